@@ -1,0 +1,265 @@
+//! Layer 1: serde types that mirror the TOML spec files one to one.
+//!
+//! Nothing here is interpreted: names stay as written, types stay strings,
+//! references stay unresolved. Every value that a later error may point at is
+//! wrapped in [`Spanned`], so the validation pass in [`crate::model`] can say
+//! `spec/queue.toml:LINE:COL`. Unknown keys are refused by
+//! `deny_unknown_fields`. The format is documented in `spec/README.md`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+/// A spanned string (a name, a reference, a type...).
+pub type Name = Spanned<String>;
+
+/// One spec file: one action family.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    /// Module and cargo feature name; must equal the file stem.
+    pub family: Name,
+    /// Page title in the reference.
+    pub title: String,
+    /// Markdown introduction of the family.
+    #[serde(default)]
+    pub doc: String,
+    /// The actions of the family.
+    #[serde(default)]
+    pub action: Vec<Spanned<Action>>,
+    /// The events of the family.
+    #[serde(default)]
+    pub event: Vec<Spanned<Event>>,
+    /// Shared field groups (only in `common.toml`).
+    #[serde(default)]
+    pub group: Vec<Spanned<FieldGroup>>,
+}
+
+/// `[[action]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub name: Name,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+    pub synopsis: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub module: Option<String>,
+    #[serde(default)]
+    pub privilege: Vec<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub deprecated: Option<String>,
+    #[serde(default)]
+    pub removed: Option<String>,
+    #[serde(default)]
+    pub see_also: Vec<Name>,
+    #[serde(default)]
+    pub events: Vec<Name>,
+    #[serde(default)]
+    pub param: Vec<Spanned<Param>>,
+    #[serde(default)]
+    pub group: Vec<Spanned<ParamGroup>>,
+    #[serde(default)]
+    pub constraint: Vec<Spanned<Constraint>>,
+    #[serde(default)]
+    pub response: Option<Spanned<Response>>,
+    #[serde(default)]
+    pub example: Vec<Spanned<Example>>,
+}
+
+/// `[[action.param]]` and `[[action.group.param]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub name: Name,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+    #[serde(rename = "type")]
+    pub ty: Name,
+    #[serde(default)]
+    pub required: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub repeated: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub index: Option<Name>,
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub example: Option<Name>,
+    #[serde(default)]
+    pub free: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub value: Vec<Spanned<EnumValue>>,
+}
+
+/// `[[...field]]`: response fields, event fields and shared group fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub name: Name,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+    #[serde(rename = "type")]
+    pub ty: Name,
+    #[serde(default)]
+    pub required: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub repeated: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub index: Option<Name>,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub value: Vec<Spanned<EnumValue>>,
+}
+
+/// `[[...value]]`: one value of an enumeration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValue {
+    pub name: Name,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+    #[serde(default)]
+    pub doc: String,
+}
+
+/// `[[action.group]]`: an indexed parameter group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamGroup {
+    pub name: Name,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+    pub index: Name,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub param: Vec<Spanned<Param>>,
+}
+
+/// `[[action.response.group]]`: an indexed field group of a response.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseGroup {
+    pub name: Name,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+    pub index: Name,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub field: Vec<Spanned<Field>>,
+}
+
+/// `[[action.constraint]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constraint {
+    pub kind: Name,
+    pub params: Vec<Name>,
+    #[serde(default)]
+    pub doc: String,
+}
+
+/// `[action.response]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Response {
+    #[serde(default)]
+    pub kind: Option<Name>,
+    #[serde(default)]
+    pub items: Option<Spanned<Vec<Name>>>,
+    #[serde(default)]
+    pub complete: Option<Name>,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub field: Vec<Spanned<Field>>,
+    #[serde(default)]
+    pub group: Vec<Spanned<ResponseGroup>>,
+}
+
+/// `[[action.example]]`: a wire example, kept verbatim.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    #[serde(default)]
+    pub title: Option<String>,
+    pub request: Spanned<String>,
+    #[serde(default)]
+    pub response: Option<Spanned<String>>,
+    #[serde(default)]
+    pub events: Vec<Spanned<String>>,
+}
+
+/// `[[event]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub name: Name,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+    pub synopsis: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub privilege: Option<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub deprecated: Option<String>,
+    #[serde(default, rename = "use")]
+    pub uses: Vec<Spanned<Use>>,
+    #[serde(default)]
+    pub field: Vec<Spanned<Field>>,
+}
+
+/// `[[event.use]]`: a shared group flattened into an event.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Use {
+    pub group: Name,
+    #[serde(default)]
+    pub prefix: Option<Name>,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub rust_name: Option<Name>,
+}
+
+/// `[[group]]`: a shared field group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldGroup {
+    pub name: Name,
+    #[serde(default)]
+    pub doc: String,
+    #[serde(default)]
+    pub field: Vec<Spanned<Field>>,
+}
+
+/// Parse one spec file. A syntax error or a key of the wrong shape stops the
+/// file (serde cannot go on past it) and is reported at its position.
+pub fn parse(file: &SourceFile) -> Result<SpecFile, Diagnostic> {
+    toml::from_str(&file.text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        file.diagnostic(&span, e.message().trim_end().to_owned())
+    })
+}
+
+/// A spanned optional flag: its value, `false` when absent.
+pub fn flag(value: &Option<Spanned<bool>>) -> bool {
+    value.as_ref().is_some_and(|v| *v.get_ref())
+}

@@ -1,0 +1,295 @@
+//! Generic helpers that the output of `ami-derive` calls, so that the code
+//! generated per struct stays a thin list of calls (one per field) instead of
+//! an inline parser. Not a stable API: only the derives should use these.
+
+use std::borrow::Cow;
+
+use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
+use super::fields::{decode_message, Encoder, Event, Fields, IndexStyle, MessageRole};
+use super::message::{Header, Message, MessageKind};
+use super::value::WireValue;
+
+fn parse<T: WireValue>(header: &Header) -> Result<T, FieldError> {
+    T::parse_wire(&header.value).map_err(|error| FieldError::Invalid {
+        field: header.name.clone(),
+        error,
+    })
+}
+
+/// Whether `text` says the same as `value` does: both are written in wire
+/// form and compared, so `Yes` repeats `true` for a `bool`.
+fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
+    let Ok(other) = T::parse_wire(text) else {
+        return false;
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    value.write_wire(&mut a);
+    other.write_wire(&mut b);
+    a == b
+}
+
+/// Offer a header to a single-valued field. A repeat that says the same as
+/// the first occurrence is dropped; a different one is refused (`Ok(false)`)
+/// so that the message keeps it among its extra headers.
+pub fn accept_value<T: WireValue>(
+    slot: &mut Option<T>,
+    header: &Header,
+) -> Result<bool, FieldError> {
+    match slot {
+        None => {
+            *slot = Some(parse(header)?);
+            Ok(true)
+        }
+        Some(first) => Ok(same_value(first, &header.value)),
+    }
+}
+
+/// Offer a header to a repeated field: every occurrence is kept, in order.
+pub fn accept_repeated<T: WireValue>(
+    values: &mut Vec<T>,
+    header: &Header,
+) -> Result<bool, FieldError> {
+    values.push(parse(header)?);
+    Ok(true)
+}
+
+/// Offer entry `index` of an indexed field. Entries are kept sorted by
+/// index; a repeated index is handled like a repeated single value.
+pub fn accept_indexed<T: WireValue>(
+    entries: &mut Vec<(u32, T)>,
+    index: u32,
+    header: &Header,
+) -> Result<bool, FieldError> {
+    match entries.binary_search_by_key(&index, |(i, _)| *i) {
+        Ok(pos) => Ok(same_value(&entries[pos].1, &header.value)),
+        Err(pos) => {
+            entries.insert(pos, (index, parse(header)?));
+            Ok(true)
+        }
+    }
+}
+
+/// The values of an indexed field, in index order.
+pub fn finish_indexed<T>(entries: Vec<(u32, T)>) -> Vec<T> {
+    entries.into_iter().map(|(_, v)| v).collect()
+}
+
+/// The value of a field that must be present, or the error naming it.
+pub fn finish_value<T>(slot: Option<T>, prefix: &str, name: &str) -> Result<T, FieldError> {
+    slot.ok_or_else(|| FieldError::Missing {
+        field: format!("{prefix}{name}"),
+    })
+}
+
+fn join_prefix<'a>(outer: &'a str, prefix: &'a str) -> Cow<'a, str> {
+    if outer.is_empty() {
+        Cow::Borrowed(prefix)
+    } else {
+        Cow::Owned(format!("{outer}{prefix}"))
+    }
+}
+
+/// Build a flattened group; `outer` is the prefix of the enclosing struct.
+pub fn finish_group<G: Fields>(
+    partial: G::Partial,
+    outer: &str,
+    prefix: &str,
+) -> Result<G, FieldError> {
+    G::finish(partial, &join_prefix(outer, prefix))
+}
+
+/// Offer a header to an optional flattened group, remembering whether the
+/// group took any header at all.
+pub fn accept_optional_group<G: Fields>(
+    slot: &mut (G::Partial, bool),
+    key: &str,
+    header: &Header,
+) -> Result<bool, FieldError> {
+    let taken = G::accept(&mut slot.0, key, header)?;
+    slot.1 |= taken;
+    Ok(taken)
+}
+
+/// Build an optional flattened group: `None` when none of its headers came.
+pub fn finish_optional_group<G: Fields>(
+    slot: (G::Partial, bool),
+    outer: &str,
+    prefix: &str,
+) -> Result<Option<G>, FieldError> {
+    match slot {
+        (partial, true) => finish_group(partial, outer, prefix).map(Some),
+        (_, false) => Ok(None),
+    }
+}
+
+/// Offer a header to an indexed group: `key` is split into name, index and
+/// rest, and `name` + `rest` is offered to entry `index`. An entry is only
+/// created once one of its fields takes a header.
+pub fn accept_indexed_group<G: Fields>(
+    entries: &mut Vec<(u32, G::Partial)>,
+    style: IndexStyle,
+    key: &str,
+    header: &Header,
+) -> Result<bool, FieldError> {
+    let Some((name, index, rest)) = super::fields::split_index(key, style) else {
+        return Ok(false);
+    };
+    let joined;
+    let inner = if rest.is_empty() {
+        name
+    } else {
+        joined = format!("{name}{rest}");
+        joined.as_str()
+    };
+    match entries.binary_search_by_key(&index, |(i, _)| *i) {
+        Ok(pos) => G::accept(&mut entries[pos].1, inner, header),
+        Err(pos) => {
+            let mut partial = G::Partial::default();
+            let taken = G::accept(&mut partial, inner, header)?;
+            if taken {
+                entries.insert(pos, (index, partial));
+            }
+            Ok(taken)
+        }
+    }
+}
+
+/// Build the entries of an indexed group, in index order. A missing field is
+/// named with its index (`Action-000002`).
+pub fn finish_indexed_group<G: Fields>(
+    entries: Vec<(u32, G::Partial)>,
+    style: IndexStyle,
+    prefix: &str,
+) -> Result<Vec<G>, FieldError> {
+    entries
+        .into_iter()
+        .map(|(index, partial)| {
+            G::finish(partial, prefix).map_err(|error| match error {
+                FieldError::Missing { field } => FieldError::Missing {
+                    field: match style {
+                        IndexStyle::Dash6 => format!("{field}-{index:06}"),
+                        IndexStyle::Paren => format!("{field}({index})"),
+                    },
+                },
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// A constraint between the parameters of an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// Exactly one parameter is set.
+    ExactlyOne,
+    /// At most one parameter is set.
+    AtMostOne,
+    /// All or none of the parameters are set.
+    Together,
+    /// When the first parameter is set, all the others are too.
+    Requires,
+}
+
+/// Check one constraint, given which of its parameters are set; `rule` is
+/// the constraint in words, for the error.
+pub fn check_constraint(
+    enc: &Encoder<'_>,
+    constraint: Constraint,
+    set: &[bool],
+    rule: &str,
+) -> Result<(), EncodeError> {
+    let count = set.iter().filter(|s| **s).count();
+    let holds = match constraint {
+        Constraint::ExactlyOne => count == 1,
+        Constraint::AtMostOne => count <= 1,
+        Constraint::Together => count == 0 || count == set.len(),
+        Constraint::Requires => !set.first().copied().unwrap_or(false) || count == set.len(),
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(enc.error(EncodeErrorKind::Constraint {
+            rule: rule.to_owned(),
+        }))
+    }
+}
+
+fn event_header(msg: &Message) -> Option<&str> {
+    match msg.kind() {
+        MessageKind::Event(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// Decode an event message into the event struct `E`, after checking that
+/// its `Event` header names `E`.
+pub fn decode_event<E: Event>(msg: &Message) -> Result<E, DecodeError> {
+    let context = || format!("event {}", E::NAME);
+    match event_header(msg) {
+        Some(name) if name.eq_ignore_ascii_case(E::NAME) => {}
+        Some(name) => {
+            return Err(DecodeError::unexpected(
+                context(),
+                format!("Event: {}", E::NAME),
+                format!("Event: {name}"),
+            ))
+        }
+        None => return Err(DecodeError::unexpected(context(), "an Event header", "none")),
+    }
+    decode_message(msg, MessageRole::Event, context)
+}
+
+/// The `Event` header of a message that an enum of events decodes.
+pub fn event_name(msg: &Message) -> Result<&str, DecodeError> {
+    event_header(msg).ok_or_else(|| DecodeError::unexpected("event", "an Event header", "none"))
+}
+
+/// The error for an event that no variant of an enum of events takes;
+/// `expected` lists the names it takes.
+pub fn unexpected_event(name: &str, expected: &str) -> DecodeError {
+    DecodeError::unexpected(format!("event {name}"), expected, format!("Event: {name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_value_is_dropped_only_when_it_says_the_same() {
+        let mut slot = None;
+        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("A", "yes")), Ok(true));
+        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("a", "True")), Ok(true));
+        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("A", "no")), Ok(false));
+        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("A", "?")), Ok(false));
+        assert_eq!(slot, Some(true));
+    }
+
+    #[test]
+    fn indexed_entries_are_sorted() {
+        let mut entries = Vec::new();
+        for (i, v) in [(2, "c"), (0, "a"), (1, "b"), (0, "a"), (0, "z")] {
+            let taken = accept_indexed::<String>(&mut entries, i, &Header::new("X", v)).unwrap();
+            assert_eq!(taken, v != "z");
+        }
+        assert_eq!(finish_indexed(entries), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn constraints() {
+        let mut out = Vec::new();
+        let enc = Encoder::new(&mut out, "T");
+        let ok = |c, set: &[bool]| check_constraint(&enc, c, set, "r").is_ok();
+        assert!(ok(Constraint::ExactlyOne, &[false, true]));
+        assert!(!ok(Constraint::ExactlyOne, &[false, false]));
+        assert!(!ok(Constraint::ExactlyOne, &[true, true]));
+        assert!(ok(Constraint::AtMostOne, &[false, false]));
+        assert!(!ok(Constraint::AtMostOne, &[true, true]));
+        assert!(ok(Constraint::Together, &[true, true]));
+        assert!(ok(Constraint::Together, &[false, false]));
+        assert!(!ok(Constraint::Together, &[true, false]));
+        assert!(ok(Constraint::Requires, &[false, false]));
+        assert!(ok(Constraint::Requires, &[false, true]));
+        assert!(!ok(Constraint::Requires, &[true, false]));
+        assert!(ok(Constraint::Requires, &[true, true]));
+    }
+}

@@ -1,0 +1,507 @@
+//! The traits that `ami-derive` implements, and the generic helpers its
+//! generated code calls, so that per-struct generated code stays small.
+
+use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
+use super::message::{Header, Message, MessageKind};
+use super::response::FromResponse;
+use super::value::WireValue;
+
+/// A struct whose fields map to headers: actions, responses, events and the
+/// shared field groups (channel snapshot, bridge snapshot...).
+///
+/// Implemented by `#[derive(AmiFields)]` (and the derives built on it). Decoding
+/// is incremental so that groups can be nested under a prefix
+/// (`TransfererChannel` feeds `channel` of the `transferer` group) or an index
+/// (`Action-000003` feeds `action` of entry 3).
+pub trait Fields: Sized {
+    /// Decoding state: one slot per field.
+    type Partial: Default;
+
+    /// Offer one header. `key` is the header name in ASCII lowercase with any
+    /// group prefix and group index already removed. Returns `Ok(true)` when a
+    /// field took the header.
+    fn accept(partial: &mut Self::Partial, key: &str, header: &Header) -> Result<bool, FieldError>;
+
+    /// Keep a header that no field took, in the struct's `#[ami(extra)]`
+    /// field. Returns `false` when the struct has no such field.
+    fn accept_unknown(partial: &mut Self::Partial, header: &Header) -> bool {
+        let _ = (partial, header);
+        false
+    }
+
+    /// Build the struct once every header was offered. `prefix` is the wire
+    /// prefix of this group ("Transferer"), used to name missing fields.
+    fn finish(partial: Self::Partial, prefix: &str) -> Result<Self, FieldError>;
+
+    /// Write every field in spec order, then the extra headers.
+    fn encode(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError>;
+
+    /// Headers that decoding kept but no field of the spec recognised,
+    /// including those of nested groups.
+    fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
+        let _ = out;
+    }
+}
+
+/// How the runtime collects the reply to an action. Stated by the spec for
+/// each action, never guessed from message text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseShape {
+    /// One response message (`Response: Success` with optional fields).
+    Single,
+    /// `EventList: start`, then item events up to the named completion event.
+    List {
+        /// Wire name of the event that ends the list.
+        complete: &'static str,
+    },
+    /// CLI output: `Output:` headers, or Asterisk 13's `Response: Follows`
+    /// raw text up to `--END COMMAND--`.
+    Command,
+    /// Raw text lines with no headers at all (the `Queues` action).
+    RawText,
+    /// `Response: Goodbye`; the server closes the session after it.
+    Goodbye,
+}
+
+/// A typed AMI action (request), implemented by `#[derive(AmiAction)]`.
+pub trait Action: Fields {
+    /// Wire name, spelled as Asterisk documents it (matched case-insensitively).
+    const NAME: &'static str;
+    /// How the reply is collected.
+    const SHAPE: ResponseShape;
+    /// The typed reply.
+    type Response: FromResponse;
+}
+
+/// A typed AMI event, implemented by `#[derive(AmiEvent)]`.
+pub trait Event: Fields + FromEvent {
+    /// Wire name (the `Event:` header value).
+    const NAME: &'static str;
+}
+
+/// Anything that can be built from an event message: an event struct, or an
+/// enum over several events (`#[derive(AmiEvents)]`).
+pub trait FromEvent: Sized {
+    /// Whether an event called `name` (any case) decodes into `Self`.
+    fn accepts(name: &str) -> bool;
+
+    /// Decode an event message.
+    fn from_event(msg: &Message) -> Result<Self, DecodeError>;
+
+    /// Headers that decoding kept but no field recognised.
+    fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
+        let _ = out;
+    }
+}
+
+/// Which kind of message a struct is decoded from; decides which framing
+/// headers are consumed without a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageRole {
+    /// A request: `Action` and `ActionID` are framing.
+    Action,
+    /// A response: `Response`, `ActionID` and `EventList` are framing.
+    Response,
+    /// An event: `Event`, `ActionID` and `EventList` are framing.
+    Event,
+}
+
+impl MessageRole {
+    fn is_framing(self, key: &str) -> bool {
+        match self {
+            MessageRole::Action => matches!(key, "action" | "actionid"),
+            MessageRole::Response => matches!(key, "response" | "actionid" | "eventlist"),
+            MessageRole::Event => matches!(key, "event" | "actionid" | "eventlist"),
+        }
+    }
+}
+
+/// Call `f` with `name` in ASCII lowercase, without allocating for names of
+/// up to 64 bytes.
+pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let bytes = name.as_bytes();
+    if bytes.len() <= 64 {
+        let mut buf = [0u8; 64];
+        let buf = &mut buf[..bytes.len()];
+        buf.copy_from_slice(bytes);
+        buf.make_ascii_lowercase();
+        // Lowercasing ASCII bytes keeps UTF-8 valid.
+        match std::str::from_utf8(buf) {
+            Ok(key) => f(key),
+            Err(_) => f(&name.to_ascii_lowercase()),
+        }
+    } else {
+        f(&name.to_ascii_lowercase())
+    }
+}
+
+/// Decode a whole message into `T`: every header is offered to the fields,
+/// framing headers of `role` are consumed, and the rest is kept in `T`'s
+/// extra field. `context` names the message in errors (`event Hangup`).
+pub fn decode_message<T: Fields>(
+    msg: &Message,
+    role: MessageRole,
+    context: impl Fn() -> String,
+) -> Result<T, DecodeError> {
+    let mut partial = T::Partial::default();
+    for header in &msg.headers {
+        let taken = lowercase_key(&header.name, |key| {
+            if role.is_framing(key) {
+                return Ok(true);
+            }
+            T::accept(&mut partial, key, header)
+        })
+        .map_err(|e| DecodeError::field(context(), e))?;
+        if !taken {
+            // Structs without an extra field drop nothing silently: the
+            // derive requires one on every top-level message struct.
+            T::accept_unknown(&mut partial, header);
+        }
+    }
+    T::finish(partial, "").map_err(|e| DecodeError::field(context(), e))
+}
+
+/// How the index of an indexed header is spelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexStyle {
+    /// `Name-000000`: a dash and six decimal digits (UpdateConfig, GetConfig).
+    Dash6,
+    /// `Name(0)`: the index in parentheses (AOCMessage `UnitAmount(0)`).
+    Paren,
+}
+
+/// Split an indexed key into `(name, index, rest)`: `line-000002-000001`
+/// gives `("line", 2, "-000001")`, `unitamount(1)` gives `("unitamount", 1, "")`.
+/// Returns `None` when `key` carries no index of that style.
+pub fn split_index(key: &str, style: IndexStyle) -> Option<(&str, u32, &str)> {
+    let bytes = key.as_bytes();
+    match style {
+        IndexStyle::Dash6 => {
+            let mut from = 0;
+            while let Some(pos) = key[from..].find('-').map(|p| p + from) {
+                let digits = bytes.get(pos + 1..pos + 7)?;
+                if pos > 0 && digits.iter().all(u8::is_ascii_digit) {
+                    let index = std::str::from_utf8(digits).ok()?.parse().ok()?;
+                    return Some((&key[..pos], index, &key[pos + 7..]));
+                }
+                from = pos + 1;
+            }
+            None
+        }
+        IndexStyle::Paren => {
+            let open = key.find('(')?;
+            let close = open + key[open..].find(')')?;
+            let index = key[open + 1..close].parse().ok()?;
+            (open > 0).then(|| (&key[..open], index, &key[close + 1..]))
+        }
+    }
+}
+
+/// Writes the headers of one action into a byte buffer, refusing CR/LF,
+/// blank required parameters and values that may not be sent.
+///
+/// Use [`encode_action`]: it rolls the buffer back when any field is refused,
+/// so a refused action produces no byte at all.
+pub struct Encoder<'a> {
+    out: &'a mut Vec<u8>,
+    action: &'static str,
+    prefix: String,
+    index: Option<(IndexStyle, u32)>,
+}
+
+impl<'a> Encoder<'a> {
+    /// An encoder appending to `out` on behalf of `action` (named in errors).
+    pub fn new(out: &'a mut Vec<u8>, action: &'static str) -> Self {
+        Encoder {
+            out,
+            action,
+            prefix: String::new(),
+            index: None,
+        }
+    }
+
+    /// The action this encoder writes.
+    pub fn action(&self) -> &'static str {
+        self.action
+    }
+
+    /// An error of this action.
+    pub fn error(&self, kind: EncodeErrorKind) -> EncodeError {
+        EncodeError::new(self.action, kind)
+    }
+
+    fn write_name(&mut self, name: &str, own_index: Option<(IndexStyle, u32)>) -> usize {
+        let start = self.out.len();
+        self.out.extend_from_slice(self.prefix.as_bytes());
+        self.out.extend_from_slice(name.as_bytes());
+        for (style, i) in self.index.into_iter().chain(own_index) {
+            let mut digits = itoa::Buffer::new();
+            let digits = digits.format(i);
+            match style {
+                IndexStyle::Dash6 => {
+                    self.out.push(b'-');
+                    for _ in digits.len()..6 {
+                        self.out.push(b'0');
+                    }
+                    self.out.extend_from_slice(digits.as_bytes());
+                }
+                IndexStyle::Paren => {
+                    self.out.push(b'(');
+                    self.out.extend_from_slice(digits.as_bytes());
+                    self.out.push(b')');
+                }
+            }
+        }
+        start
+    }
+
+    fn full_name(&self, start: usize) -> String {
+        let end = self.out[start..]
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(self.out.len(), |p| start + p);
+        String::from_utf8_lossy(&self.out[start..end]).into_owned()
+    }
+
+    fn value<V: WireValue>(
+        &mut self,
+        name: &str,
+        index: Option<(IndexStyle, u32)>,
+        value: &V,
+        required: bool,
+    ) -> Result<(), EncodeError> {
+        let start = self.write_name(name, index);
+        if let Err(error) = value.check_wire() {
+            let param = self.full_name(start);
+            return Err(self.error(EncodeErrorKind::InvalidValue { param, error }));
+        }
+        if required && value.is_blank() {
+            let param = self.full_name(start);
+            return Err(self.error(EncodeErrorKind::MissingRequired { param }));
+        }
+        self.out.extend_from_slice(b": ");
+        let value_start = self.out.len();
+        value.write_wire(self.out);
+        if memchr::memchr2(b'\r', b'\n', &self.out[start..]).is_some() {
+            let param = self.full_name(start);
+            let value = String::from_utf8_lossy(&self.out[value_start..]).into_owned();
+            return Err(self.error(EncodeErrorKind::LineBreak { param, value }));
+        }
+        self.out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Write `name: value`. A `required` parameter may not be blank.
+    pub fn field<V: WireValue>(
+        &mut self,
+        name: &str,
+        value: &V,
+        required: bool,
+    ) -> Result<(), EncodeError> {
+        self.value(name, None, value, required)
+    }
+
+    /// Write `name: value` if the value is present.
+    pub fn optional<V: WireValue>(
+        &mut self,
+        name: &str,
+        value: &Option<V>,
+    ) -> Result<(), EncodeError> {
+        match value {
+            Some(v) => self.value(name, None, v, false),
+            None => Ok(()),
+        }
+    }
+
+    /// Write `name: value` once per value (repeated headers such as `Variable`).
+    pub fn repeated<V: WireValue>(&mut self, name: &str, values: &[V]) -> Result<(), EncodeError> {
+        values
+            .iter()
+            .try_for_each(|v| self.value(name, None, v, false))
+    }
+
+    /// Write `name-000000: value`, `name-000001: ...` (or `name(0)`...) for the values.
+    pub fn indexed<V: WireValue>(
+        &mut self,
+        name: &str,
+        style: IndexStyle,
+        values: &[V],
+    ) -> Result<(), EncodeError> {
+        values
+            .iter()
+            .zip(0u32..)
+            .try_for_each(|(v, i)| self.value(name, Some((style, i)), v, false))
+    }
+
+    /// Write a header taken as is (the extra headers of a struct). Only the
+    /// CR/LF check applies.
+    pub fn header(&mut self, header: &Header) -> Result<(), EncodeError> {
+        if header.name.is_empty() || header.name.contains(':') {
+            return Err(self.error(EncodeErrorKind::InvalidValue {
+                param: header.name.clone(),
+                error: super::ValueError::new(header.name.clone(), "a header name without ':'"),
+            }));
+        }
+        self.value(&header.name, None, &header.value, false)
+    }
+
+    /// Write the fields of a group under a name prefix (`Transferer`).
+    pub fn group<G: Fields>(&mut self, prefix: &str, group: &G) -> Result<(), EncodeError> {
+        let saved = self.prefix.len();
+        self.prefix.push_str(prefix);
+        let result = group.encode(self);
+        self.prefix.truncate(saved);
+        result
+    }
+
+    /// Write each entry of an indexed group, entry `i` with every name
+    /// suffixed by index `i` (`Action-000000`, `Cat-000000`, ...).
+    pub fn indexed_group<G: Fields>(
+        &mut self,
+        style: IndexStyle,
+        entries: &[G],
+    ) -> Result<(), EncodeError> {
+        let saved = self.index;
+        let result = entries.iter().zip(0u32..).try_for_each(|(g, i)| {
+            self.index = Some((style, i));
+            g.encode(self)
+        });
+        self.index = saved;
+        result
+    }
+}
+
+/// Encode `action` in wire form (`Action:`, `ActionID:` if given, every
+/// parameter, blank line) at the end of `out`. When the action is refused,
+/// `out` is left exactly as it was: nothing of a bad action reaches the wire.
+///
+/// ```
+/// use ami_runtime::wire::{encode_action, Encoder, EncodeError, Fields, FieldError, Header, Action, ResponseShape, Ack};
+///
+/// struct Ping;
+/// impl Fields for Ping {
+///     type Partial = ();
+///     fn accept(_: &mut (), _: &str, _: &Header) -> Result<bool, FieldError> { Ok(false) }
+///     fn finish(_: (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
+///     fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> { Ok(()) }
+/// }
+/// impl Action for Ping {
+///     const NAME: &'static str = "Ping";
+///     const SHAPE: ResponseShape = ResponseShape::Single;
+///     type Response = Ack;
+/// }
+///
+/// let mut out = Vec::new();
+/// encode_action(&Ping, Some("42"), &mut out).unwrap();
+/// assert_eq!(out, b"Action: Ping\r\nActionID: 42\r\n\r\n");
+/// assert!(encode_action(&Ping, Some("4\r\n2"), &mut out).is_err());
+/// assert_eq!(out, b"Action: Ping\r\nActionID: 42\r\n\r\n");
+/// ```
+pub fn encode_action<A: Action>(
+    action: &A,
+    action_id: Option<&str>,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = (|| {
+        let mut enc = Encoder::new(out, A::NAME);
+        enc.out.extend_from_slice(b"Action: ");
+        enc.out.extend_from_slice(A::NAME.as_bytes());
+        enc.out.extend_from_slice(b"\r\n");
+        if let Some(id) = action_id {
+            enc.value("ActionID", None, &id.to_owned(), true)?;
+        }
+        action.encode(&mut enc)?;
+        enc.out.extend_from_slice(b"\r\n");
+        Ok(())
+    })();
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// Decode a request message into the typed action `A` (what a server, a
+/// mock or a capture reader sees).
+pub fn decode_action<A: Action>(msg: &Message) -> Result<A, DecodeError> {
+    match msg.kind() {
+        MessageKind::Action(name) if name.eq_ignore_ascii_case(A::NAME) => {}
+        MessageKind::Action(name) => {
+            return Err(DecodeError::unexpected(
+                format!("action {}", A::NAME),
+                format!("Action: {}", A::NAME),
+                format!("Action: {name}"),
+            ))
+        }
+        _ => {
+            return Err(DecodeError::unexpected(
+                format!("action {}", A::NAME),
+                "an Action header",
+                "none",
+            ))
+        }
+    }
+    decode_message(msg, MessageRole::Action, || format!("action {}", A::NAME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_index_styles() {
+        assert_eq!(
+            split_index("line-000002-000001", IndexStyle::Dash6),
+            Some(("line", 2, "-000001"))
+        );
+        assert_eq!(
+            split_index("cat-000010", IndexStyle::Dash6),
+            Some(("cat", 10, ""))
+        );
+        assert_eq!(split_index("cause-txt", IndexStyle::Dash6), None);
+        assert_eq!(
+            split_index("unitamount(1)", IndexStyle::Paren),
+            Some(("unitamount", 1, ""))
+        );
+        assert_eq!(split_index("unitamount(x)", IndexStyle::Paren), None);
+    }
+
+    #[test]
+    fn lowercase_keys() {
+        assert_eq!(lowercase_key("CallerIDNum", str::to_owned), "calleridnum");
+        let long = "X".repeat(100);
+        assert_eq!(lowercase_key(&long, str::to_owned), "x".repeat(100));
+    }
+
+    #[test]
+    fn encoder_indexes_and_prefixes() {
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out, "Test");
+        enc.indexed("UnitAmount", IndexStyle::Paren, &[5u32, 6])
+            .unwrap();
+        enc.indexed("Cat", IndexStyle::Dash6, &["a".to_owned()])
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "UnitAmount(0): 5\r\nUnitAmount(1): 6\r\nCat-000000: a\r\n"
+        );
+    }
+
+    #[test]
+    fn encoder_refuses_line_breaks_and_blank_required() {
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out, "Test");
+        let err = enc
+            .field("Channel", &"a\r\nAction: Hangup".to_owned(), true)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "action Test: parameter Channel: CR or LF in \"a\\r\\nAction: Hangup\" would inject headers"
+        );
+        let err = enc.field("Channel", &String::new(), true).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "action Test: required parameter Channel is empty"
+        );
+    }
+}

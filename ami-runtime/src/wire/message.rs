@@ -1,0 +1,293 @@
+//! The owned message model: an ordered list of headers plus optional raw text.
+
+use std::fmt;
+
+/// One `Name: Value` header line, as received or to be sent.
+///
+/// Names keep the spelling the peer used; compare them with
+/// [`Header::is`], which ignores ASCII case as Asterisk does.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Header {
+    /// Header name, as spelled on the wire.
+    pub name: String,
+    /// Header value, without the separating `": "` and the line ending.
+    pub value: String,
+}
+
+impl Header {
+    /// A header from a name and a value.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// Whether this header is called `name`, ignoring ASCII case.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {:?}", self.name, self.value)
+    }
+}
+
+/// One AMI message: the headers in the order they arrived (repeats kept), and
+/// the raw text that some replies carry instead of, or after, headers
+/// (Asterisk 13 `Response: Follows` command output, the `Queues` action).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Message {
+    /// Headers in wire order; the same name may appear several times.
+    pub headers: Vec<Header>,
+    /// Raw text lines that are not headers, joined with `\n`, if any.
+    pub text: Option<String>,
+}
+
+/// What a message is, judged by its first identifying header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind<'a> {
+    /// `Response: <status>` (`Success`, `Error`, `Follows`, `Goodbye`...).
+    Response(&'a str),
+    /// `Event: <name>`.
+    Event(&'a str),
+    /// `Action: <name>` (a request, as a server or a capture sees it).
+    Action(&'a str),
+    /// None of the above (raw text, or a malformed message).
+    Other,
+}
+
+impl Message {
+    /// An empty message.
+    pub fn new() -> Self {
+        Message::default()
+    }
+
+    /// Append a header (builder style).
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.push(name, value);
+        self
+    }
+
+    /// Append a header.
+    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.headers.push(Header::new(name, value));
+    }
+
+    /// The value of the first header called `name` (ASCII case ignored).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.is(name))
+            .map(|h| h.value.as_str())
+    }
+
+    /// Every value of the headers called `name`, in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |h| h.is(name))
+            .map(|h| h.value.as_str())
+    }
+
+    /// Whether this is a response, an event or an action, and its name or status.
+    ///
+    /// The first header decides, as on the wire; a message whose first header is
+    /// none of `Response`, `Event` or `Action` falls back to a search.
+    pub fn kind(&self) -> MessageKind<'_> {
+        fn classify(h: &Header) -> Option<MessageKind<'_>> {
+            if h.is("Response") {
+                Some(MessageKind::Response(h.value.as_str()))
+            } else if h.is("Event") {
+                Some(MessageKind::Event(h.value.as_str()))
+            } else if h.is("Action") {
+                Some(MessageKind::Action(h.value.as_str()))
+            } else {
+                None
+            }
+        }
+        self.headers
+            .first()
+            .and_then(classify)
+            .or_else(|| self.headers.iter().find_map(classify))
+            .unwrap_or(MessageKind::Other)
+    }
+
+    /// The `ActionID` header, if any.
+    pub fn action_id(&self) -> Option<&str> {
+        self.get("ActionID")
+    }
+
+    /// Parse one message from text in wire form: `Name: Value` lines ended by
+    /// `\r\n` or `\n`; an empty line ends the message. Used for wire examples
+    /// and tests; the streaming framer of the protocol core handles sockets.
+    ///
+    /// A line without `:` is an error naming its line number, except in a
+    /// `Response: Follows` message, where such lines (up to
+    /// `--END COMMAND--`) become [`Message::text`].
+    pub fn parse_block(text: &str) -> Result<Message, ParseBlockError> {
+        let mut msg = Message::new();
+        let mut raw: Vec<&str> = Vec::new();
+        let mut follows = false;
+        for (i, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if follows {
+                if line == "--END COMMAND--" {
+                    follows = false;
+                    continue;
+                }
+                // Asterisk 13 sends Privilege and ActionID before the text.
+                if raw.is_empty() {
+                    if let Some((name, value)) = line.split_once(": ") {
+                        if name.eq_ignore_ascii_case("Privilege")
+                            || name.eq_ignore_ascii_case("ActionID")
+                        {
+                            msg.push(name, value);
+                            continue;
+                        }
+                    }
+                }
+                raw.push(line);
+                continue;
+            }
+            if line.is_empty() {
+                if msg.headers.is_empty() && raw.is_empty() {
+                    continue;
+                }
+                break;
+            }
+            if !raw.is_empty() {
+                // Inside a raw text reply, every line is text.
+                raw.push(line);
+                continue;
+            }
+            match line.split_once(':') {
+                Some((name, value)) if !name.is_empty() && !name.contains(' ') => {
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    msg.push(name, value);
+                    if name.eq_ignore_ascii_case("Response") && value == "Follows" {
+                        follows = true;
+                    }
+                }
+                _ => {
+                    if msg.headers.is_empty() {
+                        // Raw text reply (the `Queues` action): keep it whole.
+                        raw.push(line);
+                    } else {
+                        return Err(ParseBlockError {
+                            line: i + 1,
+                            content: line.to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+        if !raw.is_empty() {
+            msg.text = Some(raw.join("\n"));
+        }
+        Ok(msg)
+    }
+
+    /// Append this message in wire form (`\r\n` line endings, blank line at the end).
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        for h in &self.headers {
+            out.extend_from_slice(h.name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(h.value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if let Some(text) = &self.text {
+            for line in text.split('\n') {
+                out.extend_from_slice(line.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for h in &self.headers {
+            list.entry(h);
+        }
+        if let Some(text) = &self.text {
+            list.entry(&format_args!("text: {text:?}"));
+        }
+        list.finish()
+    }
+}
+
+/// A line of a message block that is not a `Name: Value` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseBlockError {
+    /// 1-based line number in the block.
+    pub line: usize,
+    /// The offending line.
+    pub content: String,
+}
+
+impl fmt::Display for ParseBlockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}: header line without ':': {:?}",
+            self.line, self.content
+        )
+    }
+}
+
+impl std::error::Error for ParseBlockError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_headers_and_keeps_repeats() {
+        let m = Message::parse_block("Event: Status\nVariable: a=1\r\nvariable: b=2\n\nignored: x")
+            .unwrap();
+        assert_eq!(m.kind(), MessageKind::Event("Status"));
+        assert_eq!(m.get_all("VARIABLE").collect::<Vec<_>>(), ["a=1", "b=2"]);
+        assert_eq!(m.get("ignored"), None);
+    }
+
+    #[test]
+    fn follows_text_is_kept() {
+        let m = Message::parse_block(
+            "Response: Follows\r\nPrivilege: Command\r\nline one\r\nline: two\r\n--END COMMAND--\r\n",
+        )
+        .unwrap();
+        assert_eq!(m.text.as_deref(), Some("line one\nline: two"));
+        assert_eq!(m.get("Privilege"), Some("Command"));
+    }
+
+    #[test]
+    fn raw_text_without_headers() {
+        let m = Message::parse_block("sales has 0 calls\n   Members: \n").unwrap();
+        assert!(m.headers.is_empty());
+        assert_eq!(m.text.as_deref(), Some("sales has 0 calls\n   Members: "));
+    }
+
+    #[test]
+    fn bad_line_is_reported_with_its_number() {
+        let err = Message::parse_block("Response: Success\nno colon here\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.to_string().contains("header line without ':'"));
+    }
+
+    #[test]
+    fn write_round_trips() {
+        let m = Message::new().with("Action", "Ping").with("ActionID", "1");
+        let mut out = Vec::new();
+        m.write_to(&mut out);
+        assert_eq!(out, b"Action: Ping\r\nActionID: 1\r\n\r\n");
+        assert_eq!(
+            Message::parse_block(std::str::from_utf8(&out).unwrap()).unwrap(),
+            m
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! Conversions between header values and Rust types.
+
+use super::error::ValueError;
+use std::fmt;
+
+/// A type that can be read from and written to one header value.
+///
+/// Implemented here for the scalar types of the spec (`string`, `int`,
+/// `uint`, `float`, `bool`, `var`) and by `#[derive(AmiEnum)]` for the
+/// enumerations the spec declares.
+pub trait WireValue: Sized {
+    /// What a valid value looks like, for error messages ("an integer").
+    const EXPECTED: &'static str;
+
+    /// Parse a header value.
+    fn parse_wire(value: &str) -> Result<Self, ValueError>;
+
+    /// Append the wire form of the value to `out`.
+    fn write_wire(&self, out: &mut Vec<u8>);
+
+    /// Whether the value may be sent. Enumerations refuse the values they
+    /// only keep for lossless decoding (their `Unknown` variant).
+    fn check_wire(&self) -> Result<(), ValueError> {
+        Ok(())
+    }
+
+    /// Whether the value counts as absent for a required parameter (an empty string).
+    fn is_blank(&self) -> bool {
+        false
+    }
+}
+
+impl WireValue for String {
+    const EXPECTED: &'static str = "text";
+
+    fn parse_wire(value: &str) -> Result<Self, ValueError> {
+        Ok(value.to_owned())
+    }
+
+    fn write_wire(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+
+    fn is_blank(&self) -> bool {
+        self.trim().is_empty()
+    }
+}
+
+macro_rules! integer_value {
+    ($($ty:ty => $expected:literal),*) => {$(
+        impl WireValue for $ty {
+            const EXPECTED: &'static str = $expected;
+
+            fn parse_wire(value: &str) -> Result<Self, ValueError> {
+                value
+                    .trim()
+                    .parse()
+                    .map_err(|_| ValueError::new(value, Self::EXPECTED))
+            }
+
+            fn write_wire(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
+            }
+        }
+    )*};
+}
+
+integer_value!(
+    i64 => "an integer",
+    u64 => "a non-negative integer",
+    i32 => "an integer",
+    u32 => "a non-negative integer"
+);
+
+impl WireValue for f64 {
+    const EXPECTED: &'static str = "a decimal number";
+
+    fn parse_wire(value: &str) -> Result<Self, ValueError> {
+        value
+            .trim()
+            .parse()
+            .map_err(|_| ValueError::new(value, Self::EXPECTED))
+    }
+
+    fn write_wire(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let _ = write!(out, "{self}");
+    }
+}
+
+/// Asterisk's booleans: `ast_true` accepts `yes`, `true`, `y`, `t`, `1` and
+/// `on`; `ast_false` accepts `no`, `false`, `n`, `f`, `0` and `off` (any case).
+/// Sent as `true` / `false`.
+impl WireValue for bool {
+    const EXPECTED: &'static str = "a boolean (yes/no, true/false, 1/0, on/off)";
+
+    fn parse_wire(value: &str) -> Result<Self, ValueError> {
+        let v = value.trim();
+        const TRUE: [&str; 6] = ["yes", "true", "y", "t", "1", "on"];
+        const FALSE: [&str; 6] = ["no", "false", "n", "f", "0", "off"];
+        if TRUE.iter().any(|t| v.eq_ignore_ascii_case(t)) {
+            Ok(true)
+        } else if FALSE.iter().any(|f| v.eq_ignore_ascii_case(f)) {
+            Ok(false)
+        } else {
+            Err(ValueError::new(value, Self::EXPECTED))
+        }
+    }
+
+    fn write_wire(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if *self { b"true" } else { b"false" });
+    }
+}
+
+/// A boolean that keeps the spelling it arrived with, for fields whose
+/// exact text matters to a round trip (`Yes`/`No` in events, `1`/`0`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AmiBool {
+    /// The parsed truth value.
+    pub value: bool,
+    /// The text as received or to be sent.
+    pub text: String,
+}
+
+impl AmiBool {
+    /// A boolean sent as `true` or `false`.
+    pub fn new(value: bool) -> Self {
+        AmiBool {
+            value,
+            text: if value { "true" } else { "false" }.to_owned(),
+        }
+    }
+}
+
+impl AmiBool {
+    /// The truth value.
+    pub fn get(&self) -> bool {
+        self.value
+    }
+}
+
+impl PartialEq<bool> for AmiBool {
+    fn eq(&self, other: &bool) -> bool {
+        self.value == *other
+    }
+}
+
+impl From<bool> for AmiBool {
+    fn from(value: bool) -> Self {
+        AmiBool::new(value)
+    }
+}
+
+impl WireValue for AmiBool {
+    const EXPECTED: &'static str = <bool as WireValue>::EXPECTED;
+
+    fn parse_wire(value: &str) -> Result<Self, ValueError> {
+        Ok(AmiBool {
+            value: bool::parse_wire(value)?,
+            text: value.to_owned(),
+        })
+    }
+
+    fn write_wire(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.text.as_bytes());
+    }
+
+    fn check_wire(&self) -> Result<(), ValueError> {
+        bool::parse_wire(&self.text).map(|_| ())
+    }
+}
+
+/// A `name=value` pair, as in repeated `Variable:` and `ChanVariable:` headers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Var {
+    /// Variable name (left of the first `=`).
+    pub name: String,
+    /// Variable value (right of the first `=`; may itself contain `=`).
+    pub value: String,
+}
+
+impl Var {
+    /// A variable assignment.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Var {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+impl fmt::Display for Var {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.value)
+    }
+}
+
+impl WireValue for Var {
+    const EXPECTED: &'static str = "name=value";
+
+    fn parse_wire(value: &str) -> Result<Self, ValueError> {
+        match value.split_once('=') {
+            Some((name, v)) if !name.is_empty() => Ok(Var::new(name, v)),
+            _ => Err(ValueError::new(value, Self::EXPECTED)),
+        }
+    }
+
+    fn write_wire(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.name.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(self.value.as_bytes());
+    }
+
+    fn check_wire(&self) -> Result<(), ValueError> {
+        if self.name.is_empty() || self.name.contains('=') {
+            Err(ValueError::new(self.to_string(), "a variable name without '='"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire<T: WireValue>(v: &T) -> String {
+        let mut out = Vec::new();
+        v.write_wire(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn scalars_round_trip() {
+        assert_eq!(i64::parse_wire("-12").unwrap(), -12);
+        assert_eq!(wire(&-12i64), "-12");
+        assert_eq!(f64::parse_wire("1494854593.314921").unwrap(), 1494854593.314921);
+        assert!(u64::parse_wire("-1").is_err());
+        assert!(bool::parse_wire("Yes").unwrap());
+        assert!(!bool::parse_wire("off").unwrap());
+        assert_eq!(
+            bool::parse_wire("maybe").unwrap_err().to_string(),
+            "invalid value \"maybe\": expected a boolean (yes/no, true/false, 1/0, on/off)"
+        );
+    }
+
+    #[test]
+    fn var_splits_at_first_equals() {
+        let v = Var::parse_wire("SIPURI=sip:300@10.1.27.60:5060;a=b").unwrap();
+        assert_eq!(v.name, "SIPURI");
+        assert_eq!(v.value, "sip:300@10.1.27.60:5060;a=b");
+        assert_eq!(wire(&v), "SIPURI=sip:300@10.1.27.60:5060;a=b");
+        assert!(Var::parse_wire("novalue").is_err());
+    }
+
+    #[test]
+    fn ami_bool_keeps_spelling() {
+        let b = AmiBool::parse_wire("Yes").unwrap();
+        assert!(b.value);
+        assert_eq!(wire(&b), "Yes");
+    }
+}
