@@ -118,7 +118,11 @@ pub struct UpdateStep {
 /// A request with every parameter shape.
 #[derive(Clone, Debug, PartialEq, AmiAction)]
 #[ami(action = "Demo", response = DemoResponse, shape = "single")]
-#[ami(exactly_one(endpoint, uri), together(exten, context), requires(data, application))]
+#[ami(
+    exactly_one(endpoint, uri),
+    together(exten, context),
+    requires(data, application)
+)]
 #[non_exhaustive]
 pub struct DemoAction {
     /// Required.
@@ -227,16 +231,20 @@ fn enum_parses_case_insensitively_and_keeps_unknown() {
         TransferResult::parse_wire("Weird").unwrap(),
         TransferResult::Unknown("Weird".into())
     );
-    assert!(TransferResult::Unknown("Weird".into()).check_wire().is_err());
+    assert!(TransferResult::Unknown("Weird".into())
+        .check_wire()
+        .is_err());
     assert_eq!(TransferResult::NotPermitted.as_str(), "Not Permitted");
     assert_eq!(TransferResult::Success.to_string(), "Success");
 }
 
 #[test]
 fn event_with_prefixed_groups_decodes() {
-    let m = msg("Event: BlindTransfer\nPrivilege: call,all\nResult: Success\n\
+    let m = msg(
+        "Event: BlindTransfer\nPrivilege: call,all\nResult: Success\n\
         TransfererChannel: SIP/a\ntransfererchannelstate: 6\nTransfererCallerIDNum: 100\n\
-        TransfereeChannel: SIP/b\nIsExternal: Yes\nNewField: new\n");
+        TransfereeChannel: SIP/b\nIsExternal: Yes\nNewField: new\n",
+    );
     let e = BlindTransferEvent::from_event(&m).unwrap();
     assert_eq!(e.result, TransferResult::Success);
     assert_eq!(e.transferer.channel, "SIP/a");
@@ -262,7 +270,9 @@ fn missing_and_invalid_fields_are_named() {
         err.to_string(),
         "event BlindTransfer: missing required field TransfererChannel"
     );
-    let m = msg("Event: BlindTransfer\nResult: Success\nTransfererChannel: x\nTransfererChannelState: up\n");
+    let m = msg(
+        "Event: BlindTransfer\nResult: Success\nTransfererChannel: x\nTransfererChannelState: up\n",
+    );
     let err = BlindTransferEvent::from_event(&m).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -283,7 +293,10 @@ fn repeated_headers_are_kept_and_duplicate_scalars_are_not_lost() {
 #[test]
 fn events_enum_dispatches_and_keeps_unknown() {
     let m = msg("Event: status\nChannel: SIP/1\n");
-    assert!(matches!(AnyEvent::from_event(&m).unwrap(), AnyEvent::Status(_)));
+    assert!(matches!(
+        AnyEvent::from_event(&m).unwrap(),
+        AnyEvent::Status(_)
+    ));
     let m = msg("Event: Brand New\nX: y\n");
     let e = AnyEvent::from_event(&m).unwrap();
     assert_eq!(e, AnyEvent::Unknown(m));
@@ -381,7 +394,9 @@ fn list_action_reply() {
     let reply = Reply {
         head: msg("Response: Success\nEventList: start\nMessage: will follow\n"),
         items: vec![msg("Event: Status\nChannel: SIP/1\n")],
-        complete: Some(msg("Event: StatusComplete\nEventList: Complete\nListItems: 1\n")),
+        complete: Some(msg(
+            "Event: StatusComplete\nEventList: Complete\nListItems: 1\n",
+        )),
     };
     let r = <StatusAction as Action>::Response::from_reply(&reply, "Status").unwrap();
     assert_eq!(r.items.len(), 1);

@@ -234,7 +234,13 @@ pub fn decode_event<E: Event>(msg: &Message) -> Result<E, DecodeError> {
                 format!("Event: {name}"),
             ))
         }
-        None => return Err(DecodeError::unexpected(context(), "an Event header", "none")),
+        None => {
+            return Err(DecodeError::unexpected(
+                context(),
+                "an Event header",
+                "none",
+            ))
+        }
     }
     decode_message(msg, MessageRole::Event, context)
 }
@@ -257,10 +263,22 @@ mod tests {
     #[test]
     fn repeated_value_is_dropped_only_when_it_says_the_same() {
         let mut slot = None;
-        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("A", "yes")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("a", "True")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("A", "no")), Ok(false));
-        assert_eq!(accept_value::<bool>(&mut slot, &Header::new("A", "?")), Ok(false));
+        assert_eq!(
+            accept_value::<bool>(&mut slot, &Header::new("A", "yes")),
+            Ok(true)
+        );
+        assert_eq!(
+            accept_value::<bool>(&mut slot, &Header::new("a", "True")),
+            Ok(true)
+        );
+        assert_eq!(
+            accept_value::<bool>(&mut slot, &Header::new("A", "no")),
+            Ok(false)
+        );
+        assert_eq!(
+            accept_value::<bool>(&mut slot, &Header::new("A", "?")),
+            Ok(false)
+        );
         assert_eq!(slot, Some(true));
     }
 

@@ -1,0 +1,102 @@
+//! Code generation for `#[derive(AmiEnum)]`: an enumeration of wire values
+//! with an `Unknown` variant that keeps any other value as received.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::internals::ast::{Container, VariantKind};
+use crate::structs::rt;
+
+/// Expand `AmiEnum`.
+pub fn expand(cont: &Container) -> TokenStream {
+    let ident = cont.ident;
+    let rt = rt();
+    let values: Vec<_> = cont
+        .variants()
+        .iter()
+        .filter_map(|v| match &v.kind {
+            VariantKind::Value(name) => Some((v.ident, name.value.as_str(), &v.cfgs)),
+            _ => None,
+        })
+        .collect();
+    let unknown = cont
+        .variants()
+        .iter()
+        .find(|v| matches!(v.kind, VariantKind::Unknown))
+        .map(|v| v.ident);
+    let Some(unknown) = unknown else {
+        // `check` refuses an enum without one; nothing to generate.
+        return TokenStream::new();
+    };
+    let wire: Vec<&str> = values.iter().map(|(_, w, _)| *w).collect();
+    let expected = format!("one of {}", wire.join(", "));
+    let parse_arms = values.iter().map(|(variant, wire, cfgs)| {
+        let key = wire.to_ascii_lowercase();
+        quote!(#(#cfgs)* #key => Self::#variant,)
+    });
+    let str_arms = values
+        .iter()
+        .map(|(variant, wire, cfgs)| quote!(#(#cfgs)* Self::#variant => #wire,));
+    let known_arms = values.iter().map(
+        |(variant, _, cfgs)| quote!(#(#cfgs)* Self::#variant => ::core::result::Result::Ok(()),),
+    );
+    let values_doc = format!(
+        " The wire values of [`{ident}`], in declaration order ([`{ident}::{unknown}`] excepted)."
+    );
+    let as_str_doc = format!(
+        " The value as sent on the wire: its documented spelling, or for \
+         [`{ident}::{unknown}`] the text as received."
+    );
+    quote! {
+        #[automatically_derived]
+        impl #rt::WireValue for #ident {
+            const EXPECTED: &'static str = #expected;
+
+            fn parse_wire(value: &str) -> ::core::result::Result<Self, #rt::ValueError> {
+                ::core::result::Result::Ok(#rt::lowercase_key(value.trim(), |key| match key {
+                    #(#parse_arms)*
+                    _ => Self::#unknown(::core::convert::From::from(value)),
+                }))
+            }
+
+            fn write_wire(&self, out: &mut ::std::vec::Vec<u8>) {
+                out.extend_from_slice(self.as_str().as_bytes());
+            }
+
+            fn check_wire(&self) -> ::core::result::Result<(), #rt::ValueError> {
+                match self {
+                    #(#known_arms)*
+                    Self::#unknown(value) => ::core::result::Result::Err(#rt::ValueError::new(
+                        ::core::clone::Clone::clone(value),
+                        <Self as #rt::WireValue>::EXPECTED,
+                    )),
+                }
+            }
+
+            fn is_blank(&self) -> bool {
+                self.as_str().trim().is_empty()
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #ident {
+            #[doc = #values_doc]
+            pub const VALUES: &'static [&'static str] = &[#(#wire),*];
+
+            #[doc = #as_str_doc]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#str_arms)*
+                    Self::#unknown(value) => value,
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Code generation for `#[derive(AmiEvents)]`: an enum over several events,
+//! dispatching on the `Event` header with one `match` on its lowercase value.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::internals::ast::{Container, VariantKind};
+use crate::structs::{rt, support};
+
+/// Expand `AmiEvents`.
+pub fn expand(cont: &Container) -> TokenStream {
+    let ident = cont.ident;
+    let (rt, sp) = (rt(), support());
+    let events: Vec<_> = cont
+        .variants()
+        .iter()
+        .filter_map(|v| match &v.kind {
+            VariantKind::Event { name, ty } => Some((v.ident, name.value.as_str(), *ty, &v.cfgs)),
+            _ => None,
+        })
+        .collect();
+    let unknown = cont
+        .variants()
+        .iter()
+        .find(|v| matches!(v.kind, VariantKind::Unknown));
+
+    let accepts = if unknown.is_some() {
+        quote!(true)
+    } else {
+        let arms = events.iter().map(|(_, name, _, cfgs)| {
+            let key = name.to_ascii_lowercase();
+            quote!(#(#cfgs)* #key => true,)
+        });
+        quote! {
+            #rt::lowercase_key(name, |key| match key {
+                #(#arms)*
+                _ => false,
+            })
+        }
+    };
+
+    let decode_arms = events.iter().map(|(variant, name, ty, cfgs)| {
+        let key = name.to_ascii_lowercase();
+        quote! {
+            #(#cfgs)*
+            #key => <#ty as #rt::FromEvent>::from_event(msg).map(Self::#variant),
+        }
+    });
+    let fallback = match unknown {
+        Some(v) => {
+            let variant = v.ident;
+            quote!(::core::result::Result::Ok(Self::#variant(::core::clone::Clone::clone(msg))))
+        }
+        None => {
+            let names: Vec<&str> = events.iter().map(|(_, n, _, _)| *n).collect();
+            let expected = format!("one of {}", names.join(", "));
+            quote!(::core::result::Result::Err(#sp::unexpected_event(name, #expected)))
+        }
+    };
+
+    let name_arms = events
+        .iter()
+        .map(|(variant, name, _, cfgs)| quote!(#(#cfgs)* Self::#variant(_) => #name,));
+    let unknown_arms = events.iter().map(|(variant, _, ty, cfgs)| {
+        quote!(#(#cfgs)* Self::#variant(event) => <#ty as #rt::FromEvent>::unknown_headers(event, out),)
+    });
+    let (unknown_name, unknown_headers) = match unknown {
+        Some(v) => {
+            let (variant, cfgs) = (v.ident, &v.cfgs);
+            (
+                quote!(#(#cfgs)* Self::#variant(msg) => msg.get("Event").unwrap_or_default(),),
+                // No field recognised any header of an event nobody knows.
+                quote!(#(#cfgs)* Self::#variant(msg) => out.extend(&msg.headers),),
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    let name_doc = if unknown.is_some() {
+        " The wire name of the event (for an unknown event, its `Event` header)."
+    } else {
+        " The wire name of the event."
+    };
+
+    quote! {
+        #[automatically_derived]
+        impl #rt::FromEvent for #ident {
+            fn accepts(name: &str) -> bool {
+                #accepts
+            }
+
+            fn from_event(msg: &#rt::Message) -> ::core::result::Result<Self, #rt::DecodeError> {
+                let name = #sp::event_name(msg)?;
+                #rt::lowercase_key(name, |key| match key {
+                    #(#decode_arms)*
+                    _ => #fallback,
+                })
+            }
+
+            fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {
+                match self {
+                    #(#unknown_arms)*
+                    #unknown_headers
+                }
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #ident {
+            #[doc = #name_doc]
+            pub fn name(&self) -> &str {
+                match self {
+                    #(#name_arms)*
+                    #unknown_name
+                }
+            }
+        }
+    }
+}

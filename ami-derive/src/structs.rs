@@ -1,0 +1,653 @@
+//! Code generation for the struct derives: `AmiFields` (the `Fields` impl and
+//! the constructors) and, on top of it, `AmiEvent`, `AmiResponse` and
+//! `AmiAction`.
+//!
+//! Per struct the output is one small decoding state (`__AmiPartial`, a slot
+//! per field), an `accept` made of one `match` on the lowercase header name
+//! plus a line per group, and an `encode` with one `Encoder` call per field.
+//! Parsing, duplicate handling and index bookkeeping are generic helpers in
+//! `ami_runtime::wire::derive_support`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::Type;
+
+use crate::internals::ast::{Container, Field, FieldKind};
+use crate::internals::attr::{ConstraintKind, IndexStyle, Shape};
+use crate::internals::Derive;
+
+/// Tokens that name the runtime's wire module.
+pub fn rt() -> TokenStream {
+    quote!(::ami_runtime::wire)
+}
+
+/// Tokens that name the helpers of generated code.
+pub fn support() -> TokenStream {
+    quote!(::ami_runtime::wire::derive_support)
+}
+
+/// A span at `ty` (so type errors point at the field) but with the hygiene
+/// of the macro, so lints treat the code as generated.
+fn at(ty: &Type) -> Span {
+    Span::call_site().located_at(ty.span())
+}
+
+/// The runtime's `IndexStyle` variant for `style`.
+pub fn style_tokens(style: IndexStyle) -> TokenStream {
+    let rt = rt();
+    match style {
+        IndexStyle::Dash6 => quote!(#rt::IndexStyle::Dash6),
+        IndexStyle::Paren => quote!(#rt::IndexStyle::Paren),
+    }
+}
+
+/// Expand one of the struct derives.
+pub fn expand(cont: &Container, derive: Derive) -> TokenStream {
+    let partial = partial_struct(cont.fields());
+    let fields_impl = fields_impl(cont, derive);
+    let (message_impl, inherent) = match derive {
+        Derive::Event => (event_impl(cont), TokenStream::new()),
+        Derive::Response => (response_impl(cont), TokenStream::new()),
+        Derive::Action => action_impl(cont),
+        _ => (TokenStream::new(), TokenStream::new()),
+    };
+    let constructors = constructors(cont);
+    quote! {
+        const _: () = {
+            #partial
+            #fields_impl
+            #message_impl
+        };
+        #constructors
+        #inherent
+    }
+}
+
+fn partial_struct(fields: &[Field]) -> TokenStream {
+    let rt = rt();
+    let slots = fields.iter().map(|f| {
+        let ident = f.ident;
+        let ty = match &f.kind {
+            FieldKind::Value { ty, .. } => quote!(::core::option::Option<#ty>),
+            FieldKind::Repeated { ty, .. } => quote!(::std::vec::Vec<#ty>),
+            FieldKind::Indexed { ty, .. } => quote!(::std::vec::Vec<(u32, #ty)>),
+            FieldKind::Flatten {
+                ty,
+                optional: false,
+                ..
+            } => quote_spanned!(at(ty)=> <#ty as #rt::Fields>::Partial),
+            FieldKind::Flatten {
+                ty, optional: true, ..
+            } => quote_spanned!(at(ty)=> (<#ty as #rt::Fields>::Partial, bool)),
+            FieldKind::IndexedGroup { ty, .. } => {
+                quote_spanned!(at(ty)=> ::std::vec::Vec<(u32, <#ty as #rt::Fields>::Partial)>)
+            }
+            FieldKind::Extra => {
+                let ty = f.ty;
+                quote!(#ty)
+            }
+        };
+        quote!(#ident: #ty)
+    });
+    quote! {
+        /// Decoding state: one slot per field.
+        #[doc(hidden)]
+        #[derive(Default)]
+        pub struct __AmiPartial {
+            #(#slots,)*
+        }
+    }
+}
+
+fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
+    let ident = cont.ident;
+    let rt = rt();
+    let accept = accept_body(cont.fields());
+    let finish = finish_body(cont.fields());
+    let encode = encode_body(cont, derive);
+    let unknown = unknown_headers_body(cont.fields());
+    let accept_unknown = cont
+        .fields()
+        .iter()
+        .find(|f| matches!(f.kind, FieldKind::Extra))
+        .map(|f| {
+            let field = f.ident;
+            quote! {
+                fn accept_unknown(partial: &mut Self::Partial, header: &#rt::Header) -> bool {
+                    partial.#field.push(::core::clone::Clone::clone(header));
+                    true
+                }
+            }
+        });
+    quote! {
+        #[automatically_derived]
+        impl #rt::Fields for #ident {
+            type Partial = __AmiPartial;
+
+            #[allow(unused_variables)]
+            fn accept(
+                partial: &mut Self::Partial,
+                key: &str,
+                header: &#rt::Header,
+            ) -> ::core::result::Result<bool, #rt::FieldError> {
+                #accept
+            }
+
+            #accept_unknown
+
+            #[allow(unused_variables)]
+            fn finish(
+                partial: Self::Partial,
+                prefix: &str,
+            ) -> ::core::result::Result<Self, #rt::FieldError> {
+                #finish
+            }
+
+            #[allow(unused_variables)]
+            fn encode(
+                &self,
+                enc: &mut #rt::Encoder<'_>,
+            ) -> ::core::result::Result<(), #rt::EncodeError> {
+                #encode
+            }
+
+            #[allow(unused_variables)]
+            fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {
+                #unknown
+            }
+        }
+    }
+}
+
+/// `accept`: own fields first (one `match` on the name, then the indexed
+/// names), then the groups in declaration order.
+fn accept_body(fields: &[Field]) -> TokenStream {
+    let rt = rt();
+    let sp = support();
+    let mut out = TokenStream::new();
+
+    let arms: Vec<_> = fields
+        .iter()
+        .filter_map(|f| {
+            let slot = f.ident;
+            let (name, ty, helper) = match &f.kind {
+                FieldKind::Value { name, ty, .. } => (name, ty, quote!(accept_value)),
+                FieldKind::Repeated { name, ty } => (name, ty, quote!(accept_repeated)),
+                _ => return None,
+            };
+            let key = name.lower();
+            Some(quote_spanned! {at(ty)=>
+                #key => return #sp::#helper(&mut partial.#slot, header),
+            })
+        })
+        .collect();
+    if !arms.is_empty() {
+        out.extend(quote! {
+            match key {
+                #(#arms)*
+                _ => {}
+            }
+        });
+    }
+
+    for style in [IndexStyle::Dash6, IndexStyle::Paren] {
+        let arms: Vec<_> = fields
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FieldKind::Indexed { name, style: s, ty } if *s == style => {
+                    let slot = f.ident;
+                    let key = name.lower();
+                    Some(quote_spanned! {at(ty)=>
+                        #key => return #sp::accept_indexed(&mut partial.#slot, index, header),
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        if !arms.is_empty() {
+            let style = style_tokens(style);
+            out.extend(quote! {
+                if let ::core::option::Option::Some((name, index, "")) = #rt::split_index(key, #style) {
+                    match name {
+                        #(#arms)*
+                        _ => {}
+                    }
+                }
+            });
+        }
+    }
+
+    for f in fields {
+        let slot = f.ident;
+        let call = match &f.kind {
+            FieldKind::Flatten {
+                prefix,
+                optional,
+                ty,
+            } => {
+                let lower = prefix.to_ascii_lowercase();
+                let (key_expr, strip) = if lower.is_empty() {
+                    (quote!(key), None)
+                } else {
+                    (
+                        quote!(rest),
+                        Some(quote!(::core::option::Option::Some(rest) = key.strip_prefix(#lower))),
+                    )
+                };
+                let accept = if *optional {
+                    quote_spanned!(at(ty)=> #sp::accept_optional_group::<#ty>(&mut partial.#slot, #key_expr, header)?)
+                } else {
+                    quote_spanned!(at(ty)=> <#ty as #rt::Fields>::accept(&mut partial.#slot, #key_expr, header)?)
+                };
+                match strip {
+                    Some(strip) => quote!(if let #strip {
+                        if #accept {
+                            return ::core::result::Result::Ok(true);
+                        }
+                    }),
+                    None => quote!(if #accept {
+                        return ::core::result::Result::Ok(true);
+                    }),
+                }
+            }
+            FieldKind::IndexedGroup { style, ty } => {
+                let style = style_tokens(*style);
+                let accept = quote_spanned!(at(ty)=>
+                    #sp::accept_indexed_group::<#ty>(&mut partial.#slot, #style, key, header)?
+                );
+                quote!(if #accept {
+                    return ::core::result::Result::Ok(true);
+                })
+            }
+            _ => continue,
+        };
+        out.extend(call);
+    }
+    out.extend(quote!(::core::result::Result::Ok(false)));
+    out
+}
+
+fn finish_body(fields: &[Field]) -> TokenStream {
+    let sp = support();
+    let inits = fields.iter().map(|f| {
+        let slot = f.ident;
+        let value = match &f.kind {
+            FieldKind::Value {
+                name,
+                optional: false,
+                ..
+            } => {
+                let name = &name.value;
+                quote!(#sp::finish_value(partial.#slot, prefix, #name)?)
+            }
+            FieldKind::Value { optional: true, .. }
+            | FieldKind::Repeated { .. }
+            | FieldKind::Extra => quote!(partial.#slot),
+            FieldKind::Indexed { .. } => quote!(#sp::finish_indexed(partial.#slot)),
+            FieldKind::Flatten {
+                prefix: group_prefix,
+                optional,
+                ty,
+            } => {
+                if *optional {
+                    quote_spanned!(at(ty)=> #sp::finish_optional_group::<#ty>(partial.#slot, prefix, #group_prefix)?)
+                } else {
+                    quote_spanned!(at(ty)=> #sp::finish_group::<#ty>(partial.#slot, prefix, #group_prefix)?)
+                }
+            }
+            FieldKind::IndexedGroup { style, ty } => {
+                let style = style_tokens(*style);
+                quote_spanned!(at(ty)=> #sp::finish_indexed_group::<#ty>(partial.#slot, #style, prefix)?)
+            }
+        };
+        quote!(#slot: #value)
+    });
+    quote! {
+        ::core::result::Result::Ok(Self {
+            #(#inits,)*
+        })
+    }
+}
+
+fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
+    let mut out = if derive == Derive::Action {
+        constraint_checks(cont)
+    } else {
+        TokenStream::new()
+    };
+    let mut extra = TokenStream::new();
+    for f in cont.fields() {
+        let field = f.ident;
+        let call = match &f.kind {
+            FieldKind::Value {
+                name,
+                required,
+                optional: false,
+                ty,
+            } => {
+                let name = &name.value;
+                quote_spanned!(at(ty)=> enc.field(#name, &self.#field, #required)?;)
+            }
+            FieldKind::Value {
+                name,
+                optional: true,
+                ty,
+                ..
+            } => {
+                let name = &name.value;
+                quote_spanned!(at(ty)=> enc.optional(#name, &self.#field)?;)
+            }
+            FieldKind::Repeated { name, ty } => {
+                let name = &name.value;
+                quote_spanned!(at(ty)=> enc.repeated(#name, &self.#field)?;)
+            }
+            FieldKind::Indexed { name, style, ty } => {
+                let name = &name.value;
+                let style = style_tokens(*style);
+                quote_spanned!(at(ty)=> enc.indexed(#name, #style, &self.#field)?;)
+            }
+            FieldKind::Flatten {
+                prefix,
+                optional: false,
+                ty,
+            } => quote_spanned!(at(ty)=> enc.group(#prefix, &self.#field)?;),
+            FieldKind::Flatten {
+                prefix,
+                optional: true,
+                ty,
+            } => quote_spanned! {at(ty)=>
+                if let ::core::option::Option::Some(group) = &self.#field {
+                    enc.group(#prefix, group)?;
+                }
+            },
+            FieldKind::IndexedGroup { style, ty } => {
+                let style = style_tokens(*style);
+                quote_spanned!(at(ty)=> enc.indexed_group(#style, &self.#field)?;)
+            }
+            FieldKind::Extra => {
+                // Extra headers go last, wherever the field is declared.
+                extra = quote! {
+                    for header in &self.#field {
+                        enc.header(header)?;
+                    }
+                };
+                continue;
+            }
+        };
+        out.extend(call);
+    }
+    out.extend(extra);
+    out.extend(quote!(::core::result::Result::Ok(())));
+    out
+}
+
+/// The constraint checks at the start of an action's `encode`, so that a
+/// refused action writes nothing.
+fn constraint_checks(cont: &Container) -> TokenStream {
+    let sp = support();
+    let mut out = TokenStream::new();
+    for constraint in &cont.attrs.constraints {
+        let fields: Vec<&Field> = constraint
+            .fields
+            .iter()
+            .filter_map(|ident| cont.fields().iter().find(|f| f.ident == ident))
+            .collect();
+        let names: Vec<&str> = fields
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FieldKind::Value { name, .. }
+                | FieldKind::Repeated { name, .. }
+                | FieldKind::Indexed { name, .. } => Some(name.value.as_str()),
+                _ => None,
+            })
+            .collect();
+        let set = fields.iter().map(|f| {
+            let field = f.ident;
+            match f.kind {
+                FieldKind::Value { .. } => quote!(self.#field.is_some()),
+                _ => quote!(!self.#field.is_empty()),
+            }
+        });
+        let (kind, rule) = match constraint.kind {
+            ConstraintKind::ExactlyOne => (
+                quote!(ExactlyOne),
+                format!("exactly one of {}", names.join(", ")),
+            ),
+            ConstraintKind::AtMostOne => (
+                quote!(AtMostOne),
+                format!("at most one of {}", names.join(", ")),
+            ),
+            ConstraintKind::Together => (
+                quote!(Together),
+                format!("{} go together", names.join(", ")),
+            ),
+            ConstraintKind::Requires => (
+                quote!(Requires),
+                format!(
+                    "{} requires {}",
+                    names.first().copied().unwrap_or_default(),
+                    names.get(1..).unwrap_or_default().join(", ")
+                ),
+            ),
+        };
+        out.extend(quote! {
+            #sp::check_constraint(enc, #sp::Constraint::#kind, &[#(#set),*], #rule)?;
+        });
+    }
+    out
+}
+
+fn unknown_headers_body(fields: &[Field]) -> TokenStream {
+    let rt = rt();
+    let mut out = TokenStream::new();
+    for f in fields {
+        let field = f.ident;
+        out.extend(match &f.kind {
+            FieldKind::Extra => quote!(out.extend(&self.#field);),
+            FieldKind::Flatten {
+                optional: false,
+                ty,
+                ..
+            } => quote!(<#ty as #rt::Fields>::unknown_headers(&self.#field, out);),
+            FieldKind::Flatten {
+                optional: true, ty, ..
+            } => quote! {
+                if let ::core::option::Option::Some(group) = &self.#field {
+                    <#ty as #rt::Fields>::unknown_headers(group, out);
+                }
+            },
+            FieldKind::IndexedGroup { ty, .. } => quote! {
+                for entry in &self.#field {
+                    <#ty as #rt::Fields>::unknown_headers(entry, out);
+                }
+            },
+            _ => continue,
+        });
+    }
+    out
+}
+
+/// `new()` taking the fields that have no empty value, and a `with_<field>`
+/// setter for every field that has one.
+fn constructors(cont: &Container) -> TokenStream {
+    let ident = cont.ident;
+    let fields = cont.fields();
+    let params: Vec<_> = fields.iter().filter(|f| f.in_constructor()).collect();
+    let args = params.iter().map(|f| {
+        let (field, ty) = (f.ident, f.ty);
+        quote!(#field: impl ::core::convert::Into<#ty>)
+    });
+    let inits = fields.iter().map(|f| {
+        let field = f.ident;
+        if f.in_constructor() {
+            quote!(#field: ::core::convert::Into::into(#field))
+        } else {
+            quote!(#field: ::core::default::Default::default())
+        }
+    });
+    let new_doc = if params.is_empty() {
+        format!(" Creates an empty [`{ident}`]: every field is `None` or empty.")
+    } else {
+        let list: Vec<String> = params
+            .iter()
+            .map(|f| format!("`{}`", f.ident.unraw()))
+            .collect();
+        format!(
+            " Creates a [`{ident}`] from its required fields ({}); every other field \
+             is `None` or empty.",
+            list.join(", ")
+        )
+    };
+    let setters = fields.iter().filter(|f| !f.in_constructor()).map(|f| {
+        let field = f.ident;
+        let setter = format_ident!("with_{}", field.unraw());
+        let docs = if f.docs.is_empty() {
+            let doc = format!(" Sets `{}`.", field.unraw());
+            quote!(#[doc = #doc])
+        } else {
+            let docs = &f.docs;
+            quote!(#(#docs)*)
+        };
+        match &f.kind {
+            FieldKind::Value { ty, .. } | FieldKind::Flatten { ty, .. } => quote! {
+                #docs
+                #[must_use]
+                pub fn #setter(mut self, value: impl ::core::convert::Into<#ty>) -> Self {
+                    self.#field = ::core::option::Option::Some(::core::convert::Into::into(value));
+                    self
+                }
+            },
+            _ => {
+                let ty = f.ty;
+                quote! {
+                    #docs
+                    #[must_use]
+                    pub fn #setter(mut self, value: #ty) -> Self {
+                        self.#field = value;
+                        self
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        #[allow(dead_code, clippy::too_many_arguments)]
+        impl #ident {
+            #[doc = #new_doc]
+            pub fn new(#(#args),*) -> Self {
+                Self {
+                    #(#inits,)*
+                }
+            }
+
+            #(#setters)*
+        }
+    }
+}
+
+fn event_impl(cont: &Container) -> TokenStream {
+    let ident = cont.ident;
+    let (rt, sp) = (rt(), support());
+    let name = cont
+        .attrs
+        .event
+        .as_ref()
+        .map(|l| l.value())
+        .unwrap_or_default();
+    quote! {
+        #[automatically_derived]
+        impl #rt::Event for #ident {
+            const NAME: &'static str = #name;
+        }
+
+        #[automatically_derived]
+        impl #rt::FromEvent for #ident {
+            fn accepts(name: &str) -> bool {
+                name.eq_ignore_ascii_case(#name)
+            }
+
+            fn from_event(msg: &#rt::Message) -> ::core::result::Result<Self, #rt::DecodeError> {
+                #sp::decode_event(msg)
+            }
+
+            fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {
+                <Self as #rt::Fields>::unknown_headers(self, out)
+            }
+        }
+    }
+}
+
+fn response_impl(cont: &Container) -> TokenStream {
+    let ident = cont.ident;
+    let rt = rt();
+    quote! {
+        #[automatically_derived]
+        impl #rt::FromResponse for #ident {
+            fn from_reply(
+                reply: &#rt::Reply,
+                action: &'static str,
+            ) -> ::core::result::Result<Self, #rt::DecodeError> {
+                #rt::decode_response(reply, action)
+            }
+
+            fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {
+                <Self as #rt::Fields>::unknown_headers(self, out)
+            }
+        }
+    }
+}
+
+/// The runtime's `ResponseShape` for `shape` (`complete` is used by lists only).
+pub fn shape_tokens(shape: Shape, complete: &str) -> TokenStream {
+    let rt = rt();
+    match shape {
+        Shape::Single => quote!(#rt::ResponseShape::Single),
+        Shape::List => quote!(#rt::ResponseShape::List { complete: #complete }),
+        Shape::Command => quote!(#rt::ResponseShape::Command),
+        Shape::Raw => quote!(#rt::ResponseShape::RawText),
+        Shape::Goodbye => quote!(#rt::ResponseShape::Goodbye),
+    }
+}
+
+/// The `Action` impl, and the inherent `from_message` (kept out of the
+/// anonymous const so that rustdoc lists it with the constructors).
+fn action_impl(cont: &Container) -> (TokenStream, TokenStream) {
+    let ident = cont.ident;
+    let rt = rt();
+    let attrs = &cont.attrs;
+    let name = attrs.action.as_ref().map(|l| l.value()).unwrap_or_default();
+    let complete = attrs
+        .complete
+        .as_ref()
+        .map(|l| l.value())
+        .unwrap_or_default();
+    let shape = shape_tokens(
+        attrs.shape.as_ref().map_or(Shape::Single, |s| s.0),
+        &complete,
+    );
+    let response = match &attrs.response {
+        Some(ty) => quote!(#ty),
+        None => quote!(#rt::Ack),
+    };
+    let trait_impl = quote! {
+        #[automatically_derived]
+        impl #rt::Action for #ident {
+            const NAME: &'static str = #name;
+            const SHAPE: #rt::ResponseShape = #shape;
+            type Response = #response;
+        }
+    };
+    let inherent = quote! {
+        #[allow(dead_code)]
+        impl #ident {
+            /// Decodes this action from a request message (what a server, a
+            /// mock or a capture reader sees); the `Action` header must name it.
+            pub fn from_message(msg: &#rt::Message) -> ::core::result::Result<Self, #rt::DecodeError> {
+                #rt::decode_action(msg)
+            }
+        }
+    };
+    (trait_impl, inherent)
+}

@@ -1,0 +1,285 @@
+//! Behaviour beyond the contract: corner cases of decoding and encoding that
+//! the generated code must get right (nested groups, error naming, events
+//! enums without an unknown variant, `#[cfg]` on variants...).
+
+use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields};
+use ami_runtime::wire::{
+    decode_message, encode_action, Ack, Action, AmiBool, DecodeErrorKind, Event, FieldError,
+    Fields, FromEvent, Header, Message, MessageRole, WireValue,
+};
+
+/// A value with two spellings.
+#[derive(Clone, Debug, PartialEq, Eq, AmiEnum)]
+pub enum Mode {
+    /// On.
+    #[ami(value = "on")]
+    On,
+    /// Off.
+    #[ami(value = "Off")]
+    Off,
+    /// Other.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// A variable line inside a category (`Line-000002-000001`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct Category {
+    /// Name.
+    #[ami(name = "Category", required)]
+    pub name: String,
+    /// Lines, indexed by a second index.
+    #[ami(name = "Line", index = "dash6")]
+    pub lines: Vec<String>,
+}
+
+/// A group nested under two prefixes.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct Inner {
+    /// Id.
+    #[ami(name = "Id", required)]
+    pub id: String,
+    /// Flag.
+    #[ami(name = "Flag")]
+    pub flag: Option<AmiBool>,
+}
+
+/// Wraps Inner under a prefix of its own.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct Outer {
+    /// The inner group.
+    #[ami(flatten, prefix = "In")]
+    pub inner: Inner,
+    /// Its own value.
+    #[ami(name = "Mode")]
+    pub mode: Option<Mode>,
+}
+
+/// An event with nested groups and indexed groups.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Nested")]
+pub struct NestedEvent {
+    /// Outer group under a prefix.
+    #[ami(flatten, prefix = "Out")]
+    pub outer: Option<Outer>,
+    /// Categories.
+    #[ami(group, index = "dash6")]
+    pub categories: Vec<Category>,
+    /// Unknown headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// A second event.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Other")]
+pub struct OtherEvent {
+    /// Value.
+    #[ami(name = "Value")]
+    pub value: Option<i64>,
+    /// Unknown headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Events without an unknown variant; one variant is configured out.
+#[derive(Clone, Debug, PartialEq, AmiEvents)]
+pub enum Closed {
+    /// Nested.
+    #[ami(name = "Nested")]
+    Nested(NestedEvent),
+    /// Other.
+    #[cfg(test)]
+    #[ami(name = "Other")]
+    Other(OtherEvent),
+    /// Never compiled.
+    #[cfg(not(test))]
+    #[ami(name = "Ghost")]
+    Ghost(DoesNotExist),
+}
+
+/// An action with `at_most_one` and no other parameter kinds.
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "Pick", response = Ack)]
+#[ami(at_most_one(a, b))]
+pub struct PickAction {
+    /// A.
+    #[ami(name = "A")]
+    pub a: Option<String>,
+    /// B.
+    #[ami(name = "B", repeated)]
+    pub b: Vec<String>,
+    /// Extra headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// An action whose extra field is declared first and is not called `extra`.
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "Raw", response = "ami_runtime::wire::RawText", shape = "raw")]
+pub struct RawAction {
+    /// Extra headers.
+    #[ami(extra)]
+    pub unknown: Vec<Header>,
+    /// Channel.
+    #[ami(name = "Channel", required)]
+    pub r#type: String,
+}
+
+fn msg(text: &str) -> Message {
+    Message::parse_block(text).unwrap()
+}
+
+#[test]
+fn enum_values_and_expected() {
+    assert_eq!(Mode::VALUES, ["on", "Off"]);
+    assert_eq!(Mode::EXPECTED, "one of on, Off");
+    assert_eq!(Mode::parse_wire(" OFF ").unwrap(), Mode::Off);
+    assert_eq!(Mode::Unknown("x".into()).to_string(), "x");
+    let err = Mode::Unknown("x".into()).check_wire().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value \"x\": expected one of on, Off"
+    );
+}
+
+#[test]
+fn nested_prefixes_and_indexes_decode() {
+    let m = msg("Event: Nested\nOutInId: 7\noutinflag: Yes\nOutMode: ON\n\
+        Category-000001: b\nLine-000001-000001: b1\nLine-000001-000000: b0\n\
+        Category-000000: a\nFoo-123456: kept\n");
+    let e = NestedEvent::from_event(&m).unwrap();
+    let outer = e.outer.as_ref().unwrap();
+    assert_eq!(outer.inner.id, "7");
+    assert_eq!(outer.inner.flag.as_ref().unwrap().text, "Yes");
+    assert_eq!(outer.mode, Some(Mode::On));
+    assert_eq!(e.categories.len(), 2);
+    assert_eq!(e.categories[0].name, "a");
+    assert_eq!(e.categories[1].lines, ["b0", "b1"]);
+    // An indexed header no entry knows creates no entry and is kept.
+    assert_eq!(e.extra, [Header::new("Foo-123456", "kept")]);
+}
+
+#[test]
+fn missing_fields_are_named_with_prefixes_and_indexes() {
+    let err = NestedEvent::from_event(&msg("Event: Nested\nOutInFlag: no\n")).unwrap_err();
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::Field(FieldError::Missing {
+            field: "OutInId".into()
+        })
+    );
+    let err = NestedEvent::from_event(&msg("Event: Nested\nLine-000003-000000: x\n")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "event Nested: missing required field Category-000003"
+    );
+}
+
+#[test]
+fn groups_decode_directly_under_a_prefix() {
+    let m = msg("InId: 1\nInFlag: 1\nInFlag: on\nInFlag: off\n");
+    let outer: Outer = decode_message(&m, MessageRole::Event, String::new).unwrap();
+    // `on` says the same as `1` for a boolean and is dropped; `off` is not,
+    // and a group has no extra field: the message owner keeps it.
+    assert_eq!(outer.inner.flag.unwrap().text, "1");
+}
+
+#[test]
+fn wrong_event_is_refused() {
+    let err = OtherEvent::from_event(&msg("Event: Nested\n")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "event Other: expected Event: Other, found Event: Nested"
+    );
+    assert!(OtherEvent::accepts("OTHER"));
+    assert_eq!(<OtherEvent as Event>::NAME, "Other");
+}
+
+#[test]
+fn closed_events_enum() {
+    assert!(Closed::accepts("other"));
+    assert!(!Closed::accepts("ghost"));
+    let e = Closed::from_event(&msg("Event: OTHER\nValue: 3\nX: y\n")).unwrap();
+    assert_eq!(e.name(), "Other");
+    let mut unknown = Vec::new();
+    e.unknown_headers(&mut unknown);
+    assert_eq!(unknown, [&Header::new("X", "y")]);
+    let err = Closed::from_event(&msg("Event: Ghost\n")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "event Ghost: expected one of Nested, Other, found Event: Ghost"
+    );
+    let err = Closed::from_event(&msg("Response: Success\n")).unwrap_err();
+    assert!(matches!(err.kind, DecodeErrorKind::Unexpected { .. }));
+}
+
+fn encode<A: Action>(a: &A) -> Result<String, ami_runtime::wire::EncodeError> {
+    let mut out = Vec::new();
+    encode_action(a, None, &mut out).map(|()| String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn at_most_one_and_repeated_counts_as_set() {
+    let a = PickAction::new().with_a("x").with_b(vec!["y".into()]);
+    assert_eq!(
+        encode(&a).unwrap_err().to_string(),
+        "action Pick: constraint violated: at most one of A, B"
+    );
+    let a = PickAction::new().with_b(vec!["y".into(), "z".into()]);
+    assert_eq!(encode(&a).unwrap(), "Action: Pick\r\nB: y\r\nB: z\r\n\r\n");
+}
+
+#[test]
+fn extra_headers_go_last_and_round_trip() {
+    let a = RawAction::new("SIP/1").with_unknown(vec![Header::new("X-Y", "z")]);
+    let text = encode(&a).unwrap();
+    assert_eq!(text, "Action: Raw\r\nChannel: SIP/1\r\nX-Y: z\r\n\r\n");
+    assert_eq!(RawAction::from_message(&msg(&text)).unwrap(), a);
+    let err = RawAction::from_message(&msg("Action: Other\n")).unwrap_err();
+    assert!(matches!(err.kind, DecodeErrorKind::Unexpected { .. }));
+    assert_eq!(RawAction::SHAPE, ami_runtime::wire::ResponseShape::RawText);
+}
+
+#[test]
+fn groups_encode_with_prefixes_and_indexes() {
+    let mut out = Vec::new();
+    let mut enc = ami_runtime::wire::Encoder::new(&mut out, "T");
+    let e = NestedEvent {
+        outer: Some(Outer::new(Inner::new("1").with_flag(AmiBool::new(true))).with_mode(Mode::Off)),
+        categories: vec![
+            Category::new("a"),
+            Category::new("b").with_lines(vec!["l0".into(), "l1".into()]),
+        ],
+        extra: Vec::new(),
+    };
+    Fields::encode(&e, &mut enc).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "OutInId: 1\r\nOutInFlag: true\r\nOutMode: Off\r\nCategory-000000: a\r\n\
+         Category-000001: b\r\nLine-000001-000000: l0\r\nLine-000001-000001: l1\r\n"
+    );
+}
+
+/// Throughput of typed decoding; run with
+/// `cargo test --release -p ami-derive --test behaviour -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, meaningful in release mode only"]
+fn decode_throughput() {
+    let text = "Event: Nested\r\nPrivilege: call,all\r\nOutInId: 1494854593.3149\r\n\
+        OutInFlag: Yes\r\nOutMode: on\r\nCategory-000000: general\r\n\
+        Line-000000-000000: context=default\r\nLine-000000-000001: allow=ulaw\r\n\
+        Category-000001: trunk\r\nLine-000001-000000: host=dynamic\r\nSomethingNew: 42\r\n\r\n";
+    let m = msg(text);
+    let rounds = 200_000;
+    let start = std::time::Instant::now();
+    let mut total = 0;
+    for _ in 0..rounds {
+        let e = NestedEvent::from_event(std::hint::black_box(&m)).unwrap();
+        total += e.categories.len();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(total, 2 * rounds);
+    let mb = (text.len() * rounds) as f64 / 1e6;
+    println!("decoded {mb:.0} MB of headers at {:.0} MB/s", mb / secs);
+}
