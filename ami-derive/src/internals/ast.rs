@@ -27,9 +27,14 @@ impl WireName {
             cx.error_spanned_by(lit, format!("the {what} may not be empty"));
             return None;
         }
+        // Interior spaces occur in real names (`Named Callgroup`, the
+        // `DataGet Tree` event); other whitespace, control characters, a
+        // colon, or a space at either end cannot survive the wire.
+        let edge_space = value.starts_with(' ') || value.ends_with(' ');
         if let Some(bad) = value
             .chars()
-            .find(|c| *c == ':' || c.is_whitespace() || c.is_control())
+            .find(|c| *c == ':' || c.is_control() || (c.is_whitespace() && *c != ' '))
+            .or(edge_space.then_some(' '))
         {
             cx.error_spanned_by(
                 lit,

@@ -7,7 +7,7 @@ pub struct Group {
     pub state: Option<u32>,
     #[ami(flatten, prefix = "Dest")]
     pub dest: (String, String),
-    #[ami(name = "Caller ID")]
+    #[ami(name = "Caller:ID")]
     pub caller: Option<String>,
 }
 

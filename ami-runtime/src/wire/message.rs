@@ -164,7 +164,12 @@ impl Message {
                 continue;
             }
             match line.split_once(':') {
-                Some((name, value)) if !name.is_empty() && !name.contains(' ') => {
+                // A first line with a space before its colon is raw text
+                // (the `Queues` reply); later names may hold spaces
+                // (`Named Callgroup`).
+                Some((name, value))
+                    if !name.is_empty() && (!msg.headers.is_empty() || !name.contains(' ')) =>
+                {
                     let value = value.strip_prefix(' ').unwrap_or(value);
                     msg.push(name, value);
                     if name.eq_ignore_ascii_case("Response") && value == "Follows" {
@@ -270,6 +275,13 @@ mod tests {
         let m = Message::parse_block("sales has 0 calls\n   Members: \n").unwrap();
         assert!(m.headers.is_empty());
         assert_eq!(m.text.as_deref(), Some("sales has 0 calls\n   Members: "));
+    }
+
+    #[test]
+    fn names_with_inner_spaces_after_the_first_line() {
+        let m = Message::parse_block("Response: Success\nNamed Callgroup: sales\n").unwrap();
+        assert_eq!(m.get("named callgroup"), Some("sales"));
+        assert_eq!(m.text, None);
     }
 
     #[test]
