@@ -22,7 +22,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -126,6 +130,9 @@ mod tests {
         assert_eq!(f.line_col(6), (2, 1));
         // `=` follows a two-byte character.
         assert_eq!(f.line_col(10), (2, 4));
-        assert_eq!(f.diagnostic(&(6..7), "bad").to_string(), "spec/x.toml:2:1: bad");
+        assert_eq!(
+            f.diagnostic(&(6..7), "bad").to_string(),
+            "spec/x.toml:2:1: bad"
+        );
     }
 }

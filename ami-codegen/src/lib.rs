@@ -1,1 +1,21 @@
-//! placeholder
+//! The AMI spec toolchain: TOML spec files in, Rust code, Markdown reference
+//! docs and JSON out.
+//!
+//! Data flows one way through three layers:
+//!
+//! 1. [`spec`]: serde types that mirror `spec/*.toml` (spans kept);
+//! 2. [`model`]: the resolved, validated IR, built by a validation pass that
+//!    reports every problem as `spec/<file>.toml:LINE:COL: message`;
+//! 3. [`emit`]: one module per artifact (Rust, Markdown, JSON, tests).
+//!
+//! [`regen()`] ties them together for `cargo xtask regen` (and `--check`).
+
+pub mod casing;
+pub mod diagnostic;
+pub mod emit;
+pub mod model;
+pub mod regen;
+pub mod spec;
+
+pub use diagnostic::Diagnostic;
+pub use regen::{load, load_dir, load_sources, regen, Mode, RegenError, Report};

@@ -119,6 +119,8 @@ pub struct Field {
     #[serde(default)]
     pub doc: String,
     #[serde(default)]
+    pub free: Option<Spanned<bool>>,
+    #[serde(default)]
     pub since: Option<String>,
     #[serde(default)]
     pub value: Vec<Spanned<EnumValue>>,

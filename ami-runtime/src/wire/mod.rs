@@ -14,10 +14,12 @@ mod message;
 mod response;
 mod value;
 
-pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, FieldError, ValueError};
+pub use error::{
+    DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, FieldError, ValueError,
+};
 pub use fields::{
-    decode_action, decode_message, encode_action, lowercase_key, split_index, Action, Encoder, Event, Fields,
-    FromEvent, IndexStyle, MessageRole, ResponseShape,
+    decode_action, decode_message, encode_action, lowercase_key, split_index, Action, Encoder,
+    Event, Fields, FromEvent, IndexStyle, MessageRole, ResponseShape,
 };
 pub use message::{Header, Message, MessageKind, ParseBlockError};
 pub use response::{

@@ -213,7 +213,10 @@ impl WireValue for Var {
 
     fn check_wire(&self) -> Result<(), ValueError> {
         if self.name.is_empty() || self.name.contains('=') {
-            Err(ValueError::new(self.to_string(), "a variable name without '='"))
+            Err(ValueError::new(
+                self.to_string(),
+                "a variable name without '='",
+            ))
         } else {
             Ok(())
         }
@@ -234,7 +237,10 @@ mod tests {
     fn scalars_round_trip() {
         assert_eq!(i64::parse_wire("-12").unwrap(), -12);
         assert_eq!(wire(&-12i64), "-12");
-        assert_eq!(f64::parse_wire("1494854593.314921").unwrap(), 1494854593.314921);
+        assert_eq!(
+            f64::parse_wire("1494854593.314921").unwrap(),
+            1494854593.314921
+        );
         assert!(u64::parse_wire("-1").is_err());
         assert!(bool::parse_wire("Yes").unwrap());
         assert!(!bool::parse_wire("off").unwrap());

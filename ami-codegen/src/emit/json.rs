@@ -1,0 +1,238 @@
+//! The JSON dump of `cargo xtask spec --json`, for tools outside Rust
+//! (`seed-coverage`). Names are as on the wire; indexed names are given with
+//! index 0 (`Action-000000`, `UnitAmount(0)`), event fields include the
+//! fields of their groups under their prefix (`TransfererChannel`), free
+//! placeholders (`"free": true`) and the headers every event or reply of its
+//! kind has (`"implicit": true`: `Privilege`, `EventList` of completion
+//! events, `Output` of command output).
+
+use serde::Serialize;
+
+use crate::model::*;
+
+#[derive(Serialize)]
+struct Spec<'m> {
+    actions: Vec<ActionJson<'m>>,
+    events: Vec<EventJson<'m>>,
+}
+
+#[derive(Serialize)]
+struct ActionJson<'m> {
+    name: &'m str,
+    family: &'m str,
+    synopsis: &'m str,
+    params: Vec<ParamJson<'m>>,
+    response: ResponseJson<'m>,
+    events: Vec<&'m str>,
+}
+
+#[derive(Serialize)]
+struct ParamJson<'m> {
+    name: String,
+    required: bool,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    repeated: bool,
+    free: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'m str>,
+    values: Vec<&'m str>,
+}
+
+#[derive(Serialize)]
+struct ResponseJson<'m> {
+    kind: &'static str,
+    fields: Vec<FieldJson>,
+    events: Vec<&'m str>,
+    complete: Option<&'m str>,
+}
+
+#[derive(Serialize)]
+struct FieldJson {
+    name: String,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    required: bool,
+    repeated: bool,
+    /// A placeholder of arbitrary headers (carried by `extra`).
+    free: bool,
+    /// A header every message of the kind has (`Privilege`, `EventList`,
+    /// `Output`), not declared in the spec.
+    implicit: bool,
+}
+
+#[derive(Serialize)]
+struct EventJson<'m> {
+    name: &'m str,
+    family: &'m str,
+    synopsis: &'m str,
+    fields: Vec<FieldJson>,
+}
+
+fn values(f: &Field) -> Vec<&str> {
+    match &f.ty {
+        Type::Enum(e) => e.values.iter().map(|v| v.wire.as_str()).collect(),
+        Type::Scalar(_) => Vec::new(),
+    }
+}
+
+fn param<'m>(f: &'m Field, name: String, free: bool, group: Option<&'m str>) -> ParamJson<'m> {
+    ParamJson {
+        name,
+        required: f.required,
+        ty: f.ty.spec_name(),
+        repeated: f.is_vec(),
+        free,
+        group,
+        values: values(f),
+    }
+}
+
+fn field(f: &Field, name: String) -> FieldJson {
+    FieldJson {
+        name,
+        ty: f.ty.spec_name(),
+        required: f.required,
+        repeated: f.is_vec(),
+        free: false,
+        implicit: false,
+    }
+}
+
+fn free_field(f: &Field) -> FieldJson {
+    FieldJson {
+        free: true,
+        ..field(f, f.wire.clone())
+    }
+}
+
+fn implicit(name: &str, repeated: bool) -> FieldJson {
+    FieldJson {
+        name: name.to_owned(),
+        ty: "string",
+        required: false,
+        repeated,
+        free: false,
+        implicit: true,
+    }
+}
+
+/// Name of a member of an indexed group, for entry 0.
+fn member_name(g: &Group, f: &Field) -> String {
+    let name = g.index.first(&f.wire);
+    match f.multi {
+        Multi::Indexed(style) => style.first(&name),
+        _ => name,
+    }
+}
+
+/// The whole spec as pretty JSON, actions and events sorted by name.
+pub fn spec_json(model: &Model) -> String {
+    let mut actions: Vec<&Action> = model.actions().collect();
+    actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
+    let mut events: Vec<&Event> = model.events().collect();
+    // Completion events carry `EventList: Complete`.
+    let completions: std::collections::BTreeSet<&str> = model
+        .actions()
+        .filter_map(|a| match &a.response.kind {
+            ResponseKind::List { complete, .. } => Some(complete.wire.as_str()),
+            _ => None,
+        })
+        .collect();
+    events.sort_by_key(|e| e.wire.to_ascii_lowercase());
+    let spec = Spec {
+        actions: actions
+            .into_iter()
+            .map(|a| {
+                let mut params: Vec<ParamJson> = a
+                    .params
+                    .iter()
+                    .map(|f| param(f, f.first_wire_name(), false, None))
+                    .collect();
+                params.extend(a.free.iter().map(|f| param(f, f.wire.clone(), true, None)));
+                for g in &a.groups {
+                    params.extend(
+                        g.fields
+                            .iter()
+                            .map(|f| param(f, member_name(g, f), false, Some(g.name.as_str()))),
+                    );
+                }
+                let response = match &a.response.kind {
+                    ResponseKind::Single {
+                        fields,
+                        groups,
+                        free,
+                    } => {
+                        let mut out: Vec<FieldJson> = fields
+                            .iter()
+                            .map(|f| field(f, f.first_wire_name()))
+                            .collect();
+                        for g in groups {
+                            out.extend(g.fields.iter().map(|f| field(f, member_name(g, f))));
+                        }
+                        out.extend(free.iter().map(free_field));
+                        ResponseJson {
+                            kind: "single",
+                            fields: out,
+                            events: Vec::new(),
+                            complete: None,
+                        }
+                    }
+                    ResponseKind::List { items, complete } => ResponseJson {
+                        kind: "list",
+                        fields: Vec::new(),
+                        events: items.iter().map(|i| i.wire.as_str()).collect(),
+                        complete: Some(complete.wire.as_str()),
+                    },
+                    ResponseKind::Command => ResponseJson {
+                        kind: "command",
+                        fields: vec![implicit("Output", true)],
+                        events: Vec::new(),
+                        complete: None,
+                    },
+                    other => ResponseJson {
+                        kind: other.spec_name(),
+                        fields: Vec::new(),
+                        events: Vec::new(),
+                        complete: None,
+                    },
+                };
+                ActionJson {
+                    name: &a.wire,
+                    family: &a.family,
+                    synopsis: &a.synopsis,
+                    params,
+                    response,
+                    events: a.events.iter().map(|e| e.wire.as_str()).collect(),
+                }
+            })
+            .collect(),
+        events: events
+            .into_iter()
+            .map(|e| {
+                let mut fields = vec![implicit("Privilege", false)];
+                if completions.contains(e.wire.as_str()) {
+                    fields.push(implicit("EventList", false));
+                }
+                for u in &e.uses {
+                    fields.extend(
+                        u.fields
+                            .iter()
+                            .map(|f| field(f, format!("{}{}", u.prefix, f.first_wire_name()))),
+                    );
+                }
+                fields.extend(e.fields.iter().map(|f| field(f, f.first_wire_name())));
+                fields.extend(e.free.iter().map(free_field));
+                EventJson {
+                    name: &e.wire,
+                    family: &e.family,
+                    synopsis: &e.synopsis,
+                    fields,
+                }
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&spec).unwrap_or_default();
+    out.push('\n');
+    out
+}

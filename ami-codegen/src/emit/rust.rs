@@ -1,0 +1,1138 @@
+//! The Rust of `ami-generated`: thin structs and enums with docs and derive
+//! attributes. The behaviour is in `ami-derive` and `ami-runtime`.
+//!
+//! Code is built with `quote` and formatted in-process by `prettyplease`, so
+//! the output is byte-stable whatever rustfmt is installed.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{header, markdown_lines, wire_lines};
+use crate::model::*;
+
+/// A doc attribute per line (prettyplease prints them as `///`).
+pub(crate) fn doc_lines<S: AsRef<str>>(lines: &[S]) -> TokenStream {
+    let attrs = lines.iter().map(|l| {
+        let l = l.as_ref();
+        let text = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #text])
+    });
+    quote!(#(#attrs)*)
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// Format a file: prettyplease, then the `@generated` header.
+pub(crate) fn format_file(source: &str, tokens: TokenStream) -> String {
+    let mut file: syn::File = match syn::parse2(tokens.clone()) {
+        Ok(f) => f,
+        // The model guarantees valid identifiers; should that ever fail,
+        // the unformatted tokens still show what went wrong.
+        Err(e) => return format!("{}// {e}\n{tokens}\n", header("//", source)),
+    };
+    // The layout is prettyplease's, byte-stable; `cargo fmt` leaves it alone
+    // (rustfmt would differ, and `regen --check` would call that stale).
+    file.attrs
+        .push(syn::parse_quote!(#![cfg_attr(rustfmt, rustfmt::skip)]));
+    let code = space_items(&prettyplease::unparse(&file));
+    format!("{}\n{code}", header("//", source))
+}
+
+/// prettyplease puts no blank line between items; add one after each
+/// top-level item and after the module docs, for readable output.
+fn space_items(code: &str) -> String {
+    const STARTS: &[&str] = &[
+        "///", "#[", "pub ", "fn ", "use ", "const ", "static ", "impl", "enum ", "struct ", "mod ",
+    ];
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut prev: Option<&str> = None;
+    for line in code.lines() {
+        if let Some(p) = prev {
+            let ends_item = p == "}"
+                || p == "};"
+                || (p.ends_with(';')
+                    && !p.starts_with("//")
+                    && STARTS.iter().any(|s| p.starts_with(s)));
+            let ends_docs = (p.starts_with("//!") && !line.starts_with("//!"))
+                || (p.starts_with("#![") && !line.starts_with("#!["));
+            let starts_item = STARTS.iter().any(|s| line.starts_with(s));
+            let use_run = p.starts_with("use ") && line.starts_with("use ");
+            if (ends_docs || (ends_item && starts_item && !use_run)) && !line.is_empty() {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = Some(line);
+    }
+    out
+}
+
+/// Imports a module needs, collected while generating it.
+#[derive(Default)]
+struct Imports {
+    derive: BTreeSet<&'static str>,
+    wire: BTreeSet<&'static str>,
+    common: BTreeSet<String>,
+}
+
+impl Imports {
+    fn tokens(&self) -> TokenStream {
+        let mut out = TokenStream::new();
+        if !self.derive.is_empty() {
+            let names = self.derive.iter().map(|n| ident(n));
+            out.extend(quote!(use ami_runtime::derive::{#(#names),*};));
+        }
+        if !self.wire.is_empty() {
+            let names = self.wire.iter().map(|n| ident(n));
+            out.extend(quote!(use ami_runtime::wire::{#(#names),*};));
+        }
+        if !self.common.is_empty() {
+            let names = self.common.iter().map(|n| ident(n));
+            out.extend(quote!(use crate::common::{#(#names),*};));
+        }
+        out
+    }
+}
+
+/// The generator of one module (a family).
+struct ModuleGen<'m> {
+    model: &'m Model,
+    family: &'m Family,
+    imports: Imports,
+}
+
+impl<'m> ModuleGen<'m> {
+    /// A type of the generated crate, seen from this module.
+    fn path(&self, r: &TypeRef) -> TokenStream {
+        let name = ident(&r.type_name);
+        if r.family == self.family.name {
+            quote!(#name)
+        } else {
+            let family = ident(&r.family);
+            quote!(crate::#family::#name)
+        }
+    }
+
+    fn value_type(&mut self, ty: &Type) -> TokenStream {
+        match ty {
+            Type::Scalar(Scalar::String) => quote!(String),
+            Type::Scalar(Scalar::Int) => quote!(i64),
+            Type::Scalar(Scalar::Uint) => quote!(u64),
+            Type::Scalar(Scalar::Float) => quote!(f64),
+            Type::Scalar(Scalar::Bool) => quote!(bool),
+            Type::Scalar(Scalar::Var) => {
+                self.imports.wire.insert("Var");
+                quote!(Var)
+            }
+            Type::Enum(e) => {
+                let name = ident(&e.type_name);
+                quote!(#name)
+            }
+        }
+    }
+
+    fn field_type(&mut self, f: &Field) -> TokenStream {
+        let t = self.value_type(&f.ty);
+        if f.is_vec() {
+            quote!(Vec<#t>)
+        } else if f.required {
+            t
+        } else {
+            quote!(Option<#t>)
+        }
+    }
+
+    /// One header field with its `#[ami(...)]` attribute and docs.
+    fn field(&mut self, f: &Field) -> TokenStream {
+        let docs = doc_lines(&field_doc(f));
+        let name = &f.wire;
+        let attr = match f.multi {
+            Multi::Single if f.required => quote!(#[ami(name = #name, required)]),
+            Multi::Single => quote!(#[ami(name = #name)]),
+            Multi::Repeated => quote!(#[ami(name = #name, repeated)]),
+            Multi::Indexed(style) => {
+                let style = style.spec_name();
+                quote!(#[ami(name = #name, index = #style)])
+            }
+        };
+        let field = ident(&f.rust);
+        let ty = self.field_type(f);
+        quote! {
+            #docs
+            #attr
+            pub #field: #ty,
+        }
+    }
+
+    fn extra_field(&mut self, doc: &str) -> TokenStream {
+        self.imports.wire.insert("Header");
+        let docs = doc_lines(&[doc]);
+        quote! {
+            #docs
+            #[ami(extra)]
+            pub extra: Vec<Header>,
+        }
+    }
+
+    /// The enums of some fields, in field order.
+    fn enums(&mut self, fields: &[Field], owner_link: &str) -> TokenStream {
+        let mut out = TokenStream::new();
+        for f in fields {
+            if let Type::Enum(e) = &f.ty {
+                out.extend(self.enum_def(e, f, owner_link));
+            }
+        }
+        out
+    }
+
+    fn enum_def(&mut self, e: &EnumDef, f: &Field, owner_link: &str) -> TokenStream {
+        self.imports.derive.insert("AmiEnum");
+        let mut doc = vec![format!("Values of `{}` in {owner_link}.", f.wire)];
+        let field_doc = markdown_lines(&f.doc);
+        if !field_doc.is_empty() {
+            doc.push(String::new());
+            doc.extend(field_doc);
+        }
+        let docs = doc_lines(&doc);
+        let name = ident(&e.type_name);
+        let variants = e.values.iter().map(|v| {
+            let mut lines = markdown_lines(&v.doc);
+            if lines.is_empty() {
+                lines.push(format!("`{}`.", v.wire));
+            }
+            let docs = doc_lines(&lines);
+            let wire = &v.wire;
+            let variant = ident(&v.rust);
+            quote! {
+                #docs
+                #[ami(value = #wire)]
+                #variant,
+            }
+        });
+        quote! {
+            #docs
+            #[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#variants)*
+                /// A value this spec does not list: kept when decoding, refused when encoding.
+                #[ami(unknown)]
+                Unknown(String),
+            }
+        }
+    }
+
+    /// An indexed group struct (`AmiFields`) and its enums.
+    fn group_struct(&mut self, g: &Group, owner_link: &str) -> TokenStream {
+        self.imports.derive.insert("AmiFields");
+        let mut doc = vec![format!(
+            "One entry of `{}` in {owner_link}: its headers carry the entry's index ({}).",
+            g.name,
+            index_example(g)
+        )];
+        let more = markdown_lines(&g.doc);
+        if !more.is_empty() {
+            doc.push(String::new());
+            doc.extend(more);
+        }
+        let docs = doc_lines(&doc);
+        let name = ident(&g.type_name);
+        let fields: Vec<TokenStream> = g.fields.iter().map(|f| self.field(f)).collect();
+        let link = format!("[`{}`]", g.type_name);
+        let enums = self.enums(&g.fields, &link);
+        quote! {
+            #docs
+            #[derive(Clone, Debug, PartialEq, AmiFields)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+            #enums
+        }
+    }
+
+    fn group_field(&mut self, g: &Group) -> TokenStream {
+        let mut lines = markdown_lines(&g.doc);
+        if lines.is_empty() {
+            lines.push(format!("The `{}` entries.", g.name));
+        }
+        lines.push(String::new());
+        lines.push(format!(
+            "Entries are numbered from 0: {}.",
+            index_example(g)
+        ));
+        let docs = doc_lines(&lines);
+        let style = g.index.spec_name();
+        let field = ident(&g.rust);
+        let ty = ident(&g.type_name);
+        quote! {
+            #docs
+            #[ami(group, index = #style)]
+            pub #field: Vec<#ty>,
+        }
+    }
+
+    fn response_type(&mut self, a: &Action) -> TokenStream {
+        match &a.response.kind {
+            ResponseKind::Single { .. } if a.has_response_struct() => {
+                let name = format_ident!("{}Response", a.rust);
+                quote!(#name)
+            }
+            ResponseKind::Single { .. } => {
+                self.imports.wire.insert("Ack");
+                quote!(Ack)
+            }
+            ResponseKind::List { items, complete } => {
+                self.imports.wire.insert("EventList");
+                let item = match a.item_enum() {
+                    Some(name) => {
+                        let name = ident(&name);
+                        quote!(#name)
+                    }
+                    None => self.path(&items[0]),
+                };
+                let complete = self.path(complete);
+                quote!(EventList<#item, #complete>)
+            }
+            ResponseKind::Command => {
+                self.imports.wire.insert("CommandOutput");
+                quote!(CommandOutput)
+            }
+            ResponseKind::Raw => {
+                self.imports.wire.insert("RawText");
+                quote!(RawText)
+            }
+            ResponseKind::Goodbye => {
+                self.imports.wire.insert("Goodbye");
+                quote!(Goodbye)
+            }
+        }
+    }
+
+    fn action(&mut self, a: &Action) -> TokenStream {
+        self.imports.derive.insert("AmiAction");
+        let docs = doc_lines(&action_doc(self.model, self.family, a));
+        let name = ident(&a.type_name);
+        let wire = &a.wire;
+        let response = self.response_type(a);
+        let shape = a.response.kind.spec_name();
+        let mut type_attr = quote!(action = #wire, response = #response, shape = #shape);
+        if let ResponseKind::List { complete, .. } = &a.response.kind {
+            let c = &complete.wire;
+            type_attr.extend(quote!(, complete = #c));
+        }
+        let rules: Vec<TokenStream> = a
+            .constraints
+            .iter()
+            .map(|c| {
+                let kind = ident(c.kind.spec_name());
+                let fields = c.fields.iter().map(|f| ident(f));
+                quote!(#kind(#(#fields),*))
+            })
+            .collect();
+        // Clippy takes a field named by two rules for a duplicated attribute.
+        let mut named = BTreeSet::new();
+        let repeats = a
+            .constraints
+            .iter()
+            .flat_map(|c| &c.fields)
+            .any(|f| !named.insert(f));
+        let constraints = match (rules.is_empty(), repeats) {
+            (true, _) => TokenStream::new(),
+            (false, false) => quote!(#[ami(#(#rules),*)]),
+            (false, true) => quote! {
+                #[ami(#(#rules),*)]
+                #[allow(clippy::duplicated_attributes)]
+            },
+        };
+        let fields: Vec<TokenStream> = a.params.iter().map(|f| self.field(f)).collect();
+        let groups: Vec<TokenStream> = a.groups.iter().map(|g| self.group_field(g)).collect();
+        let extra = self.extra_field(if a.free.is_empty() {
+            "Headers sent after the parameters, as given (none is needed)."
+        } else {
+            "Headers sent after the parameters, as given: the free headers of this action (see above)."
+        });
+        let link = format!("[`{}`]", a.type_name);
+        let enums = self.enums(&a.params, &link);
+        let group_structs: Vec<TokenStream> = a
+            .groups
+            .iter()
+            .map(|g| self.group_struct(g, &link))
+            .collect();
+        let response_items = self.response_items(a);
+        quote! {
+            #docs
+            #[derive(Clone, Debug, PartialEq, AmiAction)]
+            #[ami(#type_attr)]
+            #constraints
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+                #(#groups)*
+                #extra
+            }
+            #enums
+            #(#group_structs)*
+            #response_items
+        }
+    }
+
+    /// The response struct (with its enums and groups) or the list item enum.
+    fn response_items(&mut self, a: &Action) -> TokenStream {
+        let action_link = format!("[`{}`]", a.type_name);
+        match &a.response.kind {
+            ResponseKind::Single { fields, groups, .. } if a.has_response_struct() => {
+                self.imports.derive.insert("AmiResponse");
+                let type_name = format!("{}Response", a.rust);
+                let mut doc = vec![format!(
+                    "The reply to {action_link}: `Response: Success` with the fields below."
+                )];
+                let more = markdown_lines(&a.response.doc);
+                if !more.is_empty() {
+                    doc.push(String::new());
+                    doc.extend(more);
+                }
+                let docs = doc_lines(&doc);
+                let name = ident(&type_name);
+                let fs: Vec<TokenStream> = fields.iter().map(|f| self.field(f)).collect();
+                let gs: Vec<TokenStream> = groups.iter().map(|g| self.group_field(g)).collect();
+                let extra = self.extra_field("Headers the spec does not list, kept as received.");
+                let link = format!("[`{type_name}`]");
+                let enums = self.enums(fields, &link);
+                let group_structs: Vec<TokenStream> =
+                    groups.iter().map(|g| self.group_struct(g, &link)).collect();
+                quote! {
+                    #docs
+                    #[derive(Clone, Debug, PartialEq, AmiResponse)]
+                    #[non_exhaustive]
+                    pub struct #name {
+                        /// Asterisk's human-readable message, when it sends one.
+                        #[ami(name = "Message")]
+                        pub message: Option<String>,
+                        #(#fs)*
+                        #(#gs)*
+                        #extra
+                    }
+                    #enums
+                    #(#group_structs)*
+                }
+            }
+            ResponseKind::List { items, .. } if items.len() > 1 => {
+                self.imports.derive.insert("AmiEvents");
+                let type_name = a.item_enum().unwrap_or_default();
+                let docs = doc_lines(&[format!(
+                    "One item event of the {action_link} list: {}.",
+                    items
+                        .iter()
+                        .map(|i| format!("`{}`", i.wire))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )]);
+                let name = ident(&type_name);
+                let variants: Vec<TokenStream> = items
+                    .iter()
+                    .map(|i| {
+                        let synopsis = self
+                            .model
+                            .event(&i.wire)
+                            .map_or(String::new(), |e| e.synopsis.clone());
+                        let docs = doc_lines(&markdown_lines(&synopsis));
+                        let wire = &i.wire;
+                        let variant = ident(&i.rust);
+                        let ty = self.path(i);
+                        quote! {
+                            #docs
+                            #[ami(name = #wire)]
+                            #variant(#ty),
+                        }
+                    })
+                    .collect();
+                quote! {
+                    #docs
+                    #[derive(Clone, Debug, PartialEq, AmiEvents)]
+                    #[non_exhaustive]
+                    #[allow(clippy::large_enum_variant)]
+                    pub enum #name {
+                        #(#variants)*
+                    }
+                }
+            }
+            _ => TokenStream::new(),
+        }
+    }
+
+    fn event(&mut self, e: &Event) -> TokenStream {
+        self.imports.derive.insert("AmiEvent");
+        let docs = doc_lines(&event_doc(self.family, e));
+        let name = ident(&e.type_name);
+        let wire = &e.wire;
+        let uses: Vec<TokenStream> = e
+            .uses
+            .iter()
+            .map(|u| {
+                self.imports.common.insert(u.group.type_name.clone());
+                let mut lines = vec![if u.prefix.is_empty() {
+                    format!("The [`{}`] fields, bare.", u.group.type_name)
+                } else {
+                    format!(
+                        "The [`{}`] fields under the prefix `{}` (`{}{}`...).",
+                        u.group.type_name,
+                        u.prefix,
+                        u.prefix,
+                        u.fields.first().map_or("", |f| f.wire.as_str())
+                    )
+                }];
+                if u.optional {
+                    lines.push(String::new());
+                    lines.push("`None` when none of its headers came.".to_owned());
+                }
+                let docs = doc_lines(&lines);
+                let attr = if u.prefix.is_empty() {
+                    quote!(#[ami(flatten)])
+                } else {
+                    let p = &u.prefix;
+                    quote!(#[ami(flatten, prefix = #p)])
+                };
+                let field = ident(&u.rust);
+                let group = ident(&u.group.type_name);
+                let ty = if u.optional {
+                    quote!(Option<#group>)
+                } else {
+                    quote!(#group)
+                };
+                quote! {
+                    #docs
+                    #attr
+                    pub #field: #ty,
+                }
+            })
+            .collect();
+        let fields: Vec<TokenStream> = e.fields.iter().map(|f| self.field(f)).collect();
+        let extra = self.extra_field(if e.fields.is_empty() && e.uses.is_empty() {
+            "Every header of the event, as received."
+        } else {
+            "Headers the spec does not list, kept as received."
+        });
+        let link = format!("[`{}`]", e.type_name);
+        let enums = self.enums(&e.fields, &link);
+        quote! {
+            #docs
+            #[derive(Clone, Debug, PartialEq, AmiEvent)]
+            #[ami(event = #wire)]
+            #[non_exhaustive]
+            pub struct #name {
+                /// The privilege classes of the event (`call,all`), as received.
+                #[ami(name = "Privilege")]
+                pub privilege: Option<String>,
+                #(#uses)*
+                #(#fields)*
+                #extra
+            }
+            #enums
+        }
+    }
+
+    fn field_group(&mut self, g: &FieldGroup) -> TokenStream {
+        self.imports.derive.insert("AmiFields");
+        let docs = doc_lines(&markdown_lines(&g.doc));
+        let name = ident(&g.name);
+        let fields: Vec<TokenStream> = g.fields.iter().map(|f| self.field(f)).collect();
+        let link = format!("[`{}`]", g.name);
+        let enums = self.enums(&g.fields, &link);
+        quote! {
+            #docs
+            #[derive(Clone, Debug, PartialEq, AmiFields)]
+            #[non_exhaustive]
+            pub struct #name {
+                #(#fields)*
+            }
+            #enums
+        }
+    }
+}
+
+/// The headers of entry 0 of a group: `` `Action-000000`, `Cat-000000`, ... ``.
+fn index_example(g: &Group) -> String {
+    let names: Vec<String> = g
+        .fields
+        .iter()
+        .take(2)
+        .map(|f| {
+            let name = g.index.first(&f.wire);
+            match f.multi {
+                Multi::Indexed(style) => format!("`{}`", style.first(&name)),
+                _ => format!("`{name}`"),
+            }
+        })
+        .collect();
+    let more = if g.fields.len() > 2 { ", ..." } else { "" };
+    format!("{}{more} for entry 0", names.join(", "))
+}
+
+/// The docs of a field: its doc, then default, example and availability.
+fn field_doc(f: &Field) -> Vec<String> {
+    let mut lines = markdown_lines(&f.doc);
+    let mut notes = Vec::new();
+    if let Some(d) = &f.default {
+        notes.push(format!("Server default: `{d}`."));
+    }
+    if let Some(e) = &f.example {
+        notes.push(format!("Example: `{e}`."));
+    }
+    if let Some(s) = &f.since {
+        notes.push(format!("Since {s}."));
+    }
+    if !notes.is_empty() {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.push(notes.join(" "));
+    }
+    if lines.is_empty() {
+        lines.push(format!("The `{}` header.", f.wire));
+    }
+    lines
+}
+
+/// A doc link to a type, from module `here`.
+pub(crate) fn link(r: &TypeRef, here: &str) -> String {
+    if r.family == here {
+        format!("[`{}`]", r.type_name)
+    } else {
+        format!("[`{}`](crate::{}::{})", r.type_name, r.family, r.type_name)
+    }
+}
+
+fn availability(
+    since: &Option<String>,
+    deprecated: &Option<String>,
+    removed: &Option<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(s) = since {
+        out.push(format!("*Available since {s}.*"));
+    }
+    if let Some(d) = deprecated {
+        out.push(format!("**Deprecated:** {d}"));
+    }
+    if let Some(r) = removed {
+        out.push(format!("**Removed:** {r}"));
+    }
+    out
+}
+
+fn paragraph(out: &mut Vec<String>, lines: Vec<String>) {
+    if lines.is_empty() {
+        return;
+    }
+    if !out.is_empty() {
+        out.push(String::new());
+    }
+    out.extend(lines);
+}
+
+fn action_doc(model: &Model, family: &Family, a: &Action) -> Vec<String> {
+    let here = family.name.as_str();
+    let mut out = markdown_lines(&a.synopsis);
+    paragraph(&mut out, markdown_lines(&a.description));
+    let mut facts = Vec::new();
+    if let Some(m) = &a.module {
+        facts.push(format!("Provided by `{m}`."));
+    }
+    if !a.privilege.is_empty() {
+        facts.push(format!("Privilege: `{}`.", a.privilege.join(",")));
+    }
+    if !facts.is_empty() {
+        paragraph(&mut out, vec![facts.join(" ")]);
+    }
+    paragraph(&mut out, availability(&a.since, &a.deprecated, &a.removed));
+    if !a.free.is_empty() {
+        let mut lines = vec![
+            "# Free headers".to_owned(),
+            String::new(),
+            "These headers have no field: add them to `extra`, under any name.".to_owned(),
+            String::new(),
+        ];
+        for f in &a.free {
+            lines.push(format!("* `{}`: {}", f.wire, one_line(&f.doc)));
+        }
+        paragraph(&mut out, lines);
+    }
+    if !a.constraints.is_empty() {
+        let mut lines = vec![
+            "# Constraints".to_owned(),
+            String::new(),
+            "Checked before encoding; a violation is refused.".to_owned(),
+            String::new(),
+        ];
+        for c in &a.constraints {
+            let rule = c.kind.describe(&c.params);
+            if c.doc.is_empty() {
+                lines.push(format!("* {rule}."));
+            } else {
+                lines.push(format!("* {rule}: {}", one_line(&c.doc)));
+            }
+        }
+        paragraph(&mut out, lines);
+    }
+    paragraph(&mut out, response_doc(model, here, a));
+    if !a.events.is_empty() {
+        let mut lines = vec!["# Events".to_owned(), String::new()];
+        for e in &a.events {
+            let synopsis = model
+                .event(&e.wire)
+                .map_or(String::new(), |e| one_line(&e.synopsis));
+            lines.push(format!("* {}: {synopsis}", link(e, here)));
+        }
+        paragraph(&mut out, lines);
+    }
+    if !a.examples.is_empty() {
+        let mut lines = vec!["# Examples".to_owned()];
+        for ex in &a.examples {
+            lines.push(String::new());
+            if let Some(t) = &ex.title {
+                lines.push(format!("{}:", t.trim_end_matches(':')));
+                lines.push(String::new());
+            }
+            lines.extend(example_block(ex));
+        }
+        paragraph(&mut out, lines);
+    }
+    if !a.see_also.is_empty() {
+        let links: Vec<String> = a.see_also.iter().map(|r| link(r, here)).collect();
+        paragraph(
+            &mut out,
+            vec!["# See also".to_owned(), String::new(), links.join(", ")],
+        );
+    }
+    out
+}
+
+/// A wire example as a `text` code block (never a doctest).
+pub(crate) fn example_block(ex: &Example) -> Vec<String> {
+    let mut lines = vec!["```text".to_owned()];
+    let part = |text: &str, lines: &mut Vec<String>| {
+        if lines.len() > 1 {
+            lines.push(String::new());
+        }
+        lines.extend(wire_lines(text).iter().map(|l| l.trim_end().to_owned()));
+    };
+    part(&ex.request, &mut lines);
+    if let Some(r) = &ex.response {
+        part(r, &mut lines);
+    }
+    for e in &ex.events {
+        part(e, &mut lines);
+    }
+    lines.push("```".to_owned());
+    lines
+}
+
+fn one_line(text: &str) -> String {
+    markdown_lines(text).join(" ")
+}
+
+fn response_doc(model: &Model, here: &str, a: &Action) -> Vec<String> {
+    let mut lines = vec!["# Response".to_owned(), String::new()];
+    match &a.response.kind {
+        ResponseKind::Single { .. } if a.has_response_struct() => lines.push(format!(
+            "[`{}Response`]: `Response: Success` with the action's fields.",
+            a.rust
+        )),
+        ResponseKind::Single { .. } => {
+            lines.push("[`Ack`]: `Response: Success` with an optional `Message`.".to_owned())
+        }
+        ResponseKind::List { items, complete } => {
+            let item_links: Vec<String> = items.iter().map(|i| link(i, here)).collect();
+            let via = match a.item_enum() {
+                Some(e) => format!(" (as [`{e}`])"),
+                None => String::new(),
+            };
+            lines.push(format!(
+                "[`EventList`]: `Response: Success` with `EventList: start`, \
+                 then the item events {}{via}, ended by {}.",
+                item_links.join(", "),
+                link(complete, here)
+            ));
+            let _ = model;
+        }
+        ResponseKind::Command => lines.push(
+            "[`CommandOutput`]: the CLI output lines \
+             (`Output:` headers, or Asterisk 13's `Response: Follows` text)."
+                .to_owned(),
+        ),
+        ResponseKind::Raw => lines.push("[`RawText`]: text lines without any header.".to_owned()),
+        ResponseKind::Goodbye => lines.push(
+            "[`Goodbye`]: `Response: Goodbye`; the server then closes the session.".to_owned(),
+        ),
+    }
+    if let ResponseKind::Single { free, .. } = &a.response.kind {
+        if !free.is_empty() {
+            lines.push(String::new());
+            lines.push("Free headers of the reply (any name, kept in `extra`):".to_owned());
+            lines.push(String::new());
+            for f in free {
+                lines.push(format!("* `{}`: {}", f.wire, one_line(&f.doc)));
+            }
+        }
+    }
+    let more = markdown_lines(&a.response.doc);
+    if !more.is_empty() {
+        lines.push(String::new());
+        lines.extend(more);
+    }
+    lines
+}
+
+fn event_doc(family: &Family, e: &Event) -> Vec<String> {
+    let here = family.name.as_str();
+    let mut out = markdown_lines(&e.synopsis);
+    paragraph(&mut out, markdown_lines(&e.description));
+    if let Some(p) = &e.privilege {
+        paragraph(&mut out, vec![format!("Privilege: `{p}`.")]);
+    }
+    paragraph(&mut out, availability(&e.since, &e.deprecated, &None));
+    if !e.caused_by.is_empty() || !e.listed_by.is_empty() {
+        let mut lines = vec!["# Sent by".to_owned(), String::new()];
+        for a in &e.listed_by {
+            lines.push(format!("* {} (in its list reply)", link(a, here)));
+        }
+        for a in &e.caused_by {
+            lines.push(format!("* {}", link(a, here)));
+        }
+        paragraph(&mut out, lines);
+    }
+    out
+}
+
+/// `ami-generated/src/<family>.rs`.
+pub fn family_rs(model: &Model, family: &Family) -> String {
+    let mut gen = ModuleGen {
+        model,
+        family,
+        imports: Imports::default(),
+    };
+    let mut items = TokenStream::new();
+    for g in &family.groups {
+        items.extend(gen.field_group(g));
+    }
+    for a in &family.actions {
+        items.extend(gen.action(a));
+    }
+    for e in &family.events {
+        items.extend(gen.event(e));
+    }
+    let mut doc = vec![format!("{}.", family.title.trim_end_matches('.'))];
+    paragraph(&mut doc, markdown_lines(&family.doc));
+    let feature = if family.is_common() {
+        "Always compiled: the groups are shared by the events of every family.".to_owned()
+    } else {
+        format!(
+            "Enabled by the cargo feature `{}`. Reference: `docs/reference/{}.md`.",
+            family.name, family.name
+        )
+    };
+    paragraph(&mut doc, vec![feature]);
+    let inner = doc.iter().map(|l| {
+        let text = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#![doc = #text])
+    });
+    let imports = gen.imports.tokens();
+    format_file(
+        &family.file,
+        quote! {
+            #(#inner)*
+            #imports
+            #items
+        },
+    )
+}
+
+/// `ami-generated/src/lib.rs`: module declarations and the `Event` enum.
+pub fn lib_rs(model: &Model) -> String {
+    let mut doc = vec![
+        "Typed AMI actions, responses and events, generated from the TOML spec.".to_owned(),
+        String::new(),
+        "Every action is a struct `<Name>Action` whose fields are its parameters; its reply"
+            .to_owned(),
+        "is a `<Name>Response` struct or a generic shape of `ami_runtime::wire` (`Ack`,".to_owned(),
+        "`EventList`, `CommandOutput`...), and every event is a struct `<Name>Event`. The"
+            .to_owned(),
+        "behaviour (encoding, decoding, validation) comes from the derives of `ami-derive`."
+            .to_owned(),
+        String::new(),
+        "Each family is a module behind the cargo feature of the same name; the default".to_owned(),
+        "feature `all` enables them all.".to_owned(),
+        String::new(),
+        "| Module | Actions | Events | Title |".to_owned(),
+        "|--------|---------|--------|-------|".to_owned(),
+    ];
+    for f in &model.families {
+        doc.push(format!(
+            "| [`{}`] | {} | {} | {} |",
+            f.name,
+            f.actions.len(),
+            f.events.len(),
+            f.title
+        ));
+    }
+    doc.push(String::new());
+    doc.push("[`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.".to_owned());
+    let inner = doc.iter().map(|l| {
+        let text = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#![doc = #text])
+    });
+    let modules = model.families.iter().map(|f| {
+        let name = ident(&f.name);
+        let doc = format!(" {}", f.title);
+        if f.is_common() {
+            quote!(#[doc = #doc] pub mod #name;)
+        } else {
+            let feature = &f.name;
+            quote!(#[doc = #doc] #[cfg(feature = #feature)] pub mod #name;)
+        }
+    });
+    let variants = model.features().flat_map(|f| {
+        f.events.iter().map(move |e| {
+            let feature = &f.name;
+            let docs = doc_lines(&markdown_lines(&e.synopsis));
+            let wire = &e.wire;
+            let variant = ident(&e.rust);
+            let family = ident(&f.name);
+            let ty = ident(&e.type_name);
+            quote! {
+                #docs
+                #[cfg(feature = #feature)]
+                #[ami(name = #wire)]
+                #variant(#family::#ty),
+            }
+        })
+    });
+    format_file(
+        "spec/*.toml",
+        quote! {
+            #(#inner)*
+
+            use ami_runtime::derive::AmiEvents;
+
+            #(#modules)*
+            pub mod registry;
+
+            /// Any event: the typed struct of every event of the enabled families,
+            /// or [`Event::Unknown`] with the message as received.
+            #[derive(Clone, Debug, PartialEq, AmiEvents)]
+            #[non_exhaustive]
+            #[allow(clippy::large_enum_variant)]
+            pub enum Event {
+                #(#variants)*
+                /// An event this spec does not list (or of a disabled family), as received.
+                #[ami(unknown)]
+                Unknown(ami_runtime::wire::Message),
+            }
+        },
+    )
+}
+
+/// `ami-generated/src/registry.rs`: actions by name, for tools.
+pub fn registry_rs(model: &Model) -> String {
+    let mut actions: Vec<&Action> = model.actions().collect();
+    actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
+    let path = |a: &Action| {
+        let family = ident(&a.family);
+        let ty = ident(&a.type_name);
+        quote!(crate::#family::#ty)
+    };
+    let infos = actions.iter().map(|a| {
+        let feature = &a.family;
+        let ty = path(a);
+        quote! {
+            #[cfg(feature = #feature)]
+            ActionInfo {
+                name: <#ty as Action>::NAME,
+                family: #feature,
+                shape: <#ty as Action>::SHAPE,
+            },
+        }
+    });
+    let checks = actions.iter().map(|a| {
+        let feature = &a.family;
+        let key = a.wire.to_ascii_lowercase();
+        let ty = path(a);
+        quote! {
+            #[cfg(feature = #feature)]
+            #key => round_trip::<#ty>(msg),
+        }
+    });
+    let replies = actions.iter().map(|a| {
+        let feature = &a.family;
+        let key = a.wire.to_ascii_lowercase();
+        let ty = path(a);
+        quote! {
+            #[cfg(feature = #feature)]
+            #key => decode_reply::<#ty>(reply),
+        }
+    });
+    format_file(
+        "spec/*.toml",
+        quote! {
+            //! Every action of the enabled families by wire name, for tools that
+            //! handle actions they do not know at compile time (proxies, mocks,
+            //! capture checkers).
+
+            use std::fmt;
+
+            use ami_runtime::wire::{
+                decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
+                Message, MessageKind, Reply, ResponseShape,
+            };
+
+            /// What the registry knows about one action.
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub struct ActionInfo {
+                /// Wire name, as Asterisk spells it.
+                pub name: &'static str,
+                /// Family: module of `ami_generated` and cargo feature.
+                pub family: &'static str,
+                /// How the reply is collected.
+                pub shape: ResponseShape,
+            }
+
+            /// Every action of the enabled families, sorted by name (ignoring case).
+            pub static ACTIONS: &[ActionInfo] = &[
+                #(#infos)*
+            ];
+
+            /// The action called `name`, ignoring ASCII case, if its family is enabled.
+            pub fn action_info(name: &str) -> Option<&'static ActionInfo> {
+                ACTIONS.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+            }
+
+            /// Why [`check_action`] refused a message.
+            #[derive(Clone, Debug, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub enum Error {
+                /// The message has no `Action` header.
+                NotAnAction,
+                /// No enabled family has an action of this name.
+                UnknownAction(String),
+                /// The message does not decode as its typed action.
+                Decode(DecodeError),
+                /// The typed action refuses to encode (a constraint, a value...).
+                Encode(EncodeError),
+            }
+
+            impl fmt::Display for Error {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    match self {
+                        Error::NotAnAction => f.write_str("not an action: no Action header"),
+                        Error::UnknownAction(name) => write!(f, "unknown action {name}"),
+                        Error::Decode(e) => e.fmt(f),
+                        Error::Encode(e) => e.fmt(f),
+                    }
+                }
+            }
+
+            impl std::error::Error for Error {}
+
+            impl From<DecodeError> for Error {
+                fn from(e: DecodeError) -> Self {
+                    Error::Decode(e)
+                }
+            }
+
+            impl From<EncodeError> for Error {
+                fn from(e: EncodeError) -> Self {
+                    Error::Encode(e)
+                }
+            }
+
+            /// Validate a request: decode it as its typed action, then encode
+            /// that again (which checks values and constraints).
+            pub fn check_action(msg: &Message) -> Result<(), Error> {
+                let MessageKind::Action(name) = msg.kind() else {
+                    return Err(Error::NotAnAction);
+                };
+                match name.to_ascii_lowercase().as_str() {
+                    #(#checks)*
+                    _ => Err(Error::UnknownAction(name.to_owned())),
+                }
+            }
+
+            /// Decode a reply to `action` (its wire name, any case) into the
+            /// typed response. `Response: Error` replies are the caller's to
+            /// filter out first, as the protocol core does.
+            #[allow(unused_variables)] // `reply` when no family is enabled
+            pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
+                match action.to_ascii_lowercase().as_str() {
+                    #(#replies)*
+                    _ => Err(DecodeError::unexpected(
+                        format!("response to {action}"),
+                        "an action of an enabled family",
+                        action,
+                    )),
+                }
+            }
+
+            // Unused when no family is enabled.
+            #[allow(dead_code)]
+            fn round_trip<A: Action>(msg: &Message) -> Result<(), Error> {
+                let action: A = decode_action(msg)?;
+                let mut out = Vec::new();
+                encode_action(&action, msg.action_id(), &mut out)?;
+                Ok(())
+            }
+
+            #[allow(dead_code)]
+            fn decode_reply<A: Action>(reply: &Reply) -> Result<(), DecodeError> {
+                <A::Response as FromResponse>::from_reply(reply, A::NAME).map(|_| ())
+            }
+        },
+    )
+}
+
+/// `ami-generated/Cargo.toml`: one feature per family.
+pub fn cargo_toml(model: &Model) -> String {
+    let mut out = header("#", "spec/*.toml");
+    out.push_str(
+        "[package]\n\
+         name = \"ami-generated\"\n\
+         description = \"Typed AMI actions, responses and events, generated from the TOML spec.\"\n\
+         version.workspace = true\n\
+         edition.workspace = true\n\
+         rust-version.workspace = true\n\
+         license.workspace = true\n\
+         repository.workspace = true\n\
+         \n\
+         [features]\n\
+         default = [\"all\"]\n",
+    );
+    let names: Vec<String> = model
+        .features()
+        .map(|f| format!("\"{}\"", f.name))
+        .collect();
+    out.push_str(&format!("all = [{}]\n", names.join(", ")));
+    for f in model.features() {
+        let deps: Vec<String> = f.depends.iter().map(|d| format!("\"{d}\"")).collect();
+        out.push_str(&format!("{} = [{}]\n", f.name, deps.join(", ")));
+    }
+    out.push_str("\n[dependencies]\nami-runtime.workspace = true\n");
+    out
+}

@@ -1,0 +1,209 @@
+//! Load the spec, emit every artifact, and write it or check it is current
+//! (the rust-analyzer `ensure_file_contents` idea: one function for
+//! `cargo xtask regen`, `cargo xtask regen --check` and a plain `#[test]`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{render, Diagnostic, Diagnostics, SourceFile};
+use crate::emit;
+use crate::model::{self, Model};
+use crate::spec;
+
+/// Write the generated files, or only check them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Write what differs, remove stale files.
+    Write,
+    /// Write nothing; fail when anything differs.
+    Check,
+}
+
+/// Why `regen` failed.
+#[derive(Debug)]
+pub enum RegenError {
+    /// The spec is invalid: every problem, located.
+    Spec(Vec<Diagnostic>),
+    /// Generated files differ from what the spec gives (check mode).
+    Stale(Vec<(String, &'static str)>),
+    /// A file could not be read or written.
+    Io(String),
+}
+
+impl fmt::Display for RegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegenError::Spec(diags) => {
+                f.write_str(&render(diags))?;
+                write!(
+                    f,
+                    "error: the spec has {} problem{}",
+                    diags.len(),
+                    if diags.len() == 1 { "" } else { "s" }
+                )
+            }
+            RegenError::Stale(files) => {
+                for (path, why) in files {
+                    writeln!(f, "stale: {path} ({why})")?;
+                }
+                write!(
+                    f,
+                    "error: generated files are out of date: run `cargo xtask regen` and commit"
+                )
+            }
+            RegenError::Io(e) => write!(f, "error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RegenError {}
+
+/// Load and validate `<root>/spec/*.toml`.
+pub fn load(root: &Path) -> Result<Model, RegenError> {
+    load_dir(&root.join("spec"), "spec")
+}
+
+/// Load and validate every `*.toml` of `dir`, naming the files
+/// `<prefix>/<name>.toml` in diagnostics.
+pub fn load_dir(dir: &Path, prefix: &str) -> Result<Model, RegenError> {
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| RegenError::Io(format!("{}: {e}", dir.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    names.sort();
+    let mut sources = Vec::new();
+    for path in names {
+        let text = fs::read_to_string(&path)
+            .map_err(|e| RegenError::Io(format!("{}: {e}", path.display())))?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        sources.push(SourceFile::new(format!("{prefix}/{file_name}"), text));
+    }
+    load_sources(sources).map_err(RegenError::Spec)
+}
+
+/// Parse and validate spec files given as text.
+pub fn load_sources(sources: Vec<SourceFile>) -> Result<Model, Vec<Diagnostic>> {
+    let mut diags = Diagnostics::default();
+    let mut parsed = Vec::new();
+    for source in sources {
+        match spec::parse(&source) {
+            Ok(file) => parsed.push((source, file)),
+            Err(d) => diags.push(d),
+        }
+    }
+    let complete = diags.is_empty();
+    let resolved = model::resolve(&parsed, complete);
+    match resolved {
+        Ok(model) if complete => Ok(model),
+        Ok(_) => Err(diags.into_sorted()),
+        Err(more) => {
+            for d in more {
+                diags.push(d);
+            }
+            Err(diags.into_sorted())
+        }
+    }
+}
+
+/// Every file below `dir` (relative to `root`), recursively.
+fn files_under(root: &Path, dir: &str, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(root.join(dir)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = format!("{dir}/{name}");
+        if entry.path().is_dir() {
+            files_under(root, &rel, out);
+        } else {
+            out.push(rel);
+        }
+    }
+}
+
+/// What `regen` did (write mode) or found current (check mode).
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files written (write mode).
+    pub written: Vec<String>,
+    /// Stale files removed (write mode).
+    pub removed: Vec<String>,
+    /// Files that were already current.
+    pub unchanged: usize,
+}
+
+/// Regenerate everything under `root` from `root/spec`, or check that it is
+/// current. In check mode nothing is written, and the error names every
+/// stale file.
+pub fn regen(root: &Path, mode: Mode) -> Result<Report, RegenError> {
+    let model = load(root)?;
+    let files = emit::all(&model);
+    ensure_files(root, &files, mode)
+}
+
+/// Make the files under `root` equal `files`, and remove the files of the
+/// generated directories that `files` does not list (or, in check mode,
+/// report what differs).
+pub fn ensure_files(
+    root: &Path,
+    files: &BTreeMap<String, String>,
+    mode: Mode,
+) -> Result<Report, RegenError> {
+    let mut report = Report::default();
+    let mut stale = Vec::new();
+    for (path, contents) in files {
+        let full = root.join(path);
+        match fs::read_to_string(&full) {
+            Ok(current) if current == *contents => report.unchanged += 1,
+            found => {
+                let why = if found.is_ok() {
+                    "out of date"
+                } else {
+                    "missing"
+                };
+                match mode {
+                    Mode::Check => stale.push((path.clone(), why)),
+                    Mode::Write => {
+                        if let Some(parent) = full.parent() {
+                            fs::create_dir_all(parent).map_err(|e| {
+                                RegenError::Io(format!("{}: {e}", parent.display()))
+                            })?;
+                        }
+                        fs::write(&full, contents)
+                            .map_err(|e| RegenError::Io(format!("{path}: {e}")))?;
+                        report.written.push(path.clone());
+                    }
+                }
+            }
+        }
+    }
+    let mut existing = Vec::new();
+    for dir in emit::GENERATED_DIRS {
+        files_under(root, dir, &mut existing);
+    }
+    existing.sort();
+    for path in existing {
+        if files.contains_key(&path) {
+            continue;
+        }
+        match mode {
+            Mode::Check => stale.push((path, "not generated from the spec: remove it")),
+            Mode::Write => {
+                fs::remove_file(root.join(&path))
+                    .map_err(|e| RegenError::Io(format!("{path}: {e}")))?;
+                report.removed.push(path);
+            }
+        }
+    }
+    if stale.is_empty() {
+        Ok(report)
+    } else {
+        Err(RegenError::Stale(stale))
+    }
+}
