@@ -631,18 +631,26 @@ pub struct FilterListAction {
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
 ///
+/// Free headers of the reply (any name, kept in `extra`):
+///
+/// * `<ActionName>`: One header per available action: the action's synopsis, then `(Priv: <classes>)` (a placeholder name).
+///
 /// A `Response: Success` with one header per action: the header name is the
 /// action name, the value its synopsis followed by its privileges, for example
 /// `AbsoluteTimeout: Set absolute timeout.  (Priv: system,call,all)`. The
 /// header names are not known in advance, so the response has no typed
-/// fields: read them from the response's extra headers.
+/// fields: read them, in order, from the response's extra headers.
 ///
 /// # Examples
 ///
-/// Request (the response is one free-form header per action):
+/// The response is one free-form header per action (shortened):
 ///
 /// ```text
 /// Action: ListCommands
+///
+/// Response: Success
+/// AbsoluteTimeout: Set absolute timeout.  (Priv: system,call,all)
+/// AgentLogoff: Sets an agent as no longer logged in.  (Priv: agent,all)
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
 #[ami(action = "ListCommands", response = Ack, shape = "single")]

@@ -290,10 +290,7 @@ pub struct SipQualifyPeerAction {
 /// `RegExpire: 548 seconds`, `QualifyFreq: 60000 ms`).
 ///
 /// chan_sip also sends two headers with a space in their name, right after
-/// `Pickupgroup`: `Named Callgroup` (the named call groups of the peer) and
-/// `Named Pickupgroup` (the named call groups it can pick up). The runtime does
-/// not accept header names with a space yet, so they are not fields of the
-/// response and the example below leaves them out.
+/// `Pickupgroup`: `Named Callgroup` and `Named Pickupgroup`.
 ///
 /// Provided by `chan_sip`. Privilege: `system,reporting`.
 ///
@@ -307,7 +304,7 @@ pub struct SipQualifyPeerAction {
 ///
 /// # Examples
 ///
-/// Without the `Named Callgroup`/`Named Pickupgroup` lines of the seed:
+/// A peer in full:
 ///
 /// ```text
 /// Action: SIPshowpeer
@@ -327,6 +324,8 @@ pub struct SipQualifyPeerAction {
 /// CID-CallingPres: Presentation Allowed, Not Screened
 /// Callgroup:
 /// Pickupgroup:
+/// Named Callgroup:
+/// Named Pickupgroup:
 /// MOHSuggest:
 /// VoiceMailbox:
 /// TransferMode: open
@@ -454,6 +453,12 @@ pub struct SipShowPeerResponse {
     /// The numeric call groups the peer can pick up.
     #[ami(name = "Pickupgroup")]
     pub pickupgroup: Option<String>,
+    /// The named call groups of the peer (`namedcallgroup`); the header name holds a space.
+    #[ami(name = "Named Callgroup")]
+    pub named_callgroup: Option<String>,
+    /// The named call groups the peer can pick up (`namedpickupgroup`); the header name holds a space.
+    #[ami(name = "Named Pickupgroup")]
+    pub named_pickupgroup: Option<String>,
     /// The music on hold class suggested to the other party.
     #[ami(name = "MOHSuggest")]
     pub moh_suggest: Option<String>,

@@ -2384,12 +2384,23 @@ Message: Success
 "#, &[], None, false);
 }
 
-/// ListCommands: Request (the response is one free-form header per action)
+/// ListCommands: The response is one free-form header per action (shortened)
 #[cfg(feature = "manager")]
 #[test]
 fn list_commands_example_1() {
     request::<manager::ListCommandsAction>(r#"Action: ListCommands
 "#, &[], false);
+    response::<
+        manager::ListCommandsAction,
+    >(
+        r#"Response: Success
+AbsoluteTimeout: Set absolute timeout.  (Priv: system,call,all)
+AgentLogoff: Sets an agent as no longer logged in.  (Priv: agent,all)
+"#,
+        &[],
+        None,
+        true,
+    );
 }
 
 /// LoggerRotate
@@ -4135,7 +4146,7 @@ Peer: 300
 "#, false);
 }
 
-/// SIPshowpeer: Without the `Named Callgroup`/`Named Pickupgroup` lines of the seed
+/// SIPshowpeer: A peer in full
 #[cfg(feature = "sip")]
 #[test]
 fn sip_show_peer_example_1() {
@@ -4159,6 +4170,8 @@ AMAflags: Unknown
 CID-CallingPres: Presentation Allowed, Not Screened
 Callgroup: 
 Pickupgroup: 
+Named Callgroup: 
+Named Pickupgroup: 
 MOHSuggest: 
 VoiceMailbox: 
 TransferMode: open

@@ -59,6 +59,12 @@ struct FieldJson {
     /// A header every message of the kind has (`Privilege`, `EventList`,
     /// `Output`), not declared in the spec.
     implicit: bool,
+    /// A concrete wire name from this action's examples that an indexed
+    /// field or a free placeholder covers (`Category-000001`,
+    /// `Line-000001-000002`), listed so tools that match names literally
+    /// find it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    observed: bool,
 }
 
 #[derive(Serialize)]
@@ -96,6 +102,7 @@ fn field(f: &Field, name: String) -> FieldJson {
         repeated: f.is_vec(),
         free: false,
         implicit: false,
+        observed: false,
     }
 }
 
@@ -114,7 +121,85 @@ fn implicit(name: &str, repeated: bool) -> FieldJson {
         repeated,
         free: false,
         implicit: true,
+        observed: false,
     }
+}
+
+/// `name` without its index tokens (`-000001`, `(1)`), in ASCII lowercase:
+/// `Line-000001-000002` gives `line`.
+fn unindexed(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let dash6 = bytes[i] == b'-'
+            && bytes.len() >= i + 7
+            && bytes[i + 1..i + 7].iter().all(u8::is_ascii_digit);
+        if dash6 {
+            i += 7;
+            continue;
+        }
+        if bytes[i] == b'(' {
+            if let Some(close) = name[i..].find(')') {
+                if close > 1 && bytes[i + 1..i + close].iter().all(u8::is_ascii_digit) {
+                    i += close + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i].to_ascii_lowercase() as char);
+        i += 1;
+    }
+    out
+}
+
+/// Header names of the action's successful example replies that the
+/// indexed fields (or, for a free-form reply, the free placeholders) cover,
+/// beyond the names already listed.
+fn observed_names(a: &Action, listed: &[FieldJson], indexed: &[String], free: bool) -> Vec<FieldJson> {
+    let mut seen: std::collections::BTreeSet<String> =
+        listed.iter().map(|f| f.name.to_ascii_lowercase()).collect();
+    let mut out = Vec::new();
+    for example in &a.examples {
+        let Some(response) = &example.response else { continue };
+        let headers = header_lines(response);
+        if !headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("Response") && *v == "Success")
+        {
+            continue;
+        }
+        for (name, _) in headers {
+            if ["response", "actionid", "message", "eventlist"]
+                .contains(&name.to_ascii_lowercase().as_str())
+            {
+                continue;
+            }
+            let covered = free || indexed.contains(&unindexed(name));
+            if covered && seen.insert(name.to_ascii_lowercase()) {
+                out.push(FieldJson {
+                    name: name.to_owned(),
+                    ty: "string",
+                    required: false,
+                    repeated: false,
+                    free,
+                    implicit: false,
+                    observed: true,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The `Name: value` lines of a verbatim example block, up to its first blank line.
+fn header_lines(text: &str) -> Vec<(&str, &str)> {
+    text.lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n, v.trim_start()))
+        .collect()
 }
 
 /// Name of a member of an indexed group, for entry 0.
@@ -171,6 +256,16 @@ pub fn spec_json(model: &Model) -> String {
                             out.extend(g.fields.iter().map(|f| field(f, member_name(g, f))));
                         }
                         out.extend(free.iter().map(free_field));
+                        let indexed: Vec<String> = fields
+                            .iter()
+                            .filter(|f| matches!(f.multi, Multi::Indexed(_)))
+                            .map(|f| f.wire.to_ascii_lowercase())
+                            .chain(groups.iter().flat_map(|g| {
+                                g.fields.iter().map(|f| f.wire.to_ascii_lowercase())
+                            }))
+                            .collect();
+                        let observed = observed_names(a, &out, &indexed, !free.is_empty());
+                        out.extend(observed);
                         ResponseJson {
                             kind: "single",
                             fields: out,
@@ -235,4 +330,24 @@ pub fn spec_json(model: &Model) -> String {
     let mut out = serde_json::to_string_pretty(&spec).unwrap_or_default();
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unindexed_strips_every_index_token() {
+        assert_eq!(unindexed("Line-000001-000002"), "line");
+        assert_eq!(unindexed("Category-000013"), "category");
+        assert_eq!(unindexed("UnitAmount(1)"), "unitamount");
+        assert_eq!(unindexed("Cause-txt"), "cause-txt");
+        assert_eq!(unindexed("Named Callgroup"), "named callgroup");
+    }
+
+    #[test]
+    fn header_lines_stop_at_the_blank_line() {
+        let lines = header_lines("Response: Success\r\nCategory-000001: b\r\n\r\nX: y\r\n");
+        assert_eq!(lines, [("Response", "Success"), ("Category-000001", "b")]);
+    }
 }
