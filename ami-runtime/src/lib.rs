@@ -11,6 +11,14 @@
 //!   ([`Fields`], [`Action`], [`Event`], [`FromResponse`]) and the generic
 //!   response shapes ([`Ack`], [`EventList`], [`CommandOutput`], [`RawText`],
 //!   [`Goodbye`]).
+//! * [`proto`]: the sans-IO protocol core: the framer, zero-copy
+//!   [`RawMessage`](proto::RawMessage)s and the [`Connection`](proto::Connection)
+//!   state machine (`ActionID` correlation, list collection, the event stream).
+//! * [`client`] (feature `client`, on by default): the tokio client over any
+//!   transport (TCP, TLS with the `tls` feature, a Unix socket, an in-memory
+//!   duplex), with MD5 login, keepalive and reconnection.
+//! * [`testing`] (feature `testing`): a mock AMI server, in-process over TCP
+//!   or in memory, answering from a script.
 //!
 //! ```
 //! use ami_runtime::wire::Message;
@@ -24,6 +32,11 @@
 // Lets the derives' output (which names `::ami_runtime`) work inside this crate too.
 extern crate self as ami_runtime;
 
+#[cfg(feature = "client")]
+pub mod client;
+pub mod proto;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wire;
 
 /// The derive macros that give generated (or hand-written) structs their

@@ -156,12 +156,19 @@ fn unindexed(name: &str) -> String {
 /// Header names of the action's successful example replies that the
 /// indexed fields (or, for a free-form reply, the free placeholders) cover,
 /// beyond the names already listed.
-fn observed_names(a: &Action, listed: &[FieldJson], indexed: &[String], free: bool) -> Vec<FieldJson> {
+fn observed_names(
+    a: &Action,
+    listed: &[FieldJson],
+    indexed: &[String],
+    free: bool,
+) -> Vec<FieldJson> {
     let mut seen: std::collections::BTreeSet<String> =
         listed.iter().map(|f| f.name.to_ascii_lowercase()).collect();
     let mut out = Vec::new();
     for example in &a.examples {
-        let Some(response) = &example.response else { continue };
+        let Some(response) = &example.response else {
+            continue;
+        };
         let headers = header_lines(response);
         if !headers
             .iter()
@@ -256,14 +263,15 @@ pub fn spec_json(model: &Model) -> String {
                             out.extend(g.fields.iter().map(|f| field(f, member_name(g, f))));
                         }
                         out.extend(free.iter().map(free_field));
-                        let indexed: Vec<String> = fields
-                            .iter()
-                            .filter(|f| matches!(f.multi, Multi::Indexed(_)))
-                            .map(|f| f.wire.to_ascii_lowercase())
-                            .chain(groups.iter().flat_map(|g| {
-                                g.fields.iter().map(|f| f.wire.to_ascii_lowercase())
-                            }))
-                            .collect();
+                        let indexed: Vec<String> =
+                            fields
+                                .iter()
+                                .filter(|f| matches!(f.multi, Multi::Indexed(_)))
+                                .map(|f| f.wire.to_ascii_lowercase())
+                                .chain(groups.iter().flat_map(|g| {
+                                    g.fields.iter().map(|f| f.wire.to_ascii_lowercase())
+                                }))
+                                .collect();
                         let observed = observed_names(a, &out, &indexed, !free.is_empty());
                         out.extend(observed);
                         ResponseJson {

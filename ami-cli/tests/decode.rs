@@ -1,0 +1,205 @@
+//! `ami decode` over the wire examples of the spec (taken from the seed
+//! document) and over broken input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ami_cli::decode::decode;
+use serde_json::Value;
+
+/// Every wire example of `spec/*.toml` (requests, responses, events), in
+/// file order, each block followed by two blank lines: one ends a message,
+/// the second ends a raw text reply (`Queues`). Also says, per block,
+/// whether it is the request of an error example (`Response: Error`), which
+/// the spec may show deliberately invalid ("Error: State not specified").
+fn seed_examples() -> (String, Vec<bool>) {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&spec)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut out = String::new();
+    let mut may_refuse = Vec::new();
+    let mut push = |block: &str, refusable: bool| {
+        out.push_str(block.trim_end_matches(['\n', '\r']));
+        out.push_str("\r\n\r\n\r\n");
+        may_refuse.push(refusable);
+    };
+    for file in files {
+        let value: toml::Value = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let actions = value
+            .get("action")
+            .and_then(|a| a.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for action in actions {
+            let examples = action
+                .get("example")
+                .and_then(|e| e.as_array())
+                .cloned()
+                .unwrap_or_default();
+            for example in examples {
+                let response = example.get("response").and_then(|b| b.as_str());
+                let error_example = response.is_some_and(|r| r.starts_with("Response: Error"));
+                if let Some(request) = example.get("request").and_then(|b| b.as_str()) {
+                    push(request, error_example);
+                }
+                if let Some(response) = response {
+                    push(response, false);
+                }
+                for event in example
+                    .get("events")
+                    .and_then(|e| e.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    push(event.as_str().unwrap(), false);
+                }
+            }
+        }
+    }
+    (out, may_refuse)
+}
+
+fn lines(output: &[u8]) -> Vec<Value> {
+    String::from_utf8(output.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn every_seed_wire_example_decodes_as_typed() {
+    let (capture, may_refuse) = seed_examples();
+    assert!(
+        may_refuse.len() > 100,
+        "only {} examples found in spec/",
+        may_refuse.len()
+    );
+    let path = std::env::temp_dir().join(format!("ami-seed-examples-{}.txt", std::process::id()));
+    std::fs::write(&path, &capture).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ami"))
+        .arg("decode")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(output.status.success());
+    let decoded = lines(&output.stdout);
+    assert_eq!(
+        decoded.len(),
+        may_refuse.len(),
+        "one line per example block"
+    );
+    let mut refused = 0;
+    for (line, refusable) in decoded.iter().zip(&may_refuse) {
+        if line["typed"] == true {
+            continue;
+        }
+        // Only a request the spec shows as refused by Asterisk may fail to
+        // type, and then the reason names the missing parameter.
+        assert!(*refusable, "not typed: {line:#}");
+        let error = line["error"].as_str().unwrap_or_default();
+        assert!(error.contains("missing required field"), "{line:#}");
+        refused += 1;
+    }
+    eprintln!(
+        "{refused} deliberately invalid requests of error examples were refused, with the reason"
+    );
+}
+
+#[test]
+fn messages_print_with_type_name_and_fields() {
+    let capture = "Asterisk Call Manager/5.0.1\r\n\
+        Action: Ping\r\nActionID: 1\r\n\r\n\
+        Response: Success\r\nActionID: 1\r\nPing: Pong\r\nTimestamp: 1494854593.314921\r\n\r\n\
+        Event: Hangup\r\nPrivilege: call,all\r\nChannel: SIP/1\r\nUniqueid: 1.1\r\nCause: 16\r\nCause-txt: Normal\r\n\r\n\
+        Event: SomethingNew\r\nX: 1\r\nX: 2\r\n\r\n";
+    let mut out = Vec::new();
+    let summary = decode(capture.as_bytes(), &mut out).unwrap();
+    let decoded = lines(&out);
+    assert_eq!(decoded.len(), 4);
+    assert_eq!(decoded[0]["type"], "action");
+    assert_eq!(decoded[1]["type"], "response");
+    assert_eq!(decoded[1]["name"], "Ping");
+    assert_eq!(decoded[1]["typed"], true);
+    assert_eq!(decoded[1]["fields"]["Ping"], "Pong");
+    assert_eq!(decoded[2]["type"], "event");
+    assert_eq!(decoded[2]["name"], "Hangup");
+    assert_eq!(decoded[2]["typed"], true);
+    assert_eq!(decoded[3]["typed"], false);
+    assert_eq!(decoded[3]["fields"]["X"], serde_json::json!(["1", "2"]));
+    assert_eq!((summary.messages, summary.typed, summary.errors), (4, 3, 0));
+}
+
+#[test]
+fn a_list_is_typed_as_a_whole_and_printed_in_order() {
+    let capture = "Action: CoreShowChannels\r\nActionID: 9\r\n\r\n\
+        Response: Success\r\nActionID: 9\r\nEventList: start\r\nMessage: Channels will follow\r\n\r\n\
+        Event: CoreShowChannel\r\nActionID: 9\r\nChannel: SIP/1\r\nUniqueid: 1.1\r\n\r\n\
+        Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n\
+        Event: CoreShowChannelsComplete\r\nActionID: 9\r\nEventList: Complete\r\nListItems: 1\r\n\r\n";
+    let mut out = Vec::new();
+    decode(capture.as_bytes(), &mut out).unwrap();
+    let decoded = lines(&out);
+    let names: Vec<&str> = decoded
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "CoreShowChannels",
+            "CoreShowChannels",
+            "CoreShowChannel",
+            "FullyBooted",
+            "CoreShowChannelsComplete"
+        ]
+    );
+    assert!(decoded.iter().all(|v| v["typed"] == true), "{decoded:#?}");
+}
+
+#[test]
+fn broken_input_gives_error_items_and_still_exits_zero() {
+    let mut capture =
+        b"Event: Hangup\r\nnot a header\r\n\r\nEvent: Hangup\r\nChannel: caf".to_vec();
+    capture.push(0xE9);
+    capture.extend_from_slice(b"\r\n\r\nResponse: Success\r\nMessage: orphan\r\n\r\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ami"))
+        .arg("decode")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&capture).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let decoded = lines(&output.stdout);
+    assert_eq!(decoded[0]["type"], "error");
+    assert_eq!(decoded[0]["line"], 2);
+    assert!(decoded[0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a header"));
+    assert_eq!(decoded[1]["type"], "error");
+    assert!(decoded[1]["error"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(decoded[2]["fields"]["Channel"], "caf\u{FFFD}");
+    assert_eq!(decoded[3]["type"], "response");
+    assert_eq!(decoded[3]["typed"], false);
+    assert!(decoded[3]["error"].is_string());
+}
+
+#[test]
+fn an_unreadable_input_exits_non_zero() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ami"))
+        .args(["decode", "/nonexistent/capture.txt"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"));
+}

@@ -1,0 +1,601 @@
+//! The tokio client: a thin adapter that moves bytes between a transport
+//! and the sans-IO [`Connection`](crate::proto::Connection).
+//!
+//! One background task (the driver) owns the transport and the connection
+//! state machine; [`Client`] handles (cheap to clone, usable from any task,
+//! including an event handler) hand it pre-encoded actions and await their
+//! replies. Encoding, and so validation, happens in the caller's task, before
+//! anything is queued: a refused action never reaches the wire.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ami_runtime::client::Error> {
+//! use ami_runtime::client::{Client, RawEvent, StreamItem};
+//! use ami_runtime::client::auth::Ping;
+//!
+//! let client: Client<RawEvent> = Client::builder("admin", "secret")
+//!     .connect_tcp("127.0.0.1:5038")
+//!     .await?;
+//! let mut events = client.events();
+//! let pong = client.send(&Ping::default()).await?;
+//! while let Some(item) = events.recv().await {
+//!     if let StreamItem::Event(RawEvent(msg)) = item {
+//!         println!("{:?}", msg.get("Event"));
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+mod driver;
+mod transport;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::proto::{ActionError, Limits, ProtocolError, SendError};
+use crate::wire::{
+    encode_action, Action, DecodeError, EncodeError, FromEvent, FromResponse, Goodbye, Message,
+    Reply, ResponseShape,
+};
+
+pub use auth::{AuthMethod, Credentials, Secret};
+pub use transport::{BoxTransport, Connector, Transport};
+
+use driver::{Command, Driver};
+
+/// What went wrong with a client call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Connecting or reading/writing the transport failed.
+    Io(io::Error),
+    /// The typed action was refused before any byte was written.
+    Encode(EncodeError),
+    /// The action was refused before any byte was written (raw message
+    /// header, duplicate `ActionID`).
+    Send(SendError),
+    /// The reply arrived but does not decode into the action's typed response.
+    Decode(DecodeError),
+    /// Asterisk answered `Response: Error`.
+    Failed {
+        /// Wire name of the action.
+        action: String,
+        /// Asterisk's `Message` header.
+        message: String,
+        /// The whole response.
+        response: Message,
+    },
+    /// `Login` was refused.
+    LoginFailed {
+        /// Asterisk's message (`Authentication failed`).
+        message: String,
+    },
+    /// No reply within the action's timeout.
+    Timeout {
+        /// Wire name of the action.
+        action: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The connection dropped before the reply was complete.
+    Disconnected {
+        /// What is known about the cause.
+        reason: String,
+    },
+    /// The connection is down and being re-established; try again later.
+    NotConnected,
+    /// The session ended (`Logoff`, or every handle of the client dropped).
+    Closed,
+    /// The reply could not be framed (too large, malformed...).
+    Protocol(ProtocolError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Encode(e) => write!(f, "refused before sending: {e}"),
+            Error::Send(e) => write!(f, "refused before sending: {e}"),
+            Error::Decode(e) => write!(f, "cannot decode the reply: {e}"),
+            Error::Failed {
+                action, message, ..
+            } => write!(f, "action {action} failed: {message}"),
+            Error::LoginFailed { message } => write!(f, "login failed: {message}"),
+            Error::Timeout { action, after } => {
+                write!(f, "action {action}: no reply within {after:?}")
+            }
+            Error::Disconnected { reason } => write!(f, "disconnected: {reason}"),
+            Error::NotConnected => f.write_str("not connected (reconnecting)"),
+            Error::Closed => f.write_str("the session is closed"),
+            Error::Protocol(e) => write!(f, "protocol error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Encode(e) => Some(e),
+            Error::Send(e) => Some(e),
+            Error::Decode(e) => Some(e),
+            Error::Protocol(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl Error {
+    fn from_action(action: &str, e: ActionError) -> Self {
+        match e {
+            ActionError::Failed { message, response } => Error::Failed {
+                action: action.to_owned(),
+                message,
+                response,
+            },
+            ActionError::Protocol(e) => Error::Protocol(e),
+            ActionError::Disconnected { reason } => Error::Disconnected { reason },
+        }
+    }
+}
+
+/// Reconnection delays: `initial`, doubled after each failed attempt up to `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// Delay before the first attempt.
+    pub initial: Duration,
+    /// Longest delay between attempts.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Client settings. `Debug` never shows the secret.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Who logs in, and how.
+    pub credentials: Credentials,
+    /// Default timeout of an action (login included).
+    pub timeout: Duration,
+    /// Send `Ping` this often; a `Ping` unanswered by the next one means the
+    /// connection is dead. `None` disables it.
+    pub keepalive: Option<Duration>,
+    /// Reconnect after a drop (when the transport can be opened again).
+    /// `None` disables it.
+    pub reconnect: Option<Backoff>,
+    /// Events kept for a consumer that falls behind; past that it is told
+    /// how many it missed.
+    pub event_buffer: usize,
+    /// Limits on received messages.
+    pub limits: Limits,
+}
+
+/// Builds a [`Client`]: settings, then a `connect_*` call.
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    config: Config,
+}
+
+impl ClientBuilder {
+    /// Plain login as `username` with `secret`; 30 s action timeout,
+    /// keepalive every 30 s, reconnection with the default [`Backoff`],
+    /// 1024 buffered events, default [`Limits`].
+    pub fn new(username: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        ClientBuilder {
+            config: Config {
+                credentials: Credentials::new(username, secret),
+                timeout: Duration::from_secs(30),
+                keepalive: Some(Duration::from_secs(30)),
+                reconnect: Some(Backoff::default()),
+                event_buffer: 1024,
+                limits: Limits::default(),
+            },
+        }
+    }
+
+    /// Log in with an MD5 challenge instead of a plain secret.
+    pub fn md5(mut self) -> Self {
+        self.config.credentials.method = AuthMethod::Md5;
+        self
+    }
+
+    /// The `Events` parameter of `Login` (`on`, `off`, `call,agent`...).
+    pub fn events(mut self, events: impl Into<String>) -> Self {
+        self.config.credentials.events = Some(events.into());
+        self
+    }
+
+    /// Default timeout of an action.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Keepalive interval (`None` to disable).
+    pub fn keepalive(mut self, every: Option<Duration>) -> Self {
+        self.config.keepalive = every;
+        self
+    }
+
+    /// Reconnection policy (`None` to disable).
+    pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
+        self.config.reconnect = backoff;
+        self
+    }
+
+    /// Size of the event buffer of each consumer.
+    pub fn event_buffer(mut self, events: usize) -> Self {
+        self.config.event_buffer = events.max(1);
+        self
+    }
+
+    /// Limits on received messages.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// The settings so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Connect over TCP (`"host:port"`), log in, and start the client.
+    pub async fn connect_tcp<E: ClientEvent>(
+        self,
+        addr: impl Into<String>,
+    ) -> Result<Client<E>, Error> {
+        let addr = addr.into();
+        let connector: Connector = Arc::new(move || {
+            let addr = addr.clone();
+            Box::pin(async move {
+                let stream = tokio::net::TcpStream::connect(addr.as_str()).await?;
+                stream.set_nodelay(true)?;
+                Ok(Box::new(stream) as BoxTransport)
+            })
+        });
+        self.connect_with(connector).await
+    }
+
+    /// Connect over TCP to a socket address.
+    pub async fn connect_addr<E: ClientEvent>(self, addr: SocketAddr) -> Result<Client<E>, Error> {
+        self.connect_tcp(addr.to_string()).await
+    }
+
+    /// Connect over TLS (the `tls` feature): TCP to `addr`, then a TLS
+    /// handshake for `server_name` with `tls`.
+    #[cfg(feature = "tls")]
+    pub async fn connect_tls<E: ClientEvent>(
+        self,
+        addr: impl Into<String>,
+        server_name: tokio_rustls::rustls::pki_types::ServerName<'static>,
+        tls: Arc<tokio_rustls::rustls::ClientConfig>,
+    ) -> Result<Client<E>, Error> {
+        let addr = addr.into();
+        let connector: Connector = Arc::new(move || {
+            let (addr, name, tls) = (addr.clone(), server_name.clone(), tls.clone());
+            Box::pin(async move {
+                let tcp = tokio::net::TcpStream::connect(addr.as_str()).await?;
+                tcp.set_nodelay(true)?;
+                let stream = tokio_rustls::TlsConnector::from(tls)
+                    .connect(name, tcp)
+                    .await?;
+                Ok(Box::new(stream) as BoxTransport)
+            })
+        });
+        self.connect_with(connector).await
+    }
+
+    /// Start over a transport that is already open (an in-memory duplex, a
+    /// Unix socket...). It cannot be reopened, so there is no reconnection.
+    pub async fn connect_io<E: ClientEvent>(self, io: impl Transport) -> Result<Client<E>, Error> {
+        let slot = Arc::new(Mutex::new(Some(Box::new(io) as BoxTransport)));
+        let connector: Connector = Arc::new(move || {
+            let taken = slot.lock().map(|mut s| s.take()).unwrap_or(None);
+            Box::pin(async move {
+                taken.ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::NotConnected,
+                        "the transport cannot be reopened",
+                    )
+                })
+            })
+        });
+        let mut builder = self;
+        builder.config.reconnect = None;
+        builder.connect_with(connector).await
+    }
+
+    /// Start with a connector that opens a fresh transport for each
+    /// (re)connection: the first one is opened and logged in before this
+    /// returns.
+    pub async fn connect_with<E: ClientEvent>(
+        self,
+        connector: Connector,
+    ) -> Result<Client<E>, Error> {
+        let config = Arc::new(self.config);
+        let (events, first) = broadcast::channel(config.event_buffer);
+        let (cmd_tx, cmd_rx) = mpsc::channel(1024);
+        let (driver, banner) =
+            Driver::start(config.clone(), connector, cmd_rx, events.clone()).await?;
+        tokio::spawn(driver.run());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                cmd: cmd_tx,
+                events: events.downgrade(),
+                first: Mutex::new(Some(first)),
+                config,
+                banner,
+            }),
+        })
+    }
+}
+
+/// What the client can deliver as events: any [`FromEvent`] (the generated
+/// `Event` enum, one event struct, [`RawEvent`]) that can be shared between
+/// consumers.
+pub trait ClientEvent: FromEvent + Clone + Send + Sync + 'static {}
+
+impl<T: FromEvent + Clone + Send + Sync + 'static> ClientEvent for T {}
+
+/// Any event, kept as received (no typed decoding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawEvent(pub Message);
+
+impl FromEvent for RawEvent {
+    fn accepts(_: &str) -> bool {
+        true
+    }
+
+    fn from_event(msg: &Message) -> Result<Self, DecodeError> {
+        Ok(RawEvent(msg.clone()))
+    }
+}
+
+/// One item of the event stream.
+#[derive(Clone, Debug)]
+pub enum StreamItem<E> {
+    /// A typed event.
+    Event(E),
+    /// An event that `E` could not decode (a known event with a field of
+    /// the wrong type...), kept raw with the reason.
+    Undecoded {
+        /// The event as received.
+        message: Message,
+        /// Why it did not decode.
+        error: DecodeError,
+    },
+    /// This consumer fell behind: so many events were skipped.
+    Missed(u64),
+    /// Something the server sent that fits nowhere (a refused frame,
+    /// invalid UTF-8, a response nobody waits for).
+    Error(ProtocolError),
+    /// The connection dropped; every action in flight failed with
+    /// [`Error::Disconnected`].
+    Disconnected {
+        /// What is known about the cause.
+        reason: String,
+    },
+    /// The connection is back and logged in again.
+    Reconnected,
+}
+
+/// A consumer of the event stream; each has its own buffer.
+pub struct EventStream<E> {
+    rx: broadcast::Receiver<StreamItem<E>>,
+}
+
+impl<E: Clone> EventStream<E> {
+    /// The next item; `None` once the client is gone.
+    pub async fn recv(&mut self) -> Option<StreamItem<E>> {
+        match self.rx.recv().await {
+            Ok(item) => Some(item),
+            Err(broadcast::error::RecvError::Lagged(n)) => Some(StreamItem::Missed(n)),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+
+    /// The next item if one is buffered.
+    pub fn try_recv(&mut self) -> Option<StreamItem<E>> {
+        match self.rx.try_recv() {
+            Ok(item) => Some(item),
+            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(StreamItem::Missed(n)),
+            Err(_) => None,
+        }
+    }
+}
+
+impl<E> fmt::Debug for EventStream<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream").finish_non_exhaustive()
+    }
+}
+
+/// Per-call options.
+#[derive(Clone, Debug, Default)]
+pub struct SendOptions {
+    /// Timeout of this call (the client's default when `None`).
+    pub timeout: Option<Duration>,
+    /// The `ActionID` to send (a generated one when `None`).
+    pub action_id: Option<String>,
+}
+
+struct Inner<E> {
+    cmd: mpsc::Sender<Command>,
+    /// Weak, so that the stream ends when the driver does.
+    events: broadcast::WeakSender<StreamItem<E>>,
+    /// The receiver created with the channel, so that events arriving before
+    /// anyone subscribes are buffered; handed to the first `events()` call.
+    first: Mutex<Option<broadcast::Receiver<StreamItem<E>>>>,
+    config: Arc<Config>,
+    banner: String,
+}
+
+/// A connected, logged-in AMI client. Clone it freely: clones share the
+/// connection. The connection closes when the last clone is dropped or on
+/// [`Client::logoff`].
+pub struct Client<E: ClientEvent = RawEvent> {
+    inner: Arc<Inner<E>>,
+}
+
+impl<E: ClientEvent> Clone for Client<E> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<E: ClientEvent> fmt::Debug for Client<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("banner", &self.inner.banner)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with the credentials.
+    pub fn builder(username: impl Into<String>, secret: impl Into<Secret>) -> ClientBuilder {
+        ClientBuilder::new(username, secret)
+    }
+}
+
+impl<E: ClientEvent> Client<E> {
+    /// The server's greeting, e.g. `Asterisk Call Manager/5.0.1`.
+    pub fn banner(&self) -> &str {
+        &self.inner.banner
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Subscribe to the event stream. The first call also gets the events
+    /// that arrived since login.
+    pub fn events(&self) -> EventStream<E> {
+        let first = self.inner.first.lock().ok().and_then(|mut f| f.take());
+        let rx = first.unwrap_or_else(|| match self.inner.events.upgrade() {
+            Some(events) => events.subscribe(),
+            // The session is over: a stream that ends at once.
+            None => broadcast::channel(1).1,
+        });
+        EventStream { rx }
+    }
+
+    /// Send a typed action and await its typed reply (the collected list for
+    /// list actions).
+    pub async fn send<A: Action>(&self, action: &A) -> Result<A::Response, Error> {
+        self.send_with(action, SendOptions::default()).await
+    }
+
+    /// [`Client::send`] with a timeout of its own.
+    pub async fn send_timeout<A: Action>(
+        &self,
+        action: &A,
+        timeout: Duration,
+    ) -> Result<A::Response, Error> {
+        let options = SendOptions {
+            timeout: Some(timeout),
+            action_id: None,
+        };
+        self.send_with(action, options).await
+    }
+
+    /// [`Client::send`] with options.
+    pub async fn send_with<A: Action>(
+        &self,
+        action: &A,
+        options: SendOptions,
+    ) -> Result<A::Response, Error> {
+        let mut encoded = Vec::with_capacity(64);
+        encode_action(action, None, &mut encoded).map_err(Error::Encode)?;
+        let reply = self
+            .request(Cow::Borrowed(A::NAME), A::SHAPE, encoded, options)
+            .await?;
+        A::Response::from_reply(&reply, A::NAME).map_err(Error::Decode)
+    }
+
+    /// Send an untyped action (first header `Action`) and await its collected
+    /// reply; `shape` says how to collect it (see the generated registry).
+    /// Headers are checked for CR/LF before anything is queued.
+    pub async fn send_message(
+        &self,
+        msg: &Message,
+        shape: ResponseShape,
+        options: SendOptions,
+    ) -> Result<Reply, Error> {
+        let mut encoded = Vec::new();
+        let name = crate::proto::encode_message(msg, &mut encoded).map_err(Error::Send)?;
+        let options = SendOptions {
+            action_id: options
+                .action_id
+                .or_else(|| msg.action_id().map(str::to_owned)),
+            ..options
+        };
+        self.request(Cow::Owned(name), shape, encoded, options)
+            .await
+    }
+
+    async fn request(
+        &self,
+        action: Cow<'static, str>,
+        shape: ResponseShape,
+        encoded: Vec<u8>,
+        options: SendOptions,
+    ) -> Result<Reply, Error> {
+        let timeout = options.timeout.unwrap_or(self.inner.config.timeout);
+        let (tx, rx) = oneshot::channel();
+        let command = Command::Send {
+            action: action.clone(),
+            shape,
+            encoded,
+            action_id: options.action_id,
+            reply: tx,
+        };
+        self.inner
+            .cmd
+            .send(command)
+            .await
+            .map_err(|_| Error::Closed)?;
+        match tokio::time::timeout(timeout, rx).await {
+            Err(_) => {
+                // Dropping `rx` tells the driver to forget the action.
+                tracing::debug!(action = %action, ?timeout, "action timed out");
+                Err(Error::Timeout {
+                    action: action.into_owned(),
+                    after: timeout,
+                })
+            }
+            Ok(Err(_)) => Err(Error::Closed),
+            Ok(Ok(result)) => result,
+        }
+    }
+
+    /// Log off: the server answers `Goodbye` and the session ends (no
+    /// reconnection).
+    pub async fn logoff(&self) -> Result<Goodbye, Error> {
+        self.send(&auth::Logoff::default()).await
+    }
+}

@@ -1,0 +1,819 @@
+//! Framing: bytes in, frames out.
+//!
+//! AMI is line based: a message is a run of `Name: Value` lines ended by a
+//! blank line, with `\r\n` or bare `\n` line endings. Three exceptions live
+//! here and nowhere else:
+//!
+//! * the banner, one line (`Asterisk Call Manager/5.0.1`) sent on connect,
+//!   with no blank line after it;
+//! * Asterisk 13 command output: after `Response: Follows`, raw lines (blank
+//!   ones included) up to a line ending in `--END COMMAND--`;
+//! * raw text replies with no header at all (the `Queues` action), whose
+//!   text holds single blank lines and ends with two of them when the
+//!   connection said such a reply is awaited
+//!   ([`Framer::set_raw_text_expected`]).
+//!
+//! The framer scans each line once, however the bytes are split across
+//! reads, and decodes UTF-8 once per message, never per read, so a
+//! multi-byte character split across reads survives. Limits keep memory
+//! bounded: a message over [`Limits::max_message_bytes`] or with more than
+//! [`Limits::max_headers`] headers yields a [`FrameError`] at once, and
+//! what is left of it is skipped, without being buffered, up to the next
+//! blank line, where framing resumes.
+
+use std::fmt;
+
+use memchr::memchr;
+
+use super::raw::{RawMessage, Span};
+
+/// Bounds on what a peer can make the framer hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest message, in bytes, line endings included.
+    pub max_message_bytes: usize,
+    /// Most headers in one message.
+    pub max_headers: usize,
+}
+
+impl Limits {
+    /// 4 MiB and 65,536 headers: room for the `GetConfig` of a large
+    /// dialplan or the output of a busy `core show channels`.
+    pub const DEFAULT: Limits = Limits {
+        max_message_bytes: 4 << 20,
+        max_headers: 65_536,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// A message the framer could not deliver as is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameError {
+    /// What was wrong.
+    pub kind: FrameErrorKind,
+    /// Offset in the byte stream of the first byte of the message.
+    pub offset: u64,
+    /// The 1-based line of the message where the problem was found, when
+    /// it is tied to one line.
+    pub line: Option<u32>,
+    /// The `ActionID` of the message, when one was read before the problem:
+    /// lets the connection fail the action it belongs to instead of
+    /// leaving it waiting.
+    pub action_id: Option<String>,
+}
+
+/// The reason a message was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrameErrorKind {
+    /// The message is larger than the limit; it was skipped up to the next
+    /// blank line.
+    TooLarge {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// The message has more headers than the limit; it was skipped up to
+    /// the next blank line.
+    TooManyHeaders {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A line of a headed message is not a `Name: Value` header; the message
+    /// was skipped up to the next blank line.
+    Malformed {
+        /// The offending line (lossily decoded, cut to 120 characters).
+        content: String,
+    },
+    /// The message is not valid UTF-8. It is still delivered, right after
+    /// this error, with each invalid sequence replaced by U+FFFD.
+    InvalidUtf8 {
+        /// Offset, within the message, of the first invalid byte.
+        valid_up_to: usize,
+    },
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "message at byte {}", self.offset)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        match &self.kind {
+            FrameErrorKind::TooLarge { limit } => write!(
+                f,
+                ": larger than the limit of {limit} bytes; skipped up to the next blank line"
+            ),
+            FrameErrorKind::TooManyHeaders { limit } => write!(
+                f,
+                ": more than {limit} headers; skipped up to the next blank line"
+            ),
+            FrameErrorKind::Malformed { content } => write!(
+                f,
+                ": not a `Name: Value` header: {content:?}; message skipped up to the next blank line"
+            ),
+            FrameErrorKind::InvalidUtf8 { valid_up_to } => write!(
+                f,
+                ": invalid UTF-8 at byte {valid_up_to} of the message; delivered with U+FFFD replacements"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+/// One item out of the framer.
+#[derive(Debug)]
+pub enum Frame<'a> {
+    /// The greeting line, e.g. `Asterisk Call Manager/5.0.1`.
+    Banner(&'a str),
+    /// A complete message.
+    Message(RawMessage<'a>),
+    /// A message that was refused (or, for invalid UTF-8, is delivered next
+    /// in a repaired form).
+    Error(FrameError),
+}
+
+/// What [`Framer::advance`] produced; the data is read through
+/// [`Framer::banner`] and [`Framer::message`]. Unlike [`Frame`] it holds no
+/// borrow, which lets a state machine look at the framer and at its own
+/// fields in the same loop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Produced {
+    /// A banner line: see [`Framer::banner`].
+    Banner,
+    /// A message: see [`Framer::message`].
+    Message,
+    /// A refused message.
+    Error(FrameError),
+}
+
+const BANNER_PREFIX: &[u8] = b"Asterisk Call Manager/";
+const END_COMMAND: &[u8] = b"--END COMMAND--";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Mode {
+    /// No line of the message seen yet.
+    #[default]
+    Start,
+    /// `Name: Value` lines.
+    Headers,
+    /// After `Response: Follows`, before the first text line.
+    FollowsHead,
+    /// Inside command text, up to `--END COMMAND--`.
+    FollowsText,
+    /// Headerless text; `blank` is set after a single blank line.
+    Text { blank: bool },
+}
+
+/// Incremental state of the message being scanned; offsets are relative
+/// to the start of the message.
+#[derive(Clone, Debug, Default)]
+struct Scanner {
+    /// Start of the next line to scan.
+    pos: usize,
+    /// Lines scanned so far.
+    line: u32,
+    mode: Mode,
+    text_start: usize,
+    /// Start of the last blank line inside raw text.
+    blank_start: usize,
+    text: Option<(u32, u32)>,
+}
+
+/// What one scanning step found.
+enum Step {
+    /// No complete message yet.
+    NeedMore,
+    /// Leading blank line(s): drop this many bytes.
+    Skip(usize),
+    /// A banner line, `end` bytes long with its line ending, text up to `text_end`.
+    Banner { end: usize, text_end: usize },
+    /// A complete message of `end` bytes.
+    Complete { end: usize },
+    /// A refused message.
+    Refused {
+        kind: FrameErrorKind,
+        line: Option<u32>,
+        resume: Resume,
+    },
+}
+
+/// Where framing resumes after a refused message.
+enum Resume {
+    /// The message ended exactly here (its blank line was read).
+    Done(usize),
+    /// Skip from this line start up to the next blank line.
+    LineStart(usize),
+    /// Skip from here, in the middle of a line, up to the next blank line.
+    MidLine(usize),
+}
+
+/// The first `:` or space of `line`. Header names are short, so instead
+/// of a SIMD search (whose setup costs more than the search) and a second
+/// pass for spaces, this tests 8 bytes at a time for either.
+fn colon_or_space(line: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = line.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let colon = word ^ (ONES * u64::from(b':'));
+        let space = word ^ (ONES * u64::from(b' '));
+        // A byte of `colon`/`space` is zero where the line has that byte; the
+        // lowest flagged byte is exact (borrows only flag bytes above it).
+        let found =
+            (colon.wrapping_sub(ONES) & !colon & HIGH) | (space.wrapping_sub(ONES) & !space & HIGH);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    line[at..]
+        .iter()
+        .position(|&b| b == b':' || b == b' ')
+        .map(|p| at + p)
+}
+
+/// Split a line into header name and value offsets (relative to the line):
+/// the name runs up to the first `:` and holds no space.
+fn split_header(line: &[u8]) -> Option<(usize, usize)> {
+    let colon = colon_or_space(line)?;
+    if colon == 0 || line[colon] != b':' {
+        return None;
+    }
+    let value = if line.get(colon + 1) == Some(&b' ') {
+        colon + 2
+    } else {
+        colon + 1
+    };
+    Some((colon, value))
+}
+
+impl Scanner {
+    fn push_header(spans: &mut Vec<Span>, ls: usize, line: &[u8]) -> bool {
+        match split_header(line) {
+            Some((name_end, value_start)) => {
+                let ls = ls as u32;
+                spans.push(Span {
+                    name: (ls, ls + name_end as u32),
+                    value: (ls + value_start as u32, ls + line.len() as u32),
+                });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Scan complete lines of `data` (the bytes of the current message so
+    /// far) until something happens.
+    fn step(
+        &mut self,
+        data: &[u8],
+        spans: &mut Vec<Span>,
+        limits: &Limits,
+        raw_text: bool,
+    ) -> Step {
+        // One iterator for all the lines of this step: its setup is paid
+        // once, not once per (short) line.
+        let from = self.pos;
+        let mut newlines = memchr::memchr_iter(b'\n', &data[from..]);
+        loop {
+            let ls = self.pos;
+            let Some(nl) = newlines.next().map(|at| from + at - ls) else {
+                if data.len() > limits.max_message_bytes {
+                    return Step::Refused {
+                        kind: FrameErrorKind::TooLarge {
+                            limit: limits.max_message_bytes,
+                        },
+                        line: None,
+                        resume: Resume::MidLine(ls),
+                    };
+                }
+                return Step::NeedMore;
+            };
+            let next = ls + nl + 1;
+            let mut le = ls + nl;
+            if le > ls && data[le - 1] == b'\r' {
+                le -= 1;
+            }
+            let line = &data[ls..le];
+            if line.is_empty() && self.mode == Mode::Start {
+                return Step::Skip(next);
+            }
+            self.pos = next;
+            self.line += 1;
+            if next > limits.max_message_bytes {
+                let ends =
+                    line.is_empty() && matches!(self.mode, Mode::Headers | Mode::Text { .. });
+                return Step::Refused {
+                    kind: FrameErrorKind::TooLarge {
+                        limit: limits.max_message_bytes,
+                    },
+                    line: None,
+                    resume: if ends {
+                        Resume::Done(next)
+                    } else {
+                        Resume::LineStart(next)
+                    },
+                };
+            }
+            match self.mode {
+                Mode::Start => {
+                    if line.starts_with(BANNER_PREFIX) {
+                        return Step::Banner {
+                            end: next,
+                            text_end: le,
+                        };
+                    }
+                    if Self::push_header(spans, ls, line) {
+                        self.mode = self.after_header(spans, data);
+                    } else {
+                        self.text_start = ls;
+                        self.mode = Mode::Text { blank: false };
+                    }
+                }
+                Mode::Headers => {
+                    if line.is_empty() {
+                        return Step::Complete { end: next };
+                    }
+                    if !Self::push_header(spans, ls, line) {
+                        return self.malformed(line, next);
+                    }
+                    if spans.len() > limits.max_headers {
+                        return Step::Refused {
+                            kind: FrameErrorKind::TooManyHeaders {
+                                limit: limits.max_headers,
+                            },
+                            line: Some(self.line),
+                            resume: Resume::LineStart(next),
+                        };
+                    }
+                    self.mode = self.after_header(spans, data);
+                }
+                Mode::FollowsHead => {
+                    if line.ends_with(END_COMMAND) {
+                        self.end_command(ls, le);
+                    } else if split_header(line).is_some_and(|(colon, _)| {
+                        let name = &line[..colon];
+                        name.eq_ignore_ascii_case(b"Privilege")
+                            || name.eq_ignore_ascii_case(b"ActionID")
+                    }) {
+                        Self::push_header(spans, ls, line);
+                    } else {
+                        self.text_start = ls;
+                        self.mode = Mode::FollowsText;
+                    }
+                }
+                Mode::FollowsText => {
+                    if line.ends_with(END_COMMAND) {
+                        self.end_command(ls, le);
+                    }
+                }
+                Mode::Text { blank } => {
+                    if !line.is_empty() {
+                        self.mode = Mode::Text { blank: false };
+                    } else if raw_text && !blank {
+                        // A single blank line inside a raw text reply.
+                        self.blank_start = ls;
+                        self.mode = Mode::Text { blank: true };
+                    } else {
+                        // The text ends before the blank line (or the blank run).
+                        let end = if blank { self.blank_start } else { ls };
+                        self.text = Some((self.text_start as u32, end as u32));
+                        return Step::Complete { end: next };
+                    }
+                }
+            }
+        }
+    }
+
+    /// The mode after a header: `Response: Follows` switches to command text.
+    fn after_header(&self, spans: &[Span], data: &[u8]) -> Mode {
+        let Some(span) = spans.last() else {
+            return Mode::Headers;
+        };
+        let name = &data[span.name.0 as usize..span.name.1 as usize];
+        if name.len() != 8 || !name.eq_ignore_ascii_case(b"Response") {
+            return Mode::Headers;
+        }
+        let value = &data[span.value.0 as usize..span.value.1 as usize];
+        if value.eq_ignore_ascii_case(b"Follows") {
+            Mode::FollowsHead
+        } else {
+            Mode::Headers
+        }
+    }
+
+    /// A line ending in `--END COMMAND--`: text before the marker on the same
+    /// line (output without a final newline) is the last text line.
+    fn end_command(&mut self, ls: usize, le: usize) {
+        let marker = le - END_COMMAND.len();
+        let start = if self.mode == Mode::FollowsText {
+            self.text_start
+        } else {
+            ls
+        };
+        let end = if marker > ls { marker } else { ls };
+        self.text = (end > start).then_some((start as u32, end as u32));
+        self.mode = Mode::Headers;
+    }
+
+    fn malformed(&self, line: &[u8], next: usize) -> Step {
+        let content: String = String::from_utf8_lossy(line).chars().take(120).collect();
+        Step::Refused {
+            kind: FrameErrorKind::Malformed { content },
+            line: Some(self.line),
+            resume: Resume::LineStart(next),
+        }
+    }
+}
+
+/// Skipping the rest of a refused message: tracks the current line across
+/// reads to find the blank line that ends it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Skipping {
+    /// Bytes of the current line seen so far (saturating).
+    line_len: usize,
+    /// Its first byte.
+    first: u8,
+}
+
+impl Skipping {
+    fn mid_line(partial: &[u8]) -> Self {
+        Skipping {
+            line_len: partial.len(),
+            first: partial.first().copied().unwrap_or(0),
+        }
+    }
+
+    /// Returns how many bytes of `data` to drop, and whether the blank line
+    /// that ends the message was found.
+    fn skip(&mut self, data: &[u8]) -> (usize, bool) {
+        let mut at = 0;
+        while let Some(nl) = memchr(b'\n', &data[at..]) {
+            let segment = &data[at..at + nl];
+            let len = self.line_len.saturating_add(segment.len());
+            let first = if self.line_len > 0 {
+                self.first
+            } else {
+                segment.first().copied().unwrap_or(0)
+            };
+            at += nl + 1;
+            *self = Skipping::default();
+            if len == 0 || (len == 1 && first == b'\r') {
+                return (at, true);
+            }
+        }
+        let rest = &data[at..];
+        if !rest.is_empty() {
+            if self.line_len == 0 {
+                self.first = rest[0];
+            }
+            self.line_len = self.line_len.saturating_add(rest.len());
+        }
+        (data.len(), false)
+    }
+}
+
+/// What the last [`Framer::advance`] produced, for the accessors.
+#[derive(Clone, Copy, Debug, Default)]
+enum Last {
+    #[default]
+    Nothing,
+    Banner {
+        start: usize,
+        end: usize,
+    },
+    Message {
+        start: usize,
+        end: usize,
+        text: Option<(u32, u32)>,
+    },
+    Repaired {
+        text: Option<(u32, u32)>,
+    },
+}
+
+/// The streaming framer: feed it bytes, take frames out.
+///
+/// ```
+/// use ami_runtime::proto::{Framer, Frame};
+///
+/// let mut framer = Framer::new();
+/// framer.feed(b"Asterisk Call Manager/5.0.1\r\nEvent: FullyBooted\r\nStatus: Fu");
+/// assert!(matches!(framer.next_frame(), Some(Frame::Banner("Asterisk Call Manager/5.0.1"))));
+/// assert!(framer.next_frame().is_none()); // the event is incomplete
+/// framer.feed(b"lly Booted\r\n\r\n");
+/// let Some(Frame::Message(msg)) = framer.next_frame() else { panic!() };
+/// assert_eq!(msg.get("status"), Some("Fully Booted"));
+/// ```
+#[derive(Debug, Default)]
+pub struct Framer {
+    buf: Vec<u8>,
+    /// Start of the current message in `buf`; bytes before it are consumed.
+    start: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    limits: Limits,
+    scanner: Scanner,
+    spans: Vec<Span>,
+    skipping: Option<Skipping>,
+    raw_text: bool,
+    last: Last,
+    /// The repaired copy of a message that was not valid UTF-8.
+    repaired: String,
+    repaired_pending: bool,
+}
+
+impl Framer {
+    /// A framer with the default [`Limits`].
+    pub fn new() -> Self {
+        Framer::default()
+    }
+
+    /// A framer with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Framer {
+            limits,
+            ..Framer::default()
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Whether a headerless raw text reply (the `Queues` action) is awaited.
+    /// While set, headerless text may contain single blank lines and ends
+    /// with two; otherwise it ends at the first blank line.
+    pub fn set_raw_text_expected(&mut self, expected: bool) {
+        self.raw_text = expected;
+    }
+
+    /// Append received bytes.
+    pub fn feed(&mut self, data: &[u8]) {
+        self.compact();
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Bytes held: the unfinished message (never more than the size limit
+    /// plus the last read) and frames not yet taken.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Offset in the stream of the next byte to frame.
+    pub fn stream_offset(&self) -> u64 {
+        self.base + self.start as u64
+    }
+
+    fn compact(&mut self) {
+        self.last = Last::Nothing;
+        if self.start == 0 {
+            return;
+        }
+        if self.start == self.buf.len() {
+            self.buf.clear();
+        } else {
+            self.buf.drain(..self.start);
+        }
+        self.base += self.start as u64;
+        self.start = 0;
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        self.scanner = Scanner::default();
+        self.spans.clear();
+    }
+
+    fn error(&self, kind: FrameErrorKind, line: Option<u32>) -> FrameError {
+        let data = &self.buf[self.start..];
+        let action_id = self.spans.iter().find_map(|s| {
+            let name = &data[s.name.0 as usize..s.name.1 as usize];
+            name.eq_ignore_ascii_case(b"ActionID").then(|| {
+                String::from_utf8_lossy(&data[s.value.0 as usize..s.value.1 as usize]).into_owned()
+            })
+        });
+        FrameError {
+            kind,
+            offset: self.stream_offset(),
+            line,
+            action_id,
+        }
+    }
+
+    /// Frame what was fed so far, one item at a time; `None` when more
+    /// bytes are needed. Read the item with [`Framer::banner`] or
+    /// [`Framer::message`].
+    pub fn advance(&mut self) -> Option<Produced> {
+        self.last = Last::Nothing;
+        if self.repaired_pending {
+            self.repaired_pending = false;
+            self.last = Last::Repaired {
+                text: self.scanner.text,
+            };
+            self.scanner = Scanner::default();
+            return Some(Produced::Message);
+        }
+        loop {
+            if let Some(skipping) = &mut self.skipping {
+                let (n, done) = skipping.skip(&self.buf[self.start..]);
+                self.start += n;
+                if !done {
+                    return None;
+                }
+                self.skipping = None;
+                self.scanner = Scanner::default();
+                self.spans.clear();
+            }
+            if self.scanner.pos == 0 {
+                // A new message: the spans of the previous one are no longer lent out.
+                self.spans.clear();
+            }
+            let data = &self.buf[self.start..];
+            match self
+                .scanner
+                .step(data, &mut self.spans, &self.limits, self.raw_text)
+            {
+                Step::NeedMore => return None,
+                Step::Skip(n) => self.consume(n),
+                Step::Banner { end, text_end } => {
+                    let start = self.start;
+                    self.consume(end);
+                    if let Err(e) = std::str::from_utf8(&self.buf[start..start + text_end]) {
+                        return Some(Produced::Error(FrameError {
+                            kind: FrameErrorKind::InvalidUtf8 {
+                                valid_up_to: e.valid_up_to(),
+                            },
+                            offset: self.base + start as u64,
+                            line: Some(1),
+                            action_id: None,
+                        }));
+                    }
+                    self.last = Last::Banner {
+                        start,
+                        end: start + text_end,
+                    };
+                    return Some(Produced::Banner);
+                }
+                Step::Complete { end } => {
+                    let start = self.start;
+                    let text = self.scanner.text;
+                    if let Err(e) = std::str::from_utf8(&self.buf[start..start + end]) {
+                        let error = self.error(
+                            FrameErrorKind::InvalidUtf8 {
+                                valid_up_to: e.valid_up_to(),
+                            },
+                            None,
+                        );
+                        self.repair(start, end);
+                        self.start += end;
+                        return Some(Produced::Error(error));
+                    }
+                    self.start += end;
+                    self.last = Last::Message {
+                        start,
+                        end: start + end,
+                        text,
+                    };
+                    // Spans stay until the next advance: the message borrows them.
+                    self.scanner = Scanner::default();
+                    return Some(Produced::Message);
+                }
+                Step::Refused { kind, line, resume } => {
+                    let error = self.error(kind, line);
+                    match resume {
+                        Resume::Done(n) => self.consume(n),
+                        Resume::LineStart(n) => {
+                            self.consume(n);
+                            self.skipping = Some(Skipping::default());
+                        }
+                        Resume::MidLine(n) => {
+                            let partial = Skipping::mid_line(&self.buf[self.start + n..]);
+                            self.consume(self.buf.len() - self.start);
+                            self.skipping = Some(partial);
+                        }
+                    }
+                    return Some(Produced::Error(error));
+                }
+            }
+            if self.start == self.buf.len() {
+                return None;
+            }
+        }
+    }
+
+    /// Re-scan a message that is not valid UTF-8 from its repaired copy, so
+    /// that it can be delivered after the error.
+    fn repair(&mut self, start: usize, end: usize) {
+        self.repaired = String::from_utf8_lossy(&self.buf[start..start + end]).into_owned();
+        self.spans.clear();
+        self.scanner = Scanner::default();
+        let limits = Limits {
+            max_message_bytes: usize::MAX,
+            max_headers: usize::MAX,
+        };
+        // The repaired copy has the same lines, so it completes the same way.
+        let mut scanner = Scanner::default();
+        let mut from = 0;
+        loop {
+            match scanner.step(
+                &self.repaired.as_bytes()[from..],
+                &mut self.spans,
+                &limits,
+                self.raw_text,
+            ) {
+                Step::Skip(n) => {
+                    // Only leading blank lines; none remain in a complete frame.
+                    from += n;
+                    scanner = Scanner::default();
+                }
+                Step::Complete { .. } => break,
+                _ => {
+                    self.spans.clear();
+                    break;
+                }
+            }
+        }
+        if from > 0 {
+            self.repaired.drain(..from);
+        }
+        self.scanner = scanner;
+        self.repaired_pending = true;
+    }
+
+    /// The banner line produced by the last [`Framer::advance`].
+    pub fn banner(&self) -> Option<&str> {
+        match self.last {
+            Last::Banner { start, end } => Some(self.checked_str(start, end)),
+            _ => None,
+        }
+    }
+
+    /// Text that `advance` validated as UTF-8.
+    fn checked_str(&self, start: usize, end: usize) -> &str {
+        let bytes = &self.buf[start..end];
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: `advance` records a range in `last` only after
+        // `str::from_utf8` accepted exactly these bytes, and every method
+        // that can change `buf` (`feed`, `advance`) resets `last` first, so
+        // the range still holds the validated bytes. Validating again here
+        // would double the cost of UTF-8 checking on the hot path.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// The message produced by the last [`Framer::advance`].
+    pub fn message(&self) -> Option<RawMessage<'_>> {
+        match self.last {
+            Last::Message { start, end, text } => Some(RawMessage::new(
+                self.checked_str(start, end),
+                &self.spans,
+                text,
+            )),
+            Last::Repaired { text } => Some(RawMessage::new(&self.repaired, &self.spans, text)),
+            _ => None,
+        }
+    }
+
+    /// [`Framer::advance`] and the item it produced, in one call.
+    pub fn next_frame(&mut self) -> Option<Frame<'_>> {
+        match self.advance()? {
+            Produced::Banner => self.banner().map(Frame::Banner),
+            Produced::Message => self.message().map(Frame::Message),
+            Produced::Error(e) => Some(Frame::Error(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colon_or_space;
+
+    #[test]
+    fn colon_or_space_finds_the_first_of_either_at_any_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                for mark in [b':', b' '] {
+                    let mut line = vec![b'a'; len];
+                    line[at] = mark;
+                    if at + 1 < len {
+                        line[len - 1] = b':';
+                    }
+                    assert_eq!(colon_or_space(&line), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(colon_or_space(&vec![b'x'; len]), None);
+        }
+        // Bytes next to the marks (':' is 0x3A, ' ' is 0x20) are not mistaken for them.
+        assert_eq!(
+            colon_or_space(b"\x3B\x39\x21\x1F\xBA\xA0\x00\x01AB:"),
+            Some(10)
+        );
+    }
+}

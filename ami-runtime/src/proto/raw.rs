@@ -1,0 +1,229 @@
+//! Borrowed views of framed messages: header slices into the read buffer.
+//!
+//! A [`RawMessage`] costs no allocation: it is the validated text of one
+//! frame plus the offsets of its headers. It becomes an owned
+//! [`Message`] only when something needs to keep it
+//! ([`RawMessage::to_message`]), or fills a reusable one
+//! ([`RawMessage::fill`]) so that typed decoding allocates only what the
+//! typed struct itself owns.
+
+use std::fmt;
+
+use crate::wire::{DecodeError, FromEvent, Header, Message, MessageKind};
+
+/// Where one header sits in its frame: byte offsets of the name and of the
+/// value, relative to the start of the frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub name: (u32, u32),
+    pub value: (u32, u32),
+}
+
+/// One `Name: Value` header, borrowed from the read buffer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RawHeader<'a> {
+    /// Header name, as spelled on the wire.
+    pub name: &'a str,
+    /// Header value, without the `": "` separator and the line ending.
+    pub value: &'a str,
+}
+
+impl RawHeader<'_> {
+    /// Whether this header is called `name`, ignoring ASCII case.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+impl fmt::Debug for RawHeader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {:?}", self.name, self.value)
+    }
+}
+
+/// One framed message, borrowed from the framer's buffer (valid until the
+/// framer is used again).
+#[derive(Clone, Copy)]
+pub struct RawMessage<'a> {
+    frame: &'a str,
+    spans: &'a [Span],
+    text: Option<(u32, u32)>,
+}
+
+impl<'a> RawMessage<'a> {
+    pub(crate) fn new(frame: &'a str, spans: &'a [Span], text: Option<(u32, u32)>) -> Self {
+        RawMessage { frame, spans, text }
+    }
+
+    fn slice(&self, (start, end): (u32, u32)) -> &'a str {
+        &self.frame[start as usize..end as usize]
+    }
+
+    /// The whole frame as received (line endings included, UTF-8 checked).
+    pub fn as_str(&self) -> &'a str {
+        self.frame
+    }
+
+    /// Number of headers.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether the message has no header (a raw text reply).
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The `index`-th header.
+    pub fn header(&self, index: usize) -> Option<RawHeader<'a>> {
+        self.spans.get(index).map(|s| RawHeader {
+            name: self.slice(s.name),
+            value: self.slice(s.value),
+        })
+    }
+
+    /// The headers in wire order (repeats kept).
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = RawHeader<'a>> + 'a {
+        let (frame, spans) = (self.frame, self.spans);
+        spans.iter().map(move |s| RawHeader {
+            name: &frame[s.name.0 as usize..s.name.1 as usize],
+            value: &frame[s.value.0 as usize..s.value.1 as usize],
+        })
+    }
+
+    /// The value of the first header called `name` (ASCII case ignored).
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.headers().find(|h| h.is(name)).map(|h| h.value)
+    }
+
+    /// Every value of the headers called `name`, in order.
+    pub fn get_all<'n>(&self, name: &'n str) -> impl Iterator<Item = &'a str> + 'n
+    where
+        'a: 'n,
+    {
+        self.headers().filter(move |h| h.is(name)).map(|h| h.value)
+    }
+
+    /// The `ActionID` header, if any.
+    pub fn action_id(&self) -> Option<&'a str> {
+        self.get("ActionID")
+    }
+
+    /// Whether this is a response, an event or an action, judged as
+    /// [`Message::kind`] does.
+    pub fn kind(&self) -> MessageKind<'a> {
+        fn classify(h: RawHeader<'_>) -> Option<MessageKind<'_>> {
+            if h.is("Response") {
+                Some(MessageKind::Response(h.value))
+            } else if h.is("Event") {
+                Some(MessageKind::Event(h.value))
+            } else if h.is("Action") {
+                Some(MessageKind::Action(h.value))
+            } else {
+                None
+            }
+        }
+        self.header(0)
+            .and_then(classify)
+            .or_else(|| self.headers().find_map(classify))
+            .unwrap_or(MessageKind::Other)
+    }
+
+    /// The raw text lines of the message (command output of Asterisk 13's
+    /// `Response: Follows`, the text of a `Queues` reply), line endings removed.
+    pub fn text_lines(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let text = self.text.map(|t| self.slice(t)).unwrap_or("");
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        let lines = if self.text.is_some() {
+            Some(text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)))
+        } else {
+            None
+        };
+        lines.into_iter().flatten()
+    }
+
+    /// Whether the message carries raw text.
+    pub fn has_text(&self) -> bool {
+        self.text.is_some()
+    }
+
+    /// The raw text joined with `\n`, as [`Message::text`] holds it.
+    pub fn text(&self) -> Option<String> {
+        self.text?;
+        let mut out = String::new();
+        for (i, line) in self.text_lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
+        Some(out)
+    }
+
+    /// An owned copy.
+    pub fn to_message(&self) -> Message {
+        Message {
+            headers: self
+                .headers()
+                .map(|h| Header::new(h.name, h.value))
+                .collect(),
+            text: self.text(),
+        }
+    }
+
+    /// Overwrite `msg` with this message, reusing its allocations: after a
+    /// few messages, filling allocates nothing.
+    pub fn fill(&self, msg: &mut Message) {
+        msg.headers.truncate(self.spans.len());
+        let reused = msg.headers.len();
+        for (slot, h) in msg.headers.iter_mut().zip(self.headers()) {
+            // Messages of a stream share their header names, mostly at the
+            // same positions: comparing is cheaper than copying again.
+            if slot.name != h.name {
+                slot.name.clear();
+                slot.name.push_str(h.name);
+            }
+            slot.value.clear();
+            slot.value.push_str(h.value);
+        }
+        msg.headers.extend(
+            self.headers()
+                .skip(reused)
+                .map(|h| Header::new(h.name, h.value)),
+        );
+        match (self.text.is_some(), &mut msg.text) {
+            (false, text) => *text = None,
+            (true, Some(text)) => {
+                text.clear();
+                for (i, line) in self.text_lines().enumerate() {
+                    if i > 0 {
+                        text.push('\n');
+                    }
+                    text.push_str(line);
+                }
+            }
+            (true, text) => *text = self.text(),
+        }
+    }
+
+    /// Decode into a typed event (or an event enum), going through `scratch`
+    /// so that only the typed value allocates.
+    pub fn decode_event<E: FromEvent>(&self, scratch: &mut Message) -> Result<E, DecodeError> {
+        self.fill(scratch);
+        E::from_event(scratch)
+    }
+}
+
+impl fmt::Debug for RawMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for h in self.headers() {
+            list.entry(&h);
+        }
+        if let Some(text) = self.text() {
+            list.entry(&format_args!("text: {text:?}"));
+        }
+        list.finish()
+    }
+}
