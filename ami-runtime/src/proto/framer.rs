@@ -253,9 +253,42 @@ fn split_header(line: &[u8]) -> Option<(usize, usize)> {
     Some((colon, value))
 }
 
+/// Like [`split_header`], but the name may hold inner spaces
+/// (`Named Callgroup` of chan_sip's `SIPshowpeer`). Only for lines after
+/// the first of a headed message: a first line with a space before its
+/// colon is raw text (the `Queues` reply).
+fn split_spaced_header(line: &[u8]) -> Option<(usize, usize)> {
+    split_header(line).or_else(|| {
+        let colon = memchr::memchr(b':', line)?;
+        let name = &line[..colon];
+        if name.first() == Some(&b' ') || name.last() == Some(&b' ') {
+            return None;
+        }
+        let value = if line.get(colon + 1) == Some(&b' ') {
+            colon + 2
+        } else {
+            colon + 1
+        };
+        Some((colon, value))
+    })
+}
+
 impl Scanner {
     fn push_header(spans: &mut Vec<Span>, ls: usize, line: &[u8]) -> bool {
-        match split_header(line) {
+        Self::push_split(spans, ls, line, split_header(line))
+    }
+
+    fn push_spaced_header(spans: &mut Vec<Span>, ls: usize, line: &[u8]) -> bool {
+        Self::push_split(spans, ls, line, split_spaced_header(line))
+    }
+
+    fn push_split(
+        spans: &mut Vec<Span>,
+        ls: usize,
+        line: &[u8],
+        split: Option<(usize, usize)>,
+    ) -> bool {
+        match split {
             Some((name_end, value_start)) => {
                 let ls = ls as u32;
                 spans.push(Span {
@@ -340,7 +373,7 @@ impl Scanner {
                     if line.is_empty() {
                         return Step::Complete { end: next };
                     }
-                    if !Self::push_header(spans, ls, line) {
+                    if !Self::push_spaced_header(spans, ls, line) {
                         return self.malformed(line, next);
                     }
                     if spans.len() > limits.max_headers {
@@ -793,7 +826,16 @@ impl Framer {
 
 #[cfg(test)]
 mod tests {
-    use super::colon_or_space;
+    use super::{colon_or_space, split_header, split_spaced_header};
+
+    #[test]
+    fn inner_spaces_only_in_later_header_names() {
+        assert_eq!(split_header(b"Named Callgroup: x"), None);
+        assert_eq!(split_spaced_header(b"Named Callgroup: x"), Some((15, 17)));
+        assert_eq!(split_spaced_header(b" Lead: x"), None);
+        assert_eq!(split_spaced_header(b"no colon here"), None);
+        assert_eq!(split_spaced_header(b"Event: x"), Some((5, 7)));
+    }
 
     #[test]
     fn colon_or_space_finds_the_first_of_either_at_any_position() {
