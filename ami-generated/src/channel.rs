@@ -1076,6 +1076,44 @@ pub enum MuteAudioState {
 /// ActionID: 1112
 /// Message: Originate successfully queued
 ///
+/// Event: Newchannel
+/// Privilege: call,all
+/// Channel: SIP/300-00000003
+/// ChannelState: 0
+/// ChannelStateDesc: Down
+/// CallerIDNum: <unknown>
+/// CallerIDName: <unknown>
+/// ConnectedLineNum: <unknown>
+/// ConnectedLineName: <unknown>
+/// Language: en
+/// AccountCode:
+/// Context: default
+/// Exten: s
+/// Priority: 1
+/// Uniqueid: 1494854593.3
+/// Linkedid: 1494854593.3
+/// ChanVariable: CDR(userfield)=
+/// ChanVariable: CALLCENTER_CAMPAIGN=spring
+///
+/// Event: DialBegin
+/// Privilege: call,all
+/// DestChannel: SIP/300-00000003
+/// DestChannelState: 0
+/// DestChannelStateDesc: Down
+/// DestCallerIDNum: <unknown>
+/// DestCallerIDName: <unknown>
+/// DestConnectedLineNum: <unknown>
+/// DestConnectedLineName: <unknown>
+/// DestLanguage: en
+/// DestAccountCode:
+/// DestContext: default
+/// DestExten: s
+/// DestPriority: 1
+/// DestUniqueid: 1494854593.3
+/// DestLinkedid: 1494854593.3
+/// DestChanVariable: CALLCENTER_CAMPAIGN=spring
+/// DialString: 300
+///
 /// Event: OriginateResponse
 /// Privilege: call,all
 /// ActionID: 1112
@@ -1677,6 +1715,178 @@ pub enum BlindTransferResult {
     Unknown(String),
 }
 
+/// Raised when a dial action has started.
+///
+/// The calling channel's snapshot comes bare (absent when the call was placed
+/// by `Originate`); the called channel's comes with the `Dest` prefix.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DialBegin")]
+#[non_exhaustive]
+pub struct DialBeginEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel_snapshot: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    #[ami(flatten, prefix = "Dest")]
+    pub dest: ChannelSnapshot,
+    /// The non-technology specific device being dialed (`300`, `agent-01@pbx`).
+    #[ami(name = "DialString")]
+    pub dial_string: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a dial action has completed.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DialEnd")]
+#[non_exhaustive]
+pub struct DialEndEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel_snapshot: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    #[ami(flatten, prefix = "Dest")]
+    pub dest: ChannelSnapshot,
+    /// The result of the dial: `ANSWER`, `BUSY`, `CANCEL`, `CHANUNAVAIL`, `CONGESTION`, `CONTINUE`, `GOTO`, `NOANSWER`, or the device state of a dialed `Local` channel.
+    #[ami(name = "DialStatus")]
+    pub dial_status: Option<String>,
+    /// If the call was forwarded, where it was forwarded to.
+    #[ami(name = "Forward")]
+    pub forward: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when dial status has changed (ringing, progress...).
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DialState")]
+#[non_exhaustive]
+pub struct DialStateEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel_snapshot: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    #[ami(flatten, prefix = "Dest")]
+    pub dest: ChannelSnapshot,
+    /// The new state of the dial: `RINGING`, `PROCEEDING`, `PROGRESS`.
+    #[ami(name = "DialStatus")]
+    pub dial_status: Option<String>,
+    /// If the call was forwarded, where it was forwarded to.
+    #[ami(name = "Forward")]
+    pub forward: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a DTMF digit has started on a channel.
+///
+/// Privilege: `dtmf,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DTMFBegin")]
+#[non_exhaustive]
+pub struct DtmfBeginEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The DTMF digit (`0`-`9`, `*`, `#`, `A`-`D`).
+    #[ami(name = "Digit", required)]
+    pub digit: String,
+    /// The direction the DTMF digit was sent on.
+    #[ami(name = "Direction")]
+    pub direction: Option<DtmfBeginDirection>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Direction` in [`DtmfBeginEvent`].
+///
+/// The direction the DTMF digit was sent on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DtmfBeginDirection {
+    /// Received from the channel's peer.
+    #[ami(value = "Received")]
+    Received,
+    /// Sent to the channel's peer.
+    #[ami(value = "Sent")]
+    Sent,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when a DTMF digit has ended on a channel.
+///
+/// Privilege: `dtmf,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DTMFEnd")]
+#[non_exhaustive]
+pub struct DtmfEndEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The DTMF digit (`0`-`9`, `*`, `#`, `A`-`D`).
+    #[ami(name = "Digit", required)]
+    pub digit: String,
+    /// Duration of the digit, in milliseconds.
+    #[ami(name = "DurationMs")]
+    pub duration_ms: Option<u64>,
+    /// The direction the DTMF digit was sent on.
+    #[ami(name = "Direction")]
+    pub direction: Option<DtmfEndDirection>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Direction` in [`DtmfEndEvent`].
+///
+/// The direction the DTMF digit was sent on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DtmfEndDirection {
+    /// Received from the channel's peer.
+    #[ami(value = "Received")]
+    Received,
+    /// Sent to the channel's peer.
+    #[ami(value = "Sent")]
+    Sent,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// Raised when a channel is hung up.
 ///
 /// Privilege: `call,all`.
@@ -1700,6 +1910,171 @@ pub struct HangupEvent {
     /// A description of why the channel was hung up (`Normal Clearing`).
     #[ami(name = "Cause-txt")]
     pub cause_txt: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a hangup is requested (by an application or AMI), before the channel hangs up.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "HangupRequest")]
+#[non_exhaustive]
+pub struct HangupRequestEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The numeric hangup cause requested, if any.
+    #[ami(name = "Cause")]
+    pub cause: Option<i64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel goes on hold.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Hold")]
+#[non_exhaustive]
+pub struct HoldEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The suggested music-on-hold class of the party that put the channel on hold.
+    #[ami(name = "MusicClass")]
+    pub music_class: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel's account code changes.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "NewAccountCode")]
+#[non_exhaustive]
+pub struct NewAccountCodeEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The channel's previous account code.
+    #[ami(name = "OldAccountCode")]
+    pub old_account_code: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel receives new caller ID information.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "NewCallerid")]
+#[non_exhaustive]
+pub struct NewCalleridEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// A description of the caller ID presentation (`0 (Presentation Allowed, Not Screened)`).
+    #[ami(name = "CID-CallingPres")]
+    pub cid_calling_pres: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a new channel is created.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Newchannel")]
+#[non_exhaustive]
+pub struct NewchannelEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel's connected line information changes.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "NewConnectedLine")]
+#[non_exhaustive]
+pub struct NewConnectedLineEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel enters a new context, extension or priority, to run a dialplan application.
+///
+/// Privilege: `dialplan,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Newexten")]
+#[non_exhaustive]
+pub struct NewextenEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The extension (deprecated since Asterisk 12: use `Exten` of the snapshot, which is the same).
+    #[ami(name = "Extension")]
+    pub extension: Option<String>,
+    /// The application about to be executed.
+    #[ami(name = "Application")]
+    pub application: Option<String>,
+    /// The data passed to the application.
+    #[ami(name = "AppData")]
+    pub app_data: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel's state changes (ringing, answered...).
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Newstate")]
+#[non_exhaustive]
+pub struct NewstateEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1773,6 +2148,27 @@ pub enum OriginateResponseResponse {
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
+}
+
+/// Raised when a soft hangup is requested with a specific cause code.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "SoftHangupRequest")]
+#[non_exhaustive]
+pub struct SoftHangupRequestEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The numeric hangup cause requested.
+    #[ami(name = "Cause")]
+    pub cause: Option<i64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
 }
 
 /// Raised in response to a `Status` command: one channel and its variables.
@@ -1868,6 +2264,24 @@ pub struct StatusCompleteEvent {
     /// The number of `Status` events sent (older name of `ListItems`).
     #[ami(name = "Items")]
     pub items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel goes off hold.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Unhold")]
+#[non_exhaustive]
+pub struct UnholdEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

@@ -12,6 +12,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiEnum, AmiFields};
+use ami_runtime::wire::Var;
 
 /// The state of one channel at the moment the event was raised. Used bare by
 /// channel events (`Hangup`, `Newstate`...) and with a prefix where an event
@@ -62,6 +63,11 @@ pub struct ChannelSnapshot {
     /// The unique ID of the oldest channel associated with this one (the call's ID).
     #[ami(name = "Linkedid")]
     pub linkedid: Option<String>,
+    /// Channel variables named by `channelvars` in `manager.conf`, `name=value`,
+    /// one header per variable, after the other snapshot fields (under the same
+    /// prefix: `DestChanVariable`).
+    #[ami(name = "ChanVariable", repeated)]
+    pub chan_variable: Vec<Var>,
 }
 
 /// Values of `ChannelStateDesc` in [`ChannelSnapshot`].

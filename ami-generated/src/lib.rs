@@ -14,7 +14,7 @@
 //! |--------|---------|--------|-------|
 //! | [`agent`] | 2 | 4 | Agents |
 //! | [`bridge`] | 8 | 12 | Bridges |
-//! | [`channel`] | 17 | 9 | Channels and calls |
+//! | [`channel`] | 17 | 24 | Channels and calls |
 //! | [`common`] | 0 | 0 | Shared field groups |
 //! | [`confbridge`] | 10 | 9 | ConfBridge conferences |
 //! | [`config`] | 5 | 0 | Configuration files |
@@ -226,14 +226,70 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "BlindTransfer")]
     BlindTransfer(channel::BlindTransferEvent),
+    /// Raised when a dial action has started.
+    #[cfg(feature = "channel")]
+    #[ami(name = "DialBegin")]
+    DialBegin(channel::DialBeginEvent),
+    /// Raised when a dial action has completed.
+    #[cfg(feature = "channel")]
+    #[ami(name = "DialEnd")]
+    DialEnd(channel::DialEndEvent),
+    /// Raised when dial status has changed (ringing, progress...).
+    #[cfg(feature = "channel")]
+    #[ami(name = "DialState")]
+    DialState(channel::DialStateEvent),
+    /// Raised when a DTMF digit has started on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "DTMFBegin")]
+    DtmfBegin(channel::DtmfBeginEvent),
+    /// Raised when a DTMF digit has ended on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "DTMFEnd")]
+    DtmfEnd(channel::DtmfEndEvent),
     /// Raised when a channel is hung up.
     #[cfg(feature = "channel")]
     #[ami(name = "Hangup")]
     Hangup(channel::HangupEvent),
+    /// Raised when a hangup is requested (by an application or AMI), before the channel hangs up.
+    #[cfg(feature = "channel")]
+    #[ami(name = "HangupRequest")]
+    HangupRequest(channel::HangupRequestEvent),
+    /// Raised when a channel goes on hold.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Hold")]
+    Hold(channel::HoldEvent),
+    /// Raised when a channel's account code changes.
+    #[cfg(feature = "channel")]
+    #[ami(name = "NewAccountCode")]
+    NewAccountCode(channel::NewAccountCodeEvent),
+    /// Raised when a channel receives new caller ID information.
+    #[cfg(feature = "channel")]
+    #[ami(name = "NewCallerid")]
+    NewCallerid(channel::NewCalleridEvent),
+    /// Raised when a new channel is created.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Newchannel")]
+    Newchannel(channel::NewchannelEvent),
+    /// Raised when a channel's connected line information changes.
+    #[cfg(feature = "channel")]
+    #[ami(name = "NewConnectedLine")]
+    NewConnectedLine(channel::NewConnectedLineEvent),
+    /// Raised when a channel enters a new context, extension or priority, to run a dialplan application.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Newexten")]
+    Newexten(channel::NewextenEvent),
+    /// Raised when a channel's state changes (ringing, answered...).
+    #[cfg(feature = "channel")]
+    #[ami(name = "Newstate")]
+    Newstate(channel::NewstateEvent),
     /// Raised in response to an `Originate` command: the outcome of the call.
     #[cfg(feature = "channel")]
     #[ami(name = "OriginateResponse")]
     OriginateResponse(channel::OriginateResponseEvent),
+    /// Raised when a soft hangup is requested with a specific cause code.
+    #[cfg(feature = "channel")]
+    #[ami(name = "SoftHangupRequest")]
+    SoftHangupRequest(channel::SoftHangupRequestEvent),
     /// Raised in response to a `Status` command: one channel and its variables.
     #[cfg(feature = "channel")]
     #[ami(name = "Status")]
@@ -242,6 +298,10 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "StatusComplete")]
     StatusComplete(channel::StatusCompleteEvent),
+    /// Raised when a channel goes off hold.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Unhold")]
+    Unhold(channel::UnholdEvent),
     /// Raised when a variable local to the dialplan is set (also global ones, with channel `none`).
     #[cfg(feature = "channel")]
     #[ami(name = "VarSet")]

@@ -1097,6 +1097,50 @@ Message: Originate successfully queued
         false,
     );
     event(
+        r#"Event: Newchannel
+Privilege: call,all
+Channel: SIP/300-00000003
+ChannelState: 0
+ChannelStateDesc: Down
+CallerIDNum: <unknown>
+CallerIDName: <unknown>
+ConnectedLineNum: <unknown>
+ConnectedLineName: <unknown>
+Language: en
+AccountCode: 
+Context: default
+Exten: s
+Priority: 1
+Uniqueid: 1494854593.3
+Linkedid: 1494854593.3
+ChanVariable: CDR(userfield)=
+ChanVariable: CALLCENTER_CAMPAIGN=spring
+"#,
+        false,
+    );
+    event(
+        r#"Event: DialBegin
+Privilege: call,all
+DestChannel: SIP/300-00000003
+DestChannelState: 0
+DestChannelStateDesc: Down
+DestCallerIDNum: <unknown>
+DestCallerIDName: <unknown>
+DestConnectedLineNum: <unknown>
+DestConnectedLineName: <unknown>
+DestLanguage: en
+DestAccountCode: 
+DestContext: default
+DestExten: s
+DestPriority: 1
+DestUniqueid: 1494854593.3
+DestLinkedid: 1494854593.3
+DestChanVariable: CALLCENTER_CAMPAIGN=spring
+DialString: 300
+"#,
+        false,
+    );
+    event(
         r#"Event: OriginateResponse
 Privilege: call,all
 ActionID: 1112
