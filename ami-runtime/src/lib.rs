@@ -45,6 +45,12 @@ pub mod derive {
     pub use ami_derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields, AmiResponse};
 }
 
+// The README's Rust examples run as doctests of this crate (whose
+// dev-dependencies bring `ami-generated`, tokio and the mock server).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use wire::{
     Ack, Action, CommandOutput, DecodeError, EncodeError, Event, EventList, Fields, FromEvent,
     FromResponse, Goodbye, Header, Message, RawText, Reply, ResponseShape, WireValue,
