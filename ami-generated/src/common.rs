@@ -145,3 +145,118 @@ pub struct BridgeSnapshot {
     #[ami(name = "BridgeVideoSource")]
     pub bridge_video_source: Option<String>,
 }
+
+/// The state of one queue member, as the queue member events of Asterisk 12
+/// and later report it (`QueueMemberStatus`, `QueueMemberAdded`,
+/// `QueueMemberRemoved`, `QueueMemberPause`, `QueueMemberPenalty`,
+/// `QueueMemberRinginuse`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+#[non_exhaustive]
+pub struct QueueMemberSnapshot {
+    /// The name of the queue.
+    #[ami(name = "Queue", required)]
+    pub queue: String,
+    /// The name of the queue member.
+    #[ami(name = "MemberName")]
+    pub member_name: Option<String>,
+    /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
+    #[ami(name = "Interface")]
+    pub interface: Option<String>,
+    /// Channel technology or location from which to read device state changes.
+    #[ami(name = "StateInterface")]
+    pub state_interface: Option<String>,
+    /// How the member joined the queue.
+    #[ami(name = "Membership")]
+    pub membership: Option<QueueMemberSnapshotMembership>,
+    /// The penalty associated with the queue member.
+    #[ami(name = "Penalty")]
+    pub penalty: Option<i64>,
+    /// The number of calls this queue member has serviced.
+    #[ami(name = "CallsTaken")]
+    pub calls_taken: Option<u64>,
+    /// The time this member last took a call, in seconds since the epoch (0 for never).
+    #[ami(name = "LastCall")]
+    pub last_call: Option<u64>,
+    /// The time this member was last paused, in seconds since the epoch (0 for never).
+    #[ami(name = "LastPause")]
+    pub last_pause: Option<u64>,
+    /// The time this member was added to the queue, in seconds since the epoch.
+    #[ami(name = "LoginTime")]
+    pub login_time: Option<u64>,
+    /// Whether the member is on a call (`1`); set back to `0` after `LastCall` is updated.
+    #[ami(name = "InCall")]
+    pub in_call: Option<bool>,
+    /// The numeric device state of the queue member.
+    #[ami(name = "Status")]
+    pub status: Option<QueueMemberSnapshotStatus>,
+    /// Whether the member is paused (`1`) or not (`0`).
+    #[ami(name = "Paused")]
+    pub paused: Option<bool>,
+    /// If paused, the reason given when pausing (empty otherwise).
+    #[ami(name = "PausedReason")]
+    pub paused_reason: Option<String>,
+    /// Whether the member may be rung while already in use (`1`) or not (`0`).
+    #[ami(name = "Ringinuse")]
+    pub ringinuse: Option<bool>,
+    /// The member's wrap-up time after a call, in seconds (newer Asterisk).
+    #[ami(name = "Wrapuptime")]
+    pub wrapuptime: Option<u64>,
+}
+
+/// Values of `Membership` in [`QueueMemberSnapshot`].
+///
+/// How the member joined the queue.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum QueueMemberSnapshotMembership {
+    /// Added with `QueueAdd` or `AddQueueMember()`.
+    #[ami(value = "dynamic")]
+    Dynamic,
+    /// Loaded from realtime configuration.
+    #[ami(value = "realtime")]
+    Realtime,
+    /// Configured in `queues.conf`.
+    #[ami(value = "static")]
+    Static,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `Status` in [`QueueMemberSnapshot`].
+///
+/// The numeric device state of the queue member.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum QueueMemberSnapshotStatus {
+    /// AST_DEVICE_UNKNOWN: the device state is unknown.
+    #[ami(value = "0")]
+    DeviceUnknown,
+    /// AST_DEVICE_NOT_INUSE: the device is idle.
+    #[ami(value = "1")]
+    NotInUse,
+    /// AST_DEVICE_INUSE: the device is in use.
+    #[ami(value = "2")]
+    InUse,
+    /// AST_DEVICE_BUSY: the device is busy.
+    #[ami(value = "3")]
+    Busy,
+    /// AST_DEVICE_INVALID: the device is invalid (unknown to its channel driver).
+    #[ami(value = "4")]
+    Invalid,
+    /// AST_DEVICE_UNAVAILABLE: the device is unavailable (not registered).
+    #[ami(value = "5")]
+    Unavailable,
+    /// AST_DEVICE_RINGING: the device is ringing.
+    #[ami(value = "6")]
+    Ringing,
+    /// AST_DEVICE_RINGINUSE: the device is ringing and in use.
+    #[ami(value = "7")]
+    RingInUse,
+    /// AST_DEVICE_ONHOLD: the device is on hold.
+    #[ami(value = "8")]
+    OnHold,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}

@@ -13,7 +13,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiResponse};
 use ami_runtime::wire::{Ack, EventList, Header, RawText};
-use crate::common::ChannelSnapshot;
+use crate::common::{ChannelSnapshot, QueueMemberSnapshot};
 
 /// Add an interface (a member) to a queue.
 ///
@@ -1312,115 +1312,12 @@ pub struct QueueMemberAddedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// The name of the queue.
-    #[ami(name = "Queue", required)]
-    pub queue: String,
-    /// The name of the queue member.
-    #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
-    /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
-    #[ami(name = "Interface")]
-    pub interface: Option<String>,
-    /// Channel technology or location from which to read device state changes.
-    #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
-    /// How the member joined the queue.
-    #[ami(name = "Membership")]
-    pub membership: Option<QueueMemberAddedMembership>,
-    /// The penalty associated with the queue member.
-    #[ami(name = "Penalty")]
-    pub penalty: Option<i64>,
-    /// The number of calls this queue member has serviced.
-    #[ami(name = "CallsTaken")]
-    pub calls_taken: Option<u64>,
-    /// The time this member last took a call, in seconds since the epoch (0 for never).
-    #[ami(name = "LastCall")]
-    pub last_call: Option<u64>,
-    /// The time this member was last paused, in seconds since the epoch (0 for never).
-    #[ami(name = "LastPause")]
-    pub last_pause: Option<u64>,
-    /// The time this member was added to the queue, in seconds since the epoch.
-    #[ami(name = "LoginTime")]
-    pub login_time: Option<u64>,
-    /// Whether the member is on a call (`1`); set back to `0` after `LastCall` is updated.
-    #[ami(name = "InCall")]
-    pub in_call: Option<bool>,
-    /// The numeric device state of the queue member.
-    #[ami(name = "Status")]
-    pub status: Option<QueueMemberAddedStatus>,
-    /// Whether the member is paused (`1`) or not (`0`).
-    #[ami(name = "Paused")]
-    pub paused: Option<bool>,
-    /// If paused, the reason given when pausing (empty otherwise).
-    #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
-    /// Whether the member may be rung while already in use (`1`) or not (`0`).
-    #[ami(name = "Ringinuse")]
-    pub ringinuse: Option<bool>,
-    /// The member's wrap-up time after a call, in seconds (newer Asterisk).
-    #[ami(name = "Wrapuptime")]
-    pub wrapuptime: Option<u64>,
+    /// The [`QueueMemberSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub member: QueueMemberSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
-}
-
-/// Values of `Membership` in [`QueueMemberAddedEvent`].
-///
-/// How the member joined the queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberAddedMembership {
-    /// Added with `QueueAdd` or `AddQueueMember()`.
-    #[ami(value = "dynamic")]
-    Dynamic,
-    /// Loaded from realtime configuration.
-    #[ami(value = "realtime")]
-    Realtime,
-    /// Configured in `queues.conf`.
-    #[ami(value = "static")]
-    Static,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
-}
-
-/// Values of `Status` in [`QueueMemberAddedEvent`].
-///
-/// The numeric device state of the queue member.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberAddedStatus {
-    /// AST_DEVICE_UNKNOWN: the device state is unknown.
-    #[ami(value = "0")]
-    DeviceUnknown,
-    /// AST_DEVICE_NOT_INUSE: the device is idle.
-    #[ami(value = "1")]
-    NotInUse,
-    /// AST_DEVICE_INUSE: the device is in use.
-    #[ami(value = "2")]
-    InUse,
-    /// AST_DEVICE_BUSY: the device is busy.
-    #[ami(value = "3")]
-    Busy,
-    /// AST_DEVICE_INVALID: the device is invalid (unknown to its channel driver).
-    #[ami(value = "4")]
-    Invalid,
-    /// AST_DEVICE_UNAVAILABLE: the device is unavailable (not registered).
-    #[ami(value = "5")]
-    Unavailable,
-    /// AST_DEVICE_RINGING: the device is ringing.
-    #[ami(value = "6")]
-    Ringing,
-    /// AST_DEVICE_RINGINUSE: the device is ringing and in use.
-    #[ami(value = "7")]
-    RingInUse,
-    /// AST_DEVICE_ONHOLD: the device is on hold.
-    #[ami(value = "8")]
-    OnHold,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
 }
 
 /// Raised when a queue member is paused or unpaused.
@@ -1441,118 +1338,15 @@ pub struct QueueMemberPauseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// The name of the queue.
-    #[ami(name = "Queue", required)]
-    pub queue: String,
-    /// The name of the queue member.
-    #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
-    /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
-    #[ami(name = "Interface")]
-    pub interface: Option<String>,
-    /// Channel technology or location from which to read device state changes.
-    #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
-    /// How the member joined the queue.
-    #[ami(name = "Membership")]
-    pub membership: Option<QueueMemberPauseMembership>,
-    /// The penalty associated with the queue member.
-    #[ami(name = "Penalty")]
-    pub penalty: Option<i64>,
-    /// The number of calls this queue member has serviced.
-    #[ami(name = "CallsTaken")]
-    pub calls_taken: Option<u64>,
-    /// The time this member last took a call, in seconds since the epoch (0 for never).
-    #[ami(name = "LastCall")]
-    pub last_call: Option<u64>,
-    /// The time this member was last paused, in seconds since the epoch (0 for never).
-    #[ami(name = "LastPause")]
-    pub last_pause: Option<u64>,
-    /// The time this member was added to the queue, in seconds since the epoch.
-    #[ami(name = "LoginTime")]
-    pub login_time: Option<u64>,
-    /// Whether the member is on a call (`1`); set back to `0` after `LastCall` is updated.
-    #[ami(name = "InCall")]
-    pub in_call: Option<bool>,
-    /// The numeric device state of the queue member.
-    #[ami(name = "Status")]
-    pub status: Option<QueueMemberPauseStatus>,
-    /// Whether the member is paused (`1`) or not (`0`).
-    #[ami(name = "Paused")]
-    pub paused: Option<bool>,
-    /// If paused, the reason given when pausing (empty otherwise).
-    #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
-    /// Whether the member may be rung while already in use (`1`) or not (`0`).
-    #[ami(name = "Ringinuse")]
-    pub ringinuse: Option<bool>,
-    /// The member's wrap-up time after a call, in seconds (newer Asterisk).
-    #[ami(name = "Wrapuptime")]
-    pub wrapuptime: Option<u64>,
+    /// The [`QueueMemberSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub member: QueueMemberSnapshot,
     /// The reason given with the pause (the older header of `PausedReason`, which some versions send as well).
     #[ami(name = "Reason")]
     pub reason: Option<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
-}
-
-/// Values of `Membership` in [`QueueMemberPauseEvent`].
-///
-/// How the member joined the queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberPauseMembership {
-    /// Added with `QueueAdd` or `AddQueueMember()`.
-    #[ami(value = "dynamic")]
-    Dynamic,
-    /// Loaded from realtime configuration.
-    #[ami(value = "realtime")]
-    Realtime,
-    /// Configured in `queues.conf`.
-    #[ami(value = "static")]
-    Static,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
-}
-
-/// Values of `Status` in [`QueueMemberPauseEvent`].
-///
-/// The numeric device state of the queue member.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberPauseStatus {
-    /// AST_DEVICE_UNKNOWN: the device state is unknown.
-    #[ami(value = "0")]
-    DeviceUnknown,
-    /// AST_DEVICE_NOT_INUSE: the device is idle.
-    #[ami(value = "1")]
-    NotInUse,
-    /// AST_DEVICE_INUSE: the device is in use.
-    #[ami(value = "2")]
-    InUse,
-    /// AST_DEVICE_BUSY: the device is busy.
-    #[ami(value = "3")]
-    Busy,
-    /// AST_DEVICE_INVALID: the device is invalid (unknown to its channel driver).
-    #[ami(value = "4")]
-    Invalid,
-    /// AST_DEVICE_UNAVAILABLE: the device is unavailable (not registered).
-    #[ami(value = "5")]
-    Unavailable,
-    /// AST_DEVICE_RINGING: the device is ringing.
-    #[ami(value = "6")]
-    Ringing,
-    /// AST_DEVICE_RINGINUSE: the device is ringing and in use.
-    #[ami(value = "7")]
-    RingInUse,
-    /// AST_DEVICE_ONHOLD: the device is on hold.
-    #[ami(value = "8")]
-    OnHold,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
 }
 
 /// Raised when a queue member is paused or unpaused (before Asterisk 12.2).
@@ -1611,115 +1405,12 @@ pub struct QueueMemberPenaltyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// The name of the queue.
-    #[ami(name = "Queue", required)]
-    pub queue: String,
-    /// The name of the queue member.
-    #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
-    /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
-    #[ami(name = "Interface")]
-    pub interface: Option<String>,
-    /// Channel technology or location from which to read device state changes.
-    #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
-    /// How the member joined the queue.
-    #[ami(name = "Membership")]
-    pub membership: Option<QueueMemberPenaltyMembership>,
-    /// The penalty associated with the queue member.
-    #[ami(name = "Penalty")]
-    pub penalty: Option<i64>,
-    /// The number of calls this queue member has serviced.
-    #[ami(name = "CallsTaken")]
-    pub calls_taken: Option<u64>,
-    /// The time this member last took a call, in seconds since the epoch (0 for never).
-    #[ami(name = "LastCall")]
-    pub last_call: Option<u64>,
-    /// The time this member was last paused, in seconds since the epoch (0 for never).
-    #[ami(name = "LastPause")]
-    pub last_pause: Option<u64>,
-    /// The time this member was added to the queue, in seconds since the epoch.
-    #[ami(name = "LoginTime")]
-    pub login_time: Option<u64>,
-    /// Whether the member is on a call (`1`); set back to `0` after `LastCall` is updated.
-    #[ami(name = "InCall")]
-    pub in_call: Option<bool>,
-    /// The numeric device state of the queue member.
-    #[ami(name = "Status")]
-    pub status: Option<QueueMemberPenaltyStatus>,
-    /// Whether the member is paused (`1`) or not (`0`).
-    #[ami(name = "Paused")]
-    pub paused: Option<bool>,
-    /// If paused, the reason given when pausing (empty otherwise).
-    #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
-    /// Whether the member may be rung while already in use (`1`) or not (`0`).
-    #[ami(name = "Ringinuse")]
-    pub ringinuse: Option<bool>,
-    /// The member's wrap-up time after a call, in seconds (newer Asterisk).
-    #[ami(name = "Wrapuptime")]
-    pub wrapuptime: Option<u64>,
+    /// The [`QueueMemberSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub member: QueueMemberSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
-}
-
-/// Values of `Membership` in [`QueueMemberPenaltyEvent`].
-///
-/// How the member joined the queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberPenaltyMembership {
-    /// Added with `QueueAdd` or `AddQueueMember()`.
-    #[ami(value = "dynamic")]
-    Dynamic,
-    /// Loaded from realtime configuration.
-    #[ami(value = "realtime")]
-    Realtime,
-    /// Configured in `queues.conf`.
-    #[ami(value = "static")]
-    Static,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
-}
-
-/// Values of `Status` in [`QueueMemberPenaltyEvent`].
-///
-/// The numeric device state of the queue member.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberPenaltyStatus {
-    /// AST_DEVICE_UNKNOWN: the device state is unknown.
-    #[ami(value = "0")]
-    DeviceUnknown,
-    /// AST_DEVICE_NOT_INUSE: the device is idle.
-    #[ami(value = "1")]
-    NotInUse,
-    /// AST_DEVICE_INUSE: the device is in use.
-    #[ami(value = "2")]
-    InUse,
-    /// AST_DEVICE_BUSY: the device is busy.
-    #[ami(value = "3")]
-    Busy,
-    /// AST_DEVICE_INVALID: the device is invalid (unknown to its channel driver).
-    #[ami(value = "4")]
-    Invalid,
-    /// AST_DEVICE_UNAVAILABLE: the device is unavailable (not registered).
-    #[ami(value = "5")]
-    Unavailable,
-    /// AST_DEVICE_RINGING: the device is ringing.
-    #[ami(value = "6")]
-    Ringing,
-    /// AST_DEVICE_RINGINUSE: the device is ringing and in use.
-    #[ami(value = "7")]
-    RingInUse,
-    /// AST_DEVICE_ONHOLD: the device is on hold.
-    #[ami(value = "8")]
-    OnHold,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
 }
 
 /// Raised when a member is removed from a queue.
@@ -1740,115 +1431,12 @@ pub struct QueueMemberRemovedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// The name of the queue.
-    #[ami(name = "Queue", required)]
-    pub queue: String,
-    /// The name of the queue member.
-    #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
-    /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
-    #[ami(name = "Interface")]
-    pub interface: Option<String>,
-    /// Channel technology or location from which to read device state changes.
-    #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
-    /// How the member joined the queue.
-    #[ami(name = "Membership")]
-    pub membership: Option<QueueMemberRemovedMembership>,
-    /// The penalty associated with the queue member.
-    #[ami(name = "Penalty")]
-    pub penalty: Option<i64>,
-    /// The number of calls this queue member has serviced.
-    #[ami(name = "CallsTaken")]
-    pub calls_taken: Option<u64>,
-    /// The time this member last took a call, in seconds since the epoch (0 for never).
-    #[ami(name = "LastCall")]
-    pub last_call: Option<u64>,
-    /// The time this member was last paused, in seconds since the epoch (0 for never).
-    #[ami(name = "LastPause")]
-    pub last_pause: Option<u64>,
-    /// The time this member was added to the queue, in seconds since the epoch.
-    #[ami(name = "LoginTime")]
-    pub login_time: Option<u64>,
-    /// Whether the member is on a call (`1`); set back to `0` after `LastCall` is updated.
-    #[ami(name = "InCall")]
-    pub in_call: Option<bool>,
-    /// The numeric device state of the queue member.
-    #[ami(name = "Status")]
-    pub status: Option<QueueMemberRemovedStatus>,
-    /// Whether the member is paused (`1`) or not (`0`).
-    #[ami(name = "Paused")]
-    pub paused: Option<bool>,
-    /// If paused, the reason given when pausing (empty otherwise).
-    #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
-    /// Whether the member may be rung while already in use (`1`) or not (`0`).
-    #[ami(name = "Ringinuse")]
-    pub ringinuse: Option<bool>,
-    /// The member's wrap-up time after a call, in seconds (newer Asterisk).
-    #[ami(name = "Wrapuptime")]
-    pub wrapuptime: Option<u64>,
+    /// The [`QueueMemberSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub member: QueueMemberSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
-}
-
-/// Values of `Membership` in [`QueueMemberRemovedEvent`].
-///
-/// How the member joined the queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberRemovedMembership {
-    /// Added with `QueueAdd` or `AddQueueMember()`.
-    #[ami(value = "dynamic")]
-    Dynamic,
-    /// Loaded from realtime configuration.
-    #[ami(value = "realtime")]
-    Realtime,
-    /// Configured in `queues.conf`.
-    #[ami(value = "static")]
-    Static,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
-}
-
-/// Values of `Status` in [`QueueMemberRemovedEvent`].
-///
-/// The numeric device state of the queue member.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberRemovedStatus {
-    /// AST_DEVICE_UNKNOWN: the device state is unknown.
-    #[ami(value = "0")]
-    DeviceUnknown,
-    /// AST_DEVICE_NOT_INUSE: the device is idle.
-    #[ami(value = "1")]
-    NotInUse,
-    /// AST_DEVICE_INUSE: the device is in use.
-    #[ami(value = "2")]
-    InUse,
-    /// AST_DEVICE_BUSY: the device is busy.
-    #[ami(value = "3")]
-    Busy,
-    /// AST_DEVICE_INVALID: the device is invalid (unknown to its channel driver).
-    #[ami(value = "4")]
-    Invalid,
-    /// AST_DEVICE_UNAVAILABLE: the device is unavailable (not registered).
-    #[ami(value = "5")]
-    Unavailable,
-    /// AST_DEVICE_RINGING: the device is ringing.
-    #[ami(value = "6")]
-    Ringing,
-    /// AST_DEVICE_RINGINUSE: the device is ringing and in use.
-    #[ami(value = "7")]
-    RingInUse,
-    /// AST_DEVICE_ONHOLD: the device is on hold.
-    #[ami(value = "8")]
-    OnHold,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
 }
 
 /// Raised when the ringinuse setting of a queue member is changed.
@@ -1869,115 +1457,12 @@ pub struct QueueMemberRinginuseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// The name of the queue.
-    #[ami(name = "Queue", required)]
-    pub queue: String,
-    /// The name of the queue member.
-    #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
-    /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
-    #[ami(name = "Interface")]
-    pub interface: Option<String>,
-    /// Channel technology or location from which to read device state changes.
-    #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
-    /// How the member joined the queue.
-    #[ami(name = "Membership")]
-    pub membership: Option<QueueMemberRinginuseMembership>,
-    /// The penalty associated with the queue member.
-    #[ami(name = "Penalty")]
-    pub penalty: Option<i64>,
-    /// The number of calls this queue member has serviced.
-    #[ami(name = "CallsTaken")]
-    pub calls_taken: Option<u64>,
-    /// The time this member last took a call, in seconds since the epoch (0 for never).
-    #[ami(name = "LastCall")]
-    pub last_call: Option<u64>,
-    /// The time this member was last paused, in seconds since the epoch (0 for never).
-    #[ami(name = "LastPause")]
-    pub last_pause: Option<u64>,
-    /// The time this member was added to the queue, in seconds since the epoch.
-    #[ami(name = "LoginTime")]
-    pub login_time: Option<u64>,
-    /// Whether the member is on a call (`1`); set back to `0` after `LastCall` is updated.
-    #[ami(name = "InCall")]
-    pub in_call: Option<bool>,
-    /// The numeric device state of the queue member.
-    #[ami(name = "Status")]
-    pub status: Option<QueueMemberRinginuseStatus>,
-    /// Whether the member is paused (`1`) or not (`0`).
-    #[ami(name = "Paused")]
-    pub paused: Option<bool>,
-    /// If paused, the reason given when pausing (empty otherwise).
-    #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
-    /// Whether the member may be rung while already in use (`1`) or not (`0`).
-    #[ami(name = "Ringinuse")]
-    pub ringinuse: Option<bool>,
-    /// The member's wrap-up time after a call, in seconds (newer Asterisk).
-    #[ami(name = "Wrapuptime")]
-    pub wrapuptime: Option<u64>,
+    /// The [`QueueMemberSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub member: QueueMemberSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
-}
-
-/// Values of `Membership` in [`QueueMemberRinginuseEvent`].
-///
-/// How the member joined the queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberRinginuseMembership {
-    /// Added with `QueueAdd` or `AddQueueMember()`.
-    #[ami(value = "dynamic")]
-    Dynamic,
-    /// Loaded from realtime configuration.
-    #[ami(value = "realtime")]
-    Realtime,
-    /// Configured in `queues.conf`.
-    #[ami(value = "static")]
-    Static,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
-}
-
-/// Values of `Status` in [`QueueMemberRinginuseEvent`].
-///
-/// The numeric device state of the queue member.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberRinginuseStatus {
-    /// AST_DEVICE_UNKNOWN: the device state is unknown.
-    #[ami(value = "0")]
-    DeviceUnknown,
-    /// AST_DEVICE_NOT_INUSE: the device is idle.
-    #[ami(value = "1")]
-    NotInUse,
-    /// AST_DEVICE_INUSE: the device is in use.
-    #[ami(value = "2")]
-    InUse,
-    /// AST_DEVICE_BUSY: the device is busy.
-    #[ami(value = "3")]
-    Busy,
-    /// AST_DEVICE_INVALID: the device is invalid (unknown to its channel driver).
-    #[ami(value = "4")]
-    Invalid,
-    /// AST_DEVICE_UNAVAILABLE: the device is unavailable (not registered).
-    #[ami(value = "5")]
-    Unavailable,
-    /// AST_DEVICE_RINGING: the device is ringing.
-    #[ami(value = "6")]
-    Ringing,
-    /// AST_DEVICE_RINGINUSE: the device is ringing and in use.
-    #[ami(value = "7")]
-    RingInUse,
-    /// AST_DEVICE_ONHOLD: the device is on hold.
-    #[ami(value = "8")]
-    OnHold,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
 }
 
 /// Raised when the status of a queue member has changed (device state, pause, call counters).
@@ -1992,115 +1477,12 @@ pub struct QueueMemberStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// The name of the queue.
-    #[ami(name = "Queue", required)]
-    pub queue: String,
-    /// The name of the queue member.
-    #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
-    /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
-    #[ami(name = "Interface")]
-    pub interface: Option<String>,
-    /// Channel technology or location from which to read device state changes.
-    #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
-    /// How the member joined the queue.
-    #[ami(name = "Membership")]
-    pub membership: Option<QueueMemberStatusMembership>,
-    /// The penalty associated with the queue member.
-    #[ami(name = "Penalty")]
-    pub penalty: Option<i64>,
-    /// The number of calls this queue member has serviced.
-    #[ami(name = "CallsTaken")]
-    pub calls_taken: Option<u64>,
-    /// The time this member last took a call, in seconds since the epoch (0 for never).
-    #[ami(name = "LastCall")]
-    pub last_call: Option<u64>,
-    /// The time this member was last paused, in seconds since the epoch (0 for never).
-    #[ami(name = "LastPause")]
-    pub last_pause: Option<u64>,
-    /// The time this member was added to the queue, in seconds since the epoch.
-    #[ami(name = "LoginTime")]
-    pub login_time: Option<u64>,
-    /// Whether the member is on a call (`1`); set back to `0` after `LastCall` is updated.
-    #[ami(name = "InCall")]
-    pub in_call: Option<bool>,
-    /// The numeric device state of the queue member.
-    #[ami(name = "Status")]
-    pub status: Option<QueueMemberStatusStatus>,
-    /// Whether the member is paused (`1`) or not (`0`).
-    #[ami(name = "Paused")]
-    pub paused: Option<bool>,
-    /// If paused, the reason given when pausing (empty otherwise).
-    #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
-    /// Whether the member may be rung while already in use (`1`) or not (`0`).
-    #[ami(name = "Ringinuse")]
-    pub ringinuse: Option<bool>,
-    /// The member's wrap-up time after a call, in seconds (newer Asterisk).
-    #[ami(name = "Wrapuptime")]
-    pub wrapuptime: Option<u64>,
+    /// The [`QueueMemberSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub member: QueueMemberSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
-}
-
-/// Values of `Membership` in [`QueueMemberStatusEvent`].
-///
-/// How the member joined the queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberStatusMembership {
-    /// Added with `QueueAdd` or `AddQueueMember()`.
-    #[ami(value = "dynamic")]
-    Dynamic,
-    /// Loaded from realtime configuration.
-    #[ami(value = "realtime")]
-    Realtime,
-    /// Configured in `queues.conf`.
-    #[ami(value = "static")]
-    Static,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
-}
-
-/// Values of `Status` in [`QueueMemberStatusEvent`].
-///
-/// The numeric device state of the queue member.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
-#[non_exhaustive]
-pub enum QueueMemberStatusStatus {
-    /// AST_DEVICE_UNKNOWN: the device state is unknown.
-    #[ami(value = "0")]
-    DeviceUnknown,
-    /// AST_DEVICE_NOT_INUSE: the device is idle.
-    #[ami(value = "1")]
-    NotInUse,
-    /// AST_DEVICE_INUSE: the device is in use.
-    #[ami(value = "2")]
-    InUse,
-    /// AST_DEVICE_BUSY: the device is busy.
-    #[ami(value = "3")]
-    Busy,
-    /// AST_DEVICE_INVALID: the device is invalid (unknown to its channel driver).
-    #[ami(value = "4")]
-    Invalid,
-    /// AST_DEVICE_UNAVAILABLE: the device is unavailable (not registered).
-    #[ami(value = "5")]
-    Unavailable,
-    /// AST_DEVICE_RINGING: the device is ringing.
-    #[ami(value = "6")]
-    Ringing,
-    /// AST_DEVICE_RINGINUSE: the device is ringing and in use.
-    #[ami(value = "7")]
-    RingInUse,
-    /// AST_DEVICE_ONHOLD: the device is on hold.
-    #[ami(value = "8")]
-    OnHold,
-    /// A value this spec does not list: kept when decoding, refused when encoding.
-    #[ami(unknown)]
-    Unknown(String),
 }
 
 /// Raised in response to a `QueueStatus` command: the parameters and counters of one queue.
