@@ -372,3 +372,30 @@ async fn tls_against_a_plain_ami_port_fails_instead_of_hanging() {
     })
     .await
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_the_handshake_times_out() {
+    within(async {
+        // Accepts the TCP connection, then stays silent: the TLS handshake
+        // never completes, and the connect must give up after the timeout.
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let silent = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.expect("accept");
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(socket);
+        });
+        let identity = self_signed("AMI test server");
+        let err = builder()
+            .timeout(Duration::from_millis(300))
+            .connect_tls::<RawEvent>(addr.to_string(), localhost(), trusting(&identity.cert))
+            .await
+            .expect_err("a silent server");
+        assert!(
+            matches!(&err, Error::Timeout { action, .. } if action == "connect"),
+            "{err:?}"
+        );
+        silent.abort();
+    })
+    .await
+}

@@ -93,14 +93,24 @@ impl<E: ClientEvent> Driver<E> {
     }
 
     async fn open(&mut self) -> Result<Session, Error> {
-        let io = (self.connector)().await?;
+        let timeout = self.config.timeout;
+        // A peer that accepts the TCP connection but never completes the
+        // TLS handshake must not hang the caller: the connect is bounded too.
+        let io = match tokio::time::timeout(timeout, (self.connector)()).await {
+            Ok(io) => io?,
+            Err(_) => {
+                return Err(Error::Timeout {
+                    action: "connect".to_owned(),
+                    after: timeout,
+                })
+            }
+        };
         let (reader, writer) = tokio::io::split(io);
         let mut session = Session {
             reader,
             writer,
             conn: Connection::with_limits(self.config.limits),
         };
-        let timeout = self.config.timeout;
         match tokio::time::timeout(timeout, self.login(&mut session)).await {
             Ok(Ok(())) => Ok(session),
             Ok(Err(e)) => Err(e),
