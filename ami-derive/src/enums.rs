@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::internals::ast::{Container, VariantKind};
-use crate::structs::rt;
+use crate::structs::{byte_lit, rt};
 
 /// Expand `AmiEnum`.
 pub fn expand(cont: &Container) -> TokenStream {
@@ -31,7 +31,7 @@ pub fn expand(cont: &Container) -> TokenStream {
     let wire: Vec<&str> = values.iter().map(|(_, w, _)| *w).collect();
     let expected = format!("one of {}", wire.join(", "));
     let parse_arms = values.iter().map(|(variant, wire, cfgs)| {
-        let key = wire.to_ascii_lowercase();
+        let key = byte_lit(&wire.to_ascii_lowercase());
         quote!(#(#cfgs)* #key => Self::#variant,)
     });
     let str_arms = values

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::internals::ast::{Container, VariantKind};
-use crate::structs::{rt, support};
+use crate::structs::{byte_lit, rt, support};
 
 /// Expand `AmiEvents`.
 pub fn expand(cont: &Container) -> TokenStream {
@@ -28,7 +28,7 @@ pub fn expand(cont: &Container) -> TokenStream {
         quote!(true)
     } else {
         let arms = events.iter().map(|(_, name, _, cfgs)| {
-            let key = name.to_ascii_lowercase();
+            let key = byte_lit(&name.to_ascii_lowercase());
             quote!(#(#cfgs)* #key => true,)
         });
         quote! {
@@ -40,7 +40,7 @@ pub fn expand(cont: &Container) -> TokenStream {
     };
 
     let decode_arms = events.iter().map(|(variant, name, ty, cfgs)| {
-        let key = name.to_ascii_lowercase();
+        let key = byte_lit(&name.to_ascii_lowercase());
         quote! {
             #(#cfgs)*
             #key => <#ty as #rt::FromEvent>::from_event(msg).map(Self::#variant),

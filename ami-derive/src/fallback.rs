@@ -27,8 +27,8 @@ pub fn expand(input: &DeriveInput, derive: Derive, cont: Option<&Container>) -> 
             type Partial = ();
             fn accept(
                 _: &mut (),
-                _: &str,
-                _: &#rt::Header,
+                _: &[u8],
+                _: #rt::RawHeader<'_>,
             ) -> ::core::result::Result<bool, #rt::FieldError> {
                 ::core::unimplemented!()
             }

@@ -8,7 +8,7 @@
 //! Parsing, duplicate handling and index bookkeeping are generic helpers in
 //! `ami_runtime::wire::derive_support`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -32,6 +32,12 @@ pub fn support() -> TokenStream {
 /// of the macro, so lints treat the code as generated.
 fn at(ty: &Type) -> Span {
     Span::call_site().located_at(ty.span())
+}
+
+/// A byte-string literal of `text`: keys are matched as bytes (a `match`
+/// on byte strings compiles to a decision tree on length and bytes).
+pub fn byte_lit(text: &str) -> Literal {
+    Literal::byte_string(text.as_bytes())
 }
 
 /// The runtime's `IndexStyle` variant for `style`.
@@ -115,8 +121,8 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
         .map(|f| {
             let field = f.ident;
             quote! {
-                fn accept_unknown(partial: &mut Self::Partial, header: &#rt::Header) -> bool {
-                    partial.#field.push(::core::clone::Clone::clone(header));
+                fn accept_unknown(partial: &mut Self::Partial, header: #rt::RawHeader<'_>) -> bool {
+                    partial.#field.push(header.to_header());
                     true
                 }
             }
@@ -129,8 +135,8 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
             #[allow(unused_variables)]
             fn accept(
                 partial: &mut Self::Partial,
-                key: &str,
-                header: &#rt::Header,
+                key: &[u8],
+                header: #rt::RawHeader<'_>,
             ) -> ::core::result::Result<bool, #rt::FieldError> {
                 #accept
             }
@@ -177,7 +183,7 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                 FieldKind::Repeated { name, ty } => (name, ty, quote!(accept_repeated)),
                 _ => return None,
             };
-            let key = name.lower();
+            let key = byte_lit(&name.lower());
             Some(quote_spanned! {at(ty)=>
                 #key => return #sp::#helper(&mut partial.#slot, header),
             })
@@ -198,7 +204,7 @@ fn accept_body(fields: &[Field]) -> TokenStream {
             .filter_map(|f| match &f.kind {
                 FieldKind::Indexed { name, style: s, ty } if *s == style => {
                     let slot = f.ident;
-                    let key = name.lower();
+                    let key = byte_lit(&name.lower());
                     Some(quote_spanned! {at(ty)=>
                         #key => return #sp::accept_indexed(&mut partial.#slot, index, header),
                     })
@@ -209,7 +215,7 @@ fn accept_body(fields: &[Field]) -> TokenStream {
         if !arms.is_empty() {
             let style = style_tokens(style);
             out.extend(quote! {
-                if let ::core::option::Option::Some((name, index, "")) = #rt::split_index(key, #style) {
+                if let ::core::option::Option::Some((name, index, b"")) = #rt::split_index(key, #style) {
                     match name {
                         #(#arms)*
                         _ => {}
@@ -231,6 +237,7 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                 let (key_expr, strip) = if lower.is_empty() {
                     (quote!(key), None)
                 } else {
+                    let lower = byte_lit(&lower);
                     (
                         quote!(rest),
                         Some(quote!(::core::option::Option::Some(rest) = key.strip_prefix(#lower))),

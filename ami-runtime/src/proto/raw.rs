@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+pub use crate::wire::RawHeader;
 use crate::wire::{DecodeError, FromEvent, Header, Message, MessageKind};
 
 /// Where one header sits in its frame: byte offsets of the name and of the
@@ -17,28 +18,6 @@ use crate::wire::{DecodeError, FromEvent, Header, Message, MessageKind};
 pub(crate) struct Span {
     pub name: (u32, u32),
     pub value: (u32, u32),
-}
-
-/// One `Name: Value` header, borrowed from the read buffer.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct RawHeader<'a> {
-    /// Header name, as spelled on the wire.
-    pub name: &'a str,
-    /// Header value, without the `": "` separator and the line ending.
-    pub value: &'a str,
-}
-
-impl RawHeader<'_> {
-    /// Whether this header is called `name`, ignoring ASCII case.
-    pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name)
-    }
-}
-
-impl fmt::Debug for RawHeader<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {:?}", self.name, self.value)
-    }
 }
 
 /// One framed message, borrowed from the framer's buffer (valid until the

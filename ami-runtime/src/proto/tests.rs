@@ -2,8 +2,7 @@
 
 use super::*;
 use crate::wire::{
-    Ack, Action, EncodeError, EncodeErrorKind, Encoder, FieldError, Fields, Header, Message,
-    ResponseShape,
+    Ack, Action, EncodeError, EncodeErrorKind, Encoder, FieldError, Fields, Message, ResponseShape,
 };
 
 /// What a frame turns into, owned, for comparisons.
@@ -335,7 +334,7 @@ struct Demo {
 
 impl Fields for Demo {
     type Partial = ();
-    fn accept(_: &mut (), _: &str, _: &Header) -> Result<bool, FieldError> {
+    fn accept(_: &mut (), _: &[u8], _: RawHeader<'_>) -> Result<bool, FieldError> {
         Ok(false)
     }
     fn finish(_: (), _: &str) -> Result<Self, FieldError> {

@@ -6,12 +6,12 @@ use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::fields::{decode_message, Encoder, Event, Fields, IndexStyle, MessageRole};
-use super::message::{Header, Message, MessageKind};
+use super::message::{Message, MessageKind, RawHeader};
 use super::value::WireValue;
 
-fn parse<T: WireValue>(header: &Header) -> Result<T, FieldError> {
-    T::parse_wire(&header.value).map_err(|error| FieldError::Invalid {
-        field: header.name.clone(),
+fn parse<T: WireValue>(header: RawHeader<'_>) -> Result<T, FieldError> {
+    T::parse_wire(header.value).map_err(|error| FieldError::Invalid {
+        field: header.name.to_owned(),
         error,
     })
 }
@@ -33,21 +33,21 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
 /// so that the message keeps it among its extra headers.
 pub fn accept_value<T: WireValue>(
     slot: &mut Option<T>,
-    header: &Header,
+    header: RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     match slot {
         None => {
             *slot = Some(parse(header)?);
             Ok(true)
         }
-        Some(first) => Ok(same_value(first, &header.value)),
+        Some(first) => Ok(same_value(first, header.value)),
     }
 }
 
 /// Offer a header to a repeated field: every occurrence is kept, in order.
 pub fn accept_repeated<T: WireValue>(
     values: &mut Vec<T>,
-    header: &Header,
+    header: RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     values.push(parse(header)?);
     Ok(true)
@@ -58,10 +58,10 @@ pub fn accept_repeated<T: WireValue>(
 pub fn accept_indexed<T: WireValue>(
     entries: &mut Vec<(u32, T)>,
     index: u32,
-    header: &Header,
+    header: RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     match entries.binary_search_by_key(&index, |(i, _)| *i) {
-        Ok(pos) => Ok(same_value(&entries[pos].1, &header.value)),
+        Ok(pos) => Ok(same_value(&entries[pos].1, header.value)),
         Err(pos) => {
             entries.insert(pos, (index, parse(header)?));
             Ok(true)
@@ -102,8 +102,8 @@ pub fn finish_group<G: Fields>(
 /// group took any header at all.
 pub fn accept_optional_group<G: Fields>(
     slot: &mut (G::Partial, bool),
-    key: &str,
-    header: &Header,
+    key: &[u8],
+    header: RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     let taken = G::accept(&mut slot.0, key, header)?;
     slot.1 |= taken;
@@ -128,8 +128,8 @@ pub fn finish_optional_group<G: Fields>(
 pub fn accept_indexed_group<G: Fields>(
     entries: &mut Vec<(u32, G::Partial)>,
     style: IndexStyle,
-    key: &str,
-    header: &Header,
+    key: &[u8],
+    header: RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     let Some((name, index, rest)) = super::fields::split_index(key, style) else {
         return Ok(false);
@@ -138,8 +138,8 @@ pub fn accept_indexed_group<G: Fields>(
     let inner = if rest.is_empty() {
         name
     } else {
-        joined = format!("{name}{rest}");
-        joined.as_str()
+        joined = [name, rest].concat();
+        joined.as_slice()
     };
     match entries.binary_search_by_key(&index, |(i, _)| *i) {
         Ok(pos) => G::accept(&mut entries[pos].1, inner, header),
@@ -260,25 +260,17 @@ pub fn unexpected_event(name: &str, expected: &str) -> DecodeError {
 mod tests {
     use super::*;
 
+    fn raw<'a>(name: &'a str, value: &'a str) -> RawHeader<'a> {
+        RawHeader { name, value }
+    }
+
     #[test]
     fn repeated_value_is_dropped_only_when_it_says_the_same() {
         let mut slot = None;
-        assert_eq!(
-            accept_value::<bool>(&mut slot, &Header::new("A", "yes")),
-            Ok(true)
-        );
-        assert_eq!(
-            accept_value::<bool>(&mut slot, &Header::new("a", "True")),
-            Ok(true)
-        );
-        assert_eq!(
-            accept_value::<bool>(&mut slot, &Header::new("A", "no")),
-            Ok(false)
-        );
-        assert_eq!(
-            accept_value::<bool>(&mut slot, &Header::new("A", "?")),
-            Ok(false)
-        );
+        assert_eq!(accept_value::<bool>(&mut slot, raw("A", "yes")), Ok(true));
+        assert_eq!(accept_value::<bool>(&mut slot, raw("a", "True")), Ok(true));
+        assert_eq!(accept_value::<bool>(&mut slot, raw("A", "no")), Ok(false));
+        assert_eq!(accept_value::<bool>(&mut slot, raw("A", "?")), Ok(false));
         assert_eq!(slot, Some(true));
     }
 
@@ -286,7 +278,7 @@ mod tests {
     fn indexed_entries_are_sorted() {
         let mut entries = Vec::new();
         for (i, v) in [(2, "c"), (0, "a"), (1, "b"), (0, "a"), (0, "z")] {
-            let taken = accept_indexed::<String>(&mut entries, i, &Header::new("X", v)).unwrap();
+            let taken = accept_indexed::<String>(&mut entries, i, raw("X", v)).unwrap();
             assert_eq!(taken, v != "z");
         }
         assert_eq!(finish_indexed(entries), ["a", "b", "c"]);

@@ -2,7 +2,7 @@
 //! generated code calls, so that per-struct generated code stays small.
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
-use super::message::{Header, Message, MessageKind};
+use super::message::{Header, Message, MessageKind, RawHeader};
 use super::response::FromResponse;
 use super::value::WireValue;
 
@@ -18,13 +18,18 @@ pub trait Fields: Sized {
     type Partial: Default;
 
     /// Offer one header. `key` is the header name in ASCII lowercase with any
-    /// group prefix and group index already removed. Returns `Ok(true)` when a
-    /// field took the header.
-    fn accept(partial: &mut Self::Partial, key: &str, header: &Header) -> Result<bool, FieldError>;
+    /// group prefix and group index already removed (bytes, so that the
+    /// derive matches it with byte-string patterns: lowercasing ASCII needs
+    /// no UTF-8 check). Returns `Ok(true)` when a field took the header.
+    fn accept(
+        partial: &mut Self::Partial,
+        key: &[u8],
+        header: RawHeader<'_>,
+    ) -> Result<bool, FieldError>;
 
     /// Keep a header that no field took, in the struct's `#[ami(extra)]`
     /// field. Returns `false` when the struct has no such field.
-    fn accept_unknown(partial: &mut Self::Partial, header: &Header) -> bool {
+    fn accept_unknown(partial: &mut Self::Partial, header: RawHeader<'_>) -> bool {
         let _ = (partial, header);
         false
     }
@@ -107,31 +112,62 @@ pub enum MessageRole {
 }
 
 impl MessageRole {
-    fn is_framing(self, key: &str) -> bool {
+    fn is_framing(self, key: &[u8]) -> bool {
         match self {
-            MessageRole::Action => matches!(key, "action" | "actionid"),
-            MessageRole::Response => matches!(key, "response" | "actionid" | "eventlist"),
-            MessageRole::Event => matches!(key, "event" | "actionid" | "eventlist"),
+            MessageRole::Action => matches!(key, b"action" | b"actionid"),
+            MessageRole::Response => matches!(key, b"response" | b"actionid" | b"eventlist"),
+            MessageRole::Event => matches!(key, b"event" | b"actionid" | b"eventlist"),
         }
     }
 }
 
-/// Call `f` with `name` in ASCII lowercase, without allocating for names of
-/// up to 64 bytes.
-pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
-    let bytes = name.as_bytes();
-    if bytes.len() <= 64 {
-        let mut buf = [0u8; 64];
-        let buf = &mut buf[..bytes.len()];
-        buf.copy_from_slice(bytes);
-        buf.make_ascii_lowercase();
-        // Lowercasing ASCII bytes keeps UTF-8 valid.
-        match std::str::from_utf8(buf) {
-            Ok(key) => f(key),
-            Err(_) => f(&name.to_ascii_lowercase()),
+/// Names up to this long are lowercased on the stack.
+const SHORT_KEY: usize = 64;
+
+/// A reusable buffer that holds one header name in ASCII lowercase.
+struct KeyBuf {
+    short: [u8; SHORT_KEY],
+    long: Vec<u8>,
+}
+
+impl KeyBuf {
+    fn new() -> Self {
+        KeyBuf {
+            short: [0; SHORT_KEY],
+            long: Vec::new(),
         }
+    }
+
+    /// `name` in ASCII lowercase, as bytes.
+    fn lower(&mut self, name: &str) -> &[u8] {
+        let bytes = name.as_bytes();
+        if let Some(buf) = self.short.get_mut(..bytes.len()) {
+            for (dst, src) in buf.iter_mut().zip(bytes) {
+                *dst = src.to_ascii_lowercase();
+            }
+            buf
+        } else {
+            self.long.clear();
+            self.long.extend(bytes.iter().map(u8::to_ascii_lowercase));
+            &self.long
+        }
+    }
+}
+
+/// Call `f` with `name` in ASCII lowercase, as bytes (the form `match`es of
+/// byte-string literals take), without allocating for names of up to 64
+/// bytes.
+pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    let bytes = name.as_bytes();
+    if bytes.len() <= SHORT_KEY {
+        let mut buf = [0u8; SHORT_KEY];
+        let buf = &mut buf[..bytes.len()];
+        for (dst, src) in buf.iter_mut().zip(bytes) {
+            *dst = src.to_ascii_lowercase();
+        }
+        f(buf)
     } else {
-        f(&name.to_ascii_lowercase())
+        f(&bytes.to_ascii_lowercase())
     }
 }
 
@@ -144,14 +180,15 @@ pub fn decode_message<T: Fields>(
     context: impl Fn() -> String,
 ) -> Result<T, DecodeError> {
     let mut partial = T::Partial::default();
+    let mut key = KeyBuf::new();
     for header in &msg.headers {
-        let taken = lowercase_key(&header.name, |key| {
-            if role.is_framing(key) {
-                return Ok(true);
-            }
-            T::accept(&mut partial, key, header)
-        })
-        .map_err(|e| DecodeError::field(context(), e))?;
+        let header = RawHeader::from(header);
+        let key = key.lower(header.name);
+        if role.is_framing(key) {
+            continue;
+        }
+        let taken =
+            T::accept(&mut partial, key, header).map_err(|e| DecodeError::field(context(), e))?;
         if !taken {
             // Structs without an extra field drop nothing silently: the
             // derive requires one on every top-level message struct.
@@ -173,28 +210,32 @@ pub enum IndexStyle {
 /// Split an indexed key into `(name, index, rest)`: `line-000002-000001`
 /// gives `("line", 2, "-000001")`, `unitamount(1)` gives `("unitamount", 1, "")`.
 /// Returns `None` when `key` carries no index of that style.
-pub fn split_index(key: &str, style: IndexStyle) -> Option<(&str, u32, &str)> {
-    let bytes = key.as_bytes();
+pub fn split_index(key: &[u8], style: IndexStyle) -> Option<(&[u8], u32, &[u8])> {
     match style {
         IndexStyle::Dash6 => {
             let mut from = 0;
-            while let Some(pos) = key[from..].find('-').map(|p| p + from) {
-                let digits = bytes.get(pos + 1..pos + 7)?;
+            while let Some(pos) = memchr::memchr(b'-', &key[from..]).map(|p| p + from) {
+                let digits = key.get(pos + 1..pos + 7)?;
                 if pos > 0 && digits.iter().all(u8::is_ascii_digit) {
-                    let index = std::str::from_utf8(digits).ok()?.parse().ok()?;
-                    return Some((&key[..pos], index, &key[pos + 7..]));
+                    return Some((&key[..pos], parse_index(digits)?, &key[pos + 7..]));
                 }
                 from = pos + 1;
             }
             None
         }
         IndexStyle::Paren => {
-            let open = key.find('(')?;
-            let close = open + key[open..].find(')')?;
-            let index = key[open + 1..close].parse().ok()?;
+            let open = memchr::memchr(b'(', key)?;
+            let close = open + memchr::memchr(b')', &key[open..])?;
+            let index = parse_index(&key[open + 1..close])?;
             (open > 0).then(|| (&key[..open], index, &key[close + 1..]))
         }
     }
+}
+
+/// A `u32` written in ASCII, as `str::parse` reads it (an optional `+`,
+/// decimal digits, no overflow).
+fn parse_index(digits: &[u8]) -> Option<u32> {
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// Writes the headers of one action into a byte buffer, refusing CR/LF,
@@ -376,12 +417,12 @@ impl<'a> Encoder<'a> {
 /// `out` is left exactly as it was: nothing of a bad action reaches the wire.
 ///
 /// ```
-/// use ami_runtime::wire::{encode_action, Encoder, EncodeError, Fields, FieldError, Header, Action, ResponseShape, Ack};
+/// use ami_runtime::wire::{encode_action, Encoder, EncodeError, Fields, FieldError, RawHeader, Action, ResponseShape, Ack};
 ///
 /// struct Ping;
 /// impl Fields for Ping {
 ///     type Partial = ();
-///     fn accept(_: &mut (), _: &str, _: &Header) -> Result<bool, FieldError> { Ok(false) }
+///     fn accept(_: &mut (), _: &[u8], _: RawHeader<'_>) -> Result<bool, FieldError> { Ok(false) }
 ///     fn finish(_: (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
 ///     fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> { Ok(()) }
 /// }
@@ -450,27 +491,42 @@ mod tests {
 
     #[test]
     fn split_index_styles() {
+        let split = |key: &'static str, style| split_index(key.as_bytes(), style);
         assert_eq!(
-            split_index("line-000002-000001", IndexStyle::Dash6),
-            Some(("line", 2, "-000001"))
+            split("line-000002-000001", IndexStyle::Dash6),
+            Some((&b"line"[..], 2, &b"-000001"[..]))
         );
         assert_eq!(
-            split_index("cat-000010", IndexStyle::Dash6),
-            Some(("cat", 10, ""))
+            split("cat-000010", IndexStyle::Dash6),
+            Some((&b"cat"[..], 10, &b""[..]))
         );
-        assert_eq!(split_index("cause-txt", IndexStyle::Dash6), None);
+        assert_eq!(split("cause-txt", IndexStyle::Dash6), None);
         assert_eq!(
-            split_index("unitamount(1)", IndexStyle::Paren),
-            Some(("unitamount", 1, ""))
+            split("a-00001x-000003", IndexStyle::Dash6),
+            Some((&b"a-00001x"[..], 3, &b""[..]))
         );
-        assert_eq!(split_index("unitamount(x)", IndexStyle::Paren), None);
+        assert_eq!(
+            split("unitamount(1)", IndexStyle::Paren),
+            Some((&b"unitamount"[..], 1, &b""[..]))
+        );
+        assert_eq!(split("unitamount(x)", IndexStyle::Paren), None);
+        assert_eq!(split("(1)", IndexStyle::Paren), None);
     }
 
     #[test]
     fn lowercase_keys() {
-        assert_eq!(lowercase_key("CallerIDNum", str::to_owned), "calleridnum");
+        assert_eq!(lowercase_key("CallerIDNum", <[u8]>::to_vec), b"calleridnum");
         let long = "X".repeat(100);
-        assert_eq!(lowercase_key(&long, str::to_owned), "x".repeat(100));
+        assert_eq!(
+            lowercase_key(&long, <[u8]>::to_vec),
+            "x".repeat(100).as_bytes()
+        );
+        // Only ASCII letters change: other UTF-8 stays as it was.
+        assert_eq!(lowercase_key("Ä-X", <[u8]>::to_vec), "Ä-x".as_bytes());
+        let mut buf = KeyBuf::new();
+        assert_eq!(buf.lower("DestChannel"), b"destchannel");
+        assert_eq!(buf.lower(&long), "x".repeat(100).as_bytes());
+        assert_eq!(buf.lower("Event"), b"event");
     }
 
     #[test]

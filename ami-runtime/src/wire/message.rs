@@ -35,6 +35,44 @@ impl fmt::Debug for Header {
     }
 }
 
+/// One `Name: Value` header, borrowed: from a [`Message`], or from the read
+/// buffer of the protocol core (`proto::RawMessage`). What typed decoding
+/// reads, so that it never copies a header it does not keep.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RawHeader<'a> {
+    /// Header name, as spelled on the wire.
+    pub name: &'a str,
+    /// Header value, without the `": "` separator and the line ending.
+    pub value: &'a str,
+}
+
+impl RawHeader<'_> {
+    /// Whether this header is called `name`, ignoring ASCII case.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// An owned copy.
+    pub fn to_header(&self) -> Header {
+        Header::new(self.name, self.value)
+    }
+}
+
+impl<'a> From<&'a Header> for RawHeader<'a> {
+    fn from(header: &'a Header) -> Self {
+        RawHeader {
+            name: &header.name,
+            value: &header.value,
+        }
+    }
+}
+
+impl fmt::Debug for RawHeader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {:?}", self.name, self.value)
+    }
+}
+
 /// One AMI message: the headers in the order they arrived (repeats kept), and
 /// the raw text that some replies carry instead of, or after, headers
 /// (Asterisk 13 `Response: Follows` command output, the `Queues` action).
