@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ami_generated::registry;
 use ami_runtime::client::{Client, ClientBuilder, Error, Secret, SendOptions, StreamItem};
-use ami_runtime::wire::{DecodeError, FromEvent, Message};
+use ami_runtime::wire::{DecodeError, FromEvent, Message, MessageView};
 
 use crate::decode::{event_json, response_json};
 use crate::json::Object;
@@ -56,8 +56,8 @@ impl FromEvent for AnyEvent {
         true
     }
 
-    fn from_event(msg: &Message) -> Result<Self, DecodeError> {
-        Ok(AnyEvent(msg.clone()))
+    fn from_event<M: MessageView>(msg: &M) -> Result<Self, DecodeError> {
+        Ok(AnyEvent(msg.to_message()))
     }
 }
 

@@ -43,13 +43,13 @@ pub fn expand(cont: &Container) -> TokenStream {
         let key = byte_lit(&name.to_ascii_lowercase());
         quote! {
             #(#cfgs)*
-            #key => <#ty as #rt::FromEvent>::from_event(msg).map(Self::#variant),
+            #key => <#ty as #rt::FromEvent>::from_named_event(msg, name).map(Self::#variant),
         }
     });
     let fallback = match unknown {
         Some(v) => {
             let variant = v.ident;
-            quote!(::core::result::Result::Ok(Self::#variant(::core::clone::Clone::clone(msg))))
+            quote!(::core::result::Result::Ok(Self::#variant(#rt::MessageView::to_message(msg))))
         }
         None => {
             let names: Vec<&str> = events.iter().map(|(_, n, _, _)| *n).collect();
@@ -88,8 +88,19 @@ pub fn expand(cont: &Container) -> TokenStream {
                 #accepts
             }
 
-            fn from_event(msg: &#rt::Message) -> ::core::result::Result<Self, #rt::DecodeError> {
+            fn from_event<__AmiMsg: #rt::MessageView>(
+                msg: &__AmiMsg,
+            ) -> ::core::result::Result<Self, #rt::DecodeError> {
                 let name = #sp::event_name(msg)?;
+                <Self as #rt::FromEvent>::from_named_event(msg, name)
+            }
+
+            // The `Event` header is read once, here or by an enclosing
+            // enum, and its value handed down to the variant.
+            fn from_named_event<__AmiMsg: #rt::MessageView>(
+                msg: &__AmiMsg,
+                name: &str,
+            ) -> ::core::result::Result<Self, #rt::DecodeError> {
                 #rt::lowercase_key(name, |key| match key {
                     #(#decode_arms)*
                     _ => #fallback,

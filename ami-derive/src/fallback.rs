@@ -46,7 +46,9 @@ pub fn expand(input: &DeriveInput, derive: Derive, cont: Option<&Container>) -> 
             fn accepts(_: &str) -> bool {
                 ::core::unimplemented!()
             }
-            fn from_event(_: &#rt::Message) -> ::core::result::Result<Self, #rt::DecodeError> {
+            fn from_event<__AmiMsg: #rt::MessageView>(
+                _: &__AmiMsg,
+            ) -> ::core::result::Result<Self, #rt::DecodeError> {
                 ::core::unimplemented!()
             }
         }

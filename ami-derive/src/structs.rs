@@ -575,8 +575,17 @@ fn event_impl(cont: &Container) -> TokenStream {
                 name.eq_ignore_ascii_case(#name)
             }
 
-            fn from_event(msg: &#rt::Message) -> ::core::result::Result<Self, #rt::DecodeError> {
+            fn from_event<__AmiMsg: #rt::MessageView>(
+                msg: &__AmiMsg,
+            ) -> ::core::result::Result<Self, #rt::DecodeError> {
                 #sp::decode_event(msg)
+            }
+
+            fn from_named_event<__AmiMsg: #rt::MessageView>(
+                msg: &__AmiMsg,
+                name: &str,
+            ) -> ::core::result::Result<Self, #rt::DecodeError> {
+                #sp::decode_named_event(msg, name)
             }
 
             fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {

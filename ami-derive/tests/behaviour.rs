@@ -214,6 +214,56 @@ fn closed_events_enum() {
     assert!(matches!(err.kind, DecodeErrorKind::Unexpected { .. }));
 }
 
+/// Events with an unknown variant.
+#[derive(Clone, Debug, PartialEq, AmiEvents)]
+pub enum Open {
+    /// Nested.
+    #[ami(name = "Nested")]
+    Nested(NestedEvent),
+    /// Other.
+    #[ami(name = "Other")]
+    Other(OtherEvent),
+    /// Anything else.
+    #[ami(unknown)]
+    Unknown(Message),
+}
+
+#[test]
+fn decoding_from_the_read_buffer_matches_decoding_an_owned_copy() {
+    let stream = "Event: Nested\r\nOutInId: 7\r\noutinflag: Yes\r\nCategory-000000: a\r\n\
+        Line-000000-000001: l1\r\nLine-000000-000000: l0\r\nNew: x\r\n\r\n\
+        Event: OTHER\r\nValue: 3\r\nValue: 4\r\n\r\n\
+        Event: Ghost\r\nA: b\r\n\r\n\
+        Event: Other\r\nValue: three\r\n\r\n\
+        Event: Nested\r\nOutInFlag: no\r\n\r\n\
+        Response: Success\r\n\r\n";
+    let mut framer = ami_runtime::proto::Framer::new();
+    framer.feed(stream.as_bytes());
+    let mut seen = 0;
+    while let Some(produced) = framer.advance() {
+        assert_eq!(produced, ami_runtime::proto::Produced::Message);
+        let raw = framer.message().unwrap();
+        let owned = raw.to_message();
+        assert_eq!(Open::from_event(&raw), Open::from_event(&owned));
+        assert_eq!(raw.decode_event::<Open>(), Open::from_event(&owned));
+        assert_eq!(Closed::from_event(&raw), Closed::from_event(&owned));
+        assert_eq!(
+            NestedEvent::from_event(&raw),
+            NestedEvent::from_event(&owned)
+        );
+        assert_eq!(OtherEvent::from_event(&raw), OtherEvent::from_event(&owned));
+        seen += 1;
+    }
+    assert_eq!(seen, 6);
+    let ghost = msg("Event: Ghost\nA: b\n");
+    assert_eq!(Open::from_event(&ghost), Ok(Open::Unknown(ghost.clone())));
+    let other = Open::from_event(&msg("Event: other\nValue: 3\nX: y\n")).unwrap();
+    assert_eq!(other.name(), "Other");
+    let mut unknown = Vec::new();
+    other.unknown_headers(&mut unknown);
+    assert_eq!(unknown, [&Header::new("X", "y")]);
+}
+
 fn encode<A: Action>(a: &A) -> Result<String, ami_runtime::wire::EncodeError> {
     let mut out = Vec::new();
     encode_action(a, None, &mut out).map(|()| String::from_utf8(out).unwrap())

@@ -22,7 +22,7 @@ use ami_generated::Event;
 use ami_runtime::client::{Client, RawEvent};
 use ami_runtime::proto::{Framer, Produced};
 use ami_runtime::testing::MockServer;
-use ami_runtime::wire::{encode_action, FromEvent, Message, Var};
+use ami_runtime::wire::{encode_action, FromEvent, Var};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// A deterministic stream of call events, as a busy PBX sends them.
@@ -113,10 +113,7 @@ fn typed_decoding(c: &mut Criterion) {
     let mut known = Vec::new();
     frame_all(&all, |f| {
         let m = f.message().unwrap();
-        if !matches!(
-            Event::from_event(&m.to_message()),
-            Ok(Event::Unknown(_)) | Err(_)
-        ) {
+        if !matches!(Event::from_event(&m), Ok(Event::Unknown(_)) | Err(_)) {
             known.extend_from_slice(m.as_str().as_bytes());
         }
     });
@@ -124,10 +121,9 @@ fn typed_decoding(c: &mut Criterion) {
     let mut group = c.benchmark_group("typed_decoding");
     group.throughput(Throughput::Bytes(known.len() as u64));
     group.bench_function("frame_and_decode_known_events", |b| {
-        let mut scratch = Message::new();
         b.iter(|| {
             frame_all(black_box(&known), |f| {
-                let event: Event = f.message().unwrap().decode_event(&mut scratch).unwrap();
+                let event: Event = f.message().unwrap().decode_event().unwrap();
                 black_box(event);
             })
         })

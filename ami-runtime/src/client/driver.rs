@@ -11,7 +11,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::proto::{Connection, Item, SendError};
-use crate::wire::{Action, FromResponse, Message, Reply, ResponseShape};
+use crate::wire::{Action, FromResponse, Reply, ResponseShape};
 
 use super::auth::{md5_key, AuthMethod, Challenge, Login, Ping, Secret};
 use super::{Backoff, BoxTransport, ClientEvent, Config, Connector, Error, StreamItem};
@@ -60,8 +60,6 @@ pub(super) struct Driver<E> {
     waiters: HashMap<String, oneshot::Sender<Result<Reply, Error>>>,
     /// The `ActionID` of the keepalive `Ping` in flight.
     ping: Option<String>,
-    /// Reused for decoding events, so that only typed values allocate.
-    scratch: Message,
 }
 
 fn failed(action: &str, reply: Result<Reply, crate::proto::ActionError>) -> Result<Reply, Error> {
@@ -84,7 +82,6 @@ impl<E: ClientEvent> Driver<E> {
             session: None,
             waiters: HashMap::new(),
             ping: None,
-            scratch: Message::new(),
         };
         let session = driver.open().await?;
         let banner = session.conn.banner().unwrap_or_default().to_owned();
@@ -216,7 +213,7 @@ impl<E: ClientEvent> Driver<E> {
         match item {
             Item::Banner(_) => {}
             Item::Event(raw) => {
-                let item = match raw.decode_event::<E>(&mut self.scratch) {
+                let item = match raw.decode_event::<E>() {
                     Ok(event) => StreamItem::Event(event),
                     Err(error) => StreamItem::Undecoded {
                         message: raw.to_message(),

@@ -41,7 +41,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use crate::proto::{ActionError, Limits, ProtocolError, SendError};
 use crate::wire::{
     encode_action, Action, DecodeError, EncodeError, FromEvent, FromResponse, Goodbye, Message,
-    Reply, ResponseShape,
+    MessageView, Reply, ResponseShape,
 };
 
 pub use auth::{AuthMethod, Credentials, Secret};
@@ -366,8 +366,8 @@ impl FromEvent for RawEvent {
         true
     }
 
-    fn from_event(msg: &Message) -> Result<Self, DecodeError> {
-        Ok(RawEvent(msg.clone()))
+    fn from_event<M: MessageView>(msg: &M) -> Result<Self, DecodeError> {
+        Ok(RawEvent(msg.to_message()))
     }
 }
 

@@ -1,16 +1,16 @@
 //! Borrowed views of framed messages: header slices into the read buffer.
 //!
 //! A [`RawMessage`] costs no allocation: it is the validated text of one
-//! frame plus the offsets of its headers. It becomes an owned
-//! [`Message`] only when something needs to keep it
-//! ([`RawMessage::to_message`]), or fills a reusable one
-//! ([`RawMessage::fill`]) so that typed decoding allocates only what the
-//! typed struct itself owns.
+//! frame plus the offsets of its headers. Typed decoding reads it in place
+//! (it is a [`MessageView`]), so that only what the typed struct owns is
+//! allocated. It becomes an owned [`Message`] only when something needs to
+//! keep it ([`RawMessage::to_message`]), or fills a reusable one
+//! ([`RawMessage::fill`]).
 
 use std::fmt;
 
 pub use crate::wire::RawHeader;
-use crate::wire::{DecodeError, FromEvent, Header, Message, MessageKind};
+use crate::wire::{DecodeError, FromEvent, Header, Message, MessageKind, MessageView};
 
 /// Where one header sits in its frame: byte offsets of the name and of the
 /// value, relative to the start of the frame.
@@ -91,21 +91,7 @@ impl<'a> RawMessage<'a> {
     /// Whether this is a response, an event or an action, judged as
     /// [`Message::kind`] does.
     pub fn kind(&self) -> MessageKind<'a> {
-        fn classify(h: RawHeader<'_>) -> Option<MessageKind<'_>> {
-            if h.is("Response") {
-                Some(MessageKind::Response(h.value))
-            } else if h.is("Event") {
-                Some(MessageKind::Event(h.value))
-            } else if h.is("Action") {
-                Some(MessageKind::Action(h.value))
-            } else {
-                None
-            }
-        }
-        self.header(0)
-            .and_then(classify)
-            .or_else(|| self.headers().find_map(classify))
-            .unwrap_or(MessageKind::Other)
+        MessageKind::of(self.headers())
     }
 
     /// The raw text lines of the message (command output of Asterisk 13's
@@ -186,11 +172,24 @@ impl<'a> RawMessage<'a> {
         }
     }
 
-    /// Decode into a typed event (or an event enum), going through `scratch`
-    /// so that only the typed value allocates.
-    pub fn decode_event<E: FromEvent>(&self, scratch: &mut Message) -> Result<E, DecodeError> {
-        self.fill(scratch);
-        E::from_event(scratch)
+    /// Decode into a typed event (or an event enum) straight from the read
+    /// buffer: only the typed value allocates.
+    pub fn decode_event<E: FromEvent>(&self) -> Result<E, DecodeError> {
+        E::from_event(self)
+    }
+}
+
+impl MessageView for RawMessage<'_> {
+    fn raw_headers(&self) -> impl Iterator<Item = RawHeader<'_>> {
+        self.headers()
+    }
+
+    fn to_message(&self) -> Message {
+        RawMessage::to_message(self)
+    }
+
+    fn kind(&self) -> MessageKind<'_> {
+        RawMessage::kind(self)
     }
 }
 

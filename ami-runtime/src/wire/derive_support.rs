@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::fields::{decode_message, Encoder, Event, Fields, IndexStyle, MessageRole};
-use super::message::{Message, MessageKind, RawHeader};
+use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::WireValue;
 
 fn parse<T: WireValue>(header: RawHeader<'_>) -> Result<T, FieldError> {
@@ -214,7 +214,7 @@ pub fn check_constraint(
     }
 }
 
-fn event_header(msg: &Message) -> Option<&str> {
+fn event_header<M: MessageView>(msg: &M) -> Option<&str> {
     match msg.kind() {
         MessageKind::Event(name) => Some(name),
         _ => None,
@@ -223,30 +223,33 @@ fn event_header(msg: &Message) -> Option<&str> {
 
 /// Decode an event message into the event struct `E`, after checking that
 /// its `Event` header names `E`.
-pub fn decode_event<E: Event>(msg: &Message) -> Result<E, DecodeError> {
-    let context = || format!("event {}", E::NAME);
+pub fn decode_event<E: Event, M: MessageView>(msg: &M) -> Result<E, DecodeError> {
     match event_header(msg) {
-        Some(name) if name.eq_ignore_ascii_case(E::NAME) => {}
-        Some(name) => {
-            return Err(DecodeError::unexpected(
-                context(),
-                format!("Event: {}", E::NAME),
-                format!("Event: {name}"),
-            ))
-        }
-        None => {
-            return Err(DecodeError::unexpected(
-                context(),
-                "an Event header",
-                "none",
-            ))
-        }
+        Some(name) => decode_named_event(msg, name),
+        None => Err(DecodeError::unexpected(
+            format!("event {}", E::NAME),
+            "an Event header",
+            "none",
+        )),
+    }
+}
+
+/// [`decode_event`] for a message whose `Event` header, `name`, the caller
+/// has already read.
+pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
+    let context = || format!("event {}", E::NAME);
+    if !name.eq_ignore_ascii_case(E::NAME) {
+        return Err(DecodeError::unexpected(
+            context(),
+            format!("Event: {}", E::NAME),
+            format!("Event: {name}"),
+        ));
     }
     decode_message(msg, MessageRole::Event, context)
 }
 
 /// The `Event` header of a message that an enum of events decodes.
-pub fn event_name(msg: &Message) -> Result<&str, DecodeError> {
+pub fn event_name<M: MessageView>(msg: &M) -> Result<&str, DecodeError> {
     event_header(msg).ok_or_else(|| DecodeError::unexpected("event", "an Event header", "none"))
 }
 

@@ -2,7 +2,7 @@
 //! generated code calls, so that per-struct generated code stays small.
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
-use super::message::{Header, Message, MessageKind, RawHeader};
+use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
 use super::value::WireValue;
 
@@ -90,8 +90,19 @@ pub trait FromEvent: Sized {
     /// Whether an event called `name` (any case) decodes into `Self`.
     fn accepts(name: &str) -> bool;
 
-    /// Decode an event message.
-    fn from_event(msg: &Message) -> Result<Self, DecodeError>;
+    /// Decode an event message: an owned [`Message`], or a message borrowed
+    /// from the read buffer (`proto::RawMessage`).
+    fn from_event<M: MessageView>(msg: &M) -> Result<Self, DecodeError>;
+
+    /// Decode an event message whose `Event` header the caller has already
+    /// read: `name` is its value (as `msg.kind()` gives it). An enum of
+    /// events reads the header once and hands the name down to the variant
+    /// it picked. The default ignores `name` and calls
+    /// [`FromEvent::from_event`].
+    fn from_named_event<M: MessageView>(msg: &M, name: &str) -> Result<Self, DecodeError> {
+        let _ = name;
+        Self::from_event(msg)
+    }
 
     /// Headers that decoding kept but no field recognised.
     fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
@@ -174,15 +185,14 @@ pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
 /// Decode a whole message into `T`: every header is offered to the fields,
 /// framing headers of `role` are consumed, and the rest is kept in `T`'s
 /// extra field. `context` names the message in errors (`event Hangup`).
-pub fn decode_message<T: Fields>(
-    msg: &Message,
+pub fn decode_message<T: Fields, M: MessageView>(
+    msg: &M,
     role: MessageRole,
     context: impl Fn() -> String,
 ) -> Result<T, DecodeError> {
     let mut partial = T::Partial::default();
     let mut key = KeyBuf::new();
-    for header in &msg.headers {
-        let header = RawHeader::from(header);
+    for header in msg.raw_headers() {
         let key = key.lower(header.name);
         if role.is_framing(key) {
             continue;

@@ -97,6 +97,55 @@ pub enum MessageKind<'a> {
     Other,
 }
 
+impl<'a> MessageKind<'a> {
+    /// What a message with these headers is: the first header that is a
+    /// `Response`, `Event` or `Action` decides (on the wire it is the
+    /// first header of all).
+    pub(crate) fn of(mut headers: impl Iterator<Item = RawHeader<'a>>) -> Self {
+        headers
+            .find_map(|h| {
+                if h.is("Response") {
+                    Some(MessageKind::Response(h.value))
+                } else if h.is("Event") {
+                    Some(MessageKind::Event(h.value))
+                } else if h.is("Action") {
+                    Some(MessageKind::Action(h.value))
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(MessageKind::Other)
+    }
+}
+
+/// Read access to one message, owned ([`Message`]) or borrowed from the read
+/// buffer of the protocol core (`proto::RawMessage`). Typed decoding reads
+/// messages through it, so that a framed message decodes straight from the
+/// read buffer, without a copy into a [`Message`] first.
+pub trait MessageView {
+    /// The headers in wire order (repeats kept).
+    fn raw_headers(&self) -> impl Iterator<Item = RawHeader<'_>>;
+
+    /// An owned copy (what `Event::Unknown` keeps).
+    fn to_message(&self) -> Message;
+
+    /// Whether this is a response, an event or an action, as
+    /// [`Message::kind`] judges it.
+    fn kind(&self) -> MessageKind<'_> {
+        MessageKind::of(self.raw_headers())
+    }
+}
+
+impl MessageView for Message {
+    fn raw_headers(&self) -> impl Iterator<Item = RawHeader<'_>> {
+        self.headers.iter().map(RawHeader::from)
+    }
+
+    fn to_message(&self) -> Message {
+        self.clone()
+    }
+}
+
 impl Message {
     /// An empty message.
     pub fn new() -> Self {
@@ -135,22 +184,7 @@ impl Message {
     /// The first header decides, as on the wire; a message whose first header is
     /// none of `Response`, `Event` or `Action` falls back to a search.
     pub fn kind(&self) -> MessageKind<'_> {
-        fn classify(h: &Header) -> Option<MessageKind<'_>> {
-            if h.is("Response") {
-                Some(MessageKind::Response(h.value.as_str()))
-            } else if h.is("Event") {
-                Some(MessageKind::Event(h.value.as_str()))
-            } else if h.is("Action") {
-                Some(MessageKind::Action(h.value.as_str()))
-            } else {
-                None
-            }
-        }
-        self.headers
-            .first()
-            .and_then(classify)
-            .or_else(|| self.headers.iter().find_map(classify))
-            .unwrap_or(MessageKind::Other)
+        MessageKind::of(self.headers.iter().map(RawHeader::from))
     }
 
     /// The `ActionID` header, if any.

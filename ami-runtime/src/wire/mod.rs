@@ -21,7 +21,7 @@ pub use fields::{
     decode_action, decode_message, encode_action, lowercase_key, split_index, Action, Encoder,
     Event, Fields, FromEvent, IndexStyle, MessageRole, ResponseShape,
 };
-pub use message::{Header, Message, MessageKind, ParseBlockError, RawHeader};
+pub use message::{Header, Message, MessageKind, MessageView, ParseBlockError, RawHeader};
 pub use response::{
     decode_response, Ack, CommandOutput, EventList, FromResponse, Goodbye, RawText, Reply,
 };
