@@ -28,7 +28,7 @@ pub fn expand(input: &DeriveInput, derive: Derive, cont: Option<&Container>) -> 
             fn accept(
                 _: &mut (),
                 _: &[u8],
-                _: #rt::RawHeader<'_>,
+                _: &#rt::RawHeader<'_>,
             ) -> ::core::result::Result<bool, #rt::FieldError> {
                 ::core::unimplemented!()
             }

@@ -121,7 +121,7 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
         .map(|f| {
             let field = f.ident;
             quote! {
-                fn accept_unknown(partial: &mut Self::Partial, header: #rt::RawHeader<'_>) -> bool {
+                fn accept_unknown(partial: &mut Self::Partial, header: &#rt::RawHeader<'_>) -> bool {
                     partial.#field.push(header.to_header());
                     true
                 }
@@ -136,7 +136,7 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
             fn accept(
                 partial: &mut Self::Partial,
                 key: &[u8],
-                header: #rt::RawHeader<'_>,
+                header: &#rt::RawHeader<'_>,
             ) -> ::core::result::Result<bool, #rt::FieldError> {
                 #accept
             }

@@ -334,7 +334,7 @@ struct Demo {
 
 impl Fields for Demo {
     type Partial = ();
-    fn accept(_: &mut (), _: &[u8], _: RawHeader<'_>) -> Result<bool, FieldError> {
+    fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> {
         Ok(false)
     }
     fn finish(_: (), _: &str) -> Result<Self, FieldError> {

@@ -9,7 +9,7 @@ use super::fields::{decode_message, Encoder, Event, Fields, IndexStyle, MessageR
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::WireValue;
 
-fn parse<T: WireValue>(header: RawHeader<'_>) -> Result<T, FieldError> {
+fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
     T::parse_wire(header.value).map_err(|error| FieldError::Invalid {
         field: header.name.to_owned(),
         error,
@@ -33,7 +33,7 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
 /// so that the message keeps it among its extra headers.
 pub fn accept_value<T: WireValue>(
     slot: &mut Option<T>,
-    header: RawHeader<'_>,
+    header: &RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     match slot {
         None => {
@@ -47,7 +47,7 @@ pub fn accept_value<T: WireValue>(
 /// Offer a header to a repeated field: every occurrence is kept, in order.
 pub fn accept_repeated<T: WireValue>(
     values: &mut Vec<T>,
-    header: RawHeader<'_>,
+    header: &RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     values.push(parse(header)?);
     Ok(true)
@@ -58,7 +58,7 @@ pub fn accept_repeated<T: WireValue>(
 pub fn accept_indexed<T: WireValue>(
     entries: &mut Vec<(u32, T)>,
     index: u32,
-    header: RawHeader<'_>,
+    header: &RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     match entries.binary_search_by_key(&index, |(i, _)| *i) {
         Ok(pos) => Ok(same_value(&entries[pos].1, header.value)),
@@ -103,7 +103,7 @@ pub fn finish_group<G: Fields>(
 pub fn accept_optional_group<G: Fields>(
     slot: &mut (G::Partial, bool),
     key: &[u8],
-    header: RawHeader<'_>,
+    header: &RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     let taken = G::accept(&mut slot.0, key, header)?;
     slot.1 |= taken;
@@ -129,7 +129,7 @@ pub fn accept_indexed_group<G: Fields>(
     entries: &mut Vec<(u32, G::Partial)>,
     style: IndexStyle,
     key: &[u8],
-    header: RawHeader<'_>,
+    header: &RawHeader<'_>,
 ) -> Result<bool, FieldError> {
     let Some((name, index, rest)) = super::fields::split_index(key, style) else {
         return Ok(false);
@@ -270,10 +270,10 @@ mod tests {
     #[test]
     fn repeated_value_is_dropped_only_when_it_says_the_same() {
         let mut slot = None;
-        assert_eq!(accept_value::<bool>(&mut slot, raw("A", "yes")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, raw("a", "True")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, raw("A", "no")), Ok(false));
-        assert_eq!(accept_value::<bool>(&mut slot, raw("A", "?")), Ok(false));
+        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "yes")), Ok(true));
+        assert_eq!(accept_value::<bool>(&mut slot, &raw("a", "True")), Ok(true));
+        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "no")), Ok(false));
+        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "?")), Ok(false));
         assert_eq!(slot, Some(true));
     }
 
@@ -281,7 +281,7 @@ mod tests {
     fn indexed_entries_are_sorted() {
         let mut entries = Vec::new();
         for (i, v) in [(2, "c"), (0, "a"), (1, "b"), (0, "a"), (0, "z")] {
-            let taken = accept_indexed::<String>(&mut entries, i, raw("X", v)).unwrap();
+            let taken = accept_indexed::<String>(&mut entries, i, &raw("X", v)).unwrap();
             assert_eq!(taken, v != "z");
         }
         assert_eq!(finish_indexed(entries), ["a", "b", "c"]);

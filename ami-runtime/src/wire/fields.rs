@@ -24,12 +24,12 @@ pub trait Fields: Sized {
     fn accept(
         partial: &mut Self::Partial,
         key: &[u8],
-        header: RawHeader<'_>,
+        header: &RawHeader<'_>,
     ) -> Result<bool, FieldError>;
 
     /// Keep a header that no field took, in the struct's `#[ami(extra)]`
     /// field. Returns `false` when the struct has no such field.
-    fn accept_unknown(partial: &mut Self::Partial, header: RawHeader<'_>) -> bool {
+    fn accept_unknown(partial: &mut Self::Partial, header: &RawHeader<'_>) -> bool {
         let _ = (partial, header);
         false
     }
@@ -123,6 +123,7 @@ pub enum MessageRole {
 }
 
 impl MessageRole {
+    #[inline(always)]
     fn is_framing(self, key: &[u8]) -> bool {
         match self {
             MessageRole::Action => matches!(key, b"action" | b"actionid"),
@@ -150,18 +151,26 @@ impl KeyBuf {
     }
 
     /// `name` in ASCII lowercase, as bytes.
+    #[inline(always)]
     fn lower(&mut self, name: &str) -> &[u8] {
         let bytes = name.as_bytes();
         if let Some(buf) = self.short.get_mut(..bytes.len()) {
-            for (dst, src) in buf.iter_mut().zip(bytes) {
-                *dst = src.to_ascii_lowercase();
-            }
+            lower_into(buf, bytes);
             buf
         } else {
             self.long.clear();
             self.long.extend(bytes.iter().map(u8::to_ascii_lowercase));
             &self.long
         }
+    }
+}
+
+/// `dst` = `src` in ASCII lowercase (same length); inlined, as header
+/// names are short and this runs once per header.
+#[inline(always)]
+fn lower_into(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = s.to_ascii_lowercase();
     }
 }
 
@@ -173,9 +182,7 @@ pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
     if bytes.len() <= SHORT_KEY {
         let mut buf = [0u8; SHORT_KEY];
         let buf = &mut buf[..bytes.len()];
-        for (dst, src) in buf.iter_mut().zip(bytes) {
-            *dst = src.to_ascii_lowercase();
-        }
+        lower_into(buf, bytes);
         f(buf)
     } else {
         f(&bytes.to_ascii_lowercase())
@@ -198,11 +205,11 @@ pub fn decode_message<T: Fields, M: MessageView>(
             continue;
         }
         let taken =
-            T::accept(&mut partial, key, header).map_err(|e| DecodeError::field(context(), e))?;
+            T::accept(&mut partial, key, &header).map_err(|e| DecodeError::field(context(), e))?;
         if !taken {
             // Structs without an extra field drop nothing silently: the
             // derive requires one on every top-level message struct.
-            T::accept_unknown(&mut partial, header);
+            T::accept_unknown(&mut partial, &header);
         }
     }
     T::finish(partial, "").map_err(|e| DecodeError::field(context(), e))
@@ -432,7 +439,7 @@ impl<'a> Encoder<'a> {
 /// struct Ping;
 /// impl Fields for Ping {
 ///     type Partial = ();
-///     fn accept(_: &mut (), _: &[u8], _: RawHeader<'_>) -> Result<bool, FieldError> { Ok(false) }
+///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> { Ok(false) }
 ///     fn finish(_: (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
 ///     fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> { Ok(()) }
 /// }
