@@ -212,6 +212,30 @@ enum Resume {
     MidLine(usize),
 }
 
+/// The first `\n` of `data`. Lines are short: a word at a time finds most
+/// of them before a SIMD search (`memchr`) would have paid its setup; the
+/// rest of a long line goes to `memchr`.
+fn find_newline(data: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const WORDS: usize = 4;
+    let mut at = 0;
+    while at < WORDS * 8 {
+        let Some(chunk) = data.get(at..at + 8) else {
+            return data[at..].iter().position(|&b| b == b'\n').map(|p| at + p);
+        };
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let nl = word ^ (ONES * u64::from(b'\n'));
+        // As in `colon_or_space`: the lowest flagged byte is exact.
+        let found = nl.wrapping_sub(ONES) & !nl & HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    memchr(b'\n', &data[at..]).map(|p| at + p)
+}
+
 /// The first `:` or space of `line`. Header names are short, so instead
 /// of a SIMD search (whose setup costs more than the search) and a second
 /// pass for spaces, this tests 8 bytes at a time for either.
@@ -310,13 +334,9 @@ impl Scanner {
         limits: &Limits,
         raw_text: bool,
     ) -> Step {
-        // One iterator for all the lines of this step: its setup is paid
-        // once, not once per (short) line.
-        let from = self.pos;
-        let mut newlines = memchr::memchr_iter(b'\n', &data[from..]);
         loop {
             let ls = self.pos;
-            let Some(nl) = newlines.next().map(|at| from + at - ls) else {
+            let Some(nl) = find_newline(&data[ls..]) else {
                 if data.len() > limits.max_message_bytes {
                     return Step::Refused {
                         kind: FrameErrorKind::TooLarge {
@@ -826,7 +846,27 @@ impl Framer {
 
 #[cfg(test)]
 mod tests {
-    use super::{colon_or_space, split_header, split_spaced_header};
+    use super::{colon_or_space, find_newline, split_header, split_spaced_header};
+
+    #[test]
+    fn find_newline_finds_the_first_at_any_position() {
+        for len in 0..100 {
+            for at in 0..len {
+                let mut data = vec![b'a'; len];
+                data[at] = b'\n';
+                if at + 1 < len {
+                    data[len - 1] = b'\n';
+                }
+                assert_eq!(find_newline(&data), Some(at), "{len} {at}");
+            }
+            assert_eq!(find_newline(&vec![b'x'; len]), None);
+        }
+        // Bytes next to `\n` (0x0A) are not mistaken for it.
+        assert_eq!(
+            find_newline(b"\x0B\x09\x8A\x0B\x0B\x0B\x0B\x0B\x09\xFF\x00\n"),
+            Some(11)
+        );
+    }
 
     #[test]
     fn inner_spaces_only_in_later_header_names() {
