@@ -3,10 +3,13 @@
 //! `AmiAction`.
 //!
 //! Per struct the output is one small decoding state (`__AmiPartial`, a slot
-//! per field), an `accept` made of one `match` on the lowercase header name
-//! plus a line per group, and an `encode` with one `Encoder` call per field.
+//! per field), an `accept` made of one `match` on the length of the header
+//! name (each arm comparing names ignoring ASCII case) plus a line per
+//! group, and an `encode` with one `Encoder` call per field.
 //! Parsing, duplicate handling and index bookkeeping are generic helpers in
 //! `ami_runtime::wire::derive_support`.
+
+use std::collections::BTreeMap;
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -34,8 +37,7 @@ fn at(ty: &Type) -> Span {
     Span::call_site().located_at(ty.span())
 }
 
-/// A byte-string literal of `text`: keys are matched as bytes (a `match`
-/// on byte strings compiles to a decision tree on length and bytes).
+/// A byte-string literal of `text`: keys and names are matched as bytes.
 pub fn byte_lit(text: &str) -> Literal {
     Literal::byte_string(text.as_bytes())
 }
@@ -167,14 +169,43 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
     }
 }
 
-/// `accept`: own fields first (one `match` on the name, then the indexed
-/// names), then the groups in declaration order.
+/// A `match` on the length of `key`, then in each arm a test of the names
+/// of that length ignoring ASCII case (`key_is`: a few masked word compares
+/// against the lowercase constant, no lowercased copy of the key); `tests`
+/// gives each name and the statement to run when it matches.
+fn match_key(key: TokenStream, tests: Vec<(String, TokenStream)>) -> TokenStream {
+    let sp = support();
+    let mut by_len: BTreeMap<usize, Vec<TokenStream>> = BTreeMap::new();
+    for (lower, then) in tests {
+        let lit = byte_lit(&lower);
+        by_len.entry(lower.len()).or_default().push(quote! {
+            if #sp::key_is(#key, #lit) {
+                #then
+            }
+        });
+    }
+    if by_len.is_empty() {
+        return TokenStream::new();
+    }
+    let arms = by_len
+        .iter()
+        .map(|(len, tests)| quote!(#len => { #(#tests)* }));
+    quote! {
+        match #key.len() {
+            #(#arms)*
+            _ => {}
+        }
+    }
+}
+
+/// `accept`: own fields first (by name, then the indexed names), then the
+/// groups in declaration order.
 fn accept_body(fields: &[Field]) -> TokenStream {
     let rt = rt();
     let sp = support();
     let mut out = TokenStream::new();
 
-    let arms: Vec<_> = fields
+    let tests = fields
         .iter()
         .filter_map(|f| {
             let slot = f.ident;
@@ -183,43 +214,34 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                 FieldKind::Repeated { name, ty } => (name, ty, quote!(accept_repeated)),
                 _ => return None,
             };
-            let key = byte_lit(&name.lower());
-            Some(quote_spanned! {at(ty)=>
-                #key => return #sp::#helper(&mut partial.#slot, header),
-            })
+            let then = quote_spanned! {at(ty)=>
+                return #sp::#helper(&mut partial.#slot, header);
+            };
+            Some((name.lower(), then))
         })
         .collect();
-    if !arms.is_empty() {
-        out.extend(quote! {
-            match key {
-                #(#arms)*
-                _ => {}
-            }
-        });
-    }
+    out.extend(match_key(quote!(key), tests));
 
     for style in [IndexStyle::Dash6, IndexStyle::Paren] {
-        let arms: Vec<_> = fields
+        let tests: Vec<_> = fields
             .iter()
             .filter_map(|f| match &f.kind {
                 FieldKind::Indexed { name, style: s, ty } if *s == style => {
                     let slot = f.ident;
-                    let key = byte_lit(&name.lower());
-                    Some(quote_spanned! {at(ty)=>
-                        #key => return #sp::accept_indexed(&mut partial.#slot, index, header),
-                    })
+                    let then = quote_spanned! {at(ty)=>
+                        return #sp::accept_indexed(&mut partial.#slot, index, header);
+                    };
+                    Some((name.lower(), then))
                 }
                 _ => None,
             })
             .collect();
-        if !arms.is_empty() {
+        if !tests.is_empty() {
             let style = style_tokens(style);
+            let by_name = match_key(quote!(name), tests);
             out.extend(quote! {
                 if let ::core::option::Option::Some((name, index, b"")) = #rt::split_index(key, #style) {
-                    match name {
-                        #(#arms)*
-                        _ => {}
-                    }
+                    #by_name
                 }
             });
         }
@@ -240,7 +262,9 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                     let lower = byte_lit(&lower);
                     (
                         quote!(rest),
-                        Some(quote!(::core::option::Option::Some(rest) = key.strip_prefix(#lower))),
+                        Some(
+                            quote!(::core::option::Option::Some(rest) = #sp::strip_key_prefix(key, #lower)),
+                        ),
                     )
                 };
                 let accept = if *optional {

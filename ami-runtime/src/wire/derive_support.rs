@@ -9,6 +9,64 @@ use super::fields::{decode_message, Encoder, Event, Fields, IndexStyle, MessageR
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::WireValue;
 
+/// Whether the header name `key` is `lower` (a lowercase constant) ignoring
+/// ASCII case, as `key.eq_ignore_ascii_case(lower)` says, without a
+/// lowercased copy of the key: each word of the key, with bit 5 set where
+/// `lower` has a letter, must equal the word of `lower`. Once inlined with a
+/// constant `lower`, that is a load, an `or` and a compare per word.
+///
+/// Exact: where `lower` has a letter `c`, only `c` and its uppercase give
+/// `c` once bit 5 is set; elsewhere the bytes must be equal, which is what
+/// lowercasing then comparing gives for a non-letter of `lower`.
+#[inline(always)]
+pub fn key_is(key: &[u8], lower: &[u8]) -> bool {
+    let len = lower.len();
+    if key.len() != len {
+        return false;
+    }
+    // Words of 8, 4, 2 and 1 bytes; the last word of a size may overlap
+    // the one before it, which only compares some bytes twice.
+    if len >= 8 {
+        let mut at = 0;
+        while at + 8 < len {
+            if !word_is(&key[at..at + 8], &lower[at..at + 8]) {
+                return false;
+            }
+            at += 8;
+        }
+        word_is(&key[len - 8..], &lower[len - 8..])
+    } else if len >= 4 {
+        word_is(&key[..4], &lower[..4]) && word_is(&key[len - 4..], &lower[len - 4..])
+    } else if len >= 2 {
+        word_is(&key[..2], &lower[..2]) && word_is(&key[len - 2..], &lower[len - 2..])
+    } else {
+        word_is(key, lower)
+    }
+}
+
+/// [`key_is`] for one word of up to 8 bytes (both slices of that length).
+#[inline(always)]
+fn word_is(key: &[u8], lower: &[u8]) -> bool {
+    let load = |bytes: &[u8]| {
+        let mut word = [0; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        u64::from_le_bytes(word)
+    };
+    let lower_word = load(lower);
+    let letters = lower.iter().enumerate().fold(0u64, |mask, (i, b)| {
+        mask | (u64::from(b.is_ascii_lowercase()) << (8 * i + 5))
+    });
+    load(key) | letters == lower_word
+}
+
+/// `key` without the group prefix `lower` (a lowercase constant), compared
+/// ignoring ASCII case; `None` when `key` does not start with it.
+#[inline(always)]
+pub fn strip_key_prefix<'k>(key: &'k [u8], lower: &[u8]) -> Option<&'k [u8]> {
+    let (head, rest) = key.split_at_checked(lower.len())?;
+    key_is(head, lower).then_some(rest)
+}
+
 fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
     T::parse_wire(header.value).map_err(|error| FieldError::Invalid {
         field: header.name.to_owned(),
@@ -265,6 +323,57 @@ mod tests {
 
     fn raw<'a>(name: &'a str, value: &'a str) -> RawHeader<'a> {
         RawHeader { name, value }
+    }
+
+    #[test]
+    fn key_is_matches_lowercase_comparison() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "event",
+            "cause-txt",
+            "privilege",
+            "channelstate",
+            "connectedlinename",
+            "destchannelstatedesc",
+            "x-ünï_1",
+            "unitamount(0)",
+            "a0123456789-_[]@`{}~z",
+        ];
+        for lower in names {
+            let lower = lower.as_bytes();
+            assert!(key_is(lower, lower));
+            assert!(key_is(&lower.to_ascii_uppercase(), lower));
+            // Every byte value at every position: the same verdict as
+            // lowercasing the key and comparing.
+            for at in 0..lower.len() {
+                for b in 0..=255u8 {
+                    let mut key = lower.to_vec();
+                    key[at] = b;
+                    assert_eq!(
+                        key_is(&key, lower),
+                        key.to_ascii_lowercase() == lower,
+                        "{:?} {:?}",
+                        String::from_utf8_lossy(&key),
+                        String::from_utf8_lossy(lower),
+                    );
+                }
+            }
+            assert!(!key_is(&[lower, b"x"].concat(), lower));
+            if let Some((_, shorter)) = lower.split_last() {
+                assert!(!key_is(shorter, lower));
+            }
+        }
+        assert_eq!(
+            strip_key_prefix(b"DestChannel", b"dest"),
+            Some(&b"Channel"[..])
+        );
+        assert_eq!(strip_key_prefix(b"Dest", b"dest"), Some(&b""[..]));
+        assert_eq!(strip_key_prefix(b"Des", b"dest"), None);
+        assert_eq!(strip_key_prefix(b"DistChannel", b"dest"), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The traits that `ami-derive` implements, and the generic helpers its
 //! generated code calls, so that per-struct generated code stays small.
 
+use super::derive_support::key_is;
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
@@ -17,10 +18,11 @@ pub trait Fields: Sized {
     /// Decoding state: one slot per field.
     type Partial: Default;
 
-    /// Offer one header. `key` is the header name in ASCII lowercase with any
-    /// group prefix and group index already removed (bytes, so that the
-    /// derive matches it with byte-string patterns: lowercasing ASCII needs
-    /// no UTF-8 check). Returns `Ok(true)` when a field took the header.
+    /// Offer one header. `key` is the header name as received, with any
+    /// group prefix and group index already removed; names match ignoring
+    /// ASCII case (the derive compares keys with
+    /// `derive_support::key_is`, which needs no lowercased copy). Returns
+    /// `Ok(true)` when a field took the header.
     fn accept(
         partial: &mut Self::Partial,
         key: &[u8],
@@ -125,52 +127,12 @@ pub enum MessageRole {
 impl MessageRole {
     #[inline(always)]
     fn is_framing(self, key: &[u8]) -> bool {
+        let is = |lower: &[u8]| key_is(key, lower);
         match self {
-            MessageRole::Action => matches!(key, b"action" | b"actionid"),
-            MessageRole::Response => matches!(key, b"response" | b"actionid" | b"eventlist"),
-            MessageRole::Event => matches!(key, b"event" | b"actionid" | b"eventlist"),
+            MessageRole::Action => is(b"action") || is(b"actionid"),
+            MessageRole::Response => is(b"response") || is(b"actionid") || is(b"eventlist"),
+            MessageRole::Event => is(b"event") || is(b"actionid") || is(b"eventlist"),
         }
-    }
-}
-
-/// Names up to this long are lowercased on the stack.
-const SHORT_KEY: usize = 64;
-
-/// A reusable buffer that holds one header name in ASCII lowercase.
-struct KeyBuf {
-    short: [u8; SHORT_KEY],
-    long: Vec<u8>,
-}
-
-impl KeyBuf {
-    fn new() -> Self {
-        KeyBuf {
-            short: [0; SHORT_KEY],
-            long: Vec::new(),
-        }
-    }
-
-    /// `name` in ASCII lowercase, as bytes.
-    #[inline(always)]
-    fn lower(&mut self, name: &str) -> &[u8] {
-        let bytes = name.as_bytes();
-        if let Some(buf) = self.short.get_mut(..bytes.len()) {
-            lower_into(buf, bytes);
-            buf
-        } else {
-            self.long.clear();
-            self.long.extend(bytes.iter().map(u8::to_ascii_lowercase));
-            &self.long
-        }
-    }
-}
-
-/// `dst` = `src` in ASCII lowercase (same length); inlined, as header
-/// names are short and this runs once per header.
-#[inline(always)]
-fn lower_into(dst: &mut [u8], src: &[u8]) {
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d = s.to_ascii_lowercase();
     }
 }
 
@@ -179,10 +141,12 @@ fn lower_into(dst: &mut [u8], src: &[u8]) {
 /// bytes.
 pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
     let bytes = name.as_bytes();
-    if bytes.len() <= SHORT_KEY {
-        let mut buf = [0u8; SHORT_KEY];
+    if bytes.len() <= 64 {
+        let mut buf = [0u8; 64];
         let buf = &mut buf[..bytes.len()];
-        lower_into(buf, bytes);
+        for (dst, src) in buf.iter_mut().zip(bytes) {
+            *dst = src.to_ascii_lowercase();
+        }
         f(buf)
     } else {
         f(&bytes.to_ascii_lowercase())
@@ -198,9 +162,8 @@ pub fn decode_message<T: Fields, M: MessageView>(
     context: impl Fn() -> String,
 ) -> Result<T, DecodeError> {
     let mut partial = T::Partial::default();
-    let mut key = KeyBuf::new();
     for header in msg.raw_headers() {
-        let key = key.lower(header.name);
+        let key = header.name.as_bytes();
         if role.is_framing(key) {
             continue;
         }
@@ -540,10 +503,6 @@ mod tests {
         );
         // Only ASCII letters change: other UTF-8 stays as it was.
         assert_eq!(lowercase_key("Ä-X", <[u8]>::to_vec), "Ä-x".as_bytes());
-        let mut buf = KeyBuf::new();
-        assert_eq!(buf.lower("DestChannel"), b"destchannel");
-        assert_eq!(buf.lower(&long), "x".repeat(100).as_bytes());
-        assert_eq!(buf.lower("Event"), b"event");
     }
 
     #[test]
