@@ -71,6 +71,7 @@
 //! AmiEnum:     #[ami(value = "Not Permitted")] NotPermitted   a unit variant per value
 //!              #[ami(unknown)] Unknown(String)                exactly one: any other value
 //! AmiEvents:   #[ami(name = "Hangup")] Hangup(HangupEvent)    payload: FromEvent
+//!              #[ami(name = "Big")] Big(Box<BigEvent>)        a Box of one too
 //!              #[ami(unknown)] Unknown(Message)               optional: any other event
 //! ```
 //!

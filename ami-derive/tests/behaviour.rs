@@ -220,9 +220,9 @@ pub enum Open {
     /// Nested.
     #[ami(name = "Nested")]
     Nested(NestedEvent),
-    /// Other.
+    /// Other, boxed.
     #[ami(name = "Other")]
-    Other(OtherEvent),
+    Other(Box<OtherEvent>),
     /// Anything else.
     #[ami(unknown)]
     Unknown(Message),
@@ -251,7 +251,10 @@ fn decoding_from_the_read_buffer_matches_decoding_an_owned_copy() {
             NestedEvent::from_event(&raw),
             NestedEvent::from_event(&owned)
         );
-        assert_eq!(OtherEvent::from_event(&raw), OtherEvent::from_event(&owned));
+        assert_eq!(
+            <Box<OtherEvent>>::from_event(&raw),
+            OtherEvent::from_event(&owned).map(Box::new)
+        );
         seen += 1;
     }
     assert_eq!(seen, 6);
@@ -259,6 +262,8 @@ fn decoding_from_the_read_buffer_matches_decoding_an_owned_copy() {
     assert_eq!(Open::from_event(&ghost), Ok(Open::Unknown(ghost.clone())));
     let other = Open::from_event(&msg("Event: other\nValue: 3\nX: y\n")).unwrap();
     assert_eq!(other.name(), "Other");
+    assert!(matches!(&other, Open::Other(e) if e.value == Some(3)));
+    assert!(<Box<OtherEvent>>::accepts("OTHER"));
     let mut unknown = Vec::new();
     other.unknown_headers(&mut unknown);
     assert_eq!(unknown, [&Header::new("X", "y")]);

@@ -112,6 +112,27 @@ pub trait FromEvent: Sized {
     }
 }
 
+/// A boxed event decodes as the event does: an enum of events can hold its
+/// large variants in a `Box` (`EndpointDetail(Box<EndpointDetailEvent>)`),
+/// so that the enum stays small to move around.
+impl<T: FromEvent> FromEvent for Box<T> {
+    fn accepts(name: &str) -> bool {
+        T::accepts(name)
+    }
+
+    fn from_event<M: MessageView>(msg: &M) -> Result<Self, DecodeError> {
+        T::from_event(msg).map(Box::new)
+    }
+
+    fn from_named_event<M: MessageView>(msg: &M, name: &str) -> Result<Self, DecodeError> {
+        T::from_named_event(msg, name).map(Box::new)
+    }
+
+    fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
+        T::unknown_headers(self, out);
+    }
+}
+
 /// Which kind of message a struct is decoded from; decides which framing
 /// headers are consumed without a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
