@@ -60,3 +60,20 @@ fn output_is_plain_lf_text() {
         );
     }
 }
+
+#[test]
+fn only_the_widest_events_are_boxed_in_the_event_enums() {
+    let model = load_sources(sources()).unwrap();
+    let lib = emit::rust::lib_rs(&model);
+    let boxed: Vec<&str> = lib
+        .lines()
+        .filter(|l| l.contains("(Box<"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(boxed, ["EndpointDetail(Box<pjsip::EndpointDetailEvent>),"]);
+    assert!(lib.contains("    Hangup(channel::HangupEvent),"));
+    for event in model.events() {
+        let wide = event.field_count() > 64;
+        assert_eq!(wide, event.wire == "EndpointDetail", "{}", event.wire);
+    }
+}

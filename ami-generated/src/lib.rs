@@ -521,7 +521,7 @@ pub enum Event {
     /// Raised in response to `PJSIPShowEndpoint`: the configuration and state of one endpoint.
     #[cfg(feature = "pjsip")]
     #[ami(name = "EndpointDetail")]
-    EndpointDetail(pjsip::EndpointDetailEvent),
+    EndpointDetail(Box<pjsip::EndpointDetailEvent>),
     /// Raised at the end of the `PJSIPShowEndpoint` list: the number of detail events sent.
     #[cfg(feature = "pjsip")]
     #[ami(name = "EndpointDetailComplete")]

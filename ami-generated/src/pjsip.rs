@@ -365,7 +365,7 @@ pub struct PjsipShowEndpointAction {
 pub enum PjsipShowEndpointItem {
     /// Raised in response to `PJSIPShowEndpoint`: the configuration and state of one endpoint.
     #[ami(name = "EndpointDetail")]
-    EndpointDetail(EndpointDetailEvent),
+    EndpointDetail(Box<EndpointDetailEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: the configuration and contacts of one AoR of the endpoint.
     #[ami(name = "AorDetail")]
     AorDetail(AorDetailEvent),

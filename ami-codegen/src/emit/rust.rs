@@ -441,14 +441,12 @@ impl<'m> ModuleGen<'m> {
                 let variants: Vec<TokenStream> = items
                     .iter()
                     .map(|i| {
-                        let synopsis = self
-                            .model
-                            .event(&i.wire)
-                            .map_or(String::new(), |e| e.synopsis.clone());
+                        let event = self.model.event(&i.wire);
+                        let synopsis = event.map_or(String::new(), |e| e.synopsis.clone());
                         let docs = doc_lines(&markdown_lines(&synopsis));
                         let wire = &i.wire;
                         let variant = ident(&i.rust);
-                        let ty = self.path(i);
+                        let ty = event_payload(event, self.path(i));
                         quote! {
                             #docs
                             #[ami(name = #wire)]
@@ -861,6 +859,23 @@ pub fn family_rs(model: &Model, family: &Family) -> String {
     )
 }
 
+/// Events with more fields than this are held in a `Box` by the enums of
+/// events (`Event`, the item enums of lists). A value of an enum is as large
+/// as its largest variant: unboxed, `EndpointDetail` (143 fields, about
+/// 2 KiB; the next widest event has 51) would make every `Event` that size
+/// to move and store, for the price of one allocation per such event.
+const BOXED_EVENT_FIELDS: usize = 64;
+
+/// The payload of the variant of an enum of events that holds `event`
+/// (whose struct is `ty`).
+fn event_payload(event: Option<&Event>, ty: TokenStream) -> TokenStream {
+    if event.is_some_and(|e| e.field_count() > BOXED_EVENT_FIELDS) {
+        quote!(Box<#ty>)
+    } else {
+        ty
+    }
+}
+
 /// `ami-generated/src/lib.rs`: module declarations and the `Event` enum.
 pub fn lib_rs(model: &Model) -> String {
     let mut doc = vec![
@@ -917,11 +932,12 @@ pub fn lib_rs(model: &Model) -> String {
             let variant = ident(&e.rust);
             let family = ident(&f.name);
             let ty = ident(&e.type_name);
+            let payload = event_payload(Some(e), quote!(#family::#ty));
             quote! {
                 #docs
                 #[cfg(feature = #feature)]
                 #[ami(name = #wire)]
-                #variant(#family::#ty),
+                #variant(#payload),
             }
         })
     });

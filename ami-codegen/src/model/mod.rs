@@ -500,6 +500,11 @@ impl Event {
     pub fn has_free_fields(&self) -> bool {
         !self.free.is_empty()
     }
+
+    /// Fields of the event struct, those of its flattened groups included.
+    pub fn field_count(&self) -> usize {
+        self.fields.len() + self.uses.iter().map(|u| u.fields.len()).sum::<usize>()
+    }
 }
 
 impl Model {
