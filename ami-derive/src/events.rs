@@ -1,11 +1,12 @@
 //! Code generation for `#[derive(AmiEvents)]`: an enum over several events,
-//! dispatching on the `Event` header with one `match` on its lowercase value.
+//! dispatching on the `Event` header with one `match` on its length, then
+//! names compared ignoring ASCII case.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::internals::ast::{Container, VariantKind};
-use crate::structs::{byte_lit, rt, support};
+use crate::structs::{match_key, rt, support, KeyTest};
 
 /// Expand `AmiEvents`.
 pub fn expand(cont: &Container) -> TokenStream {
@@ -27,25 +28,32 @@ pub fn expand(cont: &Container) -> TokenStream {
     let accepts = if unknown.is_some() {
         quote!(true)
     } else {
-        let arms = events.iter().map(|(_, name, _, cfgs)| {
-            let key = byte_lit(&name.to_ascii_lowercase());
-            quote!(#(#cfgs)* #key => true,)
-        });
-        quote! {
-            #rt::lowercase_key(name, |key| match key {
-                #(#arms)*
-                _ => false,
+        let tests = events
+            .iter()
+            .map(|(_, name, _, cfgs)| KeyTest {
+                lower: name.to_ascii_lowercase(),
+                attrs: quote!(#(#cfgs)*),
+                then: quote!(return true;),
             })
+            .collect();
+        let by_name = match_key(quote!(name.as_bytes()), tests);
+        quote! {
+            #by_name
+            false
         }
     };
 
-    let decode_arms = events.iter().map(|(variant, name, ty, cfgs)| {
-        let key = byte_lit(&name.to_ascii_lowercase());
-        quote! {
-            #(#cfgs)*
-            #key => <#ty as #rt::FromEvent>::from_named_event(msg, name).map(Self::#variant),
-        }
-    });
+    let decode_tests = events
+        .iter()
+        .map(|(variant, name, ty, cfgs)| KeyTest {
+            lower: name.to_ascii_lowercase(),
+            attrs: quote!(#(#cfgs)*),
+            then: quote! {
+                return <#ty as #rt::FromEvent>::from_named_event(msg, name).map(Self::#variant);
+            },
+        })
+        .collect();
+    let decode_by_name = match_key(quote!(name.as_bytes()), decode_tests);
     let fallback = match unknown {
         Some(v) => {
             let variant = v.ident;
@@ -101,10 +109,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                 msg: &__AmiMsg,
                 name: &str,
             ) -> ::core::result::Result<Self, #rt::DecodeError> {
-                #rt::lowercase_key(name, |key| match key {
-                    #(#decode_arms)*
-                    _ => #fallback,
-                })
+                #decode_by_name
+                #fallback
             }
 
             fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {

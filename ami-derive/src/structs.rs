@@ -169,16 +169,27 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
     }
 }
 
-/// A `match` on the length of `key`, then in each arm a test of the names
-/// of that length ignoring ASCII case (`key_is`: a few masked word compares
-/// against the lowercase constant, no lowercased copy of the key); `tests`
-/// gives each name and the statement to run when it matches.
-fn match_key(key: TokenStream, tests: Vec<(String, TokenStream)>) -> TokenStream {
+/// One name that [`match_key`] tests for.
+pub struct KeyTest {
+    /// The name, ASCII lowercase.
+    pub lower: String,
+    /// Attributes of the test (the `#[cfg]`s of an enum variant).
+    pub attrs: TokenStream,
+    /// What runs when the key is that name.
+    pub then: TokenStream,
+}
+
+/// A `match` on the length of `key` (an expression of type `&[u8]`), then
+/// in each arm a test of the names of that length ignoring ASCII case
+/// (`key_is`: a few masked word compares against the lowercase constant,
+/// no lowercased copy of the key).
+pub fn match_key(key: TokenStream, tests: Vec<KeyTest>) -> TokenStream {
     let sp = support();
     let mut by_len: BTreeMap<usize, Vec<TokenStream>> = BTreeMap::new();
-    for (lower, then) in tests {
+    for KeyTest { lower, attrs, then } in tests {
         let lit = byte_lit(&lower);
         by_len.entry(lower.len()).or_default().push(quote! {
+            #attrs
             if #sp::key_is(#key, #lit) {
                 #then
             }
@@ -217,7 +228,11 @@ fn accept_body(fields: &[Field]) -> TokenStream {
             let then = quote_spanned! {at(ty)=>
                 return #sp::#helper(&mut partial.#slot, header);
             };
-            Some((name.lower(), then))
+            Some(KeyTest {
+                lower: name.lower(),
+                attrs: TokenStream::new(),
+                then,
+            })
         })
         .collect();
     out.extend(match_key(quote!(key), tests));
@@ -231,7 +246,11 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                     let then = quote_spanned! {at(ty)=>
                         return #sp::accept_indexed(&mut partial.#slot, index, header);
                     };
-                    Some((name.lower(), then))
+                    Some(KeyTest {
+                        lower: name.lower(),
+                        attrs: TokenStream::new(),
+                        then,
+                    })
                 }
                 _ => None,
             })
