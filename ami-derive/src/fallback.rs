@@ -32,7 +32,7 @@ pub fn expand(input: &DeriveInput, derive: Derive, cont: Option<&Container>) -> 
             ) -> ::core::result::Result<bool, #rt::FieldError> {
                 ::core::unimplemented!()
             }
-            fn finish(_: (), _: &str) -> ::core::result::Result<Self, #rt::FieldError> {
+            fn finish(_: &mut (), _: &str) -> ::core::result::Result<Self, #rt::FieldError> {
                 ::core::unimplemented!()
             }
             fn encode(&self, _: &mut #rt::Encoder<'_>) -> ::core::result::Result<(), #rt::EncodeError> {

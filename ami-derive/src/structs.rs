@@ -147,7 +147,7 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
 
             #[allow(unused_variables)]
             fn finish(
-                partial: Self::Partial,
+                partial: &mut Self::Partial,
                 prefix: &str,
             ) -> ::core::result::Result<Self, #rt::FieldError> {
                 #finish
@@ -330,26 +330,26 @@ fn finish_body(fields: &[Field]) -> TokenStream {
                 ..
             } => {
                 let name = &name.value;
-                quote!(#sp::finish_value(partial.#slot, prefix, #name)?)
+                quote!(#sp::finish_value(::core::mem::take(&mut partial.#slot), prefix, #name)?)
             }
             FieldKind::Value { optional: true, .. }
             | FieldKind::Repeated { .. }
-            | FieldKind::Extra => quote!(partial.#slot),
-            FieldKind::Indexed { .. } => quote!(#sp::finish_indexed(partial.#slot)),
+            | FieldKind::Extra => quote!(::core::mem::take(&mut partial.#slot)),
+            FieldKind::Indexed { .. } => quote!(#sp::finish_indexed(::core::mem::take(&mut partial.#slot))),
             FieldKind::Flatten {
                 prefix: group_prefix,
                 optional,
                 ty,
             } => {
                 if *optional {
-                    quote_spanned!(at(ty)=> #sp::finish_optional_group::<#ty>(partial.#slot, prefix, #group_prefix)?)
+                    quote_spanned!(at(ty)=> #sp::finish_optional_group::<#ty>(&mut partial.#slot, prefix, #group_prefix)?)
                 } else {
-                    quote_spanned!(at(ty)=> #sp::finish_group::<#ty>(partial.#slot, prefix, #group_prefix)?)
+                    quote_spanned!(at(ty)=> #sp::finish_group::<#ty>(&mut partial.#slot, prefix, #group_prefix)?)
                 }
             }
             FieldKind::IndexedGroup { style, ty } => {
                 let style = style_tokens(*style);
-                quote_spanned!(at(ty)=> #sp::finish_indexed_group::<#ty>(partial.#slot, #style, prefix)?)
+                quote_spanned!(at(ty)=> #sp::finish_indexed_group::<#ty>(::core::mem::take(&mut partial.#slot), #style, prefix)?)
             }
         };
         quote!(#slot: #value)

@@ -337,7 +337,7 @@ impl Fields for Demo {
     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> {
         Ok(false)
     }
-    fn finish(_: (), _: &str) -> Result<Self, FieldError> {
+    fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> {
         Ok(Demo {
             shape_channel: String::new(),
         })

@@ -25,7 +25,9 @@ pub fn key_is(key: &[u8], lower: &[u8]) -> bool {
         return false;
     }
     // Words of 8, 4, 2 and 1 bytes; the last word of a size may overlap
-    // the one before it, which only compares some bytes twice.
+    // the one before it, which only compares some bytes twice. Every range
+    // is bounded by `len`, the constant, so that word sizes are constants
+    // too and the loads are plain loads.
     if len >= 8 {
         let mut at = 0;
         while at + 8 < len {
@@ -34,13 +36,13 @@ pub fn key_is(key: &[u8], lower: &[u8]) -> bool {
             }
             at += 8;
         }
-        word_is(&key[len - 8..], &lower[len - 8..])
+        word_is(&key[len - 8..len], &lower[len - 8..len])
     } else if len >= 4 {
-        word_is(&key[..4], &lower[..4]) && word_is(&key[len - 4..], &lower[len - 4..])
+        word_is(&key[..4], &lower[..4]) && word_is(&key[len - 4..len], &lower[len - 4..len])
     } else if len >= 2 {
-        word_is(&key[..2], &lower[..2]) && word_is(&key[len - 2..], &lower[len - 2..])
+        word_is(&key[..2], &lower[..2]) && word_is(&key[len - 2..len], &lower[len - 2..len])
     } else {
-        word_is(key, lower)
+        word_is(&key[..len], lower)
     }
 }
 
@@ -149,7 +151,7 @@ fn join_prefix<'a>(outer: &'a str, prefix: &'a str) -> Cow<'a, str> {
 
 /// Build a flattened group; `outer` is the prefix of the enclosing struct.
 pub fn finish_group<G: Fields>(
-    partial: G::Partial,
+    partial: &mut G::Partial,
     outer: &str,
     prefix: &str,
 ) -> Result<G, FieldError> {
@@ -170,7 +172,7 @@ pub fn accept_optional_group<G: Fields>(
 
 /// Build an optional flattened group: `None` when none of its headers came.
 pub fn finish_optional_group<G: Fields>(
-    slot: (G::Partial, bool),
+    slot: &mut (G::Partial, bool),
     outer: &str,
     prefix: &str,
 ) -> Result<Option<G>, FieldError> {
@@ -221,8 +223,8 @@ pub fn finish_indexed_group<G: Fields>(
 ) -> Result<Vec<G>, FieldError> {
     entries
         .into_iter()
-        .map(|(index, partial)| {
-            G::finish(partial, prefix).map_err(|error| match error {
+        .map(|(index, mut partial)| {
+            G::finish(&mut partial, prefix).map_err(|error| match error {
                 FieldError::Missing { field } => FieldError::Missing {
                     field: match style {
                         IndexStyle::Dash6 => format!("{field}-{index:06}"),

@@ -38,7 +38,7 @@ pub trait Fields: Sized {
 
     /// Build the struct once every header was offered. `prefix` is the wire
     /// prefix of this group ("Transferer"), used to name missing fields.
-    fn finish(partial: Self::Partial, prefix: &str) -> Result<Self, FieldError>;
+    fn finish(partial: &mut Self::Partial, prefix: &str) -> Result<Self, FieldError>;
 
     /// Write every field in spec order, then the extra headers.
     fn encode(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError>;
@@ -196,7 +196,7 @@ pub fn decode_message<T: Fields, M: MessageView>(
             T::accept_unknown(&mut partial, &header);
         }
     }
-    T::finish(partial, "").map_err(|e| DecodeError::field(context(), e))
+    T::finish(&mut partial, "").map_err(|e| DecodeError::field(context(), e))
 }
 
 /// How the index of an indexed header is spelled.
@@ -424,7 +424,7 @@ impl<'a> Encoder<'a> {
 /// impl Fields for Ping {
 ///     type Partial = ();
 ///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> { Ok(false) }
-///     fn finish(_: (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
+///     fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
 ///     fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> { Ok(()) }
 /// }
 /// impl Action for Ping {
