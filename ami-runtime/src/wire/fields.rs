@@ -36,8 +36,11 @@ pub trait Fields: Sized {
         false
     }
 
-    /// Build the struct once every header was offered. `prefix` is the wire
-    /// prefix of this group ("Transferer"), used to name missing fields.
+    /// Build the struct once every header was offered, moving the values
+    /// out of `partial` (taken by reference so that the decoding state,
+    /// hundreds of bytes for a wide event, is not copied to be consumed).
+    /// `prefix` is the wire prefix of this group ("Transferer"), used to
+    /// name missing fields.
     fn finish(partial: &mut Self::Partial, prefix: &str) -> Result<Self, FieldError>;
 
     /// Write every field in spec order, then the extra headers.
