@@ -238,30 +238,12 @@ impl<'a> Resolver<'a> {
             for a in &file.action {
                 let a = a.get_ref();
                 let rust = self.upper_name(fi, &a.name, a.rust_name.as_ref(), "action");
-                if !is_header_name(a.name.get_ref()) {
-                    self.err(
-                        fi,
-                        &a.name.span(),
-                        format!(
-                            "action name `{}` cannot be sent: it is empty, or holds `:`, a control character, or whitespace other than inner spaces",
-                            a.name.get_ref()
-                        ),
-                    );
-                }
+                self.check_wire_name(fi, "action", "sent", &a.name);
                 let key = a.name.get_ref().to_ascii_lowercase();
-                let site = Site {
-                    file: fi,
-                    span: a.name.span(),
-                };
-                if let Some((_, first)) = self.actions.get(&key) {
-                    let msg = format!(
-                        "duplicate action `{}` (names are case-insensitive; first defined at {})",
-                        a.name.get_ref(),
-                        self.at(first)
-                    );
-                    self.err(fi, &a.name.span(), msg);
+                let first = self.actions.get(&key).map(|(_, site)| site.clone());
+                let Some(site) = self.new_definition(fi, "action", &a.name, first) else {
                     continue;
-                }
+                };
                 let r = TypeRef {
                     wire: a.name.get_ref().clone(),
                     family: family.clone(),
@@ -273,30 +255,12 @@ impl<'a> Resolver<'a> {
             for e in &file.event {
                 let e = e.get_ref();
                 let rust = self.upper_name(fi, &e.name, e.rust_name.as_ref(), "event");
-                if !is_header_name(e.name.get_ref()) {
-                    self.err(
-                        fi,
-                        &e.name.span(),
-                        format!(
-                            "event name `{}` cannot be matched: it is empty, or holds `:`, a control character, or whitespace other than inner spaces",
-                            e.name.get_ref()
-                        ),
-                    );
-                }
+                self.check_wire_name(fi, "event", "matched", &e.name);
                 let key = e.name.get_ref().to_ascii_lowercase();
-                let site = Site {
-                    file: fi,
-                    span: e.name.span(),
-                };
-                if let Some((_, first)) = self.events.get(&key) {
-                    let msg = format!(
-                        "duplicate event `{}` (names are case-insensitive; first defined at {})",
-                        e.name.get_ref(),
-                        self.at(first)
-                    );
-                    self.err(fi, &e.name.span(), msg);
+                let first = self.events.get(&key).map(|(_, site)| site.clone());
+                let Some(site) = self.new_definition(fi, "event", &e.name, first) else {
                     continue;
-                }
+                };
                 if rust == "Unknown" {
                     self.err(
                         fi,
@@ -315,22 +279,52 @@ impl<'a> Resolver<'a> {
             for (gi, g) in file.group.iter().enumerate() {
                 let g = g.get_ref();
                 let key = g.name.get_ref().to_ascii_lowercase();
-                let site = Site {
-                    file: fi,
-                    span: g.name.span(),
-                };
-                if let Some((_, _, first)) = self.groups.get(&key) {
-                    let msg = format!(
-                        "duplicate group `{}` (names are case-insensitive; first defined at {})",
-                        g.name.get_ref(),
-                        self.at(first)
-                    );
-                    self.err(fi, &g.name.span(), msg);
+                let first = self.groups.get(&key).map(|(_, _, site)| site.clone());
+                let Some(site) = self.new_definition(fi, "group", &g.name, first) else {
                     continue;
-                }
+                };
                 self.groups.insert(key, (fi, gi, site));
             }
         }
+    }
+
+    /// Report an action or event name that cannot travel in a header
+    /// (`verb`: what the name is for, "sent" or "matched").
+    fn check_wire_name(&mut self, fi: usize, kind: &str, verb: &str, name: &Spanned<String>) {
+        if !is_header_name(name.get_ref()) {
+            self.err(
+                fi,
+                &name.span(),
+                format!(
+                    "{kind} name `{}` cannot be {verb}: it is empty, or holds `:`, a control character, or whitespace other than inner spaces",
+                    name.get_ref()
+                ),
+            );
+        }
+    }
+
+    /// The site of a new definition of `name`, or `None` (reported) when a
+    /// `kind` of that name (case-insensitively) was defined `first`.
+    fn new_definition(
+        &mut self,
+        fi: usize,
+        kind: &str,
+        name: &Spanned<String>,
+        first: Option<Site>,
+    ) -> Option<Site> {
+        if let Some(first) = first {
+            let msg = format!(
+                "duplicate {kind} `{}` (names are case-insensitive; first defined at {})",
+                name.get_ref(),
+                self.at(&first)
+            );
+            self.err(fi, &name.span(), msg);
+            return None;
+        }
+        Some(Site {
+            file: fi,
+            span: name.span(),
+        })
     }
 
     /// Whether `name` at this place is the definition that the index kept
