@@ -41,6 +41,14 @@ pub fn resolve(
     }
 }
 
+/// The spec keys of an indexed group, shared by action and reply groups.
+struct GroupSpec<'s> {
+    name: &'s spec::Name,
+    rust_name: Option<&'s spec::Name>,
+    index: &'s spec::Name,
+    doc: &'s str,
+}
+
 /// Where something was defined: file index and span.
 #[derive(Clone)]
 struct Site {
@@ -285,6 +293,42 @@ impl<'a> Resolver<'a> {
                 };
                 self.groups.insert(key, (fi, gi, site));
             }
+        }
+    }
+
+    /// Resolve one indexed group (UpdateConfig's changes, GetConfig's
+    /// categories): its type, field name, index style and members.
+    fn indexed_group(
+        &mut self,
+        fi: usize,
+        owner: &str,
+        spec: GroupSpec<'_>,
+        gwhat: &str,
+        members: Vec<RawField<'_>>,
+        role: Role,
+    ) -> Group {
+        let gname = spec.name.get_ref().clone();
+        let type_name = self.group_type(fi, owner, spec.name);
+        self.claim_type(&type_name, fi, &spec.name.span(), gwhat.to_owned());
+        let field = self.snake_name(fi, spec.name, &gname, spec.rust_name, gwhat);
+        let index = self.index_style(fi, spec.index);
+        let fields = self.fields(fi, members, &type_name, gwhat, role);
+        if fields.is_empty() {
+            let kind = match role {
+                Role::Params => "parameters",
+                _ => "fields",
+            };
+            self.err(fi, &spec.name.span(), format!("{gwhat} has no {kind}"));
+        }
+        let names = Self::field_names(&fields);
+        self.unique_rust_fields(fi, names, &[], gwhat);
+        Group {
+            name: gname,
+            type_name,
+            rust: field,
+            index: index.unwrap_or(IndexStyle::Dash6),
+            doc: spec.doc.to_owned(),
+            fields,
         }
     }
 
@@ -610,12 +654,7 @@ impl<'a> Resolver<'a> {
         let mut groups = Vec::new();
         for g in &spec.group {
             let gs = g.get_ref();
-            let gname = gs.name.get_ref().clone();
-            let type_name = self.group_type(fi, &rust, &gs.name);
-            let gwhat = format!("group `{gname}` of {what}");
-            self.claim_type(&type_name, fi, &gs.name.span(), gwhat.clone());
-            let field = self.snake_name(fi, &gs.name, &gname, gs.rust_name.as_ref(), &gwhat);
-            let index = self.index_style(fi, &gs.index);
+            let gwhat = format!("group `{}` of {what}", gs.name.get_ref());
             for p in &gs.param {
                 let s = p.get_ref();
                 if let Some(i) = &s.index {
@@ -636,26 +675,20 @@ impl<'a> Resolver<'a> {
                     );
                 }
             }
-            let fields = self.fields(
+            let group = self.indexed_group(
                 fi,
-                gs.param.iter().map(RawField::param).collect(),
-                &type_name,
+                &rust,
+                GroupSpec {
+                    name: &gs.name,
+                    rust_name: gs.rust_name.as_ref(),
+                    index: &gs.index,
+                    doc: &gs.doc,
+                },
                 &gwhat,
+                gs.param.iter().map(RawField::param).collect(),
                 Role::Params,
             );
-            if fields.is_empty() {
-                self.err(fi, &gs.name.span(), format!("{gwhat} has no parameters"));
-            }
-            let names = Self::field_names(&fields);
-            self.unique_rust_fields(fi, names, &[], &gwhat);
-            groups.push(Group {
-                name: gname,
-                type_name,
-                rust: field,
-                index: index.unwrap_or(IndexStyle::Dash6),
-                doc: gs.doc.clone(),
-                fields,
-            });
+            groups.push(group);
         }
         let mut names = Self::field_names(&params);
         names.extend(
@@ -1152,33 +1185,21 @@ impl<'a> Resolver<'a> {
                 let mut groups = Vec::new();
                 for g in &rs.group {
                     let gs = g.get_ref();
-                    let gname = gs.name.get_ref().clone();
-                    let type_name = self.group_type(fi, &owner, &gs.name);
-                    let gwhat = format!("group `{gname}` of {rwhat}");
-                    self.claim_type(&type_name, fi, &gs.name.span(), gwhat.clone());
-                    let field =
-                        self.snake_name(fi, &gs.name, &gname, gs.rust_name.as_ref(), &gwhat);
-                    let index = self.index_style(fi, &gs.index);
-                    let members = self.fields(
+                    let gwhat = format!("group `{}` of {rwhat}", gs.name.get_ref());
+                    let group = self.indexed_group(
                         fi,
-                        gs.field.iter().map(RawField::field).collect(),
-                        &type_name,
+                        &owner,
+                        GroupSpec {
+                            name: &gs.name,
+                            rust_name: gs.rust_name.as_ref(),
+                            index: &gs.index,
+                            doc: &gs.doc,
+                        },
                         &gwhat,
+                        gs.field.iter().map(RawField::field).collect(),
                         Role::ResponseFields,
                     );
-                    if members.is_empty() {
-                        self.err(fi, &gs.name.span(), format!("{gwhat} has no fields"));
-                    }
-                    let names = Self::field_names(&members);
-                    self.unique_rust_fields(fi, names, &[], &gwhat);
-                    groups.push(Group {
-                        name: gname,
-                        type_name,
-                        rust: field,
-                        index: index.unwrap_or(IndexStyle::Dash6),
-                        doc: gs.doc.clone(),
-                        fields: members,
-                    });
+                    groups.push(group);
                 }
                 if !fields.is_empty() || !groups.is_empty() {
                     self.claim_type(&owner, fi, &r.span(), rwhat.clone());
