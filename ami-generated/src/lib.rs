@@ -14,7 +14,7 @@
 //! |--------|---------|--------|-------|
 //! | [`agent`] | 2 | 4 | Agents |
 //! | [`bridge`] | 8 | 12 | Bridges |
-//! | [`channel`] | 17 | 24 | Channels and calls |
+//! | [`channel`] | 20 | 48 | Channels and calls |
 //! | [`common`] | 0 | 0 | Shared field groups |
 //! | [`confbridge`] | 10 | 9 | ConfBridge conferences |
 //! | [`config`] | 5 | 0 | Configuration files |
@@ -24,7 +24,7 @@
 //! | [`dialplan`] | 5 | 5 | Dialplan and extension state |
 //! | [`fax`] | 3 | 4 | FAX |
 //! | [`iax`] | 4 | 0 | IAX2 channels |
-//! | [`manager`] | 19 | 7 | Manager session and core |
+//! | [`manager`] | 20 | 9 | Manager session and core |
 //! | [`meetme`] | 4 | 5 | MeetMe conferences (deprecated) |
 //! | [`monitor`] | 8 | 3 | Call recording |
 //! | [`parking`] | 3 | 7 | Call parking |
@@ -210,6 +210,26 @@ pub enum Event {
     #[cfg(feature = "bridge")]
     #[ami(name = "BridgeVideoSourceUpdate")]
     BridgeVideoSourceUpdate(bridge::BridgeVideoSourceUpdateEvent),
+    /// Raised when an AGI command received from the AGI script has finished.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AGIExecEnd")]
+    AgiExecEnd(channel::AgiExecEndEvent),
+    /// Raised when an AGI command received from the AGI script starts to run.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AGIExecStart")]
+    AgiExecStart(channel::AgiExecStartEvent),
+    /// Raised when an Advice of Charge message is sent during a call (AOC-D).
+    #[cfg(feature = "channel")]
+    #[ami(name = "AOC-D")]
+    AocD(channel::AocDEvent),
+    /// Raised when an Advice of Charge message is sent at the end of a call (AOC-E).
+    #[cfg(feature = "channel")]
+    #[ami(name = "AOC-E")]
+    AocE(channel::AocEEvent),
+    /// Raised when an Advice of Charge message with the charging rates (AOC-S) is sent, usually at call setup.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AOC-S")]
+    AocS(channel::AocSEvent),
     /// Raised when a channel stops Async AGI (it hung up, or the script sent `ASYNCAGI BREAK`).
     #[cfg(feature = "channel")]
     #[ami(name = "AsyncAGIEnd")]
@@ -222,10 +242,30 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "AsyncAGIStart")]
     AsyncAgiStart(channel::AsyncAgiStartEvent),
+    /// Raised when an attended transfer is complete.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AttendedTransfer")]
+    AttendedTransfer(Box<channel::AttendedTransferEvent>),
     /// Raised when a blind transfer is complete.
     #[cfg(feature = "channel")]
     #[ami(name = "BlindTransfer")]
     BlindTransfer(channel::BlindTransferEvent),
+    /// Raised when talking starts to be detected on a channel (`TALK_DETECT()`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChannelTalkingStart")]
+    ChannelTalkingStart(channel::ChannelTalkingStartEvent),
+    /// Raised when talking is no longer detected on a channel (`TALK_DETECT()`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChannelTalkingStop")]
+    ChannelTalkingStop(channel::ChannelTalkingStopEvent),
+    /// Raised when a channel starts spying on another (`ChanSpy()`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChanSpyStart")]
+    ChanSpyStart(channel::ChanSpyStartEvent),
+    /// Raised when a channel stops spying on another.
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChanSpyStop")]
+    ChanSpyStop(channel::ChanSpyStopEvent),
     /// Raised when a dial action has started.
     #[cfg(feature = "channel")]
     #[ami(name = "DialBegin")]
@@ -246,10 +286,26 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "DTMFEnd")]
     DtmfEnd(channel::DtmfEndEvent),
+    /// Raised when a hook flash happens on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Flash")]
+    Flash(channel::FlashEvent),
     /// Raised when a channel is hung up.
     #[cfg(feature = "channel")]
     #[ami(name = "Hangup")]
     Hangup(channel::HangupEvent),
+    /// Raised when a hangup handler is taken off a channel's stack (`CHANNEL(hangup_handler_pop)`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "HangupHandlerPop")]
+    HangupHandlerPop(channel::HangupHandlerPopEvent),
+    /// Raised when a hangup handler is put on a channel's stack (`CHANNEL(hangup_handler_push)`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "HangupHandlerPush")]
+    HangupHandlerPush(channel::HangupHandlerPushEvent),
+    /// Raised when a hangup handler is about to run on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "HangupHandlerRun")]
+    HangupHandlerRun(channel::HangupHandlerRunEvent),
     /// Raised when a hangup is requested (by an application or AMI), before the channel hangs up.
     #[cfg(feature = "channel")]
     #[ami(name = "HangupRequest")]
@@ -258,6 +314,30 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "Hold")]
     Hold(channel::HoldEvent),
+    /// Raised when the two halves of a Local channel are bridged together.
+    #[cfg(feature = "channel")]
+    #[ami(name = "LocalBridge")]
+    LocalBridge(channel::LocalBridgeEvent),
+    /// Raised when the two halves of a Local channel start to optimize themselves out of the media path.
+    #[cfg(feature = "channel")]
+    #[ami(name = "LocalOptimizationBegin")]
+    LocalOptimizationBegin(channel::LocalOptimizationBeginEvent),
+    /// Raised when the two halves of a Local channel have finished optimizing themselves out of the media path.
+    #[cfg(feature = "channel")]
+    #[ami(name = "LocalOptimizationEnd")]
+    LocalOptimizationEnd(channel::LocalOptimizationEndEvent),
+    /// Raised when an ISDN malicious call identification request arrives (sig_pri).
+    #[cfg(feature = "channel")]
+    #[ami(name = "MCID")]
+    Mcid(channel::McidEvent),
+    /// Raised when a channel starts hearing music on hold.
+    #[cfg(feature = "channel")]
+    #[ami(name = "MusicOnHoldStart")]
+    MusicOnHoldStart(channel::MusicOnHoldStartEvent),
+    /// Raised when music on hold stops on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "MusicOnHoldStop")]
+    MusicOnHoldStop(channel::MusicOnHoldStopEvent),
     /// Raised when a channel's account code changes.
     #[cfg(feature = "channel")]
     #[ami(name = "NewAccountCode")]
@@ -286,6 +366,18 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "OriginateResponse")]
     OriginateResponse(channel::OriginateResponseEvent),
+    /// Raised when a call is picked up by another channel (`Pickup()`, the pickup feature code).
+    #[cfg(feature = "channel")]
+    #[ami(name = "Pickup")]
+    Pickup(channel::PickupEvent),
+    /// Raised when a channel gets a new name.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Rename")]
+    Rename(channel::RenameEvent),
+    /// Raised when a chan_sip call is ended by a session timer or an RTP timeout.
+    #[cfg(feature = "channel")]
+    #[ami(name = "SessionTimeout")]
+    SessionTimeout(channel::SessionTimeoutEvent),
     /// Raised when a soft hangup is requested with a specific cause code.
     #[cfg(feature = "channel")]
     #[ami(name = "SoftHangupRequest")]
@@ -306,6 +398,10 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "VarSet")]
     VarSet(channel::VarSetEvent),
+    /// Raised when a wink (a short off-hook signal of analog trunks) happens on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Wink")]
+    Wink(channel::WinkEvent),
     /// Raised when a channel leaves a ConfBridge conference (hang up, menu, or `ConfbridgeKick`).
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeLeave")]
@@ -418,6 +514,14 @@ pub enum Event {
     #[cfg(feature = "manager")]
     #[ami(name = "CoreShowChannel")]
     CoreShowChannel(manager::CoreShowChannelEvent),
+    /// Raised in response to a `CoreShowChannelMap` command: one connected channel.
+    #[cfg(feature = "manager")]
+    #[ami(name = "CoreShowChannelMap")]
+    CoreShowChannelMap(manager::CoreShowChannelMapEvent),
+    /// Raised at the end of the `CoreShowChannelMap` list.
+    #[cfg(feature = "manager")]
+    #[ami(name = "CoreShowChannelMapComplete")]
+    CoreShowChannelMapComplete(manager::CoreShowChannelMapCompleteEvent),
     /// Raised at the end of the `CoreShowChannels` list.
     #[cfg(feature = "manager")]
     #[ami(name = "CoreShowChannelsComplete")]

@@ -225,6 +225,87 @@ pub struct CoreSettingsResponse {
     pub extra: Vec<Header>,
 }
 
+/// List the channels connected to a channel.
+///
+/// Lists every channel that the given channel is connected to through bridges,
+/// following Local channels through to their other half: one
+/// `CoreShowChannelMap` event per connected channel, then
+/// `CoreShowChannelMapComplete`. A channel that is not bridged gives an empty
+/// list.
+///
+/// Provided by `manager`. Privilege: `system,reporting`.
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`CoreShowChannelMapEvent`], ended by [`CoreShowChannelMapCompleteEvent`].
+///
+/// # Examples
+///
+/// A caller bridged through a Local channel to an agent:
+///
+/// ```text
+/// Action: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+///
+/// Response: Success
+/// ActionID: 7
+/// EventList: start
+/// Message: Channel map will follow
+///
+/// Event: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+/// ConnectedChannel: Local/200@agents-00000000;1
+///
+/// Event: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+/// ConnectedChannel: Local/200@agents-00000000;2
+///
+/// Event: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+/// ConnectedChannel: PJSIP/agent-01-00000004
+///
+/// Event: CoreShowChannelMapComplete
+/// ActionID: 7
+/// EventList: Complete
+/// ListItems: 3
+/// ```
+///
+/// No channel given:
+///
+/// ```text
+/// Action: CoreShowChannelMap
+///
+/// Response: Error
+/// Message: CoreShowChannelMap requires a channel.
+/// ```
+///
+/// # See also
+///
+/// [`CoreShowChannelsAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "CoreShowChannelMap",
+    response = EventList<CoreShowChannelMapEvent,
+    CoreShowChannelMapCompleteEvent>,
+    shape = "list",
+    complete = "CoreShowChannelMapComplete"
+)]
+#[non_exhaustive]
+pub struct CoreShowChannelMapAction {
+    /// The name of the channel to map.
+    ///
+    /// Example: `PJSIP/agent-01-00000004`.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// List currently active channels.
 ///
 /// Lists every active channel with a short summary: one `CoreShowChannel`
@@ -755,7 +836,7 @@ pub struct LoginAction {
     /// Example: `s3cret`.
     #[ami(name = "Secret")]
     pub secret: Option<String>,
-    /// The digest algorithm of a challenge login.
+    /// How the secret is given: `plain` (`Secret`, the default) or `MD5` (a challenge login with `Key`).
     #[ami(name = "AuthType")]
     pub auth_type: Option<LoginAuthType>,
     /// For a challenge login: lowercase hex `md5(challenge + secret)`.
@@ -772,10 +853,13 @@ pub struct LoginAction {
 
 /// Values of `AuthType` in [`LoginAction`].
 ///
-/// The digest algorithm of a challenge login.
+/// How the secret is given: `plain` (`Secret`, the default) or `MD5` (a challenge login with `Key`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
 #[non_exhaustive]
 pub enum LoginAuthType {
+    /// `Secret` holds the plain-text secret (the default).
+    #[ami(value = "plain")]
+    Plain,
     /// `Key` is the MD5 digest of the challenge followed by the secret.
     #[ami(value = "MD5")]
     Md5,
@@ -954,6 +1038,10 @@ pub struct ModuleLoadAction {
     /// The operation to perform on the module. Subsystem identifiers may only be reloaded.
     #[ami(name = "LoadType", required)]
     pub load_type: ModuleLoadLoadType,
+    /// With `refresh`: also unload (and load again afterwards) the modules that
+    /// depend on this one, when that is what lets it unload.
+    #[ami(name = "Recursive")]
+    pub recursive: Option<bool>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -974,6 +1062,9 @@ pub enum ModuleLoadLoadType {
     /// Reload the given module, or every module when `Module` is absent.
     #[ami(value = "reload")]
     Reload,
+    /// Unload the given module completely, then load it again.
+    #[ami(value = "refresh")]
+    Refresh,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
@@ -1208,6 +1299,53 @@ pub struct CoreShowChannelEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised in response to a `CoreShowChannelMap` command: one connected channel.
+///
+/// Privilege: `system,reporting,all`.
+///
+/// # Sent by
+///
+/// * [`CoreShowChannelMapAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "CoreShowChannelMap")]
+#[non_exhaustive]
+pub struct CoreShowChannelMapEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The channel that was asked about.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// A channel connected to it.
+    #[ami(name = "ConnectedChannel", required)]
+    pub connected_channel: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised at the end of the `CoreShowChannelMap` list.
+///
+/// Privilege: `system,reporting,all`.
+///
+/// # Sent by
+///
+/// * [`CoreShowChannelMapAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "CoreShowChannelMapComplete")]
+#[non_exhaustive]
+pub struct CoreShowChannelMapCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The number of `CoreShowChannelMap` events sent.
+    #[ami(name = "ListItems", required)]
+    pub list_items: u64,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised at the end of the `CoreShowChannels` list.
 ///
 /// Privilege: `system,reporting,all`.
@@ -1364,7 +1502,9 @@ pub enum ReloadStatus {
 /// A user-defined event, raised by the `UserEvent` action or dialplan application.
 ///
 /// Carries the event name in `UserEvent` and whatever other headers the sender
-/// added; those arrive in the event's `extra` headers, in order.
+/// added; those arrive in the event's `extra` headers, in order. Raised by the
+/// `UserEvent()` dialplan application, it also describes the channel that ran it
+/// (absent when the `UserEvent` action raised it).
 ///
 /// Privilege: `user,all`.
 ///
@@ -1378,6 +1518,11 @@ pub struct UserEventEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel: Option<ChannelSnapshot>,
     /// The user-defined event name.
     #[ami(name = "UserEvent", required)]
     pub user_event: String,

@@ -76,6 +76,12 @@ pub struct ParkAction {
     /// The parking lot to park the channel in; the default lot when absent.
     #[ami(name = "Parkinglot")]
     pub parkinglot: Option<String>,
+    /// The parking space (extension) to park the channel in. If that space is
+    /// taken, the dialplan continues at the next priority instead.
+    ///
+    /// Example: `701`.
+    #[ami(name = "ParkingSpace")]
+    pub parking_space: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,

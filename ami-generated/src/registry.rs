@@ -116,6 +116,12 @@ pub static ACTIONS: &[ActionInfo] = &[
         family: "bridge",
         shape: <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::SHAPE,
     },
+    #[cfg(feature = "channel")]
+    ActionInfo {
+        name: <crate::channel::CancelAtxferAction as Action>::NAME,
+        family: "channel",
+        shape: <crate::channel::CancelAtxferAction as Action>::SHAPE,
+    },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ChallengeAction as Action>::NAME,
@@ -205,6 +211,12 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::manager::CoreSettingsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreSettingsAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "manager")]
+    ActionInfo {
+        name: <crate::manager::CoreShowChannelMapAction as Action>::NAME,
+        family: "manager",
+        shape: <crate::manager::CoreShowChannelMapAction as Action>::SHAPE,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
@@ -662,6 +674,12 @@ pub static ACTIONS: &[ActionInfo] = &[
         family: "channel",
         shape: <crate::channel::PlayDtmfAction as Action>::SHAPE,
     },
+    #[cfg(feature = "channel")]
+    ActionInfo {
+        name: <crate::channel::PlayMfAction as Action>::NAME,
+        family: "channel",
+        shape: <crate::channel::PlayMfAction as Action>::SHAPE,
+    },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::PresenceStateAction as Action>::NAME,
@@ -781,6 +799,12 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::manager::ReloadAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ReloadAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "channel")]
+    ActionInfo {
+        name: <crate::channel::SendFlashAction as Action>::NAME,
+        family: "channel",
+        shape: <crate::channel::SendFlashAction as Action>::SHAPE,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
@@ -1031,6 +1055,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "bridgetechnologyunsuspend" => {
             round_trip::<crate::bridge::BridgeTechnologyUnsuspendAction>(msg)
         }
+        #[cfg(feature = "channel")]
+        "cancelatxfer" => round_trip::<crate::channel::CancelAtxferAction>(msg),
         #[cfg(feature = "manager")]
         "challenge" => round_trip::<crate::manager::ChallengeAction>(msg),
         #[cfg(feature = "monitor")]
@@ -1073,6 +1099,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "controlplayback" => round_trip::<crate::channel::ControlPlaybackAction>(msg),
         #[cfg(feature = "manager")]
         "coresettings" => round_trip::<crate::manager::CoreSettingsAction>(msg),
+        #[cfg(feature = "manager")]
+        "coreshowchannelmap" => {
+            round_trip::<crate::manager::CoreShowChannelMapAction>(msg)
+        }
         #[cfg(feature = "manager")]
         "coreshowchannels" => round_trip::<crate::manager::CoreShowChannelsAction>(msg),
         #[cfg(feature = "manager")]
@@ -1245,6 +1275,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "pjsipunregister" => round_trip::<crate::pjsip::PjsipUnregisterAction>(msg),
         #[cfg(feature = "channel")]
         "playdtmf" => round_trip::<crate::channel::PlayDtmfAction>(msg),
+        #[cfg(feature = "channel")]
+        "playmf" => round_trip::<crate::channel::PlayMfAction>(msg),
         #[cfg(feature = "devicestate")]
         "presencestate" => round_trip::<crate::devicestate::PresenceStateAction>(msg),
         #[cfg(feature = "devicestate")]
@@ -1289,6 +1321,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "redirect" => round_trip::<crate::channel::RedirectAction>(msg),
         #[cfg(feature = "manager")]
         "reload" => round_trip::<crate::manager::ReloadAction>(msg),
+        #[cfg(feature = "channel")]
+        "sendflash" => round_trip::<crate::channel::SendFlashAction>(msg),
         #[cfg(feature = "channel")]
         "sendtext" => round_trip::<crate::channel::SendTextAction>(msg),
         #[cfg(feature = "channel")]
@@ -1401,6 +1435,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "bridgetechnologyunsuspend" => {
             decode_reply::<crate::bridge::BridgeTechnologyUnsuspendAction>(reply)
         }
+        #[cfg(feature = "channel")]
+        "cancelatxfer" => decode_reply::<crate::channel::CancelAtxferAction>(reply),
         #[cfg(feature = "manager")]
         "challenge" => decode_reply::<crate::manager::ChallengeAction>(reply),
         #[cfg(feature = "monitor")]
@@ -1451,6 +1487,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "controlplayback" => decode_reply::<crate::channel::ControlPlaybackAction>(reply),
         #[cfg(feature = "manager")]
         "coresettings" => decode_reply::<crate::manager::CoreSettingsAction>(reply),
+        #[cfg(feature = "manager")]
+        "coreshowchannelmap" => {
+            decode_reply::<crate::manager::CoreShowChannelMapAction>(reply)
+        }
         #[cfg(feature = "manager")]
         "coreshowchannels" => {
             decode_reply::<crate::manager::CoreShowChannelsAction>(reply)
@@ -1635,6 +1675,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "pjsipunregister" => decode_reply::<crate::pjsip::PjsipUnregisterAction>(reply),
         #[cfg(feature = "channel")]
         "playdtmf" => decode_reply::<crate::channel::PlayDtmfAction>(reply),
+        #[cfg(feature = "channel")]
+        "playmf" => decode_reply::<crate::channel::PlayMfAction>(reply),
         #[cfg(feature = "devicestate")]
         "presencestate" => decode_reply::<crate::devicestate::PresenceStateAction>(reply),
         #[cfg(feature = "devicestate")]
@@ -1679,6 +1721,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "redirect" => decode_reply::<crate::channel::RedirectAction>(reply),
         #[cfg(feature = "manager")]
         "reload" => decode_reply::<crate::manager::ReloadAction>(reply),
+        #[cfg(feature = "channel")]
+        "sendflash" => decode_reply::<crate::channel::SendFlashAction>(reply),
         #[cfg(feature = "channel")]
         "sendtext" => decode_reply::<crate::channel::SendTextAction>(reply),
         #[cfg(feature = "channel")]
