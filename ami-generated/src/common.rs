@@ -447,3 +447,59 @@ pub enum AocChargeChargeCurrencyMultiplier {
     #[ami(unknown)]
     Unknown(String),
 }
+
+/// The fields every security event carries (`SuccessfulAuth`,
+/// `InvalidPassword`, `FailedACL`...): when and where it happened, which
+/// service and account it concerns. Addresses read
+/// `<family>/<transport>/<address>/<port>` (`IPV4/TCP/192.0.2.10/5038`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+#[non_exhaustive]
+pub struct SecurityEvent {
+    /// When the event was detected (`2024-05-02T10:15:30.123+0000`).
+    #[ami(name = "EventTV", required)]
+    pub event_tv: String,
+    /// How serious the event is.
+    #[ami(name = "Severity")]
+    pub severity: Option<SecurityEventSeverity>,
+    /// The Asterisk service that raised the event (`AMI`, `PJSIP`, `SIP`, `IAX2`...).
+    #[ami(name = "Service")]
+    pub service: Option<String>,
+    /// The version of this event's layout.
+    #[ami(name = "EventVersion")]
+    pub event_version: Option<u64>,
+    /// The account of the service that the event concerns (a manager user, an endpoint).
+    #[ami(name = "AccountID")]
+    pub account_id: Option<String>,
+    /// Identifies the session within the service (a pointer value, a SIP Call-ID...).
+    #[ami(name = "SessionID")]
+    pub session_id: Option<String>,
+    /// The local address of the service.
+    #[ami(name = "LocalAddress")]
+    pub local_address: Option<String>,
+    /// The address of the remote party that caused the event.
+    #[ami(name = "RemoteAddress")]
+    pub remote_address: Option<String>,
+    /// The module that raised the event, when known.
+    #[ami(name = "Module")]
+    pub module: Option<String>,
+    /// The time the session reported, when known.
+    #[ami(name = "SessionTV")]
+    pub session_tv: Option<String>,
+}
+
+/// Values of `Severity` in [`SecurityEvent`].
+///
+/// How serious the event is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum SecurityEventSeverity {
+    /// For information (a successful login, a challenge sent).
+    #[ami(value = "Informational")]
+    Informational,
+    /// A failed or refused request.
+    #[ami(value = "Error")]
+    Error,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}

@@ -14,6 +14,8 @@
 //! |--------|---------|--------|-------|
 //! | [`agent`] | 2 | 4 | Agents |
 //! | [`bridge`] | 8 | 12 | Bridges |
+//! | [`cdr`] | 0 | 1 | Call detail records (CDR) |
+//! | [`cel`] | 0 | 1 | Channel event logging (CEL) |
 //! | [`channel`] | 20 | 48 | Channels and calls |
 //! | [`common`] | 0 | 0 | Shared field groups |
 //! | [`confbridge`] | 10 | 9 | ConfBridge conferences |
@@ -31,6 +33,8 @@
 //! | [`pjsip`] | 12 | 20 | PJSIP |
 //! | [`pri`] | 4 | 2 | ISDN PRI spans |
 //! | [`queue`] | 12 | 21 | Call queues |
+//! | [`rtp`] | 0 | 2 | RTP and RTCP |
+//! | [`security`] | 0 | 15 | Security events |
 //! | [`sip`] | 6 | 7 | SIP (chan_sip, removed) |
 //! | [`skinny`] | 4 | 4 | Skinny (SCCP) channels (removed) |
 //! | [`sorcery`] | 5 | 0 | Sorcery memory cache |
@@ -50,6 +54,14 @@ pub mod agent;
 /// Bridges
 #[cfg(feature = "bridge")]
 pub mod bridge;
+
+/// Call detail records (CDR)
+#[cfg(feature = "cdr")]
+pub mod cdr;
+
+/// Channel event logging (CEL)
+#[cfg(feature = "cel")]
+pub mod cel;
 
 /// Channels and calls
 #[cfg(feature = "channel")]
@@ -117,6 +129,14 @@ pub mod pri;
 /// Call queues
 #[cfg(feature = "queue")]
 pub mod queue;
+
+/// RTP and RTCP
+#[cfg(feature = "rtp")]
+pub mod rtp;
+
+/// Security events
+#[cfg(feature = "security")]
+pub mod security;
 
 /// SIP (chan_sip, removed)
 #[cfg(feature = "sip")]
@@ -210,6 +230,14 @@ pub enum Event {
     #[cfg(feature = "bridge")]
     #[ami(name = "BridgeVideoSourceUpdate")]
     BridgeVideoSourceUpdate(bridge::BridgeVideoSourceUpdateEvent),
+    /// Raised when a call detail record (CDR) is written.
+    #[cfg(feature = "cdr")]
+    #[ami(name = "Cdr")]
+    Cdr(cdr::CdrEvent),
+    /// Raised for each channel event log (CEL) record.
+    #[cfg(feature = "cel")]
+    #[ami(name = "CEL")]
+    Cel(cel::CelEvent),
     /// Raised when an AGI command received from the AGI script has finished.
     #[cfg(feature = "channel")]
     #[ami(name = "AGIExecEnd")]
@@ -778,6 +806,74 @@ pub enum Event {
     #[cfg(feature = "queue")]
     #[ami(name = "QueueSummaryComplete")]
     QueueSummaryComplete(queue::QueueSummaryCompleteEvent),
+    /// Raised when Asterisk receives an RTCP report.
+    #[cfg(feature = "rtp")]
+    #[ami(name = "RTCPReceived")]
+    RtcpReceived(rtp::RtcpReceivedEvent),
+    /// Raised when Asterisk sends an RTCP report.
+    #[cfg(feature = "rtp")]
+    #[ami(name = "RTCPSent")]
+    RtcpSent(rtp::RtcpSentEvent),
+    /// Raised when a request uses an authentication method that the service does not allow.
+    #[cfg(feature = "security")]
+    #[ami(name = "AuthMethodNotAllowed")]
+    AuthMethodNotAllowed(security::AuthMethodNotAllowedEvent),
+    /// Raised when a request that was challenged answers the challenge wrongly.
+    #[cfg(feature = "security")]
+    #[ami(name = "ChallengeResponseFailed")]
+    ChallengeResponseFailed(security::ChallengeResponseFailedEvent),
+    /// Raised when a service sends an authentication challenge to a request.
+    #[cfg(feature = "security")]
+    #[ami(name = "ChallengeSent")]
+    ChallengeSent(security::ChallengeSentEvent),
+    /// Raised when a request is refused by an access control list (`permit`/`deny`, `acl`).
+    #[cfg(feature = "security")]
+    #[ami(name = "FailedACL")]
+    FailedAcl(security::FailedAclEvent),
+    /// Raised when a request fails to authenticate because its account does not exist.
+    #[cfg(feature = "security")]
+    #[ami(name = "InvalidAccountID")]
+    InvalidAccountId(security::InvalidAccountIdEvent),
+    /// Raised when a request gives a wrong password (or a wrong digest) while authenticating.
+    #[cfg(feature = "security")]
+    #[ami(name = "InvalidPassword")]
+    InvalidPassword(security::InvalidPasswordEvent),
+    /// Raised when a request uses a transport that the service does not allow for it (UDP where only TLS is allowed...).
+    #[cfg(feature = "security")]
+    #[ami(name = "InvalidTransport")]
+    InvalidTransport(security::InvalidTransportEvent),
+    /// Raised when a request fails because the system load average is over the configured limit.
+    #[cfg(feature = "security")]
+    #[ami(name = "LoadAverageLimit")]
+    LoadAverageLimit(security::LoadAverageLimitEvent),
+    /// Raised when a request fails because memory could not be allocated for it.
+    #[cfg(feature = "security")]
+    #[ami(name = "MemoryLimit")]
+    MemoryLimit(security::MemoryLimitEvent),
+    /// Raised when a service receives a badly formatted request.
+    #[cfg(feature = "security")]
+    #[ami(name = "RequestBadFormat")]
+    RequestBadFormat(security::RequestBadFormatEvent),
+    /// Raised when a service refuses a request (not permitted to that account, for instance).
+    #[cfg(feature = "security")]
+    #[ami(name = "RequestNotAllowed")]
+    RequestNotAllowed(security::RequestNotAllowedEvent),
+    /// Raised when a request fails because the service does not support part of it.
+    #[cfg(feature = "security")]
+    #[ami(name = "RequestNotSupported")]
+    RequestNotSupported(security::RequestNotSupportedEvent),
+    /// Raised when a request fails because the service has reached its limit of concurrent sessions.
+    #[cfg(feature = "security")]
+    #[ami(name = "SessionLimit")]
+    SessionLimit(security::SessionLimitEvent),
+    /// Raised when a request authenticates successfully with a service (a manager login, a SIP registration...).
+    #[cfg(feature = "security")]
+    #[ami(name = "SuccessfulAuth")]
+    SuccessfulAuth(security::SuccessfulAuthEvent),
+    /// Raised when a request of a session in progress comes from another address than the session's.
+    #[cfg(feature = "security")]
+    #[ami(name = "UnexpectedAddress")]
+    UnexpectedAddress(security::UnexpectedAddressEvent),
     /// Raised in response to `SIPpeers`, `IAXpeers` and `IAXpeerlist`: one peer and its status.
     #[cfg(feature = "sip")]
     #[ami(name = "PeerEntry")]
