@@ -12,6 +12,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, EventList, Header};
+use crate::common::ChannelSnapshot;
 
 /// Respond with a detailed description of a single FAX session.
 ///
@@ -457,6 +458,128 @@ pub struct FaxStatsEvent {
     /// The total number of sessions that failed to complete.
     #[ami(name = "FailedFAXes")]
     pub failed_faxes: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised from time to time while a fax is being sent or received (with the `s` option of `SendFAX()`/`ReceiveFAX()`).
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "FAXStatus")]
+#[non_exhaustive]
+pub struct FaxStatusEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// What the fax session does.
+    #[ami(name = "Operation")]
+    pub operation: Option<FaxStatusOperation>,
+    /// The state of the session, in words (`Allocating Resources`, `FAX Transmission In Progress`, `T.38 Negotiated`...).
+    #[ami(name = "Status")]
+    pub status: Option<String>,
+    /// The local station ID (`LOCALSTATIONID`).
+    #[ami(name = "LocalStationID")]
+    pub local_station_id: Option<String>,
+    /// A file the fax is read from or written to; one header per file.
+    #[ami(name = "FileName", repeated)]
+    pub file_name: Vec<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Operation` in [`FaxStatusEvent`].
+///
+/// What the fax session does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum FaxStatusOperation {
+    /// A T.38 gateway between two channels.
+    #[ami(value = "gateway")]
+    Gateway,
+    /// Receiving a fax.
+    #[ami(value = "receive")]
+    Receive,
+    /// Sending a fax.
+    #[ami(value = "send")]
+    Send,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when a `ReceiveFAX()` operation has finished.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ReceiveFAX")]
+#[non_exhaustive]
+pub struct ReceiveFaxEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The local station ID (`LOCALSTATIONID`).
+    #[ami(name = "LocalStationID")]
+    pub local_station_id: Option<String>,
+    /// The remote station ID (`REMOTESTATIONID`).
+    #[ami(name = "RemoteStationID")]
+    pub remote_station_id: Option<String>,
+    /// The number of pages transferred (empty when the session failed before any page).
+    #[ami(name = "PagesTransferred")]
+    pub pages_transferred: Option<String>,
+    /// The negotiated resolution (`8040x3850`).
+    #[ami(name = "Resolution")]
+    pub resolution: Option<String>,
+    /// The negotiated transfer rate, in bits per second (empty when none was negotiated).
+    #[ami(name = "TransferRate")]
+    pub transfer_rate: Option<String>,
+    /// A file the fax was written to; one header per file.
+    #[ami(name = "FileName", repeated)]
+    pub file_name: Vec<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a `SendFAX()` operation has finished.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "SendFAX")]
+#[non_exhaustive]
+pub struct SendFaxEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The local station ID (`LOCALSTATIONID`).
+    #[ami(name = "LocalStationID")]
+    pub local_station_id: Option<String>,
+    /// The remote station ID (`REMOTESTATIONID`).
+    #[ami(name = "RemoteStationID")]
+    pub remote_station_id: Option<String>,
+    /// The number of pages transferred (empty when the session failed before any page).
+    #[ami(name = "PagesTransferred")]
+    pub pages_transferred: Option<String>,
+    /// The negotiated resolution (`8040x3850`).
+    #[ami(name = "Resolution")]
+    pub resolution: Option<String>,
+    /// The negotiated transfer rate, in bits per second (empty when none was negotiated).
+    #[ami(name = "TransferRate")]
+    pub transfer_rate: Option<String>,
+    /// A file the fax was read from; one header per file.
+    #[ami(name = "FileName", repeated)]
+    pub file_name: Vec<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

@@ -18,18 +18,18 @@
 //! | [`cel`] | 0 | 1 | Channel event logging (CEL) |
 //! | [`channel`] | 20 | 48 | Channels and calls |
 //! | [`common`] | 0 | 0 | Shared field groups |
-//! | [`confbridge`] | 10 | 9 | ConfBridge conferences |
+//! | [`confbridge`] | 10 | 13 | ConfBridge conferences |
 //! | [`config`] | 5 | 0 | Configuration files |
 //! | [`dahdi`] | 7 | 3 | DAHDI channels |
 //! | [`db`] | 4 | 2 | AstDB |
 //! | [`devicestate`] | 3 | 4 | Device and presence state |
 //! | [`dialplan`] | 5 | 5 | Dialplan and extension state |
-//! | [`fax`] | 3 | 4 | FAX |
+//! | [`fax`] | 3 | 7 | FAX |
 //! | [`iax`] | 4 | 0 | IAX2 channels |
-//! | [`manager`] | 20 | 9 | Manager session and core |
-//! | [`meetme`] | 4 | 5 | MeetMe conferences (deprecated) |
-//! | [`monitor`] | 8 | 3 | Call recording |
-//! | [`parking`] | 3 | 7 | Call parking |
+//! | [`manager`] | 20 | 15 | Manager session and core |
+//! | [`meetme`] | 4 | 10 | MeetMe conferences (deprecated) |
+//! | [`monitor`] | 8 | 5 | Call recording |
+//! | [`parking`] | 3 | 8 | Call parking |
 //! | [`pjsip`] | 12 | 20 | PJSIP |
 //! | [`pri`] | 4 | 2 | ISDN PRI spans |
 //! | [`queue`] | 12 | 21 | Call queues |
@@ -430,6 +430,14 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "Wink")]
     Wink(channel::WinkEvent),
+    /// Raised when a conference ends (its last participant leaves).
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeEnd")]
+    ConfbridgeEnd(confbridge::ConfbridgeEndEvent),
+    /// Raised when a channel joins a ConfBridge conference.
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeJoin")]
+    ConfbridgeJoin(confbridge::ConfbridgeJoinEvent),
     /// Raised when a channel leaves a ConfBridge conference (hang up, menu, or `ConfbridgeKick`).
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeLeave")]
@@ -458,10 +466,18 @@ pub enum Event {
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeRecord")]
     ConfbridgeRecord(confbridge::ConfbridgeRecordEvent),
+    /// Raised when a conference starts (its first participant joins).
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeStart")]
+    ConfbridgeStart(confbridge::ConfbridgeStartEvent),
     /// Raised when a conference that was recording stops recording.
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeStopRecord")]
     ConfbridgeStopRecord(confbridge::ConfbridgeStopRecordEvent),
+    /// Raised when a ConfBridge participant starts or stops talking (needs `talk_detection_events` in the user profile).
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeTalking")]
+    ConfbridgeTalking(confbridge::ConfbridgeTalkingEvent),
     /// Raised when a ConfBridge participant is unmuted.
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeUnmute")]
@@ -538,6 +554,18 @@ pub enum Event {
     #[cfg(feature = "fax")]
     #[ami(name = "FAXStats")]
     FaxStats(fax::FaxStatsEvent),
+    /// Raised from time to time while a fax is being sent or received (with the `s` option of `SendFAX()`/`ReceiveFAX()`).
+    #[cfg(feature = "fax")]
+    #[ami(name = "FAXStatus")]
+    FaxStatus(fax::FaxStatusEvent),
+    /// Raised when a `ReceiveFAX()` operation has finished.
+    #[cfg(feature = "fax")]
+    #[ami(name = "ReceiveFAX")]
+    ReceiveFax(fax::ReceiveFaxEvent),
+    /// Raised when a `SendFAX()` operation has finished.
+    #[cfg(feature = "fax")]
+    #[ami(name = "SendFAX")]
+    SendFax(fax::SendFaxEvent),
     /// Raised in response to a `CoreShowChannels` command: one active channel.
     #[cfg(feature = "manager")]
     #[ami(name = "CoreShowChannel")]
@@ -558,14 +586,38 @@ pub enum Event {
     #[cfg(feature = "manager")]
     #[ami(name = "DataGet Tree")]
     DataGetTree(manager::DataGetTreeEvent),
+    /// Raised when Asterisk detects a probable deadlock (builds with `DETECT_DEADLOCKS`).
+    #[cfg(feature = "manager")]
+    #[ami(name = "DeadlockStart")]
+    DeadlockStart(manager::DeadlockStartEvent),
     /// Raised when all Asterisk initialization procedures have finished.
     #[cfg(feature = "manager")]
     #[ami(name = "FullyBooted")]
     FullyBooted(manager::FullyBootedEvent),
+    /// Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
+    #[cfg(feature = "manager")]
+    #[ami(name = "Load")]
+    Load(manager::LoadEvent),
+    /// Raised when a logger channel is disabled after an error, or enabled again after a reload.
+    #[cfg(feature = "manager")]
+    #[ami(name = "LogChannel")]
+    LogChannel(manager::LogChannelEvent),
+    /// Raised when an outbound registration (PJSIP, IAX2, chan_sip) completes or fails.
+    #[cfg(feature = "manager")]
+    #[ami(name = "Registry")]
+    Registry(manager::RegistryEvent),
     /// Raised when a module has been reloaded in Asterisk.
     #[cfg(feature = "manager")]
     #[ami(name = "Reload")]
     Reload(manager::ReloadEvent),
+    /// Raised when Asterisk shuts down or restarts.
+    #[cfg(feature = "manager")]
+    #[ami(name = "Shutdown")]
+    Shutdown(manager::ShutdownEvent),
+    /// Raised when a module has been unloaded.
+    #[cfg(feature = "manager")]
+    #[ami(name = "Unload")]
+    Unload(manager::UnloadEvent),
     /// A user-defined event, raised by the `UserEvent` action or dialplan application.
     #[cfg(feature = "manager")]
     #[ami(name = "UserEvent")]
@@ -574,6 +626,18 @@ pub enum Event {
     #[cfg(feature = "manager")]
     #[ami(name = "WaitEventComplete")]
     WaitEventComplete(manager::WaitEventCompleteEvent),
+    /// Raised when a MeetMe conference ends.
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeEnd")]
+    MeetmeEnd(meetme::MeetmeEndEvent),
+    /// Raised when a user joins a MeetMe conference.
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeJoin")]
+    MeetmeJoin(meetme::MeetmeJoinEvent),
+    /// Raised when a user leaves a MeetMe conference.
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeLeave")]
+    MeetmeLeave(meetme::MeetmeLeaveEvent),
     /// Raised in response to a `MeetmeList` command: one participant of a conference.
     #[cfg(feature = "meetme")]
     #[ami(name = "MeetmeList")]
@@ -594,6 +658,14 @@ pub enum Event {
     #[cfg(feature = "meetme")]
     #[ami(name = "MeetmeMute")]
     MeetmeMute(meetme::MeetmeMuteEvent),
+    /// Raised when a MeetMe user starts or stops talking (needs talker detection, option `T`).
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeTalking")]
+    MeetmeTalking(meetme::MeetmeTalkingEvent),
+    /// Raised when a MeetMe user asks to talk, or withdraws the request (a listen-only user pressing the talk key).
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeTalkRequest")]
+    MeetmeTalkRequest(meetme::MeetmeTalkRequestEvent),
     /// Raised when a MixMonitor recording is muted or unmuted on a channel.
     #[cfg(feature = "monitor")]
     #[ami(name = "MixMonitorMute")]
@@ -606,6 +678,14 @@ pub enum Event {
     #[cfg(feature = "monitor")]
     #[ami(name = "MixMonitorStop")]
     MixMonitorStop(monitor::MixMonitorStopEvent),
+    /// Raised when a `Monitor()` recording (res_monitor) starts on a channel.
+    #[cfg(feature = "monitor")]
+    #[ami(name = "MonitorStart")]
+    MonitorStart(monitor::MonitorStartEvent),
+    /// Raised when a `Monitor()` recording (res_monitor) stops on a channel.
+    #[cfg(feature = "monitor")]
+    #[ami(name = "MonitorStop")]
+    MonitorStop(monitor::MonitorStopEvent),
     /// Raised when a channel is parked; also one parked call in response to a `ParkedCalls` command.
     #[cfg(feature = "parking")]
     #[ami(name = "ParkedCall")]
@@ -618,6 +698,10 @@ pub enum Event {
     #[cfg(feature = "parking")]
     #[ami(name = "ParkedCallsComplete")]
     ParkedCallsComplete(parking::ParkedCallsCompleteEvent),
+    /// Raised when a channel takes the place of a parked channel in its parking space.
+    #[cfg(feature = "parking")]
+    #[ami(name = "ParkedCallSwap")]
+    ParkedCallSwap(parking::ParkedCallSwapEvent),
     /// Raised when a channel leaves a parking lot because it reached the time limit of being parked.
     #[cfg(feature = "parking")]
     #[ami(name = "ParkedCallTimeOut")]

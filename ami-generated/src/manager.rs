@@ -1396,6 +1396,27 @@ pub struct DataGetTreeEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised when Asterisk detects a probable deadlock (builds with `DETECT_DEADLOCKS`).
+///
+/// Sent on a best-effort basis: the deadlock may keep the event from being
+/// delivered.
+///
+/// Privilege: `system,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DeadlockStart")]
+#[non_exhaustive]
+pub struct DeadlockStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The mutex involved in the deadlock.
+    #[ami(name = "Mutex")]
+    pub mutex: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when all Asterisk initialization procedures have finished.
 ///
 /// Sent once at startup, and to each new manager session right after login, so
@@ -1425,6 +1446,124 @@ pub struct FullyBootedEvent {
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
+}
+
+/// Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
+///
+/// Privilege: `system,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Load")]
+#[non_exhaustive]
+pub struct LoadEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The module that was loaded (`res_pjsip.so`).
+    #[ami(name = "Module")]
+    pub module: Option<String>,
+    /// The outcome of the load.
+    #[ami(name = "Status")]
+    pub status: Option<LoadStatus>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`LoadEvent`].
+///
+/// The outcome of the load.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum LoadStatus {
+    /// The module is loaded and configured.
+    #[ami(value = "Success")]
+    Success,
+    /// The module declined to load (it is not configured).
+    #[ami(value = "Decline")]
+    Decline,
+    /// The module could not be loaded.
+    #[ami(value = "Failure")]
+    Failure,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when a logger channel is disabled after an error, or enabled again after a reload.
+///
+/// Privilege: `system,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "LogChannel")]
+#[non_exhaustive]
+pub struct LogChannelEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The logger channel (a log file name, `console`, `syslog`...).
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// Whether the channel is now enabled (`Yes`) or disabled (`No`).
+    #[ami(name = "Enabled")]
+    pub enabled: Option<bool>,
+    /// Why it was disabled, as `<errno> - <message>` (disabled channels only).
+    #[ami(name = "Reason")]
+    pub reason: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an outbound registration (PJSIP, IAX2, chan_sip) completes or fails.
+///
+/// Privilege: `system,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Registry")]
+#[non_exhaustive]
+pub struct RegistryEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The channel driver of the registration (`PJSIP`, `IAX2`, `SIP`).
+    #[ami(name = "ChannelType")]
+    pub channel_type: Option<String>,
+    /// The user part of the registration (for PJSIP, the client URI).
+    #[ami(name = "Username")]
+    pub username: Option<String>,
+    /// The server of the registration (for PJSIP, the server URI).
+    #[ami(name = "Domain")]
+    pub domain: Option<String>,
+    /// The state of the registration.
+    #[ami(name = "Status")]
+    pub status: Option<RegistryStatus>,
+    /// Why the registration was rejected, when known.
+    #[ami(name = "Cause")]
+    pub cause: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`RegistryEvent`].
+///
+/// The state of the registration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum RegistryStatus {
+    /// The registration succeeded.
+    #[ami(value = "Registered")]
+    Registered,
+    /// The registration was removed.
+    #[ami(value = "Unregistered")]
+    Unregistered,
+    /// The server refused the registration (see `Cause`).
+    #[ami(value = "Rejected")]
+    Rejected,
+    /// The registration failed (no answer, for instance).
+    #[ami(value = "Failed")]
+    Failed,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
 }
 
 /// Raised when a module has been reloaded in Asterisk.
@@ -1494,6 +1633,82 @@ pub enum ReloadStatus {
     /// Sent by the manager about itself: AMI is disabled after the reload.
     #[ami(value = "Disabled")]
     Disabled,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when Asterisk shuts down or restarts.
+///
+/// The last event a session receives from a stopping server: the connection
+/// closes right after it.
+///
+/// Privilege: `system,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Shutdown")]
+#[non_exhaustive]
+pub struct ShutdownEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// Whether every channel could be hung up first.
+    #[ami(name = "Shutdown")]
+    pub shutdown: Option<ShutdownShutdown>,
+    /// Whether Asterisk starts again afterwards (`True`/`False`).
+    #[ami(name = "Restart")]
+    pub restart: Option<bool>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Shutdown` in [`ShutdownEvent`].
+///
+/// Whether every channel could be hung up first.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum ShutdownShutdown {
+    /// No channels were left.
+    #[ami(value = "Cleanly")]
+    Cleanly,
+    /// Channels were still up; they are cut off.
+    #[ami(value = "Uncleanly")]
+    Uncleanly,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when a module has been unloaded.
+///
+/// Privilege: `system,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Unload")]
+#[non_exhaustive]
+pub struct UnloadEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The module that was unloaded (`res_pjsip.so`).
+    #[ami(name = "Module")]
+    pub module: Option<String>,
+    /// The outcome of the unload.
+    #[ami(name = "Status")]
+    pub status: Option<UnloadStatus>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`UnloadEvent`].
+///
+/// The outcome of the unload.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum UnloadStatus {
+    /// The module was unloaded.
+    #[ami(value = "Success")]
+    Success,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),

@@ -475,3 +475,39 @@ pub struct MixMonitorStopEvent {
     #[ami(extra)]
     pub extra: Vec<Header>,
 }
+
+/// Raised when a `Monitor()` recording (res_monitor) starts on a channel.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MonitorStart")]
+#[non_exhaustive]
+pub struct MonitorStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a `Monitor()` recording (res_monitor) stops on a channel.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MonitorStop")]
+#[non_exhaustive]
+pub struct MonitorStopEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}

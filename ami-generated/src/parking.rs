@@ -313,6 +313,54 @@ pub struct ParkedCallsCompleteEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised when a channel takes the place of a parked channel in its parking space.
+///
+/// Happens when a parked call is swapped with another channel (a parking space
+/// handed over during a transfer, for instance). The `Parkee*` fields describe
+/// the channel now parked, the `Parker*` fields (when present) the channel that
+/// parked the call.
+///
+/// Privilege: `call,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ParkedCallSwap")]
+#[non_exhaustive]
+pub struct ParkedCallSwapEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
+    #[ami(flatten, prefix = "Parkee")]
+    pub parkee: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `Parker` (`ParkerChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Parker")]
+    pub parker: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Retriever` (`RetrieverChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Retriever")]
+    pub retriever: Option<ChannelSnapshot>,
+    /// The dial string that calls the parker back if the parking times out.
+    #[ami(name = "ParkerDialString")]
+    pub parker_dial_string: Option<String>,
+    /// The name of the parking lot the parkee is parked in.
+    #[ami(name = "Parkinglot")]
+    pub parkinglot: Option<String>,
+    /// The parking space the parkee is parked in.
+    #[ami(name = "ParkingSpace")]
+    pub parking_space: Option<u64>,
+    /// The time left until the parkee is taken out of the lot, in seconds.
+    #[ami(name = "ParkingTimeout")]
+    pub parking_timeout: Option<u64>,
+    /// How long the parkee has been parked, in seconds.
+    #[ami(name = "ParkingDuration")]
+    pub parking_duration: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when a channel leaves a parking lot because it reached the time limit of being parked.
 ///
 /// The `Parkee*` fields describe the parked channel, the `Parker*` fields (when present) the channel that parked it.
