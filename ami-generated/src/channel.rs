@@ -2462,15 +2462,53 @@ pub struct DialEndEvent {
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
     #[ami(flatten, prefix = "Dest")]
     pub dest: ChannelSnapshot,
-    /// The result of the dial: `ANSWER`, `BUSY`, `CANCEL`, `CHANUNAVAIL`, `CONGESTION`, `CONTINUE`, `GOTO`, `NOANSWER`, or the device state of a dialed `Local` channel.
+    /// The result of the dial. Other values can come through a dialed `Local` channel; they are kept as unknown values.
     #[ami(name = "DialStatus")]
-    pub dial_status: Option<String>,
+    pub dial_status: Option<DialEndDialStatus>,
     /// If the call was forwarded, where it was forwarded to.
     #[ami(name = "Forward")]
     pub forward: Option<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
+}
+
+/// Values of `DialStatus` in [`DialEndEvent`].
+///
+/// The result of the dial. Other values can come through a dialed `Local` channel; they are kept as unknown values.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DialEndDialStatus {
+    /// The call was aborted.
+    #[ami(value = "ABORT")]
+    Abort,
+    /// The called party answered.
+    #[ami(value = "ANSWER")]
+    Answer,
+    /// The called party was busy.
+    #[ami(value = "BUSY")]
+    Busy,
+    /// The caller hung up (cancelled) before an answer.
+    #[ami(value = "CANCEL")]
+    Cancel,
+    /// The called channel was unavailable.
+    #[ami(value = "CHANUNAVAIL")]
+    ChanUnavail,
+    /// The call met congestion.
+    #[ami(value = "CONGESTION")]
+    Congestion,
+    /// The caller continues in the dialplan (a `Dial()` option).
+    #[ami(value = "CONTINUE")]
+    Continue,
+    /// The caller was sent elsewhere in the dialplan (a `Dial()` option).
+    #[ami(value = "GOTO")]
+    Goto,
+    /// The called party did not answer in time.
+    #[ami(value = "NOANSWER")]
+    NoAnswer,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
 }
 
 /// Raised when dial status has changed (ringing, progress...).
@@ -2491,15 +2529,35 @@ pub struct DialStateEvent {
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
     #[ami(flatten, prefix = "Dest")]
     pub dest: ChannelSnapshot,
-    /// The new state of the dial: `RINGING`, `PROCEEDING`, `PROGRESS`.
+    /// The new state of the outgoing call.
     #[ami(name = "DialStatus")]
-    pub dial_status: Option<String>,
+    pub dial_status: Option<DialStateDialStatus>,
     /// If the call was forwarded, where it was forwarded to.
     #[ami(name = "Forward")]
     pub forward: Option<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
+}
+
+/// Values of `DialStatus` in [`DialStateEvent`].
+///
+/// The new state of the outgoing call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DialStateDialStatus {
+    /// The called channel is ringing.
+    #[ami(value = "RINGING")]
+    Ringing,
+    /// The call is proceeding (the network accepted it).
+    #[ami(value = "PROCEEDING")]
+    Proceeding,
+    /// Progress (early media) arrived from the called channel.
+    #[ami(value = "PROGRESS")]
+    Progress,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
 }
 
 /// Raised when a DTMF digit has started on a channel.

@@ -138,12 +138,32 @@ pub struct BridgeSnapshot {
     /// Number of channels in the bridge.
     #[ami(name = "BridgeNumChannels")]
     pub bridge_num_channels: Option<u64>,
-    /// The video source mode for the bridge (`none`, `talker`, `single`); Asterisk 15 and later.
+    /// How the bridge picks the video that its channels see (Asterisk 15 and later).
     #[ami(name = "BridgeVideoSourceMode")]
-    pub bridge_video_source_mode: Option<String>,
+    pub bridge_video_source_mode: Option<BridgeSnapshotBridgeVideoSourceMode>,
     /// If the video source mode is `single`, the unique ID of the channel that is the video source.
     #[ami(name = "BridgeVideoSource")]
     pub bridge_video_source: Option<String>,
+}
+
+/// Values of `BridgeVideoSourceMode` in [`BridgeSnapshot`].
+///
+/// How the bridge picks the video that its channels see (Asterisk 15 and later).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum BridgeSnapshotBridgeVideoSourceMode {
+    /// No video source: video is not distributed.
+    #[ami(value = "none")]
+    None,
+    /// The video of whoever is talking.
+    #[ami(value = "talker")]
+    Talker,
+    /// The video of one chosen channel (`BridgeVideoSource`).
+    #[ami(value = "single")]
+    Single,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
 }
 
 /// The state of one queue member, as the queue member events of Asterisk 12
