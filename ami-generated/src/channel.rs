@@ -2774,6 +2774,9 @@ pub struct HangupRequestEvent {
     /// The numeric hangup cause requested, if any.
     #[ami(name = "Cause")]
     pub cause: Option<i64>,
+    /// A cause code specific to the channel technology (the last SIP response code for PJSIP), sent only for an abnormal end.
+    #[ami(name = "TechCause")]
+    pub tech_cause: Option<i64>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3190,9 +3193,6 @@ pub struct RenameEvent {
     /// The unique ID of the channel (unchanged).
     #[ami(name = "Uniqueid")]
     pub uniqueid: Option<String>,
-    /// Channel variables named by `channelvars` in `manager.conf`, `name=value`, one header each.
-    #[ami(name = "ChanVariable", repeated)]
-    pub chan_variable: Vec<Var>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3252,6 +3252,9 @@ pub struct SoftHangupRequestEvent {
     /// The numeric hangup cause requested.
     #[ami(name = "Cause")]
     pub cause: Option<i64>,
+    /// A cause code specific to the channel technology (the last SIP response code for PJSIP), sent only for an abnormal end.
+    #[ami(name = "TechCause")]
+    pub tech_cause: Option<i64>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

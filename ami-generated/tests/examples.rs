@@ -1192,7 +1192,7 @@ Uniqueid: 1494854593.3
 CallerIDNum: <unknown>
 CallerIDName: <unknown>
 "#,
-        false,
+        true,
     );
 }
 
