@@ -220,6 +220,9 @@ pub struct CoreSettingsResponse {
     /// Whether the built-in HTTP server is enabled.
     #[ami(name = "CoreHTTPenabled")]
     pub core_http_enabled: Option<bool>,
+    /// Whether sound files are looked up in the `custom` sounds directory first (`sounds_search_custom_dir` in `asterisk.conf`; newer releases).
+    #[ami(name = "SoundsSearchCustomDir")]
+    pub sounds_search_custom_dir: Option<bool>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
