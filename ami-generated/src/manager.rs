@@ -988,8 +988,48 @@ pub struct ModuleCheckResponse {
 /// # Events
 ///
 /// * [`ReloadEvent`]: Raised when a module has been reloaded in Asterisk.
+/// * [`LoadEvent`]: Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
+/// * [`UnloadEvent`]: Raised when a module has been unloaded.
 ///
 /// # Examples
+///
+/// Load a module:
+///
+/// ```text
+/// Action: ModuleLoad
+/// Module: res_musiconhold.so
+/// LoadType: load
+///
+/// Response: Success
+/// Message: Module loaded.
+///
+/// Event: Load
+/// Privilege: system,all
+/// Module: res_musiconhold.so
+/// Status: Success
+/// ```
+///
+/// Refresh a module and the modules that depend on it:
+///
+/// ```text
+/// Action: ModuleLoad
+/// Module: res_pjsip_session.so
+/// LoadType: refresh
+/// Recursive: yes
+///
+/// Response: Success
+/// Message: Module unloaded and loaded.
+///
+/// Event: Unload
+/// Privilege: system,all
+/// Module: res_pjsip_session.so
+/// Status: Success
+///
+/// Event: Load
+/// Privilege: system,all
+/// Module: res_pjsip_session.so
+/// Status: Success
+/// ```
 ///
 /// Reload a subsystem:
 ///
@@ -1454,6 +1494,10 @@ pub struct FullyBootedEvent {
 /// Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
 ///
 /// Privilege: `system,all`.
+///
+/// # Sent by
+///
+/// * [`ModuleLoadAction`]
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Load")]
 #[non_exhaustive]
@@ -1685,6 +1729,10 @@ pub enum ShutdownShutdown {
 /// Raised when a module has been unloaded.
 ///
 /// Privilege: `system,all`.
+///
+/// # Sent by
+///
+/// * [`ModuleLoadAction`]
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Unload")]
 #[non_exhaustive]

@@ -2708,10 +2708,77 @@ Message: Module not loaded
 "#, &[], None, false);
 }
 
-/// ModuleLoad: Reload a subsystem
+/// ModuleLoad: Load a module
 #[cfg(feature = "manager")]
 #[test]
 fn module_load_example_1() {
+    request::<
+        manager::ModuleLoadAction,
+    >(
+        r#"Action: ModuleLoad
+Module: res_musiconhold.so
+LoadType: load
+"#,
+        &["Recursive"],
+        false,
+    );
+    response::<
+        manager::ModuleLoadAction,
+    >(r#"Response: Success
+Message: Module loaded.
+"#, &[], None, false);
+    event(
+        r#"Event: Load
+Privilege: system,all
+Module: res_musiconhold.so
+Status: Success
+"#,
+        false,
+    );
+}
+
+/// ModuleLoad: Refresh a module and the modules that depend on it
+#[cfg(feature = "manager")]
+#[test]
+fn module_load_example_2() {
+    request::<
+        manager::ModuleLoadAction,
+    >(
+        r#"Action: ModuleLoad
+Module: res_pjsip_session.so
+LoadType: refresh
+Recursive: yes
+"#,
+        &["Recursive"],
+        false,
+    );
+    response::<
+        manager::ModuleLoadAction,
+    >(r#"Response: Success
+Message: Module unloaded and loaded.
+"#, &[], None, false);
+    event(
+        r#"Event: Unload
+Privilege: system,all
+Module: res_pjsip_session.so
+Status: Success
+"#,
+        false,
+    );
+    event(
+        r#"Event: Load
+Privilege: system,all
+Module: res_pjsip_session.so
+Status: Success
+"#,
+        false,
+    );
+}
+
+/// ModuleLoad: Reload a subsystem
+#[cfg(feature = "manager")]
+#[test]
+fn module_load_example_3() {
     request::<
         manager::ModuleLoadAction,
     >(r#"Action: ModuleLoad
@@ -2728,7 +2795,7 @@ Message: Module reloaded.
 /// ModuleLoad: Reload a module by name
 #[cfg(feature = "manager")]
 #[test]
-fn module_load_example_2() {
+fn module_load_example_4() {
     request::<
         manager::ModuleLoadAction,
     >(r#"Action: ModuleLoad
@@ -2745,7 +2812,7 @@ Message: Module reloaded.
 /// ModuleLoad: Error: no such module
 #[cfg(feature = "manager")]
 #[test]
-fn module_load_example_3() {
+fn module_load_example_5() {
     request::<
         manager::ModuleLoadAction,
     >(
