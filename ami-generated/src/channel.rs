@@ -22,6 +22,8 @@ use crate::common::{AocCharge, BridgeSnapshot, ChannelSnapshot, PartyId};
 ///
 /// Provided by `manager`. Privilege: `system,call`.
 ///
+/// *Since 0.5.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -73,7 +75,7 @@ pub struct AbsoluteTimeoutAction {
 ///
 /// Provided by `res_agi`. Privilege: `agi`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -153,6 +155,8 @@ pub struct AgiAction {
 /// parameter Asterisk reads is `UnitAmount(0)`.
 ///
 /// Provided by `res_aoc`. Privilege: `aoc`.
+///
+/// *Since 1.8.0.*
 ///
 /// # Constraints
 ///
@@ -601,7 +605,7 @@ pub struct AocMessageUnit {
 ///
 /// Provided by `manager`. Privilege: `call`.
 ///
-/// *Available since Asterisk 1.6.1.*
+/// *Since 1.6.1.*
 ///
 /// # Response
 ///
@@ -638,6 +642,8 @@ pub struct AtxferAction {
 /// dialplan destination. The outcome is reported by a `BlindTransfer` event.
 ///
 /// Provided by `manager`. Privilege: `call`.
+///
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -830,7 +836,7 @@ pub struct CancelAtxferAction {
 ///
 /// Provided by `app_controlplayback`. Privilege: `call`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -910,6 +916,8 @@ pub enum ControlPlaybackControl {
 ///
 /// Provided by `manager`. Privilege: `call,reporting`.
 ///
+/// *Since 1.0.0.*
+///
 /// # Response
 ///
 /// [`GetvarResponse`]: `Response: Success` with the action's fields.
@@ -971,6 +979,8 @@ pub struct GetvarResponse {
 /// * regular expression, between slashes: `/^SIP/provider-.*$/`
 ///
 /// Provided by `manager`. Privilege: `system,call`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Response
 ///
@@ -1069,7 +1079,7 @@ pub struct HangupAction {
 ///
 /// Provided by `core_local`. Privilege: `system,call`.
 ///
-/// *Available since Asterisk 1.8.*
+/// *Since 1.8.0.*
 ///
 /// # Response
 ///
@@ -1116,7 +1126,7 @@ pub struct LocalOptimizeAwayAction {
 ///
 /// Provided by `message`. Privilege: `message`.
 ///
-/// *Available since Asterisk 11.*
+/// *Since 11.0.0.*
 ///
 /// # Response
 ///
@@ -1196,7 +1206,7 @@ pub struct MessageSendAction {
 ///
 /// Provided by `res_mutestream`. Privilege: `system`.
 ///
-/// *Available since Asterisk 1.8.*
+/// *Since 1.8.0.*
 ///
 /// # Response
 ///
@@ -1304,6 +1314,8 @@ pub enum MuteAudioState {
 /// `OriginateResponse` event with the same `ActionID`.
 ///
 /// Provided by `manager`. Privilege: `originate`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Constraints
 ///
@@ -1495,7 +1507,7 @@ pub struct OriginateAction {
 ///
 /// Provided by `app_senddtmf`. Privilege: `call`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 1.4.0.*
 ///
 /// # Response
 ///
@@ -1593,6 +1605,8 @@ pub struct PlayMfAction {
 /// being hung up when its partner leaves.
 ///
 /// Provided by `manager`. Privilege: `call`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Constraints
 ///
@@ -1723,7 +1737,7 @@ pub struct SendFlashAction {
 ///
 /// Provided by `manager`. Privilege: `call`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -1773,6 +1787,8 @@ pub struct SendTextAction {
 /// given, the variable is global.
 ///
 /// Provided by `manager`. Privilege: `call`.
+///
+/// *Since 1.0.0.*
 ///
 /// # Response
 ///
@@ -1830,6 +1846,8 @@ pub struct SetvarAction {
 /// `StatusComplete`.
 ///
 /// Provided by `manager`. Privilege: `system,call,reporting`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Response
 ///
@@ -1929,6 +1947,12 @@ pub struct AgiExecEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1959,6 +1983,12 @@ pub struct AgiExecStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1983,6 +2013,12 @@ pub struct AocDEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2006,6 +2042,12 @@ pub struct AocEEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2048,6 +2090,12 @@ pub struct AocSEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2062,7 +2110,7 @@ pub struct AocSEvent {
 ///
 /// Privilege: `agi,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -2074,6 +2122,12 @@ pub struct AsyncAgiEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2089,7 +2143,7 @@ pub struct AsyncAgiEndEvent {
 ///
 /// Privilege: `agi,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -2101,6 +2155,12 @@ pub struct AsyncAgiExecEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2119,7 +2179,7 @@ pub struct AsyncAgiExecEvent {
 ///
 /// Privilege: `agi,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -2131,6 +2191,12 @@ pub struct AsyncAgiStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2157,6 +2223,12 @@ pub struct AttendedTransferEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `OrigTransferer` (`OrigTransfererChannel`...).
     #[ami(flatten, prefix = "OrigTransferer")]
     pub orig_transferer: ChannelSnapshot,
@@ -2269,6 +2341,8 @@ pub enum AttendedTransferDestType {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`BlindTransferAction`]
@@ -2279,6 +2353,12 @@ pub struct BlindTransferEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Transferer` (`TransfererChannel`...).
     #[ami(flatten, prefix = "Transferer")]
     pub transferer: ChannelSnapshot,
@@ -2342,6 +2422,12 @@ pub struct ChannelTalkingStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2360,6 +2446,12 @@ pub struct ChannelTalkingStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2381,6 +2473,12 @@ pub struct ChanSpyStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Spyer` (`SpyerChannel`...).
     #[ami(flatten, prefix = "Spyer")]
     pub spyer: ChannelSnapshot,
@@ -2402,6 +2500,12 @@ pub struct ChanSpyStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Spyer` (`SpyerChannel`...).
     #[ami(flatten, prefix = "Spyer")]
     pub spyer: ChannelSnapshot,
@@ -2421,6 +2525,8 @@ pub struct ChanSpyStopEvent {
 /// by `Originate`); the called channel's comes with the `Dest` prefix.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DialBegin")]
 #[non_exhaustive]
@@ -2428,6 +2534,12 @@ pub struct DialBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2447,6 +2559,8 @@ pub struct DialBeginEvent {
 /// Raised when a dial action has completed.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DialEnd")]
 #[non_exhaustive]
@@ -2454,6 +2568,12 @@ pub struct DialEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2514,6 +2634,8 @@ pub enum DialEndDialStatus {
 /// Raised when dial status has changed (ringing, progress...).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 14.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DialState")]
 #[non_exhaustive]
@@ -2521,6 +2643,12 @@ pub struct DialStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2563,6 +2691,8 @@ pub enum DialStateDialStatus {
 /// Raised when a DTMF digit has started on a channel.
 ///
 /// Privilege: `dtmf,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFBegin")]
 #[non_exhaustive]
@@ -2570,6 +2700,12 @@ pub struct DtmfBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2604,6 +2740,8 @@ pub enum DtmfBeginDirection {
 /// Raised when a DTMF digit has ended on a channel.
 ///
 /// Privilege: `dtmf,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFEnd")]
 #[non_exhaustive]
@@ -2611,6 +2749,12 @@ pub struct DtmfEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2655,6 +2799,12 @@ pub struct FlashEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2667,6 +2817,8 @@ pub struct FlashEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`HangupAction`]
@@ -2677,6 +2829,12 @@ pub struct HangupEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2705,6 +2863,12 @@ pub struct HangupHandlerPopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2726,6 +2890,12 @@ pub struct HangupHandlerPushEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2747,6 +2917,12 @@ pub struct HangupHandlerRunEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2761,6 +2937,8 @@ pub struct HangupHandlerRunEvent {
 /// Raised when a hangup is requested (by an application or AMI), before the channel hangs up.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "HangupRequest")]
 #[non_exhaustive]
@@ -2768,6 +2946,12 @@ pub struct HangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2785,6 +2969,8 @@ pub struct HangupRequestEvent {
 /// Raised when a channel goes on hold.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Hold")]
 #[non_exhaustive]
@@ -2792,6 +2978,12 @@ pub struct HoldEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2813,6 +3005,12 @@ pub struct LocalBridgeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
     #[ami(flatten, prefix = "LocalOne")]
     pub local_one: ChannelSnapshot,
@@ -2843,6 +3041,12 @@ pub struct LocalOptimizationBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
     #[ami(flatten, prefix = "LocalOne")]
     pub local_one: ChannelSnapshot,
@@ -2875,6 +3079,12 @@ pub struct LocalOptimizationEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
     #[ami(flatten, prefix = "LocalOne")]
     pub local_one: ChannelSnapshot,
@@ -2902,6 +3112,12 @@ pub struct McidEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2928,6 +3144,12 @@ pub struct MusicOnHoldStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2949,6 +3171,12 @@ pub struct MusicOnHoldStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2960,6 +3188,8 @@ pub struct MusicOnHoldStopEvent {
 /// Raised when a channel's account code changes.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "NewAccountCode")]
 #[non_exhaustive]
@@ -2967,6 +3197,12 @@ pub struct NewAccountCodeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2981,6 +3217,8 @@ pub struct NewAccountCodeEvent {
 /// Raised when a channel receives new caller ID information.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "NewCallerid")]
 #[non_exhaustive]
@@ -2988,6 +3226,12 @@ pub struct NewCalleridEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3002,6 +3246,8 @@ pub struct NewCalleridEvent {
 /// Raised when a new channel is created.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Newchannel")]
 #[non_exhaustive]
@@ -3009,6 +3255,12 @@ pub struct NewchannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3020,6 +3272,8 @@ pub struct NewchannelEvent {
 /// Raised when a channel's connected line information changes.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 13.13.0, 14.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "NewConnectedLine")]
 #[non_exhaustive]
@@ -3027,6 +3281,12 @@ pub struct NewConnectedLineEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3045,6 +3305,12 @@ pub struct NewextenEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3065,6 +3331,8 @@ pub struct NewextenEvent {
 /// Raised when a channel's state changes (ringing, answered...).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Newstate")]
 #[non_exhaustive]
@@ -3072,6 +3340,12 @@ pub struct NewstateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3087,6 +3361,8 @@ pub struct NewstateEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`OriginateAction`]
@@ -3097,6 +3373,12 @@ pub struct OriginateResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Whether the call was answered.
     #[ami(name = "Response", required)]
     pub response: OriginateResponseResponse,
@@ -3160,6 +3442,12 @@ pub struct PickupEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3184,6 +3472,12 @@ pub struct RenameEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The channel's old name.
     #[ami(name = "Channel", required)]
     pub channel: String,
@@ -3208,6 +3502,12 @@ pub struct SessionTimeoutEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3239,6 +3539,8 @@ pub enum SessionTimeoutSource {
 /// Raised when a soft hangup is requested with a specific cause code.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SoftHangupRequest")]
 #[non_exhaustive]
@@ -3246,6 +3548,12 @@ pub struct SoftHangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3264,6 +3572,8 @@ pub struct SoftHangupRequestEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`StatusAction`] (in its list reply)
@@ -3274,6 +3584,12 @@ pub struct StatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3337,6 +3653,8 @@ pub struct StatusEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`StatusAction`] (in its list reply)
@@ -3347,6 +3665,12 @@ pub struct StatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `Status` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -3361,6 +3685,8 @@ pub struct StatusCompleteEvent {
 /// Raised when a channel goes off hold.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Unhold")]
 #[non_exhaustive]
@@ -3368,6 +3694,12 @@ pub struct UnholdEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3380,6 +3712,8 @@ pub struct UnholdEvent {
 ///
 /// Privilege: `dialplan,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`SetvarAction`]
@@ -3390,6 +3724,12 @@ pub struct VarSetEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3414,6 +3754,12 @@ pub struct WinkEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

@@ -28,7 +28,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `res_fax`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -76,7 +76,7 @@ pub struct FaxSessionAction {
 ///
 /// Provided by `res_fax`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -126,7 +126,7 @@ pub struct FaxSessionsAction {
 ///
 /// Provided by `res_fax`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -172,7 +172,7 @@ pub struct FaxStatsAction {
 /// `ImageResolution`, `FileName` and the page counters only concern sessions
 /// that send or receive.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -184,6 +184,12 @@ pub struct FaxSessionEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The numerical identifier of the session.
     #[ami(name = "SessionNumber", required)]
     pub session_number: u64,
@@ -285,7 +291,7 @@ pub enum FaxSessionState {
 
 /// Raised at the end of the `FAXSessions` list.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -297,6 +303,12 @@ pub struct FaxSessionsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `FAXSessionsEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -310,7 +322,7 @@ pub struct FaxSessionsCompleteEvent {
 
 /// Raised in response to a `FAXSessions` command: one active FAX session.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -322,6 +334,12 @@ pub struct FaxSessionsEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the channel of the FAX session.
     #[ami(name = "Channel")]
     pub channel: Option<String>,
@@ -428,7 +446,7 @@ pub enum FaxSessionsEntryState {
 
 /// Raised in response to a `FAXStats` command: the FAX statistics.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -440,6 +458,12 @@ pub struct FaxStatsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of active FAX sessions.
     #[ami(name = "CurrentSessions")]
     pub current_sessions: Option<u64>,
@@ -473,6 +497,12 @@ pub struct FaxStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -523,6 +553,12 @@ pub struct ReceiveFaxEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -559,6 +595,12 @@ pub struct SendFaxEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

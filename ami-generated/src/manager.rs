@@ -21,6 +21,8 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `manager`.
 ///
+/// *Since 0.4.0.*
+///
 /// # Response
 ///
 /// [`ChallengeResponse`]: `Response: Success` with the action's fields.
@@ -91,6 +93,8 @@ pub struct ChallengeResponse {
 ///
 /// Provided by `manager`. Privilege: `command`.
 ///
+/// *Since 0.3.0.*
+///
 /// # Response
 ///
 /// [`CommandOutput`]: the CLI output lines (`Output:` headers, or Asterisk 13's `Response: Follows` text).
@@ -144,6 +148,8 @@ pub struct CommandAction {
 /// Query for core PBX settings: versions, limits and enabled subsystems.
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -316,6 +322,8 @@ pub struct CoreShowChannelMapAction {
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`CoreShowChannelEvent`], ended by [`CoreShowChannelsCompleteEvent`].
@@ -380,6 +388,8 @@ pub struct CoreShowChannelsAction {
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`CoreStatusResponse`]: `Response: Success` with the action's fields.
@@ -433,7 +443,7 @@ pub struct CoreStatusResponse {
     pub core_current_calls: Option<u64>,
     /// Number of calls processed since startup; sent by recent releases only.
     ///
-    /// Since Asterisk 20.12, 21.7, 22.2.
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "CoreProcessedCalls")]
     pub core_processed_calls: Option<u64>,
     /// Headers the spec does not list, kept as received.
@@ -453,10 +463,7 @@ pub struct CoreStatusResponse {
 ///
 /// Provided by `manager`.
 ///
-/// *Available since Asterisk 1.8.*
-/** **Removed:** The data retrieval API (`main/data.c`) and this action were removed from
-Asterisk; they are absent from the Asterisk 16 and later documentation.
-*/
+/// *Since 1.8.0 · removed in 15.0.0. The data retrieval API (`main/data.c`) and this action were removed in Asterisk 15.0.0 (commit 325eeced6a, "core: Remove 'Data Retrieval API'").*
 ///
 /// # Response
 ///
@@ -531,6 +538,8 @@ pub struct DataGetAction {
 /// event class is enabled, and none on error: do not wait for one in that setup.
 ///
 /// Provided by `manager`.
+///
+/// *Since 0.9.0.*
 ///
 /// # Response
 ///
@@ -610,7 +619,7 @@ pub struct EventsResponse {
 ///
 /// Provided by `manager`. Privilege: `system`.
 ///
-/// *Available since Asterisk 10.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -683,10 +692,7 @@ pub enum FilterOperation {
 ///
 /// Provided by `manager`.
 ///
-/** **Removed:** Documented in Asterisk 11 to 13 but never registered by `main/manager.c`:
-servers answer `Invalid/unknown command`, and the action is absent from the
-documentation of Asterisk 16 and later.
-*/
+/// *Removed in 10.0.0. Documented from Asterisk 10 (beside `Filter`) until the documentation was dropped in July 2022 (16.29.0, 18.15.0, 19.7.0, 20.0.0, commit 3143a01e84), but `main/manager.c` never registered it: every server answers `Invalid/unknown command`. Hence absent from every version from 10.0.0 on.*
 ///
 /// # Response
 ///
@@ -710,6 +716,8 @@ pub struct FilterListAction {
 /// user (those its write permissions allow).
 ///
 /// Provided by `manager`.
+///
+/// *Since 1.0.0.*
 ///
 /// # Response
 ///
@@ -750,7 +758,7 @@ pub struct ListCommandsAction {
 /// Reloads the logger and rotates the log files, like the CLI command
 /// `logger rotate`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -791,6 +799,8 @@ pub struct LoggerRotateAction {
 /// `Asterisk Call Manager/2.8.0` before the first action.
 ///
 /// Provided by `manager`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Constraints
 ///
@@ -878,6 +888,8 @@ pub enum LoginAuthType {
 ///
 /// Provided by `manager`.
 ///
+/// *Since 0.2.0.*
+///
 /// # Response
 ///
 /// [`Goodbye`]: `Response: Goodbye`; the server then closes the session.
@@ -914,6 +926,8 @@ pub struct LogoffAction {
 /// move from Subversion to Git the header is kept for compatibility but empty.
 ///
 /// Provided by `manager`. Privilege: `system`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -980,6 +994,8 @@ pub struct ModuleCheckResponse {
 /// `Module` reloads every module.
 ///
 /// Provided by `manager`. Privilege: `system`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -1120,6 +1136,8 @@ pub enum ModuleLoadLoadType {
 ///
 /// Provided by `manager`.
 ///
+/// *Since 0.2.0.*
+///
 /// # Response
 ///
 /// [`PingResponse`]: `Response: Success` with the action's fields.
@@ -1175,7 +1193,7 @@ pub struct PingResponse {
 ///
 /// Provided by `manager`. Privilege: `system,config`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -1223,6 +1241,8 @@ pub struct ReloadAction {
 /// (`Header1`, ..., `HeaderN` below are placeholders).
 ///
 /// Provided by `manager`. Privilege: `user`.
+///
+/// *Since 1.4.0.*
 ///
 /// # Free headers
 ///
@@ -1287,6 +1307,8 @@ pub struct UserEventAction {
 ///
 /// Provided by `manager`.
 ///
+/// *Since 1.4.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -1312,6 +1334,8 @@ pub struct WaitEventAction {
 ///
 /// Privilege: `system,reporting,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`CoreShowChannelsAction`] (in its list reply)
@@ -1322,6 +1346,12 @@ pub struct CoreShowChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1356,6 +1386,12 @@ pub struct CoreShowChannelMapEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The channel that was asked about.
     #[ami(name = "Channel", required)]
     pub channel: String,
@@ -1381,6 +1417,12 @@ pub struct CoreShowChannelMapCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `CoreShowChannelMap` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -1393,6 +1435,8 @@ pub struct CoreShowChannelMapCompleteEvent {
 ///
 /// Privilege: `system,reporting,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`CoreShowChannelsAction`] (in its list reply)
@@ -1403,6 +1447,12 @@ pub struct CoreShowChannelsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `CoreShowChannel` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -1424,6 +1474,8 @@ pub struct CoreShowChannelsCompleteEvent {
 /// the tree queried, so they have no typed fields: read them from the event's
 /// extra headers, in order.
 ///
+/// *Removed in 15.0.0. Removed with `DataGet` in Asterisk 15.0.0.*
+///
 /// # Sent by
 ///
 /// * [`DataGetAction`]
@@ -1434,6 +1486,12 @@ pub struct DataGetTreeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Every header of the event, as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1452,6 +1510,12 @@ pub struct DeadlockStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The mutex involved in the deadlock.
     #[ami(name = "Mutex")]
     pub mutex: Option<String>,
@@ -1467,6 +1531,8 @@ pub struct DeadlockStartEvent {
 ///
 /// Privilege: `system,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`LoginAction`]
@@ -1477,6 +1543,12 @@ pub struct FullyBootedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Informational message (`Fully Booted`).
     #[ami(name = "Status")]
     pub status: Option<String>,
@@ -1505,6 +1577,12 @@ pub struct LoadEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The module that was loaded (`res_pjsip.so`).
     #[ami(name = "Module")]
     pub module: Option<String>,
@@ -1546,6 +1624,12 @@ pub struct LogChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The logger channel (a log file name, `console`, `syslog`...).
     #[ami(name = "Channel", required)]
     pub channel: String,
@@ -1570,6 +1654,12 @@ pub struct RegistryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The channel driver of the registration (`PJSIP`, `IAX2`, `SIP`).
     #[ami(name = "ChannelType")]
     pub channel_type: Option<String>,
@@ -1622,6 +1712,8 @@ pub enum RegistryStatus {
 ///
 /// Privilege: `system,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`ModuleLoadAction`]
@@ -1633,6 +1725,12 @@ pub struct ReloadEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the module that was reloaded, or `All` when all modules were reloaded.
     #[ami(name = "Module")]
     pub module: Option<String>,
@@ -1698,6 +1796,12 @@ pub struct ShutdownEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Whether every channel could be hung up first.
     #[ami(name = "Shutdown")]
     pub shutdown: Option<ShutdownShutdown>,
@@ -1740,6 +1844,12 @@ pub struct UnloadEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The module that was unloaded (`res_pjsip.so`).
     #[ami(name = "Module")]
     pub module: Option<String>,
@@ -1774,6 +1884,8 @@ pub enum UnloadStatus {
 ///
 /// Privilege: `user,all`.
 ///
+/// *Since 12.3.0.*
+///
 /// # Sent by
 ///
 /// * [`UserEventAction`]
@@ -1784,6 +1896,12 @@ pub struct UserEventEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1812,6 +1930,12 @@ pub struct WaitEventCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Every header of the event, as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

@@ -30,7 +30,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `app_meetme`. Privilege: `reporting`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeList`.
+/// *Since 1.6.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeList`.*
 ///
 /// # Response
 ///
@@ -69,7 +69,7 @@ pub struct MeetmeListAction {
 ///
 /// Provided by `app_meetme`. Privilege: `reporting`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeListRooms`.
+/// *Since 10.0.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeListRooms`.*
 ///
 /// # Response
 ///
@@ -107,7 +107,7 @@ pub struct MeetmeListRoomsAction {
 ///
 /// Provided by `app_meetme`. Privilege: `call`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeMute`.
+/// *Since 1.4.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeMute`.*
 ///
 /// # Response
 ///
@@ -149,7 +149,7 @@ pub struct MeetmeMuteAction {
 ///
 /// Provided by `app_meetme`. Privilege: `call`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeUnmute`.
+/// *Since 1.4.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeUnmute`.*
 ///
 /// # Response
 ///
@@ -189,6 +189,12 @@ pub struct MeetmeEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The conference number.
     #[ami(name = "Meetme", required)]
     pub meetme: String,
@@ -207,6 +213,12 @@ pub struct MeetmeJoinEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -231,6 +243,12 @@ pub struct MeetmeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -252,6 +270,8 @@ pub struct MeetmeLeaveEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 16.29.0, 18.15.0, 19.7.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListAction`] (in its list reply)
@@ -262,6 +282,12 @@ pub struct MeetmeListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The conference number.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -365,6 +391,8 @@ pub enum MeetmeListTalking {
 
 /// Raised at the end of the `MeetmeList` list.
 ///
+/// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListAction`] (in its list reply)
@@ -375,6 +403,12 @@ pub struct MeetmeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `MeetmeList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -387,6 +421,8 @@ pub struct MeetmeListCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 16.29.0, 18.15.0, 19.7.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListRoomsAction`] (in its list reply)
@@ -397,6 +433,12 @@ pub struct MeetmeListRoomsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The conference number.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -439,6 +481,8 @@ pub enum MeetmeListRoomsCreation {
 
 /// Raised at the end of the `MeetmeListRooms` list.
 ///
+/// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListRoomsAction`] (in its list reply)
@@ -449,6 +493,12 @@ pub struct MeetmeListRoomsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `MeetmeListRooms` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -461,6 +511,8 @@ pub struct MeetmeListRoomsCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 12.0.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeMuteAction`]
@@ -472,6 +524,12 @@ pub struct MeetmeMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -502,6 +560,12 @@ pub struct MeetmeTalkingEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -532,6 +596,12 @@ pub struct MeetmeTalkRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

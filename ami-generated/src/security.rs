@@ -26,6 +26,12 @@ pub struct AuthMethodNotAllowedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -47,6 +53,12 @@ pub struct ChallengeResponseFailedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -74,6 +86,12 @@ pub struct ChallengeSentEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -95,6 +113,12 @@ pub struct FailedAclEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -116,6 +140,12 @@ pub struct InvalidAccountIdEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -134,6 +164,12 @@ pub struct InvalidPasswordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -161,6 +197,12 @@ pub struct InvalidTransportEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -182,6 +224,12 @@ pub struct LoadAverageLimitEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -200,6 +248,12 @@ pub struct MemoryLimitEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -218,6 +272,12 @@ pub struct RequestBadFormatEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -242,6 +302,12 @@ pub struct RequestNotAllowedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -266,6 +332,12 @@ pub struct RequestNotSupportedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -287,6 +359,12 @@ pub struct SessionLimitEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -305,6 +383,12 @@ pub struct SuccessfulAuthEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -326,6 +410,12 @@ pub struct UnexpectedAddressEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
