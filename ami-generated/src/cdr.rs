@@ -20,6 +20,8 @@ use ami_runtime::wire::Header;
 /// under the names given there; they land in `extra`.
 ///
 /// Privilege: `cdr,all`.
+///
+/// *Since 13.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Cdr")]
 #[non_exhaustive]

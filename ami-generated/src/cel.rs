@@ -23,6 +23,8 @@ use ami_runtime::wire::Header;
 /// `UserDefType`.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 13.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "CEL")]
 #[non_exhaustive]

@@ -783,6 +783,8 @@ pub struct BlindTransferAction {
 ///
 /// Provided by `manager`. Privilege: `call`.
 ///
+/// *Since 13.18.0, 14.7.0, 15.1.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -1555,6 +1557,8 @@ pub struct PlayDtmfAction {
 ///
 /// Provided by `app_mf`. Privilege: `call`.
 ///
+/// *Since 16.21.0, 18.7.0, 19.0.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -1690,6 +1694,8 @@ pub struct RedirectAction {
 /// Asterisk acts as if the flash had come in from the channel instead.
 ///
 /// Provided by `app_senddtmf`. Privilege: `call`.
+///
+/// *Since 18.18.0, 20.3.0.*
 ///
 /// # Response
 ///
@@ -1940,6 +1946,8 @@ pub struct StatusAction {
 /// Raised when an AGI command received from the AGI script has finished.
 ///
 /// Privilege: `agi,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AGIExecEnd")]
 #[non_exhaustive]
@@ -1976,6 +1984,8 @@ pub struct AgiExecEndEvent {
 /// Raised when an AGI command received from the AGI script starts to run.
 ///
 /// Privilege: `agi,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AGIExecStart")]
 #[non_exhaustive]
@@ -2006,6 +2016,8 @@ pub struct AgiExecStartEvent {
 /// Raised when an Advice of Charge message is sent during a call (AOC-D).
 ///
 /// Privilege: `aoc,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AOC-D")]
 #[non_exhaustive]
@@ -2035,6 +2047,8 @@ pub struct AocDEvent {
 /// Raised when an Advice of Charge message is sent at the end of a call (AOC-E).
 ///
 /// Privilege: `aoc,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AOC-E")]
 #[non_exhaustive]
@@ -2083,6 +2097,8 @@ pub struct AocEEvent {
 /// nested headers are kept in `extra`, in order.
 ///
 /// Privilege: `aoc,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AOC-S")]
 #[non_exhaustive]
@@ -2216,6 +2232,8 @@ pub struct AsyncAgiStartEvent {
 /// carried out (`DestType`), with the fields that go with that method.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AttendedTransfer")]
 #[non_exhaustive]
@@ -2415,6 +2433,8 @@ pub enum BlindTransferResult {
 /// Raised when talking starts to be detected on a channel (`TALK_DETECT()`).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.4.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ChannelTalkingStart")]
 #[non_exhaustive]
@@ -2439,6 +2459,8 @@ pub struct ChannelTalkingStartEvent {
 /// Raised when talking is no longer detected on a channel (`TALK_DETECT()`).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.4.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ChannelTalkingStop")]
 #[non_exhaustive]
@@ -2466,6 +2488,8 @@ pub struct ChannelTalkingStopEvent {
 /// Raised when a channel starts spying on another (`ChanSpy()`).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ChanSpyStart")]
 #[non_exhaustive]
@@ -2493,6 +2517,8 @@ pub struct ChanSpyStartEvent {
 /// Raised when a channel stops spying on another.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ChanSpyStop")]
 #[non_exhaustive]
@@ -2792,6 +2818,8 @@ pub enum DtmfEndDirection {
 /// Raised when a hook flash happens on a channel.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Flash")]
 #[non_exhaustive]
@@ -2856,6 +2884,8 @@ pub struct HangupEvent {
 /// Raised when a hangup handler is taken off a channel's stack (`CHANNEL(hangup_handler_pop)`).
 ///
 /// Privilege: `dialplan,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "HangupHandlerPop")]
 #[non_exhaustive]
@@ -2883,6 +2913,8 @@ pub struct HangupHandlerPopEvent {
 /// Raised when a hangup handler is put on a channel's stack (`CHANNEL(hangup_handler_push)`).
 ///
 /// Privilege: `dialplan,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "HangupHandlerPush")]
 #[non_exhaustive]
@@ -2910,6 +2942,8 @@ pub struct HangupHandlerPushEvent {
 /// Raised when a hangup handler is about to run on a channel.
 ///
 /// Privilege: `dialplan,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "HangupHandlerRun")]
 #[non_exhaustive]
@@ -2998,6 +3032,8 @@ pub struct HoldEvent {
 /// Raised when the two halves of a Local channel are bridged together.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "LocalBridge")]
 #[non_exhaustive]
@@ -3034,6 +3070,8 @@ pub struct LocalBridgeEvent {
 /// Raised when the two halves of a Local channel start to optimize themselves out of the media path.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "LocalOptimizationBegin")]
 #[non_exhaustive]
@@ -3072,6 +3110,8 @@ pub struct LocalOptimizationBeginEvent {
 /// Raised when the two halves of a Local channel have finished optimizing themselves out of the media path.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "LocalOptimizationEnd")]
 #[non_exhaustive]
@@ -3105,6 +3145,8 @@ pub struct LocalOptimizationEndEvent {
 /// Raised when an ISDN malicious call identification request arrives (sig_pri).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MCID")]
 #[non_exhaustive]
@@ -3137,6 +3179,8 @@ pub struct McidEvent {
 /// Raised when a channel starts hearing music on hold.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MusicOnHoldStart")]
 #[non_exhaustive]
@@ -3164,6 +3208,8 @@ pub struct MusicOnHoldStartEvent {
 /// Raised when music on hold stops on a channel.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MusicOnHoldStop")]
 #[non_exhaustive]
@@ -3435,6 +3481,8 @@ pub enum OriginateResponseResponse {
 /// Raised when a call is picked up by another channel (`Pickup()`, the pickup feature code).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Pickup")]
 #[non_exhaustive]
@@ -3465,6 +3513,8 @@ pub struct PickupEvent {
 /// `Uniqueid` stays the same, so it is the way to follow the channel.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Rename")]
 #[non_exhaustive]
@@ -3495,6 +3545,8 @@ pub struct RenameEvent {
 /// Raised when a chan_sip call is ended by a session timer or an RTP timeout.
 ///
 /// Privilege: `call,all`.
+///
+/// *Removed in 21.0.0. Raised by chan_sip, which was removed in Asterisk 21.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SessionTimeout")]
 #[non_exhaustive]
@@ -3747,6 +3799,8 @@ pub struct VarSetEvent {
 /// Raised when a wink (a short off-hook signal of analog trunks) happens on a channel.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Wink")]
 #[non_exhaustive]

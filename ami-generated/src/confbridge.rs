@@ -540,6 +540,8 @@ pub struct ConfbridgeUnmuteAction {
 /// Raised when a conference ends (its last participant leaves).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ConfbridgeEnd")]
 #[non_exhaustive]
@@ -567,6 +569,8 @@ pub struct ConfbridgeEndEvent {
 /// Raised when a channel joins a ConfBridge conference.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ConfbridgeJoin")]
 #[non_exhaustive]
@@ -871,6 +875,8 @@ pub struct ConfbridgeRecordEvent {
 /// Raised when a conference starts (its first participant joins).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ConfbridgeStart")]
 #[non_exhaustive]
@@ -931,6 +937,8 @@ pub struct ConfbridgeStopRecordEvent {
 /// Raised when a ConfBridge participant starts or stops talking (needs `talk_detection_events` in the user profile).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ConfbridgeTalking")]
 #[non_exhaustive]

@@ -490,6 +490,8 @@ pub struct FaxStatsEvent {
 /// Raised from time to time while a fax is being sent or received (with the `s` option of `SendFAX()`/`ReceiveFAX()`).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "FAXStatus")]
 #[non_exhaustive]
@@ -546,6 +548,8 @@ pub enum FaxStatusOperation {
 /// Raised when a `ReceiveFAX()` operation has finished.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ReceiveFAX")]
 #[non_exhaustive]
@@ -588,6 +592,8 @@ pub struct ReceiveFaxEvent {
 /// Raised when a `SendFAX()` operation has finished.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SendFAX")]
 #[non_exhaustive]

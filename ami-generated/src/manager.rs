@@ -244,6 +244,8 @@ pub struct CoreSettingsResponse {
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
 ///
+/// *Since 18.19.0, 20.4.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`CoreShowChannelMapEvent`], ended by [`CoreShowChannelMapCompleteEvent`].
@@ -1407,6 +1409,8 @@ pub struct CoreShowChannelMapEvent {
 ///
 /// Privilege: `system,reporting,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`CoreShowChannelMapAction`] (in its list reply)
@@ -1503,6 +1507,8 @@ pub struct DataGetTreeEvent {
 /// delivered.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 16.29.0, 18.15.0, 19.7.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DeadlockStart")]
 #[non_exhaustive]
@@ -1567,6 +1573,8 @@ pub struct FullyBootedEvent {
 ///
 /// Privilege: `system,all`.
 ///
+/// *Since 16.0.0.*
+///
 /// # Sent by
 ///
 /// * [`ModuleLoadAction`]
@@ -1617,6 +1625,8 @@ pub enum LoadStatus {
 /// Raised when a logger channel is disabled after an error, or enabled again after a reload.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "LogChannel")]
 #[non_exhaustive]
@@ -1647,6 +1657,8 @@ pub struct LogChannelEvent {
 /// Raised when an outbound registration (PJSIP, IAX2, chan_sip) completes or fails.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Registry")]
 #[non_exhaustive]
@@ -1789,6 +1801,8 @@ pub enum ReloadStatus {
 /// closes right after it.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Shutdown")]
 #[non_exhaustive]
@@ -1833,6 +1847,8 @@ pub enum ShutdownShutdown {
 /// Raised when a module has been unloaded.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 16.0.0.*
 ///
 /// # Sent by
 ///

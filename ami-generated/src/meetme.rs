@@ -182,6 +182,8 @@ pub struct MeetmeUnmuteAction {
 /// Raised when a MeetMe conference ends.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MeetmeEnd")]
 #[non_exhaustive]
@@ -206,6 +208,8 @@ pub struct MeetmeEndEvent {
 /// Raised when a user joins a MeetMe conference.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MeetmeJoin")]
 #[non_exhaustive]
@@ -236,6 +240,8 @@ pub struct MeetmeJoinEvent {
 /// Raised when a user leaves a MeetMe conference.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MeetmeLeave")]
 #[non_exhaustive]
@@ -553,6 +559,8 @@ pub struct MeetmeMuteEvent {
 /// Raised when a MeetMe user starts or stops talking (needs talker detection, option `T`).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MeetmeTalking")]
 #[non_exhaustive]
@@ -589,6 +597,8 @@ pub struct MeetmeTalkingEvent {
 /// Raised when a MeetMe user asks to talk, or withdraws the request (a listen-only user pressing the talk key).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MeetmeTalkRequest")]
 #[non_exhaustive]

@@ -503,6 +503,8 @@ pub struct MixMonitorStopEvent {
 /// Raised when a `Monitor()` recording (res_monitor) starts on a channel.
 ///
 /// Privilege: `call,all`.
+///
+/// *Removed in 21.0.0. res_monitor was removed in Asterisk 21: use MixMonitor (`MixMonitorStart`, `MixMonitorStop`).*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MonitorStart")]
 #[non_exhaustive]
@@ -527,6 +529,8 @@ pub struct MonitorStartEvent {
 /// Raised when a `Monitor()` recording (res_monitor) stops on a channel.
 ///
 /// Privilege: `call,all`.
+///
+/// *Removed in 21.0.0. res_monitor was removed in Asterisk 21: use MixMonitor (`MixMonitorStart`, `MixMonitorStop`).*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MonitorStop")]
 #[non_exhaustive]

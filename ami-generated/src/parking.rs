@@ -345,6 +345,8 @@ pub struct ParkedCallsCompleteEvent {
 /// parked the call.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 13.5.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ParkedCallSwap")]
 #[non_exhaustive]

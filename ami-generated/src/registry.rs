@@ -201,7 +201,15 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::channel::CancelAtxferAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::CancelAtxferAction as Action>::SHAPE,
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(13, 18, 0),
+                Version::new(14, 7, 0),
+                Version::new(15, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
@@ -373,7 +381,11 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::manager::CoreShowChannelMapAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreShowChannelMapAction as Action>::SHAPE,
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(18, 19, 0), Version::new(20, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
@@ -1216,7 +1228,15 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::channel::PlayMfAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::PlayMfAction as Action>::SHAPE,
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(16, 21, 0),
+                Version::new(18, 7, 0),
+                Version::new(19, 0, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "devicestate")]
     ActionInfo {
@@ -1443,7 +1463,11 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::channel::SendFlashAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::SendFlashAction as Action>::SHAPE,
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(18, 18, 0), Version::new(20, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
@@ -1856,31 +1880,51 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "AGIExecEnd",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "AGIExecStart",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "AOC-D",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "AOC-E",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "AOC-S",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -1926,7 +1970,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "AttendedTransfer",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -1942,7 +1990,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "AuthMethodNotAllowed",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
@@ -2082,61 +2134,101 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Cdr",
         family: "cdr",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "cel")]
     EventInfo {
         name: "CEL",
         family: "cel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "ChallengeResponseFailed",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "ChallengeSent",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "ChannelTalkingStart",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "ChannelTalkingStop",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "ChanSpyStart",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "ChanSpyStop",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     EventInfo {
         name: "ConfbridgeEnd",
         family: "confbridge",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     EventInfo {
         name: "ConfbridgeJoin",
         family: "confbridge",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     EventInfo {
@@ -2208,7 +2300,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ConfbridgeStart",
         family: "confbridge",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     EventInfo {
@@ -2224,7 +2320,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ConfbridgeTalking",
         family: "confbridge",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     EventInfo {
@@ -2277,7 +2377,16 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "CoreShowChannelMapComplete",
         family: "manager",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2332,7 +2441,15 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "DeadlockStart",
         family: "manager",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(16, 29, 0),
+                Version::new(18, 15, 0),
+                Version::new(19, 7, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "skinny")]
     EventInfo {
@@ -2511,7 +2628,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "FailedACL",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "fax")]
     EventInfo {
@@ -2557,13 +2678,25 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "FAXStatus",
         family: "fax",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "Flash",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2589,19 +2722,31 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "HangupHandlerPop",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "HangupHandlerPush",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "HangupHandlerRun",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
@@ -2669,19 +2814,31 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "InvalidAccountID",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "InvalidPassword",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "InvalidTransport",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "skinny")]
     EventInfo {
@@ -2713,61 +2870,105 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Load",
         family: "manager",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "LoadAverageLimit",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "LocalBridge",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "LocalOptimizationBegin",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "LocalOptimizationEnd",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
         name: "LogChannel",
         family: "manager",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "MCID",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     EventInfo {
         name: "MeetmeEnd",
         family: "meetme",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     EventInfo {
         name: "MeetmeJoin",
         family: "meetme",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     EventInfo {
         name: "MeetmeLeave",
         family: "meetme",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     EventInfo {
@@ -2831,19 +3032,31 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "MeetmeTalking",
         family: "meetme",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     EventInfo {
         name: "MeetmeTalkRequest",
         family: "meetme",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "MemoryLimit",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     EventInfo {
@@ -2893,25 +3106,41 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "MonitorStart",
         family: "monitor",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "monitor")]
     EventInfo {
         name: "MonitorStop",
         family: "monitor",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "MusicOnHoldStart",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "MusicOnHoldStop",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     EventInfo {
@@ -3066,7 +3295,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ParkedCallSwap",
         family: "parking",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     EventInfo {
@@ -3132,7 +3365,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Pickup",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "devicestate")]
     EventInfo {
@@ -3337,7 +3574,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ReceiveFAX",
         family: "fax",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -3353,7 +3594,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Registry",
         family: "manager",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -3379,25 +3624,45 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Rename",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "RequestBadFormat",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "RequestNotAllowed",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "RequestNotSupported",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -3419,31 +3684,51 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "RTCPReceived",
         family: "rtp",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "rtp")]
     EventInfo {
         name: "RTCPSent",
         family: "rtp",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "fax")]
     EventInfo {
         name: "SendFAX",
         family: "fax",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
         name: "SessionLimit",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "SessionTimeout",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "dialplan")]
     EventInfo {
@@ -3455,7 +3740,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Shutdown",
         family: "manager",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -3521,7 +3810,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "SuccessfulAuth",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -3537,7 +3830,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "UnexpectedAddress",
         family: "security",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     EventInfo {
@@ -3553,7 +3850,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Unload",
         family: "manager",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     EventInfo {
@@ -3607,7 +3908,15 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "Wink",
         family: "channel",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
 ];
 /// The event called `name`, ignoring ASCII case, if its family is enabled.

@@ -22,6 +22,8 @@ use crate::common::ChannelSnapshot;
 /// number; they land in `extra`, in order.
 ///
 /// Privilege: `reporting,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "RTCPReceived")]
 #[non_exhaustive]
@@ -99,6 +101,8 @@ pub enum RtcpReceivedPt {
 /// number; they land in `extra`, in order.
 ///
 /// Privilege: `reporting,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "RTCPSent")]
 #[non_exhaustive]

@@ -19,6 +19,8 @@ use crate::common::SecurityEvent;
 /// Raised when a request uses an authentication method that the service does not allow.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AuthMethodNotAllowed")]
 #[non_exhaustive]
@@ -46,6 +48,8 @@ pub struct AuthMethodNotAllowedEvent {
 /// Raised when a request that was challenged answers the challenge wrongly.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ChallengeResponseFailed")]
 #[non_exhaustive]
@@ -79,6 +83,8 @@ pub struct ChallengeResponseFailedEvent {
 /// Raised when a service sends an authentication challenge to a request.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ChallengeSent")]
 #[non_exhaustive]
@@ -106,6 +112,8 @@ pub struct ChallengeSentEvent {
 /// Raised when a request is refused by an access control list (`permit`/`deny`, `acl`).
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "FailedACL")]
 #[non_exhaustive]
@@ -133,6 +141,8 @@ pub struct FailedAclEvent {
 /// Raised when a request fails to authenticate because its account does not exist.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "InvalidAccountID")]
 #[non_exhaustive]
@@ -157,6 +167,8 @@ pub struct InvalidAccountIdEvent {
 /// Raised when a request gives a wrong password (or a wrong digest) while authenticating.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "InvalidPassword")]
 #[non_exhaustive]
@@ -190,6 +202,8 @@ pub struct InvalidPasswordEvent {
 /// Raised when a request uses a transport that the service does not allow for it (UDP where only TLS is allowed...).
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "InvalidTransport")]
 #[non_exhaustive]
@@ -217,6 +231,8 @@ pub struct InvalidTransportEvent {
 /// Raised when a request fails because the system load average is over the configured limit.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "LoadAverageLimit")]
 #[non_exhaustive]
@@ -241,6 +257,8 @@ pub struct LoadAverageLimitEvent {
 /// Raised when a request fails because memory could not be allocated for it.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MemoryLimit")]
 #[non_exhaustive]
@@ -265,6 +283,8 @@ pub struct MemoryLimitEvent {
 /// Raised when a service receives a badly formatted request.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "RequestBadFormat")]
 #[non_exhaustive]
@@ -295,6 +315,8 @@ pub struct RequestBadFormatEvent {
 /// Raised when a service refuses a request (not permitted to that account, for instance).
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "RequestNotAllowed")]
 #[non_exhaustive]
@@ -325,6 +347,8 @@ pub struct RequestNotAllowedEvent {
 /// Raised when a request fails because the service does not support part of it.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "RequestNotSupported")]
 #[non_exhaustive]
@@ -352,6 +376,8 @@ pub struct RequestNotSupportedEvent {
 /// Raised when a request fails because the service has reached its limit of concurrent sessions.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SessionLimit")]
 #[non_exhaustive]
@@ -376,6 +402,8 @@ pub struct SessionLimitEvent {
 /// Raised when a request authenticates successfully with a service (a manager login, a SIP registration...).
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SuccessfulAuth")]
 #[non_exhaustive]
@@ -403,6 +431,8 @@ pub struct SuccessfulAuthEvent {
 /// Raised when a request of a session in progress comes from another address than the session's.
 ///
 /// Privilege: `security,all`.
+///
+/// *Since 12.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "UnexpectedAddress")]
 #[non_exhaustive]
