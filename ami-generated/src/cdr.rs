@@ -116,6 +116,8 @@ pub enum CdrDisposition {
     #[ami(value = "CONGESTION")]
     Congestion,
     /// The call was cancelled (newer releases).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: A disposition of current releases (ast_cdr_disp2str); the docs leave it out.
     #[ami(value = "CANCEL")]
     Cancel,
     /// A value this spec does not list: kept when decoding, refused when encoding.

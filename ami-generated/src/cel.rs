@@ -66,6 +66,8 @@ pub struct CelEvent {
     #[ami(name = "Context")]
     pub context: Option<String>,
     /// The channel name.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends the channel name; the docs leave it out.
     #[ami(name = "Channel")]
     pub channel: Option<String>,
     /// The dialplan application the channel is running.
@@ -87,6 +89,8 @@ pub struct CelEvent {
     #[ami(name = "LinkedID")]
     pub linked_id: Option<String>,
     /// The channel's tenant ID, when one is set (newer releases).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by newer releases when the channel has a tenant ID.
     #[ami(name = "TenantID")]
     pub tenant_id: Option<String>,
     /// The channel's user field (free application data; Asterisk spells the header `Userfield`).
@@ -99,6 +103,8 @@ pub struct CelEvent {
     #[ami(name = "PeerAccount")]
     pub peer_account: Option<String>,
     /// The user's event name, for `USER_DEFINED` records.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent for USER_DEFINED records when show_user_defined is on in cel.conf.
     #[ami(name = "UserDefType")]
     pub user_def_type: Option<String>,
     /// Data of the record's kind, as JSON (`{"hangupcause":16,"hangupsource":"","dialstatus":"ANSWER"}`).
@@ -161,18 +167,26 @@ pub enum CelEventName {
     #[ami(value = "LINKEDID_END")]
     LinkedidEnd,
     /// A Local channel pair started to optimize itself away.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by every supported release; documented only from 20.18 and 22.8 on.
     #[ami(value = "LOCAL_OPTIMIZE_BEGIN")]
     LocalOptimizeBegin,
     /// A Local channel pair optimized itself away.
     #[ami(value = "LOCAL_OPTIMIZE")]
     LocalOptimize,
     /// A stream started to play on the channel (a sound file, or music on hold).
+    ///
+    /// Since 20.16.0, 22.6.0.
     #[ami(value = "STREAM_BEGIN")]
     StreamBegin,
     /// A stream stopped playing on the channel.
+    ///
+    /// Since 20.16.0, 22.6.0.
     #[ami(value = "STREAM_END")]
     StreamEnd,
     /// A DTMF digit was received (reported when the key is released; `Extra` has the digit and duration).
+    ///
+    /// Since 20.16.0, 22.6.0.
     #[ami(value = "DTMF")]
     Dtmf,
     /// A record of `CELGenUserEvent()`, with `show_user_defined` on: the name is in `UserDefType`.

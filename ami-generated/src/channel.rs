@@ -766,7 +766,7 @@ pub struct BlindTransferAction {
     pub context: Option<String>,
     /// The extension to transfer to.
     ///
-    /// Example: `s`.
+    /// Example: `s`. Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it (`No extension specified`).
     #[ami(name = "Exten", required)]
     pub exten: String,
     /// Headers sent after the parameters, as given (none is needed).
@@ -1838,6 +1838,8 @@ pub struct SetvarAction {
     #[ami(name = "Variable", required)]
     pub variable: String,
     /// Variable or function value (empty clears it).
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Asterisk does not check it: without Value the variable is set to an empty value.
     #[ami(name = "Value")]
     pub value: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
@@ -2018,6 +2020,28 @@ pub struct AgiExecStartEvent {
 /// Privilege: `aoc,all`.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: `Charge` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Type` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `BillingID` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TotalType` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Currency` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Name` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Cost` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Multiplier` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Units` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `NumberOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TypeOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AOC-D")]
 #[non_exhaustive]
@@ -2049,6 +2073,34 @@ pub struct AocDEvent {
 /// Privilege: `aoc,all`.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: `Charge` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Type` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `BillingID` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TotalType` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Currency` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Name` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Cost` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Multiplier` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Units` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `NumberOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TypeOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Number` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Plan` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `ID` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AOC-E")]
 #[non_exhaustive]
@@ -2071,15 +2123,23 @@ pub struct AocEEvent {
     #[ami(flatten)]
     pub charge: AocCharge,
     /// Sent empty when the charge has no association (otherwise the two forms below).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
     #[ami(name = "ChargingAssociation")]
     pub charging_association: Option<String>,
     /// The number the charge is associated with (when the association is a number).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
     #[ami(name = "ChargingAssociation/Number")]
     pub charging_association_number: Option<String>,
     /// The numbering plan of `ChargingAssociation/Number`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
     #[ami(name = "ChargingAssociation/Plan")]
     pub charging_association_plan: Option<i64>,
     /// The charging association identifier (when the association is an ID).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
     #[ami(name = "ChargingAssociation/ID")]
     pub charging_association_id: Option<i64>,
     /// Headers the spec does not list, kept as received.
@@ -2099,6 +2159,32 @@ pub struct AocEEvent {
 /// Privilege: `aoc,all`.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: `Chargeable` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `RateType` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Currency` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Name` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Cost` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Multiplier` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `ChargingType` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `StepFunction` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Granularity` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Length` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Scale` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Unit` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `SpecialCode` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AOC-S")]
 #[non_exhaustive]
@@ -2287,6 +2373,8 @@ pub struct AttendedTransferEvent {
     #[ami(name = "Result", required)]
     pub result: AttendedTransferResult,
     /// Whether the transfer was started from outside the call (through AMI, for instance) rather than by a party of it.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it, as it does for BlindTransfer.
     #[ami(name = "IsExternal")]
     pub is_external: Option<bool>,
     /// How the transfer was completed.
@@ -2874,6 +2962,8 @@ pub struct HangupEvent {
     pub cause_txt: Option<String>,
     /// A cause code specific to the channel technology (a SIP response code for
     /// PJSIP), sent only when the call did not end normally.
+    ///
+    /// Since 20.17.0, 22.7.0, 23.1.0.
     #[ami(name = "TechCause")]
     pub tech_cause: Option<i64>,
     /// Headers the spec does not list, kept as received.
@@ -2993,6 +3083,8 @@ pub struct HangupRequestEvent {
     #[ami(name = "Cause")]
     pub cause: Option<i64>,
     /// A cause code specific to the channel technology (the last SIP response code for PJSIP), sent only for an abnormal end.
+    ///
+    /// Since 20.17.0, 22.7.0, 23.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 20.17, 22.7 and later (its change log names the three hangup events); the docs list it for Hangup only.
     #[ami(name = "TechCause")]
     pub tech_cause: Option<i64>,
     /// Headers the spec does not list, kept as received.
@@ -3529,12 +3621,18 @@ pub struct RenameEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The channel's old name.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
     #[ami(name = "Channel", required)]
     pub channel: String,
     /// The channel's new name.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
     #[ami(name = "Newname")]
     pub newname: Option<String>,
     /// The unique ID of the channel (unchanged).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
     #[ami(name = "Uniqueid")]
     pub uniqueid: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -3613,6 +3711,8 @@ pub struct SoftHangupRequestEvent {
     #[ami(name = "Cause")]
     pub cause: Option<i64>,
     /// A cause code specific to the channel technology (the last SIP response code for PJSIP), sent only for an abnormal end.
+    ///
+    /// Since 20.17.0, 22.7.0, 23.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 20.17, 22.7 and later (its change log names the three hangup events); the docs list it for Hangup only.
     #[ami(name = "TechCause")]
     pub tech_cause: Option<i64>,
     /// Headers the spec does not list, kept as received.

@@ -66,6 +66,8 @@ pub struct ChannelSnapshot {
     /// Channel variables named by `channelvars` in `manager.conf`, `name=value`,
     /// one header per variable, after the other snapshot fields (under the same
     /// prefix: `DestChanVariable`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent after the snapshot for each variable named by channelvars in manager.conf; the docs leave it out.
     #[ami(name = "ChanVariable", repeated)]
     pub chan_variable: Vec<Var>,
 }
@@ -339,21 +341,33 @@ pub struct PartyId {
 #[non_exhaustive]
 pub struct AocCharge {
     /// What kind of charge this is.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
     #[ami(name = "Charge/Type", required)]
     pub charge_type: AocChargeChargeType,
     /// The billing arrangement (currency and unit charges only).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
     #[ami(name = "Charge/BillingID")]
     pub charge_billing_id: Option<AocChargeChargeBillingId>,
     /// Whether the amount is the total so far or a subtotal (currency and unit charges only).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
     #[ami(name = "Charge/TotalType")]
     pub charge_total_type: Option<AocChargeChargeTotalType>,
     /// The currency name (currency charges).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
     #[ami(name = "Charge/Currency/Name")]
     pub charge_currency_name: Option<String>,
     /// The amount, to be multiplied by `Charge/Currency/Multiplier` (currency charges).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
     #[ami(name = "Charge/Currency/Cost")]
     pub charge_currency_cost: Option<u64>,
     /// The multiplier of `Charge/Currency/Cost` (currency charges).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
     #[ami(name = "Charge/Currency/Multiplier")]
     pub charge_currency_multiplier: Option<AocChargeChargeCurrencyMultiplier>,
 }

@@ -687,6 +687,8 @@ pub struct ConfbridgeListEvent {
     #[ami(name = "EndMarked")]
     pub end_marked: Option<bool>,
     /// Whether this user is kicked as soon as any marked user leaves (`end_marked_any` in the user profile; newer releases).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by current releases (seen from a real 22.10.1); the docs leave it out.
     #[ami(name = "EndMarkedAny")]
     pub end_marked_any: Option<bool>,
     /// Whether this user is currently waiting for a marked user to join.

@@ -309,7 +309,7 @@ pub struct CoreSettingsResponse {
 pub struct CoreShowChannelMapAction {
     /// The name of the channel to map.
     ///
-    /// Example: `PJSIP/agent-01-00000004`.
+    /// Example: `PJSIP/agent-01-00000004`. Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it (`CoreShowChannelMap requires a channel.`).
     #[ami(name = "Channel", required)]
     pub channel: String,
     /// Headers sent after the parameters, as given (none is needed).
@@ -1378,6 +1378,8 @@ pub struct CoreShowChannelEvent {
 ///
 /// Privilege: `system,reporting,all`.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The list item of CoreShowChannelMap: Asterisk sends it, the docs do not describe it.
+///
 /// # Sent by
 ///
 /// * [`CoreShowChannelMapAction`] (in its list reply)
@@ -1644,9 +1646,13 @@ pub struct LogChannelEvent {
     #[ami(name = "Channel", required)]
     pub channel: String,
     /// Whether the channel is now enabled (`Yes`) or disabled (`No`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it (main/logger.c); the docs list only Channel.
     #[ami(name = "Enabled")]
     pub enabled: Option<bool>,
     /// Why it was disabled, as `<errno> - <message>` (disabled channels only).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it (main/logger.c); the docs list only Channel.
     #[ami(name = "Reason")]
     pub reason: Option<String>,
     /// Headers the spec does not list, kept as received.

@@ -185,9 +185,13 @@ pub struct MixMonitorMuteAction {
     #[ami(name = "Channel", required)]
     pub channel: String,
     /// Which part of the recording to mute (Asterisk refuses the action without it).
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it.
     #[ami(name = "Direction", required)]
     pub direction: MixMonitorMuteDirection,
     /// `1` (true) to mute, `0` (false) to unmute (Asterisk refuses the action without it).
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it.
     #[ami(name = "State", required)]
     pub state: bool,
     /// Headers sent after the parameters, as given (none is needed).

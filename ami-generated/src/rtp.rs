@@ -49,6 +49,8 @@ pub struct RtcpReceivedEvent {
     #[ami(name = "RTT")]
     pub rtt: Option<f64>,
     /// The media experience score computed from this report (0 to 100; newer releases).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The media experience score of newer releases; the docs leave it out.
     #[ami(name = "MES")]
     pub mes: Option<f64>,
     /// The SSRC (synchronization source) of the stream the report is about, hexadecimal (`0x5a3f09c1`).
@@ -125,6 +127,8 @@ pub struct RtcpSentEvent {
     #[ami(name = "To")]
     pub to: Option<String>,
     /// The media experience score of the stream (0 to 100; newer releases).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The media experience score of newer releases; the docs leave it out.
     #[ami(name = "MES")]
     pub mes: Option<f64>,
     /// The SSRC (synchronization source) of the stream the report is about, hexadecimal (`0x5a3f09c1`).
