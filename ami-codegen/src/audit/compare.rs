@@ -1015,8 +1015,14 @@ impl<'m> Auditor<'m> {
                 let wire = format!("{}{}", u.prefix, f.wire);
                 let first = format!("{}{}", u.prefix, f.first_wire_name());
                 let mut spec = self.spec_field(f, vec![wire.clone(), first], wire, common, false);
-                // Reported at the event, which is where `use` puts the group.
+                // Reported at the event, which is where `use` puts the group;
+                // a group field renamed in the docs is renamed under the prefix.
                 spec.location = location.clone();
+                for (name, renamed) in &mut spec.names {
+                    if renamed.is_some() {
+                        *name = format!("{}{name}", u.prefix.to_ascii_lowercase());
+                    }
+                }
                 fields.push(spec);
             }
         }
