@@ -75,6 +75,7 @@ fn includes_of_other_elements_parameters_are_resolved() {
     let water = field(&boil.params, "Water");
     assert_eq!(water.required, Some(true));
     assert_eq!(water.line, 65);
+    assert_eq!(set.events.len(), 4);
 }
 
 #[test]
@@ -87,7 +88,16 @@ fn list_elements_and_completion_events() {
             complete: vec!["KettleListComplete".into()],
         })
     );
-    assert_eq!(set.action("KettleFill").unwrap().list, None);
+    // Both events by include: the completion event is defined inside
+    // another action's <responses>.
+    assert_eq!(
+        set.action("KettleFill").unwrap().list,
+        Some(DocList {
+            items: vec!["KettleEntry".into()],
+            complete: vec!["KettleListComplete".into()],
+        })
+    );
+    assert_eq!(set.action("Login").unwrap().list, None);
     // The completion event defined inside <responses> is an event too.
     let complete = set.event("KettleListComplete").unwrap();
     assert_eq!(names(&complete.fields), ["EventList", "ListItems"]);
