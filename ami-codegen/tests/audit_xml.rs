@@ -141,6 +141,27 @@ fn bridge_snapshot_expands_bare_and_prefixed() {
 }
 
 #[test]
+fn an_include_of_all_parameters_takes_the_snapshots_too() {
+    let text = docs(
+        "<managerEvent name=\"In\"><managerEventInstance><syntax>\
+         <channel_snapshot prefix=\"Agent\"/><parameter name=\"Agent\"/>\
+         </syntax></managerEventInstance></managerEvent>\n\
+         <managerEvent name=\"Out\"><managerEventInstance><syntax>\
+         <xi:include xpointer=\"xpointer(/docs/managerEvent[@name='In']/managerEventInstance/syntax/parameter)\"/>\
+         <parameter name=\"Logintime\"/>\
+         </syntax></managerEventInstance></managerEvent>",
+    );
+    let set = xml::parse("inline.xml", &text).unwrap();
+    let fields = &set.event("Out").unwrap().fields;
+    assert_eq!(fields.len(), xml::CHANNEL_SNAPSHOT.len() + 2);
+    assert_eq!(fields[0].name, "AgentChannel");
+    assert_eq!(
+        names(fields)[xml::CHANNEL_SNAPSHOT.len()..],
+        ["Agent", "Logintime"]
+    );
+}
+
+#[test]
 fn event_instances_are_merged() {
     let set = read_fixture();
     let boiled = set.event("KettleBoiled").unwrap();

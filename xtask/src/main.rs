@@ -23,6 +23,7 @@ tasks:
                  difference, then a summary per version; fails on any
                  difference or stale deviation
     --summary         print only the summary
+    --by-item         each difference once, with the versions that have it
     --version X.Y.Z   the Asterisk version of the next FILE (default: from
                       its name, as in asterisk-22.10.1-docs.xml.gz)
     --coverage        also write docs/reference/coverage.md
@@ -104,6 +105,7 @@ fn main() -> ExitCode {
 #[derive(Debug, Default)]
 struct AuditArgs {
     summary: bool,
+    by_item: bool,
     coverage: bool,
     coverage_check: bool,
     files: Vec<(PathBuf, Option<Version>)>,
@@ -117,6 +119,7 @@ impl AuditArgs {
         while let Some(arg) = args.next() {
             match *arg {
                 "--summary" => parsed.summary = true,
+                "--by-item" => parsed.by_item = true,
                 "--coverage" => parsed.coverage = true,
                 "--coverage-check" => parsed.coverage_check = true,
                 "--version" => {
@@ -180,7 +183,12 @@ fn run_audit(root: &Path, args: &AuditArgs) -> ExitCode {
             }
         };
     }
-    print!("{}", report.render(args.summary));
+    if args.by_item {
+        print!("{}", report.render_by_item());
+        print!("{}", report.render(true));
+    } else {
+        print!("{}", report.render(args.summary));
+    }
     if args.coverage {
         let current = std::fs::read_to_string(&page_path).ok();
         if current.as_deref() != Some(page.as_str()) {

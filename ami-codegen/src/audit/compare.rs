@@ -66,6 +66,9 @@ pub struct Difference {
     /// What differs, in words (`parameter Reason of QueueAdd: documented,
     /// not in the spec`).
     pub message: String,
+    /// More about it, shown after the message but not part of what the
+    /// difference is (` (module app_queue)`, `, documented in 20.20.1`).
+    pub detail: String,
     /// The deviation kind that would declare it deliberate; `None` when
     /// none can (a wrong `since`, an action the spec lacks).
     pub accepts: Option<DeviationKind>,
@@ -196,6 +199,42 @@ impl Report {
             self.deviations,
             plural(self.deviations),
         ));
+        out
+    }
+}
+
+impl Report {
+    /// The differences of all versions, each once with the versions that
+    /// have it (`spec/x.toml:3:8: [20.20.1, 22.10.1] ...`), sorted by
+    /// location: a to-do list. A difference located in the docs files is
+    /// keyed by its message (its line differs from file to file) and shown
+    /// at its first location.
+    pub fn render_by_item(&self) -> String {
+        let mut merged: BTreeMap<(Option<Location>, String), (Location, String, Vec<String>)> =
+            BTreeMap::new();
+        for v in &self.versions {
+            for d in &v.differences {
+                let key_location = match &d.location {
+                    Location::Spec { .. } => Some(d.location.clone()),
+                    Location::Docs { .. } => None,
+                };
+                merged
+                    .entry((key_location, d.message.clone()))
+                    .or_insert_with(|| (d.location.clone(), d.detail.clone(), Vec::new()))
+                    .2
+                    .push(v.version.to_string());
+            }
+        }
+        let mut out = String::new();
+        for ((_, message), (location, detail, versions)) in merged {
+            out.push_str(&format!(
+                "{location}: [{}] {message}{detail}\n",
+                versions.join(", ")
+            ));
+        }
+        for d in &self.stale {
+            out.push_str(&format!("{}: {}\n", d.location, d.message));
+        }
         out
     }
 }
@@ -336,6 +375,19 @@ impl<'m> Auditor<'m> {
         message: String,
         accept: &[(DeviationKind, &str, &[Holder<'m>])],
     ) {
+        self.differ_detailed(out, counts, location, message, String::new(), accept);
+    }
+
+    /// [`Self::differ`] with a detail.
+    fn differ_detailed(
+        &mut self,
+        out: &mut Vec<Difference>,
+        counts: &mut Counts,
+        location: Location,
+        message: String,
+        detail: String,
+        accept: &[(DeviationKind, &str, &[Holder<'m>])],
+    ) {
         for (kind, subject, holders) in accept {
             for holder in *holders {
                 let found = holder.devs.iter().find(|d| {
@@ -355,6 +407,7 @@ impl<'m> Auditor<'m> {
         out.push(Difference {
             location,
             message,
+            detail,
             accepts: accept.first().map(|(k, _, _)| *k),
         });
     }
@@ -409,18 +462,15 @@ impl<'m> Auditor<'m> {
                     .any(|(n, _)| n.eq_ignore_ascii_case(&doc.name))
             });
             let Some(action) = found else {
-                let modules = doc.modules.join(", ");
-                self.differ(
+                self.differ_detailed(
                     out,
                     counts,
                     Location::Docs {
                         file: docs.set.source.clone(),
                         line: doc.line,
                     },
-                    format!(
-                        "action {} ({modules}): documented, not in the spec",
-                        doc.name
-                    ),
+                    format!("action {}: documented, not in the spec", doc.name),
+                    modules_detail(&doc.modules),
                     &[],
                 );
                 continue;
@@ -465,11 +515,12 @@ impl<'m> Auditor<'m> {
                 file: self.family_file(&action.family),
                 parent: false,
             };
-            self.differ(
+            self.differ_detailed(
                 out,
                 counts,
                 location,
-                format!("action {}: in the spec, not documented{hint}", action.wire),
+                format!("action {}: in the spec, not documented", action.wire),
+                hint,
                 &[(DeviationKind::Undocumented, &action.wire, &[own])],
             );
         }
@@ -905,18 +956,15 @@ impl<'m> Auditor<'m> {
                     .any(|(n, _)| n.eq_ignore_ascii_case(&doc.name))
             });
             let Some(event) = found else {
-                self.differ(
+                self.differ_detailed(
                     out,
                     counts,
                     Location::Docs {
                         file: docs.set.source.clone(),
                         line: doc.line,
                     },
-                    format!(
-                        "event {} ({}): documented, not in the spec",
-                        doc.name,
-                        doc.modules.join(", ")
-                    ),
+                    format!("event {}: documented, not in the spec", doc.name),
+                    modules_detail(&doc.modules),
                     &[],
                 );
                 continue;
@@ -961,11 +1009,12 @@ impl<'m> Auditor<'m> {
                 file: self.family_file(&event.family),
                 parent: false,
             };
-            self.differ(
+            self.differ_detailed(
                 out,
                 counts,
                 location,
-                format!("event {}: in the spec, not documented{hint}", event.wire),
+                format!("event {}: in the spec, not documented", event.wire),
+                hint,
                 &[(DeviationKind::Undocumented, &event.wire, &[own])],
             );
         }
@@ -1107,6 +1156,7 @@ impl<'m> Auditor<'m> {
                         .unwrap_or_default(),
                     audited.join(", ")
                 ),
+                detail: String::new(),
                 accepts: None,
             })
             .collect();
@@ -1178,6 +1228,15 @@ fn branch_start(since: &[Version], major: u32) -> BranchStart {
         Some(s) => BranchStart::From(*s),
         None if since.iter().all(|s| s.major < major) => BranchStart::Whole,
         None => BranchStart::Absent,
+    }
+}
+
+/// ` (module app_queue)`, or nothing when the docs do not say.
+fn modules_detail(modules: &[String]) -> String {
+    match modules {
+        [] => String::new(),
+        [one] => format!(" (module {one})"),
+        more => format!(" (modules {})", more.join(", ")),
     }
 }
 

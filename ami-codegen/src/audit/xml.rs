@@ -746,15 +746,24 @@ fn walk<'a, 'input>(mut current: Vec<Node<'a, 'input>>, steps: &[Step]) -> Vec<N
         for node in &current {
             let matched: Vec<Node> = node
                 .children()
-                .filter(|c| {
-                    c.is_element() && (step.name == "node()" || c.has_tag_name(step.name.as_str()))
-                })
+                .filter(|c| c.is_element() && step_matches(&step.name, *c))
                 .collect();
             next.extend(apply_predicates(matched, &step.predicates));
         }
         current = next;
     }
     current
+}
+
+/// Whether element `node` is selected by a step called `name`. Asterisk
+/// expands the snapshot shorthands into `<parameter>`s before it resolves
+/// includes, so `.../syntax/parameter` takes them too (18's `AgentLogoff`
+/// includes every parameter of `AgentLogin`, a channel snapshot among them).
+fn step_matches(name: &str, node: Node) -> bool {
+    name == "node()"
+        || node.has_tag_name(name)
+        || (name == "parameter"
+            && (node.has_tag_name("channel_snapshot") || node.has_tag_name("bridge_snapshot")))
 }
 
 /// Filter the candidates of one step (the children of one node) by the
