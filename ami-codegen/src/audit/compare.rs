@@ -210,8 +210,9 @@ impl Report {
     /// keyed by its message (its line differs from file to file) and shown
     /// at its first location.
     pub fn render_by_item(&self) -> String {
-        let mut merged: BTreeMap<(Option<Location>, String), (Location, String, Vec<String>)> =
-            BTreeMap::new();
+        /// (spec location or none, message) -> (first location, detail, versions).
+        type Merged = BTreeMap<(Option<Location>, String), (Location, String, Vec<String>)>;
+        let mut merged = Merged::new();
         for v in &self.versions {
             for d in &v.differences {
                 let key_location = match &d.location {
