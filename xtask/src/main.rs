@@ -205,3 +205,47 @@ fn run_audit(root: &Path, args: &AuditArgs) -> ExitCode {
         ExitCode::FAILURE
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_version_applies_to_the_next_file_only() {
+        let args = AuditArgs::parse(&[
+            "--summary",
+            "--version",
+            "20.7.0",
+            "a.xml",
+            "b-22.1.0.xml.gz",
+        ])
+        .unwrap();
+        assert!(args.summary);
+        assert_eq!(
+            args.files,
+            [
+                (PathBuf::from("a.xml"), Some(Version::new(20, 7, 0))),
+                (PathBuf::from("b-22.1.0.xml.gz"), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn audit_arguments_are_checked() {
+        let error = |args: &[&str]| AuditArgs::parse(args).unwrap_err();
+        assert_eq!(
+            error(&["a.xml", "--version"]),
+            "--version needs a value (22.10.1)"
+        );
+        assert_eq!(
+            error(&["a.xml", "--version", "22.1.0"]),
+            "--version must come before the file it describes"
+        );
+        assert!(error(&["--version", "x.y", "a.xml"]).starts_with("--version x.y: "));
+        assert_eq!(error(&["--sumary"]), "unknown option --sumary");
+        assert_eq!(
+            error(&["--coverage", "--coverage-check"]),
+            "--coverage and --coverage-check exclude each other"
+        );
+    }
+}
