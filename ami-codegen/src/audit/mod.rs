@@ -101,6 +101,7 @@ pub fn read_docs(
 ) -> Result<Vec<Docs>, AuditError> {
     let mut docs = Vec::new();
     for (path, version) in files {
+        let mut set = xml::read_file(path).map_err(AuditError::Docs)?;
         let version = match version.or_else(|| version_from_name(path)) {
             Some(v) => v,
             None => {
@@ -110,7 +111,6 @@ pub fn read_docs(
                 )))
             }
         };
-        let mut set = xml::read_file(path).map_err(AuditError::Docs)?;
         if let Ok(relative) = path.strip_prefix(root) {
             set.source = relative.display().to_string();
         }
