@@ -285,7 +285,7 @@ struct SpecField<'m> {
     location: Location,
     own: Holder<'m>,
     free: bool,
-    avail: Avail,
+    avail: Avail<'m>,
 }
 
 struct Auditor<'m> {
