@@ -162,7 +162,10 @@ impl Report {
                     out.push_str(&format!("{}:{w} (warning)\n", v.source));
                 }
                 for d in &v.differences {
-                    out.push_str(&format!("{}: [{}] {}\n", d.location, v.version, d.message));
+                    out.push_str(&format!(
+                        "{}: [{}] {}{}\n",
+                        d.location, v.version, d.message, d.detail
+                    ));
                 }
             }
             if !self.stale.is_empty() {
@@ -915,7 +918,7 @@ impl<'m> Auditor<'m> {
         if docs_start == BranchStart::Absent {
             return;
         }
-        let spec_start = branch_start(&spec.since, v.major);
+        let spec_start = branch_start(spec.since, v.major);
         if docs_start != spec_start {
             self.differ(
                 out,
@@ -929,7 +932,7 @@ impl<'m> Auditor<'m> {
                     if spec.since.is_empty() {
                         "nothing".to_owned()
                     } else {
-                        join_versions(&spec.since)
+                        join_versions(spec.since)
                     },
                     spec_start,
                     v.major
@@ -1149,7 +1152,7 @@ impl<'m> Auditor<'m> {
             .map(|(file, d, owner)| Difference {
                 location: self.spec_location(file, &d.span),
                 message: format!(
-                    "deviation {}{} of {owner} matches no difference in {}: remove it",
+                    "deviation {}{} on {owner} matches no difference in {}: remove it",
                     d.kind.spec_name(),
                     d.name
                         .as_ref()
@@ -1261,7 +1264,7 @@ fn join_wire<'a>(names: impl Iterator<Item = &'a str>) -> String {
 fn avail_text(avail: &Avail) -> String {
     let mut parts = Vec::new();
     if !avail.since.is_empty() {
-        parts.push(format!("since {}", join_versions(&avail.since)));
+        parts.push(format!("since {}", join_versions(avail.since)));
     }
     if let Some(r) = avail.removed {
         parts.push(format!("removed in {r}"));
