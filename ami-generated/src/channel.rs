@@ -585,6 +585,8 @@ pub enum AocMessageVolumeUnit {
 #[non_exhaustive]
 pub struct AocMessageUnit {
     /// The amount of units charged.
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Required within each unit entry (`UnitAmount(<n>)`); the entries themselves are optional.
     #[ami(name = "UnitAmount", required)]
     pub unit_amount: u64,
     /// The type of unit: ETSI specifies 1 to 16, Asterisk accepts any positive integer.
@@ -2123,8 +2125,6 @@ pub struct AocEEvent {
     #[ami(flatten)]
     pub charge: AocCharge,
     /// Sent empty when the charge has no association (otherwise the two forms below).
-    ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
     #[ami(name = "ChargingAssociation")]
     pub charging_association: Option<String>,
     /// The number the charge is associated with (when the association is a number).
@@ -2320,6 +2320,34 @@ pub struct AsyncAgiStartEvent {
 /// Privilege: `call,all`.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AttendedTransfer")]
 #[non_exhaustive]
@@ -2807,6 +2835,8 @@ pub enum DialStateDialStatus {
 /// Privilege: `dtmf,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFBegin")]
 #[non_exhaustive]
@@ -2856,6 +2886,8 @@ pub enum DtmfBeginDirection {
 /// Privilege: `dtmf,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFEnd")]
 #[non_exhaustive]
@@ -2908,6 +2940,8 @@ pub enum DtmfEndDirection {
 /// Privilege: `call,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Flash")]
 #[non_exhaustive]
@@ -3607,6 +3641,8 @@ pub struct PickupEvent {
 /// Privilege: `call,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Rename")]
 #[non_exhaustive]
@@ -3794,6 +3830,8 @@ pub struct StatusEvent {
     #[ami(name = "Seconds")]
     pub seconds: Option<u64>,
     /// A channel variable requested with `Variables` or `AllVariables`, `name=value`; one header each.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: One header per variable asked for with Variables or AllVariables; the docs leave it out.
     #[ami(name = "Variable", repeated)]
     pub variable: Vec<Var>,
     /// Headers the spec does not list, kept as received.
@@ -3824,6 +3862,8 @@ pub struct StatusCompleteEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The number of `Status` events sent.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
     /// The number of `Status` events sent (older name of `ListItems`).
@@ -3901,6 +3941,8 @@ pub struct VarSetEvent {
 /// Privilege: `call,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Wink")]
 #[non_exhaustive]

@@ -710,6 +710,8 @@ pub struct ConfbridgeListEvent {
 
 /// Raised at the end of the `ConfbridgeList` list.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`ConfbridgeListAction`] (in its list reply)
@@ -775,6 +777,8 @@ pub struct ConfbridgeListRoomsEvent {
 }
 
 /// Raised at the end of the `ConfbridgeListRooms` list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///

@@ -310,6 +310,8 @@ pub struct FaxSessionsCompleteEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The number of `FAXSessionsEntry` events sent.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
     /// The number of FAX sessions reported.
@@ -465,23 +467,23 @@ pub struct FaxStatsEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The number of active FAX sessions.
-    #[ami(name = "CurrentSessions")]
-    pub current_sessions: Option<u64>,
+    #[ami(name = "CurrentSessions", required)]
+    pub current_sessions: u64,
     /// The number of reserved FAX sessions.
-    #[ami(name = "ReservedSessions")]
-    pub reserved_sessions: Option<u64>,
+    #[ami(name = "ReservedSessions", required)]
+    pub reserved_sessions: u64,
     /// The total number of sessions in which Asterisk is or was the transmitter.
-    #[ami(name = "TransmitAttempts")]
-    pub transmit_attempts: Option<u64>,
+    #[ami(name = "TransmitAttempts", required)]
+    pub transmit_attempts: u64,
     /// The total number of sessions in which Asterisk is or was the recipient.
-    #[ami(name = "ReceiveAttempts")]
-    pub receive_attempts: Option<u64>,
+    #[ami(name = "ReceiveAttempts", required)]
+    pub receive_attempts: u64,
     /// The total number of sessions completed successfully.
-    #[ami(name = "CompletedFAXes")]
-    pub completed_faxes: Option<u64>,
+    #[ami(name = "CompletedFAXes", required)]
+    pub completed_faxes: u64,
     /// The total number of sessions that failed to complete.
-    #[ami(name = "FailedFAXes")]
-    pub failed_faxes: Option<u64>,
+    #[ami(name = "FailedFAXes", required)]
+    pub failed_faxes: u64,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

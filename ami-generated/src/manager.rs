@@ -574,7 +574,7 @@ pub struct EventsAction {
     ///   only events of those classes;
     /// * a number: a raw bit mask of classes.
     ///
-    /// Example: `off`.
+    /// Example: `off`. Deviation from Asterisk's documentation: the type differs: The docs list examples of a free-form value, not a closed set of values.
     #[ami(name = "EventMask", required)]
     pub event_mask: String,
     /// Headers sent after the parameters, as given (none is needed).
@@ -658,6 +658,8 @@ pub struct FilterAction {
     /// `header(<header name>)` (match `Filter` against that header's value only),
     /// `method(regex|exact|starts_with|ends_with|contains|none)` (how `Filter` is
     /// matched).
+    ///
+    /// Deviation from Asterisk's documentation: the type differs: The docs describe the syntax of a free-form expression, not a closed set of values.
     #[ami(name = "MatchCriteria")]
     pub match_criteria: Option<String>,
     /// The filter: a regular expression, whitelisting unless it starts with `!`.
@@ -859,6 +861,8 @@ pub struct LoginAction {
     pub key: Option<String>,
     /// Which events the session receives: `on`, `off`, or a comma-separated list of
     /// privilege classes (`system,call,log`); see the `Events` action.
+    ///
+    /// Deviation from Asterisk's documentation: the type differs: The docs list examples of a free-form value, not a closed set of values.
     #[ami(name = "Events")]
     pub events: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
@@ -1094,6 +1098,8 @@ pub struct ModuleLoadAction {
     /// left out (tested with Asterisk 1.8 and 14). Subsystem identifiers: `cdr`,
     /// `dnsmgr`, `extconfig`, `enum`, `acl`, `manager`, `http`, `logger`,
     /// `features`, `dsp`, `udptl`, `indications`, `cel`, `plc`.
+    ///
+    /// Deviation from Asterisk's documentation: the type differs: Any module file name is valid; the docs list only the subsystem names that may also be given.
     #[ami(name = "Module")]
     pub module: Option<String>,
     /// The operation to perform on the module. Subsystem identifiers may only be reloaded.
@@ -1629,6 +1635,8 @@ pub enum LoadStatus {
 /// Privilege: `system,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "LogChannel")]
 #[non_exhaustive]
@@ -1756,6 +1764,8 @@ pub struct ReloadEvent {
     #[ami(name = "Status")]
     pub status: Option<ReloadStatus>,
     /// Only in the manager's own event: `Manager reload Requested`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent when the manager reloads its own configuration (`Manager reload Requested`).
     #[ami(name = "Message")]
     pub message: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1791,9 +1801,13 @@ pub enum ReloadStatus {
     #[ami(value = "6")]
     NotSupported,
     /// Sent by the manager about itself: AMI is enabled after the reload.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent when the manager reloads its own configuration (`Module: Manager`).
     #[ami(value = "Enabled")]
     Enabled,
     /// Sent by the manager about itself: AMI is disabled after the reload.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent when the manager reloads its own configuration (`Module: Manager`).
     #[ami(value = "Disabled")]
     Disabled,
     /// A value this spec does not list: kept when decoding, refused when encoding.
@@ -1941,6 +1955,8 @@ pub struct UserEventEvent {
 ///
 /// Carries only the `ActionID` of the `WaitEvent` it ends; the events before it
 /// are the ones queued for the HTTP session.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///

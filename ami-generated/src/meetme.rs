@@ -399,6 +399,8 @@ pub enum MeetmeListTalking {
 ///
 /// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`MeetmeListAction`] (in its list reply)
@@ -488,6 +490,8 @@ pub enum MeetmeListRoomsCreation {
 /// Raised at the end of the `MeetmeListRooms` list.
 ///
 /// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///

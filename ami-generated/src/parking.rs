@@ -310,6 +310,8 @@ pub struct ParkedCallGiveUpEvent {
 
 /// Raised at the end of the `ParkedCalls` list.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`ParkedCallsAction`] (in its list reply)
@@ -347,6 +349,34 @@ pub struct ParkedCallsCompleteEvent {
 /// Privilege: `call,all`.
 ///
 /// *Since 13.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ParkedCallSwap")]
 #[non_exhaustive]
@@ -445,6 +475,8 @@ pub struct ParkedCallTimeOutEvent {
 ///
 /// *Since 12.0.0.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`ParkinglotsAction`] (in its list reply)
@@ -481,6 +513,8 @@ pub struct ParkinglotEvent {
 /// Raised at the end of the `Parkinglots` list.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///
