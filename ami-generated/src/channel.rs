@@ -45,7 +45,7 @@ use crate::common::{BridgeSnapshot, ChannelSnapshot};
 ///
 /// [`HangupAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "AbsoluteTimeout", response = Ack, shape = "single")]
+#[ami(action = "AbsoluteTimeout", response = Ack, shape = "single", since = "0.5.0")]
 #[non_exhaustive]
 pub struct AbsoluteTimeoutAction {
     /// Name of the channel to hang up when the time is up.
@@ -123,7 +123,7 @@ pub struct AbsoluteTimeoutAction {
 /// Message: Failed to add AGI command to channel SIP/agent-01-00000007 queue
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "AGI", response = Ack, shape = "single")]
+#[ami(action = "AGI", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct AgiAction {
     /// Channel that is currently in Async AGI.
@@ -182,7 +182,7 @@ pub struct AgiAction {
 /// Message: AOC Message successfully queued on channel
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "AOCMessage", response = Ack, shape = "single")]
+#[ami(action = "AOCMessage", response = Ack, shape = "single", since = "1.8.0")]
 #[non_exhaustive]
 pub struct AocMessageAction {
     /// Channel name to generate the AOC message on.
@@ -405,7 +405,7 @@ pub struct AocMessageUnit {
 ///
 /// [`BlindTransferAction`], [`RedirectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Atxfer", response = Ack, shape = "single")]
+#[ami(action = "Atxfer", response = Ack, shape = "single", since = "1.6.1")]
 #[non_exhaustive]
 pub struct AtxferAction {
     /// The transferer's channel.
@@ -541,7 +541,7 @@ pub struct AtxferAction {
 ///
 /// [`RedirectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "BlindTransfer", response = Ack, shape = "single")]
+#[ami(action = "BlindTransfer", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct BlindTransferAction {
     /// The channel whose bridged peers are transferred.
@@ -603,7 +603,7 @@ pub struct BlindTransferAction {
 /// Message: Channel not specified
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ControlPlayback", response = Ack, shape = "single")]
+#[ami(action = "ControlPlayback", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct ControlPlaybackAction {
     /// The name of the channel that currently has a file being played back to it.
@@ -677,7 +677,7 @@ pub enum ControlPlaybackControl {
 ///
 /// [`SetvarAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Getvar", response = GetvarResponse, shape = "single")]
+#[ami(action = "Getvar", response = GetvarResponse, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct GetvarAction {
     /// Channel to read the variable from; without it the variable is global.
@@ -795,7 +795,7 @@ pub struct GetvarResponse {
 ///
 /// [`OriginateAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Hangup", response = Ack, shape = "single")]
+#[ami(action = "Hangup", response = Ack, shape = "single", since = "0.2.0")]
 #[non_exhaustive]
 pub struct HangupAction {
     /// The exact name of the channel to hang up, or a regular expression between slashes (`/^SIP/300-.*$/`).
@@ -837,7 +837,7 @@ pub struct HangupAction {
 /// Message: Unable to find channel
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "LocalOptimizeAway", response = Ack, shape = "single")]
+#[ami(action = "LocalOptimizeAway", response = Ack, shape = "single", since = "1.8.0")]
 #[non_exhaustive]
 pub struct LocalOptimizeAwayAction {
     /// The Local channel to optimize away (`Local/100@default-00000001;1`).
@@ -900,7 +900,7 @@ pub struct LocalOptimizeAwayAction {
 ///
 /// [`SendTextAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MessageSend", response = Ack, shape = "single")]
+#[ami(action = "MessageSend", response = Ack, shape = "single", since = "11.0.0")]
 #[non_exhaustive]
 pub struct MessageSendAction {
     /// The URI the message is sent to (current releases), prefixed with the message
@@ -986,7 +986,7 @@ pub struct MessageSendAction {
 /// Message: Direction not specified
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MuteAudio", response = Ack, shape = "single")]
+#[ami(action = "MuteAudio", response = Ack, shape = "single", since = "1.8.0")]
 #[non_exhaustive]
 pub struct MuteAudioAction {
     /// The channel to mute.
@@ -1167,7 +1167,7 @@ pub enum MuteAudioState {
 ///
 /// [`HangupAction`], [`RedirectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Originate", response = Ack, shape = "single")]
+#[ami(action = "Originate", response = Ack, shape = "single", since = "0.2.0")]
 #[ami(
     exactly_one(exten, application),
     together(exten, context, priority),
@@ -1257,7 +1257,7 @@ pub struct OriginateAction {
 /// Message: DTMF successfully queued
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PlayDTMF", response = Ack, shape = "single")]
+#[ami(action = "PlayDTMF", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct PlayDtmfAction {
     /// Name of the channel to send the digit to.
@@ -1323,7 +1323,7 @@ pub struct PlayDtmfAction {
 ///
 /// [`BlindTransferAction`], [`AtxferAction`], [`OriginateAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Redirect", response = Ack, shape = "single")]
+#[ami(action = "Redirect", response = Ack, shape = "single", since = "0.2.0")]
 #[ami(
     requires(extra_exten, extra_channel),
     requires(extra_context, extra_channel),
@@ -1402,7 +1402,7 @@ pub struct RedirectAction {
 ///
 /// [`MessageSendAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SendText", response = Ack, shape = "single")]
+#[ami(action = "SendText", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct SendTextAction {
     /// Channel to send the message to.
@@ -1464,7 +1464,7 @@ pub struct SendTextAction {
 ///
 /// [`GetvarAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Setvar", response = Ack, shape = "single")]
+#[ami(action = "Setvar", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct SetvarAction {
     /// Channel to set the variable on; without it the variable is global.
@@ -1563,7 +1563,8 @@ pub struct SetvarAction {
     response = EventList<StatusEvent,
     StatusCompleteEvent>,
     shape = "list",
-    complete = "StatusComplete"
+    complete = "StatusComplete",
+    since = "0.2.0"
 )]
 #[non_exhaustive]
 pub struct StatusAction {

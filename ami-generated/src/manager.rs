@@ -43,7 +43,12 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`LoginAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Challenge", response = ChallengeResponse, shape = "single")]
+#[ami(
+    action = "Challenge",
+    response = ChallengeResponse,
+    shape = "single",
+    since = "0.4.0"
+)]
 #[non_exhaustive]
 pub struct ChallengeAction {
     /// Digest algorithm to use in the challenge.
@@ -130,7 +135,7 @@ pub struct ChallengeResponse {
 /// --END COMMAND--
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Command", response = CommandOutput, shape = "command")]
+#[ami(action = "Command", response = CommandOutput, shape = "command", since = "0.3.0")]
 #[non_exhaustive]
 pub struct CommandAction {
     /// The Asterisk CLI command to run (`sip show peers`, `core show channels`).
@@ -178,7 +183,12 @@ pub struct CommandAction {
 ///
 /// [`CoreStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "CoreSettings", response = CoreSettingsResponse, shape = "single")]
+#[ami(
+    action = "CoreSettings",
+    response = CoreSettingsResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct CoreSettingsAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -287,7 +297,8 @@ pub struct CoreSettingsResponse {
     response = EventList<CoreShowChannelEvent,
     CoreShowChannelsCompleteEvent>,
     shape = "list",
-    complete = "CoreShowChannelsComplete"
+    complete = "CoreShowChannelsComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct CoreShowChannelsAction {
@@ -327,7 +338,12 @@ pub struct CoreShowChannelsAction {
 ///
 /// [`CoreSettingsAction`], [`CoreShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "CoreStatus", response = CoreStatusResponse, shape = "single")]
+#[ami(
+    action = "CoreStatus",
+    response = CoreStatusResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct CoreStatusAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -423,7 +439,13 @@ pub struct CoreStatusResponse {
 /// Message: 'Path' parameter not specified
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DataGet", response = Ack, shape = "single")]
+#[ami(
+    action = "DataGet",
+    response = Ack,
+    shape = "single",
+    since = "1.8.0",
+    removed = "15.0.0"
+)]
 #[non_exhaustive]
 pub struct DataGetAction {
     /// The path of the tree to retrieve (`/asterisk/channel/sip/peers`).
@@ -477,7 +499,7 @@ pub struct DataGetAction {
 ///
 /// [`LoginAction`], [`FilterAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Events", response = EventsResponse, shape = "single")]
+#[ami(action = "Events", response = EventsResponse, shape = "single", since = "0.9.0")]
 #[non_exhaustive]
 pub struct EventsAction {
     /// Which events to send:
@@ -558,7 +580,7 @@ pub struct EventsResponse {
 ///
 /// [`EventsAction`], [`FilterListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Filter", response = Ack, shape = "single")]
+#[ami(action = "Filter", response = Ack, shape = "single", since = "10.0.0")]
 #[non_exhaustive]
 pub struct FilterAction {
     /// What to do with the filter.
@@ -618,7 +640,7 @@ pub enum FilterOperation {
 ///
 /// [`FilterAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "FilterList", response = Ack, shape = "single")]
+#[ami(action = "FilterList", response = Ack, shape = "single", removed = "10.0.0")]
 #[non_exhaustive]
 pub struct FilterListAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -661,7 +683,7 @@ pub struct FilterListAction {
 /// AgentLogoff: Sets an agent as no longer logged in.  (Priv: agent,all)
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ListCommands", response = Ack, shape = "single")]
+#[ami(action = "ListCommands", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct ListCommandsAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -689,7 +711,7 @@ pub struct ListCommandsAction {
 /// Message: Reloaded the logger and rotated log files
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "LoggerRotate", response = Ack, shape = "single")]
+#[ami(action = "LoggerRotate", response = Ack, shape = "single", since = "13.0.0")]
 #[non_exhaustive]
 pub struct LoggerRotateAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -750,7 +772,7 @@ pub struct LoggerRotateAction {
 ///
 /// [`ChallengeAction`], [`LogoffAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Login", response = Ack, shape = "single")]
+#[ami(action = "Login", response = Ack, shape = "single", since = "0.2.0")]
 #[ami(at_most_one(secret, key), requires(key, auth_type))]
 #[allow(clippy::duplicated_attributes)]
 #[non_exhaustive]
@@ -822,7 +844,7 @@ pub enum LoginAuthType {
 ///
 /// [`LoginAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Logoff", response = Goodbye, shape = "goodbye")]
+#[ami(action = "Logoff", response = Goodbye, shape = "goodbye", since = "0.2.0")]
 #[non_exhaustive]
 pub struct LogoffAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -872,7 +894,12 @@ pub struct LogoffAction {
 ///
 /// [`ModuleLoadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ModuleCheck", response = ModuleCheckResponse, shape = "single")]
+#[ami(
+    action = "ModuleCheck",
+    response = ModuleCheckResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct ModuleCheckAction {
     /// Asterisk module name, without the extension (`chan_pjsip`, not `chan_pjsip.so`).
@@ -957,7 +984,7 @@ pub struct ModuleCheckResponse {
 ///
 /// [`ModuleCheckAction`], [`ReloadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ModuleLoad", response = Ack, shape = "single")]
+#[ami(action = "ModuleLoad", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct ModuleLoadAction {
     /// Asterisk module name or subsystem identifier. Asterisk's documentation asks
@@ -1020,7 +1047,7 @@ pub enum ModuleLoadLoadType {
 /// Timestamp: 1494854593.314921
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Ping", response = PingResponse, shape = "single")]
+#[ami(action = "Ping", response = PingResponse, shape = "single", since = "0.2.0")]
 #[non_exhaustive]
 pub struct PingAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -1088,7 +1115,7 @@ pub struct PingResponse {
 ///
 /// [`ModuleLoadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Reload", response = Ack, shape = "single")]
+#[ami(action = "Reload", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct ReloadAction {
     /// Name of the module to reload (`chan_pjsip`, `pbx_config`); all modules when absent.
@@ -1144,7 +1171,7 @@ pub struct ReloadAction {
 /// Waiting: 12
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "UserEvent", response = Ack, shape = "single")]
+#[ami(action = "UserEvent", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct UserEventAction {
     /// Event string to send: the value of the `UserEvent` header of the event.
@@ -1183,7 +1210,7 @@ pub struct UserEventAction {
 ///
 /// * [`WaitEventCompleteEvent`]: Raised at the end of the events returned by a `WaitEvent` command.
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "WaitEvent", response = Ack, shape = "single")]
+#[ami(action = "WaitEvent", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct WaitEventAction {
     /// Maximum time to wait for events, in seconds; `-1` means forever.
