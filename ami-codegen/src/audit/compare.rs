@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::ops::Range;
 
-use super::compat::{self, Avail, Deviation, DeviationKind, Version};
+use super::spec_view::{self, Avail, Deviation, DeviationKind, Version};
 use super::xml::{DocAction, DocEvent, DocField, DocSet};
 use crate::diagnostic::SourceFile;
 use crate::model::{Action, EnumValue, Event, Field, Model, ResponseKind, Scalar, Type, COMMON};
@@ -461,7 +461,7 @@ impl<'m> Auditor<'m> {
         for doc in &docs.set.actions {
             counts.actions.documented += 1;
             let found = model.actions().find(|a| {
-                Self::doc_names(std::slice::from_ref(&a.wire), compat::action_devs(a))
+                Self::doc_names(std::slice::from_ref(&a.wire), spec_view::action_devs(a))
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(&doc.name))
             });
@@ -479,7 +479,7 @@ impl<'m> Auditor<'m> {
                 );
                 continue;
             };
-            let avail = compat::action_avail(action);
+            let avail = spec_view::action_avail(action);
             if !avail.in_version(&v) {
                 let location = self.action_location(action);
                 self.differ(
@@ -500,14 +500,14 @@ impl<'m> Auditor<'m> {
             self.mark_renamed(
                 &action.wire,
                 &doc.name,
-                compat::action_devs(action),
+                spec_view::action_devs(action),
                 self.family_file(&action.family),
             );
             self.action(docs, doc, action, out, counts);
         }
         for action in model.actions() {
             if matched.contains(&(action as *const Action))
-                || !compat::action_avail(action).in_version(&v)
+                || !spec_view::action_avail(action).in_version(&v)
             {
                 continue;
             }
@@ -515,7 +515,7 @@ impl<'m> Auditor<'m> {
             let hint = elsewhere(all, v, |d| d.action(&action.wire).map(|a| &a.since));
             let location = self.action_location(action);
             let own = Holder {
-                devs: compat::action_devs(action),
+                devs: spec_view::action_devs(action),
                 file: self.family_file(&action.family),
                 parent: false,
             };
@@ -558,7 +558,7 @@ impl<'m> Auditor<'m> {
         let file = self.family_file(&action.family);
         let location = self.action_location(action);
         let parent = Holder {
-            devs: compat::action_devs(action),
+            devs: spec_view::action_devs(action),
             file,
             parent: true,
         };
@@ -573,7 +573,7 @@ impl<'m> Auditor<'m> {
             &location,
             &format!("action {}", action.wire),
             &doc.since,
-            &compat::action_avail(action),
+            &spec_view::action_avail(action),
         );
         // Parameters: plain ones, indexed group members, free placeholders.
         let mut fields = Vec::new();
@@ -612,7 +612,6 @@ impl<'m> Auditor<'m> {
             parent,
             &docs_fields,
             &fields,
-            true,
             true,
         );
         if let Some(list) = &doc.list {
@@ -664,7 +663,7 @@ impl<'m> Auditor<'m> {
         file: &'m str,
         free: bool,
     ) -> SpecField<'m> {
-        let devs = compat::field_devs(field);
+        let devs = spec_view::field_devs(field);
         SpecField {
             field,
             names: Self::doc_names(&wire_names, devs),
@@ -676,13 +675,14 @@ impl<'m> Auditor<'m> {
                 parent: false,
             },
             free,
-            avail: compat::field_avail(field),
+            avail: spec_view::field_avail(field),
         }
     }
 
     /// Compare the documented fields (or parameters) of one item with the
-    /// spec's. `absent_is_optional`: a docs field without `required` counts
-    /// as optional (actions); for events only explicit flags are compared.
+    /// spec's. `is_action`: parameters of an action, where a docs parameter
+    /// without `required` counts as optional; for event fields only explicit
+    /// flags are compared (the docs of events rarely give them).
     #[allow(clippy::too_many_arguments)]
     fn fields(
         &mut self,
@@ -695,7 +695,6 @@ impl<'m> Auditor<'m> {
         parent: Holder<'m>,
         docs_fields: &[&DocField],
         spec_fields: &[SpecField<'m>],
-        absent_is_optional: bool,
         is_action: bool,
     ) {
         let mut matched = vec![false; spec_fields.len()];
@@ -753,7 +752,7 @@ impl<'m> Auditor<'m> {
             let holders = [spec.own, parent];
             let docs_required = match doc.required {
                 Some(r) => Some(r),
-                None if absent_is_optional => Some(false),
+                None if is_action => Some(false),
                 None => None,
             };
             if let Some(docs_required) = docs_required {
@@ -836,12 +835,12 @@ impl<'m> Auditor<'m> {
         };
         let available: Vec<&EnumValue> = values
             .iter()
-            .filter(|value| compat::value_avail(value).in_version(&v))
+            .filter(|value| spec_view::value_avail(value).in_version(&v))
             .collect();
         let mut matched = vec![false; available.len()];
         for value in &doc.values {
             let found = available.iter().position(|s| {
-                Self::doc_names(std::slice::from_ref(&s.wire), compat::value_devs(s))
+                Self::doc_names(std::slice::from_ref(&s.wire), spec_view::value_devs(s))
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(value))
             });
@@ -851,7 +850,7 @@ impl<'m> Auditor<'m> {
                     self.mark_renamed(
                         &available[i].wire,
                         value,
-                        compat::value_devs(available[i]),
+                        spec_view::value_devs(available[i]),
                         spec.own.file,
                     );
                 }
@@ -872,7 +871,7 @@ impl<'m> Auditor<'m> {
                 continue;
             }
             let own = Holder {
-                devs: compat::value_devs(value),
+                devs: spec_view::value_devs(value),
                 file: spec.own.file,
                 parent: false,
             };
@@ -955,7 +954,7 @@ impl<'m> Auditor<'m> {
         for doc in &docs.set.events {
             counts.events.documented += 1;
             let found = model.events().find(|e| {
-                Self::doc_names(std::slice::from_ref(&e.wire), compat::event_devs(e))
+                Self::doc_names(std::slice::from_ref(&e.wire), spec_view::event_devs(e))
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(&doc.name))
             });
@@ -973,7 +972,7 @@ impl<'m> Auditor<'m> {
                 );
                 continue;
             };
-            let avail = compat::event_avail(event);
+            let avail = spec_view::event_avail(event);
             if !avail.in_version(&v) {
                 let location = self.event_location(event);
                 self.differ(
@@ -994,14 +993,14 @@ impl<'m> Auditor<'m> {
             self.mark_renamed(
                 &event.wire,
                 &doc.name,
-                compat::event_devs(event),
+                spec_view::event_devs(event),
                 self.family_file(&event.family),
             );
             self.event(docs, doc, event, out, counts);
         }
         for event in model.events() {
             if matched.contains(&(event as *const Event))
-                || !compat::event_avail(event).in_version(&v)
+                || !spec_view::event_avail(event).in_version(&v)
             {
                 continue;
             }
@@ -1009,7 +1008,7 @@ impl<'m> Auditor<'m> {
             let hint = elsewhere(all, v, |d| d.event(&event.wire).map(|e| &e.since));
             let location = self.event_location(event);
             let own = Holder {
-                devs: compat::event_devs(event),
+                devs: spec_view::event_devs(event),
                 file: self.family_file(&event.family),
                 parent: false,
             };
@@ -1036,7 +1035,7 @@ impl<'m> Auditor<'m> {
         let file = self.family_file(&event.family);
         let location = self.event_location(event);
         let parent = Holder {
-            devs: compat::event_devs(event),
+            devs: spec_view::event_devs(event),
             file,
             parent: true,
         };
@@ -1047,7 +1046,7 @@ impl<'m> Auditor<'m> {
             &location,
             &format!("event {}", event.wire),
             &doc.since,
-            &compat::event_avail(event),
+            &spec_view::event_avail(event),
         );
         let mut fields = Vec::new();
         for f in &event.fields {
@@ -1095,7 +1094,6 @@ impl<'m> Auditor<'m> {
             &docs_fields,
             &fields,
             false,
-            false,
         );
     }
 
@@ -1107,7 +1105,7 @@ impl<'m> Auditor<'m> {
             let file = family.file.as_str();
             for a in &family.actions {
                 let owner = format!("action {}", a.wire);
-                for d in compat::action_devs(a) {
+                for d in spec_view::action_devs(a) {
                     all.push((file, d, owner.clone()));
                 }
                 let mut fields: Vec<&Field> = a.params.iter().chain(&a.free).collect();
@@ -1127,7 +1125,7 @@ impl<'m> Auditor<'m> {
             }
             for e in &family.events {
                 let owner = format!("event {}", e.wire);
-                for d in compat::event_devs(e) {
+                for d in spec_view::event_devs(e) {
                     all.push((file, d, owner.clone()));
                 }
                 for f in e.fields.iter().chain(&e.free) {
@@ -1175,12 +1173,12 @@ fn push_field_devs<'m>(
     f: &'m Field,
     owner: &str,
 ) {
-    for d in compat::field_devs(f) {
+    for d in spec_view::field_devs(f) {
         all.push((file, d, owner.to_owned()));
     }
     if let Type::Enum(def) = &f.ty {
         for value in &def.values {
-            for d in compat::value_devs(value) {
+            for d in spec_view::value_devs(value) {
                 all.push((file, d, format!("value {:?} of {owner}", value.wire)));
             }
         }

@@ -13,15 +13,15 @@
 //! XML does not say which release it documents.
 
 pub mod compare;
-mod compat;
 pub mod coverage;
+mod spec_view;
 pub mod xml;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use compare::{compare, Difference, Docs, Location, Report};
-pub use compat::Version;
+pub use spec_view::Version;
 
 use crate::regen::{load_sources, read_sources, RegenError};
 
