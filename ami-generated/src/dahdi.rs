@@ -39,7 +39,7 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// [`DahdiHangupAction`], [`DahdiTransferAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIDialOffhook", response = Ack, shape = "single")]
+#[ami(action = "DAHDIDialOffhook", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiDialOffhookAction {
     /// The DAHDI channel number to dial the digits on.
@@ -78,7 +78,7 @@ pub struct DahdiDialOffhookAction {
 ///
 /// [`DahdiDndOnAction`], [`DahdiShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIDNDoff", response = Ack, shape = "single")]
+#[ami(action = "DAHDIDNDoff", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiDndOffAction {
     /// The DAHDI channel number to set DND off on.
@@ -113,7 +113,7 @@ pub struct DahdiDndOffAction {
 ///
 /// [`DahdiDndOffAction`], [`DahdiShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIDNDon", response = Ack, shape = "single")]
+#[ami(action = "DAHDIDNDon", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiDndOnAction {
     /// The DAHDI channel number to set DND on on.
@@ -144,7 +144,7 @@ pub struct DahdiDndOnAction {
 ///
 /// [`DahdiTransferAction`], [`DahdiDialOffhookAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIHangup", response = Ack, shape = "single")]
+#[ami(action = "DAHDIHangup", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiHangupAction {
     /// The DAHDI channel number to hang up.
@@ -174,7 +174,7 @@ pub struct DahdiHangupAction {
 ///
 /// [`DahdiShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIRestart", response = Ack, shape = "single")]
+#[ami(action = "DAHDIRestart", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiRestartAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -207,7 +207,8 @@ pub struct DahdiRestartAction {
     response = EventList<DahdiShowChannelsEvent,
     DahdiShowChannelsCompleteEvent>,
     shape = "list",
-    complete = "DAHDIShowChannelsComplete"
+    complete = "DAHDIShowChannelsComplete",
+    since = "1.4.22"
 )]
 #[non_exhaustive]
 pub struct DahdiShowChannelsAction {
@@ -240,7 +241,7 @@ pub struct DahdiShowChannelsAction {
 ///
 /// [`DahdiHangupAction`], [`DahdiDialOffhookAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDITransfer", response = Ack, shape = "single")]
+#[ami(action = "DAHDITransfer", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiTransferAction {
     /// The DAHDI channel number to transfer.

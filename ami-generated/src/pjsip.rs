@@ -51,7 +51,7 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 /// Message: NOTIFY sent
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPNotify", response = Ack, shape = "single")]
+#[ami(action = "PJSIPNotify", response = Ack, shape = "single", since = "12.0.0")]
 #[ami(exactly_one(endpoint, uri))]
 #[non_exhaustive]
 pub struct PjsipNotifyAction {
@@ -92,7 +92,7 @@ pub struct PjsipNotifyAction {
 ///
 /// [`PjsipShowEndpointAction`], [`PjsipShowRegistrationInboundContactStatusesAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPQualify", response = Ack, shape = "single")]
+#[ami(action = "PJSIPQualify", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct PjsipQualifyAction {
     /// The endpoint you want to qualify.
@@ -125,7 +125,7 @@ pub struct PjsipQualifyAction {
 ///
 /// [`PjsipUnregisterAction`], [`PjsipShowRegistrationsOutboundAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPRegister", response = Ack, shape = "single")]
+#[ami(action = "PJSIPRegister", response = Ack, shape = "single", since = "13.2.0")]
 #[non_exhaustive]
 pub struct PjsipRegisterAction {
     /// The outbound registration to register (its section name), or `*all` to register them all.
@@ -348,7 +348,8 @@ pub struct PjsipRegisterAction {
     response = EventList<PjsipShowEndpointItem,
     EndpointDetailCompleteEvent>,
     shape = "list",
-    complete = "EndpointDetailComplete"
+    complete = "EndpointDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowEndpointAction {
@@ -438,7 +439,8 @@ pub enum PjsipShowEndpointItem {
     response = EventList<EndpointListEvent,
     EndpointListCompleteEvent>,
     shape = "list",
-    complete = "EndpointListComplete"
+    complete = "EndpointListComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowEndpointsAction {
@@ -505,7 +507,8 @@ pub struct PjsipShowEndpointsAction {
     response = EventList<ContactStatusDetailEvent,
     ContactStatusDetailCompleteEvent>,
     shape = "list",
-    complete = "ContactStatusDetailComplete"
+    complete = "ContactStatusDetailComplete",
+    since = "13.14.0, 14.3.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowRegistrationInboundContactStatusesAction {
@@ -574,7 +577,8 @@ pub struct PjsipShowRegistrationInboundContactStatusesAction {
     response = EventList<InboundRegistrationDetailEvent,
     InboundRegistrationDetailCompleteEvent>,
     shape = "list",
-    complete = "InboundRegistrationDetailComplete"
+    complete = "InboundRegistrationDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowRegistrationsInboundAction {
@@ -657,7 +661,8 @@ pub struct PjsipShowRegistrationsInboundAction {
     response = EventList<PjsipShowRegistrationsOutboundItem,
     OutboundRegistrationDetailCompleteEvent>,
     shape = "list",
-    complete = "OutboundRegistrationDetailComplete"
+    complete = "OutboundRegistrationDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowRegistrationsOutboundAction {
@@ -714,7 +719,8 @@ pub enum PjsipShowRegistrationsOutboundItem {
     response = EventList<ResourceListDetailEvent,
     ResourceListDetailCompleteEvent>,
     shape = "list",
-    complete = "ResourceListDetailComplete"
+    complete = "ResourceListDetailComplete",
+    since = "13.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowResourceListsAction {
@@ -747,7 +753,8 @@ pub struct PjsipShowResourceListsAction {
     response = EventList<InboundSubscriptionDetailEvent,
     InboundSubscriptionDetailCompleteEvent>,
     shape = "list",
-    complete = "InboundSubscriptionDetailComplete"
+    complete = "InboundSubscriptionDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowSubscriptionsInboundAction {
@@ -780,7 +787,8 @@ pub struct PjsipShowSubscriptionsInboundAction {
     response = EventList<OutboundSubscriptionDetailEvent,
     OutboundSubscriptionDetailCompleteEvent>,
     shape = "list",
-    complete = "OutboundSubscriptionDetailComplete"
+    complete = "OutboundSubscriptionDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowSubscriptionsOutboundAction {
@@ -807,7 +815,7 @@ pub struct PjsipShowSubscriptionsOutboundAction {
 ///
 /// [`PjsipRegisterAction`], [`PjsipShowRegistrationsOutboundAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPUnregister", response = Ack, shape = "single")]
+#[ami(action = "PJSIPUnregister", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct PjsipUnregisterAction {
     /// The outbound registration to unregister (its section name), or `*all` to

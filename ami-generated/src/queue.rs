@@ -53,7 +53,7 @@ use crate::common::{ChannelSnapshot, QueueMemberSnapshot};
 ///
 /// [`QueueRemoveAction`], [`QueuePauseAction`], [`QueuePenaltyAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueAdd", response = Ack, shape = "single")]
+#[ami(action = "QueueAdd", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct QueueAddAction {
     /// The name of the queue to add the member to.
@@ -133,7 +133,7 @@ pub struct QueueAddAction {
 ///
 /// [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueLog", response = Ack, shape = "single")]
+#[ami(action = "QueueLog", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct QueueLogAction {
     /// The queue name written in the log line.
@@ -213,7 +213,12 @@ pub struct QueueLogAction {
 ///
 /// [`QueueAddAction`], [`QueuePenaltyAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueMemberRingInUse", response = Ack, shape = "single")]
+#[ami(
+    action = "QueueMemberRingInUse",
+    response = Ack,
+    shape = "single",
+    since = "11.0.0"
+)]
 #[non_exhaustive]
 pub struct QueueMemberRingInUseAction {
     /// The member's interface (`tech/name`).
@@ -300,7 +305,7 @@ pub struct QueueMemberRingInUseAction {
 ///
 /// [`QueueAddAction`], [`QueueRemoveAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueuePause", response = Ack, shape = "single")]
+#[ami(action = "QueuePause", response = Ack, shape = "single", since = "1.2.0")]
 #[non_exhaustive]
 pub struct QueuePauseAction {
     /// The member's interface (`tech/name`) to pause or unpause.
@@ -362,7 +367,7 @@ pub struct QueuePauseAction {
 ///
 /// [`QueueAddAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueuePenalty", response = Ack, shape = "single")]
+#[ami(action = "QueuePenalty", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct QueuePenaltyAction {
     /// The member's interface (`tech/name`) whose penalty to change.
@@ -410,7 +415,7 @@ pub struct QueuePenaltyAction {
 ///
 /// [`QueueResetAction`], [`QueueRuleAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueReload", response = Ack, shape = "single")]
+#[ami(action = "QueueReload", response = Ack, shape = "single", since = "1.6.2")]
 #[non_exhaustive]
 pub struct QueueReloadAction {
     /// The queue to reload; every queue when absent.
@@ -517,7 +522,7 @@ pub enum QueueReloadParameters {
 ///
 /// [`QueueAddAction`], [`QueuePauseAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueRemove", response = Ack, shape = "single")]
+#[ami(action = "QueueRemove", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct QueueRemoveAction {
     /// The queue to remove the member from.
@@ -574,7 +579,7 @@ pub struct QueueRemoveAction {
 ///
 /// [`QueueStatusAction`], [`QueueSummaryAction`], [`QueueReloadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueReset", response = Ack, shape = "single")]
+#[ami(action = "QueueReset", response = Ack, shape = "single", since = "1.6.2")]
 #[non_exhaustive]
 pub struct QueueResetAction {
     /// The queue whose statistics to reset; every queue when absent.
@@ -613,7 +618,12 @@ pub struct QueueResetAction {
 ///
 /// [`QueueReloadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueRule", response = QueueRuleResponse, shape = "single")]
+#[ami(
+    action = "QueueRule",
+    response = QueueRuleResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct QueueRuleAction {
     /// The name of the rule list (a `[section]` of `queuerules.conf`) to show; all of them when absent.
@@ -677,7 +687,7 @@ pub struct QueueRuleResponse {
 ///
 /// [`QueueStatusAction`], [`QueueSummaryAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Queues", response = RawText, shape = "raw")]
+#[ami(action = "Queues", response = RawText, shape = "raw", removed = "15.0.0")]
 #[non_exhaustive]
 pub struct QueuesAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -761,7 +771,8 @@ pub struct QueuesAction {
     response = EventList<QueueStatusItem,
     QueueStatusCompleteEvent>,
     shape = "list",
-    complete = "QueueStatusComplete"
+    complete = "QueueStatusComplete",
+    since = "0.5.0"
 )]
 #[non_exhaustive]
 pub struct QueueStatusAction {
@@ -836,7 +847,8 @@ pub enum QueueStatusItem {
     response = EventList<QueueSummaryEvent,
     QueueSummaryCompleteEvent>,
     shape = "list",
-    complete = "QueueSummaryComplete"
+    complete = "QueueSummaryComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct QueueSummaryAction {

@@ -47,7 +47,12 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`MailboxStatusAction`], [`VoicemailUsersListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MailboxCount", response = MailboxCountResponse, shape = "single")]
+#[ami(
+    action = "MailboxCount",
+    response = MailboxCountResponse,
+    shape = "single",
+    since = "0.5.0"
+)]
 #[non_exhaustive]
 pub struct MailboxCountAction {
     /// The full mailbox ID, `mailbox@vm-context` (`6001@vm-demo`).
@@ -113,7 +118,12 @@ pub struct MailboxCountResponse {
 ///
 /// [`MailboxCountAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MailboxStatus", response = MailboxStatusResponse, shape = "single")]
+#[ami(
+    action = "MailboxStatus",
+    response = MailboxStatusResponse,
+    shape = "single",
+    since = "0.4.0"
+)]
 #[non_exhaustive]
 pub struct MailboxStatusAction {
     /// The full mailbox ID, `mailbox@vm-context` (`6001@vm-demo`).
@@ -165,7 +175,7 @@ pub struct MailboxStatusResponse {
 ///
 /// [`MwiGetAction`], [`MwiUpdateAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MWIDelete", response = Ack, shape = "single")]
+#[ami(action = "MWIDelete", response = Ack, shape = "single", since = "12.1.0")]
 #[non_exhaustive]
 pub struct MwiDeleteAction {
     /// The mailbox ID, or `/regex/` for all mailboxes whose ID matches the regular expression.
@@ -201,7 +211,8 @@ pub struct MwiDeleteAction {
     response = EventList<MwiGetEvent,
     MwiGetCompleteEvent>,
     shape = "list",
-    complete = "MWIGetComplete"
+    complete = "MWIGetComplete",
+    since = "12.1.0"
 )]
 #[non_exhaustive]
 pub struct MwiGetAction {
@@ -237,7 +248,7 @@ pub struct MwiGetAction {
 ///
 /// [`MwiGetAction`], [`MwiDeleteAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MWIUpdate", response = Ack, shape = "single")]
+#[ami(action = "MWIUpdate", response = Ack, shape = "single", since = "12.1.0")]
 #[non_exhaustive]
 pub struct MwiUpdateAction {
     /// The mailbox ID.
@@ -309,7 +320,7 @@ pub struct MwiUpdateAction {
 ///
 /// [`VoicemailUsersListAction`], [`MailboxCountAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailRefresh", response = Ack, shape = "single")]
+#[ami(action = "VoicemailRefresh", response = Ack, shape = "single", since = "12.0.0")]
 #[ami(requires(mailbox, context))]
 #[non_exhaustive]
 pub struct VoicemailRefreshAction {
@@ -391,7 +402,8 @@ pub struct VoicemailRefreshAction {
     response = EventList<VoicemailUserEntryEvent,
     VoicemailUserEntryCompleteEvent>,
     shape = "list",
-    complete = "VoicemailUserEntryComplete"
+    complete = "VoicemailUserEntryComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct VoicemailUsersListAction {
