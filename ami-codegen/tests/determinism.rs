@@ -70,10 +70,20 @@ fn only_the_widest_events_are_boxed_in_the_event_enums() {
         .filter(|l| l.contains("(Box<"))
         .map(str::trim)
         .collect();
-    assert_eq!(boxed, ["EndpointDetail(Box<pjsip::EndpointDetailEvent>),"]);
+    // Exactly the events of more than 64 fields are boxed, wherever they are.
+    let mut wide: Vec<String> = model
+        .events()
+        .filter(|event| event.field_count() > 64)
+        .map(|event| format!("{}(Box<", event.rust))
+        .collect();
+    wide.sort();
+    let mut boxed_names: Vec<String> = boxed
+        .iter()
+        .map(|line| line[..line.find("(Box<").unwrap() + 5].to_owned())
+        .collect();
+    boxed_names.sort();
+    assert_eq!(boxed_names, wide);
+    assert!(boxed.contains(&"EndpointDetail(Box<pjsip::EndpointDetailEvent>),"));
+    assert!(boxed.contains(&"AttendedTransfer(Box<channel::AttendedTransferEvent>),"));
     assert!(lib.contains("    Hangup(channel::HangupEvent),"));
-    for event in model.events() {
-        let wide = event.field_count() > 64;
-        assert_eq!(wide, event.wire == "EndpointDetail", "{}", event.wire);
-    }
 }
