@@ -19,7 +19,7 @@
 //! | [`confbridge`] | 10 | 9 | ConfBridge conferences |
 //! | [`config`] | 5 | 0 | Configuration files |
 //! | [`dahdi`] | 7 | 3 | DAHDI channels |
-//! | [`db`] | 4 | 2 | AstDB |
+//! | [`db`] | 5 | 4 | AstDB |
 //! | [`devicestate`] | 3 | 4 | Device and presence state |
 //! | [`dialplan`] | 5 | 5 | Dialplan and extension state |
 //! | [`fax`] | 3 | 4 | FAX |
@@ -30,7 +30,7 @@
 //! | [`parking`] | 3 | 7 | Call parking |
 //! | [`pjsip`] | 12 | 20 | PJSIP |
 //! | [`pri`] | 4 | 2 | ISDN PRI spans |
-//! | [`queue`] | 12 | 21 | Call queues |
+//! | [`queue`] | 14 | 21 | Call queues |
 //! | [`sip`] | 6 | 7 | SIP (chan_sip, removed) |
 //! | [`skinny`] | 4 | 4 | Skinny (SCCP) channels (removed) |
 //! | [`sorcery`] | 5 | 0 | Sorcery memory cache |
@@ -362,6 +362,14 @@ pub enum Event {
     #[cfg(feature = "db")]
     #[ami(name = "DBGetResponse")]
     DbGetResponse(db::DbGetResponseEvent),
+    /// Raised at the end of the `DBGetTree` list.
+    #[cfg(feature = "db")]
+    #[ami(name = "DBGetTreeComplete")]
+    DbGetTreeComplete(db::DbGetTreeCompleteEvent),
+    /// Raised in response to a `DBGetTree` command: one entry found.
+    #[cfg(feature = "db")]
+    #[ami(name = "DBGetTreeResponse")]
+    DbGetTreeResponse(db::DbGetTreeResponseEvent),
     /// Raised when a device state changes, and in response to `DeviceStateList`.
     #[cfg(feature = "devicestate")]
     #[ami(name = "DeviceStateChange")]

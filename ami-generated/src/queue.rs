@@ -75,6 +75,9 @@ pub struct QueueAddAction {
     /// Server default: `false`.
     #[ami(name = "Paused")]
     pub paused: Option<bool>,
+    /// Why the member starts paused (with `Paused`); shown as `PausedReason` in member events.
+    #[ami(name = "Reason")]
+    pub reason: Option<String>,
     /// A text alias for the interface, shown as `MemberName` in events and in the queue log.
     #[ami(name = "MemberName")]
     pub member_name: Option<String>,
@@ -83,6 +86,85 @@ pub struct QueueAddAction {
     /// added as `Local/200@agents`).
     #[ami(name = "StateInterface")]
     pub state_interface: Option<String>,
+    /// The member's own wrap-up time in seconds (the pause after each call before
+    /// it is offered another one), overriding the queue's `wrapuptime`; `0` or
+    /// absent keeps the queue's value.
+    #[ami(name = "Wrapuptime")]
+    pub wrapuptime: Option<u64>,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Change the priority of a caller waiting in a queue.
+///
+/// Gives a waiting caller a new queue priority (callers with a higher priority
+/// are served first, as with the `QUEUE_PRIO` variable). By default only the
+/// stored priority changes: the caller keeps its place, and the new value
+/// counts when later callers are placed around it; with `Immediate` the caller
+/// also moves at once to the position its new priority gives it. Fails
+/// with `No such queue` or `No such caller` when the queue or the channel is
+/// not found.
+///
+/// Provided by `app_queue`.
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// Normal:
+///
+/// ```text
+/// Action: QueueChangePriorityCaller
+/// Queue: sales_1
+/// Caller: PJSIP/301-00000012
+/// Priority: 5
+///
+/// Response: Success
+/// Message: Priority change for caller on queue
+/// ```
+///
+/// Unknown caller:
+///
+/// ```text
+/// Action: QueueChangePriorityCaller
+/// Queue: sales_1
+/// Caller: PJSIP/399-00000000
+/// Priority: 5
+///
+/// Response: Error
+/// Message: Unable to change priority caller on queue: No such caller
+/// ```
+///
+/// # See also
+///
+/// [`QueueWithdrawCallerAction`], [`QueueStatusAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "QueueChangePriorityCaller", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct QueueChangePriorityCallerAction {
+    /// The queue the caller waits in.
+    ///
+    /// Example: `sales_1`.
+    #[ami(name = "Queue", required)]
+    pub queue: String,
+    /// The caller's channel name.
+    ///
+    /// Example: `PJSIP/301-00000012`.
+    #[ami(name = "Caller", required)]
+    pub caller: String,
+    /// The caller's new priority (higher is served first).
+    ///
+    /// Example: `5`.
+    #[ami(name = "Priority", required)]
+    pub priority: i64,
+    /// Move the caller to the position its new priority gives it right away.
+    ///
+    /// Server default: `false`.
+    #[ami(name = "Immediate")]
+    pub immediate: Option<bool>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -821,6 +903,58 @@ pub struct QueueSummaryAction {
     /// Queue to summarize; all queues when absent.
     #[ami(name = "Queue")]
     pub queue: Option<String>,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Ask for a caller to leave a queue and go back to the dialplan.
+///
+/// Asks `app_queue` to take a waiting caller out of the queue: `Queue()` then
+/// returns to the dialplan with `QUEUESTATUS` set to `WITHDRAW`, and
+/// `WithdrawInfo` (if given) in the channel variable `QUEUE_WITHDRAW_INFO`.
+/// The request is carried out asynchronously, when the caller's turn is next
+/// checked. Fails when the queue or the caller is not found, or when a
+/// withdrawal was already requested for this caller.
+///
+/// Provided by `app_queue`.
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: QueueWithdrawCaller
+/// Queue: sales_1
+/// Caller: PJSIP/301-00000012
+/// WithdrawInfo: callback-requested
+///
+/// Response: Success
+/// Message: Withdraw requested successfully
+/// ```
+///
+/// # See also
+///
+/// [`QueueChangePriorityCallerAction`], [`QueueStatusAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "QueueWithdrawCaller", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct QueueWithdrawCallerAction {
+    /// The queue the caller waits in.
+    ///
+    /// Example: `sales_1`.
+    #[ami(name = "Queue", required)]
+    pub queue: String,
+    /// The caller's channel name.
+    ///
+    /// Example: `PJSIP/301-00000012`.
+    #[ami(name = "Caller", required)]
+    pub caller: String,
+    /// Free text handed to the dialplan in `QUEUE_WITHDRAW_INFO` once the caller is withdrawn.
+    #[ami(name = "WithdrawInfo")]
+    pub withdraw_info: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,

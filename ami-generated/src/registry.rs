@@ -292,6 +292,12 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "db")]
     ActionInfo {
+        name: <crate::db::DbGetTreeAction as Action>::NAME,
+        family: "db",
+        shape: <crate::db::DbGetTreeAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "db")]
+    ActionInfo {
         name: <crate::db::DbPutAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbPutAction as Action>::SHAPE,
@@ -706,6 +712,12 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "queue")]
     ActionInfo {
+        name: <crate::queue::QueueChangePriorityCallerAction as Action>::NAME,
+        family: "queue",
+        shape: <crate::queue::QueueChangePriorityCallerAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "queue")]
+    ActionInfo {
         name: <crate::queue::QueueLogAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueLogAction as Action>::SHAPE,
@@ -769,6 +781,12 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::queue::QueueSummaryAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueSummaryAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "queue")]
+    ActionInfo {
+        name: <crate::queue::QueueWithdrawCallerAction as Action>::NAME,
+        family: "queue",
+        shape: <crate::queue::QueueWithdrawCallerAction as Action>::SHAPE,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
@@ -1102,6 +1120,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "db")]
         "dbget" => round_trip::<crate::db::DbGetAction>(msg),
         #[cfg(feature = "db")]
+        "dbgettree" => round_trip::<crate::db::DbGetTreeAction>(msg),
+        #[cfg(feature = "db")]
         "dbput" => round_trip::<crate::db::DbPutAction>(msg),
         #[cfg(feature = "devicestate")]
         "devicestatelist" => round_trip::<crate::devicestate::DeviceStateListAction>(msg),
@@ -1262,6 +1282,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "queue")]
         "queueadd" => round_trip::<crate::queue::QueueAddAction>(msg),
         #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            round_trip::<crate::queue::QueueChangePriorityCallerAction>(msg)
+        }
+        #[cfg(feature = "queue")]
         "queuelog" => round_trip::<crate::queue::QueueLogAction>(msg),
         #[cfg(feature = "queue")]
         "queuememberringinuse" => {
@@ -1285,6 +1309,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "queuestatus" => round_trip::<crate::queue::QueueStatusAction>(msg),
         #[cfg(feature = "queue")]
         "queuesummary" => round_trip::<crate::queue::QueueSummaryAction>(msg),
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            round_trip::<crate::queue::QueueWithdrawCallerAction>(msg)
+        }
         #[cfg(feature = "channel")]
         "redirect" => round_trip::<crate::channel::RedirectAction>(msg),
         #[cfg(feature = "manager")]
@@ -1484,6 +1512,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "db")]
         "dbget" => decode_reply::<crate::db::DbGetAction>(reply),
         #[cfg(feature = "db")]
+        "dbgettree" => decode_reply::<crate::db::DbGetTreeAction>(reply),
+        #[cfg(feature = "db")]
         "dbput" => decode_reply::<crate::db::DbPutAction>(reply),
         #[cfg(feature = "devicestate")]
         "devicestatelist" => {
@@ -1652,6 +1682,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "queue")]
         "queueadd" => decode_reply::<crate::queue::QueueAddAction>(reply),
         #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            decode_reply::<crate::queue::QueueChangePriorityCallerAction>(reply)
+        }
+        #[cfg(feature = "queue")]
         "queuelog" => decode_reply::<crate::queue::QueueLogAction>(reply),
         #[cfg(feature = "queue")]
         "queuememberringinuse" => {
@@ -1675,6 +1709,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "queuestatus" => decode_reply::<crate::queue::QueueStatusAction>(reply),
         #[cfg(feature = "queue")]
         "queuesummary" => decode_reply::<crate::queue::QueueSummaryAction>(reply),
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            decode_reply::<crate::queue::QueueWithdrawCallerAction>(reply)
+        }
         #[cfg(feature = "channel")]
         "redirect" => decode_reply::<crate::channel::RedirectAction>(reply),
         #[cfg(feature = "manager")]

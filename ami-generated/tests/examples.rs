@@ -1752,6 +1752,58 @@ Message: Database entry not found
 "#, &[], None, false);
 }
 
+/// DBGetTree
+#[cfg(feature = "db")]
+#[test]
+fn db_get_tree_example_1() {
+    request::<
+        db::DbGetTreeAction,
+    >(r#"Action: DBGetTree
+ActionID: 7
+Family: pbx
+"#, &[], false);
+    response::<
+        db::DbGetTreeAction,
+    >(
+        r#"Response: Success
+ActionID: 7
+EventList: start
+Message: Result will follow
+"#,
+        &[
+            r#"Event: DBGetTreeResponse
+Key: /pbx/UUID
+Val: 5c734b17-7f60-477d-b350-cf972c5e4ebb
+ActionID: 7
+"#,
+        ],
+        Some(
+            r#"Event: DBGetTreeComplete
+ActionID: 7
+EventList: Complete
+ListItems: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: DBGetTreeResponse
+Key: /pbx/UUID
+Val: 5c734b17-7f60-477d-b350-cf972c5e4ebb
+ActionID: 7
+"#,
+        false,
+    );
+    event(
+        r#"Event: DBGetTreeComplete
+ActionID: 7
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
+}
+
 /// DBPut
 #[cfg(feature = "db")]
 #[test]
@@ -3575,6 +3627,60 @@ Message: Added interface to queue
 "#, &[], None, false);
 }
 
+/// QueueChangePriorityCaller: Normal
+#[cfg(feature = "queue")]
+#[test]
+fn queue_change_priority_caller_example_1() {
+    request::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Action: QueueChangePriorityCaller
+Queue: sales_1
+Caller: PJSIP/301-00000012
+Priority: 5
+"#,
+        &["Immediate"],
+        false,
+    );
+    response::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Response: Success
+Message: Priority change for caller on queue
+"#,
+        &[],
+        None,
+        false,
+    );
+}
+
+/// QueueChangePriorityCaller: Unknown caller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_change_priority_caller_example_2() {
+    request::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Action: QueueChangePriorityCaller
+Queue: sales_1
+Caller: PJSIP/399-00000000
+Priority: 5
+"#,
+        &["Immediate"],
+        false,
+    );
+    response::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Response: Error
+Message: Unable to change priority caller on queue: No such caller
+"#,
+        &[],
+        None,
+        false,
+    );
+}
+
 /// QueueLog: Normal
 #[cfg(feature = "queue")]
 #[test]
@@ -3989,6 +4095,33 @@ LongestHoldTime: 0
 EventList: Complete
 ListItems: 3
 "#, false);
+}
+
+/// QueueWithdrawCaller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_withdraw_caller_example_1() {
+    request::<
+        queue::QueueWithdrawCallerAction,
+    >(
+        r#"Action: QueueWithdrawCaller
+Queue: sales_1
+Caller: PJSIP/301-00000012
+WithdrawInfo: callback-requested
+"#,
+        &[],
+        false,
+    );
+    response::<
+        queue::QueueWithdrawCallerAction,
+    >(
+        r#"Response: Success
+Message: Withdraw requested successfully
+"#,
+        &[],
+        None,
+        false,
+    );
 }
 
 /// SIPnotify: Normal

@@ -2144,6 +2144,33 @@ fn db_get() {
     );
 }
 
+/// DBGetTree
+#[cfg(feature = "db")]
+#[test]
+fn db_get_tree() {
+    refuses::<
+        db::DbGetTreeAction,
+    >(
+        || db::DbGetTreeAction::new().with_family("pbx").with_key("x"),
+        &[
+            (
+                "Family with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.family = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "Key with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.key = Some(String::from(INJECTED));
+                },
+            ),
+        ],
+    );
+}
+
 /// DBPut
 #[cfg(feature = "db")]
 #[test]
@@ -3669,8 +3696,10 @@ fn queue_add() {
             queue::QueueAddAction::new("sales_1", "SIP/agent-01")
                 .with_penalty(1u64)
                 .with_paused(true)
+                .with_reason("x")
                 .with_member_name("x")
                 .with_state_interface("x")
+                .with_wrapuptime(1u64)
         },
         &[
             (
@@ -3702,6 +3731,13 @@ fn queue_add() {
                 },
             ),
             (
+                "Reason with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.reason = Some(String::from(INJECTED));
+                },
+            ),
+            (
                 "MemberName with a line break",
                 Refusal::LineBreak,
                 |a| {
@@ -3713,6 +3749,54 @@ fn queue_add() {
                 Refusal::LineBreak,
                 |a| {
                     a.state_interface = Some(String::from(INJECTED));
+                },
+            ),
+        ],
+    );
+}
+
+/// QueueChangePriorityCaller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_change_priority_caller() {
+    refuses::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        || {
+            queue::QueueChangePriorityCallerAction::new(
+                    "sales_1",
+                    "PJSIP/301-00000012",
+                    5i64,
+                )
+                .with_immediate(true)
+        },
+        &[
+            (
+                "Queue with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.queue = String::from(INJECTED);
+                },
+            ),
+            (
+                "Queue empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.queue = String::new();
+                },
+            ),
+            (
+                "Caller with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.caller = String::from(INJECTED);
+                },
+            ),
+            (
+                "Caller empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.caller = String::new();
                 },
             ),
         ],
@@ -4081,6 +4165,57 @@ fn queue_summary() {
                 Refusal::LineBreak,
                 |a| {
                     a.queue = Some(String::from(INJECTED));
+                },
+            ),
+        ],
+    );
+}
+
+/// QueueWithdrawCaller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_withdraw_caller() {
+    refuses::<
+        queue::QueueWithdrawCallerAction,
+    >(
+        || {
+            queue::QueueWithdrawCallerAction::new("sales_1", "PJSIP/301-00000012")
+                .with_withdraw_info("x")
+        },
+        &[
+            (
+                "Queue with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.queue = String::from(INJECTED);
+                },
+            ),
+            (
+                "Queue empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.queue = String::new();
+                },
+            ),
+            (
+                "Caller with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.caller = String::from(INJECTED);
+                },
+            ),
+            (
+                "Caller empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.caller = String::new();
+                },
+            ),
+            (
+                "WithdrawInfo with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.withdraw_info = Some(String::from(INJECTED));
                 },
             ),
         ],
