@@ -34,7 +34,7 @@
 //! | [`sip`] | 6 | 7 | SIP (chan_sip, removed) |
 //! | [`skinny`] | 4 | 4 | Skinny (SCCP) channels (removed) |
 //! | [`sorcery`] | 5 | 0 | Sorcery memory cache |
-//! | [`voicemail`] | 7 | 5 | Voicemail and message waiting |
+//! | [`voicemail`] | 12 | 11 | Voicemail and message waiting |
 //! | [`xmpp`] | 1 | 0 | XMPP (Jabber) |
 //!
 //! [`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.
@@ -730,6 +730,10 @@ pub enum Event {
     #[cfg(feature = "voicemail")]
     #[ami(name = "MessageWaiting")]
     MessageWaiting(voicemail::MessageWaitingEvent),
+    /// Raised when the MiniVoiceMail applications send a new-message notification.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "MiniVoiceMail")]
+    MiniVoiceMail(voicemail::MiniVoiceMailEvent),
     /// Raised in response to an `MWIGet` command: one mailbox and its message counts.
     #[cfg(feature = "voicemail")]
     #[ami(name = "MWIGet")]
@@ -738,6 +742,26 @@ pub enum Event {
     #[cfg(feature = "voicemail")]
     #[ami(name = "MWIGetComplete")]
     MwiGetComplete(voicemail::MwiGetCompleteEvent),
+    /// Raised in response to a `VoicemailBoxSummary` command: one message of the mailbox.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailBoxDetail")]
+    VoicemailBoxDetail(voicemail::VoicemailBoxDetailEvent),
+    /// Raised at the end of the `VoicemailBoxSummary` list.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailBoxDetailComplete")]
+    VoicemailBoxDetailComplete(voicemail::VoicemailBoxDetailCompleteEvent),
+    /// Raised when the password of a voicemail mailbox is changed.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailPasswordChange")]
+    VoicemailPasswordChange(voicemail::VoicemailPasswordChangeEvent),
+    /// Raised in response to a `VoicemailUserStatus` command: the settings and message counts of one mailbox.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailUserDetail")]
+    VoicemailUserDetail(voicemail::VoicemailUserDetailEvent),
+    /// Raised at the end of the `VoicemailUserStatus` list.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailUserDetailComplete")]
+    VoicemailUserDetailComplete(voicemail::VoicemailUserDetailCompleteEvent),
     /// Raised in response to a `VoicemailUsersList` command: one voicemail user and its settings.
     #[cfg(feature = "voicemail")]
     #[ami(name = "VoicemailUserEntry")]

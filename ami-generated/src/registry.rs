@@ -946,15 +946,45 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
+        name: <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailBoxSummaryAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailForwardAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailForwardAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailMoveAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailMoveAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
         name: <crate::voicemail::VoicemailRefreshAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailRefreshAction as Action>::SHAPE,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
+        name: <crate::voicemail::VoicemailRemoveAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailRemoveAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
         name: <crate::voicemail::VoicemailUsersListAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailUsersListAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailUserStatusAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailUserStatusAction as Action>::SHAPE,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
@@ -1376,10 +1406,24 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "manager")]
         "userevent" => round_trip::<crate::manager::UserEventAction>(msg),
         #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            round_trip::<crate::voicemail::VoicemailBoxSummaryAction>(msg)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => round_trip::<crate::voicemail::VoicemailForwardAction>(msg),
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => round_trip::<crate::voicemail::VoicemailMoveAction>(msg),
+        #[cfg(feature = "voicemail")]
         "voicemailrefresh" => round_trip::<crate::voicemail::VoicemailRefreshAction>(msg),
+        #[cfg(feature = "voicemail")]
+        "voicemailremove" => round_trip::<crate::voicemail::VoicemailRemoveAction>(msg),
         #[cfg(feature = "voicemail")]
         "voicemailuserslist" => {
             round_trip::<crate::voicemail::VoicemailUsersListAction>(msg)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            round_trip::<crate::voicemail::VoicemailUserStatusAction>(msg)
         }
         #[cfg(feature = "manager")]
         "waitevent" => round_trip::<crate::manager::WaitEventAction>(msg),
@@ -1778,12 +1822,30 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "manager")]
         "userevent" => decode_reply::<crate::manager::UserEventAction>(reply),
         #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            decode_reply::<crate::voicemail::VoicemailBoxSummaryAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => {
+            decode_reply::<crate::voicemail::VoicemailForwardAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => decode_reply::<crate::voicemail::VoicemailMoveAction>(reply),
+        #[cfg(feature = "voicemail")]
         "voicemailrefresh" => {
             decode_reply::<crate::voicemail::VoicemailRefreshAction>(reply)
         }
         #[cfg(feature = "voicemail")]
+        "voicemailremove" => {
+            decode_reply::<crate::voicemail::VoicemailRemoveAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
         "voicemailuserslist" => {
             decode_reply::<crate::voicemail::VoicemailUsersListAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            decode_reply::<crate::voicemail::VoicemailUserStatusAction>(reply)
         }
         #[cfg(feature = "manager")]
         "waitevent" => decode_reply::<crate::manager::WaitEventAction>(reply),

@@ -4551,6 +4551,142 @@ Waiting: 1
     );
 }
 
+/// VoicemailBoxSummary
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_box_summary_example_1() {
+    request::<
+        voicemail::VoicemailBoxSummaryAction,
+    >(
+        r#"Action: VoicemailBoxSummary
+ActionID: 3
+Context: default
+Mailbox: 1234
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailBoxSummaryAction,
+    >(
+        r#"Response: Success
+ActionID: 3
+EventList: start
+Message: Voicemail box detail will follow
+"#,
+        &[
+            r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: INBOX
+CallerID: "Alice" <201>
+Date: Sun Nov 29 10:02:11 AM UTC 2026
+Duration: 7
+Flag: 
+ID: 1764410531-00000000
+"#,
+            r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: Old
+CallerID: "Bob" <202>
+Date: Sat Nov 28 04:40:55 PM UTC 2026
+Duration: 21
+Flag: Urgent
+ID: 1764348055-00000003
+"#,
+        ],
+        Some(
+            r#"Event: VoicemailBoxDetailComplete
+ActionID: 3
+EventList: Complete
+ListItems: 2
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: INBOX
+CallerID: "Alice" <201>
+Date: Sun Nov 29 10:02:11 AM UTC 2026
+Duration: 7
+Flag: 
+ID: 1764410531-00000000
+"#,
+        false,
+    );
+    event(
+        r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: Old
+CallerID: "Bob" <202>
+Date: Sat Nov 28 04:40:55 PM UTC 2026
+Duration: 21
+Flag: Urgent
+ID: 1764348055-00000003
+"#,
+        false,
+    );
+    event(
+        r#"Event: VoicemailBoxDetailComplete
+ActionID: 3
+EventList: Complete
+ListItems: 2
+"#,
+        false,
+    );
+}
+
+/// VoicemailForward
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_forward_example_1() {
+    request::<
+        voicemail::VoicemailForwardAction,
+    >(
+        r#"Action: VoicemailForward
+Context: default
+Mailbox: 1234
+Folder: INBOX
+ID: 1764410531-00000000
+ToContext: default
+ToMailbox: 1235
+ToFolder: INBOX
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailForwardAction,
+    >(r#"Response: Success
+Message: Message forward successful
+"#, &[], None, false);
+}
+
+/// VoicemailMove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_move_example_1() {
+    request::<
+        voicemail::VoicemailMoveAction,
+    >(
+        r#"Action: VoicemailMove
+Context: default
+Mailbox: 1234
+Folder: INBOX
+ID: 1764410531-00000000
+ToFolder: Work
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailMoveAction,
+    >(r#"Response: Success
+Message: Message move successful
+"#, &[], None, false);
+}
+
 /// VoicemailRefresh
 #[cfg(feature = "voicemail")]
 #[test]
@@ -4565,6 +4701,29 @@ Mailbox: agent-01
         voicemail::VoicemailRefreshAction,
     >(r#"Response: Success
 Message: Refresh sent
+"#, &[], None, false);
+}
+
+/// VoicemailRemove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_remove_example_1() {
+    request::<
+        voicemail::VoicemailRemoveAction,
+    >(
+        r#"Action: VoicemailRemove
+Context: default
+Mailbox: 1234
+Folder: Old
+ID: 1764348055-00000003
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailRemoveAction,
+    >(r#"Response: Success
+Message: Message remove successful
 "#, &[], None, false);
 }
 
@@ -4655,6 +4814,124 @@ NewMessageCount: 6
 EventList: Complete
 ListItems: 8
 "#,
+        false,
+    );
+}
+
+/// VoicemailUserStatus: Normal
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_user_status_example_1() {
+    request::<
+        voicemail::VoicemailUserStatusAction,
+    >(r#"Action: VoicemailUserStatus
+Context: default
+Mailbox: 1234
+"#, &[], false);
+    response::<
+        voicemail::VoicemailUserStatusAction,
+    >(
+        r#"Response: Success
+EventList: start
+Message: Voicemail user detail will follow
+"#,
+        &[
+            r#"Event: VoicemailUserDetail
+VMContext: default
+VoiceMailbox: 1234
+Fullname: Example Mailbox
+Email: root@localhost
+Pager: 
+ServerEmail: asterisk
+FromString: 
+MailCommand: /usr/sbin/sendmail -t
+Language: 
+TimeZone: 
+Callback: 
+Dialout: 
+UniqueID: 
+ExitContext: 
+SayDurationMinimum: 2
+SayEnvelope: Yes
+SayCID: No
+AttachMessage: Yes
+AttachmentFormat: 
+DeleteMessage: No
+VolumeGain: 0.00
+CanReview: No
+CanMarkUrgent: No
+CallOperator: No
+MaxMessageCount: 100
+MaxMessageLength: 0
+NewMessageCount: 2
+OldMessageCount: 1
+"#,
+        ],
+        Some(r#"Event: VoicemailUserDetailComplete
+EventList: Complete
+ListItems: 1
+"#),
+        false,
+    );
+    event(
+        r#"Event: VoicemailUserDetail
+VMContext: default
+VoiceMailbox: 1234
+Fullname: Example Mailbox
+Email: root@localhost
+Pager: 
+ServerEmail: asterisk
+FromString: 
+MailCommand: /usr/sbin/sendmail -t
+Language: 
+TimeZone: 
+Callback: 
+Dialout: 
+UniqueID: 
+ExitContext: 
+SayDurationMinimum: 2
+SayEnvelope: Yes
+SayCID: No
+AttachMessage: Yes
+AttachmentFormat: 
+DeleteMessage: No
+VolumeGain: 0.00
+CanReview: No
+CanMarkUrgent: No
+CallOperator: No
+MaxMessageCount: 100
+MaxMessageLength: 0
+NewMessageCount: 2
+OldMessageCount: 1
+"#,
+        false,
+    );
+    event(
+        r#"Event: VoicemailUserDetailComplete
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
+}
+
+/// VoicemailUserStatus: Missing mailbox
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_user_status_example_2() {
+    incomplete_request::<
+        voicemail::VoicemailUserStatusAction,
+    >(r#"Action: VoicemailUserStatus
+Context: default
+"#, "Mailbox");
+    response::<
+        voicemail::VoicemailUserStatusAction,
+    >(
+        r#"Response: Error
+Message: Need 'Context' and 'Mailbox' parameters.
+"#,
+        &[],
+        None,
         false,
     );
 }

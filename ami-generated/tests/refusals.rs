@@ -4734,6 +4734,255 @@ fn mwi_update() {
     );
 }
 
+/// VoicemailBoxSummary
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_box_summary() {
+    refuses::<
+        voicemail::VoicemailBoxSummaryAction,
+    >(
+        || voicemail::VoicemailBoxSummaryAction::new("default", "1234"),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+        ],
+    );
+}
+
+/// VoicemailForward
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_forward() {
+    refuses::<
+        voicemail::VoicemailForwardAction,
+    >(
+        || voicemail::VoicemailForwardAction::new(
+            "default",
+            "1234",
+            "INBOX",
+            "1764410531-00000000",
+            "default",
+            "1235",
+            "INBOX",
+        ),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+            (
+                "Folder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "Folder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.folder = String::new();
+                },
+            ),
+            (
+                "ID with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.id = String::from(INJECTED);
+                },
+            ),
+            (
+                "ID empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.id = String::new();
+                },
+            ),
+            (
+                "ToContext with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_context = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToContext empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_context = String::new();
+                },
+            ),
+            (
+                "ToMailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToMailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_mailbox = String::new();
+                },
+            ),
+            (
+                "ToFolder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToFolder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_folder = String::new();
+                },
+            ),
+        ],
+    );
+}
+
+/// VoicemailMove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_move() {
+    refuses::<
+        voicemail::VoicemailMoveAction,
+    >(
+        || voicemail::VoicemailMoveAction::new(
+            "default",
+            "1234",
+            "INBOX",
+            "1764410531-00000000",
+            "Work",
+        ),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+            (
+                "Folder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "Folder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.folder = String::new();
+                },
+            ),
+            (
+                "ID with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.id = String::from(INJECTED);
+                },
+            ),
+            (
+                "ID empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.id = String::new();
+                },
+            ),
+            (
+                "ToFolder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToFolder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_folder = String::new();
+                },
+            ),
+        ],
+    );
+}
+
 /// VoicemailRefresh
 #[cfg(feature = "voicemail")]
 #[test]
@@ -4769,6 +5018,80 @@ fn voicemail_refresh() {
     );
 }
 
+/// VoicemailRemove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_remove() {
+    refuses::<
+        voicemail::VoicemailRemoveAction,
+    >(
+        || voicemail::VoicemailRemoveAction::new(
+            "default",
+            "1234",
+            "Old",
+            "1764348055-00000003",
+        ),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+            (
+                "Folder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "Folder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.folder = String::new();
+                },
+            ),
+            (
+                "ID with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.id = String::from(INJECTED);
+                },
+            ),
+            (
+                "ID empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.id = String::new();
+                },
+            ),
+        ],
+    );
+}
+
 /// VoicemailUsersList
 #[cfg(feature = "voicemail")]
 #[test]
@@ -4776,6 +5099,47 @@ fn voicemail_users_list() {
     refuses::<
         voicemail::VoicemailUsersListAction,
     >(voicemail::VoicemailUsersListAction::new, &[]);
+}
+
+/// VoicemailUserStatus
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_user_status() {
+    refuses::<
+        voicemail::VoicemailUserStatusAction,
+    >(
+        || voicemail::VoicemailUserStatusAction::new("default", "1234"),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+        ],
+    );
 }
 
 /// JabberSend
