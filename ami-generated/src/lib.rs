@@ -28,7 +28,7 @@
 //! | [`meetme`] | 4 | 5 | MeetMe conferences (deprecated) |
 //! | [`monitor`] | 8 | 3 | Call recording |
 //! | [`parking`] | 3 | 7 | Call parking |
-//! | [`pjsip`] | 12 | 20 | PJSIP |
+//! | [`pjsip`] | 18 | 29 | PJSIP |
 //! | [`pri`] | 4 | 2 | ISDN PRI spans |
 //! | [`queue`] | 14 | 21 | Call queues |
 //! | [`sip`] | 6 | 7 | SIP (chan_sip, removed) |
@@ -514,10 +514,38 @@ pub enum Event {
     #[cfg(feature = "pjsip")]
     #[ami(name = "AorDetail")]
     AorDetail(pjsip::AorDetailEvent),
+    /// Raised in response to `PJSIPShowAors`: the settings and contacts of one AoR.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AorList")]
+    AorList(pjsip::AorListEvent),
+    /// Raised at the end of the `PJSIPShowAors` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AorListComplete")]
+    AorListComplete(pjsip::AorListCompleteEvent),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationsOutbound`: one authentication object.
     #[cfg(feature = "pjsip")]
     #[ami(name = "AuthDetail")]
     AuthDetail(pjsip::AuthDetailEvent),
+    /// Raised in response to `PJSIPShowAuths`: the settings of one authentication object.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AuthList")]
+    AuthList(pjsip::AuthListEvent),
+    /// Raised at the end of the `PJSIPShowAuths` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AuthListComplete")]
+    AuthListComplete(pjsip::AuthListCompleteEvent),
+    /// Raised in response to `PJSIPShowContacts`: one contact, its details and its qualify status.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "ContactList")]
+    ContactList(pjsip::ContactListEvent),
+    /// Raised at the end of the `PJSIPShowContacts` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "ContactListComplete")]
+    ContactListComplete(pjsip::ContactListCompleteEvent),
+    /// Raised when the qualify status of a PJSIP contact changes, or when a contact is added or removed.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "ContactStatus")]
+    ContactStatus(pjsip::ContactStatusEvent),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationInboundContactStatuses`: the status of one contact.
     #[cfg(feature = "pjsip")]
     #[ami(name = "ContactStatusDetail")]
@@ -578,6 +606,14 @@ pub enum Event {
     #[cfg(feature = "pjsip")]
     #[ami(name = "OutboundSubscriptionDetailComplete")]
     OutboundSubscriptionDetailComplete(pjsip::OutboundSubscriptionDetailCompleteEvent),
+    /// Raised when a PJSIP endpoint enters or leaves maintenance mode, and in response to `PJSIPShowMaintenance`.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "PJSIPMaintenanceStatus")]
+    PjsipMaintenanceStatus(pjsip::PjsipMaintenanceStatusEvent),
+    /// Raised at the end of the `PJSIPShowMaintenance` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "PJSIPMaintenanceStatusComplete")]
+    PjsipMaintenanceStatusComplete(pjsip::PjsipMaintenanceStatusCompleteEvent),
     /// Raised in response to `PJSIPShowResourceLists`: one resource list.
     #[cfg(feature = "pjsip")]
     #[ami(name = "ResourceListDetail")]

@@ -12,15 +12,85 @@
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents};
 use ami_runtime::wire::{Ack, EventList, Header, Var};
 
-/// Send a NOTIFY to either an endpoint or an arbitrary URI.
+/// Reject an incoming PJSIP call with a chosen SIP response code.
 ///
-/// Sends a SIP NOTIFY to an endpoint or to an arbitrary URI. Everything the
-/// NOTIFY carries is given with `Variable: name=value` headers, one per header
-/// or body part.
+/// Ends an incoming PJSIP call that has not been answered yet by sending the
+/// caller a final response with the given SIP code (`486`, `603`...) instead
+/// of the usual one, as the `PJSIPHangup()` application does. It only works
+/// while no final response has gone out: once the call is answered (or the
+/// dialplan has played something without `noanswer`), nothing is sent. The
+/// channel's hangup cause is the ISDN cause matching the SIP code.
 ///
-/// One (and only one) of `Endpoint` or `URI` must be given. With `URI`, the
-/// default outbound endpoint sends the message; if it is not configured, this
-/// action cannot send to an arbitrary URI.
+/// `Channel` may also be `/regex/`: every matching channel is then handled,
+/// with a `ChannelHungup` event per channel and `ChannelsHungupListComplete`
+/// at the end, as for `Hangup`.
+///
+/// Provided by `chan_pjsip`. Privilege: `system,call`.
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPHangup
+/// ActionID: 12345678
+/// Channel: PJSIP/alice-00000002
+/// Cause: 437
+///
+/// Response: Success
+/// ActionID: 12345678
+/// Message: Channel Hungup
+/// ```
+///
+/// Unknown channel:
+///
+/// ```text
+/// Action: PJSIPHangup
+/// Channel: PJSIP/nobody-00000000
+/// Cause: 486
+///
+/// Response: Error
+/// Message: No such channel
+/// ```
+///
+/// # See also
+///
+/// [`HangupAction`](crate::channel::HangupAction)
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "PJSIPHangup", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct PjsipHangupAction {
+    /// The incoming PJSIP channel to reject (`PJSIP/alice-00000002`), or `/regex/` for every matching channel.
+    ///
+    /// Example: `PJSIP/alice-00000002`.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// The SIP response code to send: a number from 400 to 699 (`437`), or the
+    /// name pjproject gives it (`UNSUPPORTED_CERTIFICATE` or
+    /// `PJSIP_SC_UNSUPPORTED_CERTIFICATE`). An unknown or out-of-range value
+    /// sends `603 Decline`.
+    ///
+    /// Example: `437`.
+    #[ami(name = "Cause", required)]
+    pub cause: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Send a NOTIFY to an endpoint, an arbitrary URI, or inside a channel's dialog.
+///
+/// Sends a SIP NOTIFY to an endpoint, to an arbitrary URI, or within the SIP
+/// dialog of a PJSIP channel. What the NOTIFY carries comes either from a
+/// section of `pjsip_notify.conf` (`Option`) or from `Variable: name=value`
+/// headers, one per header or body part; exactly one of the two must be
+/// given.
+///
+/// One (and only one) of `Endpoint`, `URI` or `Channel` must be given. With
+/// `URI`, the default outbound endpoint sends the message; if it is not
+/// configured, this action cannot send to an arbitrary URI.
 ///
 /// Provided by `res_pjsip_notify`. Privilege: `system`.
 ///
@@ -28,7 +98,8 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 ///
 /// Checked before encoding; a violation is refused.
 ///
-/// * exactly one of Endpoint, URI: One (and only one) of Endpoint or URI must be specified.
+/// * exactly one of Endpoint, URI, Channel: One (and only one) of Endpoint, URI or Channel must be specified.
+/// * exactly one of Option, Variable: The content comes from either a `pjsip_notify.conf` section or `Variable` headers, not both.
 ///
 /// # Response
 ///
@@ -50,7 +121,7 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
 #[ami(action = "PJSIPNotify", response = Ack, shape = "single")]
-#[ami(exactly_one(endpoint, uri))]
+#[ami(exactly_one(endpoint, uri, channel), exactly_one(option, variable))]
 #[non_exhaustive]
 pub struct PjsipNotifyAction {
     /// The endpoint to which to send the NOTIFY.
@@ -61,8 +132,14 @@ pub struct PjsipNotifyAction {
     /// Arbitrary URI to which to send the NOTIFY.
     #[ami(name = "URI")]
     pub uri: Option<String>,
+    /// A PJSIP channel in whose dialog the NOTIFY is sent (`PJSIP/6001-00000003`).
+    #[ami(name = "Channel")]
+    pub channel: Option<String>,
+    /// The section of `pjsip_notify.conf` that gives the headers and body of the NOTIFY (`polycom-check-cfg`).
+    #[ami(name = "Option")]
+    pub option: Option<String>,
     /// Headers and content of the NOTIFY, `name=value`, one `Variable` header each
-    /// (`Event=check-sync`); give at least one. A variable named `Content` becomes the body of the
+    /// (`Event=check-sync`). A variable named `Content` becomes the body of the
     /// message when another variable sets `Content-Type`.
     #[ami(name = "Variable", repeated)]
     pub variable: Vec<Var>,
@@ -129,6 +206,292 @@ pub struct PjsipRegisterAction {
     /// Example: `*all`.
     #[ami(name = "Registration", required)]
     pub registration: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Put a PJSIP endpoint (or all of them) in or out of maintenance mode.
+///
+/// An endpoint in maintenance mode refuses new work: incoming out-of-dialog
+/// requests from it are answered `503 Service Unavailable` (a SUBSCRIBE or
+/// REGISTER that ends with `Expires: 0` still passes), and calls to it from
+/// `Dial()` or ARI fail before any SIP message or channel is created. Calls
+/// and dialogs already up are left alone.
+///
+/// A `PJSIPMaintenanceStatus` event reports each real change of state (for
+/// `Endpoint: all`, one event with `Endpoint: all`).
+///
+/// Provided by `res_pjsip_maintenance`. Privilege: `system`.
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Events
+///
+/// * [`PjsipMaintenanceStatusEvent`]: Raised when a PJSIP endpoint enters or leaves maintenance mode, and in response to `PJSIPShowMaintenance`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPSetMaintenance
+/// Endpoint: 6001
+/// State: on
+///
+/// Response: Success
+/// Message: Maintenance mode enabled
+///
+/// Event: PJSIPMaintenanceStatus
+/// Privilege: system,all
+/// Endpoint: 6001
+/// Status: enabled
+/// ```
+///
+/// Unknown endpoint:
+///
+/// ```text
+/// Action: PJSIPSetMaintenance
+/// Endpoint: 9999
+/// State: off
+///
+/// Response: Error
+/// Message: Endpoint '9999' not found
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowMaintenanceAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "PJSIPSetMaintenance", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct PjsipSetMaintenanceAction {
+    /// The endpoint to change, or `all` for every configured endpoint.
+    ///
+    /// Example: `6001`.
+    #[ami(name = "Endpoint", required)]
+    pub endpoint: String,
+    /// The maintenance state wanted.
+    ///
+    /// Example: `on`.
+    #[ami(name = "State", required)]
+    pub state: PjsipSetMaintenanceState,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `State` in [`PjsipSetMaintenanceAction`].
+///
+/// The maintenance state wanted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum PjsipSetMaintenanceState {
+    /// Enter maintenance mode.
+    #[ami(value = "on")]
+    On,
+    /// Leave maintenance mode.
+    #[ami(value = "off")]
+    Off,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// List the PJSIP AoRs (address of record sections) and their settings.
+///
+/// Returns one `AorList` event per `type=aor` object (from `pjsip.conf` or
+/// realtime), with its options and contacts, then `AorListComplete`. When no
+/// AoR exists the answer is `Response: Error` with `No AORs found`.
+///
+/// Provided by `res_pjsip`. Privilege: `system`.
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`AorListEvent`], ended by [`AorListCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPShowAors
+/// ActionID: 5
+///
+/// Response: Success
+/// ActionID: 5
+/// EventList: start
+/// Message: A listing of AORs follows, presented as AorList events
+///
+/// Event: AorList
+/// ActionID: 5
+/// ObjectType: aor
+/// ObjectName: 6001
+/// MinimumExpiration: 60
+/// MaximumExpiration: 7200
+/// DefaultExpiration: 3600
+/// QualifyFrequency: 60
+/// QualifyTimeout: 3.000000
+/// Qualify2xxOnly: false
+/// AuthenticateQualify: false
+/// MaxContacts: 1
+/// RemoveExisting: true
+/// RemoveUnavailable: false
+/// Mailboxes: 6001@default
+/// VoicemailExtension:
+/// OutboundProxy:
+/// SupportPath: false
+/// Contacts:
+///
+/// Event: AorListComplete
+/// ActionID: 5
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowContactsAction`], [`PjsipShowEndpointAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowAors",
+    response = EventList<AorListEvent,
+    AorListCompleteEvent>,
+    shape = "list",
+    complete = "AorListComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowAorsAction {
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// List the PJSIP authentication objects and their settings.
+///
+/// Returns one `AuthList` event per `type=auth` object, with its options, then
+/// `AuthListComplete`. When no auth object exists the answer is
+/// `Response: Error` with `No Auths found`.
+///
+/// **Passwords are sent in clear**, as configured (`Password`, `Md5Cred`):
+/// mind who may read the manager session.
+///
+/// Provided by `res_pjsip`. Privilege: `system`.
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`AuthListEvent`], ended by [`AuthListCompleteEvent`].
+///
+/// # Examples
+///
+/// As Asterisk 18 sends it (20.12, 21.7, 22.2 and later add PasswordDigest and SupportedAlgorithmsUac/Uas):
+///
+/// ```text
+/// Action: PJSIPShowAuths
+///
+/// Response: Success
+/// EventList: start
+/// Message: A listing of Auths follows, presented as AuthList events
+///
+/// Event: AuthList
+/// ObjectType: auth
+/// ObjectName: 6001-auth
+/// Username: 6001
+/// Password: s3cret
+/// RefreshToken:
+/// OauthClientid:
+/// OauthSecret:
+/// Md5Cred:
+/// Realm:
+/// NonceLifetime: 32
+/// AuthType: userpass
+///
+/// Event: AuthListComplete
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowEndpointAction`], [`PjsipShowAorsAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowAuths",
+    response = EventList<AuthListEvent,
+    AuthListCompleteEvent>,
+    shape = "list",
+    complete = "AuthListComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowAuthsAction {
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// List the PJSIP contacts (registered and permanent) and their status.
+///
+/// Returns one `ContactList` event per contact, registered or configured with
+/// `contact=` on an AoR, with its details and its qualify status, then
+/// `ContactListComplete`. When there is no contact at all the answer is
+/// `Response: Error` with `No Contacts found`.
+///
+/// Provided by `res_pjsip`. Privilege: `system`.
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`ContactListEvent`], ended by [`ContactListCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPShowContacts
+/// ActionID: 9
+///
+/// Response: Success
+/// ActionID: 9
+/// EventList: start
+/// Message: A listing of Contacts follows, presented as ContactList events
+///
+/// Event: ContactList
+/// ActionID: 9
+/// ObjectType: contact
+/// ObjectName: 6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e
+/// ViaAddr: 192.0.2.10
+/// QualifyTimeout: 3.000000
+/// CallId: 6f2a4c1e-0d37-4c65-9a0b-55b5a1d2c3e4
+/// RegServer:
+/// PruneOnBoot: no
+/// Path:
+/// Endpoint: 6001
+/// ViaPort: 5060
+/// AuthenticateQualify: no
+/// Uri: sip:6001@192.0.2.10:5060
+/// QualifyFrequency: 60
+/// UserAgent: Linphone/5.2.0
+/// ExpirationTime: 1764413331
+/// OutboundProxy:
+/// Qualify2xxOnly: false
+/// Status: Reachable
+/// RoundtripUsec: 1834
+///
+/// Event: ContactListComplete
+/// ActionID: 9
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowAorsAction`], [`PjsipQualifyAction`], [`PjsipShowRegistrationInboundContactStatusesAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowContacts",
+    response = EventList<ContactListEvent,
+    ContactListCompleteEvent>,
+    shape = "list",
+    complete = "ContactListComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowContactsAction {
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -438,6 +801,64 @@ pub enum PjsipShowEndpointItem {
 )]
 #[non_exhaustive]
 pub struct PjsipShowEndpointsAction {
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Show which PJSIP endpoints are in maintenance mode.
+///
+/// Without `Endpoint`, returns one `PJSIPMaintenanceStatus` event (`Status:
+/// enabled`) per endpoint in maintenance mode; with `Endpoint`, exactly one
+/// event telling whether that endpoint is (`enabled`) or is not (`disabled`)
+/// in maintenance mode. `PJSIPMaintenanceStatusComplete` ends the list.
+///
+/// Provided by `res_pjsip_maintenance`. Privilege: `system,reporting`.
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`PjsipMaintenanceStatusEvent`], ended by [`PjsipMaintenanceStatusCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPShowMaintenance
+/// ActionID: m1
+///
+/// Response: Success
+/// ActionID: m1
+/// EventList: start
+/// Message: Maintenance status events follow
+///
+/// Event: PJSIPMaintenanceStatus
+/// ActionID: m1
+/// Endpoint: 6001
+/// Status: enabled
+///
+/// Event: PJSIPMaintenanceStatusComplete
+/// ActionID: m1
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipSetMaintenanceAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowMaintenance",
+    response = EventList<PjsipMaintenanceStatusEvent,
+    PjsipMaintenanceStatusCompleteEvent>,
+    shape = "list",
+    complete = "PJSIPMaintenanceStatusComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowMaintenanceAction {
+    /// The endpoint to report on; all endpoints in maintenance mode when absent.
+    ///
+    /// Example: `6001`.
+    #[ami(name = "Endpoint")]
+    pub endpoint: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -888,6 +1309,97 @@ pub struct AorDetailEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised in response to `PJSIPShowAors`: the settings and contacts of one AoR.
+///
+/// One header per option of the `type=aor` section; the `contact` option (the
+/// permanent contacts) comes as `Contacts`.
+///
+/// # Sent by
+///
+/// * [`PjsipShowAorsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AorList")]
+#[non_exhaustive]
+pub struct AorListEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The object's type: always `aor`.
+    #[ami(name = "ObjectType", required)]
+    pub object_type: String,
+    /// The name of this object (the section name in `pjsip.conf`).
+    #[ami(name = "ObjectName", required)]
+    pub object_name: String,
+    /// Minimum registration expiration accepted, in seconds.
+    #[ami(name = "MinimumExpiration")]
+    pub minimum_expiration: Option<u64>,
+    /// Maximum registration expiration accepted, in seconds.
+    #[ami(name = "MaximumExpiration")]
+    pub maximum_expiration: Option<u64>,
+    /// Expiration given to registrations that ask for none, in seconds.
+    #[ami(name = "DefaultExpiration")]
+    pub default_expiration: Option<u64>,
+    /// Interval at which contacts are qualified with OPTIONS, in seconds (0: off).
+    #[ami(name = "QualifyFrequency")]
+    pub qualify_frequency: Option<u64>,
+    /// Time to wait for a qualify response, in seconds (`3.000000`).
+    #[ami(name = "QualifyTimeout")]
+    pub qualify_timeout: Option<f64>,
+    /// Count a contact as available only when it answers OPTIONS with a 2xx.
+    #[ami(name = "Qualify2xxOnly")]
+    pub qualify2xx_only: Option<bool>,
+    /// Authenticate a qualify challenge response if needed.
+    #[ami(name = "AuthenticateQualify")]
+    pub authenticate_qualify: Option<bool>,
+    /// Maximum number of contacts that can register to the AoR.
+    #[ami(name = "MaxContacts")]
+    pub max_contacts: Option<u64>,
+    /// Whether a new registration replaces the oldest existing contact when `MaxContacts` is reached.
+    #[ami(name = "RemoveExisting")]
+    pub remove_existing: Option<bool>,
+    /// Whether a new registration replaces unavailable contacts first.
+    #[ami(name = "RemoveUnavailable")]
+    pub remove_unavailable: Option<bool>,
+    /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
+    #[ami(name = "Mailboxes")]
+    pub mailboxes: Option<String>,
+    /// The voicemail extension sent in MWI NOTIFYs.
+    #[ami(name = "VoicemailExtension")]
+    pub voicemail_extension: Option<String>,
+    /// Outbound proxy used when sending OPTIONS requests.
+    #[ami(name = "OutboundProxy")]
+    pub outbound_proxy: Option<String>,
+    /// Enable Path support for REGISTER requests and Route support for other requests.
+    #[ami(name = "SupportPath")]
+    pub support_path: Option<bool>,
+    /// The permanent contacts configured for the AoR (`contact=`), comma-separated; registered contacts are listed by `PJSIPShowContacts`.
+    #[ami(name = "Contacts")]
+    pub contacts: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised at the end of the `PJSIPShowAors` list.
+///
+/// # Sent by
+///
+/// * [`PjsipShowAorsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AorListComplete")]
+#[non_exhaustive]
+pub struct AorListCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The number of `AorList` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationsOutbound`: one authentication object.
 ///
 /// One header per option of the `type=auth` section. **The password is sent in
@@ -975,6 +1487,294 @@ pub enum AuthDetailAuthType {
     /// Digest with the credentials and algorithms of the newer options (Asterisk 22 and later).
     #[ami(value = "digest")]
     Digest,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised in response to `PJSIPShowAuths`: the settings of one authentication object.
+///
+/// One header per option of the `type=auth` section. **The password is sent in
+/// clear**, as configured (`Password`, `Md5Cred`).
+///
+/// # Sent by
+///
+/// * [`PjsipShowAuthsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AuthList")]
+#[non_exhaustive]
+pub struct AuthListEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The object's type: always `auth`.
+    #[ami(name = "ObjectType", required)]
+    pub object_type: String,
+    /// The name of this object (the section name in `pjsip.conf`).
+    #[ami(name = "ObjectName", required)]
+    pub object_name: String,
+    /// Username of the account.
+    #[ami(name = "Username")]
+    pub username: Option<String>,
+    /// Password of the account (for `AuthType: userpass`).
+    #[ami(name = "Password")]
+    pub password: Option<String>,
+    /// MD5 hash used for authentication (for `AuthType: md5`).
+    #[ami(name = "Md5Cred")]
+    pub md5_cred: Option<String>,
+    /// SIP realm of the account (empty: the default realm).
+    #[ami(name = "Realm")]
+    pub realm: Option<String>,
+    /// Lifetime of a nonce of this authentication, in seconds.
+    #[ami(name = "NonceLifetime")]
+    pub nonce_lifetime: Option<u64>,
+    /// Authentication type.
+    #[ami(name = "AuthType")]
+    pub auth_type: Option<AuthListAuthType>,
+    /// OAuth client ID (`google_oauth`).
+    #[ami(name = "OauthClientid")]
+    pub oauth_clientid: Option<String>,
+    /// OAuth secret (`google_oauth`).
+    #[ami(name = "OauthSecret")]
+    pub oauth_secret: Option<String>,
+    /// OAuth refresh token (`google_oauth`).
+    #[ami(name = "RefreshToken")]
+    pub refresh_token: Option<String>,
+    /// Pre-computed password digest(s), per algorithm.
+    #[ami(name = "PasswordDigest")]
+    pub password_digest: Option<String>,
+    /// Digest algorithms supported when Asterisk is the client.
+    #[ami(name = "SupportedAlgorithmsUac")]
+    pub supported_algorithms_uac: Option<String>,
+    /// Digest algorithms supported when Asterisk is the server.
+    #[ami(name = "SupportedAlgorithmsUas")]
+    pub supported_algorithms_uas: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `AuthType` in [`AuthListEvent`].
+///
+/// Authentication type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AuthListAuthType {
+    /// Username and plain password.
+    #[ami(value = "userpass")]
+    Userpass,
+    /// Username and MD5 hash of `username:realm:password`.
+    #[ami(value = "md5")]
+    Md5,
+    /// Google OAuth (for `res_xmpp`/Google Voice).
+    #[ami(value = "google_oauth")]
+    GoogleOauth,
+    /// Digest with the credentials and algorithms of the newer options.
+    #[ami(value = "digest")]
+    Digest,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised at the end of the `PJSIPShowAuths` list.
+///
+/// # Sent by
+///
+/// * [`PjsipShowAuthsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AuthListComplete")]
+#[non_exhaustive]
+pub struct AuthListCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The number of `AuthList` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised in response to `PJSIPShowContacts`: one contact, its details and its qualify status.
+///
+/// One header per field of the contact object, then its qualify `Status` and
+/// round trip time. The `Via*` and `CallId` fields come from the REGISTER and
+/// are empty for permanent contacts.
+///
+/// # Sent by
+///
+/// * [`PjsipShowContactsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ContactList")]
+#[non_exhaustive]
+pub struct ContactListEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The object's type: always `contact`.
+    #[ami(name = "ObjectType", required)]
+    pub object_type: String,
+    /// The contact's ID, `<aor>;@<hash>` (`6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e`).
+    #[ami(name = "ObjectName", required)]
+    pub object_name: String,
+    /// IP address of the last Via header of the REGISTER request, when available.
+    #[ami(name = "ViaAddr")]
+    pub via_addr: Option<String>,
+    /// Port of the last Via header of the REGISTER request, when available.
+    #[ami(name = "ViaPort")]
+    pub via_port: Option<u64>,
+    /// Time to wait for a qualify response, in seconds (`3.000000`).
+    #[ami(name = "QualifyTimeout")]
+    pub qualify_timeout: Option<f64>,
+    /// Content of the Call-ID header of the REGISTER request, when available.
+    #[ami(name = "CallId")]
+    pub call_id: Option<String>,
+    /// The name of the Asterisk server that took the registration (`systemname`), for shared realtime setups.
+    #[ami(name = "RegServer")]
+    pub reg_server: Option<String>,
+    /// Whether the contact is deleted when Asterisk starts again.
+    #[ami(name = "PruneOnBoot")]
+    pub prune_on_boot: Option<bool>,
+    /// The Path header received with the REGISTER.
+    #[ami(name = "Path")]
+    pub path: Option<String>,
+    /// The endpoint the contact belongs to (empty for permanent contacts).
+    #[ami(name = "Endpoint")]
+    pub endpoint: Option<String>,
+    /// Whether a qualify should be authenticated.
+    #[ami(name = "AuthenticateQualify")]
+    pub authenticate_qualify: Option<bool>,
+    /// This contact's URI.
+    #[ami(name = "Uri")]
+    pub uri: Option<String>,
+    /// Interval at which the contact is qualified, in seconds (0: off).
+    #[ami(name = "QualifyFrequency")]
+    pub qualify_frequency: Option<u64>,
+    /// Content of the User-Agent header of the REGISTER request.
+    #[ami(name = "UserAgent")]
+    pub user_agent: Option<String>,
+    /// When the registration expires, in seconds since the epoch (0 for permanent contacts).
+    #[ami(name = "ExpirationTime")]
+    pub expiration_time: Option<u64>,
+    /// The contact's outbound proxy.
+    #[ami(name = "OutboundProxy")]
+    pub outbound_proxy: Option<String>,
+    /// Count the contact as available only when it answers OPTIONS with a 2xx.
+    #[ami(name = "Qualify2xxOnly")]
+    pub qualify2xx_only: Option<bool>,
+    /// This contact's qualify status.
+    #[ami(name = "Status")]
+    pub status: Option<ContactListStatus>,
+    /// The round trip time of the last qualify, in microseconds, or `N/A` when the contact is not `Reachable`.
+    #[ami(name = "RoundtripUsec")]
+    pub roundtrip_usec: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`ContactListEvent`].
+///
+/// This contact's qualify status.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum ContactListStatus {
+    /// The contact answered its last OPTIONS qualify request in time.
+    #[ami(value = "Reachable")]
+    Reachable,
+    /// The contact did not answer its last qualify request.
+    #[ami(value = "Unreachable")]
+    Unreachable,
+    /// The contact is not qualified (`qualify_frequency` is 0).
+    #[ami(value = "NonQualified")]
+    NonQualified,
+    /// No qualify result yet.
+    #[ami(value = "Unknown")]
+    UnknownStatus,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised at the end of the `PJSIPShowContacts` list.
+///
+/// # Sent by
+///
+/// * [`PjsipShowContactsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ContactListComplete")]
+#[non_exhaustive]
+pub struct ContactListCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The number of `ContactList` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the qualify status of a PJSIP contact changes, or when a contact is added or removed.
+///
+/// Privilege: `system,all`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ContactStatus")]
+#[non_exhaustive]
+pub struct ContactStatusEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The contact's URI.
+    #[ami(name = "URI", required)]
+    pub uri: String,
+    /// The contact's new status.
+    #[ami(name = "ContactStatus", required)]
+    pub contact_status: ContactStatusContactStatus,
+    /// The AoR the contact belongs to.
+    #[ami(name = "AOR", required)]
+    pub aor: String,
+    /// The endpoint the contact belongs to.
+    #[ami(name = "EndpointName", required)]
+    pub endpoint_name: String,
+    /// The round trip time measured by the last qualify, in microseconds (0 when none).
+    #[ami(name = "RoundtripUsec")]
+    pub roundtrip_usec: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `ContactStatus` in [`ContactStatusEvent`].
+///
+/// The contact's new status.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum ContactStatusContactStatus {
+    /// The contact answered its last OPTIONS qualify request in time.
+    #[ami(value = "Reachable")]
+    Reachable,
+    /// The contact did not answer its last qualify request.
+    #[ami(value = "Unreachable")]
+    Unreachable,
+    /// A new contact that is not qualified (`qualify_frequency` is 0); what Asterisk sends where its documentation says `Unqualified`.
+    #[ami(value = "NonQualified")]
+    NonQualified,
+    /// The contact is not qualified (the documented name; Asterisk sends `NonQualified`).
+    #[ami(value = "Unqualified")]
+    Unqualified,
+    /// No qualify result yet.
+    #[ami(value = "Unknown")]
+    UnknownStatus,
+    /// The contact was removed (registration expired or ended).
+    #[ami(value = "Removed")]
+    Removed,
+    /// The contact was refreshed (documented; not sent by current Asterisk).
+    #[ami(value = "Updated")]
+    Updated,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
@@ -1504,6 +2304,12 @@ pub struct EndpointDetailEvent {
     /// Same as `RtpTimeout`, while the call is on hold.
     #[ami(name = "RtpTimeoutHold")]
     pub rtp_timeout_hold: Option<u64>,
+    /// First port of the endpoint's own RTP port range (0: the global range of `rtp.conf`).
+    #[ami(name = "RtpPortStart")]
+    pub rtp_port_start: Option<u64>,
+    /// Last port of the endpoint's own RTP port range (0: the global range of `rtp.conf`).
+    #[ami(name = "RtpPortEnd")]
+    pub rtp_port_end: Option<u64>,
     /// Security mechanism agreement (RFC 3329): `no` or `mediasec`.
     #[ami(name = "SecurityNegotiation")]
     pub security_negotiation: Option<String>,
@@ -2404,6 +3210,69 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
     /// The number of events in the list.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a PJSIP endpoint enters or leaves maintenance mode, and in response to `PJSIPShowMaintenance`.
+///
+/// Privilege: `system,all`.
+///
+/// # Sent by
+///
+/// * [`PjsipShowMaintenanceAction`] (in its list reply)
+/// * [`PjsipSetMaintenanceAction`]
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "PJSIPMaintenanceStatus")]
+#[non_exhaustive]
+pub struct PjsipMaintenanceStatusEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The endpoint, or `all` when `PJSIPSetMaintenance` changed every endpoint at once.
+    #[ami(name = "Endpoint", required)]
+    pub endpoint: String,
+    /// The endpoint's maintenance state.
+    #[ami(name = "Status", required)]
+    pub status: PjsipMaintenanceStatusStatus,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`PjsipMaintenanceStatusEvent`].
+///
+/// The endpoint's maintenance state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum PjsipMaintenanceStatusStatus {
+    /// The endpoint is in maintenance mode.
+    #[ami(value = "enabled")]
+    Enabled,
+    /// The endpoint is not in maintenance mode.
+    #[ami(value = "disabled")]
+    Disabled,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised at the end of the `PJSIPShowMaintenance` list.
+///
+/// # Sent by
+///
+/// * [`PjsipShowMaintenanceAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "PJSIPMaintenanceStatusComplete")]
+#[non_exhaustive]
+pub struct PjsipMaintenanceStatusCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// The number of `PJSIPMaintenanceStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
     /// Headers the spec does not list, kept as received.

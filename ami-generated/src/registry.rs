@@ -592,6 +592,12 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
+        name: <crate::pjsip::PjsipHangupAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipHangupAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
         name: <crate::pjsip::PjsipNotifyAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipNotifyAction as Action>::SHAPE,
@@ -610,6 +616,30 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
+        name: <crate::pjsip::PjsipSetMaintenanceAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipSetMaintenanceAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowAorsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowAorsAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowAuthsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowAuthsAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowContactsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowContactsAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
         name: <crate::pjsip::PjsipShowEndpointAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointAction as Action>::SHAPE,
@@ -619,6 +649,12 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::pjsip::PjsipShowEndpointsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointsAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowMaintenanceAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowMaintenanceAction as Action>::SHAPE,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
@@ -1256,15 +1292,31 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "manager")]
         "ping" => round_trip::<crate::manager::PingAction>(msg),
         #[cfg(feature = "pjsip")]
+        "pjsiphangup" => round_trip::<crate::pjsip::PjsipHangupAction>(msg),
+        #[cfg(feature = "pjsip")]
         "pjsipnotify" => round_trip::<crate::pjsip::PjsipNotifyAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipqualify" => round_trip::<crate::pjsip::PjsipQualifyAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipregister" => round_trip::<crate::pjsip::PjsipRegisterAction>(msg),
         #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            round_trip::<crate::pjsip::PjsipSetMaintenanceAction>(msg)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => round_trip::<crate::pjsip::PjsipShowAorsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => round_trip::<crate::pjsip::PjsipShowAuthsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => round_trip::<crate::pjsip::PjsipShowContactsAction>(msg),
+        #[cfg(feature = "pjsip")]
         "pjsipshowendpoint" => round_trip::<crate::pjsip::PjsipShowEndpointAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoints" => round_trip::<crate::pjsip::PjsipShowEndpointsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            round_trip::<crate::pjsip::PjsipShowMaintenanceAction>(msg)
+        }
         #[cfg(feature = "pjsip")]
         "pjsipshowregistrationinboundcontactstatuses" => {
             round_trip::<
@@ -1666,11 +1718,25 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "manager")]
         "ping" => decode_reply::<crate::manager::PingAction>(reply),
         #[cfg(feature = "pjsip")]
+        "pjsiphangup" => decode_reply::<crate::pjsip::PjsipHangupAction>(reply),
+        #[cfg(feature = "pjsip")]
         "pjsipnotify" => decode_reply::<crate::pjsip::PjsipNotifyAction>(reply),
         #[cfg(feature = "pjsip")]
         "pjsipqualify" => decode_reply::<crate::pjsip::PjsipQualifyAction>(reply),
         #[cfg(feature = "pjsip")]
         "pjsipregister" => decode_reply::<crate::pjsip::PjsipRegisterAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            decode_reply::<crate::pjsip::PjsipSetMaintenanceAction>(reply)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => decode_reply::<crate::pjsip::PjsipShowAorsAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => decode_reply::<crate::pjsip::PjsipShowAuthsAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => {
+            decode_reply::<crate::pjsip::PjsipShowContactsAction>(reply)
+        }
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoint" => {
             decode_reply::<crate::pjsip::PjsipShowEndpointAction>(reply)
@@ -1678,6 +1744,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoints" => {
             decode_reply::<crate::pjsip::PjsipShowEndpointsAction>(reply)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            decode_reply::<crate::pjsip::PjsipShowMaintenanceAction>(reply)
         }
         #[cfg(feature = "pjsip")]
         "pjsipshowregistrationinboundcontactstatuses" => {

@@ -2897,6 +2897,51 @@ ListItems: 1
 "#, false);
 }
 
+/// PJSIPHangup
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_hangup_example_1() {
+    request::<
+        pjsip::PjsipHangupAction,
+    >(
+        r#"Action: PJSIPHangup
+ActionID: 12345678
+Channel: PJSIP/alice-00000002
+Cause: 437
+"#,
+        &[],
+        false,
+    );
+    response::<
+        pjsip::PjsipHangupAction,
+    >(
+        r#"Response: Success
+ActionID: 12345678
+Message: Channel Hungup
+"#,
+        &[],
+        None,
+        false,
+    );
+}
+
+/// PJSIPHangup: Unknown channel
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_hangup_example_2() {
+    request::<
+        pjsip::PjsipHangupAction,
+    >(r#"Action: PJSIPHangup
+Channel: PJSIP/nobody-00000000
+Cause: 486
+"#, &[], false);
+    response::<
+        pjsip::PjsipHangupAction,
+    >(r#"Response: Error
+Message: No such channel
+"#, &[], None, false);
+}
+
 /// PJSIPNotify: Make a phone re-read its configuration
 #[cfg(feature = "pjsip")]
 #[test]
@@ -2918,6 +2963,268 @@ Variable: Event=check-sync
 ActionID: notify-1
 Message: NOTIFY sent
 "#, &[], None, false);
+}
+
+/// PJSIPSetMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_set_maintenance_example_1() {
+    request::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Action: PJSIPSetMaintenance
+Endpoint: 6001
+State: on
+"#, &[], false);
+    response::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Response: Success
+Message: Maintenance mode enabled
+"#, &[], None, false);
+    event(
+        r#"Event: PJSIPMaintenanceStatus
+Privilege: system,all
+Endpoint: 6001
+Status: enabled
+"#,
+        false,
+    );
+}
+
+/// PJSIPSetMaintenance: Unknown endpoint
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_set_maintenance_example_2() {
+    request::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Action: PJSIPSetMaintenance
+Endpoint: 9999
+State: off
+"#, &[], false);
+    response::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Response: Error
+Message: Endpoint '9999' not found
+"#, &[], None, false);
+}
+
+/// PJSIPShowAors
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_aors_example_1() {
+    request::<
+        pjsip::PjsipShowAorsAction,
+    >(r#"Action: PJSIPShowAors
+ActionID: 5
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowAorsAction,
+    >(
+        r#"Response: Success
+ActionID: 5
+EventList: start
+Message: A listing of AORs follows, presented as AorList events
+"#,
+        &[
+            r#"Event: AorList
+ActionID: 5
+ObjectType: aor
+ObjectName: 6001
+MinimumExpiration: 60
+MaximumExpiration: 7200
+DefaultExpiration: 3600
+QualifyFrequency: 60
+QualifyTimeout: 3.000000
+Qualify2xxOnly: false
+AuthenticateQualify: false
+MaxContacts: 1
+RemoveExisting: true
+RemoveUnavailable: false
+Mailboxes: 6001@default
+VoicemailExtension: 
+OutboundProxy: 
+SupportPath: false
+Contacts: 
+"#,
+        ],
+        Some(r#"Event: AorListComplete
+ActionID: 5
+EventList: Complete
+ListItems: 1
+"#),
+        false,
+    );
+    event(
+        r#"Event: AorList
+ActionID: 5
+ObjectType: aor
+ObjectName: 6001
+MinimumExpiration: 60
+MaximumExpiration: 7200
+DefaultExpiration: 3600
+QualifyFrequency: 60
+QualifyTimeout: 3.000000
+Qualify2xxOnly: false
+AuthenticateQualify: false
+MaxContacts: 1
+RemoveExisting: true
+RemoveUnavailable: false
+Mailboxes: 6001@default
+VoicemailExtension: 
+OutboundProxy: 
+SupportPath: false
+Contacts: 
+"#,
+        false,
+    );
+    event(
+        r#"Event: AorListComplete
+ActionID: 5
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
+}
+
+/// PJSIPShowAuths: As Asterisk 18 sends it (20.12, 21.7, 22.2 and later add PasswordDigest and SupportedAlgorithmsUac/Uas)
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_auths_example_1() {
+    request::<pjsip::PjsipShowAuthsAction>(r#"Action: PJSIPShowAuths
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowAuthsAction,
+    >(
+        r#"Response: Success
+EventList: start
+Message: A listing of Auths follows, presented as AuthList events
+"#,
+        &[
+            r#"Event: AuthList
+ObjectType: auth
+ObjectName: 6001-auth
+Username: 6001
+Password: s3cret
+RefreshToken: 
+OauthClientid: 
+OauthSecret: 
+Md5Cred: 
+Realm: 
+NonceLifetime: 32
+AuthType: userpass
+"#,
+        ],
+        Some(r#"Event: AuthListComplete
+EventList: Complete
+ListItems: 1
+"#),
+        false,
+    );
+    event(
+        r#"Event: AuthList
+ObjectType: auth
+ObjectName: 6001-auth
+Username: 6001
+Password: s3cret
+RefreshToken: 
+OauthClientid: 
+OauthSecret: 
+Md5Cred: 
+Realm: 
+NonceLifetime: 32
+AuthType: userpass
+"#,
+        false,
+    );
+    event(r#"Event: AuthListComplete
+EventList: Complete
+ListItems: 1
+"#, false);
+}
+
+/// PJSIPShowContacts
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_contacts_example_1() {
+    request::<
+        pjsip::PjsipShowContactsAction,
+    >(r#"Action: PJSIPShowContacts
+ActionID: 9
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowContactsAction,
+    >(
+        r#"Response: Success
+ActionID: 9
+EventList: start
+Message: A listing of Contacts follows, presented as ContactList events
+"#,
+        &[
+            r#"Event: ContactList
+ActionID: 9
+ObjectType: contact
+ObjectName: 6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e
+ViaAddr: 192.0.2.10
+QualifyTimeout: 3.000000
+CallId: 6f2a4c1e-0d37-4c65-9a0b-55b5a1d2c3e4
+RegServer: 
+PruneOnBoot: no
+Path: 
+Endpoint: 6001
+ViaPort: 5060
+AuthenticateQualify: no
+Uri: sip:6001@192.0.2.10:5060
+QualifyFrequency: 60
+UserAgent: Linphone/5.2.0
+ExpirationTime: 1764413331
+OutboundProxy: 
+Qualify2xxOnly: false
+Status: Reachable
+RoundtripUsec: 1834
+"#,
+        ],
+        Some(
+            r#"Event: ContactListComplete
+ActionID: 9
+EventList: Complete
+ListItems: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: ContactList
+ActionID: 9
+ObjectType: contact
+ObjectName: 6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e
+ViaAddr: 192.0.2.10
+QualifyTimeout: 3.000000
+CallId: 6f2a4c1e-0d37-4c65-9a0b-55b5a1d2c3e4
+RegServer: 
+PruneOnBoot: no
+Path: 
+Endpoint: 6001
+ViaPort: 5060
+AuthenticateQualify: no
+Uri: sip:6001@192.0.2.10:5060
+QualifyFrequency: 60
+UserAgent: Linphone/5.2.0
+ExpirationTime: 1764413331
+OutboundProxy: 
+Qualify2xxOnly: false
+Status: Reachable
+RoundtripUsec: 1834
+"#,
+        false,
+    );
+    event(
+        r#"Event: ContactListComplete
+ActionID: 9
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
 }
 
 /// PJSIPShowEndpoint: A WebRTC endpoint
@@ -3340,6 +3647,57 @@ ActiveChannels:
 EventList: Complete
 ListItems: 2
 "#, false);
+}
+
+/// PJSIPShowMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_maintenance_example_1() {
+    request::<
+        pjsip::PjsipShowMaintenanceAction,
+    >(r#"Action: PJSIPShowMaintenance
+ActionID: m1
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowMaintenanceAction,
+    >(
+        r#"Response: Success
+ActionID: m1
+EventList: start
+Message: Maintenance status events follow
+"#,
+        &[
+            r#"Event: PJSIPMaintenanceStatus
+ActionID: m1
+Endpoint: 6001
+Status: enabled
+"#,
+        ],
+        Some(
+            r#"Event: PJSIPMaintenanceStatusComplete
+ActionID: m1
+EventList: Complete
+ListItems: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: PJSIPMaintenanceStatus
+ActionID: m1
+Endpoint: 6001
+Status: enabled
+"#,
+        false,
+    );
+    event(
+        r#"Event: PJSIPMaintenanceStatusComplete
+ActionID: m1
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
 }
 
 /// PJSIPShowRegistrationInboundContactStatuses

@@ -3394,6 +3394,47 @@ fn parkinglots() {
     refuses::<parking::ParkinglotsAction>(parking::ParkinglotsAction::new, &[]);
 }
 
+/// PJSIPHangup
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_hangup() {
+    refuses::<
+        pjsip::PjsipHangupAction,
+    >(
+        || pjsip::PjsipHangupAction::new("PJSIP/alice-00000002", "437"),
+        &[
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.channel = String::from(INJECTED);
+                },
+            ),
+            (
+                "Channel empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.channel = String::new();
+                },
+            ),
+            (
+                "Cause with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.cause = String::from(INJECTED);
+                },
+            ),
+            (
+                "Cause empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.cause = String::new();
+                },
+            ),
+        ],
+    );
+}
+
 /// PJSIPNotify
 #[cfg(feature = "pjsip")]
 #[test]
@@ -3401,11 +3442,7 @@ fn pjsip_notify() {
     refuses::<
         pjsip::PjsipNotifyAction,
     >(
-        || {
-            pjsip::PjsipNotifyAction::new()
-                .with_endpoint("6001")
-                .with_variable(vec![Var::new("name", "value")])
-        },
+        || pjsip::PjsipNotifyAction::new().with_endpoint("6001").with_option("x"),
         &[
             (
                 "Endpoint with a line break",
@@ -3418,33 +3455,68 @@ fn pjsip_notify() {
                 "URI with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    *a = pjsip::PjsipNotifyAction::new()
-                        .with_uri("x")
-                        .with_variable(vec![Var::new("name", "value")]);
+                    *a = pjsip::PjsipNotifyAction::new().with_uri("x").with_option("x");
                     a.uri = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    *a = pjsip::PjsipNotifyAction::new()
+                        .with_channel("x")
+                        .with_option("x");
+                    a.channel = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "Option with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.option = Some(String::from(INJECTED));
                 },
             ),
             (
                 "Variable with a line break",
                 Refusal::LineBreak,
                 |a| {
+                    *a = pjsip::PjsipNotifyAction::new()
+                        .with_endpoint("6001")
+                        .with_variable(vec![Var::new("name", "value")]);
                     a.variable = vec![Var::new("name", INJECTED)];
                 },
             ),
             (
-                "exactly one of Endpoint, URI: none set",
+                "exactly one of Endpoint, URI, Channel: none set",
                 Refusal::Constraint,
                 |a| {
                     a.endpoint = None;
                     a.uri = None;
+                    a.channel = None;
                 },
             ),
             (
-                "exactly one of Endpoint, URI: two set",
+                "exactly one of Endpoint, URI, Channel: two set",
                 Refusal::Constraint,
                 |a| {
                     a.endpoint = Some(String::from("6001"));
                     a.uri = Some(String::from("x"));
+                },
+            ),
+            (
+                "exactly one of Option, Variable: none set",
+                Refusal::Constraint,
+                |a| {
+                    a.option = None;
+                    a.variable = Vec::new();
+                },
+            ),
+            (
+                "exactly one of Option, Variable: two set",
+                Refusal::Constraint,
+                |a| {
+                    a.option = Some(String::from("x"));
+                    a.variable = vec![Var::new("name", "value")];
                 },
             ),
         ],
@@ -3505,6 +3577,66 @@ fn pjsip_register() {
     );
 }
 
+/// PJSIPSetMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_set_maintenance() {
+    refuses::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(
+        || pjsip::PjsipSetMaintenanceAction::new(
+            "6001",
+            pjsip::PjsipSetMaintenanceState::On,
+        ),
+        &[
+            (
+                "Endpoint with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.endpoint = String::from(INJECTED);
+                },
+            ),
+            (
+                "Endpoint empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.endpoint = String::new();
+                },
+            ),
+            (
+                "State outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.state = pjsip::PjsipSetMaintenanceState::Unknown(
+                        String::from("bogus"),
+                    );
+                },
+            ),
+        ],
+    );
+}
+
+/// PJSIPShowAors
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_aors() {
+    refuses::<pjsip::PjsipShowAorsAction>(pjsip::PjsipShowAorsAction::new, &[]);
+}
+
+/// PJSIPShowAuths
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_auths() {
+    refuses::<pjsip::PjsipShowAuthsAction>(pjsip::PjsipShowAuthsAction::new, &[]);
+}
+
+/// PJSIPShowContacts
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_contacts() {
+    refuses::<pjsip::PjsipShowContactsAction>(pjsip::PjsipShowContactsAction::new, &[]);
+}
+
 /// PJSIPShowEndpoint
 #[cfg(feature = "pjsip")]
 #[test]
@@ -3539,6 +3671,26 @@ fn pjsip_show_endpoints() {
     refuses::<
         pjsip::PjsipShowEndpointsAction,
     >(pjsip::PjsipShowEndpointsAction::new, &[]);
+}
+
+/// PJSIPShowMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_maintenance() {
+    refuses::<
+        pjsip::PjsipShowMaintenanceAction,
+    >(
+        || pjsip::PjsipShowMaintenanceAction::new().with_endpoint("6001"),
+        &[
+            (
+                "Endpoint with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.endpoint = Some(String::from(INJECTED));
+                },
+            ),
+        ],
+    );
 }
 
 /// PJSIPShowRegistrationInboundContactStatuses
