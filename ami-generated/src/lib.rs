@@ -18,7 +18,7 @@
 //! | [`common`] | 0 | 0 | Shared field groups |
 //! | [`confbridge`] | 10 | 9 | ConfBridge conferences |
 //! | [`config`] | 5 | 0 | Configuration files |
-//! | [`dahdi`] | 7 | 3 | DAHDI channels |
+//! | [`dahdi`] | 8 | 10 | DAHDI channels |
 //! | [`db`] | 5 | 4 | AstDB |
 //! | [`devicestate`] | 3 | 4 | Device and presence state |
 //! | [`dialplan`] | 5 | 5 | Dialplan and extension state |
@@ -342,6 +342,18 @@ pub enum Event {
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeUnmute")]
     ConfbridgeUnmute(confbridge::ConfbridgeUnmuteEvent),
+    /// Raised when an alarm is set on a DAHDI channel.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "Alarm")]
+    Alarm(dahdi::AlarmEvent),
+    /// Raised when the alarm of a DAHDI channel is cleared.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "AlarmClear")]
+    AlarmClear(dahdi::AlarmClearEvent),
+    /// Raised when an Asterisk channel is created on a DAHDI channel, or gets tied to one.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "DAHDIChannel")]
+    DahdiChannel(dahdi::DahdiChannelEvent),
     /// Raised in response to a `DAHDIShowChannels` command: the status of one DAHDI channel.
     #[cfg(feature = "dahdi")]
     #[ami(name = "DAHDIShowChannels")]
@@ -350,10 +362,26 @@ pub enum Event {
     #[cfg(feature = "dahdi")]
     #[ami(name = "DAHDIShowChannelsComplete")]
     DahdiShowChannelsComplete(dahdi::DahdiShowChannelsCompleteEvent),
+    /// Raised in response to a `DAHDIShowStatus` command: the status of one DAHDI span.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "DAHDIShowStatus")]
+    DahdiShowStatus(dahdi::DahdiShowStatusEvent),
+    /// Raised at the end of the `DAHDIShowStatus` list.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "DAHDIShowStatusComplete")]
+    DahdiShowStatusComplete(dahdi::DahdiShowStatusCompleteEvent),
     /// Raised when the Do Not Disturb state of a DAHDI channel changes.
     #[cfg(feature = "dahdi")]
     #[ami(name = "DNDState")]
     DndState(dahdi::DndStateEvent),
+    /// Raised when an alarm is set on a DAHDI span.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "SpanAlarm")]
+    SpanAlarm(dahdi::SpanAlarmEvent),
+    /// Raised when the alarm of a DAHDI span is cleared.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "SpanAlarmClear")]
+    SpanAlarmClear(dahdi::SpanAlarmClearEvent),
     /// Raised at the end of the `DBGet` list.
     #[cfg(feature = "db")]
     #[ami(name = "DBGetComplete")]

@@ -262,6 +262,12 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
+        name: <crate::dahdi::DahdiShowStatusAction as Action>::NAME,
+        family: "dahdi",
+        shape: <crate::dahdi::DahdiShowStatusAction as Action>::SHAPE,
+    },
+    #[cfg(feature = "dahdi")]
+    ActionInfo {
         name: <crate::dahdi::DahdiTransferAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiTransferAction as Action>::SHAPE,
@@ -1176,6 +1182,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "dahdi")]
         "dahdishowchannels" => round_trip::<crate::dahdi::DahdiShowChannelsAction>(msg),
         #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => round_trip::<crate::dahdi::DahdiShowStatusAction>(msg),
+        #[cfg(feature = "dahdi")]
         "dahditransfer" => round_trip::<crate::dahdi::DahdiTransferAction>(msg),
         #[cfg(feature = "manager")]
         "dataget" => round_trip::<crate::manager::DataGetAction>(msg),
@@ -1597,6 +1605,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "dahdishowchannels" => {
             decode_reply::<crate::dahdi::DahdiShowChannelsAction>(reply)
         }
+        #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => decode_reply::<crate::dahdi::DahdiShowStatusAction>(reply),
         #[cfg(feature = "dahdi")]
         "dahditransfer" => decode_reply::<crate::dahdi::DahdiTransferAction>(reply),
         #[cfg(feature = "manager")]

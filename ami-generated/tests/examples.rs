@@ -38,6 +38,9 @@ use ami_generated::confbridge;
 #[cfg(feature = "config")]
 use ami_generated::config;
 
+#[cfg(feature = "dahdi")]
+use ami_generated::dahdi;
+
 #[cfg(feature = "db")]
 use ami_generated::db;
 
@@ -1675,6 +1678,88 @@ Value-000000: 9271,Bob Smith,bob@example.com,bob2@example.com,attach=yes|tz=east
         false,
     );
     response::<config::UpdateConfigAction>(r#"Response: Success
+"#, &[], None, false);
+}
+
+/// DAHDIShowStatus
+#[cfg(feature = "dahdi")]
+#[test]
+fn dahdi_show_status_example_1() {
+    request::<
+        dahdi::DahdiShowStatusAction,
+    >(r#"Action: DAHDIShowStatus
+ActionID: 1
+"#, &[], false);
+    response::<
+        dahdi::DahdiShowStatusAction,
+    >(
+        r#"Response: Success
+ActionID: 1
+EventList: start
+Message: DAHDI span statuses will follow
+"#,
+        &[
+            r#"Event: DAHDIShowStatus
+Span: 1
+Description: T2XXP (PCI) Card 0 Span 1
+Alarms: OK
+IRQ: 0
+bpviol: 0
+CRC: 0
+Framing: CCS
+Coding: HDB3
+Options: CRC4
+LBO: 0 db (CSU)/0-133 feet (DSX-1)
+ActionID: 1
+"#,
+        ],
+        Some(
+            r#"Event: DAHDIShowStatusComplete
+ActionID: 1
+EventList: Complete
+ListItems: 1
+Items: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: DAHDIShowStatus
+Span: 1
+Description: T2XXP (PCI) Card 0 Span 1
+Alarms: OK
+IRQ: 0
+bpviol: 0
+CRC: 0
+Framing: CCS
+Coding: HDB3
+Options: CRC4
+LBO: 0 db (CSU)/0-133 feet (DSX-1)
+ActionID: 1
+"#,
+        false,
+    );
+    event(
+        r#"Event: DAHDIShowStatusComplete
+ActionID: 1
+EventList: Complete
+ListItems: 1
+Items: 1
+"#,
+        false,
+    );
+}
+
+/// DAHDIShowStatus: No DAHDI hardware
+#[cfg(feature = "dahdi")]
+#[test]
+fn dahdi_show_status_example_2() {
+    request::<dahdi::DahdiShowStatusAction>(r#"Action: DAHDIShowStatus
+"#, &[], false);
+    response::<
+        dahdi::DahdiShowStatusAction,
+    >(r#"Response: Error
+Message: No DAHDI detected
 "#, &[], None, false);
 }
 

@@ -2021,6 +2021,13 @@ fn dahdi_show_channels() {
     >(|| dahdi::DahdiShowChannelsAction::new().with_dahdi_channel(1u64), &[]);
 }
 
+/// DAHDIShowStatus
+#[cfg(feature = "dahdi")]
+#[test]
+fn dahdi_show_status() {
+    refuses::<dahdi::DahdiShowStatusAction>(dahdi::DahdiShowStatusAction::new, &[]);
+}
+
 /// DAHDITransfer
 #[cfg(feature = "dahdi")]
 #[test]
