@@ -2936,15 +2936,15 @@ pub struct InboundSubscriptionDetailEvent {
     /// The caller ID of the endpoint (`"Name" <number>`, or `Unknown`).
     #[ami(name = "Callerid")]
     pub callerid: Option<String>,
-    /// The kind of subscription: `extension_state` (BLF/presence) or `mwi`.
+    /// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
     #[ami(name = "SubscriptionType")]
-    pub subscription_type: Option<String>,
+    pub subscription_type: Option<InboundSubscriptionDetailSubscriptionType>,
     /// For `extension_state`: the extension watched.
     #[ami(name = "Extension")]
     pub extension: Option<String>,
-    /// For `extension_state`: the last state of the extension (`Idle`, `InUse`...).
+    /// For `extension_state`: the last state of the monitored extension.
     #[ami(name = "ExtensionStates")]
-    pub extension_states: Option<String>,
+    pub extension_states: Option<InboundSubscriptionDetailExtensionStates>,
     /// For `mwi`: the mailboxes of the subscription.
     #[ami(name = "Mailboxes")]
     pub mailboxes: Option<String>,
@@ -2965,6 +2965,61 @@ pub enum InboundSubscriptionDetailRole {
     /// The other party subscribed to Asterisk (inbound).
     #[ami(value = "Notifier")]
     Notifier,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `SubscriptionType` in [`InboundSubscriptionDetailEvent`].
+///
+/// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum InboundSubscriptionDetailSubscriptionType {
+    /// Message waiting indication for mailboxes.
+    #[ami(value = "mwi")]
+    Mwi,
+    /// The state of an extension (BLF, presence).
+    #[ami(value = "extension_state")]
+    ExtensionState,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `ExtensionStates` in [`InboundSubscriptionDetailEvent`].
+///
+/// For `extension_state`: the last state of the monitored extension.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum InboundSubscriptionDetailExtensionStates {
+    /// The extension's devices are not in use.
+    #[ami(value = "Idle")]
+    Idle,
+    /// In use.
+    #[ami(value = "InUse")]
+    InUse,
+    /// Busy.
+    #[ami(value = "Busy")]
+    Busy,
+    /// Unavailable (not registered...).
+    #[ami(value = "Unavailable")]
+    Unavailable,
+    /// Ringing.
+    #[ami(value = "Ringing")]
+    Ringing,
+    /// In use, and ringing for another call.
+    #[ami(value = "InUse&Ringing")]
+    InUseRinging,
+    /// On hold.
+    #[ami(value = "Hold")]
+    Hold,
+    /// In use, and holding another call.
+    #[ami(value = "InUse&Hold")]
+    InUseHold,
+    /// The state is not known.
+    #[ami(value = "Unknown")]
+    UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
@@ -3163,15 +3218,15 @@ pub struct OutboundSubscriptionDetailEvent {
     /// The caller ID of the endpoint (`"Name" <number>`, or `Unknown`).
     #[ami(name = "Callerid")]
     pub callerid: Option<String>,
-    /// The kind of subscription: `extension_state` (BLF/presence) or `mwi`.
+    /// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
     #[ami(name = "SubscriptionType")]
-    pub subscription_type: Option<String>,
+    pub subscription_type: Option<OutboundSubscriptionDetailSubscriptionType>,
     /// For `extension_state`: the extension watched.
     #[ami(name = "Extension")]
     pub extension: Option<String>,
-    /// For `extension_state`: the last state of the extension (`Idle`, `InUse`...).
+    /// For `extension_state`: the last state of the monitored extension.
     #[ami(name = "ExtensionStates")]
-    pub extension_states: Option<String>,
+    pub extension_states: Option<OutboundSubscriptionDetailExtensionStates>,
     /// For `mwi`: the mailboxes of the subscription.
     #[ami(name = "Mailboxes")]
     pub mailboxes: Option<String>,
@@ -3192,6 +3247,61 @@ pub enum OutboundSubscriptionDetailRole {
     /// The other party subscribed to Asterisk (inbound).
     #[ami(value = "Notifier")]
     Notifier,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `SubscriptionType` in [`OutboundSubscriptionDetailEvent`].
+///
+/// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum OutboundSubscriptionDetailSubscriptionType {
+    /// Message waiting indication for mailboxes.
+    #[ami(value = "mwi")]
+    Mwi,
+    /// The state of an extension (BLF, presence).
+    #[ami(value = "extension_state")]
+    ExtensionState,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `ExtensionStates` in [`OutboundSubscriptionDetailEvent`].
+///
+/// For `extension_state`: the last state of the monitored extension.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum OutboundSubscriptionDetailExtensionStates {
+    /// The extension's devices are not in use.
+    #[ami(value = "Idle")]
+    Idle,
+    /// In use.
+    #[ami(value = "InUse")]
+    InUse,
+    /// Busy.
+    #[ami(value = "Busy")]
+    Busy,
+    /// Unavailable (not registered...).
+    #[ami(value = "Unavailable")]
+    Unavailable,
+    /// Ringing.
+    #[ami(value = "Ringing")]
+    Ringing,
+    /// In use, and ringing for another call.
+    #[ami(value = "InUse&Ringing")]
+    InUseRinging,
+    /// On hold.
+    #[ami(value = "Hold")]
+    Hold,
+    /// In use, and holding another call.
+    #[ami(value = "InUse&Hold")]
+    InUseHold,
+    /// The state is not known.
+    #[ami(value = "Unknown")]
+    UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
