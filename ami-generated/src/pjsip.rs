@@ -17,9 +17,11 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 /// Ends an incoming PJSIP call that has not been answered yet by sending the
 /// caller a final response with the given SIP code (`486`, `603`...) instead
 /// of the usual one, as the `PJSIPHangup()` application does. It only works
-/// while no final response has gone out: once the call is answered (or the
-/// dialplan has played something without `noanswer`), nothing is sent. The
-/// channel's hangup cause is the ISDN cause matching the SIP code.
+/// on incoming calls that no final response has gone out for yet: once the
+/// call is answered (or the dialplan has played something without
+/// `noanswer`), or for an outgoing call, nothing is sent, though the reply is
+/// still `Channel Hungup`. The channel's hangup cause is the ISDN cause
+/// matching the SIP code.
 ///
 /// `Channel` may also be `/regex/`: every matching channel is then handled,
 /// with a `ChannelHungup` event per channel and `ChannelsHungupListComplete`
@@ -2259,6 +2261,9 @@ pub struct EndpointDetailEvent {
     /// Follow SDP changes of forked early media (different To tags).
     #[ami(name = "FollowEarlyMediaFork")]
     pub follow_early_media_fork: Option<bool>,
+    /// SIP methods whose 3xx redirect responses are followed, comma-separated (only `MESSAGE` so far).
+    #[ami(name = "FollowRedirectMethods")]
+    pub follow_redirect_methods: Option<String>,
     /// Use the non-standard (AAL2) packing order for G.726-32.
     #[ami(name = "G726NonStandard")]
     pub g726_non_standard: Option<bool>,
