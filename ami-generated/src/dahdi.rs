@@ -30,7 +30,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -65,7 +65,7 @@ pub struct DahdiDialOffhookAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -100,7 +100,7 @@ pub struct DahdiDndOffAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -135,7 +135,7 @@ pub struct DahdiDndOnAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -165,7 +165,7 @@ pub struct DahdiHangupAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -191,7 +191,7 @@ pub struct DahdiRestartAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -302,7 +302,7 @@ pub struct DahdiShowStatusAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -407,6 +407,12 @@ pub struct DahdiShowChannelsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The DAHDI channel number.
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
@@ -471,6 +477,12 @@ pub struct DahdiShowChannelsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `DAHDIShowChannels` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -604,7 +616,7 @@ pub struct DahdiShowStatusCompleteEvent {
 ///
 /// Privilege: `system,all`.
 ///
-/// *Available since Asterisk 12.0.0.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -617,6 +629,12 @@ pub struct DndStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The DAHDI channel whose DND status changed (a DAHDI channel number, not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: String,

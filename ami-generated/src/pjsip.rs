@@ -96,6 +96,8 @@ pub struct PjsipHangupAction {
 ///
 /// Provided by `res_pjsip_notify`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Constraints
 ///
 /// Checked before encoding; a violation is refused.
@@ -159,7 +161,7 @@ pub struct PjsipNotifyAction {
 ///
 /// Provided by `res_pjsip`. Privilege: `system,reporting`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -191,6 +193,8 @@ pub struct PjsipQualifyAction {
 /// immediate re-registration.
 ///
 /// Provided by `res_pjsip_outbound_registration`. Privilege: `system,reporting`.
+///
+/// *Since 13.2.0.*
 ///
 /// # Response
 ///
@@ -512,7 +516,7 @@ pub struct PjsipShowContactsAction {
 ///
 /// Provided by `res_pjsip`. Privilege: `system`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -757,7 +761,7 @@ pub enum PjsipShowEndpointItem {
 ///
 /// Provided by `res_pjsip`. Privilege: `system`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -878,6 +882,8 @@ pub struct PjsipShowMaintenanceAction {
 ///
 /// Provided by `res_pjsip_registrar`. Privilege: `system`.
 ///
+/// *Since 13.14.0, 14.3.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`ContactStatusDetailEvent`], ended by [`ContactStatusDetailCompleteEvent`].
@@ -944,6 +950,8 @@ pub struct PjsipShowRegistrationInboundContactStatusesAction {
 ///
 /// Provided by `res_pjsip_registrar`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`InboundRegistrationDetailEvent`], ended by [`InboundRegistrationDetailCompleteEvent`].
@@ -1007,6 +1015,8 @@ pub struct PjsipShowRegistrationsInboundAction {
 /// ends the list and counts the registered and unregistered registrations.
 ///
 /// Provided by `res_pjsip_outbound_registration`. Privilege: `system,reporting`.
+///
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -1101,6 +1111,8 @@ pub enum PjsipShowRegistrationsOutboundItem {
 ///
 /// Provided by `res_pjsip_pubsub`. Privilege: `system`.
 ///
+/// *Since 13.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`ResourceListDetailEvent`], ended by [`ResourceListDetailCompleteEvent`].
@@ -1143,6 +1155,8 @@ pub struct PjsipShowResourceListsAction {
 ///
 /// Provided by `res_pjsip_pubsub`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`InboundSubscriptionDetailEvent`], ended by [`InboundSubscriptionDetailCompleteEvent`].
@@ -1174,6 +1188,8 @@ pub struct PjsipShowSubscriptionsInboundAction {
 ///
 /// Provided by `res_pjsip_pubsub`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`OutboundSubscriptionDetailEvent`], ended by [`OutboundSubscriptionDetailCompleteEvent`].
@@ -1204,6 +1220,8 @@ pub struct PjsipShowSubscriptionsOutboundAction {
 ///
 /// Provided by `res_pjsip_outbound_registration`. Privilege: `system,reporting`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -1231,7 +1249,7 @@ pub struct PjsipUnregisterAction {
 ///
 /// One header per option of the `type=aor` section, plus the contact list and counts.
 ///
-/// *Available since Asterisk 13.12.*
+/// *Since 13.12.0, 14.1.0.*
 ///
 /// # Sent by
 ///
@@ -1243,6 +1261,12 @@ pub struct AorDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1408,7 +1432,7 @@ pub struct AorListCompleteEvent {
 /// clear**, as configured (`Password`, `Md5Cred`): mind who may read the
 /// manager session.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1421,6 +1445,12 @@ pub struct AuthDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `auth`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1784,7 +1814,7 @@ pub enum ContactStatusContactStatus {
 
 /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationInboundContactStatuses`: the status of one contact.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -1797,6 +1827,12 @@ pub struct ContactStatusDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The AoR that owns this contact.
     #[ami(name = "AOR")]
     pub aor: Option<String>,
@@ -1885,6 +1921,12 @@ pub struct ContactStatusDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1901,7 +1943,7 @@ pub struct ContactStatusDetailCompleteEvent {
 /// present depends on the Asterisk version: every field but `ObjectType` and
 /// `ObjectName` is optional. Booleans come as `true`/`false` or `yes`/`no`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1913,6 +1955,12 @@ pub struct EndpointDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2654,6 +2702,8 @@ pub enum EndpointDetailDeviceState {
 
 /// Raised at the end of the `PJSIPShowEndpoint` list: the number of detail events sent.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowEndpointAction`] (in its list reply)
@@ -2664,6 +2714,12 @@ pub struct EndpointDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2674,7 +2730,7 @@ pub struct EndpointDetailCompleteEvent {
 
 /// Raised in response to `PJSIPShowEndpoints`: one endpoint and its status.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -2686,6 +2742,12 @@ pub struct EndpointListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2758,6 +2820,8 @@ pub enum EndpointListDeviceState {
 
 /// Raised at the end of the `PJSIPShowEndpoints` list: the number of endpoints listed.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowEndpointsAction`] (in its list reply)
@@ -2768,6 +2832,12 @@ pub struct EndpointListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2780,7 +2850,7 @@ pub struct EndpointListCompleteEvent {
 ///
 /// One header per option of the `type=identify` section (`res_pjsip_endpoint_identifier_ip`).
 ///
-/// *Available since Asterisk 13.20.*
+/// *Since 13.20.0, 15.3.0.*
 ///
 /// # Sent by
 ///
@@ -2792,6 +2862,12 @@ pub struct IdentifyDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `identify`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2825,6 +2901,8 @@ pub struct IdentifyDetailEvent {
 ///
 /// One header per option of the `type=aor` section, plus its contacts.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowRegistrationsInboundAction`] (in its list reply)
@@ -2835,6 +2913,12 @@ pub struct InboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2906,6 +2990,12 @@ pub struct InboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2915,6 +3005,8 @@ pub struct InboundRegistrationDetailCompleteEvent {
 }
 
 /// Raised in response to `PJSIPShowSubscriptionsInbound`: one inbound subscription.
+///
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -2926,6 +3018,12 @@ pub struct InboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<InboundSubscriptionDetailRole>,
@@ -3042,6 +3140,12 @@ pub struct InboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3054,6 +3158,8 @@ pub struct InboundSubscriptionDetailCompleteEvent {
 ///
 /// One header per option of the `type=registration` section, then `Status` and `NextReg`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowRegistrationsOutboundAction`] (in its list reply)
@@ -3064,6 +3170,12 @@ pub struct OutboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `registration`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -3182,6 +3294,12 @@ pub struct OutboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list (registrations and their `AuthDetail` events).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3198,6 +3316,8 @@ pub struct OutboundRegistrationDetailCompleteEvent {
 
 /// Raised in response to `PJSIPShowSubscriptionsOutbound`: one outbound subscription.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowSubscriptionsOutboundAction`] (in its list reply)
@@ -3208,6 +3328,12 @@ pub struct OutboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<OutboundSubscriptionDetailRole>,
@@ -3324,6 +3450,12 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3401,6 +3533,8 @@ pub struct PjsipMaintenanceStatusCompleteEvent {
 /// (`presence`, `message-summary`...) comes as a second `Event:` header, which
 /// AMI cannot tell from the event's own name; it is not a field here.
 ///
+/// *Since 13.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowResourceListsAction`] (in its list reply)
@@ -3411,6 +3545,12 @@ pub struct ResourceListDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `resource_list`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -3446,6 +3586,12 @@ pub struct ResourceListDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3460,7 +3606,7 @@ pub struct ResourceListDetailCompleteEvent {
 /// documentation lists the `async_operations` option as `AsycOperations`; on the
 /// wire the header is named after the option, `AsyncOperations`.
 ///
-/// *Available since Asterisk 12.6.*
+/// *Since 12.6.0.*
 ///
 /// # Sent by
 ///
@@ -3472,6 +3618,12 @@ pub struct TransportDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `transport`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,

@@ -27,6 +27,8 @@ use crate::common::{ChannelSnapshot, QueueMemberSnapshot};
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.0.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -189,6 +191,8 @@ pub struct QueueChangePriorityCallerAction {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -248,7 +252,7 @@ pub struct QueueLogAction {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 11.0.0.*
 ///
 /// # Response
 ///
@@ -326,6 +330,8 @@ pub struct QueueMemberRingInUseAction {
 /// it through a hint to light a "paused" lamp.
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
+///
+/// *Since 1.2.0.*
 ///
 /// # Response
 ///
@@ -408,6 +414,8 @@ pub struct QueuePauseAction {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -463,6 +471,8 @@ pub struct QueuePenaltyAction {
 /// `QueueReset` to clear them).
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 1.6.2.*
 ///
 /// # Response
 ///
@@ -562,6 +572,8 @@ pub enum QueueReloadParameters {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.0.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -613,6 +625,8 @@ pub struct QueueRemoveAction {
 ///
 /// Provided by `app_queue`.
 ///
+/// *Since 1.6.2.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -660,6 +674,8 @@ pub struct QueueResetAction {
 /// its `Rule` headers, in order, all in the response itself (no events).
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -718,6 +734,8 @@ pub struct QueueRuleResponse {
 ///
 /// Provided by `app_queue`.
 ///
+/// *Removed in 15.0.0. Removed in Asterisk 15.0.0 (commit 5d86da61a6, ASTERISK-27073): it printed the CLI's `queue show` text; use `QueueStatus` or `QueueSummary`.*
+///
 /// # Response
 ///
 /// [`RawText`]: text lines without any header.
@@ -757,6 +775,8 @@ pub struct QueuesAction {
 /// and member is reported.
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 0.5.0.*
 ///
 /// # Response
 ///
@@ -860,6 +880,8 @@ pub enum QueueStatusItem {
 /// `QueueSummaryComplete`.
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -966,7 +988,7 @@ pub struct QueueWithdrawCallerAction {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentCalled")]
 #[non_exhaustive]
@@ -974,6 +996,12 @@ pub struct AgentCalledEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1000,7 +1028,7 @@ pub struct AgentCalledEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentComplete")]
 #[non_exhaustive]
@@ -1008,6 +1036,12 @@ pub struct AgentCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1063,7 +1097,7 @@ pub enum AgentCompleteReason {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentConnect")]
 #[non_exhaustive]
@@ -1071,6 +1105,12 @@ pub struct AgentConnectEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1103,7 +1143,7 @@ pub struct AgentConnectEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentDump")]
 #[non_exhaustive]
@@ -1111,6 +1151,12 @@ pub struct AgentDumpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1137,7 +1183,7 @@ pub struct AgentDumpEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentRingNoAnswer")]
 #[non_exhaustive]
@@ -1145,6 +1191,12 @@ pub struct AgentRingNoAnswerEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1172,7 +1224,7 @@ pub struct AgentRingNoAnswerEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueCallerAbandon")]
 #[non_exhaustive]
@@ -1180,6 +1232,12 @@ pub struct QueueCallerAbandonEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1204,7 +1262,7 @@ pub struct QueueCallerAbandonEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueCallerJoin")]
 #[non_exhaustive]
@@ -1212,6 +1270,12 @@ pub struct QueueCallerJoinEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1233,7 +1297,7 @@ pub struct QueueCallerJoinEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueCallerLeave")]
 #[non_exhaustive]
@@ -1241,6 +1305,12 @@ pub struct QueueCallerLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1260,6 +1330,8 @@ pub struct QueueCallerLeaveEvent {
 
 /// Raised in response to a `QueueStatus` command: one caller waiting in a queue.
 ///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
 /// # Sent by
 ///
 /// * [`QueueStatusAction`] (in its list reply)
@@ -1270,6 +1342,12 @@ pub struct QueueEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1317,6 +1395,12 @@ pub struct QueueMemberEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1434,7 +1518,7 @@ pub enum QueueMemberStatus {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1446,6 +1530,12 @@ pub struct QueueMemberAddedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1460,7 +1550,7 @@ pub struct QueueMemberAddedEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.2.*
+/// *Since 12.2.0.*
 ///
 /// # Sent by
 ///
@@ -1472,6 +1562,12 @@ pub struct QueueMemberPauseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1489,7 +1585,7 @@ pub struct QueueMemberPauseEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// **Deprecated:** Replaced by `QueueMemberPause` in Asterisk 12.2.
+/// *Removed in 12.2.0. Replaced by `QueueMemberPause` in Asterisk 12.2.*
 ///
 /// # Sent by
 ///
@@ -1501,6 +1597,12 @@ pub struct QueueMemberPausedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1527,7 +1629,7 @@ pub struct QueueMemberPausedEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1539,6 +1641,12 @@ pub struct QueueMemberPenaltyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1553,7 +1661,7 @@ pub struct QueueMemberPenaltyEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1565,6 +1673,12 @@ pub struct QueueMemberRemovedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1579,7 +1693,7 @@ pub struct QueueMemberRemovedEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1591,6 +1705,12 @@ pub struct QueueMemberRinginuseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1603,7 +1723,7 @@ pub struct QueueMemberRinginuseEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueMemberStatus")]
 #[non_exhaustive]
@@ -1611,6 +1731,12 @@ pub struct QueueMemberStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1620,6 +1746,8 @@ pub struct QueueMemberStatusEvent {
 }
 
 /// Raised in response to a `QueueStatus` command: the parameters and counters of one queue.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 ///
 /// # Sent by
 ///
@@ -1631,6 +1759,12 @@ pub struct QueueParamsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1684,6 +1818,12 @@ pub struct QueueStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events sent (absent in older Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1704,6 +1844,12 @@ pub struct QueueSummaryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1742,6 +1888,12 @@ pub struct QueueSummaryCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `QueueSummary` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

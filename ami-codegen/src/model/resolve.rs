@@ -68,6 +68,19 @@ struct Resolver<'a> {
     type_names: BTreeMap<String, (Site, String)>,
 }
 
+/// The [`Life`] of a spec item (every such type names the keys alike).
+macro_rules! life {
+    ($s:expr) => {
+        Life {
+            since: &$s.since,
+            deprecated: &$s.deprecated,
+            removed: &$s.removed,
+            note: &$s.note,
+            deviation: &$s.deviation,
+        }
+    };
+}
+
 /// The keys shared by parameters and fields, borrowed from either.
 struct RawField<'s> {
     name: &'s Spanned<String>,
@@ -79,7 +92,7 @@ struct RawField<'s> {
     doc: &'s str,
     default: Option<&'s String>,
     example: Option<&'s Spanned<String>>,
-    since: Option<&'s String>,
+    life: Life<'s>,
     values: &'s [Spanned<spec::EnumValue>],
     free: Option<&'s Spanned<bool>>,
     span: Range<usize>,
@@ -98,7 +111,7 @@ impl<'s> RawField<'s> {
             doc: &s.doc,
             default: s.default.as_ref(),
             example: s.example.as_ref(),
-            since: s.since.as_ref(),
+            life: life!(s),
             values: &s.value,
             free: None,
             span: p.span(),
@@ -117,7 +130,7 @@ impl<'s> RawField<'s> {
             doc: &s.doc,
             default: None,
             example: None,
-            since: s.since.as_ref(),
+            life: life!(s),
             values: &s.value,
             free: s.free.as_ref(),
             span: f.span(),
@@ -125,10 +138,29 @@ impl<'s> RawField<'s> {
     }
 }
 
+/// The availability and deviation keys of an item, borrowed from any of
+/// the spec types that have them.
+#[derive(Clone, Copy)]
+struct Life<'s> {
+    since: &'s Option<Spanned<spec::VersionList>>,
+    deprecated: &'s Option<spec::Name>,
+    removed: &'s Option<spec::Name>,
+    note: &'s Option<String>,
+    deviation: &'s [Spanned<spec::Deviation>],
+}
+
 /// Header names an action carries for framing; no parameter may take them.
 const ACTION_FRAMING: &[&str] = &["Action", "ActionID"];
 /// Header names that responses carry for framing; no field may take them.
 const RESPONSE_FRAMING: &[&str] = &["Response", "ActionID", "EventList"];
+/// Headers every event may carry, with their Rust fields: the privilege
+/// classes, `Timestamp` (`timestampevents = yes` in `manager.conf`) and
+/// `SystemName` (`systemname` in `asterisk.conf`).
+const EVENT_IMPLICIT: &[(&str, &str)] = &[
+    ("Privilege", "privilege"),
+    ("Timestamp", "timestamp"),
+    ("SystemName", "system_name"),
+];
 /// Header names that events carry for framing; no field may take them.
 const EVENT_FRAMING: &[&str] = &["Event", "ActionID", "EventList"];
 
@@ -612,7 +644,16 @@ impl<'a> Resolver<'a> {
                 doc: s.doc.clone(),
                 default: s.default.clone(),
                 example: s.example.as_ref().map(|e| e.get_ref().clone()),
-                since: s.since.clone(),
+                versions: self.versions(
+                    fi,
+                    life!(s),
+                    &format!("free parameter `{}` of {what}", s.name.get_ref()),
+                ),
+                deviations: self.deviations(
+                    fi,
+                    life!(s),
+                    &format!("free parameter `{}` of {what}", s.name.get_ref()),
+                ),
                 span: s.name.span(),
             });
         }
@@ -722,9 +763,8 @@ impl<'a> Resolver<'a> {
             description: spec.description.trim().to_owned(),
             module: spec.module.clone(),
             privilege: spec.privilege.clone(),
-            since: spec.since.clone(),
-            deprecated: spec.deprecated.clone(),
-            removed: spec.removed.clone(),
+            versions: self.versions(fi, life!(spec), &what),
+            deviations: self.deviations(fi, life!(spec), &what),
             see_also,
             events,
             params,
@@ -911,7 +951,8 @@ impl<'a> Resolver<'a> {
                 doc: f.doc.trim().to_owned(),
                 default: f.default.cloned(),
                 example: f.example.map(|e| e.get_ref().clone()),
-                since: f.since.cloned(),
+                versions: self.versions(fi, f.life, &fwhat),
+                deviations: self.deviations(fi, f.life, &fwhat),
                 span: f.rust_name.map_or(f.name.span(), |r| r.span()),
             });
         }
@@ -1010,7 +1051,10 @@ impl<'a> Resolver<'a> {
                 } else {
                     variants.insert(rust.clone(), wire.clone());
                 }
+                let vwhat = format!("value `{wire}` of {what}");
                 values.push(EnumValue {
+                    versions: self.versions(fi, life!(vs), &vwhat),
+                    deviations: self.deviations(fi, life!(vs), &vwhat),
                     wire,
                     rust,
                     doc: vs.doc.trim().to_owned(),
@@ -1562,11 +1606,14 @@ impl<'a> Resolver<'a> {
         let fields = self.fields(fi, field_raw, &rust, &what, Role::EventFields);
         for f in &spec.field {
             let n = &f.get_ref().name;
-            if n.get_ref().eq_ignore_ascii_case("Privilege") {
+            if let Some((header, field)) = EVENT_IMPLICIT
+                .iter()
+                .find(|(h, _)| h.eq_ignore_ascii_case(n.get_ref()))
+            {
                 self.err(
                     fi,
                     &n.span(),
-                    format!("field `Privilege` of {what} is implicit (every event has `privilege`): remove it"),
+                    format!("field `{header}` of {what} is implicit (every event has `{field}`): remove it"),
                 );
             }
         }
@@ -1634,7 +1681,10 @@ impl<'a> Resolver<'a> {
         }
         // Expanded wire names are unique: own fields and every group field
         // under its prefix.
-        let mut wires: BTreeMap<String, String> = BTreeMap::new();
+        let mut wires: BTreeMap<String, String> = EVENT_IMPLICIT
+            .iter()
+            .map(|(h, _)| (h.to_ascii_lowercase(), format!("the implicit `{h}`")))
+            .collect();
         for f in &fields {
             wires.insert(f.wire.to_ascii_lowercase(), format!("field `{}`", f.wire));
         }
@@ -1657,7 +1707,11 @@ impl<'a> Resolver<'a> {
             }
         }
         let mut names = Self::field_names(&fields);
-        names.retain(|(_, wire, _)| !wire.eq_ignore_ascii_case("Privilege"));
+        names.retain(|(_, wire, _)| {
+            !EVENT_IMPLICIT
+                .iter()
+                .any(|(h, _)| wire.eq_ignore_ascii_case(h))
+        });
         names.extend(uses.iter().zip(&use_spans).map(|(u, span)| {
             (
                 u.rust.clone(),
@@ -1665,7 +1719,9 @@ impl<'a> Resolver<'a> {
                 span.clone(),
             )
         }));
-        self.unique_rust_fields(fi, names, &["privilege", "extra"], &what);
+        let mut implicit: Vec<&str> = EVENT_IMPLICIT.iter().map(|(_, f)| *f).collect();
+        implicit.push("extra");
+        self.unique_rust_fields(fi, names, &implicit, &what);
         Event {
             wire,
             rust,
@@ -1674,8 +1730,8 @@ impl<'a> Resolver<'a> {
             synopsis: spec.synopsis.trim().to_owned(),
             description: spec.description.trim().to_owned(),
             privilege: spec.privilege.clone(),
-            since: spec.since.clone(),
-            deprecated: spec.deprecated.clone(),
+            versions: self.versions(fi, life!(spec), &what),
+            deviations: self.deviations(fi, life!(spec), &what),
             uses,
             fields,
             free,
@@ -1716,11 +1772,156 @@ impl<'a> Resolver<'a> {
                 doc: s.doc.trim().to_owned(),
                 default: None,
                 example: None,
-                since: s.since.clone(),
+                versions: self.versions(
+                    fi,
+                    life!(s),
+                    &format!("free field `{}` of {what}", s.name.get_ref()),
+                ),
+                deviations: self.deviations(
+                    fi,
+                    life!(s),
+                    &format!("free field `{}` of {what}", s.name.get_ref()),
+                ),
                 span: s.name.span(),
             });
         }
         (typed, free)
+    }
+
+    /// Parse and check the `since`, `deprecated`, `removed` and `note` of
+    /// an item.
+    fn versions(&mut self, fi: usize, life: Life<'_>, what: &str) -> Versions {
+        let mut out = Versions {
+            note: life.note.as_ref().map(|n| n.trim().to_owned()),
+            ..Versions::default()
+        };
+        if let Some(since) = life.since {
+            let listed: Vec<(&str, Range<usize>)> = match since.get_ref() {
+                spec::VersionList::One(v) => vec![(v.as_str(), since.span())],
+                spec::VersionList::Many(vs) => {
+                    if vs.is_empty() {
+                        self.err(
+                            fi,
+                            &since.span(),
+                            format!(
+                                "`since` of {what} is an empty list: remove it or list a version"
+                            ),
+                        );
+                    }
+                    vs.iter()
+                        .map(|v| (v.get_ref().as_str(), v.span()))
+                        .collect()
+                }
+            };
+            let mut by_branch: BTreeMap<u32, Version> = BTreeMap::new();
+            for (text, span) in listed {
+                let Some(v) = self.version(fi, text, &span, "since", what) else {
+                    continue;
+                };
+                if let Some(first) = by_branch.insert(v.major, v) {
+                    self.err(
+                        fi,
+                        &span,
+                        format!("`since` of {what} lists branch {} twice ({first} and {v}): keep the first release of each branch", v.major),
+                    );
+                }
+            }
+            out.since = by_branch.into_values().collect();
+        }
+        let key = |r: &mut Self, value: &Option<spec::Name>, name: &str| {
+            value.as_ref().and_then(|v| {
+                r.version(fi, v.get_ref(), &v.span(), name, what)
+                    .map(|ver| (ver, v.span()))
+            })
+        };
+        let deprecated = key(self, life.deprecated, "deprecated");
+        let removed = key(self, life.removed, "removed");
+        if let Some((r, span)) = &removed {
+            if let Some(last) = out.since.iter().max().filter(|s| *s >= r) {
+                self.err(
+                    fi,
+                    span,
+                    format!("{what} is removed in {r}, no later than its `since` {last}"),
+                );
+            }
+            if let Some((d, _)) = deprecated.as_ref().filter(|(d, _)| d > r) {
+                self.err(
+                    fi,
+                    span,
+                    format!("{what} is removed in {r}, before it is deprecated ({d})"),
+                );
+            }
+        }
+        out.deprecated = deprecated.map(|(v, _)| v);
+        out.removed = removed.map(|(v, _)| v);
+        out
+    }
+
+    /// One version of `key`, reported when invalid.
+    fn version(
+        &mut self,
+        fi: usize,
+        text: &str,
+        span: &Range<usize>,
+        key: &str,
+        what: &str,
+    ) -> Option<Version> {
+        match text.parse::<Version>() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.err(fi, span, format!("{e}, in `{key}` of {what}"));
+                None
+            }
+        }
+    }
+
+    /// Check the declared deviations of an item.
+    fn deviations(&mut self, fi: usize, life: Life<'_>, what: &str) -> Vec<Deviation> {
+        let mut out = Vec::new();
+        for d in life.deviation {
+            let ds = d.get_ref();
+            let kind = DeviationKind::ALL
+                .iter()
+                .find(|(n, _)| *n == ds.kind.get_ref())
+                .map(|(_, k)| *k);
+            let Some(kind) = kind else {
+                let names: Vec<&str> = DeviationKind::ALL.iter().map(|(n, _)| *n).collect();
+                self.err(
+                    fi,
+                    &ds.kind.span(),
+                    format!(
+                        "unknown deviation kind `{}` of {what} (expected one of {})",
+                        ds.kind.get_ref(),
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            };
+            if ds.why.get_ref().trim().is_empty() {
+                self.err(
+                    fi,
+                    &ds.why.span(),
+                    format!(
+                        "the `{}` deviation of {what} gives no reason: say why in `why`",
+                        kind.spec_name()
+                    ),
+                );
+            }
+            if kind.needs_name() && ds.name.is_none() {
+                self.err(
+                    fi,
+                    &d.span(),
+                    format!("the `{}` deviation of {what} needs `name`: the name in Asterisk's documentation", kind.spec_name()),
+                );
+            }
+            out.push(Deviation {
+                kind,
+                name: ds.name.as_ref().map(|n| n.get_ref().clone()),
+                why: ds.why.get_ref().trim().to_owned(),
+                span: d.span(),
+            });
+        }
+        out
     }
 
     /// Run `f` without keeping the diagnostics and type claims it makes.
