@@ -229,6 +229,8 @@ pub struct DahdiShowChannelsAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
+/// *Since 18.23.0, 20.8.0, 21.3.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`DahdiShowStatusEvent`], ended by [`DahdiShowStatusCompleteEvent`].
@@ -326,6 +328,8 @@ pub struct DahdiTransferAction {
 /// Raised when an alarm is set on a DAHDI channel.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Alarm")]
 #[non_exhaustive]
@@ -333,6 +337,12 @@ pub struct AlarmEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The DAHDI channel number in alarm (not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
@@ -347,6 +357,8 @@ pub struct AlarmEvent {
 /// Raised when the alarm of a DAHDI channel is cleared.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AlarmClear")]
 #[non_exhaustive]
@@ -354,6 +366,12 @@ pub struct AlarmClearEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The DAHDI channel number whose alarm cleared (not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
@@ -368,6 +386,8 @@ pub struct AlarmClearEvent {
 /// its group, span and channel number.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DAHDIChannel")]
 #[non_exhaustive]
@@ -375,6 +395,12 @@ pub struct DahdiChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -396,6 +422,8 @@ pub struct DahdiChannelEvent {
 ///
 /// `Channel`, `Uniqueid` and `AccountCode` are present only while the DAHDI
 /// channel carries a call (it has an Asterisk channel).
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowChannels` (chan_dahdi).
 ///
 /// # Sent by
 ///
@@ -467,6 +495,8 @@ pub enum DahdiShowChannelsDnd {
 
 /// Raised at the end of the `DAHDIShowChannels` list.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowChannels` (chan_dahdi).
+///
 /// # Sent by
 ///
 /// * [`DahdiShowChannelsAction`] (in its list reply)
@@ -496,6 +526,10 @@ pub struct DahdiShowChannelsCompleteEvent {
 
 /// Raised in response to a `DAHDIShowStatus` command: the status of one DAHDI span.
 ///
+/// *Since 18.23.0, 20.8.0, 21.3.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowStatus` (chan_dahdi).
+///
 /// # Sent by
 ///
 /// * [`DahdiShowStatusAction`] (in its list reply)
@@ -506,6 +540,12 @@ pub struct DahdiShowStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The span number.
     #[ami(name = "Span", required)]
     pub span: u64,
@@ -591,6 +631,10 @@ pub enum DahdiShowStatusCoding {
 
 /// Raised at the end of the `DAHDIShowStatus` list.
 ///
+/// *Since 18.23.0, 20.8.0, 21.3.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowStatus` (chan_dahdi).
+///
 /// # Sent by
 ///
 /// * [`DahdiShowStatusAction`] (in its list reply)
@@ -601,6 +645,12 @@ pub struct DahdiShowStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `DAHDIShowStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -666,6 +716,8 @@ pub enum DndStateStatus {
 /// Raised when an alarm is set on a DAHDI span.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SpanAlarm")]
 #[non_exhaustive]
@@ -673,6 +725,12 @@ pub struct SpanAlarmEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The span number in alarm.
     #[ami(name = "Span", required)]
     pub span: u64,
@@ -687,6 +745,8 @@ pub struct SpanAlarmEvent {
 /// Raised when the alarm of a DAHDI span is cleared.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SpanAlarmClear")]
 #[non_exhaustive]
@@ -694,6 +754,12 @@ pub struct SpanAlarmClearEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The span number whose alarm cleared.
     #[ami(name = "Span", required)]
     pub span: u64,

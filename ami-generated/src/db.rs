@@ -179,6 +179,8 @@ pub struct DbGetAction {
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
 ///
+/// *Since 16.28.0, 18.14.0, 19.6.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`DbGetTreeResponseEvent`], ended by [`DbGetTreeCompleteEvent`].
@@ -283,6 +285,8 @@ pub struct DbPutAction {
 
 /// Raised at the end of the `DBGet` list.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGet` (main/db.c).
+///
 /// # Sent by
 ///
 /// * [`DbGetAction`] (in its list reply)
@@ -308,6 +312,8 @@ pub struct DbGetCompleteEvent {
 }
 
 /// Raised in response to a `DBGet` command: the entry found.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGet` (main/db.c).
 ///
 /// # Sent by
 ///
@@ -341,6 +347,10 @@ pub struct DbGetResponseEvent {
 
 /// Raised at the end of the `DBGetTree` list.
 ///
+/// *Since 16.28.0, 18.14.0, 19.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGetTree` (main/db.c).
+///
 /// # Sent by
 ///
 /// * [`DbGetTreeAction`] (in its list reply)
@@ -351,6 +361,12 @@ pub struct DbGetTreeCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `DBGetTreeResponse` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -360,6 +376,10 @@ pub struct DbGetTreeCompleteEvent {
 }
 
 /// Raised in response to a `DBGetTree` command: one entry found.
+///
+/// *Since 16.28.0, 18.14.0, 19.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGetTree` (main/db.c).
 ///
 /// # Sent by
 ///
@@ -371,6 +391,12 @@ pub struct DbGetTreeResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The full key path of the entry, family included (`/pbx/UUID`).
     #[ami(name = "Key", required)]
     pub key: String,

@@ -29,6 +29,8 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 ///
 /// Provided by `chan_pjsip`. Privilege: `system,call`.
 ///
+/// *Since 18.21.0, 20.6.0, 21.1.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -74,7 +76,7 @@ pub struct PjsipHangupAction {
     /// `PJSIP_SC_UNSUPPORTED_CERTIFICATE`). An unknown or out-of-range value
     /// sends `603 Decline`.
     ///
-    /// Example: `437`.
+    /// Example: `437`. Deviation from Asterisk's documentation: the type differs: The docs' enumlist names the two accepted forms (a code, a code name), not values: any code from 400 to 699 or any pjproject code name is accepted.
     #[ami(name = "Cause", required)]
     pub cause: String,
     /// Headers sent after the parameters, as given (none is needed).
@@ -140,6 +142,8 @@ pub struct PjsipNotifyAction {
     #[ami(name = "Channel")]
     pub channel: Option<String>,
     /// The section of `pjsip_notify.conf` that gives the headers and body of the NOTIFY (`polycom-check-cfg`).
+    ///
+    /// Since 18.16.0, 19.8.0, 20.1.0.
     #[ami(name = "Option")]
     pub option: Option<String>,
     /// Headers and content of the NOTIFY, `name=value`, one `Variable` header each
@@ -230,6 +234,8 @@ pub struct PjsipRegisterAction {
 ///
 /// Provided by `res_pjsip_maintenance`. Privilege: `system`.
 ///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -312,6 +318,8 @@ pub enum PjsipSetMaintenanceState {
 ///
 /// Provided by `res_pjsip`. Privilege: `system`.
 ///
+/// *Since 16.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`AorListEvent`], ended by [`AorListCompleteEvent`].
@@ -382,6 +390,8 @@ pub struct PjsipShowAorsAction {
 ///
 /// Provided by `res_pjsip`. Privilege: `system`.
 ///
+/// *Since 16.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`AuthListEvent`], ended by [`AuthListCompleteEvent`].
@@ -441,6 +451,8 @@ pub struct PjsipShowAuthsAction {
 /// `Response: Error` with `No Contacts found`.
 ///
 /// Provided by `res_pjsip`. Privilege: `system`.
+///
+/// *Since 16.0.0.*
 ///
 /// # Response
 ///
@@ -820,6 +832,8 @@ pub struct PjsipShowEndpointsAction {
 /// in maintenance mode. `PJSIPMaintenanceStatusComplete` ends the list.
 ///
 /// Provided by `res_pjsip_maintenance`. Privilege: `system,reporting`.
+///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
 ///
 /// # Response
 ///
@@ -1286,9 +1300,13 @@ pub struct AorDetailEvent {
     #[ami(name = "QualifyFrequency")]
     pub qualify_frequency: Option<u64>,
     /// Time to wait for a qualify response, in seconds (`3.000000`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "QualifyTimeout")]
     pub qualify_timeout: Option<f64>,
     /// Count a contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Authenticate a qualify challenge response if needed.
@@ -1313,12 +1331,18 @@ pub struct AorDetailEvent {
     #[ami(name = "SupportPath")]
     pub support_path: Option<bool>,
     /// The voicemail extension sent in MWI NOTIFYs.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "VoicemailExtension")]
     pub voicemail_extension: Option<String>,
     /// Permanent contact(s) configured for the AoR (`contact=`), as `<aor>/<uri>`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The AoR's `contact` option (its permanent contacts), sent like every other option; the docs list only `Contacts`.
     #[ami(name = "Contact")]
     pub contact: Option<String>,
     /// The contacts of the AoR, comma-separated, each as `<aor>/<uri>`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "Contacts")]
     pub contacts: Option<String>,
     /// The total number of contacts of the AoR.
@@ -1340,6 +1364,8 @@ pub struct AorDetailEvent {
 /// One header per option of the `type=aor` section; the `contact` option (the
 /// permanent contacts) comes as `Contacts`.
 ///
+/// *Since 16.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowAorsAction`] (in its list reply)
@@ -1350,6 +1376,12 @@ pub struct AorListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1369,9 +1401,13 @@ pub struct AorListEvent {
     #[ami(name = "QualifyFrequency")]
     pub qualify_frequency: Option<u64>,
     /// Time to wait for a qualify response, in seconds (`3.000000`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
     #[ami(name = "QualifyTimeout")]
     pub qualify_timeout: Option<f64>,
     /// Count a contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Authenticate a qualify challenge response if needed.
@@ -1390,6 +1426,8 @@ pub struct AorListEvent {
     #[ami(name = "Mailboxes")]
     pub mailboxes: Option<String>,
     /// The voicemail extension sent in MWI NOTIFYs.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
     #[ami(name = "VoicemailExtension")]
     pub voicemail_extension: Option<String>,
     /// Outbound proxy used when sending OPTIONS requests.
@@ -1399,6 +1437,8 @@ pub struct AorListEvent {
     #[ami(name = "SupportPath")]
     pub support_path: Option<bool>,
     /// The permanent contacts configured for the AoR (`contact=`), comma-separated; registered contacts are listed by `PJSIPShowContacts`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
     #[ami(name = "Contacts")]
     pub contacts: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1407,6 +1447,8 @@ pub struct AorListEvent {
 }
 
 /// Raised at the end of the `PJSIPShowAors` list.
+///
+/// *Since 16.0.0.*
 ///
 /// # Sent by
 ///
@@ -1418,6 +1460,12 @@ pub struct AorListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `AorList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1479,21 +1527,33 @@ pub struct AuthDetailEvent {
     #[ami(name = "EndpointName")]
     pub endpoint_name: Option<String>,
     /// OAuth client ID (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
     #[ami(name = "OauthClientid")]
     pub oauth_clientid: Option<String>,
     /// OAuth secret (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
     #[ami(name = "OauthSecret")]
     pub oauth_secret: Option<String>,
     /// OAuth refresh token (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
     #[ami(name = "RefreshToken")]
     pub refresh_token: Option<String>,
     /// Pre-computed password digest(s), per algorithm (newer Asterisk).
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "PasswordDigest")]
     pub password_digest: Option<String>,
     /// Digest algorithms supported when Asterisk is the client (newer Asterisk).
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUac")]
     pub supported_algorithms_uac: Option<String>,
     /// Digest algorithms supported when Asterisk is the server (newer Asterisk).
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUas")]
     pub supported_algorithms_uas: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1529,6 +1589,8 @@ pub enum AuthDetailAuthType {
 /// One header per option of the `type=auth` section. **The password is sent in
 /// clear**, as configured (`Password`, `Md5Cred`).
 ///
+/// *Since 16.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowAuthsAction`] (in its list reply)
@@ -1539,6 +1601,12 @@ pub struct AuthListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `auth`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1564,21 +1632,33 @@ pub struct AuthListEvent {
     #[ami(name = "AuthType")]
     pub auth_type: Option<AuthListAuthType>,
     /// OAuth client ID (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
     #[ami(name = "OauthClientid")]
     pub oauth_clientid: Option<String>,
     /// OAuth secret (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
     #[ami(name = "OauthSecret")]
     pub oauth_secret: Option<String>,
     /// OAuth refresh token (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
     #[ami(name = "RefreshToken")]
     pub refresh_token: Option<String>,
     /// Pre-computed password digest(s), per algorithm.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "PasswordDigest")]
     pub password_digest: Option<String>,
     /// Digest algorithms supported when Asterisk is the client.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUac")]
     pub supported_algorithms_uac: Option<String>,
     /// Digest algorithms supported when Asterisk is the server.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUas")]
     pub supported_algorithms_uas: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1611,6 +1691,8 @@ pub enum AuthListAuthType {
 
 /// Raised at the end of the `PJSIPShowAuths` list.
 ///
+/// *Since 16.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowAuthsAction`] (in its list reply)
@@ -1621,6 +1703,12 @@ pub struct AuthListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `AuthList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1635,6 +1723,8 @@ pub struct AuthListCompleteEvent {
 /// round trip time. The `Via*` and `CallId` fields come from the REGISTER and
 /// are empty for permanent contacts.
 ///
+/// *Since 16.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowContactsAction`] (in its list reply)
@@ -1645,6 +1735,12 @@ pub struct ContactListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `contact`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1694,6 +1790,8 @@ pub struct ContactListEvent {
     #[ami(name = "OutboundProxy")]
     pub outbound_proxy: Option<String>,
     /// Count the contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `ContactList` leave it out.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// This contact's qualify status.
@@ -1732,6 +1830,8 @@ pub enum ContactListStatus {
 
 /// Raised at the end of the `PJSIPShowContacts` list.
 ///
+/// *Since 16.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowContactsAction`] (in its list reply)
@@ -1742,6 +1842,12 @@ pub struct ContactListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `ContactList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1753,6 +1859,8 @@ pub struct ContactListCompleteEvent {
 /// Raised when the qualify status of a PJSIP contact changes, or when a contact is added or removed.
 ///
 /// Privilege: `system,all`.
+///
+/// *Since 13.5.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ContactStatus")]
 #[non_exhaustive]
@@ -1760,6 +1868,12 @@ pub struct ContactStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The contact's URI.
     #[ami(name = "URI", required)]
     pub uri: String,
@@ -1793,6 +1907,8 @@ pub enum ContactStatusContactStatus {
     #[ami(value = "Unreachable")]
     Unreachable,
     /// A new contact that is not qualified (`qualify_frequency` is 0); what Asterisk sends where its documentation says `Unqualified`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: What res_pjsip sends for a contact that is not qualified; the docs call it `Unqualified`.
     #[ami(value = "NonQualified")]
     NonQualified,
     /// The contact is not qualified (the documented name; Asterisk sends `NonQualified`).
@@ -1879,6 +1995,8 @@ pub struct ContactStatusDetailEvent {
     #[ami(name = "QualifyTimeout")]
     pub qualify_timeout: Option<f64>,
     /// Count the contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `ContactStatusDetail` leave it out.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Headers the spec does not list, kept as received.
@@ -1910,6 +2028,8 @@ pub enum ContactStatusDetailStatus {
 }
 
 /// Raised at the end of the `PJSIPShowRegistrationInboundContactStatuses` list: the number of contacts listed.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationInboundContactStatuses`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -1945,6 +2065,8 @@ pub struct ContactStatusDetailCompleteEvent {
 ///
 /// *Since 12.0.0.*
 ///
+/// Deviation from Asterisk's documentation: `Disallow` is not modelled here: `disallow` is an alias of `allow`: Asterisk never sends it (`Allow` carries the codecs), though the 18.26.4 docs list it.
+///
 /// # Sent by
 ///
 /// * [`PjsipShowEndpointAction`] (in its list reply)
@@ -1970,9 +2092,6 @@ pub struct EndpointDetailEvent {
     /// Dialplan context for inbound sessions.
     #[ami(name = "Context")]
     pub context: Option<String>,
-    /// Media codec(s) to disallow.
-    #[ami(name = "Disallow")]
-    pub disallow: Option<String>,
     /// Media codec(s) to allow, in preference order (`(opus|ulaw)`).
     #[ami(name = "Allow")]
     pub allow: Option<String>,
@@ -2133,6 +2252,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "FaxDetect")]
     pub fax_detect: Option<bool>,
     /// How long into a call fax detection runs, in seconds (0: the whole call).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "FaxDetectTimeout")]
     pub fax_detect_timeout: Option<u64>,
     /// Whether NAT support is enabled on UDPTL sessions.
@@ -2208,6 +2329,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "DtlsRekey")]
     pub dtls_rekey: Option<u64>,
     /// Generate a temporary DTLS certificate automatically.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "DtlsAutoGenerateCert")]
     pub dtls_auto_generate_cert: Option<bool>,
     /// Path to the certificate file presented to the peer.
@@ -2229,6 +2352,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "DtlsSetup")]
     pub dtls_setup: Option<EndpointDetailDtlsSetup>,
     /// Hash used for the DTLS certificate fingerprint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "DtlsFingerprint")]
     pub dtls_fingerprint: Option<EndpointDetailDtlsFingerprint>,
     /// Use 32-byte SRTP authentication tags instead of 80-byte ones.
@@ -2259,6 +2384,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "SubscribeContext")]
     pub subscribe_context: Option<String>,
     /// User part of the Contact header of outbound requests (INVITE...) to this endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "ContactUser")]
     pub contact_user: Option<String>,
     /// Enable RFC 3578 overlap dialing.
@@ -2268,132 +2395,216 @@ pub struct EndpointDetailEvent {
     #[ami(name = "OverlapContext")]
     pub overlap_context: Option<String>,
     /// Accept several SDP answers to a single offer (forked early media).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "AcceptMultipleSdpAnswers")]
     pub accept_multiple_sdp_answers: Option<bool>,
     /// Named ACL(s) (`acl.conf`) applied to SIP requests of the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Acl")]
     pub acl: Option<String>,
     /// Named ACL(s) applied to the Contact addresses of the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "ContactAcl")]
     pub contact_acl: Option<String>,
     /// Answer OPTIONS requests without authentication.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "AllowUnauthenticatedOptions")]
     pub allow_unauthenticated_options: Option<bool>,
     /// Allow the sending and receiving RTP codecs to differ.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "AsymmetricRtpCodec")]
     pub asymmetric_rtp_codec: Option<bool>,
     /// Bind the RTP instance to the `media_address`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "BindRtpToMediaAddress")]
     pub bind_rtp_to_media_address: Option<bool>,
     /// Enable RTP bundling (RFC 8843, one transport for all streams).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Bundle")]
     pub bundle: Option<bool>,
     /// Codec negotiation preferences for incoming offers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsIncomingOffer")]
     pub codec_prefs_incoming_offer: Option<String>,
     /// Codec negotiation preferences for incoming answers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsIncomingAnswer")]
     pub codec_prefs_incoming_answer: Option<String>,
     /// Codec negotiation preferences for outgoing offers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsOutgoingOffer")]
     pub codec_prefs_outgoing_offer: Option<String>,
     /// Codec negotiation preferences for outgoing answers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsOutgoingAnswer")]
     pub codec_prefs_outgoing_answer: Option<String>,
     /// Which codecs to offer on incoming calls (`local`, `local_merge`, `remote`...).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "IncomingCallOfferPref")]
     pub incoming_call_offer_pref: Option<String>,
     /// Which codecs to offer on outgoing calls (`remote_merge`...).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "OutgoingCallOfferPref")]
     pub outgoing_call_offer_pref: Option<String>,
     /// Follow SDP changes of forked early media (different To tags).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "FollowEarlyMediaFork")]
     pub follow_early_media_fork: Option<bool>,
     /// SIP methods whose 3xx redirect responses are followed, comma-separated (only `MESSAGE` so far).
+    ///
+    /// Since 20.18.0, 22.8.0, 23.2.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "FollowRedirectMethods")]
     pub follow_redirect_methods: Option<String>,
     /// Use the non-standard (AAL2) packing order for G.726-32.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "G726NonStandard")]
     pub g726_non_standard: Option<bool>,
     /// Geolocation profile applied to incoming calls.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocIncomingCallProfile")]
     pub geoloc_incoming_call_profile: Option<String>,
     /// Geolocation profile applied to outgoing calls.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocOutgoingCallProfile")]
     pub geoloc_outgoing_call_profile: Option<String>,
     /// Do not forward 183 Session Progress responses that carry no SDP.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Ignore183WithoutSdp")]
     pub ignore183_without_sdp: Option<bool>,
     /// Mailbox updated from unsolicited MWI NOTIFYs received from the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "IncomingMwiMailbox")]
     pub incoming_mwi_mailbox: Option<String>,
     /// Maximum number of audio streams allowed in a session.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "MaxAudioStreams")]
     pub max_audio_streams: Option<u64>,
     /// Maximum number of video streams allowed in a session.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "MaxVideoStreams")]
     pub max_video_streams: Option<u64>,
     /// An MWI SUBSCRIBE replaces the unsolicited NOTIFYs of the same mailboxes.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "MwiSubscribeReplacesUnsolicited")]
     pub mwi_subscribe_replaces_unsolicited: Option<bool>,
     /// Send `early` instead of `confirmed` dialog state while ringing when in use (BLF).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "NotifyEarlyInuseRinging")]
     pub notify_early_inuse_ringing: Option<bool>,
     /// Send progress NOTIFYs during a blind transfer.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "ReferBlindProgress")]
     pub refer_blind_progress: Option<bool>,
     /// Send connected line updates (RPID/PAI) in provisional responses immediately.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RpidImmediate")]
     pub rpid_immediate: Option<bool>,
     /// Multiplex RTCP with RTP on one port (RFC 5761).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtcpMux")]
     pub rtcp_mux: Option<bool>,
     /// Interval at which to send RTP comfort-noise keepalives, in seconds (0: off).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtpKeepalive")]
     pub rtp_keepalive: Option<u64>,
     /// Hang up the call when no RTP arrives for this many seconds (0: off).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtpTimeout")]
     pub rtp_timeout: Option<u64>,
     /// Same as `RtpTimeout`, while the call is on hold.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtpTimeoutHold")]
     pub rtp_timeout_hold: Option<u64>,
     /// First port of the endpoint's own RTP port range (0: the global range of `rtp.conf`).
+    ///
+    /// Since 20.20.0, 22.10.0, 23.4.0.
     #[ami(name = "RtpPortStart")]
     pub rtp_port_start: Option<u64>,
     /// Last port of the endpoint's own RTP port range (0: the global range of `rtp.conf`).
+    ///
+    /// Since 20.20.0, 22.10.0, 23.4.0.
     #[ami(name = "RtpPortEnd")]
     pub rtp_port_end: Option<u64>,
     /// Security mechanism agreement (RFC 3329): `no` or `mediasec`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SecurityNegotiation")]
     pub security_negotiation: Option<String>,
     /// The security mechanisms offered (RFC 3329).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "SecurityMechanisms")]
     pub security_mechanisms: Option<String>,
     /// Send Advice of Charge messages to the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SendAoc")]
     pub send_aoc: Option<bool>,
     /// Send the History-Info header.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SendHistoryInfo")]
     pub send_history_info: Option<bool>,
     /// STIR/SHAKEN behaviour of the endpoint (`no`/`yes` in older versions; `off`, `attest`, `verify`, `on` in newer ones).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "StirShaken")]
     pub stir_shaken: Option<String>,
     /// STIR/SHAKEN profile used by the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "StirShakenProfile")]
     pub stir_shaken_profile: Option<String>,
     /// Do not play music on hold when the remote end puts the call on hold with `sendonly`.
     #[ami(name = "SuppressMohOnSendonly")]
     pub suppress_moh_on_sendonly: Option<bool>,
     /// Do not send Reason headers with Q.850 causes.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SuppressQ850ReasonHeaders")]
     pub suppress_q850_reason_headers: Option<bool>,
     /// Tenant ID set on channels of the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Tenantid")]
     pub tenantid: Option<String>,
     /// The voicemail extension sent in MWI NOTIFYs (`Message-Account`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "VoicemailExtension")]
     pub voicemail_extension: Option<String>,
     /// Shortcut that enables the options WebRTC needs (AVPF, ICE, DTLS, RTCP mux, bundle...).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Webrtc")]
     pub webrtc: Option<bool>,
     /// Headers the spec does not list, kept as received.
@@ -2767,6 +2978,8 @@ pub struct EndpointListEvent {
     #[ami(name = "OutboundAuths")]
     pub outbound_auths: Option<String>,
     /// The contacts of the endpoint's AoRs, each as `<aor>/<uri>` followed by a comma.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointList` leave it out.
     #[ami(name = "Contacts")]
     pub contacts: Option<String>,
     /// The aggregate device state of the endpoint.
@@ -2887,6 +3100,8 @@ pub struct IdentifyDetailEvent {
     #[ami(name = "MatchHeader")]
     pub match_header: Option<String>,
     /// Request URI to match against (Asterisk 18 and later).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `IdentifyDetail` leave it out.
     #[ami(name = "MatchRequestUri")]
     pub match_request_uri: Option<String>,
     /// The name of the endpoint this information is listed for.
@@ -2902,6 +3117,8 @@ pub struct IdentifyDetailEvent {
 /// One header per option of the `type=aor` section, plus its contacts.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -2980,6 +3197,8 @@ pub struct InboundRegistrationDetailEvent {
 
 /// Raised at the end of the `PJSIPShowRegistrationsInbound` list: the number of AoRs listed.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationsInbound`, sent after the items.
+///
 /// # Sent by
 ///
 /// * [`PjsipShowRegistrationsInboundAction`] (in its list reply)
@@ -3007,6 +3226,8 @@ pub struct InboundRegistrationDetailCompleteEvent {
 /// Raised in response to `PJSIPShowSubscriptionsInbound`: one inbound subscription.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -3130,6 +3351,8 @@ pub enum InboundSubscriptionDetailExtensionStates {
 
 /// Raised at the end of the `PJSIPShowSubscriptionsInbound` list: the number of inbound subscriptions listed.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowSubscriptionsInbound`, sent after the items.
+///
 /// # Sent by
 ///
 /// * [`PjsipShowSubscriptionsInboundAction`] (in its list reply)
@@ -3159,6 +3382,8 @@ pub struct InboundSubscriptionDetailCompleteEvent {
 /// One header per option of the `type=registration` section, then `Status` and `NextReg`.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -3225,6 +3450,8 @@ pub struct OutboundRegistrationDetailEvent {
     #[ami(name = "SecurityNegotiation")]
     pub security_negotiation: Option<String>,
     /// The security mechanisms offered.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: A registration option, sent like all of them; only the 18.26.4 docs list it.
     #[ami(name = "SecurityMechanisms")]
     pub security_mechanisms: Option<String>,
     /// Authentication object(s) used for the registration.
@@ -3243,6 +3470,8 @@ pub struct OutboundRegistrationDetailEvent {
     #[ami(name = "Endpoint")]
     pub endpoint: Option<String>,
     /// User-Agent header sent with the REGISTER (newer Asterisk).
+    ///
+    /// Since 21.2.0.
     #[ami(name = "UserAgent")]
     pub user_agent: Option<String>,
     /// The state of the registration.
@@ -3272,9 +3501,13 @@ pub enum OutboundRegistrationDetailStatus {
     #[ami(value = "Rejected")]
     Rejected,
     /// Being unregistered (`PJSIPUnregister`, reload).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent while a registration is being shut down (module unload or reload); only the 18.26.4 docs list it.
     #[ami(value = "Stopping")]
     Stopping,
     /// Unregistered and stopped.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent while a registration is being shut down (module unload or reload); only the 18.26.4 docs list it.
     #[ami(value = "Stopped")]
     Stopped,
     /// A value this spec does not list: kept when decoding, refused when encoding.
@@ -3283,6 +3516,8 @@ pub enum OutboundRegistrationDetailStatus {
 }
 
 /// Raised at the end of the `PJSIPShowRegistrationsOutbound` list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationsOutbound`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -3317,6 +3552,8 @@ pub struct OutboundRegistrationDetailCompleteEvent {
 /// Raised in response to `PJSIPShowSubscriptionsOutbound`: one outbound subscription.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -3440,6 +3677,8 @@ pub enum OutboundSubscriptionDetailExtensionStates {
 
 /// Raised at the end of the `PJSIPShowSubscriptionsOutbound` list: the number of outbound subscriptions listed.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowSubscriptionsOutbound`, sent after the items.
+///
 /// # Sent by
 ///
 /// * [`PjsipShowSubscriptionsOutboundAction`] (in its list reply)
@@ -3468,6 +3707,8 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
 ///
 /// Privilege: `system,all`.
 ///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowMaintenanceAction`] (in its list reply)
@@ -3479,6 +3720,12 @@ pub struct PjsipMaintenanceStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The endpoint, or `all` when `PJSIPSetMaintenance` changed every endpoint at once.
     #[ami(name = "Endpoint", required)]
     pub endpoint: String,
@@ -3509,6 +3756,10 @@ pub enum PjsipMaintenanceStatusStatus {
 
 /// Raised at the end of the `PJSIPShowMaintenance` list.
 ///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowMaintenance`, sent after the items.
+///
 /// # Sent by
 ///
 /// * [`PjsipShowMaintenanceAction`] (in its list reply)
@@ -3519,6 +3770,12 @@ pub struct PjsipMaintenanceStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `PJSIPMaintenanceStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3534,6 +3791,8 @@ pub struct PjsipMaintenanceStatusCompleteEvent {
 /// AMI cannot tell from the event's own name; it is not a field here.
 ///
 /// *Since 13.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -3575,6 +3834,8 @@ pub struct ResourceListDetailEvent {
 }
 
 /// Raised at the end of the `PJSIPShowResourceLists` list: the number of resource lists listed.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowResourceLists`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -3637,6 +3898,8 @@ pub struct TransportDetailEvent {
     #[ami(name = "Bind")]
     pub bind: Option<String>,
     /// Number of simultaneous asynchronous operations (no longer settable, always 1).
+    ///
+    /// Deviation from Asterisk's documentation: documented as `AsycOperations`: The docs misspell the header; Asterisk sends `AsyncOperations`, after the `async_operations` option.
     #[ami(name = "AsyncOperations")]
     pub async_operations: Option<u64>,
     /// File of CA certificates to read (TLS only, not WSS).
@@ -3694,24 +3957,38 @@ pub struct TransportDetailEvent {
     #[ami(name = "WebsocketWriteTimeout")]
     pub websocket_write_timeout: Option<u64>,
     /// Whether a reload may change the transport.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "AllowReload")]
     pub allow_reload: Option<bool>,
     /// Accept wildcard certificates from the server (TLS).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "AllowWildcardCerts")]
     pub allow_wildcard_certs: Option<bool>,
     /// Send requests to a registered device over the transport its REGISTER came on.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "SymmetricTransport")]
     pub symmetric_transport: Option<bool>,
     /// Enable TCP keepalives.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveEnable")]
     pub tcp_keepalive_enable: Option<bool>,
     /// Idle time before the first TCP keepalive, in seconds.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveIdleTime")]
     pub tcp_keepalive_idle_time: Option<u64>,
     /// Interval between TCP keepalives, in seconds.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveIntervalTime")]
     pub tcp_keepalive_interval_time: Option<u64>,
     /// Number of unanswered TCP keepalives before the connection is dropped.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveProbeCount")]
     pub tcp_keepalive_probe_count: Option<u64>,
     /// The name of the endpoint this information is listed for.

@@ -78,6 +78,8 @@ pub struct QueueAddAction {
     #[ami(name = "Paused")]
     pub paused: Option<bool>,
     /// Why the member starts paused (with `Paused`); shown as `PausedReason` in member events.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Reason")]
     pub reason: Option<String>,
     /// A text alias for the interface, shown as `MemberName` in events and in the queue log.
@@ -91,6 +93,8 @@ pub struct QueueAddAction {
     /// The member's own wrap-up time in seconds (the pause after each call before
     /// it is offered another one), overriding the queue's `wrapuptime`; `0` or
     /// absent keeps the queue's value.
+    ///
+    /// Since 16.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue reads it (a per-member wrap-up time, since Asterisk 16.3).
     #[ami(name = "Wrapuptime")]
     pub wrapuptime: Option<u64>,
     /// Headers sent after the parameters, as given (none is needed).
@@ -109,6 +113,8 @@ pub struct QueueAddAction {
 /// not found.
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 15.0.0.*
 ///
 /// # Response
 ///
@@ -164,7 +170,7 @@ pub struct QueueChangePriorityCallerAction {
     pub priority: i64,
     /// Move the caller to the position its new priority gives it right away.
     ///
-    /// Server default: `false`.
+    /// Server default: `false`. Since 18.20.0, 20.5.0.
     #[ami(name = "Immediate")]
     pub immediate: Option<bool>,
     /// Headers sent after the parameters, as given (none is needed).
@@ -941,6 +947,8 @@ pub struct QueueSummaryAction {
 ///
 /// Provided by `app_queue`.
 ///
+/// *Since 16.25.0, 18.11.0, 19.3.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -1385,6 +1393,8 @@ pub struct QueueEntryEvent {
 
 /// Raised in response to a `QueueStatus` command: one member of a queue.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueStatus` (app_queue).
+///
 /// # Sent by
 ///
 /// * [`QueueStatusAction`] (in its list reply)
@@ -1572,6 +1582,8 @@ pub struct QueueMemberPauseEvent {
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
     /// The reason given with the pause (the older header of `PausedReason`, which some versions send as well).
+    ///
+    /// Removed in 18.0.0. Deprecated in the 16 and 17 branches and removed in 18.0.0: use `PausedReason`.
     #[ami(name = "Reason")]
     pub reason: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1766,6 +1778,8 @@ pub struct QueueParamsEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The name of the queue.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue sends it in every `QueueParams` event.
     #[ami(name = "Queue", required)]
     pub queue: String,
     /// The maximum number of callers allowed to wait (0 for unlimited).
@@ -1790,6 +1804,8 @@ pub struct QueueParamsEvent {
     #[ami(name = "Abandoned")]
     pub abandoned: Option<u64>,
     /// The service level threshold, in seconds.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue sends it in every `QueueParams` event.
     #[ami(name = "ServiceLevel")]
     pub service_level: Option<u64>,
     /// The percentage of calls answered within the service level.
@@ -1799,6 +1815,8 @@ pub struct QueueParamsEvent {
     #[ami(name = "ServicelevelPerf2")]
     pub servicelevel_perf2: Option<f64>,
     /// The queue's weight (priority against other queues sharing members).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue sends it in every `QueueParams` event.
     #[ami(name = "Weight")]
     pub weight: Option<u64>,
     /// Headers the spec does not list, kept as received.
@@ -1807,6 +1825,8 @@ pub struct QueueParamsEvent {
 }
 
 /// Raised at the end of the `QueueStatus` list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueStatus` (app_queue).
 ///
 /// # Sent by
 ///
@@ -1833,6 +1853,8 @@ pub struct QueueStatusCompleteEvent {
 }
 
 /// Raised in response to a `QueueSummary` command: the summary of one queue.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueSummary` (app_queue).
 ///
 /// # Sent by
 ///
@@ -1877,6 +1899,8 @@ pub struct QueueSummaryEvent {
 }
 
 /// Raised at the end of the `QueueSummary` list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueSummary` (app_queue).
 ///
 /// # Sent by
 ///

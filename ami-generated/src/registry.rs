@@ -465,6 +465,15 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::dahdi::DahdiShowStatusAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiShowStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
@@ -526,6 +535,15 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::db::DbGetTreeAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbGetTreeAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     ActionInfo {
@@ -1071,6 +1089,15 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::pjsip::PjsipHangupAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipHangupAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(18, 21, 0),
+                Version::new(20, 6, 0),
+                Version::new(21, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
@@ -1110,24 +1137,48 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::pjsip::PjsipSetMaintenanceAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipSetMaintenanceAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowAorsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowAorsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowAuthsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowAuthsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowContactsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowContactsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
@@ -1156,6 +1207,15 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::pjsip::PjsipShowMaintenanceAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowMaintenanceAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
@@ -1327,6 +1387,11 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::queue::QueueChangePriorityCallerAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueChangePriorityCallerAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(15, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
@@ -1454,6 +1519,15 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::queue::QueueWithdrawCallerAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueWithdrawCallerAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(16, 25, 0),
+                Version::new(18, 11, 0),
+                Version::new(19, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
@@ -1746,18 +1820,33 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailBoxSummaryAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailForwardAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailForwardAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailMoveAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailMoveAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
@@ -1775,6 +1864,11 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::voicemail::VoicemailRemoveAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailRemoveAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
@@ -1792,6 +1886,11 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::voicemail::VoicemailUserStatusAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailUserStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
@@ -1914,12 +2013,52 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "Alarm",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "AlarmClear",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "pjsip")]
     EventInfo {
         name: "AorDetail",
         family: "pjsip",
         availability: Availability {
             since: &[Version::new(13, 12, 0), Version::new(14, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AorList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AorListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -1960,6 +2099,26 @@ pub static EVENTS: &[EventInfo] = &[
         family: "pjsip",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AuthList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AuthListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -2186,6 +2345,36 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
+        name: "ContactList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactStatus",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
         name: "ContactStatusDetail",
         family: "pjsip",
         availability: Availability {
@@ -2232,6 +2421,16 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "dahdi")]
     EventInfo {
+        name: "DAHDIChannel",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
         name: "DAHDIShowChannels",
         family: "dahdi",
         availability: Availability::ALWAYS,
@@ -2241,6 +2440,34 @@ pub static EVENTS: &[EventInfo] = &[
         name: "DAHDIShowChannelsComplete",
         family: "dahdi",
         availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowStatus",
+        family: "dahdi",
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowStatusComplete",
+        family: "dahdi",
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2263,6 +2490,34 @@ pub static EVENTS: &[EventInfo] = &[
         name: "DBGetResponse",
         family: "db",
         availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetTreeComplete",
+        family: "db",
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetTreeResponse",
+        family: "db",
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "skinny")]
     EventInfo {
@@ -2657,6 +2912,16 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "MiniVoiceMail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "monitor")]
     EventInfo {
         name: "MixMonitorMute",
@@ -2892,6 +3157,34 @@ pub static EVENTS: &[EventInfo] = &[
         family: "sip",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "PJSIPMaintenanceStatus",
+        family: "pjsip",
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "PJSIPMaintenanceStatusComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
             deprecated: None,
             removed: None,
         },
@@ -3177,6 +3470,26 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "SpanAlarm",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "SpanAlarmClear",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "Status",
@@ -3253,6 +3566,60 @@ pub static EVENTS: &[EventInfo] = &[
         family: "channel",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailBoxDetail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailBoxDetailComplete",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailPasswordChange",
+        family: "voicemail",
+        availability: Availability {
+            since: &[
+                Version::new(18, 21, 0),
+                Version::new(20, 6, 0),
+                Version::new(21, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserDetail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserDetailComplete",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },

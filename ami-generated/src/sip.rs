@@ -70,6 +70,8 @@ pub struct SipNotifyAction {
     #[ami(name = "Channel", required)]
     pub channel: String,
     /// Headers of the NOTIFY, `name=value`, one `Variable` header each; give at least one.
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: chan_sip does not enforce it (without `Variable` it sends a NOTIFY with no added headers); a repeated parameter cannot be required here anyway.
     #[ami(name = "Variable", repeated)]
     pub variable: Vec<Var>,
     /// When given, the NOTIFY is sent inside the existing dialog with this Call-ID.
@@ -780,6 +782,8 @@ pub struct SipShowRegistryAction {
 ///
 /// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPpeers` (chan_sip).
+///
 /// # Sent by
 ///
 /// * [`IaxPeerListAction`](crate::iax::IaxPeerListAction) (in its list reply)
@@ -876,6 +880,8 @@ pub struct PeerEntryEvent {
 ///
 /// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPpeers` (chan_sip).
+///
 /// # Sent by
 ///
 /// * [`IaxPeerListAction`](crate::iax::IaxPeerListAction) (in its list reply)
@@ -935,6 +941,8 @@ pub struct PeerStatusEvent {
     #[ami(name = "Peer", required)]
     pub peer: String,
     /// The (new) status of the peer.
+    ///
+    /// Deviation from Asterisk's documentation: the values differ: Besides the registration states, qualify results come as `Reachable`/`Unreachable` (chan_iax2, res_pjsip, chan_sip) and `Unmonitored` (chan_sip); the docs list only the registration states.
     #[ami(name = "PeerStatus")]
     pub peer_status: Option<PeerStatusPeerStatus>,
     /// The reason the status changed (`Expired`, `REGISTER`...).
@@ -993,6 +1001,8 @@ pub enum PeerStatusPeerStatus {
 ///
 /// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPshowregistry` (chan_sip).
+///
 /// # Sent by
 ///
 /// * [`IaxRegistryAction`](crate::iax::IaxRegistryAction) (in its list reply)
@@ -1025,6 +1035,8 @@ pub struct RegistrationsCompleteEvent {
 /// `DNSmanager`, `Username`, `Perceived`, `Refresh` and `State`.
 ///
 /// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPshowregistry` (chan_sip).
 ///
 /// # Sent by
 ///
@@ -1122,6 +1134,8 @@ pub enum RegistryEntryState {
 /// Raised at the end of the `SIPpeerstatus` list.
 ///
 /// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPpeerstatus` (chan_sip).
 ///
 /// # Sent by
 ///

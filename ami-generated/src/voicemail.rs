@@ -270,6 +270,8 @@ pub struct MwiUpdateAction {
 ///
 /// Provided by `app_voicemail`. Privilege: `call,reporting`.
 ///
+/// *Since 18.20.0, 20.5.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`VoicemailBoxDetailEvent`], ended by [`VoicemailBoxDetailCompleteEvent`].
@@ -353,6 +355,8 @@ pub struct VoicemailBoxSummaryAction {
 ///
 /// Provided by `app_voicemail`. Privilege: `user`.
 ///
+/// *Since 18.20.0, 20.5.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -431,6 +435,8 @@ pub struct VoicemailForwardAction {
 /// line.
 ///
 /// Provided by `app_voicemail`. Privilege: `user`.
+///
+/// *Since 18.20.0, 20.5.0.*
 ///
 /// # Response
 ///
@@ -562,6 +568,8 @@ pub struct VoicemailRefreshAction {
 /// blank line.
 ///
 /// Provided by `app_voicemail`. Privilege: `user`.
+///
+/// *Since 18.20.0, 20.5.0.*
 ///
 /// # Response
 ///
@@ -698,6 +706,8 @@ pub struct VoicemailUsersListAction {
 ///
 /// Provided by `app_voicemail`. Privilege: `call,reporting`.
 ///
+/// *Since 16.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`VoicemailUserDetailEvent`], ended by [`VoicemailUserDetailCompleteEvent`].
@@ -797,6 +807,8 @@ pub struct VoicemailUserStatusAction {
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by every version; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
+///
 /// # Sent by
 ///
 /// * [`MwiDeleteAction`]
@@ -844,6 +856,8 @@ pub struct MessageWaitingEvent {
 /// The channel fields describe the channel that recorded the message.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "MiniVoiceMail")]
 #[non_exhaustive]
@@ -851,6 +865,12 @@ pub struct MiniVoiceMailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -938,6 +958,10 @@ pub struct MwiGetCompleteEvent {
 
 /// Raised in response to a `VoicemailBoxSummary` command: one message of the mailbox.
 ///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailBoxSummary` (app_voicemail).
+///
 /// # Sent by
 ///
 /// * [`VoicemailBoxSummaryAction`] (in its list reply)
@@ -948,6 +972,12 @@ pub struct VoicemailBoxDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The folder holding the message (`INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1`...`Cust5`, `Deleted`, `Urgent`).
     #[ami(name = "Folder", required)]
     pub folder: String,
@@ -973,6 +1003,10 @@ pub struct VoicemailBoxDetailEvent {
 
 /// Raised at the end of the `VoicemailBoxSummary` list.
 ///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailBoxSummary` (app_voicemail).
+///
 /// # Sent by
 ///
 /// * [`VoicemailBoxSummaryAction`] (in its list reply)
@@ -983,6 +1017,12 @@ pub struct VoicemailBoxDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `VoicemailBoxDetail` events sent (messages in all folders).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -999,6 +1039,8 @@ pub struct VoicemailBoxDetailCompleteEvent {
 /// command. A password kept in realtime storage raises no event.
 ///
 /// Privilege: `system,user,all`.
+///
+/// *Since 18.21.0, 20.6.0, 21.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "VoicemailPasswordChange")]
 #[non_exhaustive]
@@ -1006,6 +1048,12 @@ pub struct VoicemailPasswordChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The voicemail context of the mailbox.
     #[ami(name = "Context", required)]
     pub context: String,
@@ -1026,6 +1074,10 @@ pub struct VoicemailPasswordChangeEvent {
 /// `voicemail.conf` (empty when not set), its message counts and, with IMAP
 /// storage, the `IMAP*` fields.
 ///
+/// *Since 16.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUserStatus` (app_voicemail).
+///
 /// # Sent by
 ///
 /// * [`VoicemailUserStatusAction`] (in its list reply)
@@ -1036,6 +1088,12 @@ pub struct VoicemailUserDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The voicemail context of the mailbox (`default`).
     #[ami(name = "VMContext", required)]
     pub vm_context: String,
@@ -1103,6 +1161,8 @@ pub struct VoicemailUserDetailEvent {
     #[ami(name = "CanReview")]
     pub can_review: Option<bool>,
     /// Whether callers may mark their message as urgent (`Yes`/`No`).
+    ///
+    /// Since 18.22.0, 20.7.0, 21.2.0.
     #[ami(name = "CanMarkUrgent")]
     pub can_mark_urgent: Option<bool>,
     /// Whether callers may press `0` to reach the operator (`Yes`/`No`).
@@ -1139,6 +1199,10 @@ pub struct VoicemailUserDetailEvent {
 
 /// Raised at the end of the `VoicemailUserStatus` list.
 ///
+/// *Since 16.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUserStatus` (app_voicemail).
+///
 /// # Sent by
 ///
 /// * [`VoicemailUserStatusAction`] (in its list reply)
@@ -1149,6 +1213,12 @@ pub struct VoicemailUserDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `VoicemailUserDetail` events sent (always 1).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1163,6 +1233,8 @@ pub struct VoicemailUserDetailCompleteEvent {
 /// mean the option is not set. The `IMAP*` fields are sent only when Asterisk
 /// is built with IMAP storage (and `OldMessageCount` only with it before
 /// Asterisk 16).
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUsersList` (app_voicemail).
 ///
 /// # Sent by
 ///
@@ -1247,6 +1319,8 @@ pub struct VoicemailUserEntryEvent {
     #[ami(name = "CanReview")]
     pub can_review: Option<bool>,
     /// Whether callers may mark their message as urgent (`Yes`/`No`).
+    ///
+    /// Since 18.22.0, 20.7.0, 21.2.0.
     #[ami(name = "CanMarkUrgent")]
     pub can_mark_urgent: Option<bool>,
     /// Whether callers may press `0` to reach the operator (`Yes`/`No`).
@@ -1282,6 +1356,8 @@ pub struct VoicemailUserEntryEvent {
 }
 
 /// Raised at the end of the `VoicemailUsersList` list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUsersList` (app_voicemail).
 ///
 /// # Sent by
 ///
