@@ -1306,7 +1306,7 @@ pub struct AorDetailEvent {
     pub qualify_timeout: Option<f64>,
     /// Count a contact as available only when it answers OPTIONS with a 2xx.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Authenticate a qualify challenge response if needed.
@@ -1319,6 +1319,8 @@ pub struct AorDetailEvent {
     #[ami(name = "RemoveExisting")]
     pub remove_existing: Option<bool>,
     /// Whether a new registration replaces unavailable contacts first.
+    ///
+    /// Since 16.22.0, 18.8.0.
     #[ami(name = "RemoveUnavailable")]
     pub remove_unavailable: Option<bool>,
     /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
@@ -1407,7 +1409,7 @@ pub struct AorListEvent {
     pub qualify_timeout: Option<f64>,
     /// Count a contact as available only when it answers OPTIONS with a 2xx.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Authenticate a qualify challenge response if needed.
@@ -1420,6 +1422,8 @@ pub struct AorListEvent {
     #[ami(name = "RemoveExisting")]
     pub remove_existing: Option<bool>,
     /// Whether a new registration replaces unavailable contacts first.
+    ///
+    /// Since 16.22.0, 18.8.0.
     #[ami(name = "RemoveUnavailable")]
     pub remove_unavailable: Option<bool>,
     /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
@@ -1791,7 +1795,7 @@ pub struct ContactListEvent {
     pub outbound_proxy: Option<String>,
     /// Count the contact as available only when it answers OPTIONS with a 2xx.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `ContactList` leave it out.
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// This contact's qualify status.
@@ -1996,7 +2000,7 @@ pub struct ContactStatusDetailEvent {
     pub qualify_timeout: Option<f64>,
     /// Count the contact as available only when it answers OPTIONS with a 2xx.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `ContactStatusDetail` leave it out.
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Headers the spec does not list, kept as received.
@@ -2263,6 +2267,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "T38UdptlIpv6")]
     pub t38_udptl_ipv6: Option<bool>,
     /// Bind the UDPTL instance to the `media_address`.
+    ///
+    /// Since 16.22.0, 18.8.0.
     #[ami(name = "T38BindUdptlToMediaAddress")]
     pub t38_bind_udptl_to_media_address: Option<bool>,
     /// Which country's indications (tones) to use for channels of this endpoint.
@@ -2392,6 +2398,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "AllowOverlap")]
     pub allow_overlap: Option<bool>,
     /// Dialplan context used for overlap dialing matches.
+    ///
+    /// Since 18.17.0, 20.2.0.
     #[ami(name = "OverlapContext")]
     pub overlap_context: Option<String>,
     /// Accept several SDP answers to a single offer (forked early media).
@@ -2411,7 +2419,7 @@ pub struct EndpointDetailEvent {
     pub contact_acl: Option<String>,
     /// Answer OPTIONS requests without authentication.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 16.18.0, 18.4.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "AllowUnauthenticatedOptions")]
     pub allow_unauthenticated_options: Option<bool>,
     /// Allow the sending and receiving RTP codecs to differ.
@@ -2476,12 +2484,12 @@ pub struct EndpointDetailEvent {
     pub g726_non_standard: Option<bool>,
     /// Geolocation profile applied to incoming calls.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocIncomingCallProfile")]
     pub geoloc_incoming_call_profile: Option<String>,
     /// Geolocation profile applied to outgoing calls.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocOutgoingCallProfile")]
     pub geoloc_outgoing_call_profile: Option<String>,
     /// Do not forward 183 Session Progress responses that carry no SDP.
@@ -2556,22 +2564,22 @@ pub struct EndpointDetailEvent {
     pub rtp_port_end: Option<u64>,
     /// Security mechanism agreement (RFC 3329): `no` or `mediasec`.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SecurityNegotiation")]
     pub security_negotiation: Option<String>,
     /// The security mechanisms offered (RFC 3329).
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "SecurityMechanisms")]
     pub security_mechanisms: Option<String>,
     /// Send Advice of Charge messages to the endpoint.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 18.16.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SendAoc")]
     pub send_aoc: Option<bool>,
     /// Send the History-Info header.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 13.38.0, 16.15.0, 17.9.0, 18.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SendHistoryInfo")]
     pub send_history_info: Option<bool>,
     /// STIR/SHAKEN behaviour of the endpoint (`no`/`yes` in older versions; `off`, `attest`, `verify`, `on` in newer ones).
@@ -2581,10 +2589,12 @@ pub struct EndpointDetailEvent {
     pub stir_shaken: Option<String>,
     /// STIR/SHAKEN profile used by the endpoint.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 16.25.2, 18.11.2, 19.3.2. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "StirShakenProfile")]
     pub stir_shaken_profile: Option<String>,
     /// Do not play music on hold when the remote end puts the call on hold with `sendonly`.
+    ///
+    /// Since 20.11.0, 21.6.0, 22.1.0.
     #[ami(name = "SuppressMohOnSendonly")]
     pub suppress_moh_on_sendonly: Option<bool>,
     /// Do not send Reason headers with Q.850 causes.
@@ -2594,7 +2604,7 @@ pub struct EndpointDetailEvent {
     pub suppress_q850_reason_headers: Option<bool>,
     /// Tenant ID set on channels of the endpoint.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
+    /// Since 18.25.0, 20.10.0, 21.5.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Tenantid")]
     pub tenantid: Option<String>,
     /// The voicemail extension sent in MWI NOTIFYs (`Message-Account`).
@@ -3101,7 +3111,7 @@ pub struct IdentifyDetailEvent {
     pub match_header: Option<String>,
     /// Request URI to match against (Asterisk 18 and later).
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `IdentifyDetail` leave it out.
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `IdentifyDetail` leave it out.
     #[ami(name = "MatchRequestUri")]
     pub match_request_uri: Option<String>,
     /// The name of the endpoint this information is listed for.
@@ -3429,6 +3439,8 @@ pub struct OutboundRegistrationDetailEvent {
     #[ami(name = "Expiration")]
     pub expiration: Option<u64>,
     /// Maximum random delay before the first registration, in seconds.
+    ///
+    /// Since 16.27.0, 18.13.0, 19.5.0.
     #[ami(name = "MaxRandomInitialDelay")]
     pub max_random_initial_delay: Option<u64>,
     /// Interval between retries after a temporary failure, in seconds.
@@ -3447,11 +3459,13 @@ pub struct OutboundRegistrationDetailEvent {
     #[ami(name = "MaxRetries")]
     pub max_retries: Option<u64>,
     /// Security mechanism agreement (RFC 3329): `no` or `mediasec`.
+    ///
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0.
     #[ami(name = "SecurityNegotiation")]
     pub security_negotiation: Option<String>,
     /// The security mechanisms offered.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: A registration option, sent like all of them; only the 18.26.4 docs list it.
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: A registration option, sent like all of them; only the 18.26.4 docs list it.
     #[ami(name = "SecurityMechanisms")]
     pub security_mechanisms: Option<String>,
     /// Authentication object(s) used for the registration.
@@ -3963,7 +3977,7 @@ pub struct TransportDetailEvent {
     pub allow_reload: Option<bool>,
     /// Accept wildcard certificates from the server (TLS).
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
+    /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "AllowWildcardCerts")]
     pub allow_wildcard_certs: Option<bool>,
     /// Send requests to a registered device over the transport its REGISTER came on.
@@ -3973,22 +3987,22 @@ pub struct TransportDetailEvent {
     pub symmetric_transport: Option<bool>,
     /// Enable TCP keepalives.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveEnable")]
     pub tcp_keepalive_enable: Option<bool>,
     /// Idle time before the first TCP keepalive, in seconds.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveIdleTime")]
     pub tcp_keepalive_idle_time: Option<u64>,
     /// Interval between TCP keepalives, in seconds.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveIntervalTime")]
     pub tcp_keepalive_interval_time: Option<u64>,
     /// Number of unanswered TCP keepalives before the connection is dropped.
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveProbeCount")]
     pub tcp_keepalive_probe_count: Option<u64>,
     /// The name of the endpoint this information is listed for.
