@@ -423,6 +423,8 @@ pub struct DahdiChannelEvent {
 /// `Channel`, `Uniqueid` and `AccountCode` are present only while the DAHDI
 /// channel carries a call (it has an Asterisk channel).
 ///
+/// *Since 1.4.22.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowChannels` (chan_dahdi).
 ///
 /// # Sent by
@@ -494,6 +496,8 @@ pub enum DahdiShowChannelsDnd {
 }
 
 /// Raised at the end of the `DAHDIShowChannels` list.
+///
+/// *Since 1.4.22.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowChannels` (chan_dahdi).
 ///

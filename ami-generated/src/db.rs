@@ -285,6 +285,8 @@ pub struct DbPutAction {
 
 /// Raised at the end of the `DBGet` list.
 ///
+/// *Since 1.2.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGet` (main/db.c).
 ///
 /// # Sent by
@@ -312,6 +314,8 @@ pub struct DbGetCompleteEvent {
 }
 
 /// Raised in response to a `DBGet` command: the entry found.
+///
+/// *Since 1.2.0.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGet` (main/db.c).
 ///

@@ -2033,6 +2033,8 @@ pub enum ContactStatusDetailStatus {
 
 /// Raised at the end of the `PJSIPShowRegistrationInboundContactStatuses` list: the number of contacts listed.
 ///
+/// *Since 13.14.0, 14.3.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationInboundContactStatuses`, sent after the items.
 ///
 /// # Sent by
@@ -3207,6 +3209,8 @@ pub struct InboundRegistrationDetailEvent {
 
 /// Raised at the end of the `PJSIPShowRegistrationsInbound` list: the number of AoRs listed.
 ///
+/// *Since 12.0.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationsInbound`, sent after the items.
 ///
 /// # Sent by
@@ -3360,6 +3364,8 @@ pub enum InboundSubscriptionDetailExtensionStates {
 }
 
 /// Raised at the end of the `PJSIPShowSubscriptionsInbound` list: the number of inbound subscriptions listed.
+///
+/// *Since 12.0.0.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowSubscriptionsInbound`, sent after the items.
 ///
@@ -3531,6 +3537,8 @@ pub enum OutboundRegistrationDetailStatus {
 
 /// Raised at the end of the `PJSIPShowRegistrationsOutbound` list.
 ///
+/// *Since 12.0.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationsOutbound`, sent after the items.
 ///
 /// # Sent by
@@ -3691,6 +3699,8 @@ pub enum OutboundSubscriptionDetailExtensionStates {
 
 /// Raised at the end of the `PJSIPShowSubscriptionsOutbound` list: the number of outbound subscriptions listed.
 ///
+/// *Since 12.0.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowSubscriptionsOutbound`, sent after the items.
 ///
 /// # Sent by
@@ -3848,6 +3858,8 @@ pub struct ResourceListDetailEvent {
 }
 
 /// Raised at the end of the `PJSIPShowResourceLists` list: the number of resource lists listed.
+///
+/// *Since 13.0.0.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowResourceLists`, sent after the items.
 ///

@@ -228,6 +228,8 @@ pub struct PriShowSpansAction {
 
 /// Raised in response to a `PRIShowSpans` command: the status of one D-channel of a PRI span.
 ///
+/// *Since 10.0.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `PRIShowSpans` (chan_dahdi).
 ///
 /// # Sent by
@@ -293,6 +295,8 @@ pub enum PriShowSpansOrder {
 }
 
 /// Raised at the end of the `PRIShowSpans` list.
+///
+/// *Since 10.0.0.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `PRIShowSpans` (chan_dahdi).
 ///

@@ -1393,6 +1393,8 @@ pub struct QueueEntryEvent {
 
 /// Raised in response to a `QueueStatus` command: one member of a queue.
 ///
+/// *Since 0.5.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueStatus` (app_queue).
 ///
 /// # Sent by
@@ -1826,6 +1828,8 @@ pub struct QueueParamsEvent {
 
 /// Raised at the end of the `QueueStatus` list.
 ///
+/// *Since 0.5.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueStatus` (app_queue).
 ///
 /// # Sent by
@@ -1853,6 +1857,8 @@ pub struct QueueStatusCompleteEvent {
 }
 
 /// Raised in response to a `QueueSummary` command: the summary of one queue.
+///
+/// *Since 1.6.0.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueSummary` (app_queue).
 ///
@@ -1899,6 +1905,8 @@ pub struct QueueSummaryEvent {
 }
 
 /// Raised at the end of the `QueueSummary` list.
+///
+/// *Since 1.6.0.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueSummary` (app_queue).
 ///

@@ -2387,7 +2387,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ContactStatusDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 14, 0), Version::new(14, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2433,13 +2437,21 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "DAHDIShowChannels",
         family: "dahdi",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     EventInfo {
         name: "DAHDIShowChannelsComplete",
         family: "dahdi",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     EventInfo {
@@ -2483,13 +2495,21 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "DBGetComplete",
         family: "db",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     EventInfo {
         name: "DBGetResponse",
         family: "db",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     EventInfo {
@@ -2796,7 +2816,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "InboundRegistrationDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -2812,7 +2836,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "InboundSubscriptionDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "skinny")]
     EventInfo {
@@ -3057,7 +3085,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "OutboundRegistrationDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -3073,7 +3105,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "OutboundSubscriptionDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     EventInfo {
@@ -3228,13 +3264,21 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "PRIShowSpans",
         family: "pri",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pri")]
     EventInfo {
         name: "PRIShowSpansComplete",
         family: "pri",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
@@ -3284,7 +3328,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "QueueMember",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
@@ -3374,19 +3422,31 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "QueueStatusComplete",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
         name: "QueueSummary",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
         name: "QueueSummaryComplete",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -3432,7 +3492,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ResourceListDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dialplan")]
     EventInfo {
@@ -3628,13 +3692,21 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "VoicemailUserEntry",
         family: "voicemail",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     EventInfo {
         name: "VoicemailUserEntryComplete",
         family: "voicemail",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {

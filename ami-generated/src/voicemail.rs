@@ -1234,6 +1234,8 @@ pub struct VoicemailUserDetailCompleteEvent {
 /// is built with IMAP storage (and `OldMessageCount` only with it before
 /// Asterisk 16).
 ///
+/// *Since 1.6.0.*
+///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUsersList` (app_voicemail).
 ///
 /// # Sent by
@@ -1356,6 +1358,8 @@ pub struct VoicemailUserEntryEvent {
 }
 
 /// Raised at the end of the `VoicemailUsersList` list.
+///
+/// *Since 1.6.0.*
 ///
 /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUsersList` (app_voicemail).
 ///
