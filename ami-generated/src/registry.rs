@@ -3171,21 +3171,13 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "PeerEntry",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "sip")]
     EventInfo {
         name: "PeerlistComplete",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -3452,21 +3444,13 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "RegistrationsComplete",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "sip")]
     EventInfo {
         name: "RegistryEntry",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "manager")]
     EventInfo {

@@ -780,9 +780,7 @@ pub struct SipShowRegistryAction {
 /// `RealtimeDevice` and `Accountcode` are chan_sip's; `ObjectUsername`, `Mask`,
 /// `Port`, `Trunk` and `Encryption` are chan_iax2's.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
-///
-/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPpeers` (chan_sip).
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPpeers` (chan_sip), `IAXpeers` and `IAXpeerlist` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -830,24 +828,38 @@ pub struct PeerEntryEvent {
     #[ami(name = "Dynamic")]
     pub dynamic: Option<bool>,
     /// chan_sip: whether `force_rport` is set automatically (`nat=auto_force_rport`).
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "AutoForcerport")]
     pub auto_forcerport: Option<bool>,
     /// chan_sip: whether `force_rport` is in effect.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Forcerport")]
     pub forcerport: Option<bool>,
     /// chan_sip: whether `comedia` is set automatically (`nat=auto_comedia`).
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "AutoComedia")]
     pub auto_comedia: Option<bool>,
     /// chan_sip: whether `comedia` (symmetric RTP) is in effect.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Comedia")]
     pub comedia: Option<bool>,
     /// chan_sip before Asterisk 1.8: whether NAT support is on.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Natsupport")]
     pub natsupport: Option<bool>,
     /// chan_sip: whether video is supported.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "VideoSupport")]
     pub video_support: Option<bool>,
     /// chan_sip: whether real-time text is supported.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "TextSupport")]
     pub text_support: Option<bool>,
     /// chan_iax2: whether the peer is an IAX2 trunk.
@@ -857,18 +869,24 @@ pub struct PeerEntryEvent {
     #[ami(name = "Encryption")]
     pub encryption: Option<String>,
     /// Whether an ACL (`permit`/`deny`) applies to the peer.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "ACL")]
     pub acl: Option<bool>,
     /// The qualify status: `OK (25 ms)`, `LAGGED (2100 ms)`, `UNREACHABLE`, `UNKNOWN` or `Unmonitored` (no `qualify`).
     #[ami(name = "Status")]
     pub status: Option<String>,
     /// chan_sip: whether the peer comes from realtime.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "RealtimeDevice")]
     pub realtime_device: Option<bool>,
     /// The description of the peer.
     #[ami(name = "Description")]
     pub description: Option<String>,
     /// chan_sip: the account code of the peer.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Accountcode")]
     pub accountcode: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -878,9 +896,7 @@ pub struct PeerEntryEvent {
 
 /// Raised at the end of the `SIPpeers`, `IAXpeers` and `IAXpeerlist` lists.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
-///
-/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPpeers` (chan_sip).
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPpeers` (chan_sip), `IAXpeers` and `IAXpeerlist` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -999,9 +1015,7 @@ pub enum PeerStatusPeerStatus {
 
 /// Raised at the end of the `SIPshowregistry` and `IAXregistry` lists.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
-///
-/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPshowregistry` (chan_sip).
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPshowregistry` (chan_sip) and `IAXregistry` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -1034,9 +1048,7 @@ pub struct RegistrationsCompleteEvent {
 /// `State` and `RegistrationTime`; chan_iax2 sends `Host` (as `host:port`),
 /// `DNSmanager`, `Username`, `Perceived`, `Refresh` and `State`.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
-///
-/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPshowregistry` (chan_sip).
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPshowregistry` (chan_sip) and `IAXregistry` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -1059,6 +1071,8 @@ pub struct RegistryEntryEvent {
     #[ami(name = "Host", required)]
     pub host: String,
     /// chan_sip: the registrar port.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Port")]
     pub port: Option<u64>,
     /// chan_iax2: whether the host name is refreshed by the DNS manager (`Y`/`N`).
@@ -1068,9 +1082,13 @@ pub struct RegistryEntryEvent {
     #[ami(name = "Username")]
     pub username: Option<String>,
     /// chan_sip: the domain registered.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Domain")]
     pub domain: Option<String>,
     /// chan_sip: the port of the domain.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "DomainPort")]
     pub domain_port: Option<u64>,
     /// chan_iax2: the address and port the server sees us at, or `<Unregistered>`.
@@ -1083,6 +1101,8 @@ pub struct RegistryEntryEvent {
     #[ami(name = "State")]
     pub state: Option<RegistryEntryState>,
     /// chan_sip: when the registration last succeeded, in seconds since the epoch.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "RegistrationTime")]
     pub registration_time: Option<u64>,
     /// Headers the spec does not list, kept as received.

@@ -623,8 +623,10 @@ pub struct VoicemailRemoveAction {
 /// List all voicemail users and their settings.
 ///
 /// Returns one `VoicemailUserEntry` event per mailbox of `voicemail.conf` (or
-/// realtime), with its settings and its new message count, then
-/// `VoicemailUserEntryComplete`.
+/// realtime), with its settings and its message counts, then
+/// `VoicemailUserEntryComplete`. When no mailbox is defined at all, the reply
+/// is a plain `Response: Success` with the message `There are no voicemail
+/// users currently defined.` and no list.
 ///
 /// Provided by `app_voicemail`. Privilege: `call,reporting`.
 ///
