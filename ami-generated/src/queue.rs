@@ -993,6 +993,9 @@ pub struct QueueWithdrawCallerAction {
 /// Raised when a queue member is rung for a caller in the queue.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1011,11 +1014,15 @@ pub struct AgentCalledEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1033,6 +1040,9 @@ pub struct AgentCalledEvent {
 /// Raised when a queue member has finished servicing a caller in the queue.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1051,11 +1061,15 @@ pub struct AgentCompleteEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1102,6 +1116,9 @@ pub enum AgentCompleteReason {
 /// Raised when a queue member answers and is connected to a caller in the queue.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1120,11 +1137,15 @@ pub struct AgentConnectEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1148,6 +1169,9 @@ pub struct AgentConnectEvent {
 /// Raised when a queue member hangs up on a caller in the queue before the call is connected (during the member announcement).
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1166,11 +1190,15 @@ pub struct AgentDumpEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1188,6 +1216,9 @@ pub struct AgentDumpEvent {
 /// Raised when a queue member was rung for a caller in the queue and did not answer.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1206,11 +1237,15 @@ pub struct AgentRingNoAnswerEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
