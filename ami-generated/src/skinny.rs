@@ -440,6 +440,8 @@ pub struct SkinnyShowLineResponse {
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYdevices` (chan_skinny).
+///
 /// # Sent by
 ///
 /// * [`SkinnyDevicesAction`] (in its list reply)
@@ -506,6 +508,8 @@ pub enum DeviceEntryDevicestatus {
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYdevices` (chan_skinny).
+///
 /// # Sent by
 ///
 /// * [`SkinnyDevicesAction`] (in its list reply)
@@ -533,6 +537,8 @@ pub struct DevicelistCompleteEvent {
 /// Raised in response to a `SKINNYlines` command: one Skinny line.
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYlines` (chan_skinny).
 ///
 /// # Sent by
 ///
@@ -576,6 +582,8 @@ pub struct LineEntryEvent {
 /// Raised at the end of the `SKINNYlines` list.
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYlines` (chan_skinny).
 ///
 /// # Sent by
 ///
