@@ -285,7 +285,8 @@ pub struct DahdiShowChannelsAction {
     response = EventList<DahdiShowStatusEvent,
     DahdiShowStatusCompleteEvent>,
     shape = "list",
-    complete = "DAHDIShowStatusComplete"
+    complete = "DAHDIShowStatusComplete",
+    since = "18.23.0, 20.8.0, 21.3.0"
 )]
 #[non_exhaustive]
 pub struct DahdiShowStatusAction {

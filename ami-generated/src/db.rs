@@ -218,7 +218,8 @@ pub struct DbGetAction {
     response = EventList<DbGetTreeResponseEvent,
     DbGetTreeCompleteEvent>,
     shape = "list",
-    complete = "DBGetTreeComplete"
+    complete = "DBGetTreeComplete",
+    since = "16.28.0, 18.14.0, 19.6.0"
 )]
 #[non_exhaustive]
 pub struct DbGetTreeAction {

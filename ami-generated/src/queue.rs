@@ -150,7 +150,12 @@ pub struct QueueAddAction {
 ///
 /// [`QueueWithdrawCallerAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueChangePriorityCaller", response = Ack, shape = "single")]
+#[ami(
+    action = "QueueChangePriorityCaller",
+    response = Ack,
+    shape = "single",
+    since = "15.0.0"
+)]
 #[non_exhaustive]
 pub struct QueueChangePriorityCallerAction {
     /// The queue the caller waits in.
@@ -981,7 +986,12 @@ pub struct QueueSummaryAction {
 ///
 /// [`QueueChangePriorityCallerAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueWithdrawCaller", response = Ack, shape = "single")]
+#[ami(
+    action = "QueueWithdrawCaller",
+    response = Ack,
+    shape = "single",
+    since = "16.25.0, 18.11.0, 19.3.0"
+)]
 #[non_exhaustive]
 pub struct QueueWithdrawCallerAction {
     /// The queue the caller waits in.

@@ -320,6 +320,13 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
+        name: <crate::dahdi::DahdiShowStatusAction as Action>::NAME,
+        family: "dahdi",
+        shape: <crate::dahdi::DahdiShowStatusAction as Action>::SHAPE,
+        availability: <crate::dahdi::DahdiShowStatusAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "dahdi")]
+    ActionInfo {
         name: <crate::dahdi::DahdiTransferAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiTransferAction as Action>::SHAPE,
@@ -352,6 +359,13 @@ pub static ACTIONS: &[ActionInfo] = &[
         family: "db",
         shape: <crate::db::DbGetAction as Action>::SHAPE,
         availability: <crate::db::DbGetAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "db")]
+    ActionInfo {
+        name: <crate::db::DbGetTreeAction as Action>::NAME,
+        family: "db",
+        shape: <crate::db::DbGetTreeAction as Action>::SHAPE,
+        availability: <crate::db::DbGetTreeAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "db")]
     ActionInfo {
@@ -698,6 +712,13 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
+        name: <crate::pjsip::PjsipHangupAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipHangupAction as Action>::SHAPE,
+        availability: <crate::pjsip::PjsipHangupAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
         name: <crate::pjsip::PjsipNotifyAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipNotifyAction as Action>::SHAPE,
@@ -719,6 +740,34 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
+        name: <crate::pjsip::PjsipSetMaintenanceAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipSetMaintenanceAction as Action>::SHAPE,
+        availability: <crate::pjsip::PjsipSetMaintenanceAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowAorsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowAorsAction as Action>::SHAPE,
+        availability: <crate::pjsip::PjsipShowAorsAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowAuthsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowAuthsAction as Action>::SHAPE,
+        availability: <crate::pjsip::PjsipShowAuthsAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowContactsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowContactsAction as Action>::SHAPE,
+        availability: <crate::pjsip::PjsipShowContactsAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
         name: <crate::pjsip::PjsipShowEndpointAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointAction as Action>::SHAPE,
@@ -730,6 +779,13 @@ pub static ACTIONS: &[ActionInfo] = &[
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointsAction as Action>::SHAPE,
         availability: <crate::pjsip::PjsipShowEndpointsAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowMaintenanceAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowMaintenanceAction as Action>::SHAPE,
+        availability: <crate::pjsip::PjsipShowMaintenanceAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
@@ -845,6 +901,13 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "queue")]
     ActionInfo {
+        name: <crate::queue::QueueChangePriorityCallerAction as Action>::NAME,
+        family: "queue",
+        shape: <crate::queue::QueueChangePriorityCallerAction as Action>::SHAPE,
+        availability: <crate::queue::QueueChangePriorityCallerAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "queue")]
+    ActionInfo {
         name: <crate::queue::QueueLogAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueLogAction as Action>::SHAPE,
@@ -919,6 +982,13 @@ pub static ACTIONS: &[ActionInfo] = &[
         family: "queue",
         shape: <crate::queue::QueueSummaryAction as Action>::SHAPE,
         availability: <crate::queue::QueueSummaryAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "queue")]
+    ActionInfo {
+        name: <crate::queue::QueueWithdrawCallerAction as Action>::NAME,
+        family: "queue",
+        shape: <crate::queue::QueueWithdrawCallerAction as Action>::SHAPE,
+        availability: <crate::queue::QueueWithdrawCallerAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
@@ -1111,6 +1181,27 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
+        name: <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailBoxSummaryAction as Action>::SHAPE,
+        availability: <crate::voicemail::VoicemailBoxSummaryAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailForwardAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailForwardAction as Action>::SHAPE,
+        availability: <crate::voicemail::VoicemailForwardAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailMoveAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailMoveAction as Action>::SHAPE,
+        availability: <crate::voicemail::VoicemailMoveAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
         name: <crate::voicemail::VoicemailRefreshAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailRefreshAction as Action>::SHAPE,
@@ -1118,10 +1209,24 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
+        name: <crate::voicemail::VoicemailRemoveAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailRemoveAction as Action>::SHAPE,
+        availability: <crate::voicemail::VoicemailRemoveAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
         name: <crate::voicemail::VoicemailUsersListAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailUsersListAction as Action>::SHAPE,
         availability: <crate::voicemail::VoicemailUsersListAction as Action>::AVAILABILITY,
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailUserStatusAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailUserStatusAction as Action>::SHAPE,
+        availability: <crate::voicemail::VoicemailUserStatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
@@ -1260,6 +1365,26 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "Alarm",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "AlarmClear",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "AOC-D",
@@ -1296,6 +1421,26 @@ pub static EVENTS: &[EventInfo] = &[
         family: "pjsip",
         availability: Availability {
             since: &[Version::new(13, 12, 0), Version::new(14, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AorList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AorListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -1346,6 +1491,26 @@ pub static EVENTS: &[EventInfo] = &[
         family: "pjsip",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AuthList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AuthListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -1702,6 +1867,36 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
+        name: "ContactList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactStatus",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
         name: "ContactStatusDetail",
         family: "pjsip",
         availability: Availability {
@@ -1714,7 +1909,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ContactStatusDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 14, 0), Version::new(14, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -1769,15 +1968,61 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "dahdi")]
     EventInfo {
+        name: "DAHDIChannel",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
         name: "DAHDIShowChannels",
         family: "dahdi",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     EventInfo {
         name: "DAHDIShowChannelsComplete",
         family: "dahdi",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowStatus",
+        family: "dahdi",
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowStatusComplete",
+        family: "dahdi",
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -1793,13 +2038,49 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "DBGetComplete",
         family: "db",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     EventInfo {
         name: "DBGetResponse",
         family: "db",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetTreeComplete",
+        family: "db",
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetTreeResponse",
+        family: "db",
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2156,7 +2437,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "InboundRegistrationDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -2172,7 +2457,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "InboundSubscriptionDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
@@ -2436,6 +2725,16 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "MiniVoiceMail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "monitor")]
     EventInfo {
         name: "MixMonitorMute",
@@ -2611,7 +2910,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "OutboundRegistrationDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -2627,7 +2930,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "OutboundSubscriptionDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     EventInfo {
@@ -2699,21 +3006,13 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "PeerEntry",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "sip")]
     EventInfo {
         name: "PeerlistComplete",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -2731,6 +3030,34 @@ pub static EVENTS: &[EventInfo] = &[
         family: "channel",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "PJSIPMaintenanceStatus",
+        family: "pjsip",
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "PJSIPMaintenanceStatusComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
             deprecated: None,
             removed: None,
         },
@@ -2774,13 +3101,21 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "PRIShowSpans",
         family: "pri",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pri")]
     EventInfo {
         name: "PRIShowSpansComplete",
         family: "pri",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
@@ -2830,7 +3165,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "QueueMember",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
@@ -2920,19 +3259,31 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "QueueStatusComplete",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
         name: "QueueSummary",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
         name: "QueueSummaryComplete",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "fax")]
     EventInfo {
@@ -2948,11 +3299,7 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "RegistrationsComplete",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2968,11 +3315,7 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "RegistryEntry",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -3042,7 +3385,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ResourceListDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "rtp")]
     EventInfo {
@@ -3134,6 +3481,26 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "SoftHangupRequest",
         family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "SpanAlarm",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "SpanAlarmClear",
+        family: "dahdi",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
             deprecated: None,
@@ -3252,15 +3619,77 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "voicemail")]
     EventInfo {
+        name: "VoicemailBoxDetail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailBoxDetailComplete",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailPasswordChange",
+        family: "voicemail",
+        availability: Availability {
+            since: &[
+                Version::new(18, 21, 0),
+                Version::new(20, 6, 0),
+                Version::new(21, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserDetail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserDetailComplete",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
         name: "VoicemailUserEntry",
         family: "voicemail",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     EventInfo {
         name: "VoicemailUserEntryComplete",
         family: "voicemail",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -3436,6 +3865,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "dahdi")]
         "dahdishowchannels" => round_trip::<crate::dahdi::DahdiShowChannelsAction>(msg),
         #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => round_trip::<crate::dahdi::DahdiShowStatusAction>(msg),
+        #[cfg(feature = "dahdi")]
         "dahditransfer" => round_trip::<crate::dahdi::DahdiTransferAction>(msg),
         #[cfg(feature = "manager")]
         "dataget" => round_trip::<crate::manager::DataGetAction>(msg),
@@ -3445,6 +3876,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "dbdeltree" => round_trip::<crate::db::DbDelTreeAction>(msg),
         #[cfg(feature = "db")]
         "dbget" => round_trip::<crate::db::DbGetAction>(msg),
+        #[cfg(feature = "db")]
+        "dbgettree" => round_trip::<crate::db::DbGetTreeAction>(msg),
         #[cfg(feature = "db")]
         "dbput" => round_trip::<crate::db::DbPutAction>(msg),
         #[cfg(feature = "devicestate")]
@@ -3550,15 +3983,31 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "manager")]
         "ping" => round_trip::<crate::manager::PingAction>(msg),
         #[cfg(feature = "pjsip")]
+        "pjsiphangup" => round_trip::<crate::pjsip::PjsipHangupAction>(msg),
+        #[cfg(feature = "pjsip")]
         "pjsipnotify" => round_trip::<crate::pjsip::PjsipNotifyAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipqualify" => round_trip::<crate::pjsip::PjsipQualifyAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipregister" => round_trip::<crate::pjsip::PjsipRegisterAction>(msg),
         #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            round_trip::<crate::pjsip::PjsipSetMaintenanceAction>(msg)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => round_trip::<crate::pjsip::PjsipShowAorsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => round_trip::<crate::pjsip::PjsipShowAuthsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => round_trip::<crate::pjsip::PjsipShowContactsAction>(msg),
+        #[cfg(feature = "pjsip")]
         "pjsipshowendpoint" => round_trip::<crate::pjsip::PjsipShowEndpointAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoints" => round_trip::<crate::pjsip::PjsipShowEndpointsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            round_trip::<crate::pjsip::PjsipShowMaintenanceAction>(msg)
+        }
         #[cfg(feature = "pjsip")]
         "pjsipshowregistrationinboundcontactstatuses" => {
             round_trip::<
@@ -3608,6 +4057,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "queue")]
         "queueadd" => round_trip::<crate::queue::QueueAddAction>(msg),
         #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            round_trip::<crate::queue::QueueChangePriorityCallerAction>(msg)
+        }
+        #[cfg(feature = "queue")]
         "queuelog" => round_trip::<crate::queue::QueueLogAction>(msg),
         #[cfg(feature = "queue")]
         "queuememberringinuse" => {
@@ -3631,6 +4084,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "queuestatus" => round_trip::<crate::queue::QueueStatusAction>(msg),
         #[cfg(feature = "queue")]
         "queuesummary" => round_trip::<crate::queue::QueueSummaryAction>(msg),
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            round_trip::<crate::queue::QueueWithdrawCallerAction>(msg)
+        }
         #[cfg(feature = "channel")]
         "redirect" => round_trip::<crate::channel::RedirectAction>(msg),
         #[cfg(feature = "manager")]
@@ -3696,10 +4153,24 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "manager")]
         "userevent" => round_trip::<crate::manager::UserEventAction>(msg),
         #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            round_trip::<crate::voicemail::VoicemailBoxSummaryAction>(msg)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => round_trip::<crate::voicemail::VoicemailForwardAction>(msg),
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => round_trip::<crate::voicemail::VoicemailMoveAction>(msg),
+        #[cfg(feature = "voicemail")]
         "voicemailrefresh" => round_trip::<crate::voicemail::VoicemailRefreshAction>(msg),
+        #[cfg(feature = "voicemail")]
+        "voicemailremove" => round_trip::<crate::voicemail::VoicemailRemoveAction>(msg),
         #[cfg(feature = "voicemail")]
         "voicemailuserslist" => {
             round_trip::<crate::voicemail::VoicemailUsersListAction>(msg)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            round_trip::<crate::voicemail::VoicemailUserStatusAction>(msg)
         }
         #[cfg(feature = "manager")]
         "waitevent" => round_trip::<crate::manager::WaitEventAction>(msg),
@@ -3828,6 +4299,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
             decode_reply::<crate::dahdi::DahdiShowChannelsAction>(reply)
         }
         #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => decode_reply::<crate::dahdi::DahdiShowStatusAction>(reply),
+        #[cfg(feature = "dahdi")]
         "dahditransfer" => decode_reply::<crate::dahdi::DahdiTransferAction>(reply),
         #[cfg(feature = "manager")]
         "dataget" => decode_reply::<crate::manager::DataGetAction>(reply),
@@ -3837,6 +4310,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "dbdeltree" => decode_reply::<crate::db::DbDelTreeAction>(reply),
         #[cfg(feature = "db")]
         "dbget" => decode_reply::<crate::db::DbGetAction>(reply),
+        #[cfg(feature = "db")]
+        "dbgettree" => decode_reply::<crate::db::DbGetTreeAction>(reply),
         #[cfg(feature = "db")]
         "dbput" => decode_reply::<crate::db::DbPutAction>(reply),
         #[cfg(feature = "devicestate")]
@@ -3946,11 +4421,25 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "manager")]
         "ping" => decode_reply::<crate::manager::PingAction>(reply),
         #[cfg(feature = "pjsip")]
+        "pjsiphangup" => decode_reply::<crate::pjsip::PjsipHangupAction>(reply),
+        #[cfg(feature = "pjsip")]
         "pjsipnotify" => decode_reply::<crate::pjsip::PjsipNotifyAction>(reply),
         #[cfg(feature = "pjsip")]
         "pjsipqualify" => decode_reply::<crate::pjsip::PjsipQualifyAction>(reply),
         #[cfg(feature = "pjsip")]
         "pjsipregister" => decode_reply::<crate::pjsip::PjsipRegisterAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            decode_reply::<crate::pjsip::PjsipSetMaintenanceAction>(reply)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => decode_reply::<crate::pjsip::PjsipShowAorsAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => decode_reply::<crate::pjsip::PjsipShowAuthsAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => {
+            decode_reply::<crate::pjsip::PjsipShowContactsAction>(reply)
+        }
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoint" => {
             decode_reply::<crate::pjsip::PjsipShowEndpointAction>(reply)
@@ -3958,6 +4447,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoints" => {
             decode_reply::<crate::pjsip::PjsipShowEndpointsAction>(reply)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            decode_reply::<crate::pjsip::PjsipShowMaintenanceAction>(reply)
         }
         #[cfg(feature = "pjsip")]
         "pjsipshowregistrationinboundcontactstatuses" => {
@@ -4008,6 +4501,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "queue")]
         "queueadd" => decode_reply::<crate::queue::QueueAddAction>(reply),
         #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            decode_reply::<crate::queue::QueueChangePriorityCallerAction>(reply)
+        }
+        #[cfg(feature = "queue")]
         "queuelog" => decode_reply::<crate::queue::QueueLogAction>(reply),
         #[cfg(feature = "queue")]
         "queuememberringinuse" => {
@@ -4031,6 +4528,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "queuestatus" => decode_reply::<crate::queue::QueueStatusAction>(reply),
         #[cfg(feature = "queue")]
         "queuesummary" => decode_reply::<crate::queue::QueueSummaryAction>(reply),
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            decode_reply::<crate::queue::QueueWithdrawCallerAction>(reply)
+        }
         #[cfg(feature = "channel")]
         "redirect" => decode_reply::<crate::channel::RedirectAction>(reply),
         #[cfg(feature = "manager")]
@@ -4098,12 +4599,30 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "manager")]
         "userevent" => decode_reply::<crate::manager::UserEventAction>(reply),
         #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            decode_reply::<crate::voicemail::VoicemailBoxSummaryAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => {
+            decode_reply::<crate::voicemail::VoicemailForwardAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => decode_reply::<crate::voicemail::VoicemailMoveAction>(reply),
+        #[cfg(feature = "voicemail")]
         "voicemailrefresh" => {
             decode_reply::<crate::voicemail::VoicemailRefreshAction>(reply)
         }
         #[cfg(feature = "voicemail")]
+        "voicemailremove" => {
+            decode_reply::<crate::voicemail::VoicemailRemoveAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
         "voicemailuserslist" => {
             decode_reply::<crate::voicemail::VoicemailUsersListAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            decode_reply::<crate::voicemail::VoicemailUserStatusAction>(reply)
         }
         #[cfg(feature = "manager")]
         "waitevent" => decode_reply::<crate::manager::WaitEventAction>(reply),

@@ -333,7 +333,8 @@ pub struct MwiUpdateAction {
     response = EventList<VoicemailBoxDetailEvent,
     VoicemailBoxDetailCompleteEvent>,
     shape = "list",
-    complete = "VoicemailBoxDetailComplete"
+    complete = "VoicemailBoxDetailComplete",
+    since = "18.20.0, 20.5.0"
 )]
 #[non_exhaustive]
 pub struct VoicemailBoxSummaryAction {
@@ -392,7 +393,12 @@ pub struct VoicemailBoxSummaryAction {
 ///
 /// [`VoicemailBoxSummaryAction`], [`VoicemailMoveAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailForward", response = Ack, shape = "single")]
+#[ami(
+    action = "VoicemailForward",
+    response = Ack,
+    shape = "single",
+    since = "18.20.0, 20.5.0"
+)]
 #[non_exhaustive]
 pub struct VoicemailForwardAction {
     /// The voicemail context of the source mailbox (`default`).
@@ -471,7 +477,12 @@ pub struct VoicemailForwardAction {
 ///
 /// [`VoicemailBoxSummaryAction`], [`VoicemailRemoveAction`], [`VoicemailForwardAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailMove", response = Ack, shape = "single")]
+#[ami(
+    action = "VoicemailMove",
+    response = Ack,
+    shape = "single",
+    since = "18.20.0, 20.5.0"
+)]
 #[non_exhaustive]
 pub struct VoicemailMoveAction {
     /// The voicemail context of the mailbox (`default`).
@@ -603,7 +614,12 @@ pub struct VoicemailRefreshAction {
 ///
 /// [`VoicemailBoxSummaryAction`], [`VoicemailMoveAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailRemove", response = Ack, shape = "single")]
+#[ami(
+    action = "VoicemailRemove",
+    response = Ack,
+    shape = "single",
+    since = "18.20.0, 20.5.0"
+)]
 #[non_exhaustive]
 pub struct VoicemailRemoveAction {
     /// The voicemail context of the mailbox (`default`).
@@ -793,7 +809,8 @@ pub struct VoicemailUsersListAction {
     response = EventList<VoicemailUserDetailEvent,
     VoicemailUserDetailCompleteEvent>,
     shape = "list",
-    complete = "VoicemailUserDetailComplete"
+    complete = "VoicemailUserDetailComplete",
+    since = "16.0.0"
 )]
 #[non_exhaustive]
 pub struct VoicemailUserStatusAction {
