@@ -597,8 +597,9 @@ impl Connection {
 
 /// Encode an untyped action without its `ActionID` (the form
 /// [`Connection::send_encoded`] takes) at the end of `out`, and return its
-/// name. Its first header must be `Action`; every header is checked (no CR
-/// or LF, no `:` or space in names) before any byte is written.
+/// name. Its first header must be `Action`; every header is checked (no CR,
+/// LF or NUL in values, names as [`is_valid_header_name`](crate::wire::is_valid_header_name)
+/// says) before any byte is written.
 pub fn encode_message(msg: &Message, out: &mut Vec<u8>) -> Result<String, SendError> {
     let action = match msg.headers.first() {
         Some(h) if h.is("Action") && !h.value.trim().is_empty() => h.value.clone(),
@@ -610,13 +611,12 @@ pub fn encode_message(msg: &Message, out: &mut Vec<u8>) -> Result<String, SendEr
         }
     };
     for h in &msg.headers {
-        if h.name.is_empty() || h.name.contains([':', ' ']) {
+        if !crate::wire::is_valid_header_name(&h.name) {
             return Err(SendError::InvalidHeader {
                 name: h.name.escape_debug().to_string(),
-                reason: "is not a valid header name",
+                reason: "is not a valid header name (empty, or a ':', space or control character)",
             });
         }
-        check_value(&h.name, &h.name)?;
         check_value(&h.name, &h.value)?;
     }
     if msg.text.is_some() {
@@ -636,10 +636,10 @@ pub fn encode_message(msg: &Message, out: &mut Vec<u8>) -> Result<String, SendEr
 }
 
 fn check_value(name: &str, value: &str) -> Result<(), SendError> {
-    if memchr::memchr2(b'\r', b'\n', value.as_bytes()).is_some() {
+    if memchr::memchr3(b'\r', b'\n', b'\0', value.as_bytes()).is_some() {
         return Err(SendError::InvalidHeader {
             name: name.escape_debug().to_string(),
-            reason: "contains CR or LF, which would inject headers",
+            reason: "contains CR, LF or NUL, which would inject headers or cut the value short",
         });
     }
     Ok(())

@@ -751,7 +751,7 @@ fn line_breaks_are_refused_with_nothing_written() {
             ResponseShape::Single,
         )
         .unwrap_err();
-    assert!(err.to_string().contains("CR or LF"), "{err}");
+    assert!(err.to_string().contains("CR, LF or NUL"), "{err}");
     assert!(conn
         .send_message(
             &action("Hangup").with("Chan\rnel", "x"),
@@ -767,6 +767,44 @@ fn line_breaks_are_refused_with_nothing_written() {
         )
         .is_err());
     assert!(conn.send(&demo("")).is_err());
+    assert!(conn.output().is_empty());
+    assert_eq!(conn.in_flight(), 0);
+}
+
+#[test]
+fn nul_bytes_are_refused_like_line_breaks_with_nothing_written() {
+    // Finding 8 of issue 9: Asterisk cuts a header at NUL, so a NUL in a
+    // value, a header name or an ActionID is refused like CR/LF.
+    let mut conn = Connection::new();
+    assert!(matches!(
+        conn.send(&demo("SIP/1\0Action: Hangup")),
+        Err(SendError::Encode(EncodeError {
+            kind: EncodeErrorKind::LineBreak { .. },
+            ..
+        }))
+    ));
+    for msg in [
+        action("Hangup").with("Channel", "SIP/1\0x"),
+        action("Hangup").with("Chan\0nel", "x"),
+        action("Hangup").with("Chan nel", "x"),
+        action("Hangup").with("Chan\tnel", "x"),
+        action("Hangup").with("ActionID", "7\08"),
+    ] {
+        let err = conn.send_message(&msg, ResponseShape::Single).unwrap_err();
+        assert!(matches!(err, SendError::InvalidHeader { .. }), "{err}");
+    }
+    assert!(conn
+        .send_encoded(
+            "Ping",
+            ResponseShape::Single,
+            b"Action: Ping\r\n\r\n",
+            Some("1\02")
+        )
+        .is_err());
+    assert!(matches!(
+        conn.send_with_id(&demo("SIP/1"), "4\02"),
+        Err(SendError::Encode(_))
+    ));
     assert!(conn.output().is_empty());
     assert_eq!(conn.in_flight(), 0);
 }

@@ -242,7 +242,30 @@ fn parse_index(digits: &[u8]) -> Option<u32> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// Writes the headers of one action into a byte buffer, refusing CR/LF,
+/// What [`is_valid_header_name`] accepts, in words (for error messages).
+pub(crate) const HEADER_NAME_RULE: &str =
+    "a header name: not empty, no ':', space or control character";
+
+/// Whether `name` may be sent as a header name: not empty, and no `:`,
+/// space or ASCII control character (CR, LF, NUL, tab, DEL...), which would
+/// end the name early, inject a header or be cut short by Asterisk.
+///
+/// ```
+/// use ami_runtime::wire::is_valid_header_name;
+///
+/// assert!(is_valid_header_name("Variable"));
+/// assert!(!is_valid_header_name("Bad Name"));
+/// assert!(!is_valid_header_name("X\0Y"));
+/// assert!(!is_valid_header_name(""));
+/// ```
+pub fn is_valid_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .bytes()
+            .any(|b| b == b':' || b == b' ' || b.is_ascii_control())
+}
+
+/// Writes the headers of one action into a byte buffer, refusing CR/LF/NUL,
 /// blank required parameters and values that may not be sent.
 ///
 /// Use [`encode_action`]: it rolls the buffer back when any field is refused,
@@ -327,7 +350,7 @@ impl<'a> Encoder<'a> {
         self.out.extend_from_slice(b": ");
         let value_start = self.out.len();
         value.write_wire(self.out);
-        if memchr::memchr2(b'\r', b'\n', &self.out[start..]).is_some() {
+        if memchr::memchr3(b'\r', b'\n', b'\0', &self.out[start..]).is_some() {
             let param = self.full_name(start);
             let value = String::from_utf8_lossy(&self.out[value_start..]).into_owned();
             return Err(self.error(EncodeErrorKind::LineBreak { param, value }));
@@ -378,13 +401,14 @@ impl<'a> Encoder<'a> {
             .try_for_each(|(v, i)| self.value(name, Some((style, i)), v, false))
     }
 
-    /// Write a header taken as is (the extra headers of a struct). Only the
-    /// CR/LF check applies.
+    /// Write a header taken as is (the extra headers of a struct): its name
+    /// must pass [`is_valid_header_name`], its value holds no CR, LF or NUL.
     pub fn header(&mut self, header: &Header) -> Result<(), EncodeError> {
-        if header.name.is_empty() || header.name.contains(':') {
+        if !is_valid_header_name(&header.name) {
+            let name = header.name.escape_debug().to_string();
             return Err(self.error(EncodeErrorKind::InvalidValue {
-                param: header.name.clone(),
-                error: super::ValueError::new(header.name.clone(), "a header name without ':'"),
+                param: name.clone(),
+                error: super::ValueError::new(name, HEADER_NAME_RULE),
             }));
         }
         self.value(&header.name, None, &header.value, false)
@@ -552,12 +576,60 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "action Test: parameter Channel: CR or LF in \"a\\r\\nAction: Hangup\" would inject headers"
+            "action Test: parameter Channel: CR, LF or NUL in \"a\\r\\nAction: Hangup\" would inject headers or cut the value short"
         );
         let err = enc.field("Channel", &String::new(), true).unwrap_err();
         assert_eq!(
             err.to_string(),
             "action Test: required parameter Channel is empty"
         );
+    }
+
+    #[test]
+    fn encoder_refuses_nul_and_bad_extra_header_names() {
+        // Finding 8 of issue 9: NUL went to the wire (Asterisk cuts the
+        // value there), and extra header names could hold spaces and
+        // control characters.
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out, "Test");
+        let err = enc
+            .field("Channel", &"SIP/1\0evil".to_owned(), true)
+            .unwrap_err();
+        assert!(
+            matches!(err.kind, EncodeErrorKind::LineBreak { .. }),
+            "{err}"
+        );
+        for name in [
+            "Bad Name",
+            "X\0Y",
+            "Tab\tName",
+            "Del\x7f",
+            "Colon:",
+            "",
+            "Line\nBreak",
+        ] {
+            let header = Header {
+                name: name.to_owned(),
+                value: "v".to_owned(),
+            };
+            let err = enc.header(&header).unwrap_err();
+            assert!(
+                matches!(err.kind, EncodeErrorKind::InvalidValue { .. }),
+                "{name:?}: {err}"
+            );
+        }
+        let header = Header {
+            name: "X-Ok".to_owned(),
+            value: "a\0b".to_owned(),
+        };
+        assert!(enc.header(&header).is_err());
+        let header = Header {
+            name: "X-Ok".to_owned(),
+            value: "fine".to_owned(),
+        };
+        enc.header(&header).unwrap();
+        // Refused fields wrote nothing the caller keeps: `encode_action`
+        // rolls back; here only the accepted header is checked.
+        assert!(String::from_utf8_lossy(&out).ends_with("X-Ok: fine\r\n"));
     }
 }
