@@ -33,6 +33,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -48,6 +49,10 @@ pub use auth::{AuthMethod, Credentials, Secret};
 pub use transport::{BoxTransport, Connector, Transport};
 
 use driver::{Command, Driver};
+
+/// Actions handed to the driver and not taken yet (see
+/// [`Config::max_queued_bytes`] for when it stops taking them).
+const COMMAND_QUEUE: usize = 1024;
 
 /// What went wrong with a client call.
 #[derive(Debug)]
@@ -187,6 +192,15 @@ pub struct Config {
     pub event_buffer: usize,
     /// Limits on received messages.
     pub limits: Limits,
+    /// Most bytes of actions queued for writing (default 8 MiB). Past it the
+    /// driver takes no new action from the handles: calls wait in a channel
+    /// of 1024 until the queue drains, and fail with [`Error::Timeout`] when
+    /// their deadline comes first. An action that times out before its
+    /// bytes were handed to the transport gives them back; at most 64 KiB
+    /// (plus one action) are handed at a time. So the client holds at most
+    /// this limit plus 64 KiB plus one action of unwritten bytes, and 1024
+    /// waiting actions, whatever the peer does.
+    pub max_queued_bytes: usize,
 }
 
 /// Builds a [`Client`]: settings, then a `connect_*` call.
@@ -198,7 +212,7 @@ pub struct ClientBuilder {
 impl ClientBuilder {
     /// Plain login as `username` with `secret`; 30 s action timeout,
     /// keepalive every 30 s, reconnection with the default [`Backoff`],
-    /// 1024 buffered events, default [`Limits`].
+    /// 1024 buffered events, default [`Limits`], 8 MiB write queue.
     pub fn new(username: impl Into<String>, secret: impl Into<Secret>) -> Self {
         ClientBuilder {
             config: Config {
@@ -208,6 +222,7 @@ impl ClientBuilder {
                 reconnect: Some(Backoff::default()),
                 event_buffer: 1024,
                 limits: Limits::default(),
+                max_queued_bytes: 8 << 20,
             },
         }
     }
@@ -251,6 +266,12 @@ impl ClientBuilder {
     /// Limits on received messages.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;
+        self
+    }
+
+    /// Most bytes of actions queued for writing (see [`Config::max_queued_bytes`]).
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_queued_bytes = bytes.max(1);
         self
     }
 
@@ -334,9 +355,16 @@ impl ClientBuilder {
     ) -> Result<Client<E>, Error> {
         let config = Arc::new(self.config);
         let (events, first) = broadcast::channel(config.event_buffer);
-        let (cmd_tx, cmd_rx) = mpsc::channel(1024);
-        let (driver, banner) =
-            Driver::start(config.clone(), connector, cmd_rx, events.clone()).await?;
+        let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let (driver, banner) = Driver::start(
+            config.clone(),
+            connector,
+            cmd_rx,
+            events.clone(),
+            queued.clone(),
+        )
+        .await?;
         tokio::spawn(driver.run());
         Ok(Client {
             inner: Arc::new(Inner {
@@ -345,6 +373,7 @@ impl ClientBuilder {
                 first: Mutex::new(Some(first)),
                 config,
                 banner,
+                queued,
             }),
         })
     }
@@ -448,6 +477,8 @@ struct Inner<E> {
     first: Mutex<Option<broadcast::Receiver<StreamItem<E>>>>,
     config: Arc<Config>,
     banner: String,
+    /// Written by the driver: bytes of actions queued for writing.
+    queued: Arc<AtomicUsize>,
 }
 
 /// A connected, logged-in AMI client. Clone it freely: clones share the
@@ -490,6 +521,13 @@ impl<E: ClientEvent> Client<E> {
     /// The settings in force.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Bytes of actions queued for writing and not written yet: at most
+    /// [`Config::max_queued_bytes`] plus 64 KiB plus one action. Grows when
+    /// the server reads slower than the client sends.
+    pub fn queued_bytes(&self) -> usize {
+        self.inner.queued.load(Ordering::Relaxed)
     }
 
     /// Subscribe to the event stream. The first call also gets the events
@@ -574,22 +612,27 @@ impl<E: ClientEvent> Client<E> {
             action_id: options.action_id,
             reply: tx,
         };
-        self.inner
-            .cmd
-            .send(command)
-            .await
-            .map_err(|_| Error::Closed)?;
-        match tokio::time::timeout(timeout, rx).await {
+        // One deadline for all of it: waiting for room in the command
+        // channel (the write queue is full), writing, and the reply.
+        let call = async {
+            self.inner
+                .cmd
+                .send(command)
+                .await
+                .map_err(|_| Error::Closed)?;
+            rx.await.map_err(|_| Error::Closed)?
+        };
+        match tokio::time::timeout(timeout, call).await {
             Err(_) => {
-                // Dropping `rx` tells the driver to forget the action.
+                // Dropping `rx` tells the driver to forget the action and
+                // give back its bytes if they are still queued.
                 tracing::debug!(action = %action, ?timeout, "action timed out");
                 Err(Error::Timeout {
                     action: action.into_owned(),
                     after: timeout,
                 })
             }
-            Ok(Err(_)) => Err(Error::Closed),
-            Ok(Ok(result)) => result,
+            Ok(result) => result,
         }
     }
 

@@ -810,6 +810,48 @@ fn nul_bytes_are_refused_like_line_breaks_with_nothing_written() {
 }
 
 #[test]
+fn a_cancelled_action_gives_back_its_unwritten_bytes() {
+    // Finding 2 of issue 9: bytes of timed-out actions stayed queued behind
+    // a peer that stopped reading.
+    let mut conn = Connection::new();
+    let first = conn.send(&demo("SIP/1")).unwrap();
+    let second = conn.send(&demo("SIP/2")).unwrap();
+    let third = conn.send(&demo("SIP/3")).unwrap();
+    let one = conn.queued_output() / 3;
+    // The adapter takes one action at a time into its write buffer.
+    let mut wbuf = Vec::new();
+    conn.take_output_up_to(&mut wbuf, 1);
+    assert_eq!(wbuf.len(), one);
+    assert_eq!(conn.queued_output(), 2 * one);
+    // Handed out: nothing to give back, but the action is forgotten.
+    assert!(conn.cancel(&first));
+    assert_eq!(conn.queued_output(), 2 * one);
+    // Still queued: its bytes go.
+    assert!(conn.cancel(&second));
+    assert_eq!(conn.queued_output(), one);
+    let rest = conn.take_output();
+    assert!(String::from_utf8_lossy(&rest).contains("SIP/3"), "{rest:?}");
+    assert!(!String::from_utf8_lossy(&rest).contains("SIP/2"));
+    assert_eq!(conn.in_flight(), 1);
+    assert!(conn.cancel(&third));
+    assert_eq!(conn.queued_output(), 0);
+}
+
+#[test]
+fn an_urgent_action_goes_out_before_queued_ones() {
+    let mut conn = Connection::new();
+    conn.send(&demo("SIP/1")).unwrap();
+    let ping = conn.send_urgent(&demo("URGENT")).unwrap();
+    let out = String::from_utf8(conn.take_output()).unwrap();
+    assert!(
+        out.starts_with(&format!(
+            "Action: Hangup\r\nActionID: {ping}\r\nChannel: URGENT"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
 fn send_encoded_inserts_the_action_id() {
     let mut conn = Connection::new();
     let id = conn
