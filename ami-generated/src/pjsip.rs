@@ -10,7 +10,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents};
-use ami_runtime::wire::{Ack, EventList, Header, Var};
+use ami_runtime::wire::{Ack, EventList, Header, Secret, Var};
 
 /// Send a NOTIFY to either an endpoint or an arbitrary URI.
 ///
@@ -947,11 +947,15 @@ pub struct AuthDetailEvent {
     #[ami(name = "Username")]
     pub username: Option<String>,
     /// Password of the account (for `AuthType: userpass`).
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Password")]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// MD5 hash used for authentication (for `AuthType: md5`).
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Md5Cred")]
-    pub md5_cred: Option<String>,
+    pub md5_cred: Option<Secret>,
     /// SIP realm of the account (empty: the default realm).
     #[ami(name = "Realm")]
     pub realm: Option<String>,
@@ -968,14 +972,20 @@ pub struct AuthDetailEvent {
     #[ami(name = "OauthClientid")]
     pub oauth_clientid: Option<String>,
     /// OAuth secret (`google_oauth`).
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "OauthSecret")]
-    pub oauth_secret: Option<String>,
+    pub oauth_secret: Option<Secret>,
     /// OAuth refresh token (`google_oauth`).
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "RefreshToken")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// Pre-computed password digest(s), per algorithm (newer Asterisk).
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "PasswordDigest")]
-    pub password_digest: Option<String>,
+    pub password_digest: Option<Secret>,
     /// Digest algorithms supported when Asterisk is the client (newer Asterisk).
     #[ami(name = "SupportedAlgorithmsUac")]
     pub supported_algorithms_uac: Option<String>,
@@ -2668,8 +2678,10 @@ pub struct TransportDetailEvent {
     #[ami(name = "PrivKeyFile")]
     pub priv_key_file: Option<String>,
     /// Password of the private key.
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Password")]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// External address for SIP signalling (NAT).
     #[ami(name = "ExternalSignalingAddress")]
     pub external_signaling_address: Option<String>,

@@ -133,6 +133,10 @@ impl<'m> ModuleGen<'m> {
                 self.imports.wire.insert("Var");
                 quote!(Var)
             }
+            Type::Scalar(Scalar::Secret) => {
+                self.imports.wire.insert("Secret");
+                quote!(Secret)
+            }
             Type::Enum(e) => {
                 let name = ident(&e.type_name);
                 quote!(#name)
@@ -598,6 +602,9 @@ fn field_doc(f: &Field) -> Vec<String> {
         notes.push(format!("Example: `{e}`."));
     }
     notes.extend(super::markdown::item_notes(&f.versions, &f.deviations));
+    if f.is_secret() {
+        notes.push("A secret: `Debug` shows `Secret(***)` and errors never quote it.".to_owned());
+    }
     if !notes.is_empty() {
         if !lines.is_empty() {
             lines.push(String::new());
