@@ -136,6 +136,40 @@ impl<T: FromEvent> FromEvent for Box<T> {
     }
 }
 
+/// A boxed event encodes as the event does (the large variants of an enum
+/// of events are boxed).
+impl<T: Fields> Fields for Box<T> {
+    type Partial = T::Partial;
+
+    fn accept(
+        partial: &mut Self::Partial,
+        key: &[u8],
+        header: &RawHeader<'_>,
+    ) -> Result<bool, FieldError> {
+        T::accept(partial, key, header)
+    }
+
+    fn accept_unknown(partial: &mut Self::Partial, header: &RawHeader<'_>) -> bool {
+        T::accept_unknown(partial, header)
+    }
+
+    fn finish(partial: &mut Self::Partial, prefix: &str) -> Result<Self, FieldError> {
+        T::finish(partial, prefix).map(Box::new)
+    }
+
+    fn encode(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        T::encode(self, enc)
+    }
+
+    fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
+        <T as Fields>::unknown_headers(self, out);
+    }
+}
+
+impl<T: Event> Event for Box<T> {
+    const NAME: &'static str = T::NAME;
+}
+
 /// Which kind of message a struct is decoded from; decides which framing
 /// headers are consumed without a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -511,6 +545,43 @@ pub fn decode_action<A: Action>(msg: &Message) -> Result<A, DecodeError> {
         }
     }
     decode_message(msg, MessageRole::Action, || format!("action {}", A::NAME))
+}
+
+/// Encode `event` in wire form (`Event:`, every field, blank line) at the
+/// end of `out`, as a server sends it (for mock servers and tests). When a
+/// field is refused, `out` is left exactly as it was.
+pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = (|| {
+        let mut enc = Encoder::new(out, E::NAME);
+        enc.out.extend_from_slice(b"Event: ");
+        enc.out.extend_from_slice(E::NAME.as_bytes());
+        enc.out.extend_from_slice(b"\r\n");
+        event.encode(&mut enc)?;
+        enc.out.extend_from_slice(b"\r\n");
+        Ok(())
+    })();
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// Encode an event kept as received (a [`Message`] whose first header is
+/// `Event`), refusing what [`Encoder::header`] refuses. When a header is
+/// refused, `out` is left exactly as it was.
+pub fn encode_event_message(msg: &Message, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = (|| {
+        let mut enc = Encoder::new(out, "(event)");
+        msg.headers.iter().try_for_each(|h| enc.header(h))?;
+        enc.out.extend_from_slice(b"\r\n");
+        Ok(())
+    })();
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
 }
 
 #[cfg(test)]

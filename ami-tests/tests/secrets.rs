@@ -3,8 +3,6 @@
 //! PJSIP's auth sections) are redacted in `Debug` output and in errors,
 //! decoded or built.
 
-#![cfg(all(feature = "manager", feature = "pjsip"))]
-
 use ami_generated::manager::{LoginAction, LoginAuthType};
 use ami_generated::pjsip::AuthDetailEvent;
 use ami_runtime::client::Error;
