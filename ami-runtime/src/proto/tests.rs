@@ -798,11 +798,11 @@ fn nul_bytes_are_refused_like_line_breaks_with_nothing_written() {
             "Ping",
             ResponseShape::Single,
             b"Action: Ping\r\n\r\n",
-            Some("1\02")
+            Some("1\x002")
         )
         .is_err());
     assert!(matches!(
-        conn.send_with_id(&demo("SIP/1"), "4\02"),
+        conn.send_with_id(&demo("SIP/1"), "4\x002"),
         Err(SendError::Encode(_))
     ));
     assert!(conn.output().is_empty());
