@@ -9,7 +9,11 @@
 //!   `ActionID`, or else to the last action of the capture (wire examples
 //!   carry no `ActionID`); a list response is decoded once its completion
 //!   event arrived, items included, so the messages of a list are printed
-//!   when the list is complete, in their order. A `Response: Error` to a
+//!   when the list is complete, in their order. A list is held up to
+//!   [`MAX_HELD_BYTES`]; past that, what was held is printed (the head
+//!   with an error saying the list was too long to check as a whole) and
+//!   the rest of the list streams out as it arrives, so an unterminated
+//!   list never holds more than that in memory. A `Response: Error` to a
 //!   known action counts as typed: the runtime turns it into its typed
 //!   error value, carrying Asterisk's message;
 //! * an event into [`ami_generated::Event`] (typed unless it lands in
@@ -113,14 +117,30 @@ enum Asked {
     Unknown,
 }
 
+/// Most bytes of output and list items held while a list is collected
+/// (8 MiB); past that the list streams out unchecked.
+pub const MAX_HELD_BYTES: usize = 8 << 20;
+
 /// A list reply being collected.
 struct List {
     action: &'static ActionInfo,
     complete: &'static str,
     action_id: Option<String>,
     reply: Reply,
-    /// Everything printed since the list started, in order.
-    held: Vec<Held>,
+    /// Everything printed since the list started, in order; `None` once the
+    /// list outgrew [`MAX_HELD_BYTES`] and streams out as it arrives.
+    held: Option<Vec<Held>>,
+    /// Approximate bytes of `held` and `reply`.
+    held_bytes: usize,
+}
+
+/// Approximate memory of a message held in a list.
+fn message_bytes(msg: &Message) -> usize {
+    msg.headers
+        .iter()
+        .map(|h| h.name.len() + h.value.len() + 48)
+        .sum::<usize>()
+        + msg.text.as_ref().map_or(0, String::len)
 }
 
 /// How a printed line counts in the summary.
@@ -162,11 +182,62 @@ const REMEMBERED_IDS: usize = 100_000;
 
 impl<W: Write> Decoder<W> {
     fn emit(&mut self, line: String, kind: Kind) -> io::Result<()> {
-        if let Some(list) = &mut self.list {
-            list.held.push(Held::Line(line, kind));
-            return Ok(());
+        if let Some(List {
+            held: Some(held),
+            held_bytes,
+            ..
+        }) = &mut self.list
+        {
+            *held_bytes += line.len();
+            held.push(Held::Line(line, kind));
+            return self.check_held();
         }
         self.print(&line, kind)
+    }
+
+    /// A list that outgrew [`MAX_HELD_BYTES`]: print what it held and
+    /// stream the rest.
+    fn check_held(&mut self) -> io::Result<()> {
+        let Some(list) = &mut self.list else {
+            return Ok(());
+        };
+        if list.held_bytes <= MAX_HELD_BYTES {
+            return Ok(());
+        }
+        let Some(held) = list.held.take() else {
+            return Ok(());
+        };
+        let name = list.action.name;
+        let error = format!(
+            "the list is longer than {MAX_HELD_BYTES} bytes: its messages are printed as they arrive, not checked as a whole"
+        );
+        let head = std::mem::take(&mut list.reply);
+        list.held_bytes = 0;
+        self.print_held(held, name, &head.head, Err(error))
+    }
+
+    fn print_held(
+        &mut self,
+        held: Vec<Held>,
+        name: &str,
+        head: &Message,
+        head_typed: Result<(), String>,
+    ) -> io::Result<()> {
+        for held in held {
+            match held {
+                Held::Line(line, kind) => self.print(&line, kind)?,
+                Held::Head => {
+                    let kind = Kind::from(head_typed.is_ok());
+                    let line = response_json(Some(name), head, head_typed.clone());
+                    self.print(&line, kind)?;
+                }
+                Held::Item(msg) => {
+                    let (line, typed) = event_json(&msg);
+                    self.print(&line, Kind::from(typed))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn print(&mut self, line: &str, kind: Kind) -> io::Result<()> {
@@ -184,27 +255,16 @@ impl<W: Write> Decoder<W> {
         let Some(list) = self.list.take() else {
             return Ok(());
         };
+        let Some(held) = list.held else {
+            // Streamed: everything is printed already.
+            return Ok(());
+        };
         let head_typed = if incomplete {
             Err("the list did not complete before the end of the input".to_owned())
         } else {
             check_reply(list.action, &list.reply)
         };
-        for held in list.held {
-            match held {
-                Held::Line(line, kind) => self.print(&line, kind)?,
-                Held::Head => {
-                    let kind = Kind::from(head_typed.is_ok());
-                    let line =
-                        response_json(Some(list.action.name), &list.reply.head, head_typed.clone());
-                    self.print(&line, kind)?;
-                }
-                Held::Item(msg) => {
-                    let (line, typed) = event_json(&msg);
-                    self.print(&line, Kind::from(typed))?;
-                }
-            }
-        }
-        Ok(())
+        self.print_held(held, list.action.name, &list.reply.head, head_typed)
     }
 
     fn action(&mut self, msg: &Message, name: &str) -> io::Result<()> {
@@ -268,10 +328,11 @@ impl<W: Write> Decoder<W> {
                 action: info,
                 complete,
                 action_id: msg.action_id().map(str::to_owned),
+                held_bytes: message_bytes(&msg),
                 reply: Reply::single(msg),
-                held: vec![Held::Head],
+                held: Some(vec![Held::Head]),
             });
-            return Ok(());
+            return self.check_held();
         }
         let typed = check_reply(info, &Reply::single(msg.clone()));
         let kind = Kind::from(typed.is_ok());
@@ -286,14 +347,23 @@ impl<W: Write> Decoder<W> {
                 _ => false,
             };
             if belongs {
-                if name.eq_ignore_ascii_case(list.complete) {
-                    list.held.push(Held::Item(msg.clone()));
+                let last = name.eq_ignore_ascii_case(list.complete);
+                let Some(held) = &mut list.held else {
+                    // Streaming: print it now, keep nothing.
+                    if last {
+                        self.list = None;
+                    }
+                    let (line, typed) = event_json(&msg);
+                    return self.print(&line, Kind::from(typed));
+                };
+                list.held_bytes += 2 * message_bytes(&msg);
+                held.push(Held::Item(msg.clone()));
+                if last {
                     list.reply.complete = Some(msg);
                     return self.finish_list(false);
                 }
-                list.held.push(Held::Item(msg.clone()));
                 list.reply.items.push(msg);
-                return Ok(());
+                return self.check_held();
             }
         }
         let (line, typed) = event_json(&msg);

@@ -203,3 +203,100 @@ fn an_unreadable_input_exits_non_zero() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"));
 }
+
+/// An endless `CoreShowChannels` list (never completed), produced lazily:
+/// `limit` bytes of events after the list's head.
+struct EndlessList {
+    head: Vec<u8>,
+    event: Vec<u8>,
+    produced: std::rc::Rc<std::cell::Cell<usize>>,
+    limit: usize,
+}
+
+impl std::io::Read for EndlessList {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let at = self.produced.get();
+        if at >= self.limit {
+            return Ok(0);
+        }
+        let n = if at < self.head.len() {
+            let n = (self.head.len() - at).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[at..at + n]);
+            n
+        } else {
+            let whole = (buf.len() / self.event.len()).max(1);
+            let mut n = 0;
+            for _ in 0..whole {
+                if n + self.event.len() > buf.len() {
+                    break;
+                }
+                buf[n..n + self.event.len()].copy_from_slice(&self.event);
+                n += self.event.len();
+            }
+            n
+        };
+        self.produced.set(at + n);
+        Ok(n)
+    }
+}
+
+/// Counts output lines, and notes how much input had been read when the
+/// first list item was printed.
+struct Watch {
+    produced: std::rc::Rc<std::cell::Cell<usize>>,
+    lines: usize,
+    first_item_at: Option<usize>,
+}
+
+impl Write for Watch {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let lines = buf.iter().filter(|&&b| b == b'\n').count();
+        if self.first_item_at.is_none() && buf.windows(16).any(|w| w == b"CoreShowChannel\"") {
+            self.first_item_at = Some(self.produced.get());
+        }
+        self.lines += lines;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_unterminated_list_streams_out_instead_of_piling_up() {
+    // Finding 4 of issue 9: 200 MB of list items with no completion event
+    // were all held until the end of the input. Now at most
+    // MAX_HELD_BYTES are held: the first item is printed before 8 MiB plus
+    // one read of input went in.
+    let produced = std::rc::Rc::new(std::cell::Cell::new(0));
+    let head = b"Action: CoreShowChannels\r\nActionID: L1\r\n\r\nResponse: Success\r\nActionID: L1\r\nEventList: start\r\nMessage: Channels will follow\r\n\r\n".to_vec();
+    let event = b"Event: CoreShowChannel\r\nActionID: L1\r\nChannel: PJSIP/alice-00000001\r\nChannelState: 6\r\nChannelStateDesc: Up\r\nUniqueid: 1700000000.1\r\nLinkedid: 1700000000.1\r\nApplication: Dial\r\nDuration: 00:00:10\r\n\r\n".to_vec();
+    let limit = ami_cli::decode::MAX_HELD_BYTES;
+    let head_len = head.len();
+    let input = EndlessList {
+        head,
+        event: event.clone(),
+        produced: produced.clone(),
+        limit,
+    };
+    let mut watch = Watch {
+        produced,
+        lines: 0,
+        first_item_at: None,
+    };
+    let summary = decode(input, &mut watch).unwrap();
+    let first = watch.first_item_at.expect("list items were printed");
+    eprintln!(
+        "unterminated list of {limit} bytes: first item printed after {first} bytes of input; {} lines",
+        watch.lines
+    );
+    assert!(
+        first <= ami_cli::decode::MAX_HELD_BYTES + 64 * 1024,
+        "first item printed only after {first} bytes of input"
+    );
+    // Every message is printed once: the action, the head, every item.
+    let items = (limit - head_len) / event.len();
+    assert!(summary.messages as usize >= items, "{summary:?}");
+    assert_eq!(watch.lines as u64, summary.messages + summary.errors);
+}

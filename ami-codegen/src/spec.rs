@@ -119,6 +119,11 @@ pub struct Param {
     /// Declared differences from Asterisk's documentation.
     #[serde(default)]
     pub deviation: Vec<Spanned<Deviation>>,
+    /// A secret (a password, a login key): `secret = true` on a `string`
+    /// makes the generated field a `Secret`, never shown in `Debug` output,
+    /// errors or logs.
+    #[serde(default)]
+    pub secret: Option<Spanned<bool>>,
     #[serde(default)]
     pub value: Vec<Spanned<EnumValue>>,
 }
@@ -157,6 +162,11 @@ pub struct Field {
     /// Declared differences from Asterisk's documentation.
     #[serde(default)]
     pub deviation: Vec<Spanned<Deviation>>,
+    /// A secret (a password, a login key): `secret = true` on a `string`
+    /// makes the generated field a `Secret`, never shown in `Debug` output,
+    /// errors or logs.
+    #[serde(default)]
+    pub secret: Option<Spanned<bool>>,
     #[serde(default)]
     pub value: Vec<Spanned<EnumValue>>,
 }

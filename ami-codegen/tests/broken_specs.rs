@@ -254,3 +254,14 @@ fn versions() {
         ],
     );
 }
+
+#[test]
+fn secret() {
+    check(
+        "secret",
+        &[
+            "tests/fixtures/broken/secret.toml:11:10: parameter `Key` of action `Login` is secret, which only a `string` can be, not `uint`",
+            "tests/fixtures/broken/secret.toml:20:10: field `Password` of event `AuthDetail` is secret, which only a `string` can be, not `bool`",
+        ],
+    );
+}

@@ -72,6 +72,16 @@ pub fn expand(cont: &Container) -> TokenStream {
     let unknown_arms = events.iter().map(|(variant, _, ty, cfgs)| {
         quote!(#(#cfgs)* Self::#variant(event) => <#ty as #rt::FromEvent>::unknown_headers(event, out),)
     });
+    let encode_arms = events.iter().map(|(variant, _, _, cfgs)| {
+        quote!(#(#cfgs)* Self::#variant(event) => #rt::encode_event(event, out),)
+    });
+    let encode_unknown = match unknown {
+        Some(v) => {
+            let (variant, cfgs) = (v.ident, &v.cfgs);
+            quote!(#(#cfgs)* Self::#variant(msg) => #rt::encode_event_message(msg, out),)
+        }
+        None => TokenStream::new(),
+    };
     let (unknown_name, unknown_headers) = match unknown {
         Some(v) => {
             let (variant, cfgs) = (v.ident, &v.cfgs);
@@ -128,6 +138,19 @@ pub fn expand(cont: &Container) -> TokenStream {
                 match self {
                     #(#name_arms)*
                     #unknown_name
+                }
+            }
+
+            /// Write the event in wire form (`Event:`, its fields, a blank
+            /// line) at the end of `out`, as a server sends it; `out` is
+            /// left as it was when a value is refused.
+            pub fn encode(
+                &self,
+                out: &mut ::std::vec::Vec<u8>,
+            ) -> ::core::result::Result<(), #rt::EncodeError> {
+                match self {
+                    #(#encode_arms)*
+                    #encode_unknown
                 }
             }
         }

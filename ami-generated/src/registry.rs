@@ -3729,6 +3729,11 @@ pub enum Error {
     Decode(DecodeError),
     /// The typed action refuses to encode (a constraint, a value...).
     Encode(EncodeError),
+    /// What the typed action encodes to decodes into another value.
+    RoundTrip {
+        /// The encoding.
+        encoded: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -3738,6 +3743,9 @@ impl fmt::Display for Error {
             Error::UnknownAction(name) => write!(f, "unknown action {name}"),
             Error::Decode(e) => e.fmt(f),
             Error::Encode(e) => e.fmt(f),
+            Error::RoundTrip { encoded } => {
+                write!(f, "the encoding decodes into another value: {encoded:?}")
+            }
         }
     }
 }
@@ -3755,8 +3763,9 @@ impl From<EncodeError> for Error {
     }
 }
 
-/// Validate a request: decode it as its typed action, then encode
-/// that again (which checks values and constraints).
+/// Validate a request: decode it as its typed action, encode that
+/// again (which checks values and constraints), and decode the
+/// encoding: it must give the same value.
 pub fn check_action(msg: &Message) -> Result<(), Error> {
     let MessageKind::Action(name) = msg.kind() else {
         return Err(Error::NotAnAction);
@@ -4639,10 +4648,17 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
 }
 
 #[allow(dead_code)]
-fn round_trip<A: Action>(msg: &Message) -> Result<(), Error> {
+fn round_trip<A: Action + PartialEq>(msg: &Message) -> Result<(), Error> {
     let action: A = decode_action(msg)?;
     let mut out = Vec::new();
     encode_action(&action, msg.action_id(), &mut out)?;
+    let encoded = String::from_utf8_lossy(&out).into_owned();
+    let again = Message::parse_block(&encoded)
+        .ok()
+        .and_then(|m| decode_action::<A>(&m).ok());
+    if again.as_ref() != Some(&action) {
+        return Err(Error::RoundTrip { encoded });
+    }
     Ok(())
 }
 

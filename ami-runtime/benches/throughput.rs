@@ -3,6 +3,9 @@
 //! * `framing`: framing and header parsing of a realistic event stream
 //!   (Newchannel, VarSet with ChanVariable lines, Hangup, DialBegin,
 //!   BridgeEnter, Newstate...; 300-700 bytes each), fed in 64 KiB reads.
+//! * `framing/long_line_16_byte_reads`: one 1 MiB line arriving in 16-byte
+//!   reads, the worst case for a framer that searches an incomplete line
+//!   again on every read (it must stay linear).
 //! * `typed_decoding`: framing plus decoding into `ami_generated::Event` of
 //!   the events the spec knows (the others are left out of the stream); and
 //!   the decoding alone, from messages already framed.
@@ -102,6 +105,26 @@ fn framing(c: &mut Criterion) {
                 let m = f.message().unwrap();
                 black_box(m.len());
             })
+        })
+    });
+    group.finish();
+
+    let mut long = b"Event: Long\r\nData: ".to_vec();
+    long.resize(1 << 20, b'x');
+    long.extend_from_slice(b"\r\n\r\n");
+    let mut group = c.benchmark_group("framing");
+    group.throughput(Throughput::Bytes(long.len() as u64));
+    group.bench_function("long_line_16_byte_reads", |b| {
+        b.iter(|| {
+            let mut framer = Framer::new();
+            let mut count = 0;
+            for piece in black_box(&long).chunks(16) {
+                framer.feed(piece);
+                while framer.advance().is_some() {
+                    count += 1;
+                }
+            }
+            assert_eq!(count, 1);
         })
     });
     group.finish();

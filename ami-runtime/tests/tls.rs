@@ -30,6 +30,8 @@ use tokio_rustls::rustls::{
 };
 use tokio_rustls::TlsAcceptor;
 
+mod common;
+
 async fn within<T>(fut: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(20), fut)
         .await
@@ -401,4 +403,33 @@ async fn a_server_that_never_answers_the_handshake_times_out() {
         silent.abort();
     })
     .await
+}
+
+#[tokio::test]
+async fn tls_peer_that_stops_reading_cannot_hang_calls_or_keepalive() {
+    // Finding 1 of issue 9: the handshake completes, Login is answered, then
+    // the server never reads. Over TLS the driver used to await a flush that
+    // never ended, and everything behind it hung.
+    let identity = self_signed("stalled");
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let addr = listener.local_addr().expect("address").to_string();
+    let acceptor = TlsAcceptor::from(server_config(&identity));
+    let (_release, held) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.expect("accept");
+        let mut tls = acceptor.accept(tcp).await.expect("handshake");
+        common::answer_login_then_stop_reading(&mut tls).await;
+        let _ = held.await;
+        drop(tls);
+    });
+    let client: Client<RawEvent> = Client::builder("admin", "s3cret")
+        .keepalive(Some(Duration::from_secs(2)))
+        .reconnect(None)
+        .connect_tls(addr, localhost(), trusting(&identity.cert))
+        .await
+        .expect("login over TLS");
+    // The handshake ran on the real clock (a paused one jumps ahead while
+    // rustls waits for the peer's flight); what follows runs on a paused one.
+    tokio::time::pause();
+    common::calls_end_and_keepalive_notices(client).await;
 }

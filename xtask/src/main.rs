@@ -1,5 +1,5 @@
 //! Workspace tasks: `cargo xtask regen [--check]`, `cargo xtask spec --json`,
-//! `cargo xtask audit [FILES...]`.
+//! `cargo xtask audit [FILES...]`, `cargo xtask fuzz-seeds`.
 //!
 //! The logic lives in `ami-codegen` (`regen`), so that a plain `#[test]`
 //! there runs the same check as `cargo xtask regen --check`.
@@ -27,7 +27,8 @@ tasks:
     --version X.Y.Z   the Asterisk version of the next FILE (default: from
                       its name, as in asterisk-22.10.1-docs.xml.gz)
     --coverage        also write docs/reference/coverage.md
-    --coverage-check  only check that docs/reference/coverage.md is current";
+    --coverage-check  only check that docs/reference/coverage.md is current
+  fuzz-seeds     write the spec's wire examples as fuzzing seeds under fuzz/corpus/";
 
 /// The workspace root: the parent of this crate. `cargo run` sets
 /// `CARGO_MANIFEST_DIR` at run time too, which follows a moved checkout.
@@ -92,6 +93,16 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("error: {e}\n{USAGE}");
                 ExitCode::from(2)
+            }
+        },
+        ["fuzz-seeds"] => match fuzz_seeds(&root) {
+            Ok(count) => {
+                println!("fuzz-seeds: {count} seeds written under fuzz/corpus/");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
             }
         },
         _ => {
@@ -204,6 +215,55 @@ fn run_audit(root: &Path, args: &AuditArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// A wire example as the server (or client) sends it: `\r\n` line endings,
+/// ended by a blank line.
+fn wire(text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in text.trim_end_matches('\n').lines() {
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Seeds for the fuzz targets from every `[[action.example]]` of the spec:
+/// what a server sends (banner, response, events) for `framer` and
+/// `connection`, the request followed by the reply for `typed`. Returns how
+/// many files were written.
+fn fuzz_seeds(root: &Path) -> Result<usize, Box<dyn std::error::Error>> {
+    let model = ami_codegen::load(root)?;
+    let corpus = root.join("fuzz").join("corpus");
+    let mut count = 0;
+    for family in &model.families {
+        for action in &family.actions {
+            for (i, example) in action.examples.iter().enumerate() {
+                let mut server = b"Asterisk Call Manager/5.0.1\r\n".to_vec();
+                if let Some(response) = &example.response {
+                    server.extend(wire(response));
+                }
+                for event in &example.events {
+                    server.extend(wire(event));
+                }
+                let mut both = wire(&example.request);
+                both.extend_from_slice(&server);
+                let name = format!("{}-{i}", action.wire);
+                for (target, bytes) in [
+                    ("framer", &server),
+                    ("connection", &server),
+                    ("typed", &both),
+                ] {
+                    let dir = corpus.join(target);
+                    std::fs::create_dir_all(&dir)?;
+                    std::fs::write(dir.join(&name), bytes)?;
+                    count += 1;
+                }
+            }
+        }
+    }
+    Ok(count)
 }
 
 #[cfg(test)]

@@ -38,6 +38,9 @@ struct ParamJson<'m> {
     ty: &'static str,
     repeated: bool,
     free: bool,
+    /// Marked `secret = true`: never shown by the generated types.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    secret: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<&'m str>,
     values: Vec<&'m str>,
@@ -65,6 +68,9 @@ struct FieldJson<'m> {
     repeated: bool,
     /// A placeholder of arbitrary headers (carried by `extra`).
     free: bool,
+    /// Marked `secret = true`: never shown by the generated types.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    secret: bool,
     /// A header every message of the kind has (`Privilege`, `EventList`,
     /// `Output`), not declared in the spec.
     implicit: bool,
@@ -169,6 +175,7 @@ fn param<'m>(f: &'m Field, name: String, free: bool, group: Option<&'m str>) -> 
         ty: f.ty.spec_name(),
         repeated: f.is_vec(),
         free,
+        secret: f.is_secret(),
         group,
         values: values(f),
         value_details: value_details(f),
@@ -183,6 +190,7 @@ fn field(f: &Field, name: String) -> FieldJson<'_> {
         required: f.required,
         repeated: f.is_vec(),
         free: false,
+        secret: f.is_secret(),
         implicit: false,
         observed: false,
         value_details: value_details(f),
@@ -204,6 +212,7 @@ fn implicit(name: &str, ty: &'static str, repeated: bool) -> FieldJson<'static> 
         required: false,
         repeated,
         free: false,
+        secret: false,
         implicit: true,
         observed: false,
         value_details: Vec::new(),
@@ -276,6 +285,7 @@ fn observed_names(
                     required: false,
                     repeated: false,
                     free,
+                    secret: false,
                     implicit: false,
                     observed: true,
                     value_details: Vec::new(),

@@ -38,7 +38,10 @@ fn paragraph(out: &mut String, text: &str) {
 }
 
 fn type_cell(f: &Field) -> String {
-    let base = f.ty.spec_name().to_owned();
+    let mut base = f.ty.spec_name().to_owned();
+    if f.is_secret() {
+        base.push_str(", secret");
+    }
     match f.multi {
         Multi::Single => base,
         Multi::Repeated => format!("{base}, repeated"),

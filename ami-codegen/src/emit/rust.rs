@@ -133,6 +133,10 @@ impl<'m> ModuleGen<'m> {
                 self.imports.wire.insert("Var");
                 quote!(Var)
             }
+            Type::Scalar(Scalar::Secret) => {
+                self.imports.wire.insert("Secret");
+                quote!(Secret)
+            }
             Type::Enum(e) => {
                 let name = ident(&e.type_name);
                 quote!(#name)
@@ -612,6 +616,9 @@ fn field_doc(f: &Field) -> Vec<String> {
         notes.push(format!("Example: `{e}`."));
     }
     notes.extend(super::markdown::item_notes(&f.versions, &f.deviations));
+    if f.is_secret() {
+        notes.push("A secret: `Debug` shows `Secret(***)` and errors never quote it.".to_owned());
+    }
     if !notes.is_empty() {
         if !lines.is_empty() {
             lines.push(String::new());
@@ -1148,6 +1155,11 @@ pub fn registry_rs(model: &Model) -> String {
                 Decode(DecodeError),
                 /// The typed action refuses to encode (a constraint, a value...).
                 Encode(EncodeError),
+                /// What the typed action encodes to decodes into another value.
+                RoundTrip {
+                    /// The encoding.
+                    encoded: String,
+                },
             }
 
             impl fmt::Display for Error {
@@ -1157,6 +1169,9 @@ pub fn registry_rs(model: &Model) -> String {
                         Error::UnknownAction(name) => write!(f, "unknown action {name}"),
                         Error::Decode(e) => e.fmt(f),
                         Error::Encode(e) => e.fmt(f),
+                        Error::RoundTrip { encoded } => {
+                            write!(f, "the encoding decodes into another value: {encoded:?}")
+                        }
                     }
                 }
             }
@@ -1175,8 +1190,9 @@ pub fn registry_rs(model: &Model) -> String {
                 }
             }
 
-            /// Validate a request: decode it as its typed action, then encode
-            /// that again (which checks values and constraints).
+            /// Validate a request: decode it as its typed action, encode that
+            /// again (which checks values and constraints), and decode the
+            /// encoding: it must give the same value.
             pub fn check_action(msg: &Message) -> Result<(), Error> {
                 let MessageKind::Action(name) = msg.kind() else {
                     return Err(Error::NotAnAction);
@@ -1204,10 +1220,17 @@ pub fn registry_rs(model: &Model) -> String {
 
             // Unused when no family is enabled.
             #[allow(dead_code)]
-            fn round_trip<A: Action>(msg: &Message) -> Result<(), Error> {
+            fn round_trip<A: Action + PartialEq>(msg: &Message) -> Result<(), Error> {
                 let action: A = decode_action(msg)?;
                 let mut out = Vec::new();
                 encode_action(&action, msg.action_id(), &mut out)?;
+                let encoded = String::from_utf8_lossy(&out).into_owned();
+                let again = Message::parse_block(&encoded)
+                    .ok()
+                    .and_then(|m| decode_action::<A>(&m).ok());
+                if again.as_ref() != Some(&action) {
+                    return Err(Error::RoundTrip { encoded });
+                }
                 Ok(())
             }
 

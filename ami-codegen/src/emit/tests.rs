@@ -323,6 +323,13 @@ fn sample(f: &Field, owner_family: &str, how: Use) -> TokenStream {
                 Use::Owned => quote!(String::from(#v)),
             }
         }
+        Type::Scalar(Scalar::Secret) => {
+            let v = example.unwrap_or("x");
+            match how {
+                Use::Arg => quote!(#v),
+                Use::Owned => quote!(ami_runtime::wire::Secret::from(#v)),
+            }
+        }
         Type::Scalar(Scalar::Int) => {
             let v: i64 = example.and_then(|e| e.trim().parse().ok()).unwrap_or(1);
             quote!(#v)
@@ -466,6 +473,17 @@ fn refusal_cases(a: &Action, base: &BTreeSet<String>) -> Vec<Case> {
                     base: b,
                     change: quote!(a.#field = #v;),
                     expect: "LineBreak",
+                });
+            }
+        }
+        if f.is_secret() {
+            if let Some(b) = base_with(f) {
+                let v = assigned(f, quote!(ami_runtime::wire::Secret::from(INJECTED)));
+                cases.push(Case {
+                    what: format!("{} (a secret) with a line break", f.wire),
+                    base: b,
+                    change: quote!(a.#field = #v;),
+                    expect: "SecretLineBreak",
                 });
             }
         }
@@ -652,7 +670,7 @@ pub fn refusals_rs(model: &Model) -> String {
             //! decodes back to itself; then each string parameter with a CR/LF, each
             //! required string left empty, each enum outside its values and each
             //! constraint violation is refused, and the output buffer is left
-            //! untouched.
+            //! untouched. A secret is refused without being quoted.
 
             // The helpers are unused when no family is enabled.
             #![allow(dead_code, unused_imports)]
@@ -668,6 +686,8 @@ pub fn refusals_rs(model: &Model) -> String {
             #[derive(Clone, Copy, Debug)]
             enum Refusal {
                 LineBreak,
+                /// Refused without quoting the value.
+                SecretLineBreak,
                 MissingRequired,
                 InvalidValue,
                 Constraint,
@@ -706,6 +726,11 @@ pub fn refusals_rs(model: &Model) -> String {
                 };
                 let ok = match expected {
                     Refusal::LineBreak => matches!(err.kind, EncodeErrorKind::LineBreak { .. }),
+                    Refusal::SecretLineBreak => {
+                        matches!(err.kind, EncodeErrorKind::InvalidValue { .. })
+                            && !err.to_string().contains("Injected")
+                            && !format!("{err:?}").contains("Injected")
+                    }
                     Refusal::MissingRequired => {
                         matches!(err.kind, EncodeErrorKind::MissingRequired { .. })
                     }

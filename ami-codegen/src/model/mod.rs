@@ -212,6 +212,11 @@ pub struct Field {
 }
 
 impl Field {
+    /// Whether it is a secret (`secret = true`): never shown.
+    pub fn is_secret(&self) -> bool {
+        self.ty == Type::Scalar(Scalar::Secret)
+    }
+
     /// Whether the Rust field is a `Vec`.
     pub fn is_vec(&self) -> bool {
         self.multi != Multi::Single
@@ -323,7 +328,7 @@ impl DeviationKind {
         ("renamed", DeviationKind::Renamed),
     ];
 
-    /// The spec spelling.
+    /// The spec spelling (`string` for a secret).
     pub fn spec_name(self) -> &'static str {
         DeviationKind::ALL
             .iter()
@@ -429,6 +434,9 @@ pub enum Scalar {
     Bool,
     /// `ami_runtime::wire::Var`.
     Var,
+    /// `ami_runtime::wire::Secret`: a `string` the spec marks
+    /// `secret = true`, never shown. Its spec spelling stays `string`.
+    Secret,
 }
 
 impl Scalar {

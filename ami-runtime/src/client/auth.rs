@@ -8,62 +8,9 @@ use std::fmt;
 use md5::{Digest, Md5};
 
 use crate::derive::{AmiAction, AmiResponse};
-use crate::wire::{Ack, Goodbye, Header, ValueError, WireValue};
+use crate::wire::{Ack, Goodbye, Header};
 
-/// A password: sent on the wire, never printed. `Debug` shows `Secret(***)`
-/// and there is no `Display`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wrap a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Secret(secret.into())
-    }
-
-    /// The secret itself, for the rare code that must see it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret::new(s)
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
-
-impl WireValue for Secret {
-    const EXPECTED: &'static str = "text";
-
-    fn parse_wire(value: &str) -> Result<Self, ValueError> {
-        Ok(Secret::new(value))
-    }
-
-    fn write_wire(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.0.as_bytes());
-    }
-
-    fn check_wire(&self) -> Result<(), ValueError> {
-        // Checked here so that the error never quotes the secret.
-        if self.0.contains(['\r', '\n']) {
-            return Err(ValueError::new("***", "a secret without CR or LF"));
-        }
-        Ok(())
-    }
-}
+pub use crate::wire::Secret;
 
 /// How to authenticate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

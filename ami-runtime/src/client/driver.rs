@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +23,12 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// Commands taken in one go, so that a burst is written in few syscalls.
 const COMMAND_BATCH: usize = 256;
 const READ_BUFFER: usize = 64 * 1024;
+/// Bytes handed from the connection's queue to the transport at a time:
+/// the only queued bytes a timed-out action cannot give back.
+pub(super) const WRITE_CHUNK: usize = 64 * 1024;
+/// How long closing the transport may take once the session is over (a TLS
+/// `close_notify` to a peer that stopped reading must not hang the driver).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// What a handle asks of the driver.
 pub(super) enum Command {
@@ -63,6 +70,22 @@ pub(super) struct Driver<E> {
     ping: Option<String>,
     /// What is known of the server's version, shared with the handles.
     version: Arc<Mutex<ServerVersion>>,
+    /// Bytes queued for writing, for [`super::Client::queued_bytes`].
+    queued: Arc<AtomicUsize>,
+}
+
+/// Write some of `buf`, or flush once it is all written: `Some(n)` bytes
+/// written, `None` flushed. One future for both, so that the serving loop
+/// can drop and restart it like its other branches.
+async fn write_or_flush(
+    writer: &mut WriteHalf<BoxTransport>,
+    buf: &[u8],
+) -> std::io::Result<Option<usize>> {
+    if buf.is_empty() {
+        writer.flush().await.map(|()| None)
+    } else {
+        writer.write(buf).await.map(Some)
+    }
 }
 
 fn failed(action: &str, reply: Result<Reply, crate::proto::ActionError>) -> Result<Reply, Error> {
@@ -77,6 +100,7 @@ impl<E: ClientEvent> Driver<E> {
         commands: mpsc::Receiver<Command>,
         events: broadcast::Sender<StreamItem<E>>,
         version: Arc<Mutex<ServerVersion>>,
+        queued: Arc<AtomicUsize>,
     ) -> Result<(Self, String), Error> {
         let mut driver = Driver {
             config,
@@ -87,6 +111,7 @@ impl<E: ClientEvent> Driver<E> {
             waiters: HashMap::new(),
             ping: None,
             version,
+            queued,
         };
         let session = driver.open().await?;
         let banner = session.conn.banner().unwrap_or_default().to_owned();
@@ -339,7 +364,9 @@ impl<E: ClientEvent> Driver<E> {
                 "no answer to the keepalive Ping within {every:?}"
             )));
         }
-        self.ping = session.conn.send(&Ping::default()).ok();
+        // Ahead of the queued actions: a Ping stuck behind a peer that
+        // stopped reading goes unanswered, and the next tick ends the session.
+        self.ping = session.conn.send_urgent(&Ping::default()).ok();
         *next_ping = Some(now + every);
         None
     }
@@ -350,7 +377,13 @@ impl<E: ClientEvent> Driver<E> {
             return end;
         }
         let mut rbuf = vec![0u8; READ_BUFFER];
+        // Bytes handed out by the connection and being written: at most
+        // `WRITE_CHUNK` plus one action.
         let mut wbuf = Vec::new();
+        // Set by a write, cleared by the flush once nothing is left to write
+        // (TLS keeps records buffered until flushed).
+        let mut unflushed = false;
+        let limit = self.config.max_queued_bytes;
         let period = self
             .config
             .keepalive
@@ -360,7 +393,17 @@ impl<E: ClientEvent> Driver<E> {
         let mut next_ping = self.config.keepalive.map(|k| Instant::now() + k);
         self.ping = None;
         loop {
-            session.conn.take_output_into(&mut wbuf);
+            if wbuf.is_empty() {
+                session.conn.take_output_up_to(&mut wbuf, WRITE_CHUNK);
+            }
+            let queued = session.conn.queued_output();
+            self.queued.store(queued + wbuf.len(), Ordering::Relaxed);
+            // Back-pressure: past the limit, commands wait in the channel,
+            // where their callers' deadlines still run.
+            let accepting = queued < limit;
+            // Every branch is a future the select can drop and poll again:
+            // nothing is awaited inside a branch, so a peer that stops
+            // reading never keeps reads, commands or the keepalive waiting.
             tokio::select! {
                 read = session.reader.read(&mut rbuf) => match read {
                     Ok(0) => return End::Dropped("the server closed the connection".to_owned()),
@@ -372,23 +415,23 @@ impl<E: ClientEvent> Driver<E> {
                     }
                     Err(e) => return End::Dropped(format!("read failed: {e}")),
                 },
-                written = session.writer.write(&wbuf), if !wbuf.is_empty() => match written {
-                    Ok(0) => return End::Dropped("the transport accepts no more bytes".to_owned()),
-                    Ok(n) => {
+                progress = write_or_flush(&mut session.writer, &wbuf), if !wbuf.is_empty() || unflushed => match progress {
+                    Ok(Some(0)) => return End::Dropped("the transport accepts no more bytes".to_owned()),
+                    Ok(Some(n)) => {
                         wbuf.drain(..n);
-                        if wbuf.is_empty() {
-                            if let Err(e) = session.writer.flush().await {
-                                return End::Dropped(format!("write failed: {e}"));
-                            }
-                        }
+                        unflushed = true;
                     }
+                    Ok(None) => unflushed = false,
                     Err(e) => return End::Dropped(format!("write failed: {e}")),
                 },
-                command = self.commands.recv() => match command {
+                command = self.commands.recv(), if accepting => match command {
                     None => return End::Shutdown,
                     Some(command) => {
                         self.command(session, command);
                         for _ in 0..COMMAND_BATCH {
+                            if session.conn.queued_output() >= limit {
+                                break;
+                            }
                             match self.commands.try_recv() {
                                 Ok(command) => self.command(session, command),
                                 Err(_) => break,
@@ -410,8 +453,7 @@ impl<E: ClientEvent> Driver<E> {
         let mut current = self.session.take();
         while let Some(mut session) = current.take() {
             let end = self.serve(&mut session).await;
-            let _ = session.writer.shutdown().await;
-            drop(session);
+            self.queued.store(0, Ordering::Relaxed);
             let error = || match &end {
                 End::Dropped(reason) => Error::Disconnected {
                     reason: reason.clone(),
@@ -423,6 +465,9 @@ impl<E: ClientEvent> Driver<E> {
                 let _ = waiter.send(Err(error()));
             }
             self.ping = None;
+            // Bounded: closing TLS writes a record the peer may never read.
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, session.writer.shutdown()).await;
+            drop(session);
             match end {
                 End::Shutdown => {}
                 End::Closed => {

@@ -33,6 +33,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +50,10 @@ pub use auth::{AuthMethod, Credentials, Secret};
 pub use transport::{BoxTransport, Connector, Transport};
 
 use driver::{Command, Driver};
+
+/// Actions handed to the driver and not taken yet (see
+/// [`Config::max_queued_bytes`] for when it stops taking them).
+const COMMAND_QUEUE: usize = 1024;
 
 /// What went wrong with a client call.
 #[derive(Debug)]
@@ -211,6 +216,15 @@ pub struct Config {
     /// Ask `CoreSettings` for the exact Asterisk release after each login
     /// (see [`Client::server_version`]); the banner alone gives the branch.
     pub detect_version: bool,
+    /// Most bytes of actions queued for writing (default 8 MiB). Past it the
+    /// driver takes no new action from the handles: calls wait in a channel
+    /// of 1024 until the queue drains, and fail with [`Error::Timeout`] when
+    /// their deadline comes first. An action that times out before its
+    /// bytes were handed to the transport gives them back; at most 64 KiB
+    /// (plus one action) are handed at a time. So the client holds at most
+    /// this limit plus 64 KiB plus one action of unwritten bytes, and 1024
+    /// waiting actions, whatever the peer does.
+    pub max_queued_bytes: usize,
 }
 
 /// Builds a [`Client`]: settings, then a `connect_*` call.
@@ -222,7 +236,7 @@ pub struct ClientBuilder {
 impl ClientBuilder {
     /// Plain login as `username` with `secret`; 30 s action timeout,
     /// keepalive every 30 s, reconnection with the default [`Backoff`],
-    /// 1024 buffered events, default [`Limits`].
+    /// 1024 buffered events, default [`Limits`], 8 MiB write queue.
     pub fn new(username: impl Into<String>, secret: impl Into<Secret>) -> Self {
         ClientBuilder {
             config: Config {
@@ -233,6 +247,7 @@ impl ClientBuilder {
                 event_buffer: 1024,
                 limits: Limits::default(),
                 detect_version: true,
+                max_queued_bytes: 8 << 20,
             },
         }
     }
@@ -285,6 +300,12 @@ impl ClientBuilder {
     /// banner and the branch it maps to.
     pub fn detect_version(mut self, detect: bool) -> Self {
         self.config.detect_version = detect;
+        self
+    }
+
+    /// Most bytes of actions queued for writing (see [`Config::max_queued_bytes`]).
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_queued_bytes = bytes.max(1);
         self
     }
 
@@ -368,14 +389,16 @@ impl ClientBuilder {
     ) -> Result<Client<E>, Error> {
         let config = Arc::new(self.config);
         let (events, first) = broadcast::channel(config.event_buffer);
-        let (cmd_tx, cmd_rx) = mpsc::channel(1024);
         let version = Arc::new(Mutex::new(ServerVersion::default()));
+        let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
+        let queued = Arc::new(AtomicUsize::new(0));
         let (driver, banner) = Driver::start(
             config.clone(),
             connector,
             cmd_rx,
             events.clone(),
             version.clone(),
+            queued.clone(),
         )
         .await?;
         tokio::spawn(driver.run());
@@ -387,6 +410,7 @@ impl ClientBuilder {
                 config,
                 banner,
                 version,
+                queued,
             }),
         })
     }
@@ -505,6 +529,8 @@ struct Inner<E> {
     banner: String,
     /// Updated by the driver at each login.
     version: Arc<Mutex<ServerVersion>>,
+    /// Written by the driver: bytes of actions queued for writing.
+    queued: Arc<AtomicUsize>,
 }
 
 /// A connected, logged-in AMI client. Clone it freely: clones share the
@@ -586,6 +612,13 @@ impl<E: ClientEvent> Client<E> {
             server,
             available: availability.to_string(),
         })
+    }
+
+    /// Bytes of actions queued for writing and not written yet: at most
+    /// [`Config::max_queued_bytes`] plus 64 KiB plus one action. Grows when
+    /// the server reads slower than the client sends.
+    pub fn queued_bytes(&self) -> usize {
+        self.inner.queued.load(Ordering::Relaxed)
     }
 
     /// Subscribe to the event stream. The first call also gets the events
@@ -691,22 +724,27 @@ impl<E: ClientEvent> Client<E> {
             action_id: options.action_id,
             reply: tx,
         };
-        self.inner
-            .cmd
-            .send(command)
-            .await
-            .map_err(|_| Error::Closed)?;
-        match tokio::time::timeout(timeout, rx).await {
+        // One deadline for all of it: waiting for room in the command
+        // channel (the write queue is full), writing, and the reply.
+        let call = async {
+            self.inner
+                .cmd
+                .send(command)
+                .await
+                .map_err(|_| Error::Closed)?;
+            rx.await.map_err(|_| Error::Closed)?
+        };
+        match tokio::time::timeout(timeout, call).await {
             Err(_) => {
-                // Dropping `rx` tells the driver to forget the action.
+                // Dropping `rx` tells the driver to forget the action and
+                // give back its bytes if they are still queued.
                 tracing::debug!(action = %action, ?timeout, "action timed out");
                 Err(Error::Timeout {
                     action: action.into_owned(),
                     after: timeout,
                 })
             }
-            Ok(Err(_)) => Err(Error::Closed),
-            Ok(Ok(result)) => result,
+            Ok(result) => result,
         }
     }
 

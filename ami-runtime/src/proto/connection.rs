@@ -4,7 +4,7 @@
 //! when an action has waited too long.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 
 use crate::wire::{encode_action, Action, EncodeError, Message, MessageKind, Reply, ResponseShape};
@@ -169,6 +169,8 @@ pub enum Item<'a> {
 struct Pending {
     action: Cow<'static, str>,
     shape: ResponseShape,
+    /// Its key in [`Outgoing::queue`] while its bytes wait there.
+    queued: Option<u64>,
     /// The reply of a list action, once its response arrived.
     collecting: Option<Reply>,
 }
@@ -198,7 +200,7 @@ struct Book {
 }
 
 impl Book {
-    fn insert(&mut self, id: String, action: Cow<'static, str>, shape: ResponseShape) {
+    fn insert(&mut self, id: String, action: Cow<'static, str>, shape: ResponseShape, queued: u64) {
         if shape == ResponseShape::RawText {
             self.raw_text.push_back(id.clone());
         }
@@ -207,6 +209,7 @@ impl Book {
             Pending {
                 action,
                 shape,
+                queued: Some(queued),
                 collecting: None,
             },
         );
@@ -235,10 +238,10 @@ impl Book {
         }
     }
 
-    fn abandon(&mut self, id: &str) -> bool {
-        if self.remove(id).is_none() {
-            return false;
-        }
+    /// Forget an action; returns its key in the output queue, if it had one,
+    /// so that its unwritten bytes can be given back.
+    fn abandon(&mut self, id: &str) -> Option<Option<u64>> {
+        let (_, pending) = self.remove(id)?;
         if self.abandoned_order.len() == ABANDONED_MEMORY {
             if let Some(old) = self.abandoned_order.pop_front() {
                 self.abandoned.remove(&old);
@@ -246,7 +249,7 @@ impl Book {
         }
         self.abandoned.insert(id.to_owned());
         self.abandoned_order.push_back(id.to_owned());
-        true
+        Some(pending.queued)
     }
 
     fn route(&mut self, raw: &RawMessage<'_>) -> Route {
@@ -340,6 +343,82 @@ impl Book {
     }
 }
 
+/// Bytes waiting to be written, one entry per action until they are handed
+/// to the adapter, so that an action given up before that gives its bytes
+/// back instead of keeping them queued behind a peer that stopped reading.
+#[derive(Debug)]
+struct Outgoing {
+    /// Bytes handed out in order: the start of `out` is what the adapter
+    /// writes next. Only these cannot be given back.
+    out: Vec<u8>,
+    /// Encoded actions not handed out yet, by key: ordinary actions get
+    /// increasing keys from `URGENT_KEYS` up, urgent ones (the keepalive
+    /// `Ping`) decreasing keys below it, so they go out first.
+    queue: BTreeMap<u64, Vec<u8>>,
+    /// Total length of the `queue` entries.
+    queued: usize,
+    next_key: u64,
+    next_urgent: u64,
+}
+
+/// The first key of an ordinary action; urgent ones count down from here.
+const URGENT_KEYS: u64 = 1 << 63;
+
+impl Default for Outgoing {
+    fn default() -> Self {
+        Outgoing {
+            out: Vec::new(),
+            queue: BTreeMap::new(),
+            queued: 0,
+            next_key: URGENT_KEYS,
+            next_urgent: URGENT_KEYS - 1,
+        }
+    }
+}
+
+impl Outgoing {
+    fn push(&mut self, bytes: Vec<u8>, urgent: bool) -> u64 {
+        let key = if urgent {
+            self.next_urgent -= 1;
+            self.next_urgent + 1
+        } else {
+            self.next_key += 1;
+            self.next_key - 1
+        };
+        self.queued += bytes.len();
+        self.queue.insert(key, bytes);
+        key
+    }
+
+    fn give_back(&mut self, key: u64) {
+        if let Some(bytes) = self.queue.remove(&key) {
+            self.queued -= bytes.len();
+        }
+    }
+
+    /// Hand out queued actions, in order, into `buf` until it holds `max`
+    /// bytes (at least one action when there is one).
+    fn hand_out(&mut self, buf: &mut Vec<u8>, max: usize) {
+        while buf.len() < max || buf.is_empty() {
+            let Some((_, bytes)) = self.queue.pop_first() else {
+                break;
+            };
+            self.queued -= bytes.len();
+            if buf.is_empty() {
+                *buf = bytes;
+            } else {
+                buf.extend_from_slice(&bytes);
+            }
+        }
+    }
+
+    fn hand_out_all(&mut self) {
+        let mut out = std::mem::take(&mut self.out);
+        self.hand_out(&mut out, usize::MAX);
+        self.out = out;
+    }
+}
+
 /// The sans-IO AMI session.
 ///
 /// ```
@@ -361,7 +440,7 @@ impl Book {
 pub struct Connection {
     framer: Framer,
     book: Book,
-    out: Vec<u8>,
+    out: Outgoing,
     next_id: u64,
     banner: Option<String>,
 }
@@ -416,8 +495,16 @@ impl Connection {
         Ok(())
     }
 
-    fn register(&mut self, id: String, action: Cow<'static, str>, shape: ResponseShape) -> String {
-        self.book.insert(id.clone(), action, shape);
+    fn register(
+        &mut self,
+        id: String,
+        action: Cow<'static, str>,
+        shape: ResponseShape,
+        bytes: Vec<u8>,
+        urgent: bool,
+    ) -> String {
+        let key = self.out.push(bytes, urgent);
+        self.book.insert(id.clone(), action, shape, key);
         self.framer
             .set_raw_text_expected(!self.book.raw_text.is_empty());
         id
@@ -440,8 +527,28 @@ impl Connection {
         action_id: &str,
     ) -> Result<String, SendError> {
         self.check_id(action_id)?;
-        encode_action(action, Some(action_id), &mut self.out)?;
-        Ok(self.register(action_id.to_owned(), Cow::Borrowed(A::NAME), A::SHAPE))
+        let mut bytes = Vec::new();
+        encode_action(action, Some(action_id), &mut bytes)?;
+        Ok(self.register(
+            action_id.to_owned(),
+            Cow::Borrowed(A::NAME),
+            A::SHAPE,
+            bytes,
+            false,
+        ))
+    }
+
+    /// Queue a typed action with a generated `ActionID` ahead of every
+    /// action not yet handed out: for the keepalive `Ping`, whose answer
+    /// must tell whether the link works, not how long the queue is.
+    pub fn send_urgent<A: Action>(&mut self, action: &A) -> Result<String, SendError> {
+        if self.book.closed {
+            return Err(SendError::Closed);
+        }
+        let id = self.next_action_id();
+        let mut bytes = Vec::new();
+        encode_action(action, Some(&id), &mut bytes)?;
+        Ok(self.register(id, Cow::Borrowed(A::NAME), A::SHAPE, bytes, true))
     }
 
     /// Queue an action encoded elsewhere by [`encode_action`] *without* an
@@ -471,12 +578,13 @@ impl Connection {
             None => self.next_action_id(),
         };
         let first_line = memchr::memchr(b'\n', encoded).map_or(encoded.len(), |p| p + 1);
-        self.out.extend_from_slice(&encoded[..first_line]);
-        self.out.extend_from_slice(b"ActionID: ");
-        self.out.extend_from_slice(id.as_bytes());
-        self.out.extend_from_slice(b"\r\n");
-        self.out.extend_from_slice(&encoded[first_line..]);
-        Ok(self.register(id, action.into(), shape))
+        let mut bytes = Vec::with_capacity(encoded.len() + id.len() + 12);
+        bytes.extend_from_slice(&encoded[..first_line]);
+        bytes.extend_from_slice(b"ActionID: ");
+        bytes.extend_from_slice(id.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+        bytes.extend_from_slice(&encoded[first_line..]);
+        Ok(self.register(id, action.into(), shape, bytes, false))
     }
 
     /// Queue an untyped action (see [`encode_message`] for the checks): its
@@ -493,28 +601,46 @@ impl Connection {
         self.send_encoded(action, shape, &encoded, msg.action_id())
     }
 
-    /// Bytes waiting to be written to the server.
-    pub fn output(&self) -> &[u8] {
-        &self.out
+    /// Bytes waiting to be written to the server (every queued action is
+    /// handed out: none of them can be given back any more).
+    pub fn output(&mut self) -> &[u8] {
+        self.out.hand_out_all();
+        &self.out.out
     }
 
     /// Mark the first `n` bytes of [`Connection::output`] as written.
     pub fn consume_output(&mut self, n: usize) {
-        self.out.drain(..n);
+        self.out.out.drain(..n.min(self.out.out.len()));
     }
 
     /// Take every byte waiting to be written.
     pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.out)
+        self.out.hand_out_all();
+        std::mem::take(&mut self.out.out)
     }
 
     /// Append every byte waiting to be written to `buf`.
     pub fn take_output_into(&mut self, buf: &mut Vec<u8>) {
-        if buf.is_empty() {
-            std::mem::swap(buf, &mut self.out);
-        } else {
-            buf.append(&mut self.out);
+        self.take_output_up_to(buf, usize::MAX);
+    }
+
+    /// Append bytes waiting to be written to `buf`, whole actions in order,
+    /// until it holds `max` bytes (at least one action, however large).
+    /// What stays queued can still be given back by [`Connection::cancel`]:
+    /// an adapter that writes from a small buffer keeps the bytes of a
+    /// timed-out action from waiting behind a peer that stopped reading.
+    pub fn take_output_up_to(&mut self, buf: &mut Vec<u8>, max: usize) {
+        if !self.out.out.is_empty() {
+            buf.append(&mut self.out.out);
         }
+        self.out.hand_out(buf, max);
+    }
+
+    /// Bytes of queued actions not yet handed out (those
+    /// [`Connection::cancel`] can give back), plus those handed out through
+    /// [`Connection::output`] and not yet consumed.
+    pub fn queued_output(&self) -> usize {
+        self.out.queued + self.out.out.len()
     }
 
     /// Bytes received from the server.
@@ -523,12 +649,16 @@ impl Connection {
     }
 
     /// Give up on an action (its timeout expired): its late response will be
-    /// ignored. Returns whether it was in flight.
+    /// ignored, and its bytes, if not handed out yet, are dropped unwritten.
+    /// Returns whether it was in flight.
     pub fn cancel(&mut self, action_id: &str) -> bool {
         let found = self.book.abandon(action_id);
+        if let Some(Some(key)) = found {
+            self.out.give_back(key);
+        }
         self.framer
             .set_raw_text_expected(!self.book.raw_text.is_empty());
-        found
+        found.is_some()
     }
 
     /// The connection is gone: every action in flight completes with
@@ -549,6 +679,8 @@ impl Connection {
             })
             .collect();
         self.framer.set_raw_text_expected(false);
+        // Nobody will write them any more.
+        self.out = Outgoing::default();
         failed
     }
 
@@ -597,8 +729,9 @@ impl Connection {
 
 /// Encode an untyped action without its `ActionID` (the form
 /// [`Connection::send_encoded`] takes) at the end of `out`, and return its
-/// name. Its first header must be `Action`; every header is checked (no CR
-/// or LF, no `:` or space in names) before any byte is written.
+/// name. Its first header must be `Action`; every header is checked (no CR,
+/// LF or NUL in values, names as [`is_valid_header_name`](crate::wire::is_valid_header_name)
+/// says) before any byte is written.
 pub fn encode_message(msg: &Message, out: &mut Vec<u8>) -> Result<String, SendError> {
     let action = match msg.headers.first() {
         Some(h) if h.is("Action") && !h.value.trim().is_empty() => h.value.clone(),
@@ -610,13 +743,12 @@ pub fn encode_message(msg: &Message, out: &mut Vec<u8>) -> Result<String, SendEr
         }
     };
     for h in &msg.headers {
-        if h.name.is_empty() || h.name.contains([':', ' ']) {
+        if !crate::wire::is_valid_header_name(&h.name) {
             return Err(SendError::InvalidHeader {
                 name: h.name.escape_debug().to_string(),
-                reason: "is not a valid header name",
+                reason: "is not a valid header name (empty, or a ':', space or control character)",
             });
         }
-        check_value(&h.name, &h.name)?;
         check_value(&h.name, &h.value)?;
     }
     if msg.text.is_some() {
@@ -636,10 +768,10 @@ pub fn encode_message(msg: &Message, out: &mut Vec<u8>) -> Result<String, SendEr
 }
 
 fn check_value(name: &str, value: &str) -> Result<(), SendError> {
-    if memchr::memchr2(b'\r', b'\n', value.as_bytes()).is_some() {
+    if memchr::memchr3(b'\r', b'\n', b'\0', value.as_bytes()).is_some() {
         return Err(SendError::InvalidHeader {
             name: name.escape_debug().to_string(),
-            reason: "contains CR or LF, which would inject headers",
+            reason: "contains CR, LF or NUL, which would inject headers or cut the value short",
         });
     }
     Ok(())

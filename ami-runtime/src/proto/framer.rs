@@ -88,8 +88,8 @@ pub enum FrameErrorKind {
         /// The offending line (lossily decoded, cut to 120 characters).
         content: String,
     },
-    /// The message is not valid UTF-8. It is still delivered, right after
-    /// this error, with each invalid sequence replaced by U+FFFD.
+    /// The message (or banner) is not valid UTF-8. It is still delivered,
+    /// right after this error, with each invalid sequence replaced by U+FFFD.
     InvalidUtf8 {
         /// Offset, within the message, of the first invalid byte.
         valid_up_to: usize,
@@ -151,6 +151,13 @@ pub enum Produced {
     Error(FrameError),
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Bytes searched for line ends on this thread, for the tests that prove
+    /// each byte is searched once however the input is split.
+    pub(crate) static SEARCHED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 const BANNER_PREFIX: &[u8] = b"Asterisk Call Manager/";
 const END_COMMAND: &[u8] = b"--END COMMAND--";
 
@@ -175,6 +182,10 @@ enum Mode {
 struct Scanner {
     /// Start of the next line to scan.
     pos: usize,
+    /// Bytes after `pos` already searched for a line end without finding
+    /// one: the next read resumes the search there, so a long line arriving
+    /// in small reads is searched once, not once per read.
+    searched: usize,
     /// Lines scanned so far.
     line: u32,
     mode: Mode,
@@ -336,7 +347,12 @@ impl Scanner {
     ) -> Step {
         loop {
             let ls = self.pos;
-            let Some(nl) = find_newline(&data[ls..]) else {
+            let from = ls + self.searched;
+            let found = find_newline(&data[from..]);
+            #[cfg(test)]
+            SEARCHED.with(|c| c.set(c.get() + found.map_or(data.len() - from, |p| p + 1) as u64));
+            let Some(nl) = found.map(|p| self.searched + p) else {
+                self.searched = data.len() - ls;
                 if data.len() > limits.max_message_bytes {
                     return Step::Refused {
                         kind: FrameErrorKind::TooLarge {
@@ -348,6 +364,7 @@ impl Scanner {
                 }
                 return Step::NeedMore;
             };
+            self.searched = 0;
             let next = ls + nl + 1;
             let mut le = ls + nl;
             if le > ls && data[le - 1] == b'\r' {
@@ -397,13 +414,7 @@ impl Scanner {
                         return self.malformed(line, next);
                     }
                     if spans.len() > limits.max_headers {
-                        return Step::Refused {
-                            kind: FrameErrorKind::TooManyHeaders {
-                                limit: limits.max_headers,
-                            },
-                            line: Some(self.line),
-                            resume: Resume::LineStart(next),
-                        };
+                        return Self::too_many_headers(limits, self.line, next);
                     }
                     self.mode = self.after_header(spans, data);
                 }
@@ -416,6 +427,9 @@ impl Scanner {
                             || name.eq_ignore_ascii_case(b"ActionID")
                     }) {
                         Self::push_header(spans, ls, line);
+                        if spans.len() > limits.max_headers {
+                            return Self::too_many_headers(limits, self.line, next);
+                        }
                     } else {
                         self.text_start = ls;
                         self.mode = Mode::FollowsText;
@@ -473,6 +487,18 @@ impl Scanner {
         let end = if marker > ls { marker } else { ls };
         self.text = (end > start).then_some((start as u32, end as u32));
         self.mode = Mode::Headers;
+    }
+
+    /// Every header counts against the limit, those of a `Response: Follows`
+    /// head included.
+    fn too_many_headers(limits: &Limits, line: u32, next: usize) -> Step {
+        Step::Refused {
+            kind: FrameErrorKind::TooManyHeaders {
+                limit: limits.max_headers,
+            },
+            line: Some(line),
+            resume: Resume::LineStart(next),
+        }
     }
 
     fn malformed(&self, line: &[u8], next: usize) -> Step {
@@ -549,6 +575,16 @@ enum Last {
     Repaired {
         text: Option<(u32, u32)>,
     },
+    RepairedBanner,
+}
+
+/// A repaired copy waiting to be delivered after its `InvalidUtf8` error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum RepairedPending {
+    #[default]
+    None,
+    Message,
+    Banner,
 }
 
 /// The streaming framer: feed it bytes, take frames out.
@@ -577,9 +613,9 @@ pub struct Framer {
     skipping: Option<Skipping>,
     raw_text: bool,
     last: Last,
-    /// The repaired copy of a message that was not valid UTF-8.
+    /// The repaired copy of a message or banner that was not valid UTF-8.
     repaired: String,
-    repaired_pending: bool,
+    repaired_pending: RepairedPending,
 }
 
 impl Framer {
@@ -666,13 +702,19 @@ impl Framer {
     /// [`Framer::message`].
     pub fn advance(&mut self) -> Option<Produced> {
         self.last = Last::Nothing;
-        if self.repaired_pending {
-            self.repaired_pending = false;
-            self.last = Last::Repaired {
-                text: self.scanner.text,
-            };
-            self.scanner = Scanner::default();
-            return Some(Produced::Message);
+        match std::mem::take(&mut self.repaired_pending) {
+            RepairedPending::None => {}
+            RepairedPending::Message => {
+                self.last = Last::Repaired {
+                    text: self.scanner.text,
+                };
+                self.scanner = Scanner::default();
+                return Some(Produced::Message);
+            }
+            RepairedPending::Banner => {
+                self.last = Last::RepairedBanner;
+                return Some(Produced::Banner);
+            }
         }
         loop {
             if let Some(skipping) = &mut self.skipping {
@@ -700,6 +742,10 @@ impl Framer {
                     let start = self.start;
                     self.consume(end);
                     if let Err(e) = std::str::from_utf8(&self.buf[start..start + text_end]) {
+                        // Delivered next, repaired, like any other message.
+                        self.repaired = String::from_utf8_lossy(&self.buf[start..start + text_end])
+                            .into_owned();
+                        self.repaired_pending = RepairedPending::Banner;
                         return Some(Produced::Error(FrameError {
                             kind: FrameErrorKind::InvalidUtf8 {
                                 valid_up_to: e.valid_up_to(),
@@ -798,13 +844,14 @@ impl Framer {
             self.repaired.drain(..from);
         }
         self.scanner = scanner;
-        self.repaired_pending = true;
+        self.repaired_pending = RepairedPending::Message;
     }
 
     /// The banner line produced by the last [`Framer::advance`].
     pub fn banner(&self) -> Option<&str> {
         match self.last {
             Last::Banner { start, end } => Some(self.checked_str(start, end)),
+            Last::RepairedBanner => Some(&self.repaired),
             _ => None,
         }
     }

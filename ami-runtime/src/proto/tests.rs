@@ -284,6 +284,120 @@ fn too_many_headers_is_refused_and_framing_resumes() {
 }
 
 #[test]
+fn follows_head_lines_count_against_max_headers() {
+    // Finding 5 of issue 9: the head of a `Response: Follows` reply was not
+    // counted, so any number of `ActionID`/`Privilege` lines got through.
+    let limits = Limits {
+        max_message_bytes: 1 << 20,
+        max_headers: 3,
+    };
+    let out = frames_with(
+        b"Response: Follows\r\nPrivilege: Command\r\nActionID: 1\r\nActionID: 2\r\nout\r\n--END COMMAND--\r\n\r\nEvent: Z\r\n\r\n",
+        limits,
+        false,
+    );
+    assert_eq!(
+        out,
+        vec![
+            Out::Err(FrameErrorKind::TooManyHeaders { limit: 3 }, Some(4)),
+            msg(&[("Event", "Z")]),
+        ]
+    );
+    // The figure of the issue: 70,002 head lines against the default limit.
+    let mut input = b"Response: Follows\r\n".to_vec();
+    for _ in 0..70_001 {
+        input.extend_from_slice(b"Privilege: Command\r\n");
+    }
+    input.extend_from_slice(b"text\r\n--END COMMAND--\r\n\r\n");
+    let mut framer = Framer::new();
+    framer.feed(&input);
+    let Some(Frame::Error(e)) = framer.next_frame() else {
+        panic!("a Follows reply over the header limit was delivered")
+    };
+    assert_eq!(e.kind, FrameErrorKind::TooManyHeaders { limit: 65_536 });
+    assert_eq!(e.line, Some(65_537));
+    assert!(framer.next_frame().is_none());
+}
+
+#[test]
+fn a_million_headers_are_refused_without_holding_them() {
+    let mut framer = Framer::new();
+    let mut errors = Vec::new();
+    framer.feed(b"Event: Flood\r\n");
+    let lines = b"X: 1\r\n".repeat(1000);
+    for _ in 0..1000 {
+        framer.feed(&lines);
+        while let Some(frame) = framer.next_frame() {
+            let Frame::Error(e) = frame else {
+                panic!("{frame:?}")
+            };
+            errors.push(e.kind);
+        }
+        // Bounded by the size limit plus one read, whatever the header count.
+        assert!(framer.buffered() <= (4 << 20) + lines.len());
+    }
+    assert_eq!(
+        errors,
+        vec![FrameErrorKind::TooManyHeaders { limit: 65_536 }]
+    );
+    framer.feed(b"\r\nEvent: After\r\n\r\n");
+    let Some(Frame::Message(m)) = framer.next_frame() else {
+        panic!()
+    };
+    assert_eq!(m.get("Event"), Some("After"));
+}
+
+#[test]
+fn invalid_utf8_banner_is_reported_then_delivered_repaired() {
+    // Finding 6 of issue 9: the banner was reported and never delivered.
+    let input = b"Asterisk Call Manager/\xff5.0\r\nEvent: A\r\n\r\n";
+    assert_eq!(
+        frames_with(input, Limits::default(), false),
+        vec![
+            Out::Err(FrameErrorKind::InvalidUtf8 { valid_up_to: 22 }, Some(1)),
+            Out::Banner("Asterisk Call Manager/\u{FFFD}5.0".into()),
+            msg(&[("Event", "A")]),
+        ]
+    );
+    let mut conn = Connection::new();
+    conn.receive(input);
+    assert!(matches!(conn.poll(), Some(Item::Error(_))));
+    assert!(matches!(
+        conn.poll(),
+        Some(Item::Banner("Asterisk Call Manager/\u{FFFD}5.0"))
+    ));
+    assert_eq!(conn.banner(), Some("Asterisk Call Manager/\u{FFFD}5.0"));
+}
+
+#[test]
+fn an_incomplete_line_is_searched_once_however_it_is_split() {
+    // Finding 7 of issue 9: each read searched the incomplete line again
+    // from its start, so a 1 MiB line in 16-byte reads cost 32 GiB of
+    // searching. Now every byte is searched once.
+    let line = 1 << 20;
+    let mut input = b"Event: Long\r\nData: ".to_vec();
+    input.resize(line, b'x');
+    input.extend_from_slice(b"\r\n\r\n");
+    let mut framer = Framer::new();
+    super::framer::SEARCHED.with(|c| c.set(0));
+    let mut delivered = 0;
+    for piece in input.chunks(16) {
+        framer.feed(piece);
+        while let Some(frame) = framer.next_frame() {
+            assert!(matches!(frame, Frame::Message(_)), "{frame:?}");
+            delivered += 1;
+        }
+    }
+    let searched = super::framer::SEARCHED.with(|c| c.get());
+    assert_eq!(delivered, 1);
+    assert!(
+        searched <= input.len() as u64,
+        "searched {searched} bytes for {} bytes of input",
+        input.len()
+    );
+}
+
+#[test]
 fn malformed_line_is_named_and_framing_resumes() {
     let out = frames("Event: A\r\nthis is not a header\r\nX: 1\r\n\r\nEvent: B\r\n\r\n");
     assert_eq!(
@@ -637,7 +751,7 @@ fn line_breaks_are_refused_with_nothing_written() {
             ResponseShape::Single,
         )
         .unwrap_err();
-    assert!(err.to_string().contains("CR or LF"), "{err}");
+    assert!(err.to_string().contains("CR, LF or NUL"), "{err}");
     assert!(conn
         .send_message(
             &action("Hangup").with("Chan\rnel", "x"),
@@ -655,6 +769,86 @@ fn line_breaks_are_refused_with_nothing_written() {
     assert!(conn.send(&demo("")).is_err());
     assert!(conn.output().is_empty());
     assert_eq!(conn.in_flight(), 0);
+}
+
+#[test]
+fn nul_bytes_are_refused_like_line_breaks_with_nothing_written() {
+    // Finding 8 of issue 9: Asterisk cuts a header at NUL, so a NUL in a
+    // value, a header name or an ActionID is refused like CR/LF.
+    let mut conn = Connection::new();
+    assert!(matches!(
+        conn.send(&demo("SIP/1\0Action: Hangup")),
+        Err(SendError::Encode(EncodeError {
+            kind: EncodeErrorKind::LineBreak { .. },
+            ..
+        }))
+    ));
+    for msg in [
+        action("Hangup").with("Channel", "SIP/1\0x"),
+        action("Hangup").with("Chan\0nel", "x"),
+        action("Hangup").with("Chan nel", "x"),
+        action("Hangup").with("Chan\tnel", "x"),
+        action("Hangup").with("ActionID", "7\08"),
+    ] {
+        let err = conn.send_message(&msg, ResponseShape::Single).unwrap_err();
+        assert!(matches!(err, SendError::InvalidHeader { .. }), "{err}");
+    }
+    assert!(conn
+        .send_encoded(
+            "Ping",
+            ResponseShape::Single,
+            b"Action: Ping\r\n\r\n",
+            Some("1\x002")
+        )
+        .is_err());
+    assert!(matches!(
+        conn.send_with_id(&demo("SIP/1"), "4\x002"),
+        Err(SendError::Encode(_))
+    ));
+    assert!(conn.output().is_empty());
+    assert_eq!(conn.in_flight(), 0);
+}
+
+#[test]
+fn a_cancelled_action_gives_back_its_unwritten_bytes() {
+    // Finding 2 of issue 9: bytes of timed-out actions stayed queued behind
+    // a peer that stopped reading.
+    let mut conn = Connection::new();
+    let first = conn.send(&demo("SIP/1")).unwrap();
+    let second = conn.send(&demo("SIP/2")).unwrap();
+    let third = conn.send(&demo("SIP/3")).unwrap();
+    let one = conn.queued_output() / 3;
+    // The adapter takes one action at a time into its write buffer.
+    let mut wbuf = Vec::new();
+    conn.take_output_up_to(&mut wbuf, 1);
+    assert_eq!(wbuf.len(), one);
+    assert_eq!(conn.queued_output(), 2 * one);
+    // Handed out: nothing to give back, but the action is forgotten.
+    assert!(conn.cancel(&first));
+    assert_eq!(conn.queued_output(), 2 * one);
+    // Still queued: its bytes go.
+    assert!(conn.cancel(&second));
+    assert_eq!(conn.queued_output(), one);
+    let rest = conn.take_output();
+    assert!(String::from_utf8_lossy(&rest).contains("SIP/3"), "{rest:?}");
+    assert!(!String::from_utf8_lossy(&rest).contains("SIP/2"));
+    assert_eq!(conn.in_flight(), 1);
+    assert!(conn.cancel(&third));
+    assert_eq!(conn.queued_output(), 0);
+}
+
+#[test]
+fn an_urgent_action_goes_out_before_queued_ones() {
+    let mut conn = Connection::new();
+    conn.send(&demo("SIP/1")).unwrap();
+    let ping = conn.send_urgent(&demo("URGENT")).unwrap();
+    let out = String::from_utf8(conn.take_output()).unwrap();
+    assert!(
+        out.starts_with(&format!(
+            "Action: Hangup\r\nActionID: {ping}\r\nChannel: URGENT"
+        )),
+        "{out}"
+    );
 }
 
 #[test]

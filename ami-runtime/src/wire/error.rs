@@ -144,7 +144,8 @@ pub enum EncodeErrorKind {
         /// Why.
         error: ValueError,
     },
-    /// A CR or LF in a header name or value, which would inject headers.
+    /// A CR, LF or NUL in a header name or value: CR and LF would inject
+    /// headers, and Asterisk cuts a value short at a NUL.
     LineBreak {
         /// Wire name of the header.
         param: String,
@@ -177,7 +178,7 @@ impl fmt::Display for EncodeError {
             }
             EncodeErrorKind::LineBreak { param, value } => write!(
                 f,
-                "action {a}: parameter {param}: CR or LF in {value:?} would inject headers"
+                "action {a}: parameter {param}: CR, LF or NUL in {value:?} would inject headers or cut the value short"
             ),
             EncodeErrorKind::Constraint { rule } => {
                 write!(f, "action {a}: constraint violated: {rule}")

@@ -141,6 +141,40 @@ impl<T: FromEvent> FromEvent for Box<T> {
     }
 }
 
+/// A boxed event encodes as the event does (the large variants of an enum
+/// of events are boxed).
+impl<T: Fields> Fields for Box<T> {
+    type Partial = T::Partial;
+
+    fn accept(
+        partial: &mut Self::Partial,
+        key: &[u8],
+        header: &RawHeader<'_>,
+    ) -> Result<bool, FieldError> {
+        T::accept(partial, key, header)
+    }
+
+    fn accept_unknown(partial: &mut Self::Partial, header: &RawHeader<'_>) -> bool {
+        T::accept_unknown(partial, header)
+    }
+
+    fn finish(partial: &mut Self::Partial, prefix: &str) -> Result<Self, FieldError> {
+        T::finish(partial, prefix).map(Box::new)
+    }
+
+    fn encode(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        T::encode(self, enc)
+    }
+
+    fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
+        <T as Fields>::unknown_headers(self, out);
+    }
+}
+
+impl<T: Event> Event for Box<T> {
+    const NAME: &'static str = T::NAME;
+}
+
 /// Which kind of message a struct is decoded from; decides which framing
 /// headers are consumed without a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,7 +281,30 @@ fn parse_index(digits: &[u8]) -> Option<u32> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// Writes the headers of one action into a byte buffer, refusing CR/LF,
+/// What [`is_valid_header_name`] accepts, in words (for error messages).
+pub(crate) const HEADER_NAME_RULE: &str =
+    "a header name: not empty, no ':', space or control character";
+
+/// Whether `name` may be sent as a header name: not empty, and no `:`,
+/// space or ASCII control character (CR, LF, NUL, tab, DEL...), which would
+/// end the name early, inject a header or be cut short by Asterisk.
+///
+/// ```
+/// use ami_runtime::wire::is_valid_header_name;
+///
+/// assert!(is_valid_header_name("Variable"));
+/// assert!(!is_valid_header_name("Bad Name"));
+/// assert!(!is_valid_header_name("X\0Y"));
+/// assert!(!is_valid_header_name(""));
+/// ```
+pub fn is_valid_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .bytes()
+            .any(|b| b == b':' || b == b' ' || b.is_ascii_control())
+}
+
+/// Writes the headers of one action into a byte buffer, refusing CR/LF/NUL,
 /// blank required parameters and values that may not be sent.
 ///
 /// Use [`encode_action`]: it rolls the buffer back when any field is refused,
@@ -332,7 +389,7 @@ impl<'a> Encoder<'a> {
         self.out.extend_from_slice(b": ");
         let value_start = self.out.len();
         value.write_wire(self.out);
-        if memchr::memchr2(b'\r', b'\n', &self.out[start..]).is_some() {
+        if memchr::memchr3(b'\r', b'\n', b'\0', &self.out[start..]).is_some() {
             let param = self.full_name(start);
             let value = String::from_utf8_lossy(&self.out[value_start..]).into_owned();
             return Err(self.error(EncodeErrorKind::LineBreak { param, value }));
@@ -383,13 +440,14 @@ impl<'a> Encoder<'a> {
             .try_for_each(|(v, i)| self.value(name, Some((style, i)), v, false))
     }
 
-    /// Write a header taken as is (the extra headers of a struct). Only the
-    /// CR/LF check applies.
+    /// Write a header taken as is (the extra headers of a struct): its name
+    /// must pass [`is_valid_header_name`], its value holds no CR, LF or NUL.
     pub fn header(&mut self, header: &Header) -> Result<(), EncodeError> {
-        if header.name.is_empty() || header.name.contains(':') {
+        if !is_valid_header_name(&header.name) {
+            let name = header.name.escape_debug().to_string();
             return Err(self.error(EncodeErrorKind::InvalidValue {
-                param: header.name.clone(),
-                error: super::ValueError::new(header.name.clone(), "a header name without ':'"),
+                param: name.clone(),
+                error: super::ValueError::new(name, HEADER_NAME_RULE),
             }));
         }
         self.value(&header.name, None, &header.value, false)
@@ -494,6 +552,43 @@ pub fn decode_action<A: Action>(msg: &Message) -> Result<A, DecodeError> {
     decode_message(msg, MessageRole::Action, || format!("action {}", A::NAME))
 }
 
+/// Encode `event` in wire form (`Event:`, every field, blank line) at the
+/// end of `out`, as a server sends it (for mock servers and tests). When a
+/// field is refused, `out` is left exactly as it was.
+pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = (|| {
+        let mut enc = Encoder::new(out, E::NAME);
+        enc.out.extend_from_slice(b"Event: ");
+        enc.out.extend_from_slice(E::NAME.as_bytes());
+        enc.out.extend_from_slice(b"\r\n");
+        event.encode(&mut enc)?;
+        enc.out.extend_from_slice(b"\r\n");
+        Ok(())
+    })();
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// Encode an event kept as received (a [`Message`] whose first header is
+/// `Event`), refusing what [`Encoder::header`] refuses. When a header is
+/// refused, `out` is left exactly as it was.
+pub fn encode_event_message(msg: &Message, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    let result = (|| {
+        let mut enc = Encoder::new(out, "(event)");
+        msg.headers.iter().try_for_each(|h| enc.header(h))?;
+        enc.out.extend_from_slice(b"\r\n");
+        Ok(())
+    })();
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,12 +652,60 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "action Test: parameter Channel: CR or LF in \"a\\r\\nAction: Hangup\" would inject headers"
+            "action Test: parameter Channel: CR, LF or NUL in \"a\\r\\nAction: Hangup\" would inject headers or cut the value short"
         );
         let err = enc.field("Channel", &String::new(), true).unwrap_err();
         assert_eq!(
             err.to_string(),
             "action Test: required parameter Channel is empty"
         );
+    }
+
+    #[test]
+    fn encoder_refuses_nul_and_bad_extra_header_names() {
+        // Finding 8 of issue 9: NUL went to the wire (Asterisk cuts the
+        // value there), and extra header names could hold spaces and
+        // control characters.
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out, "Test");
+        let err = enc
+            .field("Channel", &"SIP/1\0evil".to_owned(), true)
+            .unwrap_err();
+        assert!(
+            matches!(err.kind, EncodeErrorKind::LineBreak { .. }),
+            "{err}"
+        );
+        for name in [
+            "Bad Name",
+            "X\0Y",
+            "Tab\tName",
+            "Del\x7f",
+            "Colon:",
+            "",
+            "Line\nBreak",
+        ] {
+            let header = Header {
+                name: name.to_owned(),
+                value: "v".to_owned(),
+            };
+            let err = enc.header(&header).unwrap_err();
+            assert!(
+                matches!(err.kind, EncodeErrorKind::InvalidValue { .. }),
+                "{name:?}: {err}"
+            );
+        }
+        let header = Header {
+            name: "X-Ok".to_owned(),
+            value: "a\0b".to_owned(),
+        };
+        assert!(enc.header(&header).is_err());
+        let header = Header {
+            name: "X-Ok".to_owned(),
+            value: "fine".to_owned(),
+        };
+        enc.header(&header).unwrap();
+        // Refused fields wrote nothing the caller keeps: `encode_action`
+        // rolls back; here only the accepted header is checked.
+        assert!(String::from_utf8_lossy(&out).ends_with("X-Ok: fine\r\n"));
     }
 }

@@ -12,17 +12,20 @@ mod error;
 mod fields;
 mod message;
 mod response;
+mod secret;
 mod value;
 
 pub use error::{
     DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, FieldError, ValueError,
 };
 pub use fields::{
-    decode_action, decode_message, encode_action, lowercase_key, split_index, Action, Encoder,
-    Event, Fields, FromEvent, IndexStyle, MessageRole, ResponseShape,
+    decode_action, decode_message, encode_action, encode_event, encode_event_message,
+    is_valid_header_name, lowercase_key, split_index, Action, Encoder, Event, Fields, FromEvent,
+    IndexStyle, MessageRole, ResponseShape,
 };
 pub use message::{Header, Message, MessageKind, MessageView, ParseBlockError, RawHeader};
 pub use response::{
     decode_response, Ack, CommandOutput, EventList, FromResponse, Goodbye, RawText, Reply,
 };
+pub use secret::Secret;
 pub use value::{AmiBool, Var, WireValue};

@@ -17,6 +17,7 @@ pub(super) struct RawField<'s> {
     pub(super) life: Life<'s>,
     pub(super) values: &'s [Spanned<spec::EnumValue>],
     pub(super) free: Option<&'s Spanned<bool>>,
+    pub(super) secret: Option<&'s Spanned<bool>>,
     pub(super) span: Range<usize>,
 }
 
@@ -36,6 +37,7 @@ impl<'s> RawField<'s> {
             life: life!(s),
             values: &s.value,
             free: None,
+            secret: s.secret.as_ref(),
             span: p.span(),
         }
     }
@@ -55,6 +57,7 @@ impl<'s> RawField<'s> {
             life: life!(s),
             values: &s.value,
             free: s.free.as_ref(),
+            secret: s.secret.as_ref(),
             span: f.span(),
         }
     }
@@ -63,7 +66,7 @@ impl<'s> RawField<'s> {
 /// Whether `value` is a valid value of `ty`; `Err` says what it should be.
 pub fn check_value(ty: &Type, value: &str) -> Result<(), String> {
     let ok = match ty {
-        Type::Scalar(Scalar::String) => true,
+        Type::Scalar(Scalar::String | Scalar::Secret) => true,
         Type::Scalar(Scalar::Int) => value.trim().parse::<i64>().is_ok(),
         Type::Scalar(Scalar::Uint) => value.trim().parse::<u64>().is_ok(),
         Type::Scalar(Scalar::Float) => value.trim().parse::<f64>().is_ok(),
@@ -272,7 +275,21 @@ impl Resolver<'_> {
                 );
             }
             let rust = self.snake_name(fi, f.name, &wire, f.rust_name, &fwhat);
-            let ty = self.ty(fi, &f, owner, &rust, &fwhat);
+            let mut ty = self.ty(fi, &f, owner, &rust, &fwhat);
+            if let Some(secret) = f.secret.filter(|s| *s.get_ref()) {
+                match &ty {
+                    Some(Type::Scalar(Scalar::String)) => ty = Some(Type::Scalar(Scalar::Secret)),
+                    Some(other) => self.err(
+                        fi,
+                        &secret.span(),
+                        format!(
+                            "{fwhat} is secret, which only a `string` can be, not `{}`",
+                            other.spec_name()
+                        ),
+                    ),
+                    None => {}
+                }
+            }
             let required = flag(f.required);
             let repeated = flag(f.repeated);
             let mut multi = Multi::Single;
