@@ -11,7 +11,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
-use ami_runtime::wire::{Ack, CommandOutput, EventList, Goodbye, Header};
+use ami_runtime::wire::{Ack, CommandOutput, EventList, Goodbye, Header, Secret};
 use crate::common::ChannelSnapshot;
 
 /// Generate a challenge for MD5 authentication.
@@ -873,15 +873,17 @@ pub struct LoginAction {
     pub username: String,
     /// The user's password, as configured in `manager.conf` (plain authentication).
     ///
-    /// Example: `s3cret`.
+    /// Example: `s3cret`. A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Secret")]
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// How the secret is given: `plain` (`Secret`, the default) or `MD5` (a challenge login with `Key`).
     #[ami(name = "AuthType")]
     pub auth_type: Option<LoginAuthType>,
     /// For a challenge login: lowercase hex `md5(challenge + secret)`.
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Key")]
-    pub key: Option<String>,
+    pub key: Option<Secret>,
     /// Which events the session receives: `on`, `off`, or a comma-separated list of
     /// privilege classes (`system,call,log`); see the `Events` action.
     ///

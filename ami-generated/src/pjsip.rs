@@ -10,7 +10,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents};
-use ami_runtime::wire::{Ack, EventList, Header, Var};
+use ami_runtime::wire::{Ack, EventList, Header, Secret, Var};
 
 /// Reject an incoming PJSIP call with a chosen SIP response code.
 ///
@@ -1535,11 +1535,15 @@ pub struct AuthDetailEvent {
     #[ami(name = "Username")]
     pub username: Option<String>,
     /// Password of the account (for `AuthType: userpass`).
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Password")]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// MD5 hash used for authentication (for `AuthType: md5`).
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Md5Cred")]
-    pub md5_cred: Option<String>,
+    pub md5_cred: Option<Secret>,
     /// SIP realm of the account (empty: the default realm).
     #[ami(name = "Realm")]
     pub realm: Option<String>,
@@ -1559,19 +1563,19 @@ pub struct AuthDetailEvent {
     pub oauth_clientid: Option<String>,
     /// OAuth secret (`google_oauth`).
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out. A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "OauthSecret")]
-    pub oauth_secret: Option<String>,
+    pub oauth_secret: Option<Secret>,
     /// OAuth refresh token (`google_oauth`).
     ///
-    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out. A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "RefreshToken")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// Pre-computed password digest(s), per algorithm (newer Asterisk).
     ///
-    /// Since 20.12.0, 21.7.0, 22.2.0.
+    /// Since 20.12.0, 21.7.0, 22.2.0. A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "PasswordDigest")]
-    pub password_digest: Option<String>,
+    pub password_digest: Option<Secret>,
     /// Digest algorithms supported when Asterisk is the client (newer Asterisk).
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
@@ -3963,8 +3967,10 @@ pub struct TransportDetailEvent {
     #[ami(name = "PrivKeyFile")]
     pub priv_key_file: Option<String>,
     /// Password of the private key.
+    ///
+    /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
     #[ami(name = "Password")]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// External address for SIP signalling (NAT).
     #[ami(name = "ExternalSignalingAddress")]
     pub external_signaling_address: Option<String>,
