@@ -116,6 +116,10 @@ pub struct AgentLoginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -145,6 +149,10 @@ pub struct AgentLogoffEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -178,6 +186,10 @@ pub struct AgentsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -238,6 +250,10 @@ pub struct AgentsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `Agents` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -511,6 +511,10 @@ pub struct BridgeCreateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -535,6 +539,10 @@ pub struct BridgeDestroyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -559,6 +567,10 @@ pub struct BridgeEnterEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -587,6 +599,10 @@ pub struct BridgeInfoChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -609,6 +625,10 @@ pub struct BridgeInfoCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -637,6 +657,10 @@ pub struct BridgeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -662,6 +686,10 @@ pub struct BridgeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `BridgeListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -684,6 +712,10 @@ pub struct BridgeListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -704,6 +736,10 @@ pub struct BridgeMergeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields under the prefix `To` (`ToBridgeUniqueid`...).
     #[ami(flatten, prefix = "To")]
     pub to: BridgeSnapshot,
@@ -729,6 +765,10 @@ pub struct BridgeTechnologyListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `BridgeTechnologyListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -751,6 +791,10 @@ pub struct BridgeTechnologyListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the bridging technology (`holding_bridge`, `simple_bridge`, `softmix`, `native_rtp`).
     #[ami(name = "BridgeTechnology", required)]
     pub bridge_technology: String,
@@ -780,6 +824,10 @@ pub struct BridgeVideoSourceUpdateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,

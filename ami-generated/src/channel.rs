@@ -1579,6 +1579,10 @@ pub struct AsyncAgiEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1606,6 +1610,10 @@ pub struct AsyncAgiExecEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1636,6 +1644,10 @@ pub struct AsyncAgiStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1662,6 +1674,10 @@ pub struct BlindTransferEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Transferer` (`TransfererChannel`...).
     #[ami(flatten, prefix = "Transferer")]
     pub transferer: ChannelSnapshot,
@@ -1728,6 +1744,10 @@ pub struct DialBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1754,6 +1774,10 @@ pub struct DialEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1783,6 +1807,10 @@ pub struct DialStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1812,6 +1840,10 @@ pub struct DtmfBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1853,6 +1885,10 @@ pub struct DtmfEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1901,6 +1937,10 @@ pub struct HangupEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1925,6 +1965,10 @@ pub struct HangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1946,6 +1990,10 @@ pub struct HoldEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1967,6 +2015,10 @@ pub struct NewAccountCodeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1988,6 +2040,10 @@ pub struct NewCalleridEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2009,6 +2065,10 @@ pub struct NewchannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2027,6 +2087,10 @@ pub struct NewConnectedLineEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2045,6 +2109,10 @@ pub struct NewextenEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2072,6 +2140,10 @@ pub struct NewstateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2097,6 +2169,10 @@ pub struct OriginateResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// Whether the call was answered.
     #[ami(name = "Response", required)]
     pub response: OriginateResponseResponse,
@@ -2160,6 +2236,10 @@ pub struct SoftHangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2185,6 +2265,10 @@ pub struct StatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2258,6 +2342,10 @@ pub struct StatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `Status` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -2279,6 +2367,10 @@ pub struct UnholdEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2301,6 +2393,10 @@ pub struct VarSetEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

@@ -553,6 +553,10 @@ pub struct ConfbridgeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -587,6 +591,10 @@ pub struct ConfbridgeListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -634,6 +642,10 @@ pub struct ConfbridgeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `ConfbridgeList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -654,6 +666,10 @@ pub struct ConfbridgeListRoomsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -686,6 +702,10 @@ pub struct ConfbridgeListRoomsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `ConfbridgeListRooms` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -712,6 +732,10 @@ pub struct ConfbridgeMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -745,6 +769,10 @@ pub struct ConfbridgeRecordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -772,6 +800,10 @@ pub struct ConfbridgeStopRecordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -799,6 +831,10 @@ pub struct ConfbridgeUnmuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,

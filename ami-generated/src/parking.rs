@@ -219,6 +219,10 @@ pub struct ParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -256,6 +260,10 @@ pub struct ParkedCallGiveUpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -296,6 +304,10 @@ pub struct ParkedCallsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `ParkedCall` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -321,6 +333,10 @@ pub struct ParkedCallTimeOutEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -363,6 +379,10 @@ pub struct ParkinglotEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the parking lot.
     #[ami(name = "Name", required)]
     pub name: String,
@@ -394,6 +414,10 @@ pub struct ParkinglotsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `Parkinglot` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -418,6 +442,10 @@ pub struct UnParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,

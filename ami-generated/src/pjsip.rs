@@ -820,6 +820,10 @@ pub struct AorDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -907,6 +911,10 @@ pub struct AuthDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `auth`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -995,6 +1003,10 @@ pub struct ContactStatusDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The AoR that owns this contact.
     #[ami(name = "AOR")]
     pub aor: Option<String>,
@@ -1083,6 +1095,10 @@ pub struct ContactStatusDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1111,6 +1127,10 @@ pub struct EndpointDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1853,6 +1873,10 @@ pub struct EndpointDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1875,6 +1899,10 @@ pub struct EndpointListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1957,6 +1985,10 @@ pub struct EndpointListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1981,6 +2013,10 @@ pub struct IdentifyDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `identify`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2024,6 +2060,10 @@ pub struct InboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2095,6 +2135,10 @@ pub struct InboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2115,6 +2159,10 @@ pub struct InboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<InboundSubscriptionDetailRole>,
@@ -2176,6 +2224,10 @@ pub struct InboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2198,6 +2250,10 @@ pub struct OutboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `registration`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2316,6 +2372,10 @@ pub struct OutboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list (registrations and their `AuthDetail` events).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2342,6 +2402,10 @@ pub struct OutboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<OutboundSubscriptionDetailRole>,
@@ -2403,6 +2467,10 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2427,6 +2495,10 @@ pub struct ResourceListDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `resource_list`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2462,6 +2534,10 @@ pub struct ResourceListDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2488,6 +2564,10 @@ pub struct TransportDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The object's type: always `transport`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,

@@ -840,6 +840,10 @@ pub struct AgentCalledEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -874,6 +878,10 @@ pub struct AgentCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -937,6 +945,10 @@ pub struct AgentConnectEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -977,6 +989,10 @@ pub struct AgentDumpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1011,6 +1027,10 @@ pub struct AgentRingNoAnswerEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1046,6 +1066,10 @@ pub struct QueueCallerAbandonEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1078,6 +1102,10 @@ pub struct QueueCallerJoinEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1107,6 +1135,10 @@ pub struct QueueCallerLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1136,6 +1168,10 @@ pub struct QueueEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1183,6 +1219,10 @@ pub struct QueueMemberEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1312,6 +1352,10 @@ pub struct QueueMemberAddedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1338,6 +1382,10 @@ pub struct QueueMemberPauseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1367,6 +1415,10 @@ pub struct QueueMemberPausedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1405,6 +1457,10 @@ pub struct QueueMemberPenaltyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1431,6 +1487,10 @@ pub struct QueueMemberRemovedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1457,6 +1517,10 @@ pub struct QueueMemberRinginuseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1477,6 +1541,10 @@ pub struct QueueMemberStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1497,6 +1565,10 @@ pub struct QueueParamsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1550,6 +1622,10 @@ pub struct QueueStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of events sent (absent in older Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1570,6 +1646,10 @@ pub struct QueueSummaryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1608,6 +1688,10 @@ pub struct QueueSummaryCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the server raised the event, in seconds since the epoch
+    /// (sent when the server sets `timestampevents = yes`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
     /// The number of `QueueSummary` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
