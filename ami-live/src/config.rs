@@ -14,9 +14,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-
-
-
 /// The live suite's settings.
 #[derive(Clone, Debug)]
 pub struct LiveConfig {
@@ -133,7 +130,12 @@ impl Control {
         if out.status.success() {
             Ok(text)
         } else {
-            Err(format!("{} {}: {}: {text}", path.display(), self.port, out.status))
+            Err(format!(
+                "{} {}: {}: {text}",
+                path.display(),
+                self.port,
+                out.status
+            ))
         }
     }
 

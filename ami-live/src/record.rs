@@ -71,6 +71,9 @@ pub struct EventTally {
     pub errors: BTreeSet<String>,
     /// Headers left in `extra` without a reason in the spec.
     pub extra: BTreeSet<String>,
+    /// For an event the spec lacks: every header name it came with (what
+    /// a spec entry for it needs).
+    pub headers: BTreeSet<String>,
 }
 
 /// Serialises appends to the record file within the process.
@@ -118,6 +121,7 @@ pub fn events_line(test: &str, name: &str, tally: &EventTally) -> Value {
         "undecoded": tally.undecoded,
         "errors": tally.errors,
         "extra": tally.extra,
+        "headers": tally.headers,
     })
 }
 
@@ -140,6 +144,7 @@ struct EventTotals {
     undecoded: u64,
     errors: BTreeSet<String>,
     extra: BTreeSet<String>,
+    headers: BTreeSet<String>,
 }
 
 /// The coverage summary of a run: actions exercised out of those the spec
@@ -205,8 +210,10 @@ impl Summary {
                     let extra = strings(&v["extra"]);
                     let allowed = v["extra_allowed"].as_bool().unwrap_or(false);
                     if !extra.is_empty() && !allowed {
-                        s.response_extra
-                            .push(format!("{name}: reply headers in extra: {}", extra.join(", ")));
+                        s.response_extra.push(format!(
+                            "{name}: reply headers in extra: {}",
+                            extra.join(", ")
+                        ));
                     }
                 }
                 Some("events") => {
@@ -217,6 +224,7 @@ impl Summary {
                     t.undecoded += num_of("undecoded");
                     t.errors.extend(strings(&v["errors"]));
                     t.extra.extend(strings(&v["extra"]));
+                    t.headers.extend(strings(&v["headers"]));
                 }
                 Some("server_actions") => s.server_actions.extend(strings(&v["names"])),
                 Some("note") => s
@@ -275,7 +283,12 @@ impl Summary {
         out.extend(self.response_extra.iter().cloned());
         for (name, t) in &self.events {
             if t.unknown > 0 {
-                out.push(format!("event {name}: {} not in the spec (Event::Unknown)", t.unknown));
+                let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
+                out.push(format!(
+                    "event {name}: {} not in the spec (Event::Unknown); headers: {}",
+                    t.unknown,
+                    headers.join(", ")
+                ));
             }
             if t.undecoded > 0 {
                 let errors: Vec<&str> = t.errors.iter().map(String::as_str).collect();
@@ -287,7 +300,10 @@ impl Summary {
             }
             if !t.extra.is_empty() {
                 let extra: Vec<&str> = t.extra.iter().map(String::as_str).collect();
-                out.push(format!("event {name}: headers in extra: {}", extra.join(", ")));
+                out.push(format!(
+                    "event {name}: headers in extra: {}",
+                    extra.join(", ")
+                ));
             }
         }
         out
@@ -429,7 +445,10 @@ mod tests {
         let s = Summary::from_record(&text, &spec()).unwrap();
         assert_eq!(s.problems(), Vec::<String>::new());
         let shown = s.to_string();
-        assert!(shown.contains("actions: 2/2 executable here exercised"), "{shown}");
+        assert!(
+            shown.contains("actions: 2/2 executable here exercised"),
+            "{shown}"
+        );
         assert!(shown.contains("1 types seen, 1 typed (100.0%)"), "{shown}");
     }
 
@@ -442,6 +461,7 @@ mod tests {
             undecoded: 2,
             errors: ["bad Cause".to_owned()].into(),
             extra: ["Timestamp".to_owned()].into(),
+            ..EventTally::default()
         };
         let unknown = EventTally {
             count: 1,
@@ -467,7 +487,9 @@ mod tests {
         ] {
             assert!(problems.contains(needle), "{needle} not in:\n{problems}");
         }
-        assert!(s.to_string().contains("server actions missing from the spec (1): New"));
+        assert!(s
+            .to_string()
+            .contains("server actions missing from the spec (1): New"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ami_generated::manager::ListCommandsAction;
 use ami_generated::Event;
 use ami_runtime::client::{Client, ClientBuilder, Error, SendOptions, StreamItem};
 use ami_runtime::wire::{
@@ -117,6 +118,22 @@ impl fmt::Display for Seen {
     }
 }
 
+/// A header name with what varies from message to message left out:
+/// `ChanVariable(Local/100@test-0000000a;1)` -> `ChanVariable(...)`, so that
+/// the record lists each kind of header once.
+fn header_shape(name: &str) -> String {
+    match (name.find('('), name.ends_with(')')) {
+        (Some(open), true)
+            if !name[open + 1..name.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{}(...)", &name[..open])
+        }
+        _ => name.to_owned(),
+    }
+}
+
 struct Log {
     items: Mutex<Vec<Seen>>,
     len: watch::Sender<usize>,
@@ -133,6 +150,7 @@ pub struct Session {
     task: JoinHandle<()>,
     actions: Mutex<Vec<ActionEntry>>,
     notes: Mutex<Vec<String>>,
+    offered: tokio::sync::OnceCell<Vec<String>>,
 }
 
 /// A client builder for the full-rights user, with the suite's defaults.
@@ -192,7 +210,32 @@ impl Session {
             task,
             actions: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
+            offered: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The actions the server offers (its `ListCommands`, asked once).
+    pub async fn offered(&self) -> &[String] {
+        self.offered
+            .get_or_init(|| async {
+                let list = self.ok(&ListCommandsAction::new()).await;
+                list.extra.iter().map(|h| h.name.clone()).collect()
+            })
+            .await
+    }
+
+    /// Whether the server offers the action `name`; when it does not, the
+    /// record says so (the coverage summary counts only offered actions).
+    pub async fn offers(&self, name: &str) -> bool {
+        let offered = self
+            .offered()
+            .await
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name));
+        if !offered {
+            self.note(format!("{name}: not offered by this server (ListCommands)"));
+        }
+        offered
     }
 
     /// The test's name.
@@ -384,8 +427,16 @@ impl Session {
     pub async fn refused<A: Action>(&self, action: &A) -> String {
         match self.send(action).await {
             Err(Error::Failed { message, .. }) => message,
-            Ok(_) => panic!("{}: {} succeeded; an error was expected", self.test, A::NAME),
-            Err(e) => panic!("{}: {}: {e}; Response: Error was expected", self.test, A::NAME),
+            Ok(_) => panic!(
+                "{}: {} succeeded; an error was expected",
+                self.test,
+                A::NAME
+            ),
+            Err(e) => panic!(
+                "{}: {}: {e}; Response: Error was expected",
+                self.test,
+                A::NAME
+            ),
         }
     }
 
@@ -422,13 +473,17 @@ impl Session {
             let t = out.entry(name).or_default();
             t.count += 1;
             match &e.typed {
-                Ok(Event::Unknown(_)) => t.unknown += 1,
+                Ok(Event::Unknown(raw)) => {
+                    t.unknown += 1;
+                    t.headers
+                        .extend(raw.headers.iter().map(|h| header_shape(&h.name)));
+                }
                 Ok(event) => {
                     t.typed += 1;
                     if !free {
                         let mut extra = Vec::new();
                         event.unknown_headers(&mut extra);
-                        t.extra.extend(extra.iter().map(|h| h.name.clone()));
+                        t.extra.extend(extra.iter().map(|h| header_shape(&h.name)));
                     }
                 }
                 Err(err) => {
@@ -504,16 +559,56 @@ impl Session {
         }
         for (name, t) in &tally {
             if t.unknown > 0 {
-                problems.push(format!("event {name}: not in the spec ({} seen)", t.unknown));
+                problems.push(format!(
+                    "event {name}: not in the spec ({} seen)",
+                    t.unknown
+                ));
             }
             for e in &t.errors {
                 problems.push(format!("event {name}: does not decode: {e}"));
             }
             if !t.extra.is_empty() {
                 let extra: Vec<&str> = t.extra.iter().map(String::as_str).collect();
-                problems.push(format!("event {name}: headers in extra: {}", extra.join(", ")));
+                problems.push(format!(
+                    "event {name}: headers in extra: {}",
+                    extra.join(", ")
+                ));
             }
         }
         problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{header_shape, LiveEvent};
+    use ami_generated::Event;
+    use ami_runtime::wire::{FromEvent, Message};
+
+    #[test]
+    fn the_timestamp_of_timestampevents_is_a_field_of_every_event() {
+        let msg = Message::parse_block(
+            "Event: UserEvent\r\nPrivilege: user,all\r\nTimestamp: 1764412345.123456\r\n\
+             UserEvent: Probe\r\n",
+        )
+        .unwrap();
+        let event = LiveEvent::from_event(&msg).unwrap();
+        let Ok(Event::UserEvent(user)) = &event.typed else {
+            panic!("{:?}", event.typed)
+        };
+        assert_eq!(user.timestamp, Some(1764412345.123456));
+        let mut extra = Vec::new();
+        event.typed.as_ref().unwrap().unknown_headers(&mut extra);
+        assert!(extra.is_empty(), "{extra:?}");
+    }
+
+    #[test]
+    fn header_shapes_leave_out_what_varies() {
+        assert_eq!(
+            header_shape("ChanVariable(Local/100@test-0000000a;1)"),
+            "ChanVariable(...)"
+        );
+        assert_eq!(header_shape("UnitAmount(0)"), "UnitAmount(0)");
+        assert_eq!(header_shape("Channel"), "Channel");
     }
 }

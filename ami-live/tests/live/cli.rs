@@ -16,7 +16,10 @@ use tokio::sync::oneshot;
 use crate::common::shared;
 
 fn login(config: &LiveConfig, md5: bool) -> Login {
-    let (host, port) = config.addr.rsplit_once(':').expect("AMI_LIVE_ADDR is host:port");
+    let (host, port) = config
+        .addr
+        .rsplit_once(':')
+        .expect("AMI_LIVE_ADDR is host:port");
     Login {
         host: host.to_owned(),
         port: port.parse().expect("AMI_LIVE_ADDR port"),
@@ -118,7 +121,10 @@ async fn ami_events() {
     };
     let (code, ()) = tokio::join!(net::events(&login, &mut probe, until), raise);
     assert_eq!(code, 0);
-    assert!(seen.load(Ordering::SeqCst), "ami events never printed the probe");
+    assert!(
+        seen.load(Ordering::SeqCst),
+        "ami events never printed the probe"
+    );
     let text = String::from_utf8(probe.out).unwrap();
     let line = text.lines().find(|l| l.contains("LiveCliProbe")).unwrap();
     let v: serde_json::Value = serde_json::from_str(line).unwrap();

@@ -50,7 +50,14 @@ pub struct Call {
 
 /// Originate `Local/<exten>@<context>` whose `;1` half runs `app(data)`,
 /// and wait until both halves exist.
-pub async fn originate(s: &Session, tag: &str, exten: &str, context: &str, app: &str, data: &str) -> Call {
+pub async fn originate(
+    s: &Session,
+    tag: &str,
+    exten: &str,
+    context: &str,
+    app: &str,
+    data: &str,
+) -> Call {
     let id = call_id(tag);
     let other_id = format!("{id}-2");
     let mark = s.mark();
@@ -62,7 +69,9 @@ pub async fn originate(s: &Session, tag: &str, exten: &str, context: &str, app: 
         .with_other_channel_id(other_id.clone()))
         .await;
     let one = s.wait_event(mark, "Newchannel", &[("Uniqueid", &id)]).await;
-    let two = s.wait_event(mark, "Newchannel", &[("Uniqueid", &other_id)]).await;
+    let two = s
+        .wait_event(mark, "Newchannel", &[("Uniqueid", &other_id)])
+        .await;
     Call {
         channel: one.get("Channel").unwrap_or_default().to_owned(),
         other: two.get("Channel").unwrap_or_default().to_owned(),
@@ -80,8 +89,10 @@ pub async fn hangup(s: &Session, call: &Call) {
 
 /// Wait until both halves of `call` are hung up (events after `mark`).
 pub async fn wait_gone(s: &Session, mark: usize, call: &Call) {
-    s.wait_event(mark, "Hangup", &[("Uniqueid", &call.id)]).await;
-    s.wait_event(mark, "Hangup", &[("Uniqueid", &call.other_id)]).await;
+    s.wait_event(mark, "Hangup", &[("Uniqueid", &call.id)])
+        .await;
+    s.wait_event(mark, "Hangup", &[("Uniqueid", &call.other_id)])
+        .await;
 }
 
 /// The extensions of context `live` that the shared dialplan lacks, added
@@ -101,12 +112,18 @@ pub async fn live_dialplan(s: &Session) {
         // a caller bridged to a long call, with transfer features
         ("bridged", "1", "Answer", ""),
         ("bridged", "2", "Dial", "Local/250@test/n,,tT"),
-        // a short wait
+        // answers and waits
         ("sit", "1", "Answer", ""),
         ("sit", "2", "Wait", "60"),
+        // the same, with digits only (an attended transfer dials it by DTMF)
+        ("555", "1", "Answer", ""),
+        ("555", "2", "Wait", "60"),
+        // never answers
+        ("ring", "1", "Wait", "120"),
     ];
     for (exten, priority, app, data) in entries {
-        let mut add = DialplanExtensionAddAction::new("live", *exten, *priority, *app).with_replace(true);
+        let mut add =
+            DialplanExtensionAddAction::new("live", *exten, *priority, *app).with_replace(true);
         if !data.is_empty() {
             add = add.with_application_data(*data);
         }

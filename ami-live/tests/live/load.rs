@@ -37,7 +37,11 @@ async fn many_actions_in_flight() {
     while let Some(joined) = set.join_next().await {
         let (i, reply) = joined.expect("task");
         let reply = reply.unwrap_or_else(|e| panic!("Getvar {i}: {e}"));
-        assert_eq!(reply.value.as_deref(), Some(i.to_string().as_str()), "{reply:?}");
+        assert_eq!(
+            reply.value.as_deref(),
+            Some(i.to_string().as_str()),
+            "{reply:?}"
+        );
         answered += 1;
     }
     assert_eq!(answered, 400);
@@ -89,14 +93,19 @@ async fn event_stream_under_load() {
     // skipped anything on the way.
     let mut gone = BTreeSet::new();
     let wait = s
-        .wait_within(mark, Duration::from_secs(180), "the Hangup of every call", |seen| {
-            if let Some(id) = seen.get("Uniqueid") {
-                if seen.is("Hangup") && ids.contains(id) {
-                    gone.insert(id.to_owned());
+        .wait_within(
+            mark,
+            Duration::from_secs(180),
+            "the Hangup of every call",
+            |seen| {
+                if let Some(id) = seen.get("Uniqueid") {
+                    if seen.is("Hangup") && ids.contains(id) {
+                        gone.insert(id.to_owned());
+                    }
                 }
-            }
-            gone.len() == ids.len()
-        })
+                gone.len() == ids.len()
+            },
+        )
         .await;
     let items = s.since(mark);
     let lost: Vec<String> = items
@@ -105,7 +114,11 @@ async fn event_stream_under_load() {
         .map(|i| i.to_string())
         .collect();
     if let Err(e) = wait {
-        panic!("{e}\n{} of {} halves hung up; stream problems: {lost:?}", gone.len(), ids.len());
+        panic!(
+            "{e}\n{} of {} halves hung up; stream problems: {lost:?}",
+            gone.len(),
+            ids.len()
+        );
     }
     assert!(lost.is_empty(), "the stream reported: {lost:?}");
     let responses = items
