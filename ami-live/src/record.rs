@@ -71,8 +71,8 @@ pub struct EventTally {
     pub errors: BTreeSet<String>,
     /// Headers left in `extra` without a reason in the spec.
     pub extra: BTreeSet<String>,
-    /// For an event the spec lacks: every header name it came with (what
-    /// a spec entry for it needs).
+    /// For an event the spec lacks, or one that did not decode: every
+    /// header name it came with (what a spec entry for it needs).
     pub headers: BTreeSet<String>,
 }
 
@@ -292,10 +292,12 @@ impl Summary {
             }
             if t.undecoded > 0 {
                 let errors: Vec<&str> = t.errors.iter().map(String::as_str).collect();
+                let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
                 out.push(format!(
-                    "event {name}: {} undecodable: {}",
+                    "event {name}: {} undecodable: {}; headers: {}",
                     t.undecoded,
-                    errors.join(" | ")
+                    errors.join(" | "),
+                    headers.join(", ")
                 ));
             }
             if !t.extra.is_empty() {

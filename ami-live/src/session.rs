@@ -488,6 +488,8 @@ impl Session {
                 }
                 Err(err) => {
                     t.undecoded += 1;
+                    t.headers
+                        .extend(e.raw.headers.iter().map(|h| header_shape(&h.name)));
                     if t.errors.len() < 3 {
                         t.errors.insert(err.to_string());
                     }
