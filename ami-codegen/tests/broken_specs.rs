@@ -141,7 +141,6 @@ fn implicit_fields() {
             "tests/fixtures/broken/implicit_fields.toml:19:8: field name `EventList` is a framing header the runtime consumes itself",
             "tests/fixtures/broken/implicit_fields.toml:27:8: field `Privilege` of event `Pong` is implicit (every event has `privilege`): remove it",
             "tests/fixtures/broken/implicit_fields.toml:31:8: field name `Event` is a framing header the runtime consumes itself",
-            "tests/fixtures/broken/implicit_fields.toml:35:8: field `Timestamp` of event `Pong` is implicit (every event has `timestamp`): remove it",
         ],
     );
 }

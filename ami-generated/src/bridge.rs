@@ -511,10 +511,6 @@ pub struct BridgeCreateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -539,10 +535,6 @@ pub struct BridgeDestroyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -567,10 +559,6 @@ pub struct BridgeEnterEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -599,10 +587,6 @@ pub struct BridgeInfoChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -625,10 +609,6 @@ pub struct BridgeInfoCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -657,10 +637,6 @@ pub struct BridgeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -686,10 +662,6 @@ pub struct BridgeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `BridgeListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -712,10 +684,6 @@ pub struct BridgeListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -736,10 +704,6 @@ pub struct BridgeMergeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields under the prefix `To` (`ToBridgeUniqueid`...).
     #[ami(flatten, prefix = "To")]
     pub to: BridgeSnapshot,
@@ -765,10 +729,6 @@ pub struct BridgeTechnologyListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `BridgeTechnologyListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -791,10 +751,6 @@ pub struct BridgeTechnologyListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The name of the bridging technology (`holding_bridge`, `simple_bridge`, `softmix`, `native_rtp`).
     #[ami(name = "BridgeTechnology", required)]
     pub bridge_technology: String,
@@ -824,10 +780,6 @@ pub struct BridgeVideoSourceUpdateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,

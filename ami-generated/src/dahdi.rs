@@ -266,10 +266,6 @@ pub struct DahdiShowChannelsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The DAHDI channel number.
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
@@ -334,10 +330,6 @@ pub struct DahdiShowChannelsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `DAHDIShowChannels` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -366,10 +358,6 @@ pub struct DndStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The DAHDI channel whose DND status changed (a DAHDI channel number, not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: String,

@@ -221,10 +221,6 @@ pub struct DbGetCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `DBGetResponse` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -245,10 +241,6 @@ pub struct DbGetResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The family of the entry.
     #[ami(name = "Family", required)]
     pub family: String,

@@ -232,10 +232,6 @@ pub struct DeviceStateChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The device whose state changed (`SIP/300`, `PJSIP/100`, `Custom:lamp1`).
     #[ami(name = "Device", required)]
     pub device: String,
@@ -299,10 +295,6 @@ pub struct DeviceStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `DeviceStateChange` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -330,10 +322,6 @@ pub struct PresenceStateChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The entity whose presence state changed (`CustomPresence:lamp1`).
     #[ami(name = "Presentity", required)]
     pub presentity: String,
@@ -397,10 +385,6 @@ pub struct PresenceStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `PresenceStateChange` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,

@@ -183,10 +183,6 @@ pub struct FaxSessionEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The numerical identifier of the session.
     #[ami(name = "SessionNumber", required)]
     pub session_number: u64,
@@ -300,10 +296,6 @@ pub struct FaxSessionsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `FAXSessionsEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -329,10 +321,6 @@ pub struct FaxSessionsEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The name of the channel of the FAX session.
     #[ami(name = "Channel")]
     pub channel: Option<String>,
@@ -451,10 +439,6 @@ pub struct FaxStatsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of active FAX sessions.
     #[ami(name = "CurrentSessions")]
     pub current_sessions: Option<u64>,

@@ -193,10 +193,6 @@ pub struct MeetmeListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The conference number.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -310,10 +306,6 @@ pub struct MeetmeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `MeetmeList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -336,10 +328,6 @@ pub struct MeetmeListRoomsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The conference number.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -392,10 +380,6 @@ pub struct MeetmeListRoomsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `MeetmeListRooms` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -419,10 +403,6 @@ pub struct MeetmeMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

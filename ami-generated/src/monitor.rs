@@ -414,10 +414,6 @@ pub struct MixMonitorMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -448,10 +444,6 @@ pub struct MixMonitorStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -476,10 +468,6 @@ pub struct MixMonitorStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

@@ -219,10 +219,6 @@ pub struct ParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -260,10 +256,6 @@ pub struct ParkedCallGiveUpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -304,10 +296,6 @@ pub struct ParkedCallsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `ParkedCall` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -333,10 +321,6 @@ pub struct ParkedCallTimeOutEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -379,10 +363,6 @@ pub struct ParkinglotEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The name of the parking lot.
     #[ami(name = "Name", required)]
     pub name: String,
@@ -414,10 +394,6 @@ pub struct ParkinglotsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `Parkinglot` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -442,10 +418,6 @@ pub struct UnParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,

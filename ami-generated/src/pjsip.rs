@@ -820,10 +820,6 @@ pub struct AorDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -911,10 +907,6 @@ pub struct AuthDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `auth`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1003,10 +995,6 @@ pub struct ContactStatusDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The AoR that owns this contact.
     #[ami(name = "AOR")]
     pub aor: Option<String>,
@@ -1095,10 +1083,6 @@ pub struct ContactStatusDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1127,10 +1111,6 @@ pub struct EndpointDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1873,10 +1853,6 @@ pub struct EndpointDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1899,10 +1875,6 @@ pub struct EndpointListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1985,10 +1957,6 @@ pub struct EndpointListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2013,10 +1981,6 @@ pub struct IdentifyDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `identify`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2060,10 +2024,6 @@ pub struct InboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2135,10 +2095,6 @@ pub struct InboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2159,10 +2115,6 @@ pub struct InboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<InboundSubscriptionDetailRole>,
@@ -2224,10 +2176,6 @@ pub struct InboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2250,10 +2198,6 @@ pub struct OutboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `registration`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2372,10 +2316,6 @@ pub struct OutboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list (registrations and their `AuthDetail` events).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2402,10 +2342,6 @@ pub struct OutboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<OutboundSubscriptionDetailRole>,
@@ -2467,10 +2403,6 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2495,10 +2427,6 @@ pub struct ResourceListDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `resource_list`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2534,10 +2462,6 @@ pub struct ResourceListDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2564,10 +2488,6 @@ pub struct TransportDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The object's type: always `transport`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,

@@ -236,10 +236,6 @@ pub struct PriShowSpansEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The span number.
     #[ami(name = "Span", required)]
     pub span: u64,
@@ -298,10 +294,6 @@ pub struct PriShowSpansCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `PRIShowSpans` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -790,10 +790,6 @@ pub struct PeerEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The channel technology: `SIP` or `IAX`.
     #[ami(name = "Channeltype", required)]
     pub channeltype: String,
@@ -882,10 +878,6 @@ pub struct PeerListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `PeerEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -912,10 +904,6 @@ pub struct PeerStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The channel technology of the peer (`SIP`, `IAX2`, `PJSIP`).
     #[ami(name = "ChannelType", required)]
     pub channel_type: String,
@@ -990,10 +978,6 @@ pub struct RegistrationsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `RegistryEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1019,10 +1003,6 @@ pub struct RegistryEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The registrar host (chan_iax2: `host:port`).
     #[ami(name = "Host", required)]
     pub host: String,
@@ -1113,10 +1093,6 @@ pub struct SipPeerStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `PeerStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1143,10 +1119,6 @@ pub struct SipQualifyPeerDoneEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The name of the peer.
     #[ami(name = "Peer", required)]
     pub peer: String,

@@ -432,10 +432,6 @@ pub struct DeviceEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
     pub channeltype: Option<String>,
@@ -494,10 +490,6 @@ pub struct DevicelistCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `DeviceEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -518,10 +510,6 @@ pub struct LineEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
     pub channeltype: Option<String>,
@@ -557,10 +545,6 @@ pub struct LinelistCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `LineEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -415,10 +415,6 @@ pub struct MessageWaitingEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -457,10 +453,6 @@ pub struct MwiGetEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The mailbox ID.
     #[ami(name = "Mailbox", required)]
     pub mailbox: String,
@@ -491,10 +483,6 @@ pub struct MwiGetCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of mailboxes reported.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -519,10 +507,6 @@ pub struct VoicemailUserEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The voicemail context of the mailbox (`default`).
     #[ami(name = "VMContext", required)]
     pub vm_context: String,
@@ -633,10 +617,6 @@ pub struct VoicemailUserEntryCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
-    /// When the server raised the event, in seconds since the epoch
-    /// (sent when the server sets `timestampevents = yes`).
-    #[ami(name = "Timestamp")]
-    pub timestamp: Option<f64>,
     /// The number of `VoicemailUserEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

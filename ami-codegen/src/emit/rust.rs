@@ -531,10 +531,6 @@ impl<'m> ModuleGen<'m> {
                 /// The privilege classes of the event (`call,all`), as received.
                 #[ami(name = "Privilege")]
                 pub privilege: Option<String>,
-                /// When the server raised the event, in seconds since the epoch
-                /// (sent when the server sets `timestampevents = yes`).
-                #[ami(name = "Timestamp")]
-                pub timestamp: Option<f64>,
                 #(#uses)*
                 #(#fields)*
                 #extra

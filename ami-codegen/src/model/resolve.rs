@@ -1562,14 +1562,12 @@ impl<'a> Resolver<'a> {
         let fields = self.fields(fi, field_raw, &rust, &what, Role::EventFields);
         for f in &spec.field {
             let n = &f.get_ref().name;
-            for (implicit, rust) in [("Privilege", "privilege"), ("Timestamp", "timestamp")] {
-                if n.get_ref().eq_ignore_ascii_case(implicit) {
-                    self.err(
-                        fi,
-                        &n.span(),
-                        format!("field `{implicit}` of {what} is implicit (every event has `{rust}`): remove it"),
-                    );
-                }
+            if n.get_ref().eq_ignore_ascii_case("Privilege") {
+                self.err(
+                    fi,
+                    &n.span(),
+                    format!("field `Privilege` of {what} is implicit (every event has `privilege`): remove it"),
+                );
             }
         }
         let mut uses = Vec::new();
@@ -1659,9 +1657,7 @@ impl<'a> Resolver<'a> {
             }
         }
         let mut names = Self::field_names(&fields);
-        names.retain(|(_, wire, _)| {
-            !wire.eq_ignore_ascii_case("Privilege") && !wire.eq_ignore_ascii_case("Timestamp")
-        });
+        names.retain(|(_, wire, _)| !wire.eq_ignore_ascii_case("Privilege"));
         names.extend(uses.iter().zip(&use_spans).map(|(u, span)| {
             (
                 u.rust.clone(),
@@ -1669,7 +1665,7 @@ impl<'a> Resolver<'a> {
                 span.clone(),
             )
         }));
-        self.unique_rust_fields(fi, names, &["privilege", "timestamp", "extra"], &what);
+        self.unique_rust_fields(fi, names, &["privilege", "extra"], &what);
         Event {
             wire,
             rust,
