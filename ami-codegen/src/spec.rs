@@ -50,12 +50,21 @@ pub struct Action {
     pub module: Option<String>,
     #[serde(default)]
     pub privilege: Vec<String>,
+    /// Availability: the first release of each branch that has it.
     #[serde(default)]
-    pub since: Option<String>,
+    pub since: Option<Spanned<VersionList>>,
+    /// The first release that deprecates it.
     #[serde(default)]
-    pub deprecated: Option<String>,
+    pub deprecated: Option<Name>,
+    /// The first release without it.
     #[serde(default)]
-    pub removed: Option<String>,
+    pub removed: Option<Name>,
+    /// Prose on availability (why, what to use instead).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Declared differences from Asterisk's documentation.
+    #[serde(default)]
+    pub deviation: Vec<Spanned<Deviation>>,
     #[serde(default)]
     pub see_also: Vec<Name>,
     #[serde(default)]
@@ -95,8 +104,21 @@ pub struct Param {
     pub example: Option<Name>,
     #[serde(default)]
     pub free: Option<Spanned<bool>>,
+    /// Availability: the first release of each branch that has it.
     #[serde(default)]
-    pub since: Option<String>,
+    pub since: Option<Spanned<VersionList>>,
+    /// The first release that deprecates it.
+    #[serde(default)]
+    pub deprecated: Option<Name>,
+    /// The first release without it.
+    #[serde(default)]
+    pub removed: Option<Name>,
+    /// Prose on availability (why, what to use instead).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Declared differences from Asterisk's documentation.
+    #[serde(default)]
+    pub deviation: Vec<Spanned<Deviation>>,
     #[serde(default)]
     pub value: Vec<Spanned<EnumValue>>,
 }
@@ -120,8 +142,21 @@ pub struct Field {
     pub doc: String,
     #[serde(default)]
     pub free: Option<Spanned<bool>>,
+    /// Availability: the first release of each branch that has it.
     #[serde(default)]
-    pub since: Option<String>,
+    pub since: Option<Spanned<VersionList>>,
+    /// The first release that deprecates it.
+    #[serde(default)]
+    pub deprecated: Option<Name>,
+    /// The first release without it.
+    #[serde(default)]
+    pub removed: Option<Name>,
+    /// Prose on availability (why, what to use instead).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Declared differences from Asterisk's documentation.
+    #[serde(default)]
+    pub deviation: Vec<Spanned<Deviation>>,
     #[serde(default)]
     pub value: Vec<Spanned<EnumValue>>,
 }
@@ -135,6 +170,21 @@ pub struct EnumValue {
     pub rust_name: Option<Name>,
     #[serde(default)]
     pub doc: String,
+    /// Availability: the first release of each branch that has it.
+    #[serde(default)]
+    pub since: Option<Spanned<VersionList>>,
+    /// The first release that deprecates it.
+    #[serde(default)]
+    pub deprecated: Option<Name>,
+    /// The first release without it.
+    #[serde(default)]
+    pub removed: Option<Name>,
+    /// Prose on availability (why, what to use instead).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Declared differences from Asterisk's documentation.
+    #[serde(default)]
+    pub deviation: Vec<Spanned<Deviation>>,
 }
 
 /// `[[action.group]]`: an indexed parameter group.
@@ -218,10 +268,21 @@ pub struct Event {
     pub description: String,
     #[serde(default)]
     pub privilege: Option<String>,
+    /// Availability: the first release of each branch that has it.
     #[serde(default)]
-    pub since: Option<String>,
+    pub since: Option<Spanned<VersionList>>,
+    /// The first release that deprecates it.
     #[serde(default)]
-    pub deprecated: Option<String>,
+    pub deprecated: Option<Name>,
+    /// The first release without it.
+    #[serde(default)]
+    pub removed: Option<Name>,
+    /// Prose on availability (why, what to use instead).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Declared differences from Asterisk's documentation.
+    #[serde(default)]
+    pub deviation: Vec<Spanned<Deviation>>,
     #[serde(default, rename = "use")]
     pub uses: Vec<Spanned<Use>>,
     #[serde(default)]
@@ -250,6 +311,57 @@ pub struct FieldGroup {
     pub doc: String,
     #[serde(default)]
     pub field: Vec<Spanned<Field>>,
+}
+
+/// `since = "12.0.0"` or `since = ["18.19.0", "20.4.0"]`: one version or
+/// one per branch. Versions stay text here; the model parses them.
+#[derive(Debug)]
+pub enum VersionList {
+    /// A single version (its span is the key's value).
+    One(String),
+    /// One version per branch, each with its span.
+    Many(Vec<Name>),
+}
+
+impl<'de> Deserialize<'de> for VersionList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VersionList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a version string (\"12.0.0\") or an array of them")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<VersionList, E> {
+                Ok(VersionList::One(v.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<VersionList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<Name>()? {
+                    out.push(v);
+                }
+                Ok(VersionList::Many(out))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// `deviation = [{ kind = "required", why = "..." }]`: one declared
+/// difference from Asterisk's documentation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deviation {
+    /// `undocumented`, `required`, `type`, `values`, `missing` or `renamed`.
+    pub kind: Name,
+    /// The name in Asterisk's documentation the deviation is about
+    /// (`missing`: the item the docs list; `renamed`: the docs' spelling).
+    #[serde(default)]
+    pub name: Option<Name>,
+    /// Why the spec differs.
+    pub why: Spanned<String>,
 }
 
 /// Parse one spec file. A syntax error or a key of the wrong shape stops the

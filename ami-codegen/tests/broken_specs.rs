@@ -141,6 +141,8 @@ fn implicit_fields() {
             "tests/fixtures/broken/implicit_fields.toml:19:8: field name `EventList` is a framing header the runtime consumes itself",
             "tests/fixtures/broken/implicit_fields.toml:27:8: field `Privilege` of event `Pong` is implicit (every event has `privilege`): remove it",
             "tests/fixtures/broken/implicit_fields.toml:31:8: field name `Event` is a framing header the runtime consumes itself",
+            "tests/fixtures/broken/implicit_fields.toml:35:8: field `Timestamp` of event `Pong` is implicit (every event has `timestamp`): remove it",
+            "tests/fixtures/broken/implicit_fields.toml:39:8: field `SystemName` of event `Pong` is implicit (every event has `system_name`): remove it",
         ],
     );
 }
@@ -194,7 +196,7 @@ fn unknown_key() {
     check(
         "unknown_key",
         &[
-            "tests/fixtures/broken/unknown_key.toml:7:1: unknown field `returns`, expected one of `name`, `rust_name`, `synopsis`, `description`, `module`, `privilege`, `since`, `deprecated`, `removed`, `see_also`, `events`, `param`, `group`, `constraint`, `response`, `example`",
+            "tests/fixtures/broken/unknown_key.toml:7:1: unknown field `returns`, expected one of `name`, `rust_name`, `synopsis`, `description`, `module`, `privilege`, `since`, `deprecated`, `removed`, `note`, `deviation`, `see_also`, `events`, `param`, `group`, `constraint`, `response`, `example`",
         ],
     );
 }
@@ -228,6 +230,27 @@ fn unsatisfiable() {
         "unsatisfiable",
         &[
             "tests/fixtures/broken/unsatisfiable.toml:16:1: the constraints of action `Redirect` cannot all hold at once",
+        ],
+    );
+}
+
+#[test]
+fn versions() {
+    check(
+        "versions",
+        &[
+            "tests/fixtures/broken/versions.toml:7:9: invalid version `Asterisk 20.4`: it does not have three parts (expected MAJOR.MINOR.PATCH, like `18.19.0`), in `since` of action `CoreShowChannelMap`",
+            "tests/fixtures/broken/versions.toml:8:14: invalid version `21`: it does not have three parts (expected MAJOR.MINOR.PATCH, like `18.19.0`), in `deprecated` of action `CoreShowChannelMap`",
+            "tests/fixtures/broken/versions.toml:9:23: unknown deviation kind `optional` of action `CoreShowChannelMap` (expected one of undocumented, required, type, values, missing, renamed)",
+            "tests/fixtures/broken/versions.toml:14:21: `since` of parameter `Channel` of action `CoreShowChannelMap` lists branch 18 twice (18.19.0 and 18.20.0): keep the first release of each branch",
+            "tests/fixtures/broken/versions.toml:14:32: invalid version `20.x.0`: a part is not a decimal number (expected MAJOR.MINOR.PATCH, like `18.19.0`), in `since` of parameter `Channel` of action `CoreShowChannelMap`",
+            "tests/fixtures/broken/versions.toml:15:14: the `missing` deviation of parameter `Channel` of action `CoreShowChannelMap` needs `name`: the name in Asterisk's documentation",
+            "tests/fixtures/broken/versions.toml:15:81: the `required` deviation of parameter `Channel` of action `CoreShowChannelMap` gives no reason: say why in `why`",
+            "tests/fixtures/broken/versions.toml:22:11: action `SIPpeers` is removed in 21.0.0, before it is deprecated (22.0.0)",
+            "tests/fixtures/broken/versions.toml:22:11: action `SIPpeers` is removed in 21.0.0, no later than its `since` 21.0.0",
+            "tests/fixtures/broken/versions.toml:27:9: `since` of event `Cdr` is an empty list: remove it or list a version",
+            "tests/fixtures/broken/versions.toml:35:14: invalid version `1.2.3.4`: it does not have three parts (expected MAJOR.MINOR.PATCH, like `18.19.0`), in `deprecated` of value `ANSWERED` of field `Disposition` of event `Cdr`",
+
         ],
     );
 }

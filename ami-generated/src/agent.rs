@@ -23,6 +23,8 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `app_agent_pool`. Privilege: `agent`.
 ///
+/// *Since 1.2.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -60,6 +62,8 @@ pub struct AgentLogoffAction {
 /// event also describes the agent's channel.
 ///
 /// Provided by `app_agent_pool`. Privilege: `agent`.
+///
+/// *Since 1.2.0.*
 ///
 /// # Response
 ///
@@ -108,7 +112,7 @@ pub struct AgentsAction {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentLogin")]
 #[non_exhaustive]
@@ -116,6 +120,12 @@ pub struct AgentLoginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -133,7 +143,7 @@ pub struct AgentLoginEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -145,6 +155,12 @@ pub struct AgentLogoffEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -166,7 +182,7 @@ pub struct AgentLogoffEvent {
 /// The channel fields (`Channel`, `Uniqueid`...) describe the agent's channel;
 /// they are present only when `Status` is `AGENT_IDLE` or `AGENT_ONCALL`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -178,6 +194,12 @@ pub struct AgentsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -228,6 +250,8 @@ pub enum AgentsStatus {
 
 /// Raised at the end of the `Agents` list.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`AgentsAction`] (in its list reply)
@@ -238,6 +262,12 @@ pub struct AgentsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `Agents` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -29,6 +29,8 @@ use crate::common::{BridgeSnapshot, ChannelSnapshot};
 ///
 /// Provided by `features`. Privilege: `call`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -109,7 +111,7 @@ pub enum BridgeTone {
 ///
 /// Provided by `manager_bridges`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -148,7 +150,7 @@ pub struct BridgeDestroyAction {
 ///
 /// Provided by `manager_bridges`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -240,7 +242,7 @@ pub struct BridgeInfoAction {
 ///
 /// Provided by `manager_bridges`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -278,7 +280,7 @@ pub struct BridgeKickAction {
 ///
 /// Provided by `manager_bridges`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -341,7 +343,7 @@ pub struct BridgeListAction {
 ///
 /// Provided by `bridge`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -418,7 +420,7 @@ pub struct BridgeTechnologyListAction {
 ///
 /// Provided by `bridge`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -460,7 +462,7 @@ pub struct BridgeTechnologySuspendAction {
 ///
 /// Provided by `bridge`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -499,7 +501,7 @@ pub struct BridgeTechnologyUnsuspendAction {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -511,6 +513,12 @@ pub struct BridgeCreateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -523,7 +531,7 @@ pub struct BridgeCreateEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -535,6 +543,12 @@ pub struct BridgeDestroyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -547,7 +561,7 @@ pub struct BridgeDestroyEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -559,6 +573,12 @@ pub struct BridgeEnterEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -575,7 +595,7 @@ pub struct BridgeEnterEvent {
 
 /// Raised in response to a `BridgeInfo` command: one channel in the bridge.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -587,6 +607,12 @@ pub struct BridgeInfoChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -597,7 +623,7 @@ pub struct BridgeInfoChannelEvent {
 
 /// Raised at the end of the `BridgeInfo` list: the bridge itself.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -609,6 +635,12 @@ pub struct BridgeInfoCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -624,7 +656,7 @@ pub struct BridgeInfoCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -637,6 +669,12 @@ pub struct BridgeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -650,7 +688,7 @@ pub struct BridgeLeaveEvent {
 
 /// Raised at the end of the `BridgeList` list.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -662,6 +700,12 @@ pub struct BridgeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `BridgeListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -672,7 +716,7 @@ pub struct BridgeListCompleteEvent {
 
 /// Raised in response to a `BridgeList` command: one bridge.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -684,6 +728,12 @@ pub struct BridgeListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -696,7 +746,7 @@ pub struct BridgeListItemEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "BridgeMerge")]
 #[non_exhaustive]
@@ -704,6 +754,12 @@ pub struct BridgeMergeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields under the prefix `To` (`ToBridgeUniqueid`...).
     #[ami(flatten, prefix = "To")]
     pub to: BridgeSnapshot,
@@ -717,7 +773,7 @@ pub struct BridgeMergeEvent {
 
 /// Raised at the end of the `BridgeTechnologyList` list.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -729,6 +785,12 @@ pub struct BridgeTechnologyListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `BridgeTechnologyListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -739,7 +801,7 @@ pub struct BridgeTechnologyListCompleteEvent {
 
 /// Raised in response to a `BridgeTechnologyList` command: one bridging technology.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -751,6 +813,12 @@ pub struct BridgeTechnologyListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the bridging technology (`holding_bridge`, `simple_bridge`, `softmix`, `native_rtp`).
     #[ami(name = "BridgeTechnology", required)]
     pub bridge_technology: String,
@@ -772,7 +840,7 @@ pub struct BridgeTechnologyListItemEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 15.*
+/// *Since 13.13.0, 14.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "BridgeVideoSourceUpdate")]
 #[non_exhaustive]
@@ -780,6 +848,12 @@ pub struct BridgeVideoSourceUpdateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,

@@ -22,6 +22,8 @@ use crate::common::{BridgeSnapshot, ChannelSnapshot};
 ///
 /// Provided by `manager`. Privilege: `system,call`.
 ///
+/// *Since 0.5.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -73,7 +75,7 @@ pub struct AbsoluteTimeoutAction {
 ///
 /// Provided by `res_agi`. Privilege: `agi`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -153,6 +155,8 @@ pub struct AgiAction {
 /// parameter Asterisk reads is `UnitAmount(0)`.
 ///
 /// Provided by `res_aoc`. Privilege: `aoc`.
+///
+/// *Since 1.8.0.*
 ///
 /// # Response
 ///
@@ -391,7 +395,7 @@ pub struct AocMessageUnit {
 ///
 /// Provided by `manager`. Privilege: `call`.
 ///
-/// *Available since Asterisk 1.6.1.*
+/// *Since 1.6.1.*
 ///
 /// # Response
 ///
@@ -428,6 +432,8 @@ pub struct AtxferAction {
 /// dialplan destination. The outcome is reported by a `BlindTransfer` event.
 ///
 /// Provided by `manager`. Privilege: `call`.
+///
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -570,7 +576,7 @@ pub struct BlindTransferAction {
 ///
 /// Provided by `app_controlplayback`. Privilege: `call`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -650,6 +656,8 @@ pub enum ControlPlaybackControl {
 ///
 /// Provided by `manager`. Privilege: `call,reporting`.
 ///
+/// *Since 1.0.0.*
+///
 /// # Response
 ///
 /// [`GetvarResponse`]: `Response: Success` with the action's fields.
@@ -711,6 +719,8 @@ pub struct GetvarResponse {
 /// * regular expression, between slashes: `/^SIP/provider-.*$/`
 ///
 /// Provided by `manager`. Privilege: `system,call`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Response
 ///
@@ -809,7 +819,7 @@ pub struct HangupAction {
 ///
 /// Provided by `core_local`. Privilege: `system,call`.
 ///
-/// *Available since Asterisk 1.8.*
+/// *Since 1.8.0.*
 ///
 /// # Response
 ///
@@ -856,7 +866,7 @@ pub struct LocalOptimizeAwayAction {
 ///
 /// Provided by `message`. Privilege: `message`.
 ///
-/// *Available since Asterisk 11.*
+/// *Since 11.0.0.*
 ///
 /// # Response
 ///
@@ -936,7 +946,7 @@ pub struct MessageSendAction {
 ///
 /// Provided by `res_mutestream`. Privilege: `system`.
 ///
-/// *Available since Asterisk 1.8.*
+/// *Since 1.8.0.*
 ///
 /// # Response
 ///
@@ -1044,6 +1054,8 @@ pub enum MuteAudioState {
 /// `OriginateResponse` event with the same `ActionID`.
 ///
 /// Provided by `manager`. Privilege: `originate`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Constraints
 ///
@@ -1228,7 +1240,7 @@ pub struct OriginateAction {
 ///
 /// Provided by `app_senddtmf`. Privilege: `call`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 1.4.0.*
 ///
 /// # Response
 ///
@@ -1279,6 +1291,8 @@ pub struct PlayDtmfAction {
 /// being hung up when its partner leaves.
 ///
 /// Provided by `manager`. Privilege: `call`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Constraints
 ///
@@ -1367,7 +1381,7 @@ pub struct RedirectAction {
 ///
 /// Provided by `manager`. Privilege: `call`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -1417,6 +1431,8 @@ pub struct SendTextAction {
 /// given, the variable is global.
 ///
 /// Provided by `manager`. Privilege: `call`.
+///
+/// *Since 1.0.0.*
 ///
 /// # Response
 ///
@@ -1474,6 +1490,8 @@ pub struct SetvarAction {
 /// `StatusComplete`.
 ///
 /// Provided by `manager`. Privilege: `system,call,reporting`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Response
 ///
@@ -1567,7 +1585,7 @@ pub struct StatusAction {
 ///
 /// Privilege: `agi,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1579,6 +1597,12 @@ pub struct AsyncAgiEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1594,7 +1618,7 @@ pub struct AsyncAgiEndEvent {
 ///
 /// Privilege: `agi,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1606,6 +1630,12 @@ pub struct AsyncAgiExecEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1624,7 +1654,7 @@ pub struct AsyncAgiExecEvent {
 ///
 /// Privilege: `agi,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1636,6 +1666,12 @@ pub struct AsyncAgiStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1652,6 +1688,8 @@ pub struct AsyncAgiStartEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`BlindTransferAction`]
@@ -1662,6 +1700,12 @@ pub struct BlindTransferEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Transferer` (`TransfererChannel`...).
     #[ami(flatten, prefix = "Transferer")]
     pub transferer: ChannelSnapshot,
@@ -1721,6 +1765,8 @@ pub enum BlindTransferResult {
 /// by `Originate`); the called channel's comes with the `Dest` prefix.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DialBegin")]
 #[non_exhaustive]
@@ -1728,6 +1774,12 @@ pub struct DialBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1747,6 +1799,8 @@ pub struct DialBeginEvent {
 /// Raised when a dial action has completed.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DialEnd")]
 #[non_exhaustive]
@@ -1754,6 +1808,12 @@ pub struct DialEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1776,6 +1836,8 @@ pub struct DialEndEvent {
 /// Raised when dial status has changed (ringing, progress...).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 14.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DialState")]
 #[non_exhaustive]
@@ -1783,6 +1845,12 @@ pub struct DialStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1805,6 +1873,8 @@ pub struct DialStateEvent {
 /// Raised when a DTMF digit has started on a channel.
 ///
 /// Privilege: `dtmf,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFBegin")]
 #[non_exhaustive]
@@ -1812,6 +1882,12 @@ pub struct DtmfBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1846,6 +1922,8 @@ pub enum DtmfBeginDirection {
 /// Raised when a DTMF digit has ended on a channel.
 ///
 /// Privilege: `dtmf,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFEnd")]
 #[non_exhaustive]
@@ -1853,6 +1931,12 @@ pub struct DtmfEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1891,6 +1975,8 @@ pub enum DtmfEndDirection {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`HangupAction`]
@@ -1901,6 +1987,12 @@ pub struct HangupEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1918,6 +2010,8 @@ pub struct HangupEvent {
 /// Raised when a hangup is requested (by an application or AMI), before the channel hangs up.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "HangupRequest")]
 #[non_exhaustive]
@@ -1925,6 +2019,12 @@ pub struct HangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1939,6 +2039,8 @@ pub struct HangupRequestEvent {
 /// Raised when a channel goes on hold.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Hold")]
 #[non_exhaustive]
@@ -1946,6 +2048,12 @@ pub struct HoldEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1960,6 +2068,8 @@ pub struct HoldEvent {
 /// Raised when a channel's account code changes.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "NewAccountCode")]
 #[non_exhaustive]
@@ -1967,6 +2077,12 @@ pub struct NewAccountCodeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1981,6 +2097,8 @@ pub struct NewAccountCodeEvent {
 /// Raised when a channel receives new caller ID information.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "NewCallerid")]
 #[non_exhaustive]
@@ -1988,6 +2106,12 @@ pub struct NewCalleridEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2002,6 +2126,8 @@ pub struct NewCalleridEvent {
 /// Raised when a new channel is created.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Newchannel")]
 #[non_exhaustive]
@@ -2009,6 +2135,12 @@ pub struct NewchannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2020,6 +2152,8 @@ pub struct NewchannelEvent {
 /// Raised when a channel's connected line information changes.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 13.13.0, 14.2.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "NewConnectedLine")]
 #[non_exhaustive]
@@ -2027,6 +2161,12 @@ pub struct NewConnectedLineEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2045,6 +2185,12 @@ pub struct NewextenEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2065,6 +2211,8 @@ pub struct NewextenEvent {
 /// Raised when a channel's state changes (ringing, answered...).
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Newstate")]
 #[non_exhaustive]
@@ -2072,6 +2220,12 @@ pub struct NewstateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2087,6 +2241,8 @@ pub struct NewstateEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`OriginateAction`]
@@ -2097,6 +2253,12 @@ pub struct OriginateResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Whether the call was answered.
     #[ami(name = "Response", required)]
     pub response: OriginateResponseResponse,
@@ -2153,6 +2315,8 @@ pub enum OriginateResponseResponse {
 /// Raised when a soft hangup is requested with a specific cause code.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "SoftHangupRequest")]
 #[non_exhaustive]
@@ -2160,6 +2324,12 @@ pub struct SoftHangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2175,6 +2345,8 @@ pub struct SoftHangupRequestEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`StatusAction`] (in its list reply)
@@ -2185,6 +2357,12 @@ pub struct StatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2248,6 +2426,8 @@ pub struct StatusEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`StatusAction`] (in its list reply)
@@ -2258,6 +2438,12 @@ pub struct StatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `Status` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -2272,6 +2458,8 @@ pub struct StatusCompleteEvent {
 /// Raised when a channel goes off hold.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "Unhold")]
 #[non_exhaustive]
@@ -2279,6 +2467,12 @@ pub struct UnholdEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2291,6 +2485,8 @@ pub struct UnholdEvent {
 ///
 /// Privilege: `dialplan,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`SetvarAction`]
@@ -2301,6 +2497,12 @@ pub struct VarSetEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

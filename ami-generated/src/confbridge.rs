@@ -35,7 +35,7 @@ use crate::common::{BridgeSnapshot, ChannelSnapshot};
 ///
 /// Provided by `app_confbridge`. Privilege: `call`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -82,7 +82,7 @@ pub struct ConfbridgeKickAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `reporting`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -134,7 +134,7 @@ pub struct ConfbridgeListAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `reporting`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -181,7 +181,7 @@ pub struct ConfbridgeListRoomsAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `call`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -227,7 +227,7 @@ pub struct ConfbridgeLockAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `call`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -285,7 +285,7 @@ pub struct ConfbridgeMuteAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `call`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -342,7 +342,7 @@ pub struct ConfbridgeSetSingleVideoSrcAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `system`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -398,7 +398,7 @@ pub struct ConfbridgeStartRecordAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `system`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -446,7 +446,7 @@ pub struct ConfbridgeStopRecordAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `call`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -491,7 +491,7 @@ pub struct ConfbridgeUnlockAction {
 ///
 /// Provided by `app_confbridge`. Privilege: `call`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -541,7 +541,7 @@ pub struct ConfbridgeUnmuteAction {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.0.0.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -553,6 +553,12 @@ pub struct ConfbridgeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -577,6 +583,8 @@ pub struct ConfbridgeLeaveEvent {
 /// older versions send only `CallerIDNum`, `CallerIDName` and `Channel`, and
 /// `<no name>` for a missing caller ID name.
 ///
+/// *Since 13.20.0, 15.3.0.*
+///
 /// # Sent by
 ///
 /// * [`ConfbridgeListAction`] (in its list reply)
@@ -587,6 +595,12 @@ pub struct ConfbridgeListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -634,6 +648,12 @@ pub struct ConfbridgeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `ConfbridgeList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -643,6 +663,8 @@ pub struct ConfbridgeListCompleteEvent {
 }
 
 /// Raised in response to a `ConfbridgeListRooms` command: one active conference.
+///
+/// *Since 16.29.0, 18.15.0, 19.7.0.*
 ///
 /// # Sent by
 ///
@@ -654,6 +676,12 @@ pub struct ConfbridgeListRoomsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -686,6 +714,12 @@ pub struct ConfbridgeListRoomsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `ConfbridgeListRooms` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -700,7 +734,7 @@ pub struct ConfbridgeListRoomsCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.0.0.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -712,6 +746,12 @@ pub struct ConfbridgeMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -733,7 +773,7 @@ pub struct ConfbridgeMuteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.0.0.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -745,6 +785,12 @@ pub struct ConfbridgeRecordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -760,7 +806,7 @@ pub struct ConfbridgeRecordEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.0.0.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -772,6 +818,12 @@ pub struct ConfbridgeStopRecordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -787,7 +839,7 @@ pub struct ConfbridgeStopRecordEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.0.0.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -799,6 +851,12 @@ pub struct ConfbridgeUnmuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,

@@ -22,6 +22,8 @@ use ami_runtime::wire::{Ack, Header};
 ///
 /// Provided by `manager`. Privilege: `config`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -63,6 +65,8 @@ pub struct CreateConfigAction {
 /// of the first category, `Line-000000-000001` its second line.
 ///
 /// Provided by `manager`. Privilege: `system,config`.
+///
+/// *Since 1.4.0.*
 ///
 /// # Response
 ///
@@ -156,6 +160,8 @@ pub struct GetConfigResponseCategory {
 ///
 /// Provided by `manager`. Privilege: `system,config`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`GetConfigJsonResponse`]: `Response: Success` with the action's fields.
@@ -217,6 +223,8 @@ pub struct GetConfigJsonResponse {
 /// Dumps the names of the categories of the given file, numbered `Category-000000`, `Category-000001`...
 ///
 /// Provided by `manager`. Privilege: `config`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -285,6 +293,8 @@ pub struct ListCategoriesResponse {
 /// applies them in order.
 ///
 /// Provided by `manager`. Privilege: `config`.
+///
+/// *Since 1.4.0.*
 ///
 /// # Response
 ///

@@ -29,7 +29,7 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -64,7 +64,7 @@ pub struct DahdiDialOffhookAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -99,7 +99,7 @@ pub struct DahdiDndOffAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -134,7 +134,7 @@ pub struct DahdiDndOnAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -164,7 +164,7 @@ pub struct DahdiHangupAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -190,7 +190,7 @@ pub struct DahdiRestartAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -230,7 +230,7 @@ pub struct DahdiShowChannelsAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 1.4.22.*
+/// *Since 1.4.22.*
 ///
 /// # Response
 ///
@@ -266,6 +266,12 @@ pub struct DahdiShowChannelsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The DAHDI channel number.
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
@@ -330,6 +336,12 @@ pub struct DahdiShowChannelsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `DAHDIShowChannels` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -345,7 +357,7 @@ pub struct DahdiShowChannelsCompleteEvent {
 ///
 /// Privilege: `system,all`.
 ///
-/// *Available since Asterisk 12.0.0.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -358,6 +370,12 @@ pub struct DndStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The DAHDI channel whose DND status changed (a DAHDI channel number, not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: String,

@@ -19,6 +19,8 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// Provided by `manager`. Privilege: `system`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -65,6 +67,8 @@ pub struct DbDelAction {
 ///
 /// Provided by `manager`. Privilege: `system`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -95,6 +99,8 @@ pub struct DbDelTreeAction {
 /// `DBGetResponse` event, followed by `DBGetComplete`.
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
+///
+/// *Since 1.2.0.*
 ///
 /// # Response
 ///
@@ -168,6 +174,8 @@ pub struct DbGetAction {
 ///
 /// Provided by `manager`. Privilege: `system`.
 ///
+/// *Since 1.2.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -221,6 +229,12 @@ pub struct DbGetCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `DBGetResponse` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -241,6 +255,12 @@ pub struct DbGetResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The family of the entry.
     #[ami(name = "Family", required)]
     pub family: String,

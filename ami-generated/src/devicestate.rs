@@ -23,7 +23,7 @@ use ami_runtime::wire::{EventList, Header};
 ///
 /// Provided by `res_manager_devicestate`. Privilege: `call,reporting`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -79,7 +79,7 @@ pub struct DeviceStateListAction {
 ///
 /// Provided by `manager`. Privilege: `call,reporting`.
 ///
-/// *Available since Asterisk 11.*
+/// *Since 11.0.0.*
 ///
 /// # Response
 ///
@@ -173,7 +173,7 @@ pub enum PresenceStateResponseState {
 ///
 /// Provided by `res_manager_presencestate`. Privilege: `call,reporting`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -220,7 +220,7 @@ pub struct PresenceStateListAction {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -232,6 +232,12 @@ pub struct DeviceStateChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The device whose state changed (`SIP/300`, `PJSIP/100`, `Custom:lamp1`).
     #[ami(name = "Device", required)]
     pub device: String,
@@ -285,6 +291,8 @@ pub enum DeviceStateChangeState {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 13.0.0.*
+///
 /// # Sent by
 ///
 /// * [`DeviceStateListAction`] (in its list reply)
@@ -295,6 +303,12 @@ pub struct DeviceStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `DeviceStateChange` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -310,7 +324,7 @@ pub struct DeviceStateListCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -322,6 +336,12 @@ pub struct PresenceStateChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The entity whose presence state changed (`CustomPresence:lamp1`).
     #[ami(name = "Presentity", required)]
     pub presentity: String,
@@ -375,6 +395,8 @@ pub enum PresenceStateChangeStatus {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 13.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PresenceStateListAction`] (in its list reply)
@@ -385,6 +407,12 @@ pub struct PresenceStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `PresenceStateChange` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,

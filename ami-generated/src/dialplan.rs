@@ -26,7 +26,7 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// Provided by `pbx_config`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -95,7 +95,7 @@ pub struct DialplanExtensionAddAction {
 ///
 /// Provided by `pbx_config`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -150,7 +150,7 @@ pub struct DialplanExtensionRemoveAction {
 ///
 /// Provided by `manager`. Privilege: `call,reporting`.
 ///
-/// *Available since Asterisk 0.4.*
+/// *Since 0.4.0.*
 ///
 /// # Response
 ///
@@ -309,7 +309,7 @@ pub enum ExtensionStateResponseStatusText {
 ///
 /// Provided by `pbx`. Privilege: `call,reporting`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -379,7 +379,7 @@ pub struct ExtensionStateListAction {
 ///
 /// Provided by `pbx`. Privilege: `config,reporting`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -442,6 +442,8 @@ pub struct ShowDialPlanAction {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 13.0.0.*
+///
 /// # Sent by
 ///
 /// * [`ExtensionStateListAction`] (in its list reply)
@@ -452,6 +454,12 @@ pub struct ExtensionStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `ExtensionStatus` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -469,6 +477,8 @@ pub struct ExtensionStateListCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`ExtensionStateListAction`] (in its list reply)
@@ -479,6 +489,12 @@ pub struct ExtensionStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Name of the extension.
     #[ami(name = "Exten", required)]
     pub exten: String,
@@ -597,6 +613,12 @@ pub struct ListDialplanEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The context of the entry.
     #[ami(name = "Context", required)]
     pub context: String,
@@ -639,6 +661,8 @@ pub struct ListDialplanEvent {
 /// changes. For every presence state change see `PresenceStateChange`.
 ///
 /// Privilege: `call,all`.
+///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "PresenceStatus")]
 #[non_exhaustive]
@@ -646,6 +670,12 @@ pub struct PresenceStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Name of the extension.
     #[ami(name = "Exten", required)]
     pub exten: String,
@@ -683,6 +713,12 @@ pub struct ShowDialPlanCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `ListDialplan` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,

@@ -27,7 +27,7 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// Provided by `res_fax`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -75,7 +75,7 @@ pub struct FaxSessionAction {
 ///
 /// Provided by `res_fax`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -125,7 +125,7 @@ pub struct FaxSessionsAction {
 ///
 /// Provided by `res_fax`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -171,7 +171,7 @@ pub struct FaxStatsAction {
 /// `ImageResolution`, `FileName` and the page counters only concern sessions
 /// that send or receive.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -183,6 +183,12 @@ pub struct FaxSessionEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The numerical identifier of the session.
     #[ami(name = "SessionNumber", required)]
     pub session_number: u64,
@@ -284,7 +290,7 @@ pub enum FaxSessionState {
 
 /// Raised at the end of the `FAXSessions` list.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -296,6 +302,12 @@ pub struct FaxSessionsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `FAXSessionsEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -309,7 +321,7 @@ pub struct FaxSessionsCompleteEvent {
 
 /// Raised in response to a `FAXSessions` command: one active FAX session.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -321,6 +333,12 @@ pub struct FaxSessionsEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the channel of the FAX session.
     #[ami(name = "Channel")]
     pub channel: Option<String>,
@@ -427,7 +445,7 @@ pub enum FaxSessionsEntryState {
 
 /// Raised in response to a `FAXStats` command: the FAX statistics.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -439,6 +457,12 @@ pub struct FaxStatsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of active FAX sessions.
     #[ami(name = "CurrentSessions")]
     pub current_sessions: Option<u64>,

@@ -33,7 +33,7 @@ use ami_runtime::wire::{EventList, Header, RawText};
 ///
 /// Provided by `chan_iax2`. Privilege: `system,reporting`.
 ///
-/// *Available since Asterisk 1.2.0.*
+/// *Since 1.2.0.*
 ///
 /// # Response
 ///
@@ -70,7 +70,7 @@ pub struct IaxNetStatsAction {
 ///
 /// Provided by `chan_iax2`. Privilege: `system,reporting`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -105,7 +105,7 @@ pub struct IaxPeerListAction {
 ///
 /// Provided by `chan_iax2`. Privilege: `system,reporting`.
 ///
-/// *Available since Asterisk 0.3.0.*
+/// *Since 0.3.0.*
 ///
 /// # Response
 ///
@@ -147,7 +147,7 @@ pub struct IaxPeersAction {
 ///
 /// Provided by `chan_iax2`. Privilege: `system,reporting`.
 ///
-/// *Available since Asterisk 1.6.2.0.*
+/// *Since 1.6.2.*
 ///
 /// # Response
 ///

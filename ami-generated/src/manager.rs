@@ -21,6 +21,8 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `manager`.
 ///
+/// *Since 0.4.0.*
+///
 /// # Response
 ///
 /// [`ChallengeResponse`]: `Response: Success` with the action's fields.
@@ -91,6 +93,8 @@ pub struct ChallengeResponse {
 ///
 /// Provided by `manager`. Privilege: `command`.
 ///
+/// *Since 0.3.0.*
+///
 /// # Response
 ///
 /// [`CommandOutput`]: the CLI output lines (`Output:` headers, or Asterisk 13's `Response: Follows` text).
@@ -144,6 +148,8 @@ pub struct CommandAction {
 /// Query for core PBX settings: versions, limits and enabled subsystems.
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -232,6 +238,8 @@ pub struct CoreSettingsResponse {
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`CoreShowChannelEvent`], ended by [`CoreShowChannelsCompleteEvent`].
@@ -296,6 +304,8 @@ pub struct CoreShowChannelsAction {
 ///
 /// Provided by `manager`. Privilege: `system,reporting`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`CoreStatusResponse`]: `Response: Success` with the action's fields.
@@ -349,7 +359,7 @@ pub struct CoreStatusResponse {
     pub core_current_calls: Option<u64>,
     /// Number of calls processed since startup; sent by recent releases only.
     ///
-    /// Since Asterisk 20.12, 21.7, 22.2.
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "CoreProcessedCalls")]
     pub core_processed_calls: Option<u64>,
     /// Headers the spec does not list, kept as received.
@@ -369,10 +379,7 @@ pub struct CoreStatusResponse {
 ///
 /// Provided by `manager`.
 ///
-/// *Available since Asterisk 1.8.*
-/** **Removed:** The data retrieval API (`main/data.c`) and this action were removed from
-Asterisk; they are absent from the Asterisk 16 and later documentation.
-*/
+/// *Since 1.8.0 · removed in 15.0.0. The data retrieval API (`main/data.c`) and this action were removed in Asterisk 15.0.0 (commit 325eeced6a, "core: Remove 'Data Retrieval API'").*
 ///
 /// # Response
 ///
@@ -447,6 +454,8 @@ pub struct DataGetAction {
 /// event class is enabled, and none on error: do not wait for one in that setup.
 ///
 /// Provided by `manager`.
+///
+/// *Since 0.9.0.*
 ///
 /// # Response
 ///
@@ -526,7 +535,7 @@ pub struct EventsResponse {
 ///
 /// Provided by `manager`. Privilege: `system`.
 ///
-/// *Available since Asterisk 10.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -599,10 +608,7 @@ pub enum FilterOperation {
 ///
 /// Provided by `manager`.
 ///
-/** **Removed:** Documented in Asterisk 11 to 13 but never registered by `main/manager.c`:
-servers answer `Invalid/unknown command`, and the action is absent from the
-documentation of Asterisk 16 and later.
-*/
+/// *Removed in 10.0.0. Documented from Asterisk 10 (beside `Filter`) until the documentation was dropped in July 2022 (16.29.0, 18.15.0, 19.7.0, 20.0.0, commit 3143a01e84), but `main/manager.c` never registered it: every server answers `Invalid/unknown command`. Hence absent from every version from 10.0.0 on.*
 ///
 /// # Response
 ///
@@ -626,6 +632,8 @@ pub struct FilterListAction {
 /// user (those its write permissions allow).
 ///
 /// Provided by `manager`.
+///
+/// *Since 1.0.0.*
 ///
 /// # Response
 ///
@@ -666,7 +674,7 @@ pub struct ListCommandsAction {
 /// Reloads the logger and rotates the log files, like the CLI command
 /// `logger rotate`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -707,6 +715,8 @@ pub struct LoggerRotateAction {
 /// `Asterisk Call Manager/2.8.0` before the first action.
 ///
 /// Provided by `manager`.
+///
+/// *Since 0.2.0.*
 ///
 /// # Constraints
 ///
@@ -791,6 +801,8 @@ pub enum LoginAuthType {
 ///
 /// Provided by `manager`.
 ///
+/// *Since 0.2.0.*
+///
 /// # Response
 ///
 /// [`Goodbye`]: `Response: Goodbye`; the server then closes the session.
@@ -827,6 +839,8 @@ pub struct LogoffAction {
 /// move from Subversion to Git the header is kept for compatibility but empty.
 ///
 /// Provided by `manager`. Privilege: `system`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -893,6 +907,8 @@ pub struct ModuleCheckResponse {
 /// `Module` reloads every module.
 ///
 /// Provided by `manager`. Privilege: `system`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -986,6 +1002,8 @@ pub enum ModuleLoadLoadType {
 ///
 /// Provided by `manager`.
 ///
+/// *Since 0.2.0.*
+///
 /// # Response
 ///
 /// [`PingResponse`]: `Response: Success` with the action's fields.
@@ -1041,7 +1059,7 @@ pub struct PingResponse {
 ///
 /// Provided by `manager`. Privilege: `system,config`.
 ///
-/// *Available since Asterisk 1.6.0.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -1089,6 +1107,8 @@ pub struct ReloadAction {
 /// (`Header1`, ..., `HeaderN` below are placeholders).
 ///
 /// Provided by `manager`. Privilege: `user`.
+///
+/// *Since 1.4.0.*
 ///
 /// # Free headers
 ///
@@ -1153,6 +1173,8 @@ pub struct UserEventAction {
 ///
 /// Provided by `manager`.
 ///
+/// *Since 1.4.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -1178,6 +1200,8 @@ pub struct WaitEventAction {
 ///
 /// Privilege: `system,reporting,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`CoreShowChannelsAction`] (in its list reply)
@@ -1188,6 +1212,12 @@ pub struct CoreShowChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1212,6 +1242,8 @@ pub struct CoreShowChannelEvent {
 ///
 /// Privilege: `system,reporting,all`.
 ///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
 /// # Sent by
 ///
 /// * [`CoreShowChannelsAction`] (in its list reply)
@@ -1222,6 +1254,12 @@ pub struct CoreShowChannelsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `CoreShowChannel` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -1243,6 +1281,8 @@ pub struct CoreShowChannelsCompleteEvent {
 /// the tree queried, so they have no typed fields: read them from the event's
 /// extra headers, in order.
 ///
+/// *Removed in 15.0.0. Removed with `DataGet` in Asterisk 15.0.0.*
+///
 /// # Sent by
 ///
 /// * [`DataGetAction`]
@@ -1253,6 +1293,12 @@ pub struct DataGetTreeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Every header of the event, as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1265,6 +1311,8 @@ pub struct DataGetTreeEvent {
 ///
 /// Privilege: `system,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`LoginAction`]
@@ -1275,6 +1323,12 @@ pub struct FullyBootedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Informational message (`Fully Booted`).
     #[ami(name = "Status")]
     pub status: Option<String>,
@@ -1298,6 +1352,8 @@ pub struct FullyBootedEvent {
 ///
 /// Privilege: `system,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`ModuleLoadAction`]
@@ -1309,6 +1365,12 @@ pub struct ReloadEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the module that was reloaded, or `All` when all modules were reloaded.
     #[ami(name = "Module")]
     pub module: Option<String>,
@@ -1368,6 +1430,8 @@ pub enum ReloadStatus {
 ///
 /// Privilege: `user,all`.
 ///
+/// *Since 12.3.0.*
+///
 /// # Sent by
 ///
 /// * [`UserEventAction`]
@@ -1378,6 +1442,12 @@ pub struct UserEventEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The user-defined event name.
     #[ami(name = "UserEvent", required)]
     pub user_event: String,
@@ -1401,6 +1471,12 @@ pub struct WaitEventCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Every header of the event, as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

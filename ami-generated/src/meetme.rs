@@ -30,7 +30,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `app_meetme`. Privilege: `reporting`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeList`.
+/// *Since 1.6.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeList`.*
 ///
 /// # Response
 ///
@@ -69,7 +69,7 @@ pub struct MeetmeListAction {
 ///
 /// Provided by `app_meetme`. Privilege: `reporting`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeListRooms`.
+/// *Since 10.0.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeListRooms`.*
 ///
 /// # Response
 ///
@@ -107,7 +107,7 @@ pub struct MeetmeListRoomsAction {
 ///
 /// Provided by `app_meetme`. Privilege: `call`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeMute`.
+/// *Since 1.4.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeMute`.*
 ///
 /// # Response
 ///
@@ -149,7 +149,7 @@ pub struct MeetmeMuteAction {
 ///
 /// Provided by `app_meetme`. Privilege: `call`.
 ///
-/// **Deprecated:** app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeUnmute`.
+/// *Since 1.4.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge and `ConfbridgeUnmute`.*
 ///
 /// # Response
 ///
@@ -183,6 +183,8 @@ pub struct MeetmeUnmuteAction {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 16.29.0, 18.15.0, 19.7.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListAction`] (in its list reply)
@@ -193,6 +195,12 @@ pub struct MeetmeListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The conference number.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -296,6 +304,8 @@ pub enum MeetmeListTalking {
 
 /// Raised at the end of the `MeetmeList` list.
 ///
+/// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListAction`] (in its list reply)
@@ -306,6 +316,12 @@ pub struct MeetmeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `MeetmeList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -318,6 +334,8 @@ pub struct MeetmeListCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 16.29.0, 18.15.0, 19.7.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListRoomsAction`] (in its list reply)
@@ -328,6 +346,12 @@ pub struct MeetmeListRoomsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The conference number.
     #[ami(name = "Conference", required)]
     pub conference: String,
@@ -370,6 +394,8 @@ pub enum MeetmeListRoomsCreation {
 
 /// Raised at the end of the `MeetmeListRooms` list.
 ///
+/// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeListRoomsAction`] (in its list reply)
@@ -380,6 +406,12 @@ pub struct MeetmeListRoomsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `MeetmeListRooms` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -392,6 +424,8 @@ pub struct MeetmeListRoomsCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 12.0.0 · deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
+///
 /// # Sent by
 ///
 /// * [`MeetmeMuteAction`]
@@ -403,6 +437,12 @@ pub struct MeetmeMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

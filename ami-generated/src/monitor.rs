@@ -27,7 +27,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `res_monitor`. Privilege: `call`.
 ///
-/// **Removed:** res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use MixMonitor.
+/// *Since 0.4.0 · deprecated in 16.0.0 · removed in 21.0.0. res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use `MixMonitor`.*
 ///
 /// # Response
 ///
@@ -68,6 +68,8 @@ pub struct ChangeMonitorAction {
 /// `StopMixMonitor`. Asterisk 16.17/18.3 and later raise `MixMonitorStart`.
 ///
 /// Provided by `app_mixmonitor`. Privilege: `system`.
+///
+/// *Since 11.0.0.*
 ///
 /// # Response
 ///
@@ -149,6 +151,8 @@ pub struct MixMonitorResponse {
 ///
 /// Provided by `app_mixmonitor`. Privilege: `system,call`.
 ///
+/// *Since 1.8.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -228,7 +232,7 @@ pub enum MixMonitorMuteDirection {
 ///
 /// Provided by `res_monitor`. Privilege: `call`.
 ///
-/// **Removed:** res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use MixMonitor.
+/// *Since 0.4.0 · deprecated in 16.0.0 · removed in 21.0.0. res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use `MixMonitor`.*
 ///
 /// # Response
 ///
@@ -281,7 +285,7 @@ pub struct MonitorAction {
 ///
 /// Provided by `res_monitor`. Privilege: `call`.
 ///
-/// **Removed:** res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use MixMonitorMute.
+/// *Since 1.4.0 · deprecated in 16.0.0 · removed in 21.0.0. res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use `MixMonitorMute`.*
 ///
 /// # Response
 ///
@@ -311,6 +315,8 @@ pub struct PauseMonitorAction {
 /// 16.17/18.3 and later raise `MixMonitorStop`.
 ///
 /// Provided by `app_mixmonitor`. Privilege: `system,call`.
+///
+/// *Since 11.0.0.*
 ///
 /// # Response
 ///
@@ -346,7 +352,7 @@ pub struct StopMixMonitorAction {
 ///
 /// Provided by `res_monitor`. Privilege: `call`.
 ///
-/// **Removed:** res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use StopMixMonitor.
+/// *Since 0.4.0 · deprecated in 16.0.0 · removed in 21.0.0. res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use `StopMixMonitor`.*
 ///
 /// # Response
 ///
@@ -375,7 +381,7 @@ pub struct StopMonitorAction {
 ///
 /// Provided by `res_monitor`. Privilege: `call`.
 ///
-/// **Removed:** res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use MixMonitorMute.
+/// *Since 1.4.0 · deprecated in 16.0.0 · removed in 21.0.0. res_monitor was deprecated in Asterisk 16 and removed in Asterisk 21: use `MixMonitorMute`.*
 ///
 /// # Response
 ///
@@ -402,7 +408,7 @@ pub struct UnpauseMonitorAction {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 16.17, 18.3.*
+/// *Since 16.17.0, 18.3.0.*
 ///
 /// # Sent by
 ///
@@ -414,6 +420,12 @@ pub struct MixMonitorMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -432,7 +444,7 @@ pub struct MixMonitorMuteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 16.17, 18.3.*
+/// *Since 16.17.0, 18.3.0.*
 ///
 /// # Sent by
 ///
@@ -444,6 +456,12 @@ pub struct MixMonitorStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -456,7 +474,7 @@ pub struct MixMonitorStartEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 16.17, 18.3.*
+/// *Since 16.17.0, 18.3.0.*
 ///
 /// # Sent by
 ///
@@ -468,6 +486,12 @@ pub struct MixMonitorStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

@@ -25,6 +25,8 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `res_parking`. Privilege: `call`.
 ///
+/// *Since 1.4.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -87,6 +89,8 @@ pub struct ParkAction {
 /// the one given, then `ParkedCallsComplete` with the total.
 ///
 /// Provided by `res_parking`. Privilege: `call`.
+///
+/// *Since 0.7.2.*
 ///
 /// # Response
 ///
@@ -158,6 +162,8 @@ pub struct ParkedCallsAction {
 ///
 /// Provided by `res_parking`. Privilege: `call`.
 ///
+/// *Since 11.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`ParkinglotEvent`], ended by [`ParkinglotsCompleteEvent`].
@@ -206,7 +212,7 @@ pub struct ParkinglotsAction {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -219,6 +225,12 @@ pub struct ParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -248,7 +260,7 @@ pub struct ParkedCallEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ParkedCallGiveUp")]
 #[non_exhaustive]
@@ -256,6 +268,12 @@ pub struct ParkedCallGiveUpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -296,6 +314,12 @@ pub struct ParkedCallsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `ParkedCall` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -313,7 +337,7 @@ pub struct ParkedCallsCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "ParkedCallTimeOut")]
 #[non_exhaustive]
@@ -321,6 +345,12 @@ pub struct ParkedCallTimeOutEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -351,7 +381,7 @@ pub struct ParkedCallTimeOutEvent {
 
 /// Raised in response to a `Parkinglots` command: one parking lot.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -363,6 +393,12 @@ pub struct ParkinglotEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the parking lot.
     #[ami(name = "Name", required)]
     pub name: String,
@@ -382,7 +418,7 @@ pub struct ParkinglotEvent {
 
 /// Raised at the end of the `Parkinglots` list.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -394,6 +430,12 @@ pub struct ParkinglotsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `Parkinglot` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -410,7 +452,7 @@ pub struct ParkinglotsCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "UnParkedCall")]
 #[non_exhaustive]
@@ -418,6 +460,12 @@ pub struct UnParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,

@@ -24,6 +24,8 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 ///
 /// Provided by `res_pjsip_notify`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Constraints
 ///
 /// Checked before encoding; a violation is refused.
@@ -80,7 +82,7 @@ pub struct PjsipNotifyAction {
 ///
 /// Provided by `res_pjsip`. Privilege: `system,reporting`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -112,6 +114,8 @@ pub struct PjsipQualifyAction {
 /// immediate re-registration.
 ///
 /// Provided by `res_pjsip_outbound_registration`. Privilege: `system,reporting`.
+///
+/// *Since 13.2.0.*
 ///
 /// # Response
 ///
@@ -147,7 +151,7 @@ pub struct PjsipRegisterAction {
 ///
 /// Provided by `res_pjsip`. Privilege: `system`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -392,7 +396,7 @@ pub enum PjsipShowEndpointItem {
 ///
 /// Provided by `res_pjsip`. Privilege: `system`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -454,6 +458,8 @@ pub struct PjsipShowEndpointsAction {
 /// `PJSIPShowRegistrationsInbound` lists AoRs, permanent contacts included.
 ///
 /// Provided by `res_pjsip_registrar`. Privilege: `system`.
+///
+/// *Since 13.14.0, 14.3.0.*
 ///
 /// # Response
 ///
@@ -521,6 +527,8 @@ pub struct PjsipShowRegistrationInboundContactStatusesAction {
 ///
 /// Provided by `res_pjsip_registrar`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`InboundRegistrationDetailEvent`], ended by [`InboundRegistrationDetailCompleteEvent`].
@@ -584,6 +592,8 @@ pub struct PjsipShowRegistrationsInboundAction {
 /// ends the list and counts the registered and unregistered registrations.
 ///
 /// Provided by `res_pjsip_outbound_registration`. Privilege: `system,reporting`.
+///
+/// *Since 12.0.0.*
 ///
 /// # Response
 ///
@@ -678,6 +688,8 @@ pub enum PjsipShowRegistrationsOutboundItem {
 ///
 /// Provided by `res_pjsip_pubsub`. Privilege: `system`.
 ///
+/// *Since 13.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`ResourceListDetailEvent`], ended by [`ResourceListDetailCompleteEvent`].
@@ -720,6 +732,8 @@ pub struct PjsipShowResourceListsAction {
 ///
 /// Provided by `res_pjsip_pubsub`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`InboundSubscriptionDetailEvent`], ended by [`InboundSubscriptionDetailCompleteEvent`].
@@ -751,6 +765,8 @@ pub struct PjsipShowSubscriptionsInboundAction {
 ///
 /// Provided by `res_pjsip_pubsub`. Privilege: `system`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`OutboundSubscriptionDetailEvent`], ended by [`OutboundSubscriptionDetailCompleteEvent`].
@@ -781,6 +797,8 @@ pub struct PjsipShowSubscriptionsOutboundAction {
 ///
 /// Provided by `res_pjsip_outbound_registration`. Privilege: `system,reporting`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -808,7 +826,7 @@ pub struct PjsipUnregisterAction {
 ///
 /// One header per option of the `type=aor` section, plus the contact list and counts.
 ///
-/// *Available since Asterisk 13.12.*
+/// *Since 13.12.0, 14.1.0.*
 ///
 /// # Sent by
 ///
@@ -820,6 +838,12 @@ pub struct AorDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -894,7 +918,7 @@ pub struct AorDetailEvent {
 /// clear**, as configured (`Password`, `Md5Cred`): mind who may read the
 /// manager session.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -907,6 +931,12 @@ pub struct AuthDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `auth`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -982,7 +1012,7 @@ pub enum AuthDetailAuthType {
 
 /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationInboundContactStatuses`: the status of one contact.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.0.0.*
 ///
 /// # Sent by
 ///
@@ -995,6 +1025,12 @@ pub struct ContactStatusDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The AoR that owns this contact.
     #[ami(name = "AOR")]
     pub aor: Option<String>,
@@ -1083,6 +1119,12 @@ pub struct ContactStatusDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1099,7 +1141,7 @@ pub struct ContactStatusDetailCompleteEvent {
 /// present depends on the Asterisk version: every field but `ObjectType` and
 /// `ObjectName` is optional. Booleans come as `true`/`false` or `yes`/`no`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1111,6 +1153,12 @@ pub struct EndpointDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1843,6 +1891,8 @@ pub enum EndpointDetailDeviceState {
 
 /// Raised at the end of the `PJSIPShowEndpoint` list: the number of detail events sent.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowEndpointAction`] (in its list reply)
@@ -1853,6 +1903,12 @@ pub struct EndpointDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1863,7 +1919,7 @@ pub struct EndpointDetailCompleteEvent {
 
 /// Raised in response to `PJSIPShowEndpoints`: one endpoint and its status.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1875,6 +1931,12 @@ pub struct EndpointListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -1947,6 +2009,8 @@ pub enum EndpointListDeviceState {
 
 /// Raised at the end of the `PJSIPShowEndpoints` list: the number of endpoints listed.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowEndpointsAction`] (in its list reply)
@@ -1957,6 +2021,12 @@ pub struct EndpointListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1969,7 +2039,7 @@ pub struct EndpointListCompleteEvent {
 ///
 /// One header per option of the `type=identify` section (`res_pjsip_endpoint_identifier_ip`).
 ///
-/// *Available since Asterisk 13.20.*
+/// *Since 13.20.0, 15.3.0.*
 ///
 /// # Sent by
 ///
@@ -1981,6 +2051,12 @@ pub struct IdentifyDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `identify`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2014,6 +2090,8 @@ pub struct IdentifyDetailEvent {
 ///
 /// One header per option of the `type=aor` section, plus its contacts.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowRegistrationsInboundAction`] (in its list reply)
@@ -2024,6 +2102,12 @@ pub struct InboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2095,6 +2179,12 @@ pub struct InboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2104,6 +2194,8 @@ pub struct InboundRegistrationDetailCompleteEvent {
 }
 
 /// Raised in response to `PJSIPShowSubscriptionsInbound`: one inbound subscription.
+///
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -2115,6 +2207,12 @@ pub struct InboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<InboundSubscriptionDetailRole>,
@@ -2176,6 +2274,12 @@ pub struct InboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2188,6 +2292,8 @@ pub struct InboundSubscriptionDetailCompleteEvent {
 ///
 /// One header per option of the `type=registration` section, then `Status` and `NextReg`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowRegistrationsOutboundAction`] (in its list reply)
@@ -2198,6 +2304,12 @@ pub struct OutboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `registration`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2316,6 +2428,12 @@ pub struct OutboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list (registrations and their `AuthDetail` events).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2332,6 +2450,8 @@ pub struct OutboundRegistrationDetailCompleteEvent {
 
 /// Raised in response to `PJSIPShowSubscriptionsOutbound`: one outbound subscription.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowSubscriptionsOutboundAction`] (in its list reply)
@@ -2342,6 +2462,12 @@ pub struct OutboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<OutboundSubscriptionDetailRole>,
@@ -2403,6 +2529,12 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2417,6 +2549,8 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
 /// (`presence`, `message-summary`...) comes as a second `Event:` header, which
 /// AMI cannot tell from the event's own name; it is not a field here.
 ///
+/// *Since 13.0.0.*
+///
 /// # Sent by
 ///
 /// * [`PjsipShowResourceListsAction`] (in its list reply)
@@ -2427,6 +2561,12 @@ pub struct ResourceListDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `resource_list`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,
@@ -2462,6 +2602,12 @@ pub struct ResourceListDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2476,7 +2622,7 @@ pub struct ResourceListDetailCompleteEvent {
 /// documentation lists the `async_operations` option as `AsycOperations`; on the
 /// wire the header is named after the option, `AsyncOperations`.
 ///
-/// *Available since Asterisk 12.6.*
+/// *Since 12.6.0.*
 ///
 /// # Sent by
 ///
@@ -2488,6 +2634,12 @@ pub struct TransportDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The object's type: always `transport`.
     #[ami(name = "ObjectType", required)]
     pub object_type: String,

@@ -27,7 +27,7 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// Provided by `chan_dahdi`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.0.0.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -58,7 +58,7 @@ pub struct PriDebugFileSetAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 13.0.0.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -88,7 +88,7 @@ pub struct PriDebugFileUnsetAction {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 13.0.0.*
+/// *Since 13.0.0.*
 ///
 /// # Response
 ///
@@ -195,7 +195,7 @@ pub enum PriDebugSetLevel {
 ///
 /// Provided by `chan_dahdi`.
 ///
-/// *Available since Asterisk 10.0.0.*
+/// *Since 10.0.0.*
 ///
 /// # Response
 ///
@@ -236,6 +236,12 @@ pub struct PriShowSpansEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The span number.
     #[ami(name = "Span", required)]
     pub span: u64,
@@ -294,6 +300,12 @@ pub struct PriShowSpansCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `PRIShowSpans` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -27,6 +27,8 @@ use crate::common::{ChannelSnapshot, QueueMemberSnapshot};
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.0.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -107,6 +109,8 @@ pub struct QueueAddAction {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -166,7 +170,7 @@ pub struct QueueLogAction {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 11.0.0.*
 ///
 /// # Response
 ///
@@ -244,6 +248,8 @@ pub struct QueueMemberRingInUseAction {
 /// it through a hint to light a "paused" lamp.
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
+///
+/// *Since 1.2.0.*
 ///
 /// # Response
 ///
@@ -326,6 +332,8 @@ pub struct QueuePauseAction {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -381,6 +389,8 @@ pub struct QueuePenaltyAction {
 /// `QueueReset` to clear them).
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 1.6.2.*
 ///
 /// # Response
 ///
@@ -480,6 +490,8 @@ pub enum QueueReloadParameters {
 ///
 /// Provided by `app_queue`. Privilege: `agent`.
 ///
+/// *Since 1.0.0.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -531,6 +543,8 @@ pub struct QueueRemoveAction {
 ///
 /// Provided by `app_queue`.
 ///
+/// *Since 1.6.2.*
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -578,6 +592,8 @@ pub struct QueueResetAction {
 /// its `Rule` headers, in order, all in the response itself (no events).
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -636,6 +652,8 @@ pub struct QueueRuleResponse {
 ///
 /// Provided by `app_queue`.
 ///
+/// *Removed in 15.0.0. Removed in Asterisk 15.0.0 (commit 5d86da61a6, ASTERISK-27073): it printed the CLI's `queue show` text; use `QueueStatus` or `QueueSummary`.*
+///
 /// # Response
 ///
 /// [`RawText`]: text lines without any header.
@@ -675,6 +693,8 @@ pub struct QueuesAction {
 /// and member is reported.
 ///
 /// Provided by `app_queue`.
+///
+/// *Since 0.5.0.*
 ///
 /// # Response
 ///
@@ -779,6 +799,8 @@ pub enum QueueStatusItem {
 ///
 /// Provided by `app_queue`.
 ///
+/// *Since 1.6.0.*
+///
 /// # Response
 ///
 /// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`QueueSummaryEvent`], ended by [`QueueSummaryCompleteEvent`].
@@ -832,7 +854,7 @@ pub struct QueueSummaryAction {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentCalled")]
 #[non_exhaustive]
@@ -840,6 +862,12 @@ pub struct AgentCalledEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -866,7 +894,7 @@ pub struct AgentCalledEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentComplete")]
 #[non_exhaustive]
@@ -874,6 +902,12 @@ pub struct AgentCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -929,7 +963,7 @@ pub enum AgentCompleteReason {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentConnect")]
 #[non_exhaustive]
@@ -937,6 +971,12 @@ pub struct AgentConnectEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -969,7 +1009,7 @@ pub struct AgentConnectEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentDump")]
 #[non_exhaustive]
@@ -977,6 +1017,12 @@ pub struct AgentDumpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1003,7 +1049,7 @@ pub struct AgentDumpEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "AgentRingNoAnswer")]
 #[non_exhaustive]
@@ -1011,6 +1057,12 @@ pub struct AgentRingNoAnswerEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1038,7 +1090,7 @@ pub struct AgentRingNoAnswerEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueCallerAbandon")]
 #[non_exhaustive]
@@ -1046,6 +1098,12 @@ pub struct QueueCallerAbandonEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1070,7 +1128,7 @@ pub struct QueueCallerAbandonEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueCallerJoin")]
 #[non_exhaustive]
@@ -1078,6 +1136,12 @@ pub struct QueueCallerJoinEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1099,7 +1163,7 @@ pub struct QueueCallerJoinEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueCallerLeave")]
 #[non_exhaustive]
@@ -1107,6 +1171,12 @@ pub struct QueueCallerLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -1126,6 +1196,8 @@ pub struct QueueCallerLeaveEvent {
 
 /// Raised in response to a `QueueStatus` command: one caller waiting in a queue.
 ///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
 /// # Sent by
 ///
 /// * [`QueueStatusAction`] (in its list reply)
@@ -1136,6 +1208,12 @@ pub struct QueueEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1183,6 +1261,12 @@ pub struct QueueMemberEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1300,7 +1384,7 @@ pub enum QueueMemberStatus {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1312,6 +1396,12 @@ pub struct QueueMemberAddedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1326,7 +1416,7 @@ pub struct QueueMemberAddedEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.2.*
+/// *Since 12.2.0.*
 ///
 /// # Sent by
 ///
@@ -1338,6 +1428,12 @@ pub struct QueueMemberPauseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1355,7 +1451,7 @@ pub struct QueueMemberPauseEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// **Deprecated:** Replaced by `QueueMemberPause` in Asterisk 12.2.
+/// *Removed in 12.2.0. Replaced by `QueueMemberPause` in Asterisk 12.2.*
 ///
 /// # Sent by
 ///
@@ -1367,6 +1463,12 @@ pub struct QueueMemberPausedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1393,7 +1495,7 @@ pub struct QueueMemberPausedEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1405,6 +1507,12 @@ pub struct QueueMemberPenaltyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1419,7 +1527,7 @@ pub struct QueueMemberPenaltyEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1431,6 +1539,12 @@ pub struct QueueMemberRemovedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1445,7 +1559,7 @@ pub struct QueueMemberRemovedEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Sent by
 ///
@@ -1457,6 +1571,12 @@ pub struct QueueMemberRinginuseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1469,7 +1589,7 @@ pub struct QueueMemberRinginuseEvent {
 ///
 /// Privilege: `agent,all`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 12.0.0.*
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "QueueMemberStatus")]
 #[non_exhaustive]
@@ -1477,6 +1597,12 @@ pub struct QueueMemberStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1486,6 +1612,8 @@ pub struct QueueMemberStatusEvent {
 }
 
 /// Raised in response to a `QueueStatus` command: the parameters and counters of one queue.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
 ///
 /// # Sent by
 ///
@@ -1497,6 +1625,12 @@ pub struct QueueParamsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1550,6 +1684,12 @@ pub struct QueueStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of events sent (absent in older Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1570,6 +1710,12 @@ pub struct QueueSummaryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1608,6 +1754,12 @@ pub struct QueueSummaryCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `QueueSummary` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -7,6 +7,9 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use std::fmt;
+
+#[allow(unused_imports)]
+use ami_runtime::version::{Availability, Version};
 use ami_runtime::wire::{
     decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
     Message, MessageKind, Reply, ResponseShape,
@@ -22,6 +25,8 @@ pub struct ActionInfo {
     pub family: &'static str,
     /// How the reply is collected.
     pub shape: ResponseShape,
+    /// The Asterisk versions that have it.
+    pub availability: Availability<'static>,
 }
 
 /// Every action of the enabled families, sorted by name (ignoring case).
@@ -31,923 +36,3159 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::channel::AbsoluteTimeoutAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AbsoluteTimeoutAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "agent")]
     ActionInfo {
         name: <crate::agent::AgentLogoffAction as Action>::NAME,
         family: "agent",
         shape: <crate::agent::AgentLogoffAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "agent")]
     ActionInfo {
         name: <crate::agent::AgentsAction as Action>::NAME,
         family: "agent",
         shape: <crate::agent::AgentsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::AgiAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AgiAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::AocMessageAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AocMessageAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 8, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::AtxferAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AtxferAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 1)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::BlindTransferAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::BlindTransferAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeDestroyAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeDestroyAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeInfoAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeInfoAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeKickAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeKickAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeListAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeTechnologyListAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeTechnologyListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeTechnologySuspendAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeTechnologySuspendAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ChallengeAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ChallengeAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::ChangeMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::ChangeMonitorAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 4, 0)],
+            deprecated: Some(Version::new(16, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CommandAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CommandAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeKickAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeKickAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeListAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeListRoomsAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeListRoomsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeLockAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeLockAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeMuteAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeMuteAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeStartRecordAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeStartRecordAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeStopRecordAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeStopRecordAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeUnlockAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeUnlockAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeUnmuteAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeUnmuteAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::ControlPlaybackAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::ControlPlaybackAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CoreSettingsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreSettingsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CoreShowChannelsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreShowChannelsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CoreStatusAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::CreateConfigAction as Action>::NAME,
         family: "config",
         shape: <crate::config::CreateConfigAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiDialOffhookAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiDialOffhookAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiDndOffAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiDndOffAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiDndOnAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiDndOnAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiHangupAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiHangupAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiRestartAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiRestartAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiShowChannelsAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiShowChannelsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiTransferAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiTransferAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::DataGetAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::DataGetAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 8, 0)],
+            deprecated: None,
+            removed: Some(Version::new(15, 0, 0)),
+        },
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbDelAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbDelAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbDelTreeAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbDelTreeAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbGetAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbGetAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbPutAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbPutAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::DeviceStateListAction as Action>::NAME,
         family: "devicestate",
         shape: <crate::devicestate::DeviceStateListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::DialplanExtensionAddAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::DialplanExtensionAddAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::DialplanExtensionRemoveAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::DialplanExtensionRemoveAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::EventsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::EventsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 9, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::ExtensionStateAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::ExtensionStateAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::ExtensionStateListAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::ExtensionStateListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "fax")]
     ActionInfo {
         name: <crate::fax::FaxSessionAction as Action>::NAME,
         family: "fax",
         shape: <crate::fax::FaxSessionAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "fax")]
     ActionInfo {
         name: <crate::fax::FaxSessionsAction as Action>::NAME,
         family: "fax",
         shape: <crate::fax::FaxSessionsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "fax")]
     ActionInfo {
         name: <crate::fax::FaxStatsAction as Action>::NAME,
         family: "fax",
         shape: <crate::fax::FaxStatsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::FilterAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::FilterAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::FilterListAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::FilterListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(10, 0, 0)),
+        },
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::GetConfigAction as Action>::NAME,
         family: "config",
         shape: <crate::config::GetConfigAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::GetConfigJsonAction as Action>::NAME,
         family: "config",
         shape: <crate::config::GetConfigJsonAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::GetvarAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::GetvarAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::HangupAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::HangupAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxNetStatsAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxNetStatsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxPeerListAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxPeerListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxPeersAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxPeersAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxRegistryAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxRegistryAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 2)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "xmpp")]
     ActionInfo {
         name: <crate::xmpp::JabberSendAction as Action>::NAME,
         family: "xmpp",
         shape: <crate::xmpp::JabberSendAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::ListCategoriesAction as Action>::NAME,
         family: "config",
         shape: <crate::config::ListCategoriesAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ListCommandsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ListCommandsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::LocalOptimizeAwayAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::LocalOptimizeAwayAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 8, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::LoggerRotateAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::LoggerRotateAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::LoginAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::LoginAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::LogoffAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::LogoffAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MailboxCountAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MailboxCountAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MailboxStatusAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MailboxStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeListAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeListRoomsAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeListRoomsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeMuteAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeMuteAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeUnmuteAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeUnmuteAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::MessageSendAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::MessageSendAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(11, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::MixMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::MixMonitorAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(11, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::MixMonitorMuteAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::MixMonitorMuteAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 8, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ModuleCheckAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ModuleCheckAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ModuleLoadAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ModuleLoadAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::MonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::MonitorAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 4, 0)],
+            deprecated: Some(Version::new(16, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::MuteAudioAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::MuteAudioAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 8, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MwiDeleteAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MwiDeleteAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MwiGetAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MwiGetAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MwiUpdateAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MwiUpdateAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::OriginateAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::OriginateAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     ActionInfo {
         name: <crate::parking::ParkAction as Action>::NAME,
         family: "parking",
         shape: <crate::parking::ParkAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     ActionInfo {
         name: <crate::parking::ParkedCallsAction as Action>::NAME,
         family: "parking",
         shape: <crate::parking::ParkedCallsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 7, 2)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     ActionInfo {
         name: <crate::parking::ParkinglotsAction as Action>::NAME,
         family: "parking",
         shape: <crate::parking::ParkinglotsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(11, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::PauseMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::PauseMonitorAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: Some(Version::new(16, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::PingAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::PingAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipNotifyAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipNotifyAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipQualifyAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipQualifyAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipRegisterAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipRegisterAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowEndpointAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowEndpointsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 14, 0), Version::new(14, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowResourceListsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowResourceListsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipUnregisterAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipUnregisterAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::PlayDtmfAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::PlayDtmfAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::PresenceStateAction as Action>::NAME,
         family: "devicestate",
         shape: <crate::devicestate::PresenceStateAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(11, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::PresenceStateListAction as Action>::NAME,
         family: "devicestate",
         shape: <crate::devicestate::PresenceStateListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriDebugFileSetAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriDebugFileSetAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriDebugFileUnsetAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriDebugFileUnsetAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriDebugSetAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriDebugSetAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriShowSpansAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriShowSpansAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueAddAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueAddAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueLogAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueLogAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueMemberRingInUseAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueMemberRingInUseAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(11, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueuePauseAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueuePauseAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueuePenaltyAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueuePenaltyAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueReloadAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueReloadAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 2)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueRemoveAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueRemoveAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueResetAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueResetAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 2)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueRuleAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueRuleAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueuesAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueuesAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(15, 0, 0)),
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueStatusAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueSummaryAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueSummaryAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::RedirectAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::RedirectAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ReloadAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ReloadAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::SendTextAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::SendTextAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::SetvarAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::SetvarAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::ShowDialPlanAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::ShowDialPlanAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipNotifyAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipNotifyAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 1)],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipPeersAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipPeersAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipPeerStatusAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipPeerStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(11, 0, 0)],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipQualifyPeerAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipQualifyPeerAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 1)],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipShowPeerAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipShowPeerAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipShowRegistryAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipShowRegistryAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyDevicesAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyDevicesAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 2)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyLinesAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyLinesAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 2)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyShowDeviceAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyShowDeviceAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 2)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyShowLineAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyShowLineAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 2)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 7, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::StatusAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::StatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::StopMixMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::StopMixMonitorAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(11, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::StopMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::StopMonitorAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(0, 4, 0)],
+            deprecated: Some(Version::new(16, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::UnpauseMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::UnpauseMonitorAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: Some(Version::new(16, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::UpdateConfigAction as Action>::NAME,
         family: "config",
         shape: <crate::config::UpdateConfigAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::UserEventAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::UserEventAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailRefreshAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailRefreshAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailUsersListAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailUsersListAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::WaitEventAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::WaitEventAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(1, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
 ];
 /// The action called `name`, ignoring ASCII case, if its family is enabled.
 pub fn action_info(name: &str) -> Option<&'static ActionInfo> {
     ACTIONS.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+}
+
+/// What the registry knows about one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventInfo {
+    /// Wire name, as Asterisk spells it.
+    pub name: &'static str,
+    /// Family: module of `ami_generated` and cargo feature.
+    pub family: &'static str,
+    /// The Asterisk versions that have it.
+    pub availability: Availability<'static>,
+}
+
+/// Every event of the enabled families, sorted by name (ignoring case).
+pub static EVENTS: &[EventInfo] = &[
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "AgentCalled",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "AgentComplete",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "AgentConnect",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "AgentDump",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "agent")]
+    EventInfo {
+        name: "AgentLogin",
+        family: "agent",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "agent")]
+    EventInfo {
+        name: "AgentLogoff",
+        family: "agent",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "AgentRingNoAnswer",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "agent")]
+    EventInfo {
+        name: "Agents",
+        family: "agent",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "agent")]
+    EventInfo {
+        name: "AgentsComplete",
+        family: "agent",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AorDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(13, 12, 0), Version::new(14, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AsyncAGIEnd",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AsyncAGIExec",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AsyncAGIStart",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AuthDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "BlindTransfer",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeCreate",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeDestroy",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeEnter",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeInfoChannel",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeInfoComplete",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeLeave",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeListComplete",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeListItem",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeMerge",
+        family: "bridge",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeTechnologyListComplete",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeTechnologyListItem",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "bridge")]
+    EventInfo {
+        name: "BridgeVideoSourceUpdate",
+        family: "bridge",
+        availability: Availability {
+            since: &[Version::new(13, 13, 0), Version::new(14, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeLeave",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeList",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(13, 20, 0), Version::new(15, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeListComplete",
+        family: "confbridge",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeListRooms",
+        family: "confbridge",
+        availability: Availability {
+            since: &[
+                Version::new(16, 29, 0),
+                Version::new(18, 15, 0),
+                Version::new(19, 7, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeListRoomsComplete",
+        family: "confbridge",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeMute",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeRecord",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeStopRecord",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeUnmute",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactStatusDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactStatusDetailComplete",
+        family: "pjsip",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "CoreShowChannel",
+        family: "manager",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "CoreShowChannelsComplete",
+        family: "manager",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowChannels",
+        family: "dahdi",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowChannelsComplete",
+        family: "dahdi",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "DataGet Tree",
+        family: "manager",
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(15, 0, 0)),
+        },
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetComplete",
+        family: "db",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetResponse",
+        family: "db",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "skinny")]
+    EventInfo {
+        name: "DeviceEntry",
+        family: "skinny",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "skinny")]
+    EventInfo {
+        name: "DevicelistComplete",
+        family: "skinny",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "devicestate")]
+    EventInfo {
+        name: "DeviceStateChange",
+        family: "devicestate",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "devicestate")]
+    EventInfo {
+        name: "DeviceStateListComplete",
+        family: "devicestate",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "DialBegin",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "DialEnd",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "DialState",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(14, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DNDState",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "DTMFBegin",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "DTMFEnd",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "EndpointDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "EndpointDetailComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "EndpointList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "EndpointListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dialplan")]
+    EventInfo {
+        name: "ExtensionStateListComplete",
+        family: "dialplan",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dialplan")]
+    EventInfo {
+        name: "ExtensionStatus",
+        family: "dialplan",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "fax")]
+    EventInfo {
+        name: "FAXSession",
+        family: "fax",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "fax")]
+    EventInfo {
+        name: "FAXSessionsComplete",
+        family: "fax",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "fax")]
+    EventInfo {
+        name: "FAXSessionsEntry",
+        family: "fax",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "fax")]
+    EventInfo {
+        name: "FAXStats",
+        family: "fax",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "FullyBooted",
+        family: "manager",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Hangup",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "HangupRequest",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Hold",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "IdentifyDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(13, 20, 0), Version::new(15, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "InboundRegistrationDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "InboundRegistrationDetailComplete",
+        family: "pjsip",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "InboundSubscriptionDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "InboundSubscriptionDetailComplete",
+        family: "pjsip",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "skinny")]
+    EventInfo {
+        name: "LineEntry",
+        family: "skinny",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "skinny")]
+    EventInfo {
+        name: "LinelistComplete",
+        family: "skinny",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "dialplan")]
+    EventInfo {
+        name: "ListDialplan",
+        family: "dialplan",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeList",
+        family: "meetme",
+        availability: Availability {
+            since: &[
+                Version::new(16, 29, 0),
+                Version::new(18, 15, 0),
+                Version::new(19, 7, 0),
+            ],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeListComplete",
+        family: "meetme",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeListRooms",
+        family: "meetme",
+        availability: Availability {
+            since: &[
+                Version::new(16, 29, 0),
+                Version::new(18, 15, 0),
+                Version::new(19, 7, 0),
+            ],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeListRoomsComplete",
+        family: "meetme",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeMute",
+        family: "meetme",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: Some(Version::new(19, 0, 0)),
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "MessageWaiting",
+        family: "voicemail",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "monitor")]
+    EventInfo {
+        name: "MixMonitorMute",
+        family: "monitor",
+        availability: Availability {
+            since: &[Version::new(16, 17, 0), Version::new(18, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "monitor")]
+    EventInfo {
+        name: "MixMonitorStart",
+        family: "monitor",
+        availability: Availability {
+            since: &[Version::new(16, 17, 0), Version::new(18, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "monitor")]
+    EventInfo {
+        name: "MixMonitorStop",
+        family: "monitor",
+        availability: Availability {
+            since: &[Version::new(16, 17, 0), Version::new(18, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "MWIGet",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "MWIGetComplete",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "NewAccountCode",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "NewCallerid",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Newchannel",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "NewConnectedLine",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(13, 13, 0), Version::new(14, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Newexten",
+        family: "channel",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Newstate",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "OriginateResponse",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "OutboundRegistrationDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "OutboundRegistrationDetailComplete",
+        family: "pjsip",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "OutboundSubscriptionDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "OutboundSubscriptionDetailComplete",
+        family: "pjsip",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
+        name: "ParkedCall",
+        family: "parking",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
+        name: "ParkedCallGiveUp",
+        family: "parking",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
+        name: "ParkedCallsComplete",
+        family: "parking",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
+        name: "ParkedCallTimeOut",
+        family: "parking",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
+        name: "Parkinglot",
+        family: "parking",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
+        name: "ParkinglotsComplete",
+        family: "parking",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "sip")]
+    EventInfo {
+        name: "PeerEntry",
+        family: "sip",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "sip")]
+    EventInfo {
+        name: "PeerlistComplete",
+        family: "sip",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "sip")]
+    EventInfo {
+        name: "PeerStatus",
+        family: "sip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "devicestate")]
+    EventInfo {
+        name: "PresenceStateChange",
+        family: "devicestate",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "devicestate")]
+    EventInfo {
+        name: "PresenceStateListComplete",
+        family: "devicestate",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dialplan")]
+    EventInfo {
+        name: "PresenceStatus",
+        family: "dialplan",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pri")]
+    EventInfo {
+        name: "PRIShowSpans",
+        family: "pri",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "pri")]
+    EventInfo {
+        name: "PRIShowSpansComplete",
+        family: "pri",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueCallerAbandon",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueCallerJoin",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueCallerLeave",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueEntry",
+        family: "queue",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMember",
+        family: "queue",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMemberAdded",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMemberPause",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMemberPaused",
+        family: "queue",
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(12, 2, 0)),
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMemberPenalty",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMemberRemoved",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMemberRinginuse",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueMemberStatus",
+        family: "queue",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueParams",
+        family: "queue",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueStatusComplete",
+        family: "queue",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueSummary",
+        family: "queue",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "queue")]
+    EventInfo {
+        name: "QueueSummaryComplete",
+        family: "queue",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "sip")]
+    EventInfo {
+        name: "RegistrationsComplete",
+        family: "sip",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "sip")]
+    EventInfo {
+        name: "RegistryEntry",
+        family: "sip",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "Reload",
+        family: "manager",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ResourceListDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ResourceListDetailComplete",
+        family: "pjsip",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "dialplan")]
+    EventInfo {
+        name: "ShowDialPlanComplete",
+        family: "dialplan",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "sip")]
+    EventInfo {
+        name: "SIPpeerstatusComplete",
+        family: "sip",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "sip")]
+    EventInfo {
+        name: "SIPQualifyPeerDone",
+        family: "sip",
+        availability: Availability {
+            since: &[],
+            deprecated: Some(Version::new(17, 0, 0)),
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "SoftHangupRequest",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Status",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "StatusComplete",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "TransportDetail",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(12, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Unhold",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
+        name: "UnParkedCall",
+        family: "parking",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "UserEvent",
+        family: "manager",
+        availability: Availability {
+            since: &[Version::new(12, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "VarSet",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserEntry",
+        family: "voicemail",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserEntryComplete",
+        family: "voicemail",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "WaitEventComplete",
+        family: "manager",
+        availability: Availability::ALWAYS,
+    },
+];
+/// The event called `name`, ignoring ASCII case, if its family is enabled.
+pub fn event_info(name: &str) -> Option<&'static EventInfo> {
+    EVENTS.iter().find(|e| e.name.eq_ignore_ascii_case(name))
 }
 
 /// Why [`check_action`] refused a message.

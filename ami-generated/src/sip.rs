@@ -38,7 +38,7 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 ///
 /// Provided by `chan_sip`. Privilege: `system`.
 ///
-/// **Removed:** chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21; use PJSIP (res_pjsip) instead.
+/// *Since 1.6.1 · deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Response
 ///
@@ -88,7 +88,7 @@ pub struct SipNotifyAction {
 ///
 /// Provided by `chan_sip`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21; use PJSIP (res_pjsip) instead.
+/// *Since 1.2.0 · deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Response
 ///
@@ -158,7 +158,7 @@ pub struct SipPeersAction {
 ///
 /// Provided by `chan_sip`. Privilege: `system`.
 ///
-/// **Removed:** chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21; use PJSIP (res_pjsip) instead.
+/// *Since 11.0.0 · deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Response
 ///
@@ -241,7 +241,7 @@ pub struct SipPeerStatusAction {
 ///
 /// Provided by `chan_sip`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21; use PJSIP (res_pjsip) instead.
+/// *Since 1.6.1 · deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Response
 ///
@@ -294,7 +294,7 @@ pub struct SipQualifyPeerAction {
 ///
 /// Provided by `chan_sip`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21; use PJSIP (res_pjsip) instead.
+/// *Since 1.2.0 · deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Response
 ///
@@ -723,7 +723,7 @@ pub enum SipShowPeerResponseSipDtmfMode {
 ///
 /// Provided by `chan_sip`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21; use PJSIP (res_pjsip) instead.
+/// *Since 1.6.0 · deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Response
 ///
@@ -778,6 +778,8 @@ pub struct SipShowRegistryAction {
 /// `RealtimeDevice` and `Accountcode` are chan_sip's; `ObjectUsername`, `Mask`,
 /// `Port`, `Trunk` and `Encryption` are chan_iax2's.
 ///
+/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+///
 /// # Sent by
 ///
 /// * [`IaxPeerListAction`](crate::iax::IaxPeerListAction) (in its list reply)
@@ -790,6 +792,12 @@ pub struct PeerEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The channel technology: `SIP` or `IAX`.
     #[ami(name = "Channeltype", required)]
     pub channeltype: String,
@@ -866,6 +874,8 @@ pub struct PeerEntryEvent {
 
 /// Raised at the end of the `SIPpeers`, `IAXpeers` and `IAXpeerlist` lists.
 ///
+/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+///
 /// # Sent by
 ///
 /// * [`IaxPeerListAction`](crate::iax::IaxPeerListAction) (in its list reply)
@@ -878,6 +888,12 @@ pub struct PeerListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `PeerEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -894,6 +910,8 @@ pub struct PeerListCompleteEvent {
 ///
 /// Privilege: `system,all`.
 ///
+/// *Since 12.0.0.*
+///
 /// # Sent by
 ///
 /// * [`SipPeerStatusAction`] (in its list reply)
@@ -904,6 +922,12 @@ pub struct PeerStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The channel technology of the peer (`SIP`, `IAX2`, `PJSIP`).
     #[ami(name = "ChannelType", required)]
     pub channel_type: String,
@@ -967,6 +991,8 @@ pub enum PeerStatusPeerStatus {
 
 /// Raised at the end of the `SIPshowregistry` and `IAXregistry` lists.
 ///
+/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+///
 /// # Sent by
 ///
 /// * [`IaxRegistryAction`](crate::iax::IaxRegistryAction) (in its list reply)
@@ -978,6 +1004,12 @@ pub struct RegistrationsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `RegistryEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -992,6 +1024,8 @@ pub struct RegistrationsCompleteEvent {
 /// `State` and `RegistrationTime`; chan_iax2 sends `Host` (as `host:port`),
 /// `DNSmanager`, `Username`, `Perceived`, `Refresh` and `State`.
 ///
+/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+///
 /// # Sent by
 ///
 /// * [`IaxRegistryAction`](crate::iax::IaxRegistryAction) (in its list reply)
@@ -1003,6 +1037,12 @@ pub struct RegistryEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The registrar host (chan_iax2: `host:port`).
     #[ami(name = "Host", required)]
     pub host: String,
@@ -1081,7 +1121,7 @@ pub enum RegistryEntryState {
 
 /// Raised at the end of the `SIPpeerstatus` list.
 ///
-/// **Deprecated:** Raised only by chan_sip, which was deprecated in Asterisk 17 and removed in Asterisk 21.
+/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Sent by
 ///
@@ -1093,6 +1133,12 @@ pub struct SipPeerStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `PeerStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1107,7 +1153,7 @@ pub struct SipPeerStatusCompleteEvent {
 ///
 /// Privilege: `call,all`.
 ///
-/// **Deprecated:** Raised only by chan_sip, which was deprecated in Asterisk 17 and removed in Asterisk 21.
+/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
 ///
 /// # Sent by
 ///
@@ -1119,6 +1165,12 @@ pub struct SipQualifyPeerDoneEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The name of the peer.
     #[ami(name = "Peer", required)]
     pub peer: String,

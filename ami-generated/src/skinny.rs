@@ -30,7 +30,7 @@ use ami_runtime::wire::{EventList, Header};
 ///
 /// Provided by `chan_skinny`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.
+/// *Since 1.6.2 · deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
 /// # Response
 ///
@@ -84,7 +84,7 @@ pub struct SkinnyDevicesAction {
 ///
 /// Provided by `chan_skinny`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.
+/// *Since 1.6.2 · deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
 /// # Response
 ///
@@ -139,7 +139,7 @@ pub struct SkinnyLinesAction {
 ///
 /// Provided by `chan_skinny`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.
+/// *Since 1.6.2 · deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
 /// # Response
 ///
@@ -268,7 +268,7 @@ pub enum SkinnyShowDeviceResponseDevicestatus {
 ///
 /// Provided by `chan_skinny`. Privilege: `system,reporting`.
 ///
-/// **Removed:** chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.
+/// *Since 1.6.2 · deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
 /// # Response
 ///
@@ -422,6 +422,8 @@ pub struct SkinnyShowLineResponse {
 
 /// Raised in response to a `SKINNYdevices` command: one Skinny device.
 ///
+/// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
+///
 /// # Sent by
 ///
 /// * [`SkinnyDevicesAction`] (in its list reply)
@@ -432,6 +434,12 @@ pub struct DeviceEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
     pub channeltype: Option<String>,
@@ -480,6 +488,8 @@ pub enum DeviceEntryDevicestatus {
 
 /// Raised at the end of the `SKINNYdevices` list.
 ///
+/// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
+///
 /// # Sent by
 ///
 /// * [`SkinnyDevicesAction`] (in its list reply)
@@ -490,6 +500,12 @@ pub struct DevicelistCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `DeviceEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -499,6 +515,8 @@ pub struct DevicelistCompleteEvent {
 }
 
 /// Raised in response to a `SKINNYlines` command: one Skinny line.
+///
+/// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
 /// # Sent by
 ///
@@ -510,6 +528,12 @@ pub struct LineEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
     pub channeltype: Option<String>,
@@ -535,6 +559,8 @@ pub struct LineEntryEvent {
 
 /// Raised at the end of the `SKINNYlines` list.
 ///
+/// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
+///
 /// # Sent by
 ///
 /// * [`SkinnyLinesAction`] (in its list reply)
@@ -545,6 +571,12 @@ pub struct LinelistCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `LineEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

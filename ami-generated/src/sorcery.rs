@@ -33,7 +33,7 @@ use ami_runtime::wire::{Ack, Header};
 ///
 /// Provided by `res_sorcery_memory_cache`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.5.0.*
 ///
 /// # Response
 ///
@@ -69,7 +69,7 @@ pub struct SorceryMemoryCacheExpireAction {
 ///
 /// Provided by `res_sorcery_memory_cache`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.5.0.*
 ///
 /// # Response
 ///
@@ -108,7 +108,7 @@ pub struct SorceryMemoryCacheExpireObjectAction {
 ///
 /// Provided by `res_sorcery_memory_cache`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.7.0.*
 ///
 /// # Response
 ///
@@ -141,7 +141,7 @@ pub struct SorceryMemoryCachePopulateAction {
 ///
 /// Provided by `res_sorcery_memory_cache`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.5.0.*
 ///
 /// # Response
 ///
@@ -174,7 +174,7 @@ pub struct SorceryMemoryCacheStaleAction {
 ///
 /// Provided by `res_sorcery_memory_cache`. Privilege: `system`.
 ///
-/// *Available since Asterisk 13.*
+/// *Since 13.5.0.*
 ///
 /// # Response
 ///

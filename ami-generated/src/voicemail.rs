@@ -23,6 +23,8 @@ use crate::common::ChannelSnapshot;
 ///
 /// Provided by `manager`. Privilege: `call,reporting`.
 ///
+/// *Since 0.5.0.*
+///
 /// # Response
 ///
 /// [`MailboxCountResponse`]: `Response: Success` with the action's fields.
@@ -89,6 +91,8 @@ pub struct MailboxCountResponse {
 ///
 /// Provided by `manager`. Privilege: `call,reporting`.
 ///
+/// *Since 0.4.0.*
+///
 /// # Response
 ///
 /// [`MailboxStatusResponse`]: `Response: Success` with the action's fields.
@@ -147,7 +151,7 @@ pub struct MailboxStatusResponse {
 ///
 /// Provided by `res_mwi_external_ami`. Privilege: `call`.
 ///
-/// *Available since Asterisk 12.1.*
+/// *Since 12.1.0.*
 ///
 /// # Response
 ///
@@ -182,7 +186,7 @@ pub struct MwiDeleteAction {
 ///
 /// Provided by `res_mwi_external_ami`. Privilege: `call,reporting`.
 ///
-/// *Available since Asterisk 12.1.*
+/// *Since 12.1.0.*
 ///
 /// # Response
 ///
@@ -219,7 +223,7 @@ pub struct MwiGetAction {
 ///
 /// Provided by `res_mwi_external_ami`. Privilege: `call`.
 ///
-/// *Available since Asterisk 12.1.*
+/// *Since 12.1.0.*
 ///
 /// # Response
 ///
@@ -274,7 +278,7 @@ pub struct MwiUpdateAction {
 ///
 /// Provided by `app_voicemail`. Privilege: `user`.
 ///
-/// *Available since Asterisk 12.*
+/// *Since 12.0.0.*
 ///
 /// # Constraints
 ///
@@ -328,7 +332,7 @@ pub struct VoicemailRefreshAction {
 ///
 /// Provided by `app_voicemail`. Privilege: `call,reporting`.
 ///
-/// *Available since Asterisk 1.6.*
+/// *Since 1.6.0.*
 ///
 /// # Response
 ///
@@ -403,6 +407,8 @@ pub struct VoicemailUsersListAction {
 ///
 /// Privilege: `call,all`.
 ///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
 /// # Sent by
 ///
 /// * [`MwiDeleteAction`]
@@ -415,6 +421,12 @@ pub struct MessageWaitingEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -441,7 +453,7 @@ pub struct MessageWaitingEvent {
 ///
 /// Privilege: `reporting,all`.
 ///
-/// *Available since Asterisk 12.1.*
+/// *Since 12.1.0.*
 ///
 /// # Sent by
 ///
@@ -453,6 +465,12 @@ pub struct MwiGetEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The mailbox ID.
     #[ami(name = "Mailbox", required)]
     pub mailbox: String,
@@ -471,7 +489,7 @@ pub struct MwiGetEvent {
 ///
 /// Privilege: `reporting,all`.
 ///
-/// *Available since Asterisk 12.1.*
+/// *Since 12.1.0.*
 ///
 /// # Sent by
 ///
@@ -483,6 +501,12 @@ pub struct MwiGetCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of mailboxes reported.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -507,6 +531,12 @@ pub struct VoicemailUserEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The voicemail context of the mailbox (`default`).
     #[ami(name = "VMContext", required)]
     pub vm_context: String,
@@ -617,6 +647,12 @@ pub struct VoicemailUserEntryCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
     /// The number of `VoicemailUserEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -21,7 +21,7 @@ use ami_runtime::wire::{Ack, Header};
 ///
 /// Provided by `res_xmpp`. Privilege: `system`.
 ///
-/// *Available since Asterisk 1.4.*
+/// *Since 1.4.0.*
 ///
 /// # Response
 ///

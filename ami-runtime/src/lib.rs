@@ -11,6 +11,8 @@
 //!   ([`Fields`], [`Action`], [`Event`], [`FromResponse`]) and the generic
 //!   response shapes ([`Ack`], [`EventList`], [`CommandOutput`], [`RawText`],
 //!   [`Goodbye`]).
+//! * [`version`]: Asterisk [`Version`](version::Version)s and the
+//!   [`Availability`](version::Availability) of actions and events across them.
 //! * [`proto`]: the sans-IO protocol core: the framer, zero-copy
 //!   [`RawMessage`](proto::RawMessage)s and the [`Connection`](proto::Connection)
 //!   state machine (`ActionID` correlation, list collection, the event stream).
@@ -37,6 +39,7 @@ pub mod client;
 pub mod proto;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod version;
 pub mod wire;
 
 /// The derive macros that give generated (or hand-written) structs their

@@ -3,8 +3,10 @@
 //! index 0 (`Action-000000`, `UnitAmount(0)`), event fields include the
 //! fields of their groups under their prefix (`TransfererChannel`), free
 //! placeholders (`"free": true`) and the headers every event or reply of its
-//! kind has (`"implicit": true`: `Privilege`, `EventList` of completion
-//! events, `Output` of command output).
+//! kind has (`"implicit": true`: `Privilege`, `Timestamp`, `SystemName`,
+//! `EventList` of completion events, `Output` of command output). Items
+//! carry their availability (`since`: a list of versions, `deprecated`,
+//! `removed`, `note`) and declared `deviations`, each key only when set.
 
 use serde::Serialize;
 
@@ -21,6 +23,8 @@ struct ActionJson<'m> {
     name: &'m str,
     family: &'m str,
     synopsis: &'m str,
+    #[serde(flatten)]
+    life: Life<'m>,
     params: Vec<ParamJson<'m>>,
     response: ResponseJson<'m>,
     events: Vec<&'m str>,
@@ -37,18 +41,23 @@ struct ParamJson<'m> {
     #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<&'m str>,
     values: Vec<&'m str>,
+    /// Availability and deviations of the values that have any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    value_details: Vec<ValueJson<'m>>,
+    #[serde(flatten)]
+    life: Life<'m>,
 }
 
 #[derive(Serialize)]
 struct ResponseJson<'m> {
     kind: &'static str,
-    fields: Vec<FieldJson>,
+    fields: Vec<FieldJson<'m>>,
     events: Vec<&'m str>,
     complete: Option<&'m str>,
 }
 
 #[derive(Serialize)]
-struct FieldJson {
+struct FieldJson<'m> {
     name: String,
     #[serde(rename = "type")]
     ty: &'static str,
@@ -65,6 +74,75 @@ struct FieldJson {
     /// find it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     observed: bool,
+    /// Availability and deviations of the enum values that have any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    value_details: Vec<ValueJson<'m>>,
+    #[serde(flatten)]
+    life: Life<'m>,
+}
+
+/// An enum value with availability or deviations.
+#[derive(Serialize)]
+struct ValueJson<'m> {
+    name: &'m str,
+    #[serde(flatten)]
+    life: Life<'m>,
+}
+
+/// `since`, `deprecated`, `removed`, `note` and `deviations` of an item,
+/// each only when set.
+#[derive(Serialize, Default)]
+struct Life<'m> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    since: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deprecated: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'m str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    deviations: Vec<DeviationJson<'m>>,
+}
+
+#[derive(Serialize)]
+struct DeviationJson<'m> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'m str>,
+    why: &'m str,
+}
+
+fn life<'m>(versions: &'m Versions, deviations: &'m [Deviation]) -> Life<'m> {
+    Life {
+        since: versions.since.iter().map(Version::to_string).collect(),
+        deprecated: versions.deprecated.map(|v| v.to_string()),
+        removed: versions.removed.map(|v| v.to_string()),
+        note: versions.note.as_deref(),
+        deviations: deviations
+            .iter()
+            .map(|d| DeviationJson {
+                kind: d.kind.spec_name(),
+                name: d.name.as_deref(),
+                why: &d.why,
+            })
+            .collect(),
+    }
+}
+
+fn value_details(f: &Field) -> Vec<ValueJson<'_>> {
+    match &f.ty {
+        Type::Enum(e) => e
+            .values
+            .iter()
+            .filter(|v| !v.versions.is_empty() || !v.deviations.is_empty())
+            .map(|v| ValueJson {
+                name: &v.wire,
+                life: life(&v.versions, &v.deviations),
+            })
+            .collect(),
+        Type::Scalar(_) => Vec::new(),
+    }
 }
 
 #[derive(Serialize)]
@@ -72,7 +150,9 @@ struct EventJson<'m> {
     name: &'m str,
     family: &'m str,
     synopsis: &'m str,
-    fields: Vec<FieldJson>,
+    #[serde(flatten)]
+    life: Life<'m>,
+    fields: Vec<FieldJson<'m>>,
 }
 
 fn values(f: &Field) -> Vec<&str> {
@@ -91,10 +171,12 @@ fn param<'m>(f: &'m Field, name: String, free: bool, group: Option<&'m str>) -> 
         free,
         group,
         values: values(f),
+        value_details: value_details(f),
+        life: life(&f.versions, &f.deviations),
     }
 }
 
-fn field(f: &Field, name: String) -> FieldJson {
+fn field(f: &Field, name: String) -> FieldJson<'_> {
     FieldJson {
         name,
         ty: f.ty.spec_name(),
@@ -103,25 +185,29 @@ fn field(f: &Field, name: String) -> FieldJson {
         free: false,
         implicit: false,
         observed: false,
+        value_details: value_details(f),
+        life: life(&f.versions, &f.deviations),
     }
 }
 
-fn free_field(f: &Field) -> FieldJson {
+fn free_field(f: &Field) -> FieldJson<'_> {
     FieldJson {
         free: true,
         ..field(f, f.wire.clone())
     }
 }
 
-fn implicit(name: &str, repeated: bool) -> FieldJson {
+fn implicit(name: &str, ty: &'static str, repeated: bool) -> FieldJson<'static> {
     FieldJson {
         name: name.to_owned(),
-        ty: "string",
+        ty,
         required: false,
         repeated,
         free: false,
         implicit: true,
         observed: false,
+        value_details: Vec::new(),
+        life: Life::default(),
     }
 }
 
@@ -158,10 +244,10 @@ fn unindexed(name: &str) -> String {
 /// beyond the names already listed.
 fn observed_names(
     a: &Action,
-    listed: &[FieldJson],
+    listed: &[FieldJson<'_>],
     indexed: &[String],
     free: bool,
-) -> Vec<FieldJson> {
+) -> Vec<FieldJson<'static>> {
     let mut seen: std::collections::BTreeSet<String> =
         listed.iter().map(|f| f.name.to_ascii_lowercase()).collect();
     let mut out = Vec::new();
@@ -192,6 +278,8 @@ fn observed_names(
                     free,
                     implicit: false,
                     observed: true,
+                    value_details: Vec::new(),
+                    life: Life::default(),
                 });
             }
         }
@@ -289,7 +377,7 @@ pub fn spec_json(model: &Model) -> String {
                     },
                     ResponseKind::Command => ResponseJson {
                         kind: "command",
-                        fields: vec![implicit("Output", true)],
+                        fields: vec![implicit("Output", "string", true)],
                         events: Vec::new(),
                         complete: None,
                     },
@@ -304,6 +392,7 @@ pub fn spec_json(model: &Model) -> String {
                     name: &a.wire,
                     family: &a.family,
                     synopsis: &a.synopsis,
+                    life: life(&a.versions, &a.deviations),
                     params,
                     response,
                     events: a.events.iter().map(|e| e.wire.as_str()).collect(),
@@ -313,9 +402,13 @@ pub fn spec_json(model: &Model) -> String {
         events: events
             .into_iter()
             .map(|e| {
-                let mut fields = vec![implicit("Privilege", false)];
+                let mut fields = vec![
+                    implicit("Privilege", "string", false),
+                    implicit("Timestamp", "float", false),
+                    implicit("SystemName", "string", false),
+                ];
                 if completions.contains(e.wire.as_str()) {
-                    fields.push(implicit("EventList", false));
+                    fields.push(implicit("EventList", "string", false));
                 }
                 for u in &e.uses {
                     fields.extend(
@@ -330,6 +423,7 @@ pub fn spec_json(model: &Model) -> String {
                     name: &e.wire,
                     family: &e.family,
                     synopsis: &e.synopsis,
+                    life: life(&e.versions, &e.deviations),
                     fields,
                 }
             })

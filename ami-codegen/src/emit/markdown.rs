@@ -52,18 +52,24 @@ fn doc_cell(f: &Field) -> String {
     if let Some(e) = &f.example {
         let _ = write!(text, " Example: `{e}`.");
     }
-    if let Some(s) = &f.since {
-        let _ = write!(text, " Since {s}.");
+    let notes = item_notes(&f.versions, &f.deviations);
+    if !notes.is_empty() {
+        let _ = write!(text, " {}", cell(&notes.join(" ")));
     }
     if let Type::Enum(e) = &f.ty {
         let values: Vec<String> = e
             .values
             .iter()
             .map(|v| {
-                if v.doc.is_empty() {
+                let mut doc = v.doc.clone();
+                for n in item_notes(&v.versions, &v.deviations) {
+                    doc.push(' ');
+                    doc.push_str(&n);
+                }
+                if doc.trim().is_empty() {
                     format!("`{}`", v.wire)
                 } else {
-                    format!("`{}`: {}", v.wire, cell(&v.doc))
+                    format!("`{}`: {}", v.wire, cell(doc.trim()))
                 }
             })
             .collect();
@@ -150,20 +156,26 @@ fn field_table_with(out: &mut String, rendered: &[String], rows: &[(String, &Fie
     out.push('\n');
 }
 
-fn availability(
-    out: &mut String,
-    since: &Option<String>,
-    deprecated: &Option<String>,
-    removed: &Option<String>,
-) {
-    if let Some(s) = since {
-        let _ = writeln!(out, "*Available since {s}.*\n");
+/// The availability of an item and its deviations, one sentence each.
+pub(crate) fn item_notes(versions: &Versions, deviations: &[Deviation]) -> Vec<String> {
+    let mut out = Vec::new();
+    let summary = versions.summary();
+    if !summary.is_empty() {
+        out.push(summary);
     }
-    if let Some(d) = deprecated {
-        let _ = writeln!(out, "**Deprecated:** {}\n", cell(d));
+    out.extend(deviations.iter().map(Deviation::describe));
+    out
+}
+
+/// The availability and deviations of an action or event, a paragraph
+/// each.
+fn availability(out: &mut String, versions: &Versions, deviations: &[Deviation]) {
+    let summary = versions.summary();
+    if !summary.is_empty() {
+        let _ = writeln!(out, "*{}*\n", cell(&summary));
     }
-    if let Some(r) = removed {
-        let _ = writeln!(out, "**Removed:** {}\n", cell(r));
+    for d in deviations {
+        let _ = writeln!(out, "{}\n", cell(&d.describe()));
     }
 }
 
@@ -183,7 +195,7 @@ fn action_section(out: &mut String, model: &Model, family: &Family, a: &Action) 
     let _ = writeln!(out, "### {}\n", a.wire);
     paragraph(out, &a.synopsis);
     paragraph(out, &a.description);
-    availability(out, &a.since, &a.deprecated, &a.removed);
+    availability(out, &a.versions, &a.deviations);
     let mut facts = vec![format!("Rust: `{}::{}`", family.name, a.type_name)];
     if let Some(m) = &a.module {
         facts.push(format!("module: `{m}`"));
@@ -313,7 +325,7 @@ fn event_section(out: &mut String, family: &Family, e: &Event) {
     let _ = writeln!(out, "### {}\n", e.wire);
     paragraph(out, &e.synopsis);
     paragraph(out, &e.description);
-    availability(out, &e.since, &e.deprecated, &None);
+    availability(out, &e.versions, &e.deviations);
     let mut facts = vec![format!("Rust: `{}::{}`", family.name, e.type_name)];
     if let Some(p) = &e.privilege {
         facts.push(format!("privilege: `{p}`"));

@@ -209,6 +209,11 @@ impl<'m> ModuleGen<'m> {
             if lines.is_empty() {
                 lines.push(format!("`{}`.", v.wire));
             }
+            let notes = super::markdown::item_notes(&v.versions, &v.deviations);
+            if !notes.is_empty() {
+                lines.push(String::new());
+                lines.push(notes.join(" "));
+            }
             let docs = doc_lines(&lines);
             let wire = &v.wire;
             let variant = ident(&v.rust);
@@ -531,6 +536,12 @@ impl<'m> ModuleGen<'m> {
                 /// The privilege classes of the event (`call,all`), as received.
                 #[ami(name = "Privilege")]
                 pub privilege: Option<String>,
+                /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+                #[ami(name = "Timestamp")]
+                pub timestamp: Option<f64>,
+                /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+                #[ami(name = "SystemName")]
+                pub system_name: Option<String>,
                 #(#uses)*
                 #(#fields)*
                 #extra
@@ -586,9 +597,7 @@ fn field_doc(f: &Field) -> Vec<String> {
     if let Some(e) = &f.example {
         notes.push(format!("Example: `{e}`."));
     }
-    if let Some(s) = &f.since {
-        notes.push(format!("Since {s}."));
-    }
+    notes.extend(super::markdown::item_notes(&f.versions, &f.deviations));
     if !notes.is_empty() {
         if !lines.is_empty() {
             lines.push(String::new());
@@ -610,20 +619,18 @@ pub(crate) fn link(r: &TypeRef, here: &str) -> String {
     }
 }
 
-fn availability(
-    since: &Option<String>,
-    deprecated: &Option<String>,
-    removed: &Option<String>,
-) -> Vec<String> {
+/// The availability and deviations of an action or event.
+fn availability(versions: &Versions, deviations: &[Deviation]) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(s) = since {
-        out.push(format!("*Available since {s}.*"));
+    let summary = versions.summary();
+    if !summary.is_empty() {
+        out.push(format!("*{summary}*"));
     }
-    if let Some(d) = deprecated {
-        out.push(format!("**Deprecated:** {d}"));
-    }
-    if let Some(r) = removed {
-        out.push(format!("**Removed:** {r}"));
+    for d in deviations {
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        out.push(d.describe());
     }
     out
 }
@@ -652,7 +659,7 @@ fn action_doc(model: &Model, family: &Family, a: &Action) -> Vec<String> {
     if !facts.is_empty() {
         paragraph(&mut out, vec![facts.join(" ")]);
     }
-    paragraph(&mut out, availability(&a.since, &a.deprecated, &a.removed));
+    paragraph(&mut out, availability(&a.versions, &a.deviations));
     if !a.free.is_empty() {
         let mut lines = vec![
             "# Free headers".to_owned(),
@@ -798,7 +805,7 @@ fn event_doc(family: &Family, e: &Event) -> Vec<String> {
     if let Some(p) = &e.privilege {
         paragraph(&mut out, vec![format!("Privilege: `{p}`.")]);
     }
-    paragraph(&mut out, availability(&e.since, &e.deprecated, &None));
+    paragraph(&mut out, availability(&e.versions, &e.deviations));
     if !e.caused_by.is_empty() || !e.listed_by.is_empty() {
         let mut lines = vec!["# Sent by".to_owned(), String::new()];
         for a in &e.listed_by {
@@ -966,7 +973,38 @@ pub fn lib_rs(model: &Model) -> String {
     )
 }
 
-/// `ami-generated/src/registry.rs`: actions by name, for tools.
+/// An `Availability` constant: `Availability::ALWAYS` or its fields.
+fn availability_tokens(v: &Versions) -> TokenStream {
+    if v.availability().is_always() {
+        return quote!(Availability::ALWAYS);
+    }
+    let version = |v: &Version| {
+        let (a, b, c) = (
+            proc_macro2::Literal::u32_unsuffixed(v.major),
+            proc_macro2::Literal::u32_unsuffixed(v.minor),
+            proc_macro2::Literal::u32_unsuffixed(v.patch),
+        );
+        quote!(Version::new(#a, #b, #c))
+    };
+    let since = v.since.iter().map(version);
+    let option = |o: &Option<Version>| match o {
+        Some(v) => {
+            let v = version(v);
+            quote!(Some(#v))
+        }
+        None => quote!(None),
+    };
+    let (deprecated, removed) = (option(&v.deprecated), option(&v.removed));
+    quote! {
+        Availability {
+            since: &[#(#since),*],
+            deprecated: #deprecated,
+            removed: #removed,
+        }
+    }
+}
+
+/// `ami-generated/src/registry.rs`: actions and events by name, for tools.
 pub fn registry_rs(model: &Model) -> String {
     let mut actions: Vec<&Action> = model.actions().collect();
     actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
@@ -978,12 +1016,29 @@ pub fn registry_rs(model: &Model) -> String {
     let infos = actions.iter().map(|a| {
         let feature = &a.family;
         let ty = path(a);
+        let availability = availability_tokens(&a.versions);
         quote! {
             #[cfg(feature = #feature)]
             ActionInfo {
                 name: <#ty as Action>::NAME,
                 family: #feature,
                 shape: <#ty as Action>::SHAPE,
+                availability: #availability,
+            },
+        }
+    });
+    let mut events: Vec<&Event> = model.events().collect();
+    events.sort_by_key(|e| e.wire.to_ascii_lowercase());
+    let event_infos = events.iter().map(|e| {
+        let feature = &e.family;
+        let name = &e.wire;
+        let availability = availability_tokens(&e.versions);
+        quote! {
+            #[cfg(feature = #feature)]
+            EventInfo {
+                name: #name,
+                family: #feature,
+                availability: #availability,
             },
         }
     });
@@ -1014,6 +1069,9 @@ pub fn registry_rs(model: &Model) -> String {
 
             use std::fmt;
 
+            // `Version` is unused when no enabled action or event has a version.
+            #[allow(unused_imports)]
+            use ami_runtime::version::{Availability, Version};
             use ami_runtime::wire::{
                 decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
                 Message, MessageKind, Reply, ResponseShape,
@@ -1029,6 +1087,8 @@ pub fn registry_rs(model: &Model) -> String {
                 pub family: &'static str,
                 /// How the reply is collected.
                 pub shape: ResponseShape,
+                /// The Asterisk versions that have it.
+                pub availability: Availability<'static>,
             }
 
             /// Every action of the enabled families, sorted by name (ignoring case).
@@ -1039,6 +1099,28 @@ pub fn registry_rs(model: &Model) -> String {
             /// The action called `name`, ignoring ASCII case, if its family is enabled.
             pub fn action_info(name: &str) -> Option<&'static ActionInfo> {
                 ACTIONS.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+            }
+
+            /// What the registry knows about one event.
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub struct EventInfo {
+                /// Wire name, as Asterisk spells it.
+                pub name: &'static str,
+                /// Family: module of `ami_generated` and cargo feature.
+                pub family: &'static str,
+                /// The Asterisk versions that have it.
+                pub availability: Availability<'static>,
+            }
+
+            /// Every event of the enabled families, sorted by name (ignoring case).
+            pub static EVENTS: &[EventInfo] = &[
+                #(#event_infos)*
+            ];
+
+            /// The event called `name`, ignoring ASCII case, if its family is enabled.
+            pub fn event_info(name: &str) -> Option<&'static EventInfo> {
+                EVENTS.iter().find(|e| e.name.eq_ignore_ascii_case(name))
             }
 
             /// Why [`check_action`] refused a message.

@@ -12,6 +12,8 @@ pub use resolve::{check_value, parse_bool, resolve};
 
 use std::collections::BTreeSet;
 
+pub use ami_runtime::version::{Availability, Version};
+
 /// The whole spec: one [`Family`] per file, sorted by name.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -83,12 +85,10 @@ pub struct Action {
     pub module: Option<String>,
     /// Privilege classes needed.
     pub privilege: Vec<String>,
-    /// Availability notes.
-    pub since: Option<String>,
-    /// Deprecation note.
-    pub deprecated: Option<String>,
-    /// Removal note.
-    pub removed: Option<String>,
+    /// The Asterisk versions that have it.
+    pub versions: Versions,
+    /// Declared differences from Asterisk's documentation.
+    pub deviations: Vec<Deviation>,
     /// Related actions.
     pub see_also: Vec<TypeRef>,
     /// Events the action causes asynchronously.
@@ -124,10 +124,10 @@ pub struct Event {
     pub description: String,
     /// Privilege header as Asterisk shows it.
     pub privilege: Option<String>,
-    /// Availability notes.
-    pub since: Option<String>,
-    /// Deprecation note.
-    pub deprecated: Option<String>,
+    /// The Asterisk versions that have it.
+    pub versions: Versions,
+    /// Declared differences from Asterisk's documentation.
+    pub deviations: Vec<Deviation>,
     /// Shared groups flattened into the event, in spec order.
     pub uses: Vec<Use>,
     /// The event's own fields, in spec order.
@@ -203,8 +203,10 @@ pub struct Field {
     pub default: Option<String>,
     /// Sample value.
     pub example: Option<String>,
-    /// Availability note.
-    pub since: Option<String>,
+    /// The Asterisk versions that have it.
+    pub versions: Versions,
+    /// Declared differences from Asterisk's documentation.
+    pub deviations: Vec<Deviation>,
     /// Where its name (or `rust_name`) is, in its spec file.
     pub span: std::ops::Range<usize>,
 }
@@ -227,6 +229,131 @@ impl Field {
             Multi::Indexed(style) => style.first(&self.wire),
             _ => self.wire.clone(),
         }
+    }
+}
+
+/// When an item exists: `since`, `deprecated`, `removed` and `note` of
+/// the spec, parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Versions {
+    /// The first release of each branch that has it, ascending; empty
+    /// when it has always existed.
+    pub since: Vec<Version>,
+    /// The first release that deprecates it.
+    pub deprecated: Option<Version>,
+    /// The first release without it.
+    pub removed: Option<Version>,
+    /// Prose: why it was deprecated or removed, what to use instead.
+    pub note: Option<String>,
+}
+
+impl Versions {
+    /// The runtime's view (which versions have it).
+    pub fn availability(&self) -> Availability<'_> {
+        Availability {
+            since: &self.since,
+            deprecated: self.deprecated,
+            removed: self.removed,
+        }
+    }
+
+    /// Whether nothing is known (always available, no note).
+    pub fn is_empty(&self) -> bool {
+        self.availability().is_always() && self.note.is_none()
+    }
+
+    /// `Since 18.19.0, 20.4.0 · removed in 21.0.0`, then the note; empty
+    /// when there is nothing to say.
+    pub fn summary(&self) -> String {
+        let mut text = self.availability().to_string();
+        if let Some(note) = &self.note {
+            if !text.is_empty() {
+                text.push_str(". ");
+            }
+            text.push_str(note.trim());
+        } else if !text.is_empty() {
+            text.push('.');
+        }
+        text
+    }
+}
+
+/// A declared difference between the spec and Asterisk's XML
+/// documentation, with its reason. The audit accepts exactly the
+/// differences declared so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deviation {
+    /// What differs.
+    pub kind: DeviationKind,
+    /// The name in Asterisk's documentation it is about, when given
+    /// (required for `missing` and `renamed`).
+    pub name: Option<String>,
+    /// Why.
+    pub why: String,
+    /// Where it is declared, in the spec file of its item.
+    pub span: std::ops::Range<usize>,
+}
+
+/// The kinds of [`Deviation`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DeviationKind {
+    /// The item exists on real servers but the docs do not list it.
+    Undocumented,
+    /// The required flag differs from the docs.
+    Required,
+    /// The type differs from the docs.
+    Type,
+    /// The enum values differ from the docs.
+    Values,
+    /// The docs list `name` under this item; the spec models it otherwise
+    /// or not at all.
+    Missing,
+    /// The docs spell the item `name`.
+    Renamed,
+}
+
+impl DeviationKind {
+    /// All kinds with their spec names.
+    pub const ALL: [(&'static str, DeviationKind); 6] = [
+        ("undocumented", DeviationKind::Undocumented),
+        ("required", DeviationKind::Required),
+        ("type", DeviationKind::Type),
+        ("values", DeviationKind::Values),
+        ("missing", DeviationKind::Missing),
+        ("renamed", DeviationKind::Renamed),
+    ];
+
+    /// The spec spelling.
+    pub fn spec_name(self) -> &'static str {
+        DeviationKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("undocumented", |(n, _)| n)
+    }
+
+    /// Whether the deviation must name the documented item.
+    pub fn needs_name(self) -> bool {
+        matches!(self, DeviationKind::Missing | DeviationKind::Renamed)
+    }
+}
+
+impl Deviation {
+    /// One sentence for the reference docs: what differs, then why.
+    pub fn describe(&self) -> String {
+        let what = match (self.kind, &self.name) {
+            (DeviationKind::Undocumented, _) => "not in Asterisk's documentation".to_owned(),
+            (DeviationKind::Required, _) => "the required flag differs".to_owned(),
+            (DeviationKind::Type, _) => "the type differs".to_owned(),
+            (DeviationKind::Values, Some(n)) => format!("the values differ (`{n}`)"),
+            (DeviationKind::Values, None) => "the values differ".to_owned(),
+            (DeviationKind::Missing, Some(n)) => format!("`{n}` is not modelled here"),
+            (DeviationKind::Missing, None) => "an item is not modelled here".to_owned(),
+            (DeviationKind::Renamed, Some(n)) => format!("documented as `{n}`"),
+            (DeviationKind::Renamed, None) => "documented under another name".to_owned(),
+        };
+        let why = self.why.trim();
+        let why = why.strip_suffix('.').unwrap_or(why);
+        format!("Deviation from Asterisk's documentation: {what}: {why}.")
     }
 }
 
@@ -342,6 +469,10 @@ pub struct EnumValue {
     pub rust: String,
     /// Markdown doc.
     pub doc: String,
+    /// The Asterisk versions that have it.
+    pub versions: Versions,
+    /// Declared differences from Asterisk's documentation.
+    pub deviations: Vec<Deviation>,
 }
 
 /// A constraint between parameters.
