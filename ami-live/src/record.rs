@@ -16,6 +16,8 @@ use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
+use ami_runtime::version::Version;
+
 use crate::spec::SpecIndex;
 
 /// How an action sent by the suite ended.
@@ -125,6 +127,11 @@ pub fn events_line(test: &str, name: &str, tally: &EventTally) -> Value {
     })
 }
 
+/// The JSON line naming the server's version (`CoreSettings`).
+pub fn server_version_line(version: &str) -> Value {
+    json!({ "kind": "server_version", "version": version })
+}
+
 /// The JSON line listing the actions the server offers.
 pub fn server_actions_line(names: &[String]) -> Value {
     json!({ "kind": "server_actions", "names": names })
@@ -152,8 +159,10 @@ struct EventTotals {
 /// how many decoded typed, and every problem found.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
+    version: Option<Version>,
     spec_actions: usize,
-    spec_current: usize,
+    spec_for_version: usize,
+    spec_says_absent: BTreeSet<String>,
     server_actions: BTreeSet<String>,
     executable: BTreeSet<String>,
     exercised: BTreeMap<String, (u64, u64)>,
@@ -179,7 +188,6 @@ impl Summary {
     pub fn from_record(text: &str, spec: &SpecIndex) -> Result<Self, String> {
         let mut s = Summary {
             spec_actions: spec.actions.len(),
-            spec_current: spec.current_actions().count(),
             ..Summary::default()
         };
         for (n, line) in text.lines().enumerate() {
@@ -227,6 +235,12 @@ impl Summary {
                     t.headers.extend(strings(&v["headers"]));
                 }
                 Some("server_actions") => s.server_actions.extend(strings(&v["names"])),
+                Some("server_version") => {
+                    let text = str_of("version");
+                    let version = Version::from_server_text(&text)
+                        .ok_or_else(|| format!("record line {}: no version in {text:?}", n + 1))?;
+                    s.version = Some(version);
+                }
                 Some("note") => s
                     .notes
                     .push(format!("{}: {}", str_of("test"), str_of("text"))),
@@ -242,10 +256,21 @@ impl Summary {
             .iter()
             .map(|n| n.to_ascii_lowercase())
             .collect();
-        s.executable = spec
-            .current_actions()
-            .filter(|a| server_lower.contains(&a.name.to_ascii_lowercase()))
-            .map(|a| a.name.clone())
+        // Without the server's version, judge by the newest the spec knows
+        // of: whatever is not removed.
+        let version = s.version.unwrap_or(Version::new(u32::MAX, 0, 0));
+        let for_version: Vec<&str> = spec.actions_in(&version).map(|a| a.name.as_str()).collect();
+        s.spec_for_version = for_version.len();
+        s.executable = for_version
+            .iter()
+            .filter(|a| server_lower.contains(&a.to_ascii_lowercase()))
+            .map(|a| a.to_string())
+            .collect();
+        s.spec_says_absent = s
+            .server_actions
+            .iter()
+            .filter(|n| spec.action(n).is_some_and(|a| !a.in_version(&version)))
+            .cloned()
             .collect();
         s.server_only = s
             .server_actions
@@ -270,6 +295,13 @@ impl Summary {
         let mut out = Vec::new();
         if self.server_actions.is_empty() {
             out.push("the record has no server_actions line (ListCommands never ran)".to_owned());
+        }
+        if !self.spec_says_absent.is_empty() {
+            let names: Vec<&str> = self.spec_says_absent.iter().map(String::as_str).collect();
+            out.push(format!(
+                "the server offers actions the spec says this version lacks: {}",
+                names.join(", ")
+            ));
         }
         let missing = self.missing_actions();
         if !missing.is_empty() {
@@ -332,14 +364,18 @@ impl fmt::Display for Summary {
             self.executable.len(),
             self.failures.len()
         )?;
+        let version = match self.version {
+            Some(v) => format!("Asterisk {v}"),
+            None => "current Asterisk (server version unknown)".to_owned(),
+        };
         writeln!(
             f,
-            "  spec: {} actions, {} for current Asterisk (not removed); server lists {}; \
-             {} of the spec's current actions are absent from this server (PJSIP, DAHDI...)",
+            "  spec: {} actions, {} for {version}; the server lists {}; {} of the spec's \
+             actions for {version} are not loaded here (PJSIP, DAHDI...)",
             self.spec_actions,
-            self.spec_current,
+            self.spec_for_version,
             self.server_actions.len(),
-            self.spec_current - self.executable.len()
+            self.spec_for_version - self.executable.len()
         )?;
         if !self.server_only.is_empty() {
             let names: Vec<&str> = self.server_only.iter().map(String::as_str).collect();
@@ -395,12 +431,17 @@ mod tests {
 
     fn spec() -> SpecIndex {
         let mut s = SpecIndex::default();
-        for (name, removed) in [("Ping", false), ("Hangup", false), ("SIPpeers", true)] {
+        for (name, removed) in [
+            ("Ping", None),
+            ("Hangup", None),
+            ("SIPpeers", Some(Version::new(21, 0, 0))),
+        ] {
             s.actions.insert(
                 name.to_ascii_lowercase(),
                 ActionInfo {
                     name: name.to_owned(),
                     family: "x".to_owned(),
+                    since: Vec::new(),
                     removed,
                     free_response: false,
                 },
@@ -439,6 +480,7 @@ mod tests {
             ..EventTally::default()
         };
         let text = record(&[
+            server_version_line("22.10.1"),
             server_actions_line(&["Ping".to_owned(), "Hangup".to_owned()]),
             entry("ping", Outcome::Success, &[]),
             entry("Hangup", Outcome::Error, &[]),
@@ -471,7 +513,13 @@ mod tests {
             ..EventTally::default()
         };
         let text = record(&[
-            server_actions_line(&["Ping".to_owned(), "Hangup".to_owned(), "New".to_owned()]),
+            server_version_line("22.10.1"),
+            server_actions_line(&[
+                "Ping".to_owned(),
+                "Hangup".to_owned(),
+                "New".to_owned(),
+                "SIPpeers".to_owned(),
+            ]),
             entry("Ping", Outcome::Success, &["Surprise"]),
             entry("Ping", Outcome::Failure, &[]),
             events_line("t", "Hangup", &tally),
@@ -486,6 +534,7 @@ mod tests {
             "event Hangup: 2 undecodable: bad Cause",
             "event Hangup: headers in extra: Timestamp",
             "event Mystery: 1 not in the spec",
+            "the server offers actions the spec says this version lacks: SIPpeers",
         ] {
             assert!(problems.contains(needle), "{needle} not in:\n{problems}");
         }

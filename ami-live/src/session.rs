@@ -151,6 +151,16 @@ pub struct Session {
     actions: Mutex<Vec<ActionEntry>>,
     notes: Mutex<Vec<String>>,
     offered: tokio::sync::OnceCell<Vec<String>>,
+    recorded: std::sync::atomic::AtomicBool,
+}
+
+/// A test that panics midway still leaves what it did in the record.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Err(e) = self.write_record() {
+            eprintln!("{}: {e}", self.test);
+        }
+    }
 }
 
 /// A client builder for the full-rights user, with the suite's defaults.
@@ -211,6 +221,7 @@ impl Session {
             actions: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
             offered: tokio::sync::OnceCell::new(),
+            recorded: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -499,6 +510,27 @@ impl Session {
         out
     }
 
+    /// Append this session's record to `AMI_LIVE_RECORD`, once.
+    fn write_record(&self) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        let Some(path) = &self.config.record else {
+            return Ok(());
+        };
+        if self.recorded.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let actions = self.actions.lock().unwrap_or_else(|e| e.into_inner());
+        let notes = self.notes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lines: Vec<_> = actions.iter().map(record::action_line).collect();
+        lines.extend(
+            self.tally()
+                .iter()
+                .map(|(name, t)| record::events_line(&self.test, name, t)),
+        );
+        lines.extend(notes.iter().map(|n| record::note_line(&self.test, n)));
+        record::append(path, &lines).map_err(|e| format!("cannot write the record: {e}"))
+    }
+
     /// Log off, append this session's record to `AMI_LIVE_RECORD`, and
     /// panic on every event that came back unknown, undecodable or with
     /// headers left in `extra`, and on every action that got no decodable
@@ -527,25 +559,15 @@ impl Session {
         {
             self.task.abort();
         }
+        if let Err(e) = self.write_record() {
+            panic!("{}: {e}", self.test);
+        }
         let tally = self.tally();
         let actions = self
             .actions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let notes = self.notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some(path) = &self.config.record {
-            let mut lines: Vec<_> = actions.iter().map(record::action_line).collect();
-            lines.extend(
-                tally
-                    .iter()
-                    .map(|(name, t)| record::events_line(&self.test, name, t)),
-            );
-            lines.extend(notes.iter().map(|n| record::note_line(&self.test, n)));
-            if let Err(e) = record::append(path, &lines) {
-                panic!("{}: cannot write the record: {e}", self.test);
-            }
-        }
         let mut problems = Vec::new();
         for a in &actions {
             if a.outcome == Outcome::Failure {

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use ami_codegen::model::Model;
+use ami_runtime::version::{Availability, Version};
 
 /// One action of the spec.
 #[derive(Clone, Debug)]
@@ -16,10 +17,24 @@ pub struct ActionInfo {
     pub name: String,
     /// Family (spec file).
     pub family: String,
-    /// Whether the spec marks it removed from current Asterisk.
-    pub removed: bool,
+    /// The first release of each branch that has it (empty: always).
+    pub since: Vec<Version>,
+    /// The first release without it.
+    pub removed: Option<Version>,
     /// Whether its reply may carry headers the spec cannot name.
     pub free_response: bool,
+}
+
+impl ActionInfo {
+    /// Whether the spec says Asterisk `version` has this action.
+    pub fn in_version(&self, version: &Version) -> bool {
+        Availability {
+            since: &self.since,
+            deprecated: None,
+            removed: self.removed,
+        }
+        .in_version(version)
+    }
 }
 
 /// One event of the spec.
@@ -51,7 +66,8 @@ impl SpecIndex {
                     ActionInfo {
                         name: action.wire.clone(),
                         family: family.name.clone(),
-                        removed: action.removed.is_some(),
+                        since: action.versions.since.clone(),
+                        removed: action.versions.removed,
                         free_response: action.has_free_response(),
                     },
                 );
@@ -98,8 +114,8 @@ impl SpecIndex {
         self.events.get(&name.to_ascii_lowercase())
     }
 
-    /// Actions the spec offers for current Asterisk (not marked removed).
-    pub fn current_actions(&self) -> impl Iterator<Item = &ActionInfo> {
-        self.actions.values().filter(|a| !a.removed)
+    /// The actions the spec says Asterisk `version` has.
+    pub fn actions_in<'a>(&'a self, version: &'a Version) -> impl Iterator<Item = &'a ActionInfo> {
+        self.actions.values().filter(move |a| a.in_version(version))
     }
 }

@@ -195,8 +195,15 @@ async fn parking_and_timeout() {
     .await;
     hangup(&s, &parked).await;
 
-    // The Park action on a call, which then hangs up while parked.
+    // The Park action on a call (once it sits in its Wait), which then
+    // hangs up while parked.
     let call = originate(&s, "park", "250", "test", "Wait", "30").await;
+    s.wait_event(
+        mark,
+        "Newexten",
+        &[("Uniqueid", &call.other_id), ("Application", "Wait")],
+    )
+    .await;
     s.ok(&ParkAction::new(call.other.clone())
         .with_timeout_channel(call.channel.clone())
         .with_timeout(60000u64)

@@ -49,7 +49,9 @@ pub struct Call {
 }
 
 /// Originate `Local/<exten>@<context>` whose `;1` half runs `app(data)`,
-/// and wait until both halves exist.
+/// and wait until both halves exist and the `;2` half has answered (every
+/// extension the tests call answers first), so that actions on it find a
+/// live call.
 pub async fn originate(
     s: &Session,
     tag: &str,

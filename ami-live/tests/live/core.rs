@@ -63,6 +63,13 @@ async fn manager_core_actions() {
 
     let settings = s.ok(&CoreSettingsAction::new()).await;
     assert!(!settings.asterisk_version.is_empty(), "{settings:?}");
+    if let Some(path) = &s.config.record {
+        record::append(
+            path,
+            &[record::server_version_line(&settings.asterisk_version)],
+        )
+        .unwrap();
+    }
     s.note(format!(
         "server: Asterisk {} (AMI {})",
         settings.asterisk_version, settings.ami_version
