@@ -10,6 +10,7 @@
 //!
 //! [`regen()`] ties them together for `cargo xtask regen` (and `--check`).
 
+pub mod audit;
 pub mod casing;
 pub mod diagnostic;
 pub mod emit;
@@ -18,4 +19,4 @@ pub mod regen;
 pub mod spec;
 
 pub use diagnostic::Diagnostic;
-pub use regen::{load, load_dir, load_sources, regen, Mode, RegenError, Report};
+pub use regen::{load, load_dir, load_sources, read_sources, regen, Mode, RegenError, Report};

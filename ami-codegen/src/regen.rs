@@ -68,6 +68,12 @@ pub fn load(root: &Path) -> Result<Model, RegenError> {
 /// Load and validate every `*.toml` of `dir`, naming the files
 /// `<prefix>/<name>.toml` in diagnostics.
 pub fn load_dir(dir: &Path, prefix: &str) -> Result<Model, RegenError> {
+    load_sources(read_sources(dir, prefix)?).map_err(RegenError::Spec)
+}
+
+/// Read every `*.toml` of `dir`, sorted by name, naming the files
+/// `<prefix>/<name>.toml`.
+pub fn read_sources(dir: &Path, prefix: &str) -> Result<Vec<SourceFile>, RegenError> {
     let mut names: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| RegenError::Io(format!("{}: {e}", dir.display())))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -84,7 +90,7 @@ pub fn load_dir(dir: &Path, prefix: &str) -> Result<Model, RegenError> {
             .unwrap_or_default();
         sources.push(SourceFile::new(format!("{prefix}/{file_name}"), text));
     }
-    load_sources(sources).map_err(RegenError::Spec)
+    Ok(sources)
 }
 
 /// Parse and validate spec files given as text.
@@ -189,7 +195,9 @@ pub fn ensure_files(
     }
     existing.sort();
     for path in existing {
-        if files.contains_key(&path) {
+        // The coverage page lives among the reference pages but is the
+        // audit's output (it needs Asterisk's docs): never stale here.
+        if files.contains_key(&path) || path == crate::audit::COVERAGE_PAGE {
             continue;
         }
         match mode {

@@ -269,6 +269,8 @@ pub struct AgentsCompleteEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The number of `Agents` events sent.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
     /// Headers the spec does not list, kept as received.

@@ -645,6 +645,8 @@ pub struct BridgeInfoCompleteEvent {
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
     /// The number of `BridgeInfoChannel` events sent.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
     /// Headers the spec does not list, kept as received.
@@ -690,6 +692,8 @@ pub struct BridgeLeaveEvent {
 ///
 /// *Since 12.0.0.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the BridgeList reply; the docs describe the action, not its events.
+///
 /// # Sent by
 ///
 /// * [`BridgeListAction`] (in its list reply)
@@ -717,6 +721,8 @@ pub struct BridgeListCompleteEvent {
 /// Raised in response to a `BridgeList` command: one bridge.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the BridgeList reply; the docs describe the action, not its events.
 ///
 /// # Sent by
 ///
@@ -747,6 +753,8 @@ pub struct BridgeListItemEvent {
 /// Privilege: `call,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "BridgeMerge")]
 #[non_exhaustive]
@@ -775,6 +783,8 @@ pub struct BridgeMergeEvent {
 ///
 /// *Since 12.0.0.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the BridgeTechnologyList reply; the docs describe the action, not its events.
+///
 /// # Sent by
 ///
 /// * [`BridgeTechnologyListAction`] (in its list reply)
@@ -802,6 +812,8 @@ pub struct BridgeTechnologyListCompleteEvent {
 /// Raised in response to a `BridgeTechnologyList` command: one bridging technology.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the BridgeTechnologyList reply; the docs describe the action, not its events.
 ///
 /// # Sent by
 ///

@@ -11,7 +11,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiFields, AmiResponse};
 use ami_runtime::wire::{Ack, EventList, Header, Var};
-use crate::common::{BridgeSnapshot, ChannelSnapshot};
+use crate::common::{AocCharge, BridgeSnapshot, ChannelSnapshot, PartyId};
 
 /// Set an absolute timeout on a channel.
 ///
@@ -158,6 +158,13 @@ pub struct AgiAction {
 ///
 /// *Since 1.8.0.*
 ///
+/// # Constraints
+///
+/// Checked before encoding; a violation is refused.
+///
+/// * Time requires TimeScale: `TimeScale` must be given with `Time`.
+/// * Granularity requires GranularityTimeScale: `GranularityTimeScale` must be given with `Granularity`.
+///
 /// # Response
 ///
 /// [`Ack`]: `Response: Success` with an optional `Message`.
@@ -183,24 +190,26 @@ pub struct AgiAction {
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
 #[ami(action = "AOCMessage", response = Ack, shape = "single")]
+#[ami(requires(time, time_scale), requires(granularity, granularity_time_scale))]
 #[non_exhaustive]
 pub struct AocMessageAction {
-    /// Channel name to generate the AOC message on.
+    /// Channel name to generate the AOC message on. Asterisk needs this one or
+    /// `ChannelPrefix` (tried when no channel has exactly this name).
     ///
     /// Example: `SIP/agent-01-00000008`.
-    #[ami(name = "Channel", required)]
-    pub channel: String,
+    #[ami(name = "Channel")]
+    pub channel: Option<String>,
     /// Partial channel prefix: matches the beginning of a channel name, so that
     /// `SIP/snom` matches `SIP/snom-00000001`. Only the first matching channel gets
     /// the message.
     #[ami(name = "ChannelPrefix")]
     pub channel_prefix: Option<String>,
-    /// Defines what type of AOC message to create, AOC-D or AOC-E.
+    /// Which AOC message to create: AOC-S, AOC-D or AOC-E.
     #[ami(name = "MsgType", required)]
     pub msg_type: AocMessageMsgType,
-    /// Defines what kind of charge this message represents.
-    #[ami(name = "ChargeType", required)]
-    pub charge_type: AocMessageChargeType,
+    /// What kind of charge an AOC-D or AOC-E message carries (needed for those two).
+    #[ami(name = "ChargeType")]
+    pub charge_type: Option<AocMessageChargeType>,
     /// The currency's name; truncated after 10 characters.
     #[ami(name = "CurrencyName")]
     pub currency_name: Option<String>,
@@ -229,6 +238,36 @@ pub struct AocMessageAction {
     /// Q.931 octet that holds the type-of-number and numbering-plan fields.
     #[ami(name = "ChargingAssociationPlan")]
     pub charging_association_plan: Option<u64>,
+    /// AOC-S: the part of the call that a rate applies to (usually
+    /// `BasicCommunication`). Each rate of an AOC-S message starts with this header;
+    /// the typed action carries one rate, further rates go in `extra` headers
+    /// (`ChargedItem`, `RateType`... again, in order).
+    #[ami(name = "ChargedItem")]
+    pub charged_item: Option<AocMessageChargedItem>,
+    /// AOC-S: how the charged item is charged (needed with `ChargedItem`).
+    #[ami(name = "RateType")]
+    pub rate_type: Option<AocMessageRateType>,
+    /// AOC-S `Duration` rate: the length of time that one `CurrencyAmount` pays for, in `TimeScale` units.
+    #[ami(name = "Time")]
+    pub time: Option<u64>,
+    /// AOC-S: the unit of `Time` (needed with `Time`).
+    #[ami(name = "TimeScale")]
+    pub time_scale: Option<AocMessageTimeScale>,
+    /// AOC-S `Duration` rate: the size of the charged time increments, in `GranularityTimeScale` units (optional).
+    #[ami(name = "Granularity")]
+    pub granularity: Option<u64>,
+    /// AOC-S: the unit of `Granularity` (needed with `Granularity`).
+    #[ami(name = "GranularityTimeScale")]
+    pub granularity_time_scale: Option<AocMessageGranularityTimeScale>,
+    /// AOC-S `Duration` rate: whether the charge grows continuously or in steps of `Time` (or `Granularity`).
+    #[ami(name = "ChargingType")]
+    pub charging_type: Option<AocMessageChargingType>,
+    /// AOC-S `Volume` rate: the quantity that one `CurrencyAmount` pays for.
+    #[ami(name = "VolumeUnit")]
+    pub volume_unit: Option<AocMessageVolumeUnit>,
+    /// AOC-S: the special charging code, 1 to 10 (`RateType` `SpecialCode`, or `ChargedItem` `SpecialArrangement`).
+    #[ami(name = "Code")]
+    pub code: Option<u64>,
     /// Unit entries of a `Unit` charge. The ETSI AOC standard makes units a list:
     /// entry `n` is sent as `UnitAmount(n)` and `UnitType(n)`, numbered from 0.
     /// Entry 0 is required when `ChargeType` is `Unit`; the others are optional.
@@ -243,10 +282,13 @@ pub struct AocMessageAction {
 
 /// Values of `MsgType` in [`AocMessageAction`].
 ///
-/// Defines what type of AOC message to create, AOC-D or AOC-E.
+/// Which AOC message to create: AOC-S, AOC-D or AOC-E.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
 #[non_exhaustive]
 pub enum AocMessageMsgType {
+    /// AOC-S: the charging rates that apply, usually sent at call setup.
+    #[ami(value = "S")]
+    S,
     /// AOC-D: the message is sent during the call.
     #[ami(value = "D")]
     D,
@@ -260,7 +302,7 @@ pub enum AocMessageMsgType {
 
 /// Values of `ChargeType` in [`AocMessageAction`].
 ///
-/// Defines what kind of charge this message represents.
+/// What kind of charge an AOC-D or AOC-E message carries (needed for those two).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
 #[non_exhaustive]
 pub enum AocMessageChargeType {
@@ -366,6 +408,174 @@ pub enum AocMessageAocBillingId {
     Unknown(String),
 }
 
+/// Values of `ChargedItem` in [`AocMessageAction`].
+///
+/// AOC-S: the part of the call that a rate applies to (usually
+/// `BasicCommunication`). Each rate of an AOC-S message starts with this header;
+/// the typed action carries one rate, further rates go in `extra` headers
+/// (`ChargedItem`, `RateType`... again, in order).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocMessageChargedItem {
+    /// Not available.
+    #[ami(value = "NA")]
+    NotAvailable,
+    /// A special arrangement; only `RateType` `SpecialCode` fits it.
+    #[ami(value = "SpecialArrangement")]
+    SpecialArrangement,
+    /// The basic call (the usual item; the only one where `Duration` is allowed).
+    #[ami(value = "BasicCommunication")]
+    BasicCommunication,
+    /// The call attempt.
+    #[ami(value = "CallAttempt")]
+    CallAttempt,
+    /// The call setup.
+    #[ami(value = "CallSetup")]
+    CallSetup,
+    /// User-to-user information.
+    #[ami(value = "UserUserInfo")]
+    UserUserInfo,
+    /// A supplementary service.
+    #[ami(value = "SupplementaryService")]
+    SupplementaryService,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `RateType` in [`AocMessageAction`].
+///
+/// AOC-S: how the charged item is charged (needed with `ChargedItem`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocMessageRateType {
+    /// Not available.
+    #[ami(value = "NA")]
+    NotAvailable,
+    /// Free of charge.
+    #[ami(value = "Free")]
+    Free,
+    /// Free from the beginning of the call.
+    #[ami(value = "FreeFromBeginning")]
+    FreeFromBeginning,
+    /// Charged by time: `CurrencyAmount` per `Time`/`TimeScale` (basic communication only).
+    #[ami(value = "Duration")]
+    Duration,
+    /// A flat charge of `CurrencyAmount`.
+    #[ami(value = "Flat")]
+    Flat,
+    /// Charged by volume: `CurrencyAmount` per `VolumeUnit`.
+    #[ami(value = "Volume")]
+    Volume,
+    /// A special charging code (`Code`).
+    #[ami(value = "SpecialCode")]
+    SpecialCode,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `TimeScale` in [`AocMessageAction`].
+///
+/// AOC-S: the unit of `Time` (needed with `Time`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocMessageTimeScale {
+    /// Hundredths of a second.
+    #[ami(value = "OneHundredthSecond")]
+    OneHundredthSecond,
+    /// Tenths of a second.
+    #[ami(value = "OneTenthSecond")]
+    OneTenthSecond,
+    /// Seconds.
+    #[ami(value = "Second")]
+    Second,
+    /// Tens of seconds.
+    #[ami(value = "TenSeconds")]
+    TenSeconds,
+    /// Minutes.
+    #[ami(value = "Minute")]
+    Minute,
+    /// Hours.
+    #[ami(value = "Hour")]
+    Hour,
+    /// Days.
+    #[ami(value = "Day")]
+    Day,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `GranularityTimeScale` in [`AocMessageAction`].
+///
+/// AOC-S: the unit of `Granularity` (needed with `Granularity`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocMessageGranularityTimeScale {
+    /// Hundredths of a second.
+    #[ami(value = "OneHundredthSecond")]
+    OneHundredthSecond,
+    /// Tenths of a second.
+    #[ami(value = "OneTenthSecond")]
+    OneTenthSecond,
+    /// Seconds.
+    #[ami(value = "Second")]
+    Second,
+    /// Tens of seconds.
+    #[ami(value = "TenSeconds")]
+    TenSeconds,
+    /// Minutes.
+    #[ami(value = "Minute")]
+    Minute,
+    /// Hours.
+    #[ami(value = "Hour")]
+    Hour,
+    /// Days.
+    #[ami(value = "Day")]
+    Day,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `ChargingType` in [`AocMessageAction`].
+///
+/// AOC-S `Duration` rate: whether the charge grows continuously or in steps of `Time` (or `Granularity`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocMessageChargingType {
+    /// The charge grows continuously with time.
+    #[ami(value = "ContinuousCharging")]
+    ContinuousCharging,
+    /// The charge grows in steps.
+    #[ami(value = "StepFunction")]
+    StepFunction,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `VolumeUnit` in [`AocMessageAction`].
+///
+/// AOC-S `Volume` rate: the quantity that one `CurrencyAmount` pays for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocMessageVolumeUnit {
+    /// Per octet.
+    #[ami(value = "Octet")]
+    Octet,
+    /// Per segment.
+    #[ami(value = "Segment")]
+    Segment,
+    /// Per message.
+    #[ami(value = "Message")]
+    Message,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// One entry of `Unit` in [`AocMessageAction`]: its headers carry the entry's index (`UnitAmount(0)`, `UnitType(0)` for entry 0).
 ///
 /// Unit entries of a `Unit` charge. The ETSI AOC standard makes units a list:
@@ -375,6 +585,8 @@ pub enum AocMessageAocBillingId {
 #[non_exhaustive]
 pub struct AocMessageUnit {
     /// The amount of units charged.
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Required within each unit entry (`UnitAmount(<n>)`); the entries themselves are optional.
     #[ami(name = "UnitAmount", required)]
     pub unit_amount: u64,
     /// The type of unit: ETSI specifies 1 to 16, Asterisk accepts any positive integer.
@@ -549,16 +761,68 @@ pub struct BlindTransferAction {
     /// Example: `SIP/agent-01-00000005`.
     #[ami(name = "Channel", required)]
     pub channel: String,
-    /// The context to transfer to.
+    /// The context to transfer to; without it, the channel's current context.
     ///
     /// Example: `default`.
-    #[ami(name = "Context", required)]
-    pub context: String,
+    #[ami(name = "Context")]
+    pub context: Option<String>,
     /// The extension to transfer to.
     ///
-    /// Example: `s`.
+    /// Example: `s`. Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it (`No extension specified`).
     #[ami(name = "Exten", required)]
     pub exten: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Cancel an attended transfer.
+///
+/// Aborts the attended transfer that `Channel` (the transferer) started, as if
+/// it had dialed the abort feature code: the transferer goes back to the party
+/// on hold. Asterisk does this with the `atxferabort` feature code of
+/// `features.conf`; without one configured the action fails.
+///
+/// Provided by `manager`. Privilege: `call`.
+///
+/// *Since 13.18.0, 14.7.0, 15.1.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: CancelAtxfer
+/// Channel: PJSIP/agent-01-00000005
+///
+/// Response: Success
+/// Message: CancelAtxfer successfully queued
+/// ```
+///
+/// No abort feature code configured:
+///
+/// ```text
+/// Action: CancelAtxfer
+/// Channel: PJSIP/agent-01-00000005
+///
+/// Response: Error
+/// Message: No disconnect feature code found
+/// ```
+///
+/// # See also
+///
+/// [`AtxferAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "CancelAtxfer", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct CancelAtxferAction {
+    /// The transferer channel.
+    ///
+    /// Example: `PJSIP/agent-01-00000005`.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1226,6 +1490,13 @@ pub struct OriginateAction {
     /// Unique ID to give the second half of a `Local` channel.
     #[ami(name = "OtherChannelId")]
     pub other_channel_id: Option<String>,
+    /// A dialplan subroutine to run on the outgoing channel before it is dialled,
+    /// `context,exten,priority` (optionally with `(args)`); typically used to set
+    /// headers or variables that the call needs from its very start.
+    ///
+    /// Example: `predial,s,1`.
+    #[ami(name = "PreDialGoSub")]
+    pub pre_dial_go_sub: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1276,6 +1547,55 @@ pub struct PlayDtmfAction {
     /// When true, emulate receiving the digit on this channel instead of sending it out (newer releases).
     #[ami(name = "Receive")]
     pub receive: Option<bool>,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Play an MF digit on a specific channel.
+///
+/// Sends one MF (multi-frequency, the trunk signalling of analog and old
+/// digital networks) digit out on the channel.
+///
+/// Provided by `app_mf`. Privilege: `call`.
+///
+/// *Since 16.21.0, 18.7.0, 19.0.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: PlayMF
+/// Channel: DAHDI/1-1
+/// Digit: 5
+///
+/// Response: Success
+/// Message: MF successfully queued
+/// ```
+///
+/// # See also
+///
+/// [`PlayDtmfAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "PlayMF", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct PlayMfAction {
+    /// Name of the channel to send the digit to.
+    ///
+    /// Example: `DAHDI/1-1`.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// The MF digit to play: `0`-`9`, `*` (KP), `#` (ST), `A` (STP), `B` (ST2P) or `C` (ST3P).
+    ///
+    /// Example: `5`.
+    #[ami(name = "Digit", required)]
+    pub digit: String,
+    /// The duration of the digit, in milliseconds (Asterisk's default when absent).
+    #[ami(name = "Duration")]
+    pub duration: Option<u64>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1364,6 +1684,50 @@ pub struct RedirectAction {
     /// Priority `ExtraChannel` is sent to (optional): a number or a priority label.
     #[ami(name = "ExtraPriority")]
     pub extra_priority: Option<String>,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Send a hook flash on a specific channel.
+///
+/// Sends a hook flash (a brief on-hook) out on the channel, as a phone does to
+/// get a second line or start a transfer on an analog line. With `Receive`,
+/// Asterisk acts as if the flash had come in from the channel instead.
+///
+/// Provided by `app_senddtmf`. Privilege: `call`.
+///
+/// *Since 18.18.0, 20.3.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: SendFlash
+/// Channel: DAHDI/1-1
+///
+/// Response: Success
+/// Message: Flash successfully queued
+/// ```
+///
+/// # See also
+///
+/// [`PlayDtmfAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "SendFlash", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct SendFlashAction {
+    /// Name of the channel to send the hook flash to.
+    ///
+    /// Example: `DAHDI/1-1`.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// When true, emulate receiving the hook flash on this channel instead of sending it out.
+    #[ami(name = "Receive")]
+    pub receive: Option<bool>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1476,6 +1840,8 @@ pub struct SetvarAction {
     #[ami(name = "Variable", required)]
     pub variable: String,
     /// Variable or function value (empty clears it).
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Asterisk does not check it: without Value the variable is set to an empty value.
     #[ami(name = "Value")]
     pub value: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
@@ -1577,6 +1943,267 @@ pub struct StatusAction {
     #[ami(name = "AllVariables")]
     pub all_variables: Option<bool>,
     /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an AGI command received from the AGI script has finished.
+///
+/// Privilege: `agi,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AGIExecEnd")]
+#[non_exhaustive]
+pub struct AgiExecEndEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The AGI command, as received.
+    #[ami(name = "Command")]
+    pub command: Option<String>,
+    /// The number of this run of the command (from its `AGIExecStart`).
+    #[ami(name = "CommandId")]
+    pub command_id: Option<i64>,
+    /// The numeric AGI result code (`200` for success, `510` for an invalid command...).
+    #[ami(name = "ResultCode")]
+    pub result_code: Option<i64>,
+    /// The AGI result, in words (`Success`).
+    #[ami(name = "Result")]
+    pub result: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an AGI command received from the AGI script starts to run.
+///
+/// Privilege: `agi,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AGIExecStart")]
+#[non_exhaustive]
+pub struct AgiExecStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The AGI command, as received.
+    #[ami(name = "Command")]
+    pub command: Option<String>,
+    /// A random number that identifies this run of the command (its `AGIExecEnd` has the same).
+    #[ami(name = "CommandId")]
+    pub command_id: Option<i64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an Advice of Charge message is sent during a call (AOC-D).
+///
+/// Privilege: `aoc,all`.
+///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: `Charge` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Type` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `BillingID` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TotalType` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Currency` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Name` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Cost` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Multiplier` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Units` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `NumberOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TypeOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AOC-D")]
+#[non_exhaustive]
+pub struct AocDEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel: Option<ChannelSnapshot>,
+    /// The [`AocCharge`] fields, bare.
+    #[ami(flatten)]
+    pub charge: AocCharge,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an Advice of Charge message is sent at the end of a call (AOC-E).
+///
+/// Privilege: `aoc,all`.
+///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: `Charge` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Type` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `BillingID` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TotalType` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Currency` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Name` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Cost` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Multiplier` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Units` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `NumberOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `TypeOf` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Number` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Plan` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `ID` is not modelled here: Asterisk sends nested headers (`Charge/Type`, `Charge/Currency/Cost`...) modelled by the AocCharge group, not the documented leaf names.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AOC-E")]
+#[non_exhaustive]
+pub struct AocEEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel: Option<ChannelSnapshot>,
+    /// The [`AocCharge`] fields, bare.
+    #[ami(flatten)]
+    pub charge: AocCharge,
+    /// Sent empty when the charge has no association (otherwise the two forms below).
+    #[ami(name = "ChargingAssociation")]
+    pub charging_association: Option<String>,
+    /// The number the charge is associated with (when the association is a number).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
+    #[ami(name = "ChargingAssociation/Number")]
+    pub charging_association_number: Option<String>,
+    /// The numbering plan of `ChargingAssociation/Number`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
+    #[ami(name = "ChargingAssociation/Plan")]
+    pub charging_association_plan: Option<i64>,
+    /// The charging association identifier (when the association is an ID).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
+    #[ami(name = "ChargingAssociation/ID")]
+    pub charging_association_id: Option<i64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an Advice of Charge message with the charging rates (AOC-S) is sent, usually at call setup.
+///
+/// Lists the rates that apply to the call, numbered from 0: `Rate(<n>)/Chargeable`
+/// names the charged item, and the rest of the entry sits under the rate type
+/// (`Rate(<n>)/Duration/Currency/Cost`, `Rate(<n>)/Flat/Currency/Name`,
+/// `Rate(<n>)/Volume/Unit`, `Rate(<n>)/SpecialCode`...). Asterisk's documentation
+/// lists the leaf names alone (`Chargeable`, `RateType`, `Currency`...); these
+/// nested headers are kept in `extra`, in order.
+///
+/// Privilege: `aoc,all`.
+///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: `Chargeable` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `RateType` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Currency` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Name` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Cost` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Multiplier` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `ChargingType` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `StepFunction` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Granularity` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Length` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Scale` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `Unit` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+///
+/// Deviation from Asterisk's documentation: `SpecialCode` is not modelled here: Asterisk sends the rates as nested headers `Rate(<n>)/...` (kept in extra), not under the documented leaf names.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AOC-S")]
+#[non_exhaustive]
+pub struct AocSEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel: Option<ChannelSnapshot>,
+    /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
 }
@@ -1684,6 +2311,166 @@ pub struct AsyncAgiStartEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised when an attended transfer is complete.
+///
+/// Describes both legs of the transferer (`OrigTransferer*` with the party on
+/// hold, `SecondTransferer*` with the transfer target) and how the transfer was
+/// carried out (`DestType`), with the fields that go with that method.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The 18.26.4 docs leave out the TransferTarget snapshot that the later docs list.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AttendedTransfer")]
+#[non_exhaustive]
+pub struct AttendedTransferEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `OrigTransferer` (`OrigTransfererChannel`...).
+    #[ami(flatten, prefix = "OrigTransferer")]
+    pub orig_transferer: ChannelSnapshot,
+    /// The [`BridgeSnapshot`] fields under the prefix `Orig` (`OrigBridgeUniqueid`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Orig")]
+    pub orig_bridge: Option<BridgeSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `SecondTransferer` (`SecondTransfererChannel`...).
+    #[ami(flatten, prefix = "SecondTransferer")]
+    pub second_transferer: ChannelSnapshot,
+    /// The [`BridgeSnapshot`] fields under the prefix `Second` (`SecondBridgeUniqueid`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Second")]
+    pub second_bridge: Option<BridgeSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Transferee` (`TransfereeChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Transferee")]
+    pub transferee: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `TransferTarget` (`TransferTargetChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "TransferTarget")]
+    pub transfer_target: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "LocalOne")]
+    pub local_one: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalTwo` (`LocalTwoChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "LocalTwo")]
+    pub local_two: Option<ChannelSnapshot>,
+    /// Whether the transfer succeeded, and why not.
+    #[ami(name = "Result", required)]
+    pub result: AttendedTransferResult,
+    /// Whether the transfer was started from outside the call (through AMI, for instance) rather than by a party of it.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it, as it does for BlindTransfer.
+    #[ami(name = "IsExternal")]
+    pub is_external: Option<bool>,
+    /// How the transfer was completed.
+    #[ami(name = "DestType")]
+    pub dest_type: Option<AttendedTransferDestType>,
+    /// The bridge that remains when bridges were merged (`Bridge` or `Threeway` only).
+    #[ami(name = "DestBridgeUniqueid")]
+    pub dest_bridge_uniqueid: Option<String>,
+    /// The application running when the transfer completed (`App` only).
+    #[ami(name = "DestApp")]
+    pub dest_app: Option<String>,
+    /// The transferer channel that remains in a three-way call (`Threeway` only).
+    #[ami(name = "DestTransfererChannel")]
+    pub dest_transferer_channel: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Result` in [`AttendedTransferEvent`].
+///
+/// Whether the transfer succeeded, and why not.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AttendedTransferResult {
+    /// An internal error occurred.
+    #[ami(value = "Fail")]
+    Fail,
+    /// The transfer was not possible in this configuration (a channel not bridged, for instance).
+    #[ami(value = "Invalid")]
+    Invalid,
+    /// The bridge does not allow transfers.
+    #[ami(value = "Not Permitted")]
+    NotPermitted,
+    /// The transfer completed.
+    #[ami(value = "Success")]
+    Success,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `DestType` in [`AttendedTransferEvent`].
+///
+/// How the transfer was completed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AttendedTransferDestType {
+    /// The two bridges were merged into one (`DestBridgeUniqueid`).
+    #[ami(value = "Bridge")]
+    Bridge,
+    /// A channel or bridge was handed to a dialplan application (`DestApp`).
+    #[ami(value = "App")]
+    App,
+    /// The two bridges were linked by a pair of Local channels (`LocalOne*`, `LocalTwo*`).
+    #[ami(value = "Link")]
+    Link,
+    /// The transferer stayed in the call, which became a three-way call (`DestBridgeUniqueid`, `DestTransfererChannel`).
+    #[ami(value = "Threeway")]
+    Threeway,
+    /// The transfer failed.
+    #[ami(value = "Fail")]
+    Fail,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// Raised when a blind transfer is complete.
 ///
 /// Privilege: `call,all`.
@@ -1759,6 +2546,121 @@ pub enum BlindTransferResult {
     Unknown(String),
 }
 
+/// Raised when talking starts to be detected on a channel (`TALK_DETECT()`).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.4.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ChannelTalkingStart")]
+#[non_exhaustive]
+pub struct ChannelTalkingStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when talking is no longer detected on a channel (`TALK_DETECT()`).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.4.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ChannelTalkingStop")]
+#[non_exhaustive]
+pub struct ChannelTalkingStopEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// How long the channel was talking, in milliseconds.
+    #[ami(name = "Duration")]
+    pub duration: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel starts spying on another (`ChanSpy()`).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ChanSpyStart")]
+#[non_exhaustive]
+pub struct ChanSpyStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Spyer` (`SpyerChannel`...).
+    #[ami(flatten, prefix = "Spyer")]
+    pub spyer: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `Spyee` (`SpyeeChannel`...).
+    #[ami(flatten, prefix = "Spyee")]
+    pub spyee: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel stops spying on another.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ChanSpyStop")]
+#[non_exhaustive]
+pub struct ChanSpyStopEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Spyer` (`SpyerChannel`...).
+    #[ami(flatten, prefix = "Spyer")]
+    pub spyer: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `Spyee` (`SpyeeChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Spyee")]
+    pub spyee: Option<ChannelSnapshot>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when a dial action has started.
 ///
 /// The calling channel's snapshot comes bare (absent when the call was placed
@@ -1822,15 +2724,53 @@ pub struct DialEndEvent {
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
     #[ami(flatten, prefix = "Dest")]
     pub dest: ChannelSnapshot,
-    /// The result of the dial: `ANSWER`, `BUSY`, `CANCEL`, `CHANUNAVAIL`, `CONGESTION`, `CONTINUE`, `GOTO`, `NOANSWER`, or the device state of a dialed `Local` channel.
+    /// The result of the dial. Other values can come through a dialed `Local` channel; they are kept as unknown values.
     #[ami(name = "DialStatus")]
-    pub dial_status: Option<String>,
+    pub dial_status: Option<DialEndDialStatus>,
     /// If the call was forwarded, where it was forwarded to.
     #[ami(name = "Forward")]
     pub forward: Option<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
+}
+
+/// Values of `DialStatus` in [`DialEndEvent`].
+///
+/// The result of the dial. Other values can come through a dialed `Local` channel; they are kept as unknown values.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DialEndDialStatus {
+    /// The call was aborted.
+    #[ami(value = "ABORT")]
+    Abort,
+    /// The called party answered.
+    #[ami(value = "ANSWER")]
+    Answer,
+    /// The called party was busy.
+    #[ami(value = "BUSY")]
+    Busy,
+    /// The caller hung up (cancelled) before an answer.
+    #[ami(value = "CANCEL")]
+    Cancel,
+    /// The called channel was unavailable.
+    #[ami(value = "CHANUNAVAIL")]
+    ChanUnavail,
+    /// The call met congestion.
+    #[ami(value = "CONGESTION")]
+    Congestion,
+    /// The caller continues in the dialplan (a `Dial()` option).
+    #[ami(value = "CONTINUE")]
+    Continue,
+    /// The caller was sent elsewhere in the dialplan (a `Dial()` option).
+    #[ami(value = "GOTO")]
+    Goto,
+    /// The called party did not answer in time.
+    #[ami(value = "NOANSWER")]
+    NoAnswer,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
 }
 
 /// Raised when dial status has changed (ringing, progress...).
@@ -1859,9 +2799,9 @@ pub struct DialStateEvent {
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
     #[ami(flatten, prefix = "Dest")]
     pub dest: ChannelSnapshot,
-    /// The new state of the dial: `RINGING`, `PROCEEDING`, `PROGRESS`.
+    /// The new state of the outgoing call.
     #[ami(name = "DialStatus")]
-    pub dial_status: Option<String>,
+    pub dial_status: Option<DialStateDialStatus>,
     /// If the call was forwarded, where it was forwarded to.
     #[ami(name = "Forward")]
     pub forward: Option<String>,
@@ -1870,11 +2810,33 @@ pub struct DialStateEvent {
     pub extra: Vec<Header>,
 }
 
+/// Values of `DialStatus` in [`DialStateEvent`].
+///
+/// The new state of the outgoing call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DialStateDialStatus {
+    /// The called channel is ringing.
+    #[ami(value = "RINGING")]
+    Ringing,
+    /// The call is proceeding (the network accepted it).
+    #[ami(value = "PROCEEDING")]
+    Proceeding,
+    /// Progress (early media) arrived from the called channel.
+    #[ami(value = "PROGRESS")]
+    Progress,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// Raised when a DTMF digit has started on a channel.
 ///
 /// Privilege: `dtmf,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFBegin")]
 #[non_exhaustive]
@@ -1924,6 +2886,8 @@ pub enum DtmfBeginDirection {
 /// Privilege: `dtmf,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "DTMFEnd")]
 #[non_exhaustive]
@@ -1971,6 +2935,34 @@ pub enum DtmfEndDirection {
     Unknown(String),
 }
 
+/// Raised when a hook flash happens on a channel.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Flash")]
+#[non_exhaustive]
+pub struct FlashEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when a channel is hung up.
 ///
 /// Privilege: `call,all`.
@@ -2002,6 +2994,99 @@ pub struct HangupEvent {
     /// A description of why the channel was hung up (`Normal Clearing`).
     #[ami(name = "Cause-txt")]
     pub cause_txt: Option<String>,
+    /// A cause code specific to the channel technology (a SIP response code for
+    /// PJSIP), sent only when the call did not end normally.
+    ///
+    /// Since 20.17.0, 22.7.0, 23.1.0.
+    #[ami(name = "TechCause")]
+    pub tech_cause: Option<i64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a hangup handler is taken off a channel's stack (`CHANNEL(hangup_handler_pop)`).
+///
+/// Privilege: `dialplan,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "HangupHandlerPop")]
+#[non_exhaustive]
+pub struct HangupHandlerPopEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The handler removed, as the `Gosub` location and arguments it would have run.
+    #[ami(name = "Handler")]
+    pub handler: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a hangup handler is put on a channel's stack (`CHANNEL(hangup_handler_push)`).
+///
+/// Privilege: `dialplan,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "HangupHandlerPush")]
+#[non_exhaustive]
+pub struct HangupHandlerPushEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The handler added, as the `Gosub` location and arguments it will run.
+    #[ami(name = "Handler")]
+    pub handler: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a hangup handler is about to run on a channel.
+///
+/// Privilege: `dialplan,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "HangupHandlerRun")]
+#[non_exhaustive]
+pub struct HangupHandlerRunEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The handler, as the `Gosub` location and arguments it runs (`hdlr,s,1(args)`).
+    #[ami(name = "Handler")]
+    pub handler: Option<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2031,6 +3116,11 @@ pub struct HangupRequestEvent {
     /// The numeric hangup cause requested, if any.
     #[ami(name = "Cause")]
     pub cause: Option<i64>,
+    /// A cause code specific to the channel technology (the last SIP response code for PJSIP), sent only for an abnormal end.
+    ///
+    /// Since 20.17.0, 22.7.0, 23.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 20.17, 22.7 and later (its change log names the three hangup events); the docs list it for Hangup only.
+    #[ami(name = "TechCause")]
+    pub tech_cause: Option<i64>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2060,6 +3150,208 @@ pub struct HoldEvent {
     /// The suggested music-on-hold class of the party that put the channel on hold.
     #[ami(name = "MusicClass")]
     pub music_class: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the two halves of a Local channel are bridged together.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "LocalBridge")]
+#[non_exhaustive]
+pub struct LocalBridgeEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
+    #[ami(flatten, prefix = "LocalOne")]
+    pub local_one: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalTwo` (`LocalTwoChannel`...).
+    #[ami(flatten, prefix = "LocalTwo")]
+    pub local_two: ChannelSnapshot,
+    /// The dialplan context that the second half (`LocalTwo`) starts in.
+    #[ami(name = "Context")]
+    pub context: Option<String>,
+    /// The dialplan extension that the second half (`LocalTwo`) starts in.
+    #[ami(name = "Exten")]
+    pub exten: Option<String>,
+    /// Whether the pair may optimize itself out of the media path (`Yes`), or was created with `/n` (`No`).
+    #[ami(name = "LocalOptimization")]
+    pub local_optimization: Option<bool>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the two halves of a Local channel start to optimize themselves out of the media path.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "LocalOptimizationBegin")]
+#[non_exhaustive]
+pub struct LocalOptimizationBeginEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
+    #[ami(flatten, prefix = "LocalOne")]
+    pub local_one: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalTwo` (`LocalTwoChannel`...).
+    #[ami(flatten, prefix = "LocalTwo")]
+    pub local_two: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `Source` (`SourceChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Source")]
+    pub source: Option<ChannelSnapshot>,
+    /// The unique ID of the bridge the Local channel is optimizing into.
+    #[ami(name = "DestUniqueId")]
+    pub dest_unique_id: Option<String>,
+    /// Identifies this optimization; the matching `LocalOptimizationEnd` has the same `Id`.
+    #[ami(name = "Id")]
+    pub id: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the two halves of a Local channel have finished optimizing themselves out of the media path.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "LocalOptimizationEnd")]
+#[non_exhaustive]
+pub struct LocalOptimizationEndEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
+    #[ami(flatten, prefix = "LocalOne")]
+    pub local_one: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `LocalTwo` (`LocalTwoChannel`...).
+    #[ami(flatten, prefix = "LocalTwo")]
+    pub local_two: ChannelSnapshot,
+    /// Whether the optimization succeeded.
+    #[ami(name = "Success")]
+    pub success: Option<bool>,
+    /// Identifies the optimization: the `Id` of its `LocalOptimizationBegin`.
+    #[ami(name = "Id")]
+    pub id: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an ISDN malicious call identification request arrives (sig_pri).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MCID")]
+#[non_exhaustive]
+pub struct McidEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel: Option<ChannelSnapshot>,
+    /// The [`PartyId`] fields under the prefix `MCallerID` (`MCallerIDPres`...).
+    #[ami(flatten, prefix = "MCallerID")]
+    pub caller: PartyId,
+    /// The [`PartyId`] fields under the prefix `MConnectedID` (`MConnectedIDPres`...).
+    #[ami(flatten, prefix = "MConnectedID")]
+    pub connected: PartyId,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel starts hearing music on hold.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MusicOnHoldStart")]
+#[non_exhaustive]
+pub struct MusicOnHoldStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The music on hold class being played (`default`).
+    #[ami(name = "Class")]
+    pub class: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when music on hold stops on a channel.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MusicOnHoldStop")]
+#[non_exhaustive]
+pub struct MusicOnHoldStopEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2312,6 +3604,124 @@ pub enum OriginateResponseResponse {
     Unknown(String),
 }
 
+/// Raised when a call is picked up by another channel (`Pickup()`, the pickup feature code).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Pickup")]
+#[non_exhaustive]
+pub struct PickupEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `Target` (`TargetChannel`...).
+    #[ami(flatten, prefix = "Target")]
+    pub target: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel gets a new name.
+///
+/// Asterisk renames channels during masquerades and some transfers; the
+/// `Uniqueid` stays the same, so it is the way to follow the channel.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Rename")]
+#[non_exhaustive]
+pub struct RenameEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The channel's old name.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// The channel's new name.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
+    #[ami(name = "Newname")]
+    pub newname: Option<String>,
+    /// The unique ID of the channel (unchanged).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
+    #[ami(name = "Uniqueid")]
+    pub uniqueid: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a chan_sip call is ended by a session timer or an RTP timeout.
+///
+/// Privilege: `call,all`.
+///
+/// *Removed in 21.0.0. Raised by chan_sip, which was removed in Asterisk 21.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "SessionTimeout")]
+#[non_exhaustive]
+pub struct SessionTimeoutEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// What timed out.
+    #[ami(name = "Source")]
+    pub source: Option<SessionTimeoutSource>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Source` in [`SessionTimeoutEvent`].
+///
+/// What timed out.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum SessionTimeoutSource {
+    /// No RTP arrived for the configured time.
+    #[ami(value = "RTPTimeout")]
+    RtpTimeout,
+    /// The SIP session timer expired without a refresh.
+    #[ami(value = "SIPSessionTimer")]
+    SipSessionTimer,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// Raised when a soft hangup is requested with a specific cause code.
 ///
 /// Privilege: `call,all`.
@@ -2336,6 +3746,11 @@ pub struct SoftHangupRequestEvent {
     /// The numeric hangup cause requested.
     #[ami(name = "Cause")]
     pub cause: Option<i64>,
+    /// A cause code specific to the channel technology (the last SIP response code for PJSIP), sent only for an abnormal end.
+    ///
+    /// Since 20.17.0, 22.7.0, 23.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 20.17, 22.7 and later (its change log names the three hangup events); the docs list it for Hangup only.
+    #[ami(name = "TechCause")]
+    pub tech_cause: Option<i64>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2415,6 +3830,8 @@ pub struct StatusEvent {
     #[ami(name = "Seconds")]
     pub seconds: Option<u64>,
     /// A channel variable requested with `Variables` or `AllVariables`, `name=value`; one header each.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: One header per variable asked for with Variables or AllVariables; the docs leave it out.
     #[ami(name = "Variable", repeated)]
     pub variable: Vec<Var>,
     /// Headers the spec does not list, kept as received.
@@ -2445,6 +3862,8 @@ pub struct StatusCompleteEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The number of `Status` events sent.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
     /// The number of `Status` events sent (older name of `ListItems`).
@@ -2512,6 +3931,34 @@ pub struct VarSetEvent {
     /// The new value of the variable.
     #[ami(name = "Value")]
     pub value: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a wink (a short off-hook signal of analog trunks) happens on a channel.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Wink")]
+#[non_exhaustive]
+pub struct WinkEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

@@ -66,6 +66,8 @@ pub struct ChannelSnapshot {
     /// Channel variables named by `channelvars` in `manager.conf`, `name=value`,
     /// one header per variable, after the other snapshot fields (under the same
     /// prefix: `DestChanVariable`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent after the snapshot for each variable named by channelvars in manager.conf; the docs leave it out.
     #[ami(name = "ChanVariable", repeated)]
     pub chan_variable: Vec<Var>,
 }
@@ -138,12 +140,32 @@ pub struct BridgeSnapshot {
     /// Number of channels in the bridge.
     #[ami(name = "BridgeNumChannels")]
     pub bridge_num_channels: Option<u64>,
-    /// The video source mode for the bridge (`none`, `talker`, `single`); Asterisk 15 and later.
+    /// How the bridge picks the video that its channels see (Asterisk 15 and later).
     #[ami(name = "BridgeVideoSourceMode")]
-    pub bridge_video_source_mode: Option<String>,
+    pub bridge_video_source_mode: Option<BridgeSnapshotBridgeVideoSourceMode>,
     /// If the video source mode is `single`, the unique ID of the channel that is the video source.
     #[ami(name = "BridgeVideoSource")]
     pub bridge_video_source: Option<String>,
+}
+
+/// Values of `BridgeVideoSourceMode` in [`BridgeSnapshot`].
+///
+/// How the bridge picks the video that its channels see (Asterisk 15 and later).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum BridgeSnapshotBridgeVideoSourceMode {
+    /// No video source: video is not distributed.
+    #[ami(value = "none")]
+    None,
+    /// The video of whoever is talking.
+    #[ami(value = "talker")]
+    Talker,
+    /// The video of one chosen channel (`BridgeVideoSource`).
+    #[ami(value = "single")]
+    Single,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
 }
 
 /// The state of one queue member, as the queue member events of Asterisk 12
@@ -256,6 +278,261 @@ pub enum QueueMemberSnapshotStatus {
     /// AST_DEVICE_ONHOLD: the device is on hold.
     #[ami(value = "8")]
     OnHold,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// One party's identity as ISDN reports it (number, name, subaddress and their
+/// presentation), under a prefix that says which party (`MCallerID*`,
+/// `MConnectedID*` of `MCID`). Presentation values read `<code> (<text>)`, for
+/// example `0 (Presentation Allowed, Not Screened)`.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+#[non_exhaustive]
+pub struct PartyId {
+    /// The combined presentation of the party, `<code> (<text>)`.
+    #[ami(name = "Pres", required)]
+    pub pres: String,
+    /// Whether the number is valid (`1`); when not, `Num` is empty.
+    #[ami(name = "NumValid")]
+    pub num_valid: Option<bool>,
+    /// The party number.
+    #[ami(name = "Num")]
+    pub num: Option<String>,
+    /// The type of number (the same numbering plan octet as `NumPlan`).
+    #[ami(name = "ton")]
+    pub ton: Option<i64>,
+    /// The numbering plan and type of number, as the Q.931 octet value.
+    #[ami(name = "NumPlan")]
+    pub num_plan: Option<i64>,
+    /// The presentation of the number, `<code> (<text>)`.
+    #[ami(name = "NumPres")]
+    pub num_pres: Option<String>,
+    /// Whether the name is valid (`1`); when not, `Name` is empty.
+    #[ami(name = "NameValid")]
+    pub name_valid: Option<bool>,
+    /// The party name.
+    #[ami(name = "Name")]
+    pub name: Option<String>,
+    /// The character set of the name (`iso8859-1`).
+    #[ami(name = "NameCharSet")]
+    pub name_char_set: Option<String>,
+    /// The presentation of the name, `<code> (<text>)`.
+    #[ami(name = "NamePres")]
+    pub name_pres: Option<String>,
+    /// The party subaddress (only when there is one).
+    #[ami(name = "Subaddr")]
+    pub subaddr: Option<String>,
+    /// The type of the subaddress.
+    #[ami(name = "SubaddrType")]
+    pub subaddr_type: Option<String>,
+    /// Whether the subaddress has an odd number of digits (`1`).
+    #[ami(name = "SubaddrOdd")]
+    pub subaddr_odd: Option<bool>,
+}
+
+/// The charge of an Advice of Charge message (`AOC-D`, `AOC-E`). Asterisk
+/// builds these headers from nested data, joining the levels with `/`
+/// (`Charge/Currency/Cost`); the documentation lists the leaf names alone
+/// (`Type`, `Cost`...). A unit charge lists its units as
+/// `Charge/Units(<n>)/NumberOf` and `Charge/Units(<n>)/TypeOf`, which the
+/// events keep in `extra`.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+#[non_exhaustive]
+pub struct AocCharge {
+    /// What kind of charge this is.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
+    #[ami(name = "Charge/Type", required)]
+    pub charge_type: AocChargeChargeType,
+    /// The billing arrangement (currency and unit charges only).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
+    #[ami(name = "Charge/BillingID")]
+    pub charge_billing_id: Option<AocChargeChargeBillingId>,
+    /// Whether the amount is the total so far or a subtotal (currency and unit charges only).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
+    #[ami(name = "Charge/TotalType")]
+    pub charge_total_type: Option<AocChargeChargeTotalType>,
+    /// The currency name (currency charges).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
+    #[ami(name = "Charge/Currency/Name")]
+    pub charge_currency_name: Option<String>,
+    /// The amount, to be multiplied by `Charge/Currency/Multiplier` (currency charges).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
+    #[ami(name = "Charge/Currency/Cost")]
+    pub charge_currency_cost: Option<u64>,
+    /// The multiplier of `Charge/Currency/Cost` (currency charges).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
+    #[ami(name = "Charge/Currency/Multiplier")]
+    pub charge_currency_multiplier: Option<AocChargeChargeCurrencyMultiplier>,
+}
+
+/// Values of `Charge/Type` in [`AocCharge`].
+///
+/// What kind of charge this is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocChargeChargeType {
+    /// No charging information is available.
+    #[ami(value = "NotAvailable")]
+    NotAvailable,
+    /// The call is free.
+    #[ami(value = "Free")]
+    Free,
+    /// A currency amount (`Charge/Currency/*`).
+    #[ami(value = "Currency")]
+    Currency,
+    /// A number of units (`Charge/Units(<n>)/*`).
+    #[ami(value = "Units")]
+    Units,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `Charge/BillingID` in [`AocCharge`].
+///
+/// The billing arrangement (currency and unit charges only).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocChargeChargeBillingId {
+    /// Normal charging.
+    #[ami(value = "Normal")]
+    Normal,
+    /// Reverse charging.
+    #[ami(value = "Reverse")]
+    Reverse,
+    /// Credit card charging.
+    #[ami(value = "CreditCard")]
+    CreditCard,
+    /// Call forwarding unconditional (AOC-E).
+    #[ami(value = "CallForwardingUnconditional")]
+    CallForwardingUnconditional,
+    /// Call forwarding on busy (AOC-E).
+    #[ami(value = "CallForwardingBusy")]
+    CallForwardingBusy,
+    /// Call forwarding on no reply (AOC-E).
+    #[ami(value = "CallForwardingNoReply")]
+    CallForwardingNoReply,
+    /// Call deflection (AOC-E).
+    #[ami(value = "CallDeflection")]
+    CallDeflection,
+    /// Call transfer (AOC-E).
+    #[ami(value = "CallTransfer")]
+    CallTransfer,
+    /// No billing information.
+    #[ami(value = "NotAvailable")]
+    NotAvailable,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `Charge/TotalType` in [`AocCharge`].
+///
+/// Whether the amount is the total so far or a subtotal (currency and unit charges only).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocChargeChargeTotalType {
+    /// The total charge.
+    #[ami(value = "Total")]
+    Total,
+    /// A subtotal.
+    #[ami(value = "SubTotal")]
+    SubTotal,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `Charge/Currency/Multiplier` in [`AocCharge`].
+///
+/// The multiplier of `Charge/Currency/Cost` (currency charges).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AocChargeChargeCurrencyMultiplier {
+    /// Multiply by 0.001.
+    #[ami(value = "1/1000")]
+    OneThousandth,
+    /// Multiply by 0.01.
+    #[ami(value = "1/100")]
+    OneHundredth,
+    /// Multiply by 0.1.
+    #[ami(value = "1/10")]
+    OneTenth,
+    /// The amount as is.
+    #[ami(value = "1")]
+    One,
+    /// Multiply by 10.
+    #[ami(value = "10")]
+    Ten,
+    /// Multiply by 100.
+    #[ami(value = "100")]
+    Hundred,
+    /// Multiply by 1000.
+    #[ami(value = "1000")]
+    Thousand,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// The fields every security event carries (`SuccessfulAuth`,
+/// `InvalidPassword`, `FailedACL`...): when and where it happened, which
+/// service and account it concerns. Addresses read
+/// `<family>/<transport>/<address>/<port>` (`IPV4/TCP/192.0.2.10/5038`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+#[non_exhaustive]
+pub struct SecurityEvent {
+    /// When the event was detected (`2024-05-02T10:15:30.123+0000`).
+    #[ami(name = "EventTV", required)]
+    pub event_tv: String,
+    /// How serious the event is.
+    #[ami(name = "Severity")]
+    pub severity: Option<SecurityEventSeverity>,
+    /// The Asterisk service that raised the event (`AMI`, `PJSIP`, `SIP`, `IAX2`...).
+    #[ami(name = "Service")]
+    pub service: Option<String>,
+    /// The version of this event's layout.
+    #[ami(name = "EventVersion")]
+    pub event_version: Option<u64>,
+    /// The account of the service that the event concerns (a manager user, an endpoint).
+    #[ami(name = "AccountID")]
+    pub account_id: Option<String>,
+    /// Identifies the session within the service (a pointer value, a SIP Call-ID...).
+    #[ami(name = "SessionID")]
+    pub session_id: Option<String>,
+    /// The local address of the service.
+    #[ami(name = "LocalAddress")]
+    pub local_address: Option<String>,
+    /// The address of the remote party that caused the event.
+    #[ami(name = "RemoteAddress")]
+    pub remote_address: Option<String>,
+    /// The module that raised the event, when known.
+    #[ami(name = "Module")]
+    pub module: Option<String>,
+    /// The time the session reported, when known.
+    #[ami(name = "SessionTV")]
+    pub session_tv: Option<String>,
+}
+
+/// Values of `Severity` in [`SecurityEvent`].
+///
+/// How serious the event is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum SecurityEventSeverity {
+    /// For information (a successful login, a challenge sent).
+    #[ami(value = "Informational")]
+    Informational,
+    /// A failed or refused request.
+    #[ami(value = "Error")]
+    Error,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),

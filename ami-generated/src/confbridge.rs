@@ -537,6 +537,73 @@ pub struct ConfbridgeUnmuteAction {
     pub extra: Vec<Header>,
 }
 
+/// Raised when a conference ends (its last participant leaves).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ConfbridgeEnd")]
+#[non_exhaustive]
+pub struct ConfbridgeEndEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`BridgeSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub bridge_snapshot: BridgeSnapshot,
+    /// The name of the conference.
+    #[ami(name = "Conference", required)]
+    pub conference: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel joins a ConfBridge conference.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ConfbridgeJoin")]
+#[non_exhaustive]
+pub struct ConfbridgeJoinEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`BridgeSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub bridge_snapshot: BridgeSnapshot,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The name of the conference.
+    #[ami(name = "Conference", required)]
+    pub conference: String,
+    /// Whether the participant is an admin user (`Yes`/`No`).
+    #[ami(name = "Admin")]
+    pub admin: Option<bool>,
+    /// Whether the participant joins muted (`Yes`/`No`).
+    #[ami(name = "Muted")]
+    pub muted: Option<bool>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when a channel leaves a ConfBridge conference (hang up, menu, or `ConfbridgeKick`).
 ///
 /// Privilege: `call,all`.
@@ -619,6 +686,11 @@ pub struct ConfbridgeListEvent {
     /// Whether this user is kicked after the last marked user leaves.
     #[ami(name = "EndMarked")]
     pub end_marked: Option<bool>,
+    /// Whether this user is kicked as soon as any marked user leaves (`end_marked_any` in the user profile; newer releases).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by current releases (seen from a real 22.10.1); the docs leave it out.
+    #[ami(name = "EndMarkedAny")]
+    pub end_marked_any: Option<bool>,
     /// Whether this user is currently waiting for a marked user to join.
     #[ami(name = "Waiting")]
     pub waiting: Option<bool>,
@@ -637,6 +709,8 @@ pub struct ConfbridgeListEvent {
 }
 
 /// Raised at the end of the `ConfbridgeList` list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///
@@ -703,6 +777,8 @@ pub struct ConfbridgeListRoomsEvent {
 }
 
 /// Raised at the end of the `ConfbridgeListRooms` list.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///
@@ -802,6 +878,35 @@ pub struct ConfbridgeRecordEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised when a conference starts (its first participant joins).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ConfbridgeStart")]
+#[non_exhaustive]
+pub struct ConfbridgeStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`BridgeSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub bridge_snapshot: BridgeSnapshot,
+    /// The name of the conference.
+    #[ami(name = "Conference", required)]
+    pub conference: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when a conference that was recording stops recording.
 ///
 /// Privilege: `call,all`.
@@ -830,6 +935,44 @@ pub struct ConfbridgeStopRecordEvent {
     /// The name of the conference.
     #[ami(name = "Conference", required)]
     pub conference: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a ConfBridge participant starts or stops talking (needs `talk_detection_events` in the user profile).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ConfbridgeTalking")]
+#[non_exhaustive]
+pub struct ConfbridgeTalkingEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`BridgeSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub bridge_snapshot: BridgeSnapshot,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The name of the conference.
+    #[ami(name = "Conference", required)]
+    pub conference: String,
+    /// Whether the participant is now talking (`on`) or has stopped (`off`).
+    #[ami(name = "TalkingStatus")]
+    pub talking_status: Option<bool>,
+    /// Whether the participant is an admin user (`Yes`/`No`).
+    #[ami(name = "Admin")]
+    pub admin: Option<bool>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

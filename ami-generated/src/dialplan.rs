@@ -603,6 +603,8 @@ pub enum ExtensionStatusStatusText {
 ///
 /// Privilege: `config,reporting,all`.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`ShowDialPlanAction`] (in its list reply)
@@ -702,6 +704,8 @@ pub struct PresenceStatusEvent {
 /// Raised at the end of the `ShowDialPlan` list.
 ///
 /// Privilege: `config,reporting,all`.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///

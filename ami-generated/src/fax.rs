@@ -12,6 +12,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, EventList, Header};
+use crate::common::ChannelSnapshot;
 
 /// Respond with a detailed description of a single FAX session.
 ///
@@ -309,6 +310,8 @@ pub struct FaxSessionsCompleteEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The number of `FAXSessionsEntry` events sent.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
     /// The number of FAX sessions reported.
@@ -464,23 +467,169 @@ pub struct FaxStatsEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The number of active FAX sessions.
-    #[ami(name = "CurrentSessions")]
-    pub current_sessions: Option<u64>,
+    #[ami(name = "CurrentSessions", required)]
+    pub current_sessions: u64,
     /// The number of reserved FAX sessions.
-    #[ami(name = "ReservedSessions")]
-    pub reserved_sessions: Option<u64>,
+    #[ami(name = "ReservedSessions", required)]
+    pub reserved_sessions: u64,
     /// The total number of sessions in which Asterisk is or was the transmitter.
-    #[ami(name = "TransmitAttempts")]
-    pub transmit_attempts: Option<u64>,
+    #[ami(name = "TransmitAttempts", required)]
+    pub transmit_attempts: u64,
     /// The total number of sessions in which Asterisk is or was the recipient.
-    #[ami(name = "ReceiveAttempts")]
-    pub receive_attempts: Option<u64>,
+    #[ami(name = "ReceiveAttempts", required)]
+    pub receive_attempts: u64,
     /// The total number of sessions completed successfully.
-    #[ami(name = "CompletedFAXes")]
-    pub completed_faxes: Option<u64>,
+    #[ami(name = "CompletedFAXes", required)]
+    pub completed_faxes: u64,
     /// The total number of sessions that failed to complete.
-    #[ami(name = "FailedFAXes")]
-    pub failed_faxes: Option<u64>,
+    #[ami(name = "FailedFAXes", required)]
+    pub failed_faxes: u64,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised from time to time while a fax is being sent or received (with the `s` option of `SendFAX()`/`ReceiveFAX()`).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "FAXStatus")]
+#[non_exhaustive]
+pub struct FaxStatusEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// What the fax session does.
+    #[ami(name = "Operation")]
+    pub operation: Option<FaxStatusOperation>,
+    /// The state of the session, in words (`Allocating Resources`, `FAX Transmission In Progress`, `T.38 Negotiated`...).
+    #[ami(name = "Status")]
+    pub status: Option<String>,
+    /// The local station ID (`LOCALSTATIONID`).
+    #[ami(name = "LocalStationID")]
+    pub local_station_id: Option<String>,
+    /// A file the fax is read from or written to; one header per file.
+    #[ami(name = "FileName", repeated)]
+    pub file_name: Vec<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Operation` in [`FaxStatusEvent`].
+///
+/// What the fax session does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum FaxStatusOperation {
+    /// A T.38 gateway between two channels.
+    #[ami(value = "gateway")]
+    Gateway,
+    /// Receiving a fax.
+    #[ami(value = "receive")]
+    Receive,
+    /// Sending a fax.
+    #[ami(value = "send")]
+    Send,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when a `ReceiveFAX()` operation has finished.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ReceiveFAX")]
+#[non_exhaustive]
+pub struct ReceiveFaxEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The local station ID (`LOCALSTATIONID`).
+    #[ami(name = "LocalStationID")]
+    pub local_station_id: Option<String>,
+    /// The remote station ID (`REMOTESTATIONID`).
+    #[ami(name = "RemoteStationID")]
+    pub remote_station_id: Option<String>,
+    /// The number of pages transferred (empty when the session failed before any page).
+    #[ami(name = "PagesTransferred")]
+    pub pages_transferred: Option<String>,
+    /// The negotiated resolution (`8040x3850`).
+    #[ami(name = "Resolution")]
+    pub resolution: Option<String>,
+    /// The negotiated transfer rate, in bits per second (empty when none was negotiated).
+    #[ami(name = "TransferRate")]
+    pub transfer_rate: Option<String>,
+    /// A file the fax was written to; one header per file.
+    #[ami(name = "FileName", repeated)]
+    pub file_name: Vec<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a `SendFAX()` operation has finished.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "SendFAX")]
+#[non_exhaustive]
+pub struct SendFaxEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The local station ID (`LOCALSTATIONID`).
+    #[ami(name = "LocalStationID")]
+    pub local_station_id: Option<String>,
+    /// The remote station ID (`REMOTESTATIONID`).
+    #[ami(name = "RemoteStationID")]
+    pub remote_station_id: Option<String>,
+    /// The number of pages transferred (empty when the session failed before any page).
+    #[ami(name = "PagesTransferred")]
+    pub pages_transferred: Option<String>,
+    /// The negotiated resolution (`8040x3850`).
+    #[ami(name = "Resolution")]
+    pub resolution: Option<String>,
+    /// The negotiated transfer rate, in bits per second (empty when none was negotiated).
+    #[ami(name = "TransferRate")]
+    pub transfer_rate: Option<String>,
+    /// A file the fax was read from; one header per file.
+    #[ami(name = "FileName", repeated)]
+    pub file_name: Vec<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

@@ -14,23 +14,27 @@
 //! |--------|---------|--------|-------|
 //! | [`agent`] | 2 | 4 | Agents |
 //! | [`bridge`] | 8 | 12 | Bridges |
-//! | [`channel`] | 17 | 24 | Channels and calls |
+//! | [`cdr`] | 0 | 1 | Call detail records (CDR) |
+//! | [`cel`] | 0 | 1 | Channel event logging (CEL) |
+//! | [`channel`] | 20 | 48 | Channels and calls |
 //! | [`common`] | 0 | 0 | Shared field groups |
-//! | [`confbridge`] | 10 | 9 | ConfBridge conferences |
+//! | [`confbridge`] | 10 | 13 | ConfBridge conferences |
 //! | [`config`] | 5 | 0 | Configuration files |
 //! | [`dahdi`] | 7 | 3 | DAHDI channels |
 //! | [`db`] | 4 | 2 | AstDB |
 //! | [`devicestate`] | 3 | 4 | Device and presence state |
 //! | [`dialplan`] | 5 | 5 | Dialplan and extension state |
-//! | [`fax`] | 3 | 4 | FAX |
+//! | [`fax`] | 3 | 7 | FAX |
 //! | [`iax`] | 4 | 0 | IAX2 channels |
-//! | [`manager`] | 19 | 7 | Manager session and core |
-//! | [`meetme`] | 4 | 5 | MeetMe conferences (deprecated) |
-//! | [`monitor`] | 8 | 3 | Call recording |
-//! | [`parking`] | 3 | 7 | Call parking |
+//! | [`manager`] | 20 | 15 | Manager session and core |
+//! | [`meetme`] | 4 | 10 | MeetMe conferences (deprecated) |
+//! | [`monitor`] | 8 | 5 | Call recording |
+//! | [`parking`] | 3 | 8 | Call parking |
 //! | [`pjsip`] | 12 | 20 | PJSIP |
 //! | [`pri`] | 4 | 2 | ISDN PRI spans |
 //! | [`queue`] | 12 | 21 | Call queues |
+//! | [`rtp`] | 0 | 2 | RTP and RTCP |
+//! | [`security`] | 0 | 15 | Security events |
 //! | [`sip`] | 6 | 7 | SIP (chan_sip, removed) |
 //! | [`skinny`] | 4 | 4 | Skinny (SCCP) channels (removed) |
 //! | [`sorcery`] | 5 | 0 | Sorcery memory cache |
@@ -50,6 +54,14 @@ pub mod agent;
 /// Bridges
 #[cfg(feature = "bridge")]
 pub mod bridge;
+
+/// Call detail records (CDR)
+#[cfg(feature = "cdr")]
+pub mod cdr;
+
+/// Channel event logging (CEL)
+#[cfg(feature = "cel")]
+pub mod cel;
 
 /// Channels and calls
 #[cfg(feature = "channel")]
@@ -117,6 +129,14 @@ pub mod pri;
 /// Call queues
 #[cfg(feature = "queue")]
 pub mod queue;
+
+/// RTP and RTCP
+#[cfg(feature = "rtp")]
+pub mod rtp;
+
+/// Security events
+#[cfg(feature = "security")]
+pub mod security;
 
 /// SIP (chan_sip, removed)
 #[cfg(feature = "sip")]
@@ -210,6 +230,34 @@ pub enum Event {
     #[cfg(feature = "bridge")]
     #[ami(name = "BridgeVideoSourceUpdate")]
     BridgeVideoSourceUpdate(bridge::BridgeVideoSourceUpdateEvent),
+    /// Raised when a call detail record (CDR) is written.
+    #[cfg(feature = "cdr")]
+    #[ami(name = "Cdr")]
+    Cdr(cdr::CdrEvent),
+    /// Raised for each channel event log (CEL) record.
+    #[cfg(feature = "cel")]
+    #[ami(name = "CEL")]
+    Cel(cel::CelEvent),
+    /// Raised when an AGI command received from the AGI script has finished.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AGIExecEnd")]
+    AgiExecEnd(channel::AgiExecEndEvent),
+    /// Raised when an AGI command received from the AGI script starts to run.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AGIExecStart")]
+    AgiExecStart(channel::AgiExecStartEvent),
+    /// Raised when an Advice of Charge message is sent during a call (AOC-D).
+    #[cfg(feature = "channel")]
+    #[ami(name = "AOC-D")]
+    AocD(channel::AocDEvent),
+    /// Raised when an Advice of Charge message is sent at the end of a call (AOC-E).
+    #[cfg(feature = "channel")]
+    #[ami(name = "AOC-E")]
+    AocE(channel::AocEEvent),
+    /// Raised when an Advice of Charge message with the charging rates (AOC-S) is sent, usually at call setup.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AOC-S")]
+    AocS(channel::AocSEvent),
     /// Raised when a channel stops Async AGI (it hung up, or the script sent `ASYNCAGI BREAK`).
     #[cfg(feature = "channel")]
     #[ami(name = "AsyncAGIEnd")]
@@ -222,10 +270,30 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "AsyncAGIStart")]
     AsyncAgiStart(channel::AsyncAgiStartEvent),
+    /// Raised when an attended transfer is complete.
+    #[cfg(feature = "channel")]
+    #[ami(name = "AttendedTransfer")]
+    AttendedTransfer(Box<channel::AttendedTransferEvent>),
     /// Raised when a blind transfer is complete.
     #[cfg(feature = "channel")]
     #[ami(name = "BlindTransfer")]
     BlindTransfer(channel::BlindTransferEvent),
+    /// Raised when talking starts to be detected on a channel (`TALK_DETECT()`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChannelTalkingStart")]
+    ChannelTalkingStart(channel::ChannelTalkingStartEvent),
+    /// Raised when talking is no longer detected on a channel (`TALK_DETECT()`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChannelTalkingStop")]
+    ChannelTalkingStop(channel::ChannelTalkingStopEvent),
+    /// Raised when a channel starts spying on another (`ChanSpy()`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChanSpyStart")]
+    ChanSpyStart(channel::ChanSpyStartEvent),
+    /// Raised when a channel stops spying on another.
+    #[cfg(feature = "channel")]
+    #[ami(name = "ChanSpyStop")]
+    ChanSpyStop(channel::ChanSpyStopEvent),
     /// Raised when a dial action has started.
     #[cfg(feature = "channel")]
     #[ami(name = "DialBegin")]
@@ -246,10 +314,26 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "DTMFEnd")]
     DtmfEnd(channel::DtmfEndEvent),
+    /// Raised when a hook flash happens on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Flash")]
+    Flash(channel::FlashEvent),
     /// Raised when a channel is hung up.
     #[cfg(feature = "channel")]
     #[ami(name = "Hangup")]
     Hangup(channel::HangupEvent),
+    /// Raised when a hangup handler is taken off a channel's stack (`CHANNEL(hangup_handler_pop)`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "HangupHandlerPop")]
+    HangupHandlerPop(channel::HangupHandlerPopEvent),
+    /// Raised when a hangup handler is put on a channel's stack (`CHANNEL(hangup_handler_push)`).
+    #[cfg(feature = "channel")]
+    #[ami(name = "HangupHandlerPush")]
+    HangupHandlerPush(channel::HangupHandlerPushEvent),
+    /// Raised when a hangup handler is about to run on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "HangupHandlerRun")]
+    HangupHandlerRun(channel::HangupHandlerRunEvent),
     /// Raised when a hangup is requested (by an application or AMI), before the channel hangs up.
     #[cfg(feature = "channel")]
     #[ami(name = "HangupRequest")]
@@ -258,6 +342,30 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "Hold")]
     Hold(channel::HoldEvent),
+    /// Raised when the two halves of a Local channel are bridged together.
+    #[cfg(feature = "channel")]
+    #[ami(name = "LocalBridge")]
+    LocalBridge(channel::LocalBridgeEvent),
+    /// Raised when the two halves of a Local channel start to optimize themselves out of the media path.
+    #[cfg(feature = "channel")]
+    #[ami(name = "LocalOptimizationBegin")]
+    LocalOptimizationBegin(channel::LocalOptimizationBeginEvent),
+    /// Raised when the two halves of a Local channel have finished optimizing themselves out of the media path.
+    #[cfg(feature = "channel")]
+    #[ami(name = "LocalOptimizationEnd")]
+    LocalOptimizationEnd(channel::LocalOptimizationEndEvent),
+    /// Raised when an ISDN malicious call identification request arrives (sig_pri).
+    #[cfg(feature = "channel")]
+    #[ami(name = "MCID")]
+    Mcid(channel::McidEvent),
+    /// Raised when a channel starts hearing music on hold.
+    #[cfg(feature = "channel")]
+    #[ami(name = "MusicOnHoldStart")]
+    MusicOnHoldStart(channel::MusicOnHoldStartEvent),
+    /// Raised when music on hold stops on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "MusicOnHoldStop")]
+    MusicOnHoldStop(channel::MusicOnHoldStopEvent),
     /// Raised when a channel's account code changes.
     #[cfg(feature = "channel")]
     #[ami(name = "NewAccountCode")]
@@ -286,6 +394,18 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "OriginateResponse")]
     OriginateResponse(channel::OriginateResponseEvent),
+    /// Raised when a call is picked up by another channel (`Pickup()`, the pickup feature code).
+    #[cfg(feature = "channel")]
+    #[ami(name = "Pickup")]
+    Pickup(channel::PickupEvent),
+    /// Raised when a channel gets a new name.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Rename")]
+    Rename(channel::RenameEvent),
+    /// Raised when a chan_sip call is ended by a session timer or an RTP timeout.
+    #[cfg(feature = "channel")]
+    #[ami(name = "SessionTimeout")]
+    SessionTimeout(channel::SessionTimeoutEvent),
     /// Raised when a soft hangup is requested with a specific cause code.
     #[cfg(feature = "channel")]
     #[ami(name = "SoftHangupRequest")]
@@ -306,6 +426,18 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[ami(name = "VarSet")]
     VarSet(channel::VarSetEvent),
+    /// Raised when a wink (a short off-hook signal of analog trunks) happens on a channel.
+    #[cfg(feature = "channel")]
+    #[ami(name = "Wink")]
+    Wink(channel::WinkEvent),
+    /// Raised when a conference ends (its last participant leaves).
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeEnd")]
+    ConfbridgeEnd(confbridge::ConfbridgeEndEvent),
+    /// Raised when a channel joins a ConfBridge conference.
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeJoin")]
+    ConfbridgeJoin(confbridge::ConfbridgeJoinEvent),
     /// Raised when a channel leaves a ConfBridge conference (hang up, menu, or `ConfbridgeKick`).
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeLeave")]
@@ -334,10 +466,18 @@ pub enum Event {
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeRecord")]
     ConfbridgeRecord(confbridge::ConfbridgeRecordEvent),
+    /// Raised when a conference starts (its first participant joins).
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeStart")]
+    ConfbridgeStart(confbridge::ConfbridgeStartEvent),
     /// Raised when a conference that was recording stops recording.
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeStopRecord")]
     ConfbridgeStopRecord(confbridge::ConfbridgeStopRecordEvent),
+    /// Raised when a ConfBridge participant starts or stops talking (needs `talk_detection_events` in the user profile).
+    #[cfg(feature = "confbridge")]
+    #[ami(name = "ConfbridgeTalking")]
+    ConfbridgeTalking(confbridge::ConfbridgeTalkingEvent),
     /// Raised when a ConfBridge participant is unmuted.
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeUnmute")]
@@ -414,10 +554,30 @@ pub enum Event {
     #[cfg(feature = "fax")]
     #[ami(name = "FAXStats")]
     FaxStats(fax::FaxStatsEvent),
+    /// Raised from time to time while a fax is being sent or received (with the `s` option of `SendFAX()`/`ReceiveFAX()`).
+    #[cfg(feature = "fax")]
+    #[ami(name = "FAXStatus")]
+    FaxStatus(fax::FaxStatusEvent),
+    /// Raised when a `ReceiveFAX()` operation has finished.
+    #[cfg(feature = "fax")]
+    #[ami(name = "ReceiveFAX")]
+    ReceiveFax(fax::ReceiveFaxEvent),
+    /// Raised when a `SendFAX()` operation has finished.
+    #[cfg(feature = "fax")]
+    #[ami(name = "SendFAX")]
+    SendFax(fax::SendFaxEvent),
     /// Raised in response to a `CoreShowChannels` command: one active channel.
     #[cfg(feature = "manager")]
     #[ami(name = "CoreShowChannel")]
     CoreShowChannel(manager::CoreShowChannelEvent),
+    /// Raised in response to a `CoreShowChannelMap` command: one connected channel.
+    #[cfg(feature = "manager")]
+    #[ami(name = "CoreShowChannelMap")]
+    CoreShowChannelMap(manager::CoreShowChannelMapEvent),
+    /// Raised at the end of the `CoreShowChannelMap` list.
+    #[cfg(feature = "manager")]
+    #[ami(name = "CoreShowChannelMapComplete")]
+    CoreShowChannelMapComplete(manager::CoreShowChannelMapCompleteEvent),
     /// Raised at the end of the `CoreShowChannels` list.
     #[cfg(feature = "manager")]
     #[ami(name = "CoreShowChannelsComplete")]
@@ -426,14 +586,38 @@ pub enum Event {
     #[cfg(feature = "manager")]
     #[ami(name = "DataGet Tree")]
     DataGetTree(manager::DataGetTreeEvent),
+    /// Raised when Asterisk detects a probable deadlock (builds with `DETECT_DEADLOCKS`).
+    #[cfg(feature = "manager")]
+    #[ami(name = "DeadlockStart")]
+    DeadlockStart(manager::DeadlockStartEvent),
     /// Raised when all Asterisk initialization procedures have finished.
     #[cfg(feature = "manager")]
     #[ami(name = "FullyBooted")]
     FullyBooted(manager::FullyBootedEvent),
+    /// Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
+    #[cfg(feature = "manager")]
+    #[ami(name = "Load")]
+    Load(manager::LoadEvent),
+    /// Raised when a logger channel is disabled after an error, or enabled again after a reload.
+    #[cfg(feature = "manager")]
+    #[ami(name = "LogChannel")]
+    LogChannel(manager::LogChannelEvent),
+    /// Raised when an outbound registration (PJSIP, IAX2, chan_sip) completes or fails.
+    #[cfg(feature = "manager")]
+    #[ami(name = "Registry")]
+    Registry(manager::RegistryEvent),
     /// Raised when a module has been reloaded in Asterisk.
     #[cfg(feature = "manager")]
     #[ami(name = "Reload")]
     Reload(manager::ReloadEvent),
+    /// Raised when Asterisk shuts down or restarts.
+    #[cfg(feature = "manager")]
+    #[ami(name = "Shutdown")]
+    Shutdown(manager::ShutdownEvent),
+    /// Raised when a module has been unloaded.
+    #[cfg(feature = "manager")]
+    #[ami(name = "Unload")]
+    Unload(manager::UnloadEvent),
     /// A user-defined event, raised by the `UserEvent` action or dialplan application.
     #[cfg(feature = "manager")]
     #[ami(name = "UserEvent")]
@@ -442,6 +626,18 @@ pub enum Event {
     #[cfg(feature = "manager")]
     #[ami(name = "WaitEventComplete")]
     WaitEventComplete(manager::WaitEventCompleteEvent),
+    /// Raised when a MeetMe conference ends.
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeEnd")]
+    MeetmeEnd(meetme::MeetmeEndEvent),
+    /// Raised when a user joins a MeetMe conference.
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeJoin")]
+    MeetmeJoin(meetme::MeetmeJoinEvent),
+    /// Raised when a user leaves a MeetMe conference.
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeLeave")]
+    MeetmeLeave(meetme::MeetmeLeaveEvent),
     /// Raised in response to a `MeetmeList` command: one participant of a conference.
     #[cfg(feature = "meetme")]
     #[ami(name = "MeetmeList")]
@@ -462,6 +658,14 @@ pub enum Event {
     #[cfg(feature = "meetme")]
     #[ami(name = "MeetmeMute")]
     MeetmeMute(meetme::MeetmeMuteEvent),
+    /// Raised when a MeetMe user starts or stops talking (needs talker detection, option `T`).
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeTalking")]
+    MeetmeTalking(meetme::MeetmeTalkingEvent),
+    /// Raised when a MeetMe user asks to talk, or withdraws the request (a listen-only user pressing the talk key).
+    #[cfg(feature = "meetme")]
+    #[ami(name = "MeetmeTalkRequest")]
+    MeetmeTalkRequest(meetme::MeetmeTalkRequestEvent),
     /// Raised when a MixMonitor recording is muted or unmuted on a channel.
     #[cfg(feature = "monitor")]
     #[ami(name = "MixMonitorMute")]
@@ -474,6 +678,14 @@ pub enum Event {
     #[cfg(feature = "monitor")]
     #[ami(name = "MixMonitorStop")]
     MixMonitorStop(monitor::MixMonitorStopEvent),
+    /// Raised when a `Monitor()` recording (res_monitor) starts on a channel.
+    #[cfg(feature = "monitor")]
+    #[ami(name = "MonitorStart")]
+    MonitorStart(monitor::MonitorStartEvent),
+    /// Raised when a `Monitor()` recording (res_monitor) stops on a channel.
+    #[cfg(feature = "monitor")]
+    #[ami(name = "MonitorStop")]
+    MonitorStop(monitor::MonitorStopEvent),
     /// Raised when a channel is parked; also one parked call in response to a `ParkedCalls` command.
     #[cfg(feature = "parking")]
     #[ami(name = "ParkedCall")]
@@ -486,6 +698,10 @@ pub enum Event {
     #[cfg(feature = "parking")]
     #[ami(name = "ParkedCallsComplete")]
     ParkedCallsComplete(parking::ParkedCallsCompleteEvent),
+    /// Raised when a channel takes the place of a parked channel in its parking space.
+    #[cfg(feature = "parking")]
+    #[ami(name = "ParkedCallSwap")]
+    ParkedCallSwap(parking::ParkedCallSwapEvent),
     /// Raised when a channel leaves a parking lot because it reached the time limit of being parked.
     #[cfg(feature = "parking")]
     #[ami(name = "ParkedCallTimeOut")]
@@ -674,6 +890,74 @@ pub enum Event {
     #[cfg(feature = "queue")]
     #[ami(name = "QueueSummaryComplete")]
     QueueSummaryComplete(queue::QueueSummaryCompleteEvent),
+    /// Raised when Asterisk receives an RTCP report.
+    #[cfg(feature = "rtp")]
+    #[ami(name = "RTCPReceived")]
+    RtcpReceived(rtp::RtcpReceivedEvent),
+    /// Raised when Asterisk sends an RTCP report.
+    #[cfg(feature = "rtp")]
+    #[ami(name = "RTCPSent")]
+    RtcpSent(rtp::RtcpSentEvent),
+    /// Raised when a request uses an authentication method that the service does not allow.
+    #[cfg(feature = "security")]
+    #[ami(name = "AuthMethodNotAllowed")]
+    AuthMethodNotAllowed(security::AuthMethodNotAllowedEvent),
+    /// Raised when a request that was challenged answers the challenge wrongly.
+    #[cfg(feature = "security")]
+    #[ami(name = "ChallengeResponseFailed")]
+    ChallengeResponseFailed(security::ChallengeResponseFailedEvent),
+    /// Raised when a service sends an authentication challenge to a request.
+    #[cfg(feature = "security")]
+    #[ami(name = "ChallengeSent")]
+    ChallengeSent(security::ChallengeSentEvent),
+    /// Raised when a request is refused by an access control list (`permit`/`deny`, `acl`).
+    #[cfg(feature = "security")]
+    #[ami(name = "FailedACL")]
+    FailedAcl(security::FailedAclEvent),
+    /// Raised when a request fails to authenticate because its account does not exist.
+    #[cfg(feature = "security")]
+    #[ami(name = "InvalidAccountID")]
+    InvalidAccountId(security::InvalidAccountIdEvent),
+    /// Raised when a request gives a wrong password (or a wrong digest) while authenticating.
+    #[cfg(feature = "security")]
+    #[ami(name = "InvalidPassword")]
+    InvalidPassword(security::InvalidPasswordEvent),
+    /// Raised when a request uses a transport that the service does not allow for it (UDP where only TLS is allowed...).
+    #[cfg(feature = "security")]
+    #[ami(name = "InvalidTransport")]
+    InvalidTransport(security::InvalidTransportEvent),
+    /// Raised when a request fails because the system load average is over the configured limit.
+    #[cfg(feature = "security")]
+    #[ami(name = "LoadAverageLimit")]
+    LoadAverageLimit(security::LoadAverageLimitEvent),
+    /// Raised when a request fails because memory could not be allocated for it.
+    #[cfg(feature = "security")]
+    #[ami(name = "MemoryLimit")]
+    MemoryLimit(security::MemoryLimitEvent),
+    /// Raised when a service receives a badly formatted request.
+    #[cfg(feature = "security")]
+    #[ami(name = "RequestBadFormat")]
+    RequestBadFormat(security::RequestBadFormatEvent),
+    /// Raised when a service refuses a request (not permitted to that account, for instance).
+    #[cfg(feature = "security")]
+    #[ami(name = "RequestNotAllowed")]
+    RequestNotAllowed(security::RequestNotAllowedEvent),
+    /// Raised when a request fails because the service does not support part of it.
+    #[cfg(feature = "security")]
+    #[ami(name = "RequestNotSupported")]
+    RequestNotSupported(security::RequestNotSupportedEvent),
+    /// Raised when a request fails because the service has reached its limit of concurrent sessions.
+    #[cfg(feature = "security")]
+    #[ami(name = "SessionLimit")]
+    SessionLimit(security::SessionLimitEvent),
+    /// Raised when a request authenticates successfully with a service (a manager login, a SIP registration...).
+    #[cfg(feature = "security")]
+    #[ami(name = "SuccessfulAuth")]
+    SuccessfulAuth(security::SuccessfulAuthEvent),
+    /// Raised when a request of a session in progress comes from another address than the session's.
+    #[cfg(feature = "security")]
+    #[ami(name = "UnexpectedAddress")]
+    UnexpectedAddress(security::UnexpectedAddressEvent),
     /// Raised in response to `SIPpeers`, `IAXpeers` and `IAXpeerlist`: one peer and its status.
     #[cfg(feature = "sip")]
     #[ami(name = "PeerEntry")]

@@ -226,7 +226,93 @@ pub struct CoreSettingsResponse {
     /// Whether the built-in HTTP server is enabled.
     #[ami(name = "CoreHTTPenabled")]
     pub core_http_enabled: Option<bool>,
+    /// Whether sound files are looked up in the `custom` sounds directory first (`sounds_search_custom_dir` in `asterisk.conf`; newer releases).
+    #[ami(name = "SoundsSearchCustomDir")]
+    pub sounds_search_custom_dir: Option<bool>,
     /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// List the channels connected to a channel.
+///
+/// Lists every channel that the given channel is connected to through bridges,
+/// following Local channels through to their other half: one
+/// `CoreShowChannelMap` event per connected channel, then
+/// `CoreShowChannelMapComplete`. A channel that is not bridged gives an empty
+/// list.
+///
+/// Provided by `manager`. Privilege: `system,reporting`.
+///
+/// *Since 18.19.0, 20.4.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`CoreShowChannelMapEvent`], ended by [`CoreShowChannelMapCompleteEvent`].
+///
+/// # Examples
+///
+/// A caller bridged through a Local channel to an agent:
+///
+/// ```text
+/// Action: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+///
+/// Response: Success
+/// ActionID: 7
+/// EventList: start
+/// Message: Channel map will follow
+///
+/// Event: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+/// ConnectedChannel: Local/200@agents-00000000;1
+///
+/// Event: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+/// ConnectedChannel: Local/200@agents-00000000;2
+///
+/// Event: CoreShowChannelMap
+/// ActionID: 7
+/// Channel: PJSIP/trunk-00000002
+/// ConnectedChannel: PJSIP/agent-01-00000004
+///
+/// Event: CoreShowChannelMapComplete
+/// ActionID: 7
+/// EventList: Complete
+/// ListItems: 3
+/// ```
+///
+/// No channel given:
+///
+/// ```text
+/// Action: CoreShowChannelMap
+///
+/// Response: Error
+/// Message: CoreShowChannelMap requires a channel.
+/// ```
+///
+/// # See also
+///
+/// [`CoreShowChannelsAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "CoreShowChannelMap",
+    response = EventList<CoreShowChannelMapEvent,
+    CoreShowChannelMapCompleteEvent>,
+    shape = "list",
+    complete = "CoreShowChannelMapComplete"
+)]
+#[non_exhaustive]
+pub struct CoreShowChannelMapAction {
+    /// The name of the channel to map.
+    ///
+    /// Example: `PJSIP/agent-01-00000004`. Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it (`CoreShowChannelMap requires a channel.`).
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
 }
@@ -488,7 +574,7 @@ pub struct EventsAction {
     ///   only events of those classes;
     /// * a number: a raw bit mask of classes.
     ///
-    /// Example: `off`.
+    /// Example: `off`. Deviation from Asterisk's documentation: the type differs: The docs list examples of a free-form value, not a closed set of values.
     #[ami(name = "EventMask", required)]
     pub event_mask: String,
     /// Headers sent after the parameters, as given (none is needed).
@@ -572,6 +658,8 @@ pub struct FilterAction {
     /// `header(<header name>)` (match `Filter` against that header's value only),
     /// `method(regex|exact|starts_with|ends_with|contains|none)` (how `Filter` is
     /// matched).
+    ///
+    /// Deviation from Asterisk's documentation: the type differs: The docs describe the syntax of a free-form expression, not a closed set of values.
     #[ami(name = "MatchCriteria")]
     pub match_criteria: Option<String>,
     /// The filter: a regular expression, whitelisting unless it starts with `!`.
@@ -765,7 +853,7 @@ pub struct LoginAction {
     /// Example: `s3cret`.
     #[ami(name = "Secret")]
     pub secret: Option<String>,
-    /// The digest algorithm of a challenge login.
+    /// How the secret is given: `plain` (`Secret`, the default) or `MD5` (a challenge login with `Key`).
     #[ami(name = "AuthType")]
     pub auth_type: Option<LoginAuthType>,
     /// For a challenge login: lowercase hex `md5(challenge + secret)`.
@@ -773,6 +861,8 @@ pub struct LoginAction {
     pub key: Option<String>,
     /// Which events the session receives: `on`, `off`, or a comma-separated list of
     /// privilege classes (`system,call,log`); see the `Events` action.
+    ///
+    /// Deviation from Asterisk's documentation: the type differs: The docs list examples of a free-form value, not a closed set of values.
     #[ami(name = "Events")]
     pub events: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
@@ -782,10 +872,13 @@ pub struct LoginAction {
 
 /// Values of `AuthType` in [`LoginAction`].
 ///
-/// The digest algorithm of a challenge login.
+/// How the secret is given: `plain` (`Secret`, the default) or `MD5` (a challenge login with `Key`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
 #[non_exhaustive]
 pub enum LoginAuthType {
+    /// `Secret` holds the plain-text secret (the default).
+    #[ami(value = "plain")]
+    Plain,
     /// `Key` is the MD5 digest of the challenge followed by the secret.
     #[ami(value = "MD5")]
     Md5,
@@ -917,8 +1010,48 @@ pub struct ModuleCheckResponse {
 /// # Events
 ///
 /// * [`ReloadEvent`]: Raised when a module has been reloaded in Asterisk.
+/// * [`LoadEvent`]: Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
+/// * [`UnloadEvent`]: Raised when a module has been unloaded.
 ///
 /// # Examples
+///
+/// Load a module:
+///
+/// ```text
+/// Action: ModuleLoad
+/// Module: res_musiconhold.so
+/// LoadType: load
+///
+/// Response: Success
+/// Message: Module loaded.
+///
+/// Event: Load
+/// Privilege: system,all
+/// Module: res_musiconhold.so
+/// Status: Success
+/// ```
+///
+/// Refresh a module and the modules that depend on it:
+///
+/// ```text
+/// Action: ModuleLoad
+/// Module: res_pjsip_session.so
+/// LoadType: refresh
+/// Recursive: yes
+///
+/// Response: Success
+/// Message: Module unloaded and loaded.
+///
+/// Event: Unload
+/// Privilege: system,all
+/// Module: res_pjsip_session.so
+/// Status: Success
+///
+/// Event: Load
+/// Privilege: system,all
+/// Module: res_pjsip_session.so
+/// Status: Success
+/// ```
 ///
 /// Reload a subsystem:
 ///
@@ -965,11 +1098,17 @@ pub struct ModuleLoadAction {
     /// left out (tested with Asterisk 1.8 and 14). Subsystem identifiers: `cdr`,
     /// `dnsmgr`, `extconfig`, `enum`, `acl`, `manager`, `http`, `logger`,
     /// `features`, `dsp`, `udptl`, `indications`, `cel`, `plc`.
+    ///
+    /// Deviation from Asterisk's documentation: the type differs: Any module file name is valid; the docs list only the subsystem names that may also be given.
     #[ami(name = "Module")]
     pub module: Option<String>,
     /// The operation to perform on the module. Subsystem identifiers may only be reloaded.
     #[ami(name = "LoadType", required)]
     pub load_type: ModuleLoadLoadType,
+    /// With `refresh`: also unload (and load again afterwards) the modules that
+    /// depend on this one, when that is what lets it unload.
+    #[ami(name = "Recursive")]
+    pub recursive: Option<bool>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -990,6 +1129,9 @@ pub enum ModuleLoadLoadType {
     /// Reload the given module, or every module when `Module` is absent.
     #[ami(value = "reload")]
     Reload,
+    /// Unload the given module completely, then load it again.
+    #[ami(value = "refresh")]
+    Refresh,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
@@ -1238,6 +1380,69 @@ pub struct CoreShowChannelEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised in response to a `CoreShowChannelMap` command: one connected channel.
+///
+/// Privilege: `system,reporting,all`.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The list item of CoreShowChannelMap: Asterisk sends it, the docs do not describe it.
+///
+/// # Sent by
+///
+/// * [`CoreShowChannelMapAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "CoreShowChannelMap")]
+#[non_exhaustive]
+pub struct CoreShowChannelMapEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The channel that was asked about.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// A channel connected to it.
+    #[ami(name = "ConnectedChannel", required)]
+    pub connected_channel: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised at the end of the `CoreShowChannelMap` list.
+///
+/// Privilege: `system,reporting,all`.
+///
+/// *Since 18.26.0, 20.11.0, 21.6.0, 22.1.0.*
+///
+/// # Sent by
+///
+/// * [`CoreShowChannelMapAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "CoreShowChannelMapComplete")]
+#[non_exhaustive]
+pub struct CoreShowChannelMapCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `CoreShowChannelMap` events sent.
+    #[ami(name = "ListItems", required)]
+    pub list_items: u64,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised at the end of the `CoreShowChannels` list.
 ///
 /// Privilege: `system,reporting,all`.
@@ -1304,6 +1509,35 @@ pub struct DataGetTreeEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised when Asterisk detects a probable deadlock (builds with `DETECT_DEADLOCKS`).
+///
+/// Sent on a best-effort basis: the deadlock may keep the event from being
+/// delivered.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 16.29.0, 18.15.0, 19.7.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DeadlockStart")]
+#[non_exhaustive]
+pub struct DeadlockStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The mutex involved in the deadlock.
+    #[ami(name = "Mutex")]
+    pub mutex: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when all Asterisk initialization procedures have finished.
 ///
 /// Sent once at startup, and to each new manager session right after login, so
@@ -1343,6 +1577,158 @@ pub struct FullyBootedEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
+///
+/// Privilege: `system,all`.
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`ModuleLoadAction`]
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Load")]
+#[non_exhaustive]
+pub struct LoadEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The module that was loaded (`res_pjsip.so`).
+    #[ami(name = "Module")]
+    pub module: Option<String>,
+    /// The outcome of the load.
+    #[ami(name = "Status")]
+    pub status: Option<LoadStatus>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`LoadEvent`].
+///
+/// The outcome of the load.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum LoadStatus {
+    /// The module is loaded and configured.
+    #[ami(value = "Success")]
+    Success,
+    /// The module declined to load (it is not configured).
+    #[ami(value = "Decline")]
+    Decline,
+    /// The module could not be loaded.
+    #[ami(value = "Failure")]
+    Failure,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when a logger channel is disabled after an error, or enabled again after a reload.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Raised by 18.10 and later (the docs of 20 and later say so in their since); the 18.26.4 docs leave it out.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "LogChannel")]
+#[non_exhaustive]
+pub struct LogChannelEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The logger channel (a log file name, `console`, `syslog`...).
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// Whether the channel is now enabled (`Yes`) or disabled (`No`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it (main/logger.c); the docs list only Channel.
+    #[ami(name = "Enabled")]
+    pub enabled: Option<bool>,
+    /// Why it was disabled, as `<errno> - <message>` (disabled channels only).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it (main/logger.c); the docs list only Channel.
+    #[ami(name = "Reason")]
+    pub reason: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an outbound registration (PJSIP, IAX2, chan_sip) completes or fails.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Registry")]
+#[non_exhaustive]
+pub struct RegistryEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The channel driver of the registration (`PJSIP`, `IAX2`, `SIP`).
+    #[ami(name = "ChannelType")]
+    pub channel_type: Option<String>,
+    /// The user part of the registration (for PJSIP, the client URI).
+    #[ami(name = "Username")]
+    pub username: Option<String>,
+    /// The server of the registration (for PJSIP, the server URI).
+    #[ami(name = "Domain")]
+    pub domain: Option<String>,
+    /// The state of the registration.
+    #[ami(name = "Status")]
+    pub status: Option<RegistryStatus>,
+    /// Why the registration was rejected, when known.
+    #[ami(name = "Cause")]
+    pub cause: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`RegistryEvent`].
+///
+/// The state of the registration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum RegistryStatus {
+    /// The registration succeeded.
+    #[ami(value = "Registered")]
+    Registered,
+    /// The registration was removed.
+    #[ami(value = "Unregistered")]
+    Unregistered,
+    /// The server refused the registration (see `Cause`).
+    #[ami(value = "Rejected")]
+    Rejected,
+    /// The registration failed (no answer, for instance).
+    #[ami(value = "Failed")]
+    Failed,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// Raised when a module has been reloaded in Asterisk.
 ///
 /// Sent after a `Reload` or `ModuleLoad` action, the CLI `module reload` or a
@@ -1378,6 +1764,8 @@ pub struct ReloadEvent {
     #[ami(name = "Status")]
     pub status: Option<ReloadStatus>,
     /// Only in the manager's own event: `Manager reload Requested`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent when the manager reloads its own configuration (`Manager reload Requested`).
     #[ami(name = "Message")]
     pub message: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1413,11 +1801,111 @@ pub enum ReloadStatus {
     #[ami(value = "6")]
     NotSupported,
     /// Sent by the manager about itself: AMI is enabled after the reload.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent when the manager reloads its own configuration (`Module: Manager`).
     #[ami(value = "Enabled")]
     Enabled,
     /// Sent by the manager about itself: AMI is disabled after the reload.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent when the manager reloads its own configuration (`Module: Manager`).
     #[ami(value = "Disabled")]
     Disabled,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when Asterisk shuts down or restarts.
+///
+/// The last event a session receives from a stopping server: the connection
+/// closes right after it.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Shutdown")]
+#[non_exhaustive]
+pub struct ShutdownEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// Whether every channel could be hung up first.
+    #[ami(name = "Shutdown")]
+    pub shutdown: Option<ShutdownShutdown>,
+    /// Whether Asterisk starts again afterwards (`True`/`False`).
+    #[ami(name = "Restart")]
+    pub restart: Option<bool>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Shutdown` in [`ShutdownEvent`].
+///
+/// Whether every channel could be hung up first.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum ShutdownShutdown {
+    /// No channels were left.
+    #[ami(value = "Cleanly")]
+    Cleanly,
+    /// Channels were still up; they are cut off.
+    #[ami(value = "Uncleanly")]
+    Uncleanly,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised when a module has been unloaded.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`ModuleLoadAction`]
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Unload")]
+#[non_exhaustive]
+pub struct UnloadEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The module that was unloaded (`res_pjsip.so`).
+    #[ami(name = "Module")]
+    pub module: Option<String>,
+    /// The outcome of the unload.
+    #[ami(name = "Status")]
+    pub status: Option<UnloadStatus>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`UnloadEvent`].
+///
+/// The outcome of the unload.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum UnloadStatus {
+    /// The module was unloaded.
+    #[ami(value = "Success")]
+    Success,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
@@ -1426,7 +1914,9 @@ pub enum ReloadStatus {
 /// A user-defined event, raised by the `UserEvent` action or dialplan application.
 ///
 /// Carries the event name in `UserEvent` and whatever other headers the sender
-/// added; those arrive in the event's `extra` headers, in order.
+/// added; those arrive in the event's `extra` headers, in order. Raised by the
+/// `UserEvent()` dialplan application, it also describes the channel that ran it
+/// (absent when the `UserEvent` action raised it).
 ///
 /// Privilege: `user,all`.
 ///
@@ -1448,6 +1938,11 @@ pub struct UserEventEvent {
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel: Option<ChannelSnapshot>,
     /// The user-defined event name.
     #[ami(name = "UserEvent", required)]
     pub user_event: String,
@@ -1460,6 +1955,8 @@ pub struct UserEventEvent {
 ///
 /// Carries only the `ActionID` of the `WaitEvent` it ends; the events before it
 /// are the ones queued for the HTTP session.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///

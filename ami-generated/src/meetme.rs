@@ -179,6 +179,99 @@ pub struct MeetmeUnmuteAction {
     pub extra: Vec<Header>,
 }
 
+/// Raised when a MeetMe conference ends.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MeetmeEnd")]
+#[non_exhaustive]
+pub struct MeetmeEndEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The conference number.
+    #[ami(name = "Meetme", required)]
+    pub meetme: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a user joins a MeetMe conference.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MeetmeJoin")]
+#[non_exhaustive]
+pub struct MeetmeJoinEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The conference number.
+    #[ami(name = "Meetme", required)]
+    pub meetme: String,
+    /// The user number of the participant in the conference.
+    #[ami(name = "User")]
+    pub user: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a user leaves a MeetMe conference.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MeetmeLeave")]
+#[non_exhaustive]
+pub struct MeetmeLeaveEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The conference number.
+    #[ami(name = "Meetme", required)]
+    pub meetme: String,
+    /// The user number of the participant in the conference.
+    #[ami(name = "User")]
+    pub user: Option<u64>,
+    /// How long the user was in the conference, in seconds.
+    #[ami(name = "Duration")]
+    pub duration: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised in response to a `MeetmeList` command: one participant of a conference.
 ///
 /// Privilege: `call,all`.
@@ -306,6 +399,8 @@ pub enum MeetmeListTalking {
 ///
 /// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`MeetmeListAction`] (in its list reply)
@@ -396,6 +491,8 @@ pub enum MeetmeListRoomsCreation {
 ///
 /// *Deprecated in 19.0.0. app_meetme is deprecated since Asterisk 19: use ConfBridge.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`MeetmeListRoomsAction`] (in its list reply)
@@ -458,6 +555,82 @@ pub struct MeetmeMuteEvent {
     /// `on` when the user was muted, `off` when unmuted.
     #[ami(name = "Status")]
     pub status: Option<bool>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a MeetMe user starts or stops talking (needs talker detection, option `T`).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MeetmeTalking")]
+#[non_exhaustive]
+pub struct MeetmeTalkingEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The conference number.
+    #[ami(name = "Meetme", required)]
+    pub meetme: String,
+    /// Whether the user is now talking (`on`) or has stopped (`off`).
+    #[ami(name = "Status")]
+    pub status: Option<bool>,
+    /// The user number of the participant in the conference.
+    #[ami(name = "User")]
+    pub user: Option<u64>,
+    /// How long the user has been in the conference, in seconds.
+    #[ami(name = "Duration")]
+    pub duration: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a MeetMe user asks to talk, or withdraws the request (a listen-only user pressing the talk key).
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MeetmeTalkRequest")]
+#[non_exhaustive]
+pub struct MeetmeTalkRequestEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The conference number.
+    #[ami(name = "Meetme", required)]
+    pub meetme: String,
+    /// Whether the request is made (`on`) or withdrawn (`off`).
+    #[ami(name = "Status")]
+    pub status: Option<bool>,
+    /// The user number of the participant in the conference.
+    #[ami(name = "User")]
+    pub user: Option<u64>,
+    /// How long the user has been in the conference, in seconds.
+    #[ami(name = "Duration")]
+    pub duration: Option<u64>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

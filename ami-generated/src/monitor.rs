@@ -185,9 +185,13 @@ pub struct MixMonitorMuteAction {
     #[ami(name = "Channel", required)]
     pub channel: String,
     /// Which part of the recording to mute (Asterisk refuses the action without it).
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it.
     #[ami(name = "Direction", required)]
     pub direction: MixMonitorMuteDirection,
     /// `1` (true) to mute, `0` (false) to unmute (Asterisk refuses the action without it).
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it.
     #[ami(name = "State", required)]
     pub state: bool,
     /// Headers sent after the parameters, as given (none is needed).
@@ -483,6 +487,58 @@ pub struct MixMonitorStartEvent {
 #[ami(event = "MixMonitorStop")]
 #[non_exhaustive]
 pub struct MixMonitorStopEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a `Monitor()` recording (res_monitor) starts on a channel.
+///
+/// Privilege: `call,all`.
+///
+/// *Removed in 21.0.0. res_monitor was removed in Asterisk 21: use MixMonitor (`MixMonitorStart`, `MixMonitorStop`).*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MonitorStart")]
+#[non_exhaustive]
+pub struct MonitorStartEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a `Monitor()` recording (res_monitor) stops on a channel.
+///
+/// Privilege: `call,all`.
+///
+/// *Removed in 21.0.0. res_monitor was removed in Asterisk 21: use MixMonitor (`MixMonitorStart`, `MixMonitorStop`).*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MonitorStop")]
+#[non_exhaustive]
+pub struct MonitorStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<String>,

@@ -78,6 +78,12 @@ pub struct ParkAction {
     /// The parking lot to park the channel in; the default lot when absent.
     #[ami(name = "Parkinglot")]
     pub parkinglot: Option<String>,
+    /// The parking space (extension) to park the channel in. If that space is
+    /// taken, the dialplan continues at the next priority instead.
+    ///
+    /// Example: `701`.
+    #[ami(name = "ParkingSpace")]
+    pub parking_space: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -304,6 +310,8 @@ pub struct ParkedCallGiveUpEvent {
 
 /// Raised at the end of the `ParkedCalls` list.
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`ParkedCallsAction`] (in its list reply)
@@ -326,6 +334,90 @@ pub struct ParkedCallsCompleteEvent {
     /// The number of parked calls reported.
     #[ami(name = "Total")]
     pub total: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when a channel takes the place of a parked channel in its parking space.
+///
+/// Happens when a parked call is swapped with another channel (a parking space
+/// handed over during a transfer, for instance). The `Parkee*` fields describe
+/// the channel now parked, the `Parker*` fields (when present) the channel that
+/// parked the call.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 13.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk builds every parked-call event the same way, with the Retriever snapshot when there is one; the docs leave it out.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ParkedCallSwap")]
+#[non_exhaustive]
+pub struct ParkedCallSwapEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
+    #[ami(flatten, prefix = "Parkee")]
+    pub parkee: ChannelSnapshot,
+    /// The [`ChannelSnapshot`] fields under the prefix `Parker` (`ParkerChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Parker")]
+    pub parker: Option<ChannelSnapshot>,
+    /// The [`ChannelSnapshot`] fields under the prefix `Retriever` (`RetrieverChannel`...).
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten, prefix = "Retriever")]
+    pub retriever: Option<ChannelSnapshot>,
+    /// The dial string that calls the parker back if the parking times out.
+    #[ami(name = "ParkerDialString")]
+    pub parker_dial_string: Option<String>,
+    /// The name of the parking lot the parkee is parked in.
+    #[ami(name = "Parkinglot")]
+    pub parkinglot: Option<String>,
+    /// The parking space the parkee is parked in.
+    #[ami(name = "ParkingSpace")]
+    pub parking_space: Option<u64>,
+    /// The time left until the parkee is taken out of the lot, in seconds.
+    #[ami(name = "ParkingTimeout")]
+    pub parking_timeout: Option<u64>,
+    /// How long the parkee has been parked, in seconds.
+    #[ami(name = "ParkingDuration")]
+    pub parking_duration: Option<u64>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -383,6 +475,8 @@ pub struct ParkedCallTimeOutEvent {
 ///
 /// *Since 12.0.0.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
+///
 /// # Sent by
 ///
 /// * [`ParkinglotsAction`] (in its list reply)
@@ -419,6 +513,8 @@ pub struct ParkinglotEvent {
 /// Raised at the end of the `Parkinglots` list.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it with the list; the docs do not describe the list's events.
 ///
 /// # Sent by
 ///

@@ -196,6 +196,21 @@ pub static ACTIONS: &[ActionInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "channel")]
+    ActionInfo {
+        name: <crate::channel::CancelAtxferAction as Action>::NAME,
+        family: "channel",
+        shape: <crate::channel::CancelAtxferAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(13, 18, 0),
+                Version::new(14, 7, 0),
+                Version::new(15, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ChallengeAction as Action>::NAME,
@@ -357,6 +372,17 @@ pub static ACTIONS: &[ActionInfo] = &[
         shape: <crate::manager::CoreSettingsAction as Action>::SHAPE,
         availability: Availability {
             since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "manager")]
+    ActionInfo {
+        name: <crate::manager::CoreShowChannelMapAction as Action>::NAME,
+        family: "manager",
+        shape: <crate::manager::CoreShowChannelMapAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 19, 0), Version::new(20, 4, 0)],
             deprecated: None,
             removed: None,
         },
@@ -1197,6 +1223,21 @@ pub static ACTIONS: &[ActionInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "channel")]
+    ActionInfo {
+        name: <crate::channel::PlayMfAction as Action>::NAME,
+        family: "channel",
+        shape: <crate::channel::PlayMfAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(16, 21, 0),
+                Version::new(18, 7, 0),
+                Version::new(19, 0, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::PresenceStateAction as Action>::NAME,
@@ -1413,6 +1454,17 @@ pub static ACTIONS: &[ActionInfo] = &[
         shape: <crate::manager::ReloadAction as Action>::SHAPE,
         availability: Availability {
             since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    ActionInfo {
+        name: <crate::channel::SendFlashAction as Action>::NAME,
+        family: "channel",
+        shape: <crate::channel::SendFlashAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 18, 0), Version::new(20, 3, 0)],
             deprecated: None,
             removed: None,
         },
@@ -1824,6 +1876,56 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AGIExecEnd",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AGIExecStart",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AOC-D",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AOC-E",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AOC-S",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "pjsip")]
     EventInfo {
         name: "AorDetail",
@@ -1864,12 +1966,32 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "AttendedTransfer",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "pjsip")]
     EventInfo {
         name: "AuthDetail",
         family: "pjsip",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "AuthMethodNotAllowed",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
             deprecated: None,
             removed: None,
         },
@@ -2008,6 +2130,106 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "cdr")]
+    EventInfo {
+        name: "Cdr",
+        family: "cdr",
+        availability: Availability {
+            since: &[Version::new(13, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "cel")]
+    EventInfo {
+        name: "CEL",
+        family: "cel",
+        availability: Availability {
+            since: &[Version::new(13, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "ChallengeResponseFailed",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "ChallengeSent",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "ChannelTalkingStart",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "ChannelTalkingStop",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 4, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "ChanSpyStart",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "ChanSpyStop",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeEnd",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeJoin",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "confbridge")]
     EventInfo {
         name: "ConfbridgeLeave",
@@ -2076,7 +2298,27 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "confbridge")]
     EventInfo {
+        name: "ConfbridgeStart",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
         name: "ConfbridgeStopRecord",
+        family: "confbridge",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "confbridge")]
+    EventInfo {
+        name: "ConfbridgeTalking",
         family: "confbridge",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
@@ -2113,6 +2355,27 @@ pub static EVENTS: &[EventInfo] = &[
     #[cfg(feature = "manager")]
     EventInfo {
         name: "CoreShowChannel",
+        family: "manager",
+        availability: Availability {
+            since: &[
+                Version::new(18, 26, 0),
+                Version::new(20, 11, 0),
+                Version::new(21, 6, 0),
+                Version::new(22, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "CoreShowChannelMap",
+        family: "manager",
+        availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "CoreShowChannelMapComplete",
         family: "manager",
         availability: Availability {
             since: &[
@@ -2173,6 +2436,20 @@ pub static EVENTS: &[EventInfo] = &[
         name: "DBGetResponse",
         family: "db",
         availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "DeadlockStart",
+        family: "manager",
+        availability: Availability {
+            since: &[
+                Version::new(16, 29, 0),
+                Version::new(18, 15, 0),
+                Version::new(19, 7, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "skinny")]
     EventInfo {
@@ -2347,6 +2624,16 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "FailedACL",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "fax")]
     EventInfo {
         name: "FAXSession",
@@ -2387,6 +2674,30 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "fax")]
+    EventInfo {
+        name: "FAXStatus",
+        family: "fax",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Flash",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "manager")]
     EventInfo {
         name: "FullyBooted",
@@ -2400,6 +2711,36 @@ pub static EVENTS: &[EventInfo] = &[
     #[cfg(feature = "channel")]
     EventInfo {
         name: "Hangup",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "HangupHandlerPop",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "HangupHandlerPush",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "HangupHandlerRun",
         family: "channel",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
@@ -2469,6 +2810,36 @@ pub static EVENTS: &[EventInfo] = &[
         family: "pjsip",
         availability: Availability::ALWAYS,
     },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "InvalidAccountID",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "InvalidPassword",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "InvalidTransport",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "skinny")]
     EventInfo {
         name: "LineEntry",
@@ -2494,6 +2865,110 @@ pub static EVENTS: &[EventInfo] = &[
         name: "ListDialplan",
         family: "dialplan",
         availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "Load",
+        family: "manager",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "LoadAverageLimit",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "LocalBridge",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "LocalOptimizationBegin",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "LocalOptimizationEnd",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "LogChannel",
+        family: "manager",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "MCID",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeEnd",
+        family: "meetme",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeJoin",
+        family: "meetme",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeLeave",
+        family: "meetme",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "meetme")]
     EventInfo {
@@ -2553,6 +3028,36 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeTalking",
+        family: "meetme",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "meetme")]
+    EventInfo {
+        name: "MeetmeTalkRequest",
+        family: "meetme",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "MemoryLimit",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "voicemail")]
     EventInfo {
         name: "MessageWaiting",
@@ -2593,6 +3098,46 @@ pub static EVENTS: &[EventInfo] = &[
         family: "monitor",
         availability: Availability {
             since: &[Version::new(16, 17, 0), Version::new(18, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "monitor")]
+    EventInfo {
+        name: "MonitorStart",
+        family: "monitor",
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "monitor")]
+    EventInfo {
+        name: "MonitorStop",
+        family: "monitor",
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "MusicOnHoldStart",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "MusicOnHoldStop",
+        family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -2748,6 +3293,16 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "parking")]
     EventInfo {
+        name: "ParkedCallSwap",
+        family: "parking",
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "parking")]
+    EventInfo {
         name: "ParkedCallTimeOut",
         family: "parking",
         availability: Availability {
@@ -2800,6 +3355,16 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "PeerStatus",
         family: "sip",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Pickup",
+        family: "channel",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
             deprecated: None,
@@ -3005,6 +3570,16 @@ pub static EVENTS: &[EventInfo] = &[
         family: "queue",
         availability: Availability::ALWAYS,
     },
+    #[cfg(feature = "fax")]
+    EventInfo {
+        name: "ReceiveFAX",
+        family: "fax",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "sip")]
     EventInfo {
         name: "RegistrationsComplete",
@@ -3013,6 +3588,16 @@ pub static EVENTS: &[EventInfo] = &[
             since: &[],
             deprecated: Some(Version::new(17, 0, 0)),
             removed: Some(Version::new(21, 0, 0)),
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "Registry",
+        family: "manager",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
         },
     },
     #[cfg(feature = "sip")]
@@ -3035,6 +3620,50 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Rename",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "RequestBadFormat",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "RequestNotAllowed",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "RequestNotSupported",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "pjsip")]
     EventInfo {
         name: "ResourceListDetail",
@@ -3051,11 +3680,71 @@ pub static EVENTS: &[EventInfo] = &[
         family: "pjsip",
         availability: Availability::ALWAYS,
     },
+    #[cfg(feature = "rtp")]
+    EventInfo {
+        name: "RTCPReceived",
+        family: "rtp",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "rtp")]
+    EventInfo {
+        name: "RTCPSent",
+        family: "rtp",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "fax")]
+    EventInfo {
+        name: "SendFAX",
+        family: "fax",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "SessionLimit",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "SessionTimeout",
+        family: "channel",
+        availability: Availability {
+            since: &[],
+            deprecated: None,
+            removed: Some(Version::new(21, 0, 0)),
+        },
+    },
     #[cfg(feature = "dialplan")]
     EventInfo {
         name: "ShowDialPlanComplete",
         family: "dialplan",
         availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "Shutdown",
+        family: "manager",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -3117,6 +3806,16 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "SuccessfulAuth",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "pjsip")]
     EventInfo {
         name: "TransportDetail",
@@ -3127,12 +3826,32 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "security")]
+    EventInfo {
+        name: "UnexpectedAddress",
+        family: "security",
+        availability: Availability {
+            since: &[Version::new(12, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "Unhold",
         family: "channel",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "manager")]
+    EventInfo {
+        name: "Unload",
+        family: "manager",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -3184,6 +3903,20 @@ pub static EVENTS: &[EventInfo] = &[
         name: "WaitEventComplete",
         family: "manager",
         availability: Availability::ALWAYS,
+    },
+    #[cfg(feature = "channel")]
+    EventInfo {
+        name: "Wink",
+        family: "channel",
+        availability: Availability {
+            since: &[
+                Version::new(16, 24, 0),
+                Version::new(18, 10, 0),
+                Version::new(19, 2, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
 ];
 /// The event called `name`, ignoring ASCII case, if its family is enabled.
@@ -3272,6 +4005,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "bridgetechnologyunsuspend" => {
             round_trip::<crate::bridge::BridgeTechnologyUnsuspendAction>(msg)
         }
+        #[cfg(feature = "channel")]
+        "cancelatxfer" => round_trip::<crate::channel::CancelAtxferAction>(msg),
         #[cfg(feature = "manager")]
         "challenge" => round_trip::<crate::manager::ChallengeAction>(msg),
         #[cfg(feature = "monitor")]
@@ -3314,6 +4049,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "controlplayback" => round_trip::<crate::channel::ControlPlaybackAction>(msg),
         #[cfg(feature = "manager")]
         "coresettings" => round_trip::<crate::manager::CoreSettingsAction>(msg),
+        #[cfg(feature = "manager")]
+        "coreshowchannelmap" => {
+            round_trip::<crate::manager::CoreShowChannelMapAction>(msg)
+        }
         #[cfg(feature = "manager")]
         "coreshowchannels" => round_trip::<crate::manager::CoreShowChannelsAction>(msg),
         #[cfg(feature = "manager")]
@@ -3486,6 +4225,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "pjsipunregister" => round_trip::<crate::pjsip::PjsipUnregisterAction>(msg),
         #[cfg(feature = "channel")]
         "playdtmf" => round_trip::<crate::channel::PlayDtmfAction>(msg),
+        #[cfg(feature = "channel")]
+        "playmf" => round_trip::<crate::channel::PlayMfAction>(msg),
         #[cfg(feature = "devicestate")]
         "presencestate" => round_trip::<crate::devicestate::PresenceStateAction>(msg),
         #[cfg(feature = "devicestate")]
@@ -3530,6 +4271,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "redirect" => round_trip::<crate::channel::RedirectAction>(msg),
         #[cfg(feature = "manager")]
         "reload" => round_trip::<crate::manager::ReloadAction>(msg),
+        #[cfg(feature = "channel")]
+        "sendflash" => round_trip::<crate::channel::SendFlashAction>(msg),
         #[cfg(feature = "channel")]
         "sendtext" => round_trip::<crate::channel::SendTextAction>(msg),
         #[cfg(feature = "channel")]
@@ -3642,6 +4385,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "bridgetechnologyunsuspend" => {
             decode_reply::<crate::bridge::BridgeTechnologyUnsuspendAction>(reply)
         }
+        #[cfg(feature = "channel")]
+        "cancelatxfer" => decode_reply::<crate::channel::CancelAtxferAction>(reply),
         #[cfg(feature = "manager")]
         "challenge" => decode_reply::<crate::manager::ChallengeAction>(reply),
         #[cfg(feature = "monitor")]
@@ -3692,6 +4437,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "controlplayback" => decode_reply::<crate::channel::ControlPlaybackAction>(reply),
         #[cfg(feature = "manager")]
         "coresettings" => decode_reply::<crate::manager::CoreSettingsAction>(reply),
+        #[cfg(feature = "manager")]
+        "coreshowchannelmap" => {
+            decode_reply::<crate::manager::CoreShowChannelMapAction>(reply)
+        }
         #[cfg(feature = "manager")]
         "coreshowchannels" => {
             decode_reply::<crate::manager::CoreShowChannelsAction>(reply)
@@ -3876,6 +4625,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "pjsipunregister" => decode_reply::<crate::pjsip::PjsipUnregisterAction>(reply),
         #[cfg(feature = "channel")]
         "playdtmf" => decode_reply::<crate::channel::PlayDtmfAction>(reply),
+        #[cfg(feature = "channel")]
+        "playmf" => decode_reply::<crate::channel::PlayMfAction>(reply),
         #[cfg(feature = "devicestate")]
         "presencestate" => decode_reply::<crate::devicestate::PresenceStateAction>(reply),
         #[cfg(feature = "devicestate")]
@@ -3920,6 +4671,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "redirect" => decode_reply::<crate::channel::RedirectAction>(reply),
         #[cfg(feature = "manager")]
         "reload" => decode_reply::<crate::manager::ReloadAction>(reply),
+        #[cfg(feature = "channel")]
+        "sendflash" => decode_reply::<crate::channel::SendFlashAction>(reply),
         #[cfg(feature = "channel")]
         "sendtext" => decode_reply::<crate::channel::SendTextAction>(reply),
         #[cfg(feature = "channel")]

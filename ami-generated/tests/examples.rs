@@ -836,6 +836,43 @@ Extension: s
     );
 }
 
+/// CancelAtxfer
+#[cfg(feature = "channel")]
+#[test]
+fn cancel_atxfer_example_1() {
+    request::<
+        channel::CancelAtxferAction,
+    >(r#"Action: CancelAtxfer
+Channel: PJSIP/agent-01-00000005
+"#, &[], false);
+    response::<
+        channel::CancelAtxferAction,
+    >(
+        r#"Response: Success
+Message: CancelAtxfer successfully queued
+"#,
+        &[],
+        None,
+        false,
+    );
+}
+
+/// CancelAtxfer: No abort feature code configured
+#[cfg(feature = "channel")]
+#[test]
+fn cancel_atxfer_example_2() {
+    request::<
+        channel::CancelAtxferAction,
+    >(r#"Action: CancelAtxfer
+Channel: PJSIP/agent-01-00000005
+"#, &[], false);
+    response::<
+        channel::CancelAtxferAction,
+    >(r#"Response: Error
+Message: No disconnect feature code found
+"#, &[], None, false);
+}
+
 /// ControlPlayback: Stop
 #[cfg(feature = "channel")]
 #[test]
@@ -1155,7 +1192,7 @@ Uniqueid: 1494854593.3
 CallerIDNum: <unknown>
 CallerIDName: <unknown>
 "#,
-        false,
+        true,
     );
 }
 
@@ -1218,6 +1255,23 @@ Message: DTMF successfully queued
 "#, &[], None, false);
 }
 
+/// PlayMF
+#[cfg(feature = "channel")]
+#[test]
+fn play_mf_example_1() {
+    request::<
+        channel::PlayMfAction,
+    >(r#"Action: PlayMF
+Channel: DAHDI/1-1
+Digit: 5
+"#, &[], false);
+    response::<
+        channel::PlayMfAction,
+    >(r#"Response: Success
+Message: MF successfully queued
+"#, &[], None, false);
+}
+
 /// Redirect
 #[cfg(feature = "channel")]
 #[test]
@@ -1238,6 +1292,22 @@ Priority: 1
         channel::RedirectAction,
     >(r#"Response: Success
 Message: Redirect successful
+"#, &[], None, false);
+}
+
+/// SendFlash
+#[cfg(feature = "channel")]
+#[test]
+fn send_flash_example_1() {
+    request::<
+        channel::SendFlashAction,
+    >(r#"Action: SendFlash
+Channel: DAHDI/1-1
+"#, &["Receive"], false);
+    response::<
+        channel::SendFlashAction,
+    >(r#"Response: Success
+Message: Flash successfully queued
 "#, &[], None, false);
 }
 
@@ -2256,6 +2326,108 @@ CoreHTTPenabled: No
     );
 }
 
+/// CoreShowChannelMap: A caller bridged through a Local channel to an agent
+#[cfg(feature = "manager")]
+#[test]
+fn core_show_channel_map_example_1() {
+    request::<
+        manager::CoreShowChannelMapAction,
+    >(
+        r#"Action: CoreShowChannelMap
+ActionID: 7
+Channel: PJSIP/trunk-00000002
+"#,
+        &[],
+        false,
+    );
+    response::<
+        manager::CoreShowChannelMapAction,
+    >(
+        r#"Response: Success
+ActionID: 7
+EventList: start
+Message: Channel map will follow
+"#,
+        &[
+            r#"Event: CoreShowChannelMap
+ActionID: 7
+Channel: PJSIP/trunk-00000002
+ConnectedChannel: Local/200@agents-00000000;1
+"#,
+            r#"Event: CoreShowChannelMap
+ActionID: 7
+Channel: PJSIP/trunk-00000002
+ConnectedChannel: Local/200@agents-00000000;2
+"#,
+            r#"Event: CoreShowChannelMap
+ActionID: 7
+Channel: PJSIP/trunk-00000002
+ConnectedChannel: PJSIP/agent-01-00000004
+"#,
+        ],
+        Some(
+            r#"Event: CoreShowChannelMapComplete
+ActionID: 7
+EventList: Complete
+ListItems: 3
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: CoreShowChannelMap
+ActionID: 7
+Channel: PJSIP/trunk-00000002
+ConnectedChannel: Local/200@agents-00000000;1
+"#,
+        false,
+    );
+    event(
+        r#"Event: CoreShowChannelMap
+ActionID: 7
+Channel: PJSIP/trunk-00000002
+ConnectedChannel: Local/200@agents-00000000;2
+"#,
+        false,
+    );
+    event(
+        r#"Event: CoreShowChannelMap
+ActionID: 7
+Channel: PJSIP/trunk-00000002
+ConnectedChannel: PJSIP/agent-01-00000004
+"#,
+        false,
+    );
+    event(
+        r#"Event: CoreShowChannelMapComplete
+ActionID: 7
+EventList: Complete
+ListItems: 3
+"#,
+        false,
+    );
+}
+
+/// CoreShowChannelMap: No channel given
+#[cfg(feature = "manager")]
+#[test]
+fn core_show_channel_map_example_2() {
+    incomplete_request::<
+        manager::CoreShowChannelMapAction,
+    >(r#"Action: CoreShowChannelMap
+"#, "Channel");
+    response::<
+        manager::CoreShowChannelMapAction,
+    >(
+        r#"Response: Error
+Message: CoreShowChannelMap requires a channel.
+"#,
+        &[],
+        None,
+        false,
+    );
+}
+
 /// CoreShowChannels
 #[cfg(feature = "manager")]
 #[test]
@@ -2536,16 +2708,83 @@ Message: Module not loaded
 "#, &[], None, false);
 }
 
-/// ModuleLoad: Reload a subsystem
+/// ModuleLoad: Load a module
 #[cfg(feature = "manager")]
 #[test]
 fn module_load_example_1() {
     request::<
         manager::ModuleLoadAction,
+    >(
+        r#"Action: ModuleLoad
+Module: res_musiconhold.so
+LoadType: load
+"#,
+        &["Recursive"],
+        false,
+    );
+    response::<
+        manager::ModuleLoadAction,
+    >(r#"Response: Success
+Message: Module loaded.
+"#, &[], None, false);
+    event(
+        r#"Event: Load
+Privilege: system,all
+Module: res_musiconhold.so
+Status: Success
+"#,
+        false,
+    );
+}
+
+/// ModuleLoad: Refresh a module and the modules that depend on it
+#[cfg(feature = "manager")]
+#[test]
+fn module_load_example_2() {
+    request::<
+        manager::ModuleLoadAction,
+    >(
+        r#"Action: ModuleLoad
+Module: res_pjsip_session.so
+LoadType: refresh
+Recursive: yes
+"#,
+        &["Recursive"],
+        false,
+    );
+    response::<
+        manager::ModuleLoadAction,
+    >(r#"Response: Success
+Message: Module unloaded and loaded.
+"#, &[], None, false);
+    event(
+        r#"Event: Unload
+Privilege: system,all
+Module: res_pjsip_session.so
+Status: Success
+"#,
+        false,
+    );
+    event(
+        r#"Event: Load
+Privilege: system,all
+Module: res_pjsip_session.so
+Status: Success
+"#,
+        false,
+    );
+}
+
+/// ModuleLoad: Reload a subsystem
+#[cfg(feature = "manager")]
+#[test]
+fn module_load_example_3() {
+    request::<
+        manager::ModuleLoadAction,
     >(r#"Action: ModuleLoad
 Module: cdr
 LoadType: reload
-"#, &[], false);
+"#, &["Recursive"], false);
     response::<
         manager::ModuleLoadAction,
     >(r#"Response: Success
@@ -2556,13 +2795,13 @@ Message: Module reloaded.
 /// ModuleLoad: Reload a module by name
 #[cfg(feature = "manager")]
 #[test]
-fn module_load_example_2() {
+fn module_load_example_4() {
     request::<
         manager::ModuleLoadAction,
     >(r#"Action: ModuleLoad
 Module: chan_sip
 LoadType: reload
-"#, &[], false);
+"#, &["Recursive"], false);
     response::<
         manager::ModuleLoadAction,
     >(r#"Response: Success
@@ -2573,13 +2812,17 @@ Message: Module reloaded.
 /// ModuleLoad: Error: no such module
 #[cfg(feature = "manager")]
 #[test]
-fn module_load_example_3() {
+fn module_load_example_5() {
     request::<
         manager::ModuleLoadAction,
-    >(r#"Action: ModuleLoad
+    >(
+        r#"Action: ModuleLoad
 Module: chan_sip_test
 LoadType: reload
-"#, &[], false);
+"#,
+        &["Recursive"],
+        false,
+    );
     response::<
         manager::ModuleLoadAction,
     >(r#"Response: Error

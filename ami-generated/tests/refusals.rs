@@ -482,12 +482,10 @@ fn aoc_message() {
         channel::AocMessageAction,
     >(
         || {
-            channel::AocMessageAction::new(
-                    "SIP/agent-01-00000008",
-                    channel::AocMessageMsgType::D,
-                    channel::AocMessageChargeType::NotAvailable,
-                )
+            channel::AocMessageAction::new(channel::AocMessageMsgType::S)
+                .with_channel("SIP/agent-01-00000008")
                 .with_channel_prefix("x")
+                .with_charge_type(channel::AocMessageChargeType::NotAvailable)
                 .with_currency_name("x")
                 .with_currency_amount(1u64)
                 .with_currency_multiplier(
@@ -498,6 +496,17 @@ fn aoc_message() {
                 .with_charging_association_id(1i64)
                 .with_charging_association_number("x")
                 .with_charging_association_plan(1u64)
+                .with_charged_item(channel::AocMessageChargedItem::NotAvailable)
+                .with_rate_type(channel::AocMessageRateType::NotAvailable)
+                .with_time(1u64)
+                .with_time_scale(channel::AocMessageTimeScale::OneHundredthSecond)
+                .with_granularity(1u64)
+                .with_granularity_time_scale(
+                    channel::AocMessageGranularityTimeScale::OneHundredthSecond,
+                )
+                .with_charging_type(channel::AocMessageChargingType::ContinuousCharging)
+                .with_volume_unit(channel::AocMessageVolumeUnit::Octet)
+                .with_code(1u64)
                 .with_units(
                     vec![channel::AocMessageUnit::new(1u64).with_unit_type(1u64)],
                 )
@@ -507,14 +516,7 @@ fn aoc_message() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
-                },
-            ),
-            (
-                "Channel empty",
-                Refusal::MissingRequired,
-                |a| {
-                    a.channel = String::new();
+                    a.channel = Some(String::from(INJECTED));
                 },
             ),
             (
@@ -537,8 +539,8 @@ fn aoc_message() {
                 "ChargeType outside its values",
                 Refusal::InvalidValue,
                 |a| {
-                    a.charge_type = channel::AocMessageChargeType::Unknown(
-                        String::from("bogus"),
+                    a.charge_type = Some(
+                        channel::AocMessageChargeType::Unknown(String::from("bogus")),
                     );
                 },
             ),
@@ -583,6 +585,78 @@ fn aoc_message() {
                 Refusal::LineBreak,
                 |a| {
                     a.charging_association_number = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "ChargedItem outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.charged_item = Some(
+                        channel::AocMessageChargedItem::Unknown(String::from("bogus")),
+                    );
+                },
+            ),
+            (
+                "RateType outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.rate_type = Some(
+                        channel::AocMessageRateType::Unknown(String::from("bogus")),
+                    );
+                },
+            ),
+            (
+                "TimeScale outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.time_scale = Some(
+                        channel::AocMessageTimeScale::Unknown(String::from("bogus")),
+                    );
+                },
+            ),
+            (
+                "GranularityTimeScale outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.granularity_time_scale = Some(
+                        channel::AocMessageGranularityTimeScale::Unknown(
+                            String::from("bogus"),
+                        ),
+                    );
+                },
+            ),
+            (
+                "ChargingType outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.charging_type = Some(
+                        channel::AocMessageChargingType::Unknown(String::from("bogus")),
+                    );
+                },
+            ),
+            (
+                "VolumeUnit outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.volume_unit = Some(
+                        channel::AocMessageVolumeUnit::Unknown(String::from("bogus")),
+                    );
+                },
+            ),
+            (
+                "Time requires TimeScale: TimeScale missing",
+                Refusal::Constraint,
+                |a| {
+                    a.time = Some(1u64);
+                    a.time_scale = None;
+                },
+            ),
+            (
+                "Granularity requires GranularityTimeScale: GranularityTimeScale missing",
+                Refusal::Constraint,
+                |a| {
+                    a.granularity = Some(1u64);
+                    a.granularity_time_scale = None;
                 },
             ),
         ],
@@ -644,7 +718,10 @@ fn blind_transfer() {
     refuses::<
         channel::BlindTransferAction,
     >(
-        || channel::BlindTransferAction::new("SIP/agent-01-00000005", "default", "s"),
+        || {
+            channel::BlindTransferAction::new("SIP/agent-01-00000005", "s")
+                .with_context("default")
+        },
         &[
             (
                 "Channel with a line break",
@@ -664,14 +741,7 @@ fn blind_transfer() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
-                },
-            ),
-            (
-                "Context empty",
-                Refusal::MissingRequired,
-                |a| {
-                    a.context = String::new();
+                    a.context = Some(String::from(INJECTED));
                 },
             ),
             (
@@ -686,6 +756,33 @@ fn blind_transfer() {
                 Refusal::MissingRequired,
                 |a| {
                     a.exten = String::new();
+                },
+            ),
+        ],
+    );
+}
+
+/// CancelAtxfer
+#[cfg(feature = "channel")]
+#[test]
+fn cancel_atxfer() {
+    refuses::<
+        channel::CancelAtxferAction,
+    >(
+        || channel::CancelAtxferAction::new("PJSIP/agent-01-00000005"),
+        &[
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.channel = String::from(INJECTED);
+                },
+            ),
+            (
+                "Channel empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.channel = String::new();
                 },
             ),
         ],
@@ -950,6 +1047,7 @@ fn originate() {
                 .with_codecs("x")
                 .with_channel_id("x")
                 .with_other_channel_id("x")
+                .with_pre_dial_go_sub("predial,s,1")
         },
         &[
             (
@@ -1002,7 +1100,8 @@ fn originate() {
                         .with_async_(true)
                         .with_codecs("x")
                         .with_channel_id("x")
-                        .with_other_channel_id("x");
+                        .with_other_channel_id("x")
+                        .with_pre_dial_go_sub("predial,s,1");
                     a.application = Some(String::from(INJECTED));
                 },
             ),
@@ -1046,6 +1145,13 @@ fn originate() {
                 Refusal::LineBreak,
                 |a| {
                     a.other_channel_id = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "PreDialGoSub with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.pre_dial_go_sub = Some(String::from(INJECTED));
                 },
             ),
             (
@@ -1097,6 +1203,47 @@ fn play_dtmf() {
                 .with_duration(1u64)
                 .with_receive(true)
         },
+        &[
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.channel = String::from(INJECTED);
+                },
+            ),
+            (
+                "Channel empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.channel = String::new();
+                },
+            ),
+            (
+                "Digit with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.digit = String::from(INJECTED);
+                },
+            ),
+            (
+                "Digit empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.digit = String::new();
+                },
+            ),
+        ],
+    );
+}
+
+/// PlayMF
+#[cfg(feature = "channel")]
+#[test]
+fn play_mf() {
+    refuses::<
+        channel::PlayMfAction,
+    >(
+        || channel::PlayMfAction::new("DAHDI/1-1", "5").with_duration(1u64),
         &[
             (
                 "Channel with a line break",
@@ -1251,6 +1398,33 @@ fn redirect() {
                 |a| {
                     a.extra_priority = Some(String::from("x"));
                     a.extra_channel = None;
+                },
+            ),
+        ],
+    );
+}
+
+/// SendFlash
+#[cfg(feature = "channel")]
+#[test]
+fn send_flash() {
+    refuses::<
+        channel::SendFlashAction,
+    >(
+        || channel::SendFlashAction::new("DAHDI/1-1").with_receive(true),
+        &[
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.channel = String::from(INJECTED);
+                },
+            ),
+            (
+                "Channel empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.channel = String::new();
                 },
             ),
         ],
@@ -2548,6 +2722,33 @@ fn core_settings() {
     refuses::<manager::CoreSettingsAction>(manager::CoreSettingsAction::new, &[]);
 }
 
+/// CoreShowChannelMap
+#[cfg(feature = "manager")]
+#[test]
+fn core_show_channel_map() {
+    refuses::<
+        manager::CoreShowChannelMapAction,
+    >(
+        || manager::CoreShowChannelMapAction::new("PJSIP/agent-01-00000004"),
+        &[
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.channel = String::from(INJECTED);
+                },
+            ),
+            (
+                "Channel empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.channel = String::new();
+                },
+            ),
+        ],
+    );
+}
+
 /// CoreShowChannels
 #[cfg(feature = "manager")]
 #[test]
@@ -2708,7 +2909,7 @@ fn login() {
         || {
             manager::LoginAction::new("admin")
                 .with_secret("s3cret")
-                .with_auth_type(manager::LoginAuthType::Md5)
+                .with_auth_type(manager::LoginAuthType::Plain)
                 .with_events("x")
         },
         &[
@@ -2747,7 +2948,7 @@ fn login() {
                 Refusal::LineBreak,
                 |a| {
                     *a = manager::LoginAction::new("admin")
-                        .with_auth_type(manager::LoginAuthType::Md5)
+                        .with_auth_type(manager::LoginAuthType::Plain)
                         .with_key("x")
                         .with_events("x");
                     a.key = Some(String::from(INJECTED));
@@ -2824,6 +3025,7 @@ fn module_load() {
         || {
             manager::ModuleLoadAction::new(manager::ModuleLoadLoadType::Load)
                 .with_module("x")
+                .with_recursive(true)
         },
         &[
             (
@@ -3299,6 +3501,7 @@ fn park() {
                 .with_announce_channel("x")
                 .with_timeout(1u64)
                 .with_parkinglot("x")
+                .with_parking_space("701")
         },
         &[
             (
@@ -3334,6 +3537,13 @@ fn park() {
                 Refusal::LineBreak,
                 |a| {
                     a.parkinglot = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "ParkingSpace with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.parking_space = Some(String::from(INJECTED));
                 },
             ),
         ],

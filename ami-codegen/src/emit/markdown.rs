@@ -527,5 +527,9 @@ pub fn index_md(model: &Model) -> String {
         );
     }
     let _ = writeln!(out, "| **Total** | | **{actions}** | **{events}** |");
+    out.push_str(
+        "\nHow much of Asterisk's own documentation the spec covers, per Asterisk \
+         version: [coverage](coverage.md) (`cargo xtask audit`).\n",
+    );
     out
 }
