@@ -357,6 +357,8 @@ pub struct UpdateConfigAction {
 #[non_exhaustive]
 pub struct UpdateConfigChange {
     /// Action to take.
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: Asterisk stops reading changes at the first number without an `Action-NNNNNN`, so every change entry of the group needs one.
     #[ami(name = "Action", required)]
     pub action: UpdateConfigChangeAction,
     /// Category to operate on.
@@ -375,6 +377,8 @@ pub struct UpdateConfigChange {
     #[ami(name = "Line")]
     pub line: Option<String>,
     /// A comma-separated list of action-specific options.
+    ///
+    /// Deviation from Asterisk's documentation: the type differs: The docs' enumlist repeats the `Action` values; `Options` is a free comma-separated list (`allowdups`, `template`, `inherit=...`, `catfilter=...`).
     #[ami(name = "Options")]
     pub options: Option<String>,
 }

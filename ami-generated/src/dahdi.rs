@@ -18,6 +18,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, EventList, Header};
+use crate::common::ChannelSnapshot;
 
 /// Dial digits on a DAHDI channel that is off hook.
 ///
@@ -219,6 +220,79 @@ pub struct DahdiShowChannelsAction {
     pub extra: Vec<Header>,
 }
 
+/// Show the status of the DAHDI spans.
+///
+/// Similar to the CLI command `dahdi show status`: one `DAHDIShowStatus` event
+/// per configured span (alarms, error counters, line settings), then
+/// `DAHDIShowStatusComplete`. Without DAHDI hardware (no `/dev/dahdi/ctl`) the
+/// answer is `Response: Error` with `Message: No DAHDI detected`.
+///
+/// Provided by `chan_dahdi`.
+///
+/// *Since 18.23.0, 20.8.0, 21.3.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`DahdiShowStatusEvent`], ended by [`DahdiShowStatusCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: DAHDIShowStatus
+/// ActionID: 1
+///
+/// Response: Success
+/// ActionID: 1
+/// EventList: start
+/// Message: DAHDI span statuses will follow
+///
+/// Event: DAHDIShowStatus
+/// Span: 1
+/// Description: T2XXP (PCI) Card 0 Span 1
+/// Alarms: OK
+/// IRQ: 0
+/// bpviol: 0
+/// CRC: 0
+/// Framing: CCS
+/// Coding: HDB3
+/// Options: CRC4
+/// LBO: 0 db (CSU)/0-133 feet (DSX-1)
+/// ActionID: 1
+///
+/// Event: DAHDIShowStatusComplete
+/// ActionID: 1
+/// EventList: Complete
+/// ListItems: 1
+/// Items: 1
+/// ```
+///
+/// No DAHDI hardware:
+///
+/// ```text
+/// Action: DAHDIShowStatus
+///
+/// Response: Error
+/// Message: No DAHDI detected
+/// ```
+///
+/// # See also
+///
+/// [`DahdiShowChannelsAction`], [`PriShowSpansAction`](crate::pri::PriShowSpansAction)
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "DAHDIShowStatus",
+    response = EventList<DahdiShowStatusEvent,
+    DahdiShowStatusCompleteEvent>,
+    shape = "list",
+    complete = "DAHDIShowStatusComplete"
+)]
+#[non_exhaustive]
+pub struct DahdiShowStatusAction {
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Transfer a DAHDI channel by simulating a flash hook.
 ///
 /// Simulates a flash-hook event by the user connected to the channel, which
@@ -251,10 +325,107 @@ pub struct DahdiTransferAction {
     pub extra: Vec<Header>,
 }
 
+/// Raised when an alarm is set on a DAHDI channel.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "Alarm")]
+#[non_exhaustive]
+pub struct AlarmEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The DAHDI channel number in alarm (not an Asterisk channel name).
+    #[ami(name = "DAHDIChannel", required)]
+    pub dahdi_channel: u64,
+    /// The alarm, in words (`Red Alarm`, `Yellow Alarm`, `Blue Alarm`, `Recovering`, `Loopback`, `Not Open`...).
+    #[ami(name = "Alarm", required)]
+    pub alarm: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the alarm of a DAHDI channel is cleared.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AlarmClear")]
+#[non_exhaustive]
+pub struct AlarmClearEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The DAHDI channel number whose alarm cleared (not an Asterisk channel name).
+    #[ami(name = "DAHDIChannel", required)]
+    pub dahdi_channel: u64,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when an Asterisk channel is created on a DAHDI channel, or gets tied to one.
+///
+/// Links an Asterisk channel (`DAHDI/1-1`) to the DAHDI hardware behind it:
+/// its group, span and channel number.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DAHDIChannel")]
+#[non_exhaustive]
+pub struct DahdiChannelEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    #[ami(flatten)]
+    pub channel_snapshot: ChannelSnapshot,
+    /// The DAHDI call groups of the channel, as a bit mask (`group` in `chan_dahdi.conf`; bit N for group N).
+    #[ami(name = "DAHDIGroup")]
+    pub dahdi_group: Option<u64>,
+    /// The span of the DAHDI channel.
+    #[ami(name = "DAHDISpan")]
+    pub dahdi_span: Option<u64>,
+    /// The DAHDI channel number (`1`), `pseudo` for a pseudo channel, or `no-media (N)` for a signalling-only channel.
+    #[ami(name = "DAHDIChannel", required)]
+    pub dahdi_channel: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised in response to a `DAHDIShowChannels` command: the status of one DAHDI channel.
 ///
 /// `Channel`, `Uniqueid` and `AccountCode` are present only while the DAHDI
 /// channel carries a call (it has an Asterisk channel).
+///
+/// *Since 1.4.22.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowChannels` (chan_dahdi).
 ///
 /// # Sent by
 ///
@@ -326,6 +497,10 @@ pub enum DahdiShowChannelsDnd {
 
 /// Raised at the end of the `DAHDIShowChannels` list.
 ///
+/// *Since 1.4.22.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowChannels` (chan_dahdi).
+///
 /// # Sent by
 ///
 /// * [`DahdiShowChannelsAction`] (in its list reply)
@@ -346,6 +521,144 @@ pub struct DahdiShowChannelsCompleteEvent {
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
     /// The number of `DAHDIShowChannels` events sent (older name of `ListItems`).
+    #[ami(name = "Items")]
+    pub items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised in response to a `DAHDIShowStatus` command: the status of one DAHDI span.
+///
+/// *Since 18.23.0, 20.8.0, 21.3.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowStatus` (chan_dahdi).
+///
+/// # Sent by
+///
+/// * [`DahdiShowStatusAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DAHDIShowStatus")]
+#[non_exhaustive]
+pub struct DahdiShowStatusEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The span number.
+    #[ami(name = "Span", required)]
+    pub span: u64,
+    /// The span's description as the driver gives it (`T2XXP (PCI) Card 0 Span 1`).
+    #[ami(name = "Description")]
+    pub description: Option<String>,
+    /// The span's alarms: `OK`, `UNCONFIGURED` (no channels), or the active alarms
+    /// joined with `/` among `BLU`, `YEL`, `RED`, `LB` (loopback), `REC`
+    /// (recovering) and `NOP` (not open), e.g. `RED/YEL`.
+    #[ami(name = "Alarms")]
+    pub alarms: Option<String>,
+    /// The number of missed interrupts.
+    #[ami(name = "IRQ")]
+    pub irq: Option<u64>,
+    /// The bipolar violation count.
+    #[ami(name = "bpviol")]
+    pub bpviol: Option<u64>,
+    /// The CRC4 error count.
+    #[ami(name = "CRC")]
+    pub crc: Option<u64>,
+    /// The line framing.
+    #[ami(name = "Framing")]
+    pub framing: Option<DahdiShowStatusFraming>,
+    /// The line coding.
+    #[ami(name = "Coding")]
+    pub coding: Option<DahdiShowStatusCoding>,
+    /// Line options: `CRC4`, `YEL` (sending yellow alarm when not open), `CRC4/YEL`, or empty.
+    #[ami(name = "Options")]
+    pub options: Option<String>,
+    /// The line build-out, in words (`0 db (CSU)/0-133 feet (DSX-1)`, `-7.5db (CSU)`...).
+    #[ami(name = "LBO")]
+    pub lbo: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Framing` in [`DahdiShowStatusEvent`].
+///
+/// The line framing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DahdiShowStatusFraming {
+    /// D4 (superframe), T1.
+    #[ami(value = "D4")]
+    D4,
+    /// Extended superframe, T1.
+    #[ami(value = "ESF")]
+    Esf,
+    /// Common channel signalling, E1.
+    #[ami(value = "CCS")]
+    Ccs,
+    /// Channel associated signalling, E1.
+    #[ami(value = "CAS")]
+    Cas,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `Coding` in [`DahdiShowStatusEvent`].
+///
+/// The line coding.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum DahdiShowStatusCoding {
+    /// B8ZS, T1.
+    #[ami(value = "B8ZS")]
+    B8zs,
+    /// HDB3, E1.
+    #[ami(value = "HDB3")]
+    Hdb3,
+    /// Alternate mark inversion.
+    #[ami(value = "AMI")]
+    Ami,
+    /// Unknown coding.
+    #[ami(value = "Unk")]
+    Unk,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised at the end of the `DAHDIShowStatus` list.
+///
+/// *Since 18.23.0, 20.8.0, 21.3.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DAHDIShowStatus` (chan_dahdi).
+///
+/// # Sent by
+///
+/// * [`DahdiShowStatusAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DAHDIShowStatusComplete")]
+#[non_exhaustive]
+pub struct DahdiShowStatusCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `DAHDIShowStatus` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// The number of `DAHDIShowStatus` events sent, again (a header Asterisk adds to this list).
     #[ami(name = "Items")]
     pub items: Option<u64>,
     /// Headers the spec does not list, kept as received.
@@ -402,4 +715,59 @@ pub enum DndStateStatus {
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
+}
+
+/// Raised when an alarm is set on a DAHDI span.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "SpanAlarm")]
+#[non_exhaustive]
+pub struct SpanAlarmEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The span number in alarm.
+    #[ami(name = "Span", required)]
+    pub span: u64,
+    /// The alarm, in words (`Red Alarm`, `Yellow Alarm`, `Blue Alarm`, `Recovering`, `Loopback`, `Not Open`...).
+    #[ami(name = "Alarm", required)]
+    pub alarm: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the alarm of a DAHDI span is cleared.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "SpanAlarmClear")]
+#[non_exhaustive]
+pub struct SpanAlarmClearEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The span number whose alarm cleared.
+    #[ami(name = "Span", required)]
+    pub span: u64,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
 }

@@ -168,6 +168,72 @@ pub struct DbGetAction {
     pub extra: Vec<Header>,
 }
 
+/// List the DB entries of a family, or of a path within it.
+///
+/// Lists every AstDB entry whose key path starts with `/Family/Key` (or
+/// `/Family` when `Key` is absent; the whole database when both are absent),
+/// like the CLI command `database show`. Each entry arrives as a
+/// `DBGetTreeResponse` event carrying its full key path, then
+/// `DBGetTreeComplete` closes the list. Finding nothing is not an error: the
+/// list is simply empty.
+///
+/// Provided by `manager`. Privilege: `system,reporting`.
+///
+/// *Since 16.28.0, 18.14.0, 19.6.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`DbGetTreeResponseEvent`], ended by [`DbGetTreeCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: DBGetTree
+/// ActionID: 7
+/// Family: pbx
+///
+/// Response: Success
+/// ActionID: 7
+/// EventList: start
+/// Message: Result will follow
+///
+/// Event: DBGetTreeResponse
+/// Key: /pbx/UUID
+/// Val: 5c734b17-7f60-477d-b350-cf972c5e4ebb
+/// ActionID: 7
+///
+/// Event: DBGetTreeComplete
+/// ActionID: 7
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`DbGetAction`], [`DbDelTreeAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "DBGetTree",
+    response = EventList<DbGetTreeResponseEvent,
+    DbGetTreeCompleteEvent>,
+    shape = "list",
+    complete = "DBGetTreeComplete"
+)]
+#[non_exhaustive]
+pub struct DbGetTreeAction {
+    /// Only list the entries of this family; the whole database when absent.
+    ///
+    /// Example: `pbx`.
+    #[ami(name = "Family")]
+    pub family: Option<String>,
+    /// Only list the entries under this path within `Family` (ignored without `Family`).
+    #[ami(name = "Key")]
+    pub key: Option<String>,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Put a DB entry.
 ///
 /// Sets `Key` in `Family` to `Val`, creating it when needed.
@@ -219,6 +285,10 @@ pub struct DbPutAction {
 
 /// Raised at the end of the `DBGet` list.
 ///
+/// *Since 1.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGet` (main/db.c).
+///
 /// # Sent by
 ///
 /// * [`DbGetAction`] (in its list reply)
@@ -245,6 +315,10 @@ pub struct DbGetCompleteEvent {
 
 /// Raised in response to a `DBGet` command: the entry found.
 ///
+/// *Since 1.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGet` (main/db.c).
+///
 /// # Sent by
 ///
 /// * [`DbGetAction`] (in its list reply)
@@ -265,6 +339,69 @@ pub struct DbGetResponseEvent {
     #[ami(name = "Family", required)]
     pub family: String,
     /// The key of the entry.
+    #[ami(name = "Key", required)]
+    pub key: String,
+    /// The value of the entry.
+    #[ami(name = "Val")]
+    pub val: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised at the end of the `DBGetTree` list.
+///
+/// *Since 16.28.0, 18.14.0, 19.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGetTree` (main/db.c).
+///
+/// # Sent by
+///
+/// * [`DbGetTreeAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DBGetTreeComplete")]
+#[non_exhaustive]
+pub struct DbGetTreeCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `DBGetTreeResponse` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised in response to a `DBGetTree` command: one entry found.
+///
+/// *Since 16.28.0, 18.14.0, 19.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `DBGetTree` (main/db.c).
+///
+/// # Sent by
+///
+/// * [`DbGetTreeAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "DBGetTreeResponse")]
+#[non_exhaustive]
+pub struct DbGetTreeResponseEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The full key path of the entry, family included (`/pbx/UUID`).
     #[ami(name = "Key", required)]
     pub key: String,
     /// The value of the entry.

@@ -20,8 +20,8 @@
 //! | [`common`] | 0 | 0 | Shared field groups |
 //! | [`confbridge`] | 10 | 13 | ConfBridge conferences |
 //! | [`config`] | 5 | 0 | Configuration files |
-//! | [`dahdi`] | 7 | 3 | DAHDI channels |
-//! | [`db`] | 4 | 2 | AstDB |
+//! | [`dahdi`] | 8 | 10 | DAHDI channels |
+//! | [`db`] | 5 | 4 | AstDB |
 //! | [`devicestate`] | 3 | 4 | Device and presence state |
 //! | [`dialplan`] | 5 | 5 | Dialplan and extension state |
 //! | [`fax`] | 3 | 7 | FAX |
@@ -30,15 +30,15 @@
 //! | [`meetme`] | 4 | 10 | MeetMe conferences (deprecated) |
 //! | [`monitor`] | 8 | 5 | Call recording |
 //! | [`parking`] | 3 | 8 | Call parking |
-//! | [`pjsip`] | 12 | 20 | PJSIP |
+//! | [`pjsip`] | 18 | 29 | PJSIP |
 //! | [`pri`] | 4 | 2 | ISDN PRI spans |
-//! | [`queue`] | 12 | 21 | Call queues |
+//! | [`queue`] | 14 | 21 | Call queues |
 //! | [`rtp`] | 0 | 2 | RTP and RTCP |
 //! | [`security`] | 0 | 15 | Security events |
 //! | [`sip`] | 6 | 7 | SIP (chan_sip, removed) |
 //! | [`skinny`] | 4 | 4 | Skinny (SCCP) channels (removed) |
 //! | [`sorcery`] | 5 | 0 | Sorcery memory cache |
-//! | [`voicemail`] | 7 | 5 | Voicemail and message waiting |
+//! | [`voicemail`] | 12 | 11 | Voicemail and message waiting |
 //! | [`xmpp`] | 1 | 0 | XMPP (Jabber) |
 //!
 //! [`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.
@@ -482,6 +482,18 @@ pub enum Event {
     #[cfg(feature = "confbridge")]
     #[ami(name = "ConfbridgeUnmute")]
     ConfbridgeUnmute(confbridge::ConfbridgeUnmuteEvent),
+    /// Raised when an alarm is set on a DAHDI channel.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "Alarm")]
+    Alarm(dahdi::AlarmEvent),
+    /// Raised when the alarm of a DAHDI channel is cleared.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "AlarmClear")]
+    AlarmClear(dahdi::AlarmClearEvent),
+    /// Raised when an Asterisk channel is created on a DAHDI channel, or gets tied to one.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "DAHDIChannel")]
+    DahdiChannel(dahdi::DahdiChannelEvent),
     /// Raised in response to a `DAHDIShowChannels` command: the status of one DAHDI channel.
     #[cfg(feature = "dahdi")]
     #[ami(name = "DAHDIShowChannels")]
@@ -490,10 +502,26 @@ pub enum Event {
     #[cfg(feature = "dahdi")]
     #[ami(name = "DAHDIShowChannelsComplete")]
     DahdiShowChannelsComplete(dahdi::DahdiShowChannelsCompleteEvent),
+    /// Raised in response to a `DAHDIShowStatus` command: the status of one DAHDI span.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "DAHDIShowStatus")]
+    DahdiShowStatus(dahdi::DahdiShowStatusEvent),
+    /// Raised at the end of the `DAHDIShowStatus` list.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "DAHDIShowStatusComplete")]
+    DahdiShowStatusComplete(dahdi::DahdiShowStatusCompleteEvent),
     /// Raised when the Do Not Disturb state of a DAHDI channel changes.
     #[cfg(feature = "dahdi")]
     #[ami(name = "DNDState")]
     DndState(dahdi::DndStateEvent),
+    /// Raised when an alarm is set on a DAHDI span.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "SpanAlarm")]
+    SpanAlarm(dahdi::SpanAlarmEvent),
+    /// Raised when the alarm of a DAHDI span is cleared.
+    #[cfg(feature = "dahdi")]
+    #[ami(name = "SpanAlarmClear")]
+    SpanAlarmClear(dahdi::SpanAlarmClearEvent),
     /// Raised at the end of the `DBGet` list.
     #[cfg(feature = "db")]
     #[ami(name = "DBGetComplete")]
@@ -502,6 +530,14 @@ pub enum Event {
     #[cfg(feature = "db")]
     #[ami(name = "DBGetResponse")]
     DbGetResponse(db::DbGetResponseEvent),
+    /// Raised at the end of the `DBGetTree` list.
+    #[cfg(feature = "db")]
+    #[ami(name = "DBGetTreeComplete")]
+    DbGetTreeComplete(db::DbGetTreeCompleteEvent),
+    /// Raised in response to a `DBGetTree` command: one entry found.
+    #[cfg(feature = "db")]
+    #[ami(name = "DBGetTreeResponse")]
+    DbGetTreeResponse(db::DbGetTreeResponseEvent),
     /// Raised when a device state changes, and in response to `DeviceStateList`.
     #[cfg(feature = "devicestate")]
     #[ami(name = "DeviceStateChange")]
@@ -722,10 +758,38 @@ pub enum Event {
     #[cfg(feature = "pjsip")]
     #[ami(name = "AorDetail")]
     AorDetail(pjsip::AorDetailEvent),
+    /// Raised in response to `PJSIPShowAors`: the settings and contacts of one AoR.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AorList")]
+    AorList(pjsip::AorListEvent),
+    /// Raised at the end of the `PJSIPShowAors` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AorListComplete")]
+    AorListComplete(pjsip::AorListCompleteEvent),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationsOutbound`: one authentication object.
     #[cfg(feature = "pjsip")]
     #[ami(name = "AuthDetail")]
     AuthDetail(pjsip::AuthDetailEvent),
+    /// Raised in response to `PJSIPShowAuths`: the settings of one authentication object.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AuthList")]
+    AuthList(pjsip::AuthListEvent),
+    /// Raised at the end of the `PJSIPShowAuths` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "AuthListComplete")]
+    AuthListComplete(pjsip::AuthListCompleteEvent),
+    /// Raised in response to `PJSIPShowContacts`: one contact, its details and its qualify status.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "ContactList")]
+    ContactList(pjsip::ContactListEvent),
+    /// Raised at the end of the `PJSIPShowContacts` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "ContactListComplete")]
+    ContactListComplete(pjsip::ContactListCompleteEvent),
+    /// Raised when the qualify status of a PJSIP contact changes, or when a contact is added or removed.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "ContactStatus")]
+    ContactStatus(pjsip::ContactStatusEvent),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationInboundContactStatuses`: the status of one contact.
     #[cfg(feature = "pjsip")]
     #[ami(name = "ContactStatusDetail")]
@@ -786,6 +850,14 @@ pub enum Event {
     #[cfg(feature = "pjsip")]
     #[ami(name = "OutboundSubscriptionDetailComplete")]
     OutboundSubscriptionDetailComplete(pjsip::OutboundSubscriptionDetailCompleteEvent),
+    /// Raised when a PJSIP endpoint enters or leaves maintenance mode, and in response to `PJSIPShowMaintenance`.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "PJSIPMaintenanceStatus")]
+    PjsipMaintenanceStatus(pjsip::PjsipMaintenanceStatusEvent),
+    /// Raised at the end of the `PJSIPShowMaintenance` list.
+    #[cfg(feature = "pjsip")]
+    #[ami(name = "PJSIPMaintenanceStatusComplete")]
+    PjsipMaintenanceStatusComplete(pjsip::PjsipMaintenanceStatusCompleteEvent),
     /// Raised in response to `PJSIPShowResourceLists`: one resource list.
     #[cfg(feature = "pjsip")]
     #[ami(name = "ResourceListDetail")]
@@ -1006,6 +1078,10 @@ pub enum Event {
     #[cfg(feature = "voicemail")]
     #[ami(name = "MessageWaiting")]
     MessageWaiting(voicemail::MessageWaitingEvent),
+    /// Raised when the MiniVoiceMail applications send a new-message notification.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "MiniVoiceMail")]
+    MiniVoiceMail(voicemail::MiniVoiceMailEvent),
     /// Raised in response to an `MWIGet` command: one mailbox and its message counts.
     #[cfg(feature = "voicemail")]
     #[ami(name = "MWIGet")]
@@ -1014,6 +1090,26 @@ pub enum Event {
     #[cfg(feature = "voicemail")]
     #[ami(name = "MWIGetComplete")]
     MwiGetComplete(voicemail::MwiGetCompleteEvent),
+    /// Raised in response to a `VoicemailBoxSummary` command: one message of the mailbox.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailBoxDetail")]
+    VoicemailBoxDetail(voicemail::VoicemailBoxDetailEvent),
+    /// Raised at the end of the `VoicemailBoxSummary` list.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailBoxDetailComplete")]
+    VoicemailBoxDetailComplete(voicemail::VoicemailBoxDetailCompleteEvent),
+    /// Raised when the password of a voicemail mailbox is changed.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailPasswordChange")]
+    VoicemailPasswordChange(voicemail::VoicemailPasswordChangeEvent),
+    /// Raised in response to a `VoicemailUserStatus` command: the settings and message counts of one mailbox.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailUserDetail")]
+    VoicemailUserDetail(voicemail::VoicemailUserDetailEvent),
+    /// Raised at the end of the `VoicemailUserStatus` list.
+    #[cfg(feature = "voicemail")]
+    #[ami(name = "VoicemailUserDetailComplete")]
+    VoicemailUserDetailComplete(voicemail::VoicemailUserDetailCompleteEvent),
     /// Raised in response to a `VoicemailUsersList` command: one voicemail user and its settings.
     #[cfg(feature = "voicemail")]
     #[ami(name = "VoicemailUserEntry")]

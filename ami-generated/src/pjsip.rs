@@ -12,15 +12,89 @@
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents};
 use ami_runtime::wire::{Ack, EventList, Header, Var};
 
-/// Send a NOTIFY to either an endpoint or an arbitrary URI.
+/// Reject an incoming PJSIP call with a chosen SIP response code.
 ///
-/// Sends a SIP NOTIFY to an endpoint or to an arbitrary URI. Everything the
-/// NOTIFY carries is given with `Variable: name=value` headers, one per header
-/// or body part.
+/// Ends an incoming PJSIP call that has not been answered yet by sending the
+/// caller a final response with the given SIP code (`486`, `603`...) instead
+/// of the usual one, as the `PJSIPHangup()` application does. It only works
+/// on incoming calls that no final response has gone out for yet: once the
+/// call is answered (or the dialplan has played something without
+/// `noanswer`), or for an outgoing call, nothing is sent, though the reply is
+/// still `Channel Hungup`. The channel's hangup cause is the ISDN cause
+/// matching the SIP code.
 ///
-/// One (and only one) of `Endpoint` or `URI` must be given. With `URI`, the
-/// default outbound endpoint sends the message; if it is not configured, this
-/// action cannot send to an arbitrary URI.
+/// `Channel` may also be `/regex/`: every matching channel is then handled,
+/// with a `ChannelHungup` event per channel and `ChannelsHungupListComplete`
+/// at the end, as for `Hangup`.
+///
+/// Provided by `chan_pjsip`. Privilege: `system,call`.
+///
+/// *Since 18.21.0, 20.6.0, 21.1.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPHangup
+/// ActionID: 12345678
+/// Channel: PJSIP/alice-00000002
+/// Cause: 437
+///
+/// Response: Success
+/// ActionID: 12345678
+/// Message: Channel Hungup
+/// ```
+///
+/// Unknown channel:
+///
+/// ```text
+/// Action: PJSIPHangup
+/// Channel: PJSIP/nobody-00000000
+/// Cause: 486
+///
+/// Response: Error
+/// Message: No such channel
+/// ```
+///
+/// # See also
+///
+/// [`HangupAction`](crate::channel::HangupAction)
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "PJSIPHangup", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct PjsipHangupAction {
+    /// The incoming PJSIP channel to reject (`PJSIP/alice-00000002`), or `/regex/` for every matching channel.
+    ///
+    /// Example: `PJSIP/alice-00000002`.
+    #[ami(name = "Channel", required)]
+    pub channel: String,
+    /// The SIP response code to send: a number from 400 to 699 (`437`), or the
+    /// name pjproject gives it (`UNSUPPORTED_CERTIFICATE` or
+    /// `PJSIP_SC_UNSUPPORTED_CERTIFICATE`). An unknown or out-of-range value
+    /// sends `603 Decline`.
+    ///
+    /// Example: `437`. Deviation from Asterisk's documentation: the type differs: The docs' enumlist names the two accepted forms (a code, a code name), not values: any code from 400 to 699 or any pjproject code name is accepted.
+    #[ami(name = "Cause", required)]
+    pub cause: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Send a NOTIFY to an endpoint, an arbitrary URI, or inside a channel's dialog.
+///
+/// Sends a SIP NOTIFY to an endpoint, to an arbitrary URI, or within the SIP
+/// dialog of a PJSIP channel. What the NOTIFY carries comes either from a
+/// section of `pjsip_notify.conf` (`Option`) or from `Variable: name=value`
+/// headers, one per header or body part; exactly one of the two must be
+/// given.
+///
+/// One (and only one) of `Endpoint`, `URI` or `Channel` must be given. With
+/// `URI`, the default outbound endpoint sends the message; if it is not
+/// configured, this action cannot send to an arbitrary URI.
 ///
 /// Provided by `res_pjsip_notify`. Privilege: `system`.
 ///
@@ -30,7 +104,8 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 ///
 /// Checked before encoding; a violation is refused.
 ///
-/// * exactly one of Endpoint, URI: One (and only one) of Endpoint or URI must be specified.
+/// * exactly one of Endpoint, URI, Channel: One (and only one) of Endpoint, URI or Channel must be specified.
+/// * exactly one of Option, Variable: The content comes from either a `pjsip_notify.conf` section or `Variable` headers, not both.
 ///
 /// # Response
 ///
@@ -52,7 +127,7 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
 #[ami(action = "PJSIPNotify", response = Ack, shape = "single")]
-#[ami(exactly_one(endpoint, uri))]
+#[ami(exactly_one(endpoint, uri, channel), exactly_one(option, variable))]
 #[non_exhaustive]
 pub struct PjsipNotifyAction {
     /// The endpoint to which to send the NOTIFY.
@@ -63,8 +138,16 @@ pub struct PjsipNotifyAction {
     /// Arbitrary URI to which to send the NOTIFY.
     #[ami(name = "URI")]
     pub uri: Option<String>,
+    /// A PJSIP channel in whose dialog the NOTIFY is sent (`PJSIP/6001-00000003`).
+    #[ami(name = "Channel")]
+    pub channel: Option<String>,
+    /// The section of `pjsip_notify.conf` that gives the headers and body of the NOTIFY (`polycom-check-cfg`).
+    ///
+    /// Since 18.16.0, 19.8.0, 20.1.0.
+    #[ami(name = "Option")]
+    pub option: Option<String>,
     /// Headers and content of the NOTIFY, `name=value`, one `Variable` header each
-    /// (`Event=check-sync`); give at least one. A variable named `Content` becomes the body of the
+    /// (`Event=check-sync`). A variable named `Content` becomes the body of the
     /// message when another variable sets `Content-Type`.
     #[ami(name = "Variable", repeated)]
     pub variable: Vec<Var>,
@@ -133,6 +216,300 @@ pub struct PjsipRegisterAction {
     /// Example: `*all`.
     #[ami(name = "Registration", required)]
     pub registration: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Put a PJSIP endpoint (or all of them) in or out of maintenance mode.
+///
+/// An endpoint in maintenance mode refuses new work: incoming out-of-dialog
+/// requests from it are answered `503 Service Unavailable` (a SUBSCRIBE or
+/// REGISTER that ends with `Expires: 0` still passes), and calls to it from
+/// `Dial()` or ARI fail before any SIP message or channel is created. Calls
+/// and dialogs already up are left alone.
+///
+/// A `PJSIPMaintenanceStatus` event reports each real change of state (for
+/// `Endpoint: all`, one event with `Endpoint: all`).
+///
+/// Provided by `res_pjsip_maintenance`. Privilege: `system`.
+///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Events
+///
+/// * [`PjsipMaintenanceStatusEvent`]: Raised when a PJSIP endpoint enters or leaves maintenance mode, and in response to `PJSIPShowMaintenance`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPSetMaintenance
+/// Endpoint: 6001
+/// State: on
+///
+/// Response: Success
+/// Message: Maintenance mode enabled
+///
+/// Event: PJSIPMaintenanceStatus
+/// Privilege: system,all
+/// Endpoint: 6001
+/// Status: enabled
+/// ```
+///
+/// Unknown endpoint:
+///
+/// ```text
+/// Action: PJSIPSetMaintenance
+/// Endpoint: 9999
+/// State: off
+///
+/// Response: Error
+/// Message: Endpoint '9999' not found
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowMaintenanceAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "PJSIPSetMaintenance", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct PjsipSetMaintenanceAction {
+    /// The endpoint to change, or `all` for every configured endpoint.
+    ///
+    /// Example: `6001`.
+    #[ami(name = "Endpoint", required)]
+    pub endpoint: String,
+    /// The maintenance state wanted.
+    ///
+    /// Example: `on`.
+    #[ami(name = "State", required)]
+    pub state: PjsipSetMaintenanceState,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `State` in [`PjsipSetMaintenanceAction`].
+///
+/// The maintenance state wanted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum PjsipSetMaintenanceState {
+    /// Enter maintenance mode.
+    #[ami(value = "on")]
+    On,
+    /// Leave maintenance mode.
+    #[ami(value = "off")]
+    Off,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// List the PJSIP AoRs (address of record sections) and their settings.
+///
+/// Returns one `AorList` event per `type=aor` object (from `pjsip.conf` or
+/// realtime), with its options and contacts, then `AorListComplete`. When no
+/// AoR exists the answer is `Response: Error` with `No AORs found`.
+///
+/// Provided by `res_pjsip`. Privilege: `system`.
+///
+/// *Since 16.0.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`AorListEvent`], ended by [`AorListCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPShowAors
+/// ActionID: 5
+///
+/// Response: Success
+/// ActionID: 5
+/// EventList: start
+/// Message: A listing of AORs follows, presented as AorList events
+///
+/// Event: AorList
+/// ActionID: 5
+/// ObjectType: aor
+/// ObjectName: 6001
+/// MinimumExpiration: 60
+/// MaximumExpiration: 7200
+/// DefaultExpiration: 3600
+/// QualifyFrequency: 60
+/// QualifyTimeout: 3.000000
+/// Qualify2xxOnly: false
+/// AuthenticateQualify: false
+/// MaxContacts: 1
+/// RemoveExisting: true
+/// RemoveUnavailable: false
+/// Mailboxes: 6001@default
+/// VoicemailExtension:
+/// OutboundProxy:
+/// SupportPath: false
+/// Contacts:
+///
+/// Event: AorListComplete
+/// ActionID: 5
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowContactsAction`], [`PjsipShowEndpointAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowAors",
+    response = EventList<AorListEvent,
+    AorListCompleteEvent>,
+    shape = "list",
+    complete = "AorListComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowAorsAction {
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// List the PJSIP authentication objects and their settings.
+///
+/// Returns one `AuthList` event per `type=auth` object, with its options, then
+/// `AuthListComplete`. When no auth object exists the answer is
+/// `Response: Error` with `No Auths found`.
+///
+/// **Passwords are sent in clear**, as configured (`Password`, `Md5Cred`):
+/// mind who may read the manager session.
+///
+/// Provided by `res_pjsip`. Privilege: `system`.
+///
+/// *Since 16.0.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`AuthListEvent`], ended by [`AuthListCompleteEvent`].
+///
+/// # Examples
+///
+/// As Asterisk 18 sends it (20.12, 21.7, 22.2 and later add PasswordDigest and SupportedAlgorithmsUac/Uas):
+///
+/// ```text
+/// Action: PJSIPShowAuths
+///
+/// Response: Success
+/// EventList: start
+/// Message: A listing of Auths follows, presented as AuthList events
+///
+/// Event: AuthList
+/// ObjectType: auth
+/// ObjectName: 6001-auth
+/// Username: 6001
+/// Password: s3cret
+/// RefreshToken:
+/// OauthClientid:
+/// OauthSecret:
+/// Md5Cred:
+/// Realm:
+/// NonceLifetime: 32
+/// AuthType: userpass
+///
+/// Event: AuthListComplete
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowEndpointAction`], [`PjsipShowAorsAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowAuths",
+    response = EventList<AuthListEvent,
+    AuthListCompleteEvent>,
+    shape = "list",
+    complete = "AuthListComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowAuthsAction {
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// List the PJSIP contacts (registered and permanent) and their status.
+///
+/// Returns one `ContactList` event per contact, registered or configured with
+/// `contact=` on an AoR, with its details and its qualify status, then
+/// `ContactListComplete`. When there is no contact at all the answer is
+/// `Response: Error` with `No Contacts found`.
+///
+/// Provided by `res_pjsip`. Privilege: `system`.
+///
+/// *Since 16.0.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`ContactListEvent`], ended by [`ContactListCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPShowContacts
+/// ActionID: 9
+///
+/// Response: Success
+/// ActionID: 9
+/// EventList: start
+/// Message: A listing of Contacts follows, presented as ContactList events
+///
+/// Event: ContactList
+/// ActionID: 9
+/// ObjectType: contact
+/// ObjectName: 6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e
+/// ViaAddr: 192.0.2.10
+/// QualifyTimeout: 3.000000
+/// CallId: 6f2a4c1e-0d37-4c65-9a0b-55b5a1d2c3e4
+/// RegServer:
+/// PruneOnBoot: no
+/// Path:
+/// Endpoint: 6001
+/// ViaPort: 5060
+/// AuthenticateQualify: no
+/// Uri: sip:6001@192.0.2.10:5060
+/// QualifyFrequency: 60
+/// UserAgent: Linphone/5.2.0
+/// ExpirationTime: 1764413331
+/// OutboundProxy:
+/// Qualify2xxOnly: false
+/// Status: Reachable
+/// RoundtripUsec: 1834
+///
+/// Event: ContactListComplete
+/// ActionID: 9
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipShowAorsAction`], [`PjsipQualifyAction`], [`PjsipShowRegistrationInboundContactStatusesAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowContacts",
+    response = EventList<ContactListEvent,
+    ContactListCompleteEvent>,
+    shape = "list",
+    complete = "ContactListComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowContactsAction {
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -442,6 +819,66 @@ pub enum PjsipShowEndpointItem {
 )]
 #[non_exhaustive]
 pub struct PjsipShowEndpointsAction {
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Show which PJSIP endpoints are in maintenance mode.
+///
+/// Without `Endpoint`, returns one `PJSIPMaintenanceStatus` event (`Status:
+/// enabled`) per endpoint in maintenance mode; with `Endpoint`, exactly one
+/// event telling whether that endpoint is (`enabled`) or is not (`disabled`)
+/// in maintenance mode. `PJSIPMaintenanceStatusComplete` ends the list.
+///
+/// Provided by `res_pjsip_maintenance`. Privilege: `system,reporting`.
+///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`PjsipMaintenanceStatusEvent`], ended by [`PjsipMaintenanceStatusCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: PJSIPShowMaintenance
+/// ActionID: m1
+///
+/// Response: Success
+/// ActionID: m1
+/// EventList: start
+/// Message: Maintenance status events follow
+///
+/// Event: PJSIPMaintenanceStatus
+/// ActionID: m1
+/// Endpoint: 6001
+/// Status: enabled
+///
+/// Event: PJSIPMaintenanceStatusComplete
+/// ActionID: m1
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// # See also
+///
+/// [`PjsipSetMaintenanceAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "PJSIPShowMaintenance",
+    response = EventList<PjsipMaintenanceStatusEvent,
+    PjsipMaintenanceStatusCompleteEvent>,
+    shape = "list",
+    complete = "PJSIPMaintenanceStatusComplete"
+)]
+#[non_exhaustive]
+pub struct PjsipShowMaintenanceAction {
+    /// The endpoint to report on; all endpoints in maintenance mode when absent.
+    ///
+    /// Example: `6001`.
+    #[ami(name = "Endpoint")]
+    pub endpoint: Option<String>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -863,9 +1300,13 @@ pub struct AorDetailEvent {
     #[ami(name = "QualifyFrequency")]
     pub qualify_frequency: Option<u64>,
     /// Time to wait for a qualify response, in seconds (`3.000000`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "QualifyTimeout")]
     pub qualify_timeout: Option<f64>,
     /// Count a contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Authenticate a qualify challenge response if needed.
@@ -878,6 +1319,8 @@ pub struct AorDetailEvent {
     #[ami(name = "RemoveExisting")]
     pub remove_existing: Option<bool>,
     /// Whether a new registration replaces unavailable contacts first.
+    ///
+    /// Since 16.22.0, 18.8.0.
     #[ami(name = "RemoveUnavailable")]
     pub remove_unavailable: Option<bool>,
     /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
@@ -890,12 +1333,18 @@ pub struct AorDetailEvent {
     #[ami(name = "SupportPath")]
     pub support_path: Option<bool>,
     /// The voicemail extension sent in MWI NOTIFYs.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "VoicemailExtension")]
     pub voicemail_extension: Option<String>,
     /// Permanent contact(s) configured for the AoR (`contact=`), as `<aor>/<uri>`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The AoR's `contact` option (its permanent contacts), sent like every other option; the docs list only `Contacts`.
     #[ami(name = "Contact")]
     pub contact: Option<String>,
     /// The contacts of the AoR, comma-separated, each as `<aor>/<uri>`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "Contacts")]
     pub contacts: Option<String>,
     /// The total number of contacts of the AoR.
@@ -907,6 +1356,123 @@ pub struct AorDetailEvent {
     /// The name of the endpoint this information is listed for.
     #[ami(name = "EndpointName")]
     pub endpoint_name: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised in response to `PJSIPShowAors`: the settings and contacts of one AoR.
+///
+/// One header per option of the `type=aor` section; the `contact` option (the
+/// permanent contacts) comes as `Contacts`.
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`PjsipShowAorsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AorList")]
+#[non_exhaustive]
+pub struct AorListEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The object's type: always `aor`.
+    #[ami(name = "ObjectType", required)]
+    pub object_type: String,
+    /// The name of this object (the section name in `pjsip.conf`).
+    #[ami(name = "ObjectName", required)]
+    pub object_name: String,
+    /// Minimum registration expiration accepted, in seconds.
+    #[ami(name = "MinimumExpiration")]
+    pub minimum_expiration: Option<u64>,
+    /// Maximum registration expiration accepted, in seconds.
+    #[ami(name = "MaximumExpiration")]
+    pub maximum_expiration: Option<u64>,
+    /// Expiration given to registrations that ask for none, in seconds.
+    #[ami(name = "DefaultExpiration")]
+    pub default_expiration: Option<u64>,
+    /// Interval at which contacts are qualified with OPTIONS, in seconds (0: off).
+    #[ami(name = "QualifyFrequency")]
+    pub qualify_frequency: Option<u64>,
+    /// Time to wait for a qualify response, in seconds (`3.000000`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
+    #[ami(name = "QualifyTimeout")]
+    pub qualify_timeout: Option<f64>,
+    /// Count a contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
+    #[ami(name = "Qualify2xxOnly")]
+    pub qualify2xx_only: Option<bool>,
+    /// Authenticate a qualify challenge response if needed.
+    #[ami(name = "AuthenticateQualify")]
+    pub authenticate_qualify: Option<bool>,
+    /// Maximum number of contacts that can register to the AoR.
+    #[ami(name = "MaxContacts")]
+    pub max_contacts: Option<u64>,
+    /// Whether a new registration replaces the oldest existing contact when `MaxContacts` is reached.
+    #[ami(name = "RemoveExisting")]
+    pub remove_existing: Option<bool>,
+    /// Whether a new registration replaces unavailable contacts first.
+    ///
+    /// Since 16.22.0, 18.8.0.
+    #[ami(name = "RemoveUnavailable")]
+    pub remove_unavailable: Option<bool>,
+    /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
+    #[ami(name = "Mailboxes")]
+    pub mailboxes: Option<String>,
+    /// The voicemail extension sent in MWI NOTIFYs.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
+    #[ami(name = "VoicemailExtension")]
+    pub voicemail_extension: Option<String>,
+    /// Outbound proxy used when sending OPTIONS requests.
+    #[ami(name = "OutboundProxy")]
+    pub outbound_proxy: Option<String>,
+    /// Enable Path support for REGISTER requests and Route support for other requests.
+    #[ami(name = "SupportPath")]
+    pub support_path: Option<bool>,
+    /// The permanent contacts configured for the AoR (`contact=`), comma-separated; registered contacts are listed by `PJSIPShowContacts`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
+    #[ami(name = "Contacts")]
+    pub contacts: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised at the end of the `PJSIPShowAors` list.
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`PjsipShowAorsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AorListComplete")]
+#[non_exhaustive]
+pub struct AorListCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `AorList` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -965,21 +1531,33 @@ pub struct AuthDetailEvent {
     #[ami(name = "EndpointName")]
     pub endpoint_name: Option<String>,
     /// OAuth client ID (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
     #[ami(name = "OauthClientid")]
     pub oauth_clientid: Option<String>,
     /// OAuth secret (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
     #[ami(name = "OauthSecret")]
     pub oauth_secret: Option<String>,
     /// OAuth refresh token (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
     #[ami(name = "RefreshToken")]
     pub refresh_token: Option<String>,
     /// Pre-computed password digest(s), per algorithm (newer Asterisk).
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "PasswordDigest")]
     pub password_digest: Option<String>,
     /// Digest algorithms supported when Asterisk is the client (newer Asterisk).
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUac")]
     pub supported_algorithms_uac: Option<String>,
     /// Digest algorithms supported when Asterisk is the server (newer Asterisk).
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUas")]
     pub supported_algorithms_uas: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1005,6 +1583,350 @@ pub enum AuthDetailAuthType {
     /// Digest with the credentials and algorithms of the newer options (Asterisk 22 and later).
     #[ami(value = "digest")]
     Digest,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised in response to `PJSIPShowAuths`: the settings of one authentication object.
+///
+/// One header per option of the `type=auth` section. **The password is sent in
+/// clear**, as configured (`Password`, `Md5Cred`).
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`PjsipShowAuthsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AuthList")]
+#[non_exhaustive]
+pub struct AuthListEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The object's type: always `auth`.
+    #[ami(name = "ObjectType", required)]
+    pub object_type: String,
+    /// The name of this object (the section name in `pjsip.conf`).
+    #[ami(name = "ObjectName", required)]
+    pub object_name: String,
+    /// Username of the account.
+    #[ami(name = "Username")]
+    pub username: Option<String>,
+    /// Password of the account (for `AuthType: userpass`).
+    #[ami(name = "Password")]
+    pub password: Option<String>,
+    /// MD5 hash used for authentication (for `AuthType: md5`).
+    #[ami(name = "Md5Cred")]
+    pub md5_cred: Option<String>,
+    /// SIP realm of the account (empty: the default realm).
+    #[ami(name = "Realm")]
+    pub realm: Option<String>,
+    /// Lifetime of a nonce of this authentication, in seconds.
+    #[ami(name = "NonceLifetime")]
+    pub nonce_lifetime: Option<u64>,
+    /// Authentication type.
+    #[ami(name = "AuthType")]
+    pub auth_type: Option<AuthListAuthType>,
+    /// OAuth client ID (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
+    #[ami(name = "OauthClientid")]
+    pub oauth_clientid: Option<String>,
+    /// OAuth secret (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
+    #[ami(name = "OauthSecret")]
+    pub oauth_secret: Option<String>,
+    /// OAuth refresh token (`google_oauth`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
+    #[ami(name = "RefreshToken")]
+    pub refresh_token: Option<String>,
+    /// Pre-computed password digest(s), per algorithm.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
+    #[ami(name = "PasswordDigest")]
+    pub password_digest: Option<String>,
+    /// Digest algorithms supported when Asterisk is the client.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
+    #[ami(name = "SupportedAlgorithmsUac")]
+    pub supported_algorithms_uac: Option<String>,
+    /// Digest algorithms supported when Asterisk is the server.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
+    #[ami(name = "SupportedAlgorithmsUas")]
+    pub supported_algorithms_uas: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `AuthType` in [`AuthListEvent`].
+///
+/// Authentication type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum AuthListAuthType {
+    /// Username and plain password.
+    #[ami(value = "userpass")]
+    Userpass,
+    /// Username and MD5 hash of `username:realm:password`.
+    #[ami(value = "md5")]
+    Md5,
+    /// Google OAuth (for `res_xmpp`/Google Voice).
+    #[ami(value = "google_oauth")]
+    GoogleOauth,
+    /// Digest with the credentials and algorithms of the newer options.
+    #[ami(value = "digest")]
+    Digest,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised at the end of the `PJSIPShowAuths` list.
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`PjsipShowAuthsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "AuthListComplete")]
+#[non_exhaustive]
+pub struct AuthListCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `AuthList` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised in response to `PJSIPShowContacts`: one contact, its details and its qualify status.
+///
+/// One header per field of the contact object, then its qualify `Status` and
+/// round trip time. The `Via*` and `CallId` fields come from the REGISTER and
+/// are empty for permanent contacts.
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`PjsipShowContactsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ContactList")]
+#[non_exhaustive]
+pub struct ContactListEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The object's type: always `contact`.
+    #[ami(name = "ObjectType", required)]
+    pub object_type: String,
+    /// The contact's ID, `<aor>;@<hash>` (`6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e`).
+    #[ami(name = "ObjectName", required)]
+    pub object_name: String,
+    /// IP address of the last Via header of the REGISTER request, when available.
+    #[ami(name = "ViaAddr")]
+    pub via_addr: Option<String>,
+    /// Port of the last Via header of the REGISTER request, when available.
+    #[ami(name = "ViaPort")]
+    pub via_port: Option<u64>,
+    /// Time to wait for a qualify response, in seconds (`3.000000`).
+    #[ami(name = "QualifyTimeout")]
+    pub qualify_timeout: Option<f64>,
+    /// Content of the Call-ID header of the REGISTER request, when available.
+    #[ami(name = "CallId")]
+    pub call_id: Option<String>,
+    /// The name of the Asterisk server that took the registration (`systemname`), for shared realtime setups.
+    #[ami(name = "RegServer")]
+    pub reg_server: Option<String>,
+    /// Whether the contact is deleted when Asterisk starts again.
+    #[ami(name = "PruneOnBoot")]
+    pub prune_on_boot: Option<bool>,
+    /// The Path header received with the REGISTER.
+    #[ami(name = "Path")]
+    pub path: Option<String>,
+    /// The endpoint the contact belongs to (empty for permanent contacts).
+    #[ami(name = "Endpoint")]
+    pub endpoint: Option<String>,
+    /// Whether a qualify should be authenticated.
+    #[ami(name = "AuthenticateQualify")]
+    pub authenticate_qualify: Option<bool>,
+    /// This contact's URI.
+    #[ami(name = "Uri")]
+    pub uri: Option<String>,
+    /// Interval at which the contact is qualified, in seconds (0: off).
+    #[ami(name = "QualifyFrequency")]
+    pub qualify_frequency: Option<u64>,
+    /// Content of the User-Agent header of the REGISTER request.
+    #[ami(name = "UserAgent")]
+    pub user_agent: Option<String>,
+    /// When the registration expires, in seconds since the epoch (0 for permanent contacts).
+    #[ami(name = "ExpirationTime")]
+    pub expiration_time: Option<u64>,
+    /// The contact's outbound proxy.
+    #[ami(name = "OutboundProxy")]
+    pub outbound_proxy: Option<String>,
+    /// Count the contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
+    #[ami(name = "Qualify2xxOnly")]
+    pub qualify2xx_only: Option<bool>,
+    /// This contact's qualify status.
+    #[ami(name = "Status")]
+    pub status: Option<ContactListStatus>,
+    /// The round trip time of the last qualify, in microseconds, or `N/A` when the contact is not `Reachable`.
+    #[ami(name = "RoundtripUsec")]
+    pub roundtrip_usec: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`ContactListEvent`].
+///
+/// This contact's qualify status.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum ContactListStatus {
+    /// The contact answered its last OPTIONS qualify request in time.
+    #[ami(value = "Reachable")]
+    Reachable,
+    /// The contact did not answer its last qualify request.
+    #[ami(value = "Unreachable")]
+    Unreachable,
+    /// The contact is not qualified (`qualify_frequency` is 0).
+    #[ami(value = "NonQualified")]
+    NonQualified,
+    /// No qualify result yet.
+    #[ami(value = "Unknown")]
+    UnknownStatus,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised at the end of the `PJSIPShowContacts` list.
+///
+/// *Since 16.0.0.*
+///
+/// # Sent by
+///
+/// * [`PjsipShowContactsAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ContactListComplete")]
+#[non_exhaustive]
+pub struct ContactListCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `ContactList` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the qualify status of a PJSIP contact changes, or when a contact is added or removed.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 13.5.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "ContactStatus")]
+#[non_exhaustive]
+pub struct ContactStatusEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The contact's URI.
+    #[ami(name = "URI", required)]
+    pub uri: String,
+    /// The contact's new status.
+    #[ami(name = "ContactStatus", required)]
+    pub contact_status: ContactStatusContactStatus,
+    /// The AoR the contact belongs to.
+    #[ami(name = "AOR", required)]
+    pub aor: String,
+    /// The endpoint the contact belongs to.
+    #[ami(name = "EndpointName", required)]
+    pub endpoint_name: String,
+    /// The round trip time measured by the last qualify, in microseconds (0 when none).
+    #[ami(name = "RoundtripUsec")]
+    pub roundtrip_usec: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `ContactStatus` in [`ContactStatusEvent`].
+///
+/// The contact's new status.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum ContactStatusContactStatus {
+    /// The contact answered its last OPTIONS qualify request in time.
+    #[ami(value = "Reachable")]
+    Reachable,
+    /// The contact did not answer its last qualify request.
+    #[ami(value = "Unreachable")]
+    Unreachable,
+    /// A new contact that is not qualified (`qualify_frequency` is 0); what Asterisk sends where its documentation says `Unqualified`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: What res_pjsip sends for a contact that is not qualified; the docs call it `Unqualified`.
+    #[ami(value = "NonQualified")]
+    NonQualified,
+    /// The contact is not qualified (the documented name; Asterisk sends `NonQualified`).
+    #[ami(value = "Unqualified")]
+    Unqualified,
+    /// No qualify result yet.
+    #[ami(value = "Unknown")]
+    UnknownStatus,
+    /// The contact was removed (registration expired or ended).
+    #[ami(value = "Removed")]
+    Removed,
+    /// The contact was refreshed (documented; not sent by current Asterisk).
+    #[ami(value = "Updated")]
+    Updated,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
     Unknown(String),
@@ -1077,6 +1999,8 @@ pub struct ContactStatusDetailEvent {
     #[ami(name = "QualifyTimeout")]
     pub qualify_timeout: Option<f64>,
     /// Count the contact as available only when it answers OPTIONS with a 2xx.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Qualify2xxOnly")]
     pub qualify2xx_only: Option<bool>,
     /// Headers the spec does not list, kept as received.
@@ -1108,6 +2032,10 @@ pub enum ContactStatusDetailStatus {
 }
 
 /// Raised at the end of the `PJSIPShowRegistrationInboundContactStatuses` list: the number of contacts listed.
+///
+/// *Since 13.14.0, 14.3.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationInboundContactStatuses`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -1143,6 +2071,8 @@ pub struct ContactStatusDetailCompleteEvent {
 ///
 /// *Since 12.0.0.*
 ///
+/// Deviation from Asterisk's documentation: `Disallow` is not modelled here: `disallow` is an alias of `allow`: Asterisk never sends it (`Allow` carries the codecs), though the 18.26.4 docs list it.
+///
 /// # Sent by
 ///
 /// * [`PjsipShowEndpointAction`] (in its list reply)
@@ -1168,9 +2098,6 @@ pub struct EndpointDetailEvent {
     /// Dialplan context for inbound sessions.
     #[ami(name = "Context")]
     pub context: Option<String>,
-    /// Media codec(s) to disallow.
-    #[ami(name = "Disallow")]
-    pub disallow: Option<String>,
     /// Media codec(s) to allow, in preference order (`(opus|ulaw)`).
     #[ami(name = "Allow")]
     pub allow: Option<String>,
@@ -1331,6 +2258,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "FaxDetect")]
     pub fax_detect: Option<bool>,
     /// How long into a call fax detection runs, in seconds (0: the whole call).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "FaxDetectTimeout")]
     pub fax_detect_timeout: Option<u64>,
     /// Whether NAT support is enabled on UDPTL sessions.
@@ -1340,6 +2269,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "T38UdptlIpv6")]
     pub t38_udptl_ipv6: Option<bool>,
     /// Bind the UDPTL instance to the `media_address`.
+    ///
+    /// Since 16.22.0, 18.8.0.
     #[ami(name = "T38BindUdptlToMediaAddress")]
     pub t38_bind_udptl_to_media_address: Option<bool>,
     /// Which country's indications (tones) to use for channels of this endpoint.
@@ -1406,6 +2337,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "DtlsRekey")]
     pub dtls_rekey: Option<u64>,
     /// Generate a temporary DTLS certificate automatically.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "DtlsAutoGenerateCert")]
     pub dtls_auto_generate_cert: Option<bool>,
     /// Path to the certificate file presented to the peer.
@@ -1427,6 +2360,8 @@ pub struct EndpointDetailEvent {
     #[ami(name = "DtlsSetup")]
     pub dtls_setup: Option<EndpointDetailDtlsSetup>,
     /// Hash used for the DTLS certificate fingerprint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "DtlsFingerprint")]
     pub dtls_fingerprint: Option<EndpointDetailDtlsFingerprint>,
     /// Use 32-byte SRTP authentication tags instead of 80-byte ones.
@@ -1457,132 +2392,231 @@ pub struct EndpointDetailEvent {
     #[ami(name = "SubscribeContext")]
     pub subscribe_context: Option<String>,
     /// User part of the Contact header of outbound requests (INVITE...) to this endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "ContactUser")]
     pub contact_user: Option<String>,
     /// Enable RFC 3578 overlap dialing.
     #[ami(name = "AllowOverlap")]
     pub allow_overlap: Option<bool>,
     /// Dialplan context used for overlap dialing matches.
+    ///
+    /// Since 18.17.0, 20.2.0.
     #[ami(name = "OverlapContext")]
     pub overlap_context: Option<String>,
     /// Accept several SDP answers to a single offer (forked early media).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "AcceptMultipleSdpAnswers")]
     pub accept_multiple_sdp_answers: Option<bool>,
     /// Named ACL(s) (`acl.conf`) applied to SIP requests of the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Acl")]
     pub acl: Option<String>,
     /// Named ACL(s) applied to the Contact addresses of the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "ContactAcl")]
     pub contact_acl: Option<String>,
     /// Answer OPTIONS requests without authentication.
+    ///
+    /// Since 16.18.0, 18.4.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "AllowUnauthenticatedOptions")]
     pub allow_unauthenticated_options: Option<bool>,
     /// Allow the sending and receiving RTP codecs to differ.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "AsymmetricRtpCodec")]
     pub asymmetric_rtp_codec: Option<bool>,
     /// Bind the RTP instance to the `media_address`.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "BindRtpToMediaAddress")]
     pub bind_rtp_to_media_address: Option<bool>,
     /// Enable RTP bundling (RFC 8843, one transport for all streams).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Bundle")]
     pub bundle: Option<bool>,
     /// Codec negotiation preferences for incoming offers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsIncomingOffer")]
     pub codec_prefs_incoming_offer: Option<String>,
     /// Codec negotiation preferences for incoming answers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsIncomingAnswer")]
     pub codec_prefs_incoming_answer: Option<String>,
     /// Codec negotiation preferences for outgoing offers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsOutgoingOffer")]
     pub codec_prefs_outgoing_offer: Option<String>,
     /// Codec negotiation preferences for outgoing answers.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsOutgoingAnswer")]
     pub codec_prefs_outgoing_answer: Option<String>,
     /// Which codecs to offer on incoming calls (`local`, `local_merge`, `remote`...).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "IncomingCallOfferPref")]
     pub incoming_call_offer_pref: Option<String>,
     /// Which codecs to offer on outgoing calls (`remote_merge`...).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "OutgoingCallOfferPref")]
     pub outgoing_call_offer_pref: Option<String>,
     /// Follow SDP changes of forked early media (different To tags).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "FollowEarlyMediaFork")]
     pub follow_early_media_fork: Option<bool>,
+    /// SIP methods whose 3xx redirect responses are followed, comma-separated (only `MESSAGE` so far).
+    ///
+    /// Since 20.18.0, 22.8.0, 23.2.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
+    #[ami(name = "FollowRedirectMethods")]
+    pub follow_redirect_methods: Option<String>,
     /// Use the non-standard (AAL2) packing order for G.726-32.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "G726NonStandard")]
     pub g726_non_standard: Option<bool>,
     /// Geolocation profile applied to incoming calls.
+    ///
+    /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocIncomingCallProfile")]
     pub geoloc_incoming_call_profile: Option<String>,
     /// Geolocation profile applied to outgoing calls.
+    ///
+    /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocOutgoingCallProfile")]
     pub geoloc_outgoing_call_profile: Option<String>,
     /// Do not forward 183 Session Progress responses that carry no SDP.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Ignore183WithoutSdp")]
     pub ignore183_without_sdp: Option<bool>,
     /// Mailbox updated from unsolicited MWI NOTIFYs received from the endpoint.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "IncomingMwiMailbox")]
     pub incoming_mwi_mailbox: Option<String>,
     /// Maximum number of audio streams allowed in a session.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "MaxAudioStreams")]
     pub max_audio_streams: Option<u64>,
     /// Maximum number of video streams allowed in a session.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "MaxVideoStreams")]
     pub max_video_streams: Option<u64>,
     /// An MWI SUBSCRIBE replaces the unsolicited NOTIFYs of the same mailboxes.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "MwiSubscribeReplacesUnsolicited")]
     pub mwi_subscribe_replaces_unsolicited: Option<bool>,
     /// Send `early` instead of `confirmed` dialog state while ringing when in use (BLF).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "NotifyEarlyInuseRinging")]
     pub notify_early_inuse_ringing: Option<bool>,
     /// Send progress NOTIFYs during a blind transfer.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "ReferBlindProgress")]
     pub refer_blind_progress: Option<bool>,
     /// Send connected line updates (RPID/PAI) in provisional responses immediately.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RpidImmediate")]
     pub rpid_immediate: Option<bool>,
     /// Multiplex RTCP with RTP on one port (RFC 5761).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtcpMux")]
     pub rtcp_mux: Option<bool>,
     /// Interval at which to send RTP comfort-noise keepalives, in seconds (0: off).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtpKeepalive")]
     pub rtp_keepalive: Option<u64>,
     /// Hang up the call when no RTP arrives for this many seconds (0: off).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtpTimeout")]
     pub rtp_timeout: Option<u64>,
     /// Same as `RtpTimeout`, while the call is on hold.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "RtpTimeoutHold")]
     pub rtp_timeout_hold: Option<u64>,
+    /// First port of the endpoint's own RTP port range (0: the global range of `rtp.conf`).
+    ///
+    /// Since 20.20.0, 22.10.0, 23.4.0.
+    #[ami(name = "RtpPortStart")]
+    pub rtp_port_start: Option<u64>,
+    /// Last port of the endpoint's own RTP port range (0: the global range of `rtp.conf`).
+    ///
+    /// Since 20.20.0, 22.10.0, 23.4.0.
+    #[ami(name = "RtpPortEnd")]
+    pub rtp_port_end: Option<u64>,
     /// Security mechanism agreement (RFC 3329): `no` or `mediasec`.
+    ///
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SecurityNegotiation")]
     pub security_negotiation: Option<String>,
     /// The security mechanisms offered (RFC 3329).
+    ///
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "SecurityMechanisms")]
     pub security_mechanisms: Option<String>,
     /// Send Advice of Charge messages to the endpoint.
+    ///
+    /// Since 18.16.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SendAoc")]
     pub send_aoc: Option<bool>,
     /// Send the History-Info header.
+    ///
+    /// Since 13.38.0, 16.15.0, 17.9.0, 18.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SendHistoryInfo")]
     pub send_history_info: Option<bool>,
     /// STIR/SHAKEN behaviour of the endpoint (`no`/`yes` in older versions; `off`, `attest`, `verify`, `on` in newer ones).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "StirShaken")]
     pub stir_shaken: Option<String>,
     /// STIR/SHAKEN profile used by the endpoint.
+    ///
+    /// Since 16.25.2, 18.11.2, 19.3.2. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "StirShakenProfile")]
     pub stir_shaken_profile: Option<String>,
     /// Do not play music on hold when the remote end puts the call on hold with `sendonly`.
+    ///
+    /// Since 20.11.0, 21.6.0, 22.1.0.
     #[ami(name = "SuppressMohOnSendonly")]
     pub suppress_moh_on_sendonly: Option<bool>,
     /// Do not send Reason headers with Q.850 causes.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SuppressQ850ReasonHeaders")]
     pub suppress_q850_reason_headers: Option<bool>,
     /// Tenant ID set on channels of the endpoint.
+    ///
+    /// Since 18.25.0, 20.10.0, 21.5.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Tenantid")]
     pub tenantid: Option<String>,
     /// The voicemail extension sent in MWI NOTIFYs (`Message-Account`).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "VoicemailExtension")]
     pub voicemail_extension: Option<String>,
     /// Shortcut that enables the options WebRTC needs (AVPF, ICE, DTLS, RTCP mux, bundle...).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Webrtc")]
     pub webrtc: Option<bool>,
     /// Headers the spec does not list, kept as received.
@@ -1956,6 +2990,8 @@ pub struct EndpointListEvent {
     #[ami(name = "OutboundAuths")]
     pub outbound_auths: Option<String>,
     /// The contacts of the endpoint's AoRs, each as `<aor>/<uri>` followed by a comma.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointList` leave it out.
     #[ami(name = "Contacts")]
     pub contacts: Option<String>,
     /// The aggregate device state of the endpoint.
@@ -2076,6 +3112,8 @@ pub struct IdentifyDetailEvent {
     #[ami(name = "MatchHeader")]
     pub match_header: Option<String>,
     /// Request URI to match against (Asterisk 18 and later).
+    ///
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `IdentifyDetail` leave it out.
     #[ami(name = "MatchRequestUri")]
     pub match_request_uri: Option<String>,
     /// The name of the endpoint this information is listed for.
@@ -2091,6 +3129,8 @@ pub struct IdentifyDetailEvent {
 /// One header per option of the `type=aor` section, plus its contacts.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -2169,6 +3209,10 @@ pub struct InboundRegistrationDetailEvent {
 
 /// Raised at the end of the `PJSIPShowRegistrationsInbound` list: the number of AoRs listed.
 ///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationsInbound`, sent after the items.
+///
 /// # Sent by
 ///
 /// * [`PjsipShowRegistrationsInboundAction`] (in its list reply)
@@ -2196,6 +3240,8 @@ pub struct InboundRegistrationDetailCompleteEvent {
 /// Raised in response to `PJSIPShowSubscriptionsInbound`: one inbound subscription.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -2228,15 +3274,15 @@ pub struct InboundSubscriptionDetailEvent {
     /// The caller ID of the endpoint (`"Name" <number>`, or `Unknown`).
     #[ami(name = "Callerid")]
     pub callerid: Option<String>,
-    /// The kind of subscription: `extension_state` (BLF/presence) or `mwi`.
+    /// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
     #[ami(name = "SubscriptionType")]
-    pub subscription_type: Option<String>,
+    pub subscription_type: Option<InboundSubscriptionDetailSubscriptionType>,
     /// For `extension_state`: the extension watched.
     #[ami(name = "Extension")]
     pub extension: Option<String>,
-    /// For `extension_state`: the last state of the extension (`Idle`, `InUse`...).
+    /// For `extension_state`: the last state of the monitored extension.
     #[ami(name = "ExtensionStates")]
-    pub extension_states: Option<String>,
+    pub extension_states: Option<InboundSubscriptionDetailExtensionStates>,
     /// For `mwi`: the mailboxes of the subscription.
     #[ami(name = "Mailboxes")]
     pub mailboxes: Option<String>,
@@ -2262,7 +3308,66 @@ pub enum InboundSubscriptionDetailRole {
     Unknown(String),
 }
 
+/// Values of `SubscriptionType` in [`InboundSubscriptionDetailEvent`].
+///
+/// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum InboundSubscriptionDetailSubscriptionType {
+    /// Message waiting indication for mailboxes.
+    #[ami(value = "mwi")]
+    Mwi,
+    /// The state of an extension (BLF, presence).
+    #[ami(value = "extension_state")]
+    ExtensionState,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `ExtensionStates` in [`InboundSubscriptionDetailEvent`].
+///
+/// For `extension_state`: the last state of the monitored extension.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum InboundSubscriptionDetailExtensionStates {
+    /// The extension's devices are not in use.
+    #[ami(value = "Idle")]
+    Idle,
+    /// In use.
+    #[ami(value = "InUse")]
+    InUse,
+    /// Busy.
+    #[ami(value = "Busy")]
+    Busy,
+    /// Unavailable (not registered...).
+    #[ami(value = "Unavailable")]
+    Unavailable,
+    /// Ringing.
+    #[ami(value = "Ringing")]
+    Ringing,
+    /// In use, and ringing for another call.
+    #[ami(value = "InUse&Ringing")]
+    InUseRinging,
+    /// On hold.
+    #[ami(value = "Hold")]
+    Hold,
+    /// In use, and holding another call.
+    #[ami(value = "InUse&Hold")]
+    InUseHold,
+    /// The state is not known.
+    #[ami(value = "Unknown")]
+    UnknownState,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// Raised at the end of the `PJSIPShowSubscriptionsInbound` list: the number of inbound subscriptions listed.
+///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowSubscriptionsInbound`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -2293,6 +3398,8 @@ pub struct InboundSubscriptionDetailCompleteEvent {
 /// One header per option of the `type=registration` section, then `Status` and `NextReg`.
 ///
 /// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -2338,6 +3445,8 @@ pub struct OutboundRegistrationDetailEvent {
     #[ami(name = "Expiration")]
     pub expiration: Option<u64>,
     /// Maximum random delay before the first registration, in seconds.
+    ///
+    /// Since 16.27.0, 18.13.0, 19.5.0.
     #[ami(name = "MaxRandomInitialDelay")]
     pub max_random_initial_delay: Option<u64>,
     /// Interval between retries after a temporary failure, in seconds.
@@ -2356,9 +3465,13 @@ pub struct OutboundRegistrationDetailEvent {
     #[ami(name = "MaxRetries")]
     pub max_retries: Option<u64>,
     /// Security mechanism agreement (RFC 3329): `no` or `mediasec`.
+    ///
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0.
     #[ami(name = "SecurityNegotiation")]
     pub security_negotiation: Option<String>,
     /// The security mechanisms offered.
+    ///
+    /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: A registration option, sent like all of them; only the 18.26.4 docs list it.
     #[ami(name = "SecurityMechanisms")]
     pub security_mechanisms: Option<String>,
     /// Authentication object(s) used for the registration.
@@ -2377,6 +3490,8 @@ pub struct OutboundRegistrationDetailEvent {
     #[ami(name = "Endpoint")]
     pub endpoint: Option<String>,
     /// User-Agent header sent with the REGISTER (newer Asterisk).
+    ///
+    /// Since 21.2.0.
     #[ami(name = "UserAgent")]
     pub user_agent: Option<String>,
     /// The state of the registration.
@@ -2406,9 +3521,13 @@ pub enum OutboundRegistrationDetailStatus {
     #[ami(value = "Rejected")]
     Rejected,
     /// Being unregistered (`PJSIPUnregister`, reload).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent while a registration is being shut down (module unload or reload); only the 18.26.4 docs list it.
     #[ami(value = "Stopping")]
     Stopping,
     /// Unregistered and stopped.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent while a registration is being shut down (module unload or reload); only the 18.26.4 docs list it.
     #[ami(value = "Stopped")]
     Stopped,
     /// A value this spec does not list: kept when decoding, refused when encoding.
@@ -2417,6 +3536,10 @@ pub enum OutboundRegistrationDetailStatus {
 }
 
 /// Raised at the end of the `PJSIPShowRegistrationsOutbound` list.
+///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowRegistrationsOutbound`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -2452,6 +3575,8 @@ pub struct OutboundRegistrationDetailCompleteEvent {
 ///
 /// *Since 12.0.0.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
+///
 /// # Sent by
 ///
 /// * [`PjsipShowSubscriptionsOutboundAction`] (in its list reply)
@@ -2483,15 +3608,15 @@ pub struct OutboundSubscriptionDetailEvent {
     /// The caller ID of the endpoint (`"Name" <number>`, or `Unknown`).
     #[ami(name = "Callerid")]
     pub callerid: Option<String>,
-    /// The kind of subscription: `extension_state` (BLF/presence) or `mwi`.
+    /// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
     #[ami(name = "SubscriptionType")]
-    pub subscription_type: Option<String>,
+    pub subscription_type: Option<OutboundSubscriptionDetailSubscriptionType>,
     /// For `extension_state`: the extension watched.
     #[ami(name = "Extension")]
     pub extension: Option<String>,
-    /// For `extension_state`: the last state of the extension (`Idle`, `InUse`...).
+    /// For `extension_state`: the last state of the monitored extension.
     #[ami(name = "ExtensionStates")]
-    pub extension_states: Option<String>,
+    pub extension_states: Option<OutboundSubscriptionDetailExtensionStates>,
     /// For `mwi`: the mailboxes of the subscription.
     #[ami(name = "Mailboxes")]
     pub mailboxes: Option<String>,
@@ -2517,7 +3642,66 @@ pub enum OutboundSubscriptionDetailRole {
     Unknown(String),
 }
 
+/// Values of `SubscriptionType` in [`OutboundSubscriptionDetailEvent`].
+///
+/// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum OutboundSubscriptionDetailSubscriptionType {
+    /// Message waiting indication for mailboxes.
+    #[ami(value = "mwi")]
+    Mwi,
+    /// The state of an extension (BLF, presence).
+    #[ami(value = "extension_state")]
+    ExtensionState,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Values of `ExtensionStates` in [`OutboundSubscriptionDetailEvent`].
+///
+/// For `extension_state`: the last state of the monitored extension.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum OutboundSubscriptionDetailExtensionStates {
+    /// The extension's devices are not in use.
+    #[ami(value = "Idle")]
+    Idle,
+    /// In use.
+    #[ami(value = "InUse")]
+    InUse,
+    /// Busy.
+    #[ami(value = "Busy")]
+    Busy,
+    /// Unavailable (not registered...).
+    #[ami(value = "Unavailable")]
+    Unavailable,
+    /// Ringing.
+    #[ami(value = "Ringing")]
+    Ringing,
+    /// In use, and ringing for another call.
+    #[ami(value = "InUse&Ringing")]
+    InUseRinging,
+    /// On hold.
+    #[ami(value = "Hold")]
+    Hold,
+    /// In use, and holding another call.
+    #[ami(value = "InUse&Hold")]
+    InUseHold,
+    /// The state is not known.
+    #[ami(value = "Unknown")]
+    UnknownState,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
 /// Raised at the end of the `PJSIPShowSubscriptionsOutbound` list: the number of outbound subscriptions listed.
+///
+/// *Since 12.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowSubscriptionsOutbound`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -2543,6 +3727,87 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised when a PJSIP endpoint enters or leaves maintenance mode, and in response to `PJSIPShowMaintenance`.
+///
+/// Privilege: `system,all`.
+///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
+///
+/// # Sent by
+///
+/// * [`PjsipShowMaintenanceAction`] (in its list reply)
+/// * [`PjsipSetMaintenanceAction`]
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "PJSIPMaintenanceStatus")]
+#[non_exhaustive]
+pub struct PjsipMaintenanceStatusEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The endpoint, or `all` when `PJSIPSetMaintenance` changed every endpoint at once.
+    #[ami(name = "Endpoint", required)]
+    pub endpoint: String,
+    /// The endpoint's maintenance state.
+    #[ami(name = "Status", required)]
+    pub status: PjsipMaintenanceStatusStatus,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Values of `Status` in [`PjsipMaintenanceStatusEvent`].
+///
+/// The endpoint's maintenance state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
+#[non_exhaustive]
+pub enum PjsipMaintenanceStatusStatus {
+    /// The endpoint is in maintenance mode.
+    #[ami(value = "enabled")]
+    Enabled,
+    /// The endpoint is not in maintenance mode.
+    #[ami(value = "disabled")]
+    Disabled,
+    /// A value this spec does not list: kept when decoding, refused when encoding.
+    #[ami(unknown)]
+    Unknown(String),
+}
+
+/// Raised at the end of the `PJSIPShowMaintenance` list.
+///
+/// *Since 20.20.0, 22.10.0, 23.4.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowMaintenance`, sent after the items.
+///
+/// # Sent by
+///
+/// * [`PjsipShowMaintenanceAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "PJSIPMaintenanceStatusComplete")]
+#[non_exhaustive]
+pub struct PjsipMaintenanceStatusCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `PJSIPMaintenanceStatus` events sent.
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised in response to `PJSIPShowResourceLists`: one resource list.
 ///
 /// One header per option of the `type=resource_list` section. The `event` option
@@ -2550,6 +3815,8 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
 /// AMI cannot tell from the event's own name; it is not a field here.
 ///
 /// *Since 13.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by Asterisk 18 too; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -2591,6 +3858,10 @@ pub struct ResourceListDetailEvent {
 }
 
 /// Raised at the end of the `PJSIPShowResourceLists` list: the number of resource lists listed.
+///
+/// *Since 13.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: The completion event of `PJSIPShowResourceLists`, sent after the items.
 ///
 /// # Sent by
 ///
@@ -2653,6 +3924,8 @@ pub struct TransportDetailEvent {
     #[ami(name = "Bind")]
     pub bind: Option<String>,
     /// Number of simultaneous asynchronous operations (no longer settable, always 1).
+    ///
+    /// Deviation from Asterisk's documentation: documented as `AsycOperations`: The docs misspell the header; Asterisk sends `AsyncOperations`, after the `async_operations` option.
     #[ami(name = "AsyncOperations")]
     pub async_operations: Option<u64>,
     /// File of CA certificates to read (TLS only, not WSS).
@@ -2710,24 +3983,38 @@ pub struct TransportDetailEvent {
     #[ami(name = "WebsocketWriteTimeout")]
     pub websocket_write_timeout: Option<u64>,
     /// Whether a reload may change the transport.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "AllowReload")]
     pub allow_reload: Option<bool>,
     /// Accept wildcard certificates from the server (TLS).
+    ///
+    /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "AllowWildcardCerts")]
     pub allow_wildcard_certs: Option<bool>,
     /// Send requests to a registered device over the transport its REGISTER came on.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "SymmetricTransport")]
     pub symmetric_transport: Option<bool>,
     /// Enable TCP keepalives.
+    ///
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveEnable")]
     pub tcp_keepalive_enable: Option<bool>,
     /// Idle time before the first TCP keepalive, in seconds.
+    ///
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveIdleTime")]
     pub tcp_keepalive_idle_time: Option<u64>,
     /// Interval between TCP keepalives, in seconds.
+    ///
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveIntervalTime")]
     pub tcp_keepalive_interval_time: Option<u64>,
     /// Number of unanswered TCP keepalives before the connection is dropped.
+    ///
+    /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `TransportDetail` leave it out.
     #[ami(name = "TcpKeepaliveProbeCount")]
     pub tcp_keepalive_probe_count: Option<u64>,
     /// The name of the endpoint this information is listed for.

@@ -107,6 +107,8 @@ pub struct PriDebugSetAction {
     /// The debug level: a keyword, or a number that is a bit mask of
     /// 1 (general debugging, state changes), 2 (decoded Q.931 messages),
     /// 4 (decoded Q.921 messages) and 8 (raw hex dumps of Q.921 frames).
+    ///
+    /// Deviation from Asterisk's documentation: the values differ: Besides the documented keywords, chan_dahdi takes a numeric level 0 to 15 (a bit mask), as the docs say in prose.
     #[ami(name = "Level", required)]
     pub level: PriDebugSetLevel,
     /// Headers sent after the parameters, as given (none is needed).
@@ -226,6 +228,10 @@ pub struct PriShowSpansAction {
 
 /// Raised in response to a `PRIShowSpans` command: the status of one D-channel of a PRI span.
 ///
+/// *Since 10.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `PRIShowSpans` (chan_dahdi).
+///
 /// # Sent by
 ///
 /// * [`PriShowSpansAction`] (in its list reply)
@@ -289,6 +295,10 @@ pub enum PriShowSpansOrder {
 }
 
 /// Raised at the end of the `PRIShowSpans` list.
+///
+/// *Since 10.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `PRIShowSpans` (chan_dahdi).
 ///
 /// # Sent by
 ///

@@ -77,6 +77,11 @@ pub struct QueueAddAction {
     /// Server default: `false`.
     #[ami(name = "Paused")]
     pub paused: Option<bool>,
+    /// Why the member starts paused (with `Paused`); shown as `PausedReason` in member events.
+    ///
+    /// Since 20.12.0, 21.7.0, 22.2.0.
+    #[ami(name = "Reason")]
+    pub reason: Option<String>,
     /// A text alias for the interface, shown as `MemberName` in events and in the queue log.
     #[ami(name = "MemberName")]
     pub member_name: Option<String>,
@@ -85,6 +90,89 @@ pub struct QueueAddAction {
     /// added as `Local/200@agents`).
     #[ami(name = "StateInterface")]
     pub state_interface: Option<String>,
+    /// The member's own wrap-up time in seconds (the pause after each call before
+    /// it is offered another one), overriding the queue's `wrapuptime`; `0` or
+    /// absent keeps the queue's value.
+    ///
+    /// Since 16.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue reads it (a per-member wrap-up time, since Asterisk 16.3).
+    #[ami(name = "Wrapuptime")]
+    pub wrapuptime: Option<u64>,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Change the priority of a caller waiting in a queue.
+///
+/// Gives a waiting caller a new queue priority (callers with a higher priority
+/// are served first, as with the `QUEUE_PRIO` variable). By default only the
+/// stored priority changes: the caller keeps its place, and the new value
+/// counts when later callers are placed around it; with `Immediate` the caller
+/// also moves at once to the position its new priority gives it. Fails
+/// with `No such queue` or `No such caller` when the queue or the channel is
+/// not found.
+///
+/// Provided by `app_queue`.
+///
+/// *Since 15.0.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// Normal:
+///
+/// ```text
+/// Action: QueueChangePriorityCaller
+/// Queue: sales_1
+/// Caller: PJSIP/301-00000012
+/// Priority: 5
+///
+/// Response: Success
+/// Message: Priority change for caller on queue
+/// ```
+///
+/// Unknown caller:
+///
+/// ```text
+/// Action: QueueChangePriorityCaller
+/// Queue: sales_1
+/// Caller: PJSIP/399-00000000
+/// Priority: 5
+///
+/// Response: Error
+/// Message: Unable to change priority caller on queue: No such caller
+/// ```
+///
+/// # See also
+///
+/// [`QueueWithdrawCallerAction`], [`QueueStatusAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "QueueChangePriorityCaller", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct QueueChangePriorityCallerAction {
+    /// The queue the caller waits in.
+    ///
+    /// Example: `sales_1`.
+    #[ami(name = "Queue", required)]
+    pub queue: String,
+    /// The caller's channel name.
+    ///
+    /// Example: `PJSIP/301-00000012`.
+    #[ami(name = "Caller", required)]
+    pub caller: String,
+    /// The caller's new priority (higher is served first).
+    ///
+    /// Example: `5`.
+    #[ami(name = "Priority", required)]
+    pub priority: i64,
+    /// Move the caller to the position its new priority gives it right away.
+    ///
+    /// Server default: `false`. Since 18.20.0, 20.5.0.
+    #[ami(name = "Immediate")]
+    pub immediate: Option<bool>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -848,6 +936,60 @@ pub struct QueueSummaryAction {
     pub extra: Vec<Header>,
 }
 
+/// Ask for a caller to leave a queue and go back to the dialplan.
+///
+/// Asks `app_queue` to take a waiting caller out of the queue: `Queue()` then
+/// returns to the dialplan with `QUEUESTATUS` set to `WITHDRAW`, and
+/// `WithdrawInfo` (if given) in the channel variable `QUEUE_WITHDRAW_INFO`.
+/// The request is carried out asynchronously, when the caller's turn is next
+/// checked. Fails when the queue or the caller is not found, or when a
+/// withdrawal was already requested for this caller.
+///
+/// Provided by `app_queue`.
+///
+/// *Since 16.25.0, 18.11.0, 19.3.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: QueueWithdrawCaller
+/// Queue: sales_1
+/// Caller: PJSIP/301-00000012
+/// WithdrawInfo: callback-requested
+///
+/// Response: Success
+/// Message: Withdraw requested successfully
+/// ```
+///
+/// # See also
+///
+/// [`QueueChangePriorityCallerAction`], [`QueueStatusAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "QueueWithdrawCaller", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct QueueWithdrawCallerAction {
+    /// The queue the caller waits in.
+    ///
+    /// Example: `sales_1`.
+    #[ami(name = "Queue", required)]
+    pub queue: String,
+    /// The caller's channel name.
+    ///
+    /// Example: `PJSIP/301-00000012`.
+    #[ami(name = "Caller", required)]
+    pub caller: String,
+    /// Free text handed to the dialplan in `QUEUE_WITHDRAW_INFO` once the caller is withdrawn.
+    #[ami(name = "WithdrawInfo")]
+    pub withdraw_info: Option<String>,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when a queue member is rung for a caller in the queue.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
@@ -1251,6 +1393,10 @@ pub struct QueueEntryEvent {
 
 /// Raised in response to a `QueueStatus` command: one member of a queue.
 ///
+/// *Since 0.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueStatus` (app_queue).
+///
 /// # Sent by
 ///
 /// * [`QueueStatusAction`] (in its list reply)
@@ -1438,6 +1584,8 @@ pub struct QueueMemberPauseEvent {
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
     /// The reason given with the pause (the older header of `PausedReason`, which some versions send as well).
+    ///
+    /// Removed in 18.0.0. Deprecated in the 16 and 17 branches and removed in 18.0.0: use `PausedReason`.
     #[ami(name = "Reason")]
     pub reason: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -1632,6 +1780,8 @@ pub struct QueueParamsEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The name of the queue.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue sends it in every `QueueParams` event.
     #[ami(name = "Queue", required)]
     pub queue: String,
     /// The maximum number of callers allowed to wait (0 for unlimited).
@@ -1656,6 +1806,8 @@ pub struct QueueParamsEvent {
     #[ami(name = "Abandoned")]
     pub abandoned: Option<u64>,
     /// The service level threshold, in seconds.
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue sends it in every `QueueParams` event.
     #[ami(name = "ServiceLevel")]
     pub service_level: Option<u64>,
     /// The percentage of calls answered within the service level.
@@ -1665,6 +1817,8 @@ pub struct QueueParamsEvent {
     #[ami(name = "ServicelevelPerf2")]
     pub servicelevel_perf2: Option<f64>,
     /// The queue's weight (priority against other queues sharing members).
+    ///
+    /// Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue sends it in every `QueueParams` event.
     #[ami(name = "Weight")]
     pub weight: Option<u64>,
     /// Headers the spec does not list, kept as received.
@@ -1673,6 +1827,10 @@ pub struct QueueParamsEvent {
 }
 
 /// Raised at the end of the `QueueStatus` list.
+///
+/// *Since 0.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueStatus` (app_queue).
 ///
 /// # Sent by
 ///
@@ -1699,6 +1857,10 @@ pub struct QueueStatusCompleteEvent {
 }
 
 /// Raised in response to a `QueueSummary` command: the summary of one queue.
+///
+/// *Since 1.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueSummary` (app_queue).
 ///
 /// # Sent by
 ///
@@ -1743,6 +1905,10 @@ pub struct QueueSummaryEvent {
 }
 
 /// Raised at the end of the `QueueSummary` list.
+///
+/// *Since 1.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `QueueSummary` (app_queue).
 ///
 /// # Sent by
 ///

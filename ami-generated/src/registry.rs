@@ -488,6 +488,21 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
+        name: <crate::dahdi::DahdiShowStatusAction as Action>::NAME,
+        family: "dahdi",
+        shape: <crate::dahdi::DahdiShowStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    ActionInfo {
         name: <crate::dahdi::DahdiTransferAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiTransferAction as Action>::SHAPE,
@@ -537,6 +552,21 @@ pub static ACTIONS: &[ActionInfo] = &[
         shape: <crate::db::DbGetAction as Action>::SHAPE,
         availability: Availability {
             since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "db")]
+    ActionInfo {
+        name: <crate::db::DbGetTreeAction as Action>::NAME,
+        family: "db",
+        shape: <crate::db::DbGetTreeAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
             deprecated: None,
             removed: None,
         },
@@ -1082,6 +1112,21 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
+        name: <crate::pjsip::PjsipHangupAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipHangupAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(18, 21, 0),
+                Version::new(20, 6, 0),
+                Version::new(21, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
         name: <crate::pjsip::PjsipNotifyAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipNotifyAction as Action>::SHAPE,
@@ -1115,6 +1160,54 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
+        name: <crate::pjsip::PjsipSetMaintenanceAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipSetMaintenanceAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowAorsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowAorsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowAuthsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowAuthsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowContactsAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowContactsAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
         name: <crate::pjsip::PjsipShowEndpointAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointAction as Action>::SHAPE,
@@ -1131,6 +1224,21 @@ pub static ACTIONS: &[ActionInfo] = &[
         shape: <crate::pjsip::PjsipShowEndpointsAction as Action>::SHAPE,
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    ActionInfo {
+        name: <crate::pjsip::PjsipShowMaintenanceAction as Action>::NAME,
+        family: "pjsip",
+        shape: <crate::pjsip::PjsipShowMaintenanceAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
             deprecated: None,
             removed: None,
         },
@@ -1317,6 +1425,17 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "queue")]
     ActionInfo {
+        name: <crate::queue::QueueChangePriorityCallerAction as Action>::NAME,
+        family: "queue",
+        shape: <crate::queue::QueueChangePriorityCallerAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(15, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    ActionInfo {
         name: <crate::queue::QueueLogAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueLogAction as Action>::SHAPE,
@@ -1432,6 +1551,21 @@ pub static ACTIONS: &[ActionInfo] = &[
         shape: <crate::queue::QueueSummaryAction as Action>::SHAPE,
         availability: Availability {
             since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "queue")]
+    ActionInfo {
+        name: <crate::queue::QueueWithdrawCallerAction as Action>::NAME,
+        family: "queue",
+        shape: <crate::queue::QueueWithdrawCallerAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[
+                Version::new(16, 25, 0),
+                Version::new(18, 11, 0),
+                Version::new(19, 3, 0),
+            ],
             deprecated: None,
             removed: None,
         },
@@ -1735,6 +1869,39 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
+        name: <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailBoxSummaryAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailForwardAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailForwardAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailMoveAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailMoveAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
         name: <crate::voicemail::VoicemailRefreshAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailRefreshAction as Action>::SHAPE,
@@ -1746,11 +1913,33 @@ pub static ACTIONS: &[ActionInfo] = &[
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
+        name: <crate::voicemail::VoicemailRemoveAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailRemoveAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
         name: <crate::voicemail::VoicemailUsersListAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailUsersListAction as Action>::SHAPE,
         availability: Availability {
             since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    ActionInfo {
+        name: <crate::voicemail::VoicemailUserStatusAction as Action>::NAME,
+        family: "voicemail",
+        shape: <crate::voicemail::VoicemailUserStatusAction as Action>::SHAPE,
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -1896,6 +2085,26 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "Alarm",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "AlarmClear",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "channel")]
     EventInfo {
         name: "AOC-D",
@@ -1932,6 +2141,26 @@ pub static EVENTS: &[EventInfo] = &[
         family: "pjsip",
         availability: Availability {
             since: &[Version::new(13, 12, 0), Version::new(14, 1, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AorList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AorListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -1982,6 +2211,26 @@ pub static EVENTS: &[EventInfo] = &[
         family: "pjsip",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AuthList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "AuthListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
             deprecated: None,
             removed: None,
         },
@@ -2338,6 +2587,36 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
+        name: "ContactList",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactListComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "ContactStatus",
+        family: "pjsip",
+        availability: Availability {
+            since: &[Version::new(13, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
         name: "ContactStatusDetail",
         family: "pjsip",
         availability: Availability {
@@ -2350,7 +2629,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ContactStatusDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 14, 0), Version::new(14, 3, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2405,15 +2688,61 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "dahdi")]
     EventInfo {
+        name: "DAHDIChannel",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
         name: "DAHDIShowChannels",
         family: "dahdi",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "dahdi")]
     EventInfo {
         name: "DAHDIShowChannelsComplete",
         family: "dahdi",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 4, 22)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowStatus",
+        family: "dahdi",
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "DAHDIShowStatusComplete",
+        family: "dahdi",
+        availability: Availability {
+            since: &[
+                Version::new(18, 23, 0),
+                Version::new(20, 8, 0),
+                Version::new(21, 3, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2429,13 +2758,49 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "DBGetComplete",
         family: "db",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "db")]
     EventInfo {
         name: "DBGetResponse",
         family: "db",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 2, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetTreeComplete",
+        family: "db",
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "db")]
+    EventInfo {
+        name: "DBGetTreeResponse",
+        family: "db",
+        availability: Availability {
+            since: &[
+                Version::new(16, 28, 0),
+                Version::new(18, 14, 0),
+                Version::new(19, 6, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -2792,7 +3157,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "InboundRegistrationDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -2808,7 +3177,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "InboundSubscriptionDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "security")]
     EventInfo {
@@ -3072,6 +3445,16 @@ pub static EVENTS: &[EventInfo] = &[
             removed: None,
         },
     },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "MiniVoiceMail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
     #[cfg(feature = "monitor")]
     EventInfo {
         name: "MixMonitorMute",
@@ -3247,7 +3630,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "OutboundRegistrationDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pjsip")]
     EventInfo {
@@ -3263,7 +3650,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "OutboundSubscriptionDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "parking")]
     EventInfo {
@@ -3335,21 +3726,13 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "PeerEntry",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "sip")]
     EventInfo {
         name: "PeerlistComplete",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "sip")]
     EventInfo {
@@ -3367,6 +3750,34 @@ pub static EVENTS: &[EventInfo] = &[
         family: "channel",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "PJSIPMaintenanceStatus",
+        family: "pjsip",
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "pjsip")]
+    EventInfo {
+        name: "PJSIPMaintenanceStatusComplete",
+        family: "pjsip",
+        availability: Availability {
+            since: &[
+                Version::new(20, 20, 0),
+                Version::new(22, 10, 0),
+                Version::new(23, 4, 0),
+            ],
             deprecated: None,
             removed: None,
         },
@@ -3410,13 +3821,21 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "PRIShowSpans",
         family: "pri",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "pri")]
     EventInfo {
         name: "PRIShowSpansComplete",
         family: "pri",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(10, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
@@ -3466,7 +3885,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "QueueMember",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
@@ -3556,19 +3979,31 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "QueueStatusComplete",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(0, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
         name: "QueueSummary",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "queue")]
     EventInfo {
         name: "QueueSummaryComplete",
         family: "queue",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "fax")]
     EventInfo {
@@ -3584,11 +4019,7 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "RegistrationsComplete",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -3604,11 +4035,7 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "RegistryEntry",
         family: "sip",
-        availability: Availability {
-            since: &[],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: Availability::ALWAYS,
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -3678,7 +4105,11 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "ResourceListDetailComplete",
         family: "pjsip",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(13, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "rtp")]
     EventInfo {
@@ -3770,6 +4201,26 @@ pub static EVENTS: &[EventInfo] = &[
     EventInfo {
         name: "SoftHangupRequest",
         family: "channel",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "SpanAlarm",
+        family: "dahdi",
+        availability: Availability {
+            since: &[Version::new(12, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "dahdi")]
+    EventInfo {
+        name: "SpanAlarmClear",
+        family: "dahdi",
         availability: Availability {
             since: &[Version::new(12, 0, 0)],
             deprecated: None,
@@ -3888,15 +4339,77 @@ pub static EVENTS: &[EventInfo] = &[
     },
     #[cfg(feature = "voicemail")]
     EventInfo {
+        name: "VoicemailBoxDetail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailBoxDetailComplete",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailPasswordChange",
+        family: "voicemail",
+        availability: Availability {
+            since: &[
+                Version::new(18, 21, 0),
+                Version::new(20, 6, 0),
+                Version::new(21, 1, 0),
+            ],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserDetail",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
+        name: "VoicemailUserDetailComplete",
+        family: "voicemail",
+        availability: Availability {
+            since: &[Version::new(16, 0, 0)],
+            deprecated: None,
+            removed: None,
+        },
+    },
+    #[cfg(feature = "voicemail")]
+    EventInfo {
         name: "VoicemailUserEntry",
         family: "voicemail",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "voicemail")]
     EventInfo {
         name: "VoicemailUserEntryComplete",
         family: "voicemail",
-        availability: Availability::ALWAYS,
+        availability: Availability {
+            since: &[Version::new(1, 6, 0)],
+            deprecated: None,
+            removed: None,
+        },
     },
     #[cfg(feature = "manager")]
     EventInfo {
@@ -4072,6 +4585,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "dahdi")]
         "dahdishowchannels" => round_trip::<crate::dahdi::DahdiShowChannelsAction>(msg),
         #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => round_trip::<crate::dahdi::DahdiShowStatusAction>(msg),
+        #[cfg(feature = "dahdi")]
         "dahditransfer" => round_trip::<crate::dahdi::DahdiTransferAction>(msg),
         #[cfg(feature = "manager")]
         "dataget" => round_trip::<crate::manager::DataGetAction>(msg),
@@ -4081,6 +4596,8 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "dbdeltree" => round_trip::<crate::db::DbDelTreeAction>(msg),
         #[cfg(feature = "db")]
         "dbget" => round_trip::<crate::db::DbGetAction>(msg),
+        #[cfg(feature = "db")]
+        "dbgettree" => round_trip::<crate::db::DbGetTreeAction>(msg),
         #[cfg(feature = "db")]
         "dbput" => round_trip::<crate::db::DbPutAction>(msg),
         #[cfg(feature = "devicestate")]
@@ -4186,15 +4703,31 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "manager")]
         "ping" => round_trip::<crate::manager::PingAction>(msg),
         #[cfg(feature = "pjsip")]
+        "pjsiphangup" => round_trip::<crate::pjsip::PjsipHangupAction>(msg),
+        #[cfg(feature = "pjsip")]
         "pjsipnotify" => round_trip::<crate::pjsip::PjsipNotifyAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipqualify" => round_trip::<crate::pjsip::PjsipQualifyAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipregister" => round_trip::<crate::pjsip::PjsipRegisterAction>(msg),
         #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            round_trip::<crate::pjsip::PjsipSetMaintenanceAction>(msg)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => round_trip::<crate::pjsip::PjsipShowAorsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => round_trip::<crate::pjsip::PjsipShowAuthsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => round_trip::<crate::pjsip::PjsipShowContactsAction>(msg),
+        #[cfg(feature = "pjsip")]
         "pjsipshowendpoint" => round_trip::<crate::pjsip::PjsipShowEndpointAction>(msg),
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoints" => round_trip::<crate::pjsip::PjsipShowEndpointsAction>(msg),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            round_trip::<crate::pjsip::PjsipShowMaintenanceAction>(msg)
+        }
         #[cfg(feature = "pjsip")]
         "pjsipshowregistrationinboundcontactstatuses" => {
             round_trip::<
@@ -4244,6 +4777,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "queue")]
         "queueadd" => round_trip::<crate::queue::QueueAddAction>(msg),
         #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            round_trip::<crate::queue::QueueChangePriorityCallerAction>(msg)
+        }
+        #[cfg(feature = "queue")]
         "queuelog" => round_trip::<crate::queue::QueueLogAction>(msg),
         #[cfg(feature = "queue")]
         "queuememberringinuse" => {
@@ -4267,6 +4804,10 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         "queuestatus" => round_trip::<crate::queue::QueueStatusAction>(msg),
         #[cfg(feature = "queue")]
         "queuesummary" => round_trip::<crate::queue::QueueSummaryAction>(msg),
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            round_trip::<crate::queue::QueueWithdrawCallerAction>(msg)
+        }
         #[cfg(feature = "channel")]
         "redirect" => round_trip::<crate::channel::RedirectAction>(msg),
         #[cfg(feature = "manager")]
@@ -4332,10 +4873,24 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
         #[cfg(feature = "manager")]
         "userevent" => round_trip::<crate::manager::UserEventAction>(msg),
         #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            round_trip::<crate::voicemail::VoicemailBoxSummaryAction>(msg)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => round_trip::<crate::voicemail::VoicemailForwardAction>(msg),
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => round_trip::<crate::voicemail::VoicemailMoveAction>(msg),
+        #[cfg(feature = "voicemail")]
         "voicemailrefresh" => round_trip::<crate::voicemail::VoicemailRefreshAction>(msg),
+        #[cfg(feature = "voicemail")]
+        "voicemailremove" => round_trip::<crate::voicemail::VoicemailRemoveAction>(msg),
         #[cfg(feature = "voicemail")]
         "voicemailuserslist" => {
             round_trip::<crate::voicemail::VoicemailUsersListAction>(msg)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            round_trip::<crate::voicemail::VoicemailUserStatusAction>(msg)
         }
         #[cfg(feature = "manager")]
         "waitevent" => round_trip::<crate::manager::WaitEventAction>(msg),
@@ -4464,6 +5019,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
             decode_reply::<crate::dahdi::DahdiShowChannelsAction>(reply)
         }
         #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => decode_reply::<crate::dahdi::DahdiShowStatusAction>(reply),
+        #[cfg(feature = "dahdi")]
         "dahditransfer" => decode_reply::<crate::dahdi::DahdiTransferAction>(reply),
         #[cfg(feature = "manager")]
         "dataget" => decode_reply::<crate::manager::DataGetAction>(reply),
@@ -4473,6 +5030,8 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "dbdeltree" => decode_reply::<crate::db::DbDelTreeAction>(reply),
         #[cfg(feature = "db")]
         "dbget" => decode_reply::<crate::db::DbGetAction>(reply),
+        #[cfg(feature = "db")]
+        "dbgettree" => decode_reply::<crate::db::DbGetTreeAction>(reply),
         #[cfg(feature = "db")]
         "dbput" => decode_reply::<crate::db::DbPutAction>(reply),
         #[cfg(feature = "devicestate")]
@@ -4582,11 +5141,25 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "manager")]
         "ping" => decode_reply::<crate::manager::PingAction>(reply),
         #[cfg(feature = "pjsip")]
+        "pjsiphangup" => decode_reply::<crate::pjsip::PjsipHangupAction>(reply),
+        #[cfg(feature = "pjsip")]
         "pjsipnotify" => decode_reply::<crate::pjsip::PjsipNotifyAction>(reply),
         #[cfg(feature = "pjsip")]
         "pjsipqualify" => decode_reply::<crate::pjsip::PjsipQualifyAction>(reply),
         #[cfg(feature = "pjsip")]
         "pjsipregister" => decode_reply::<crate::pjsip::PjsipRegisterAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            decode_reply::<crate::pjsip::PjsipSetMaintenanceAction>(reply)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => decode_reply::<crate::pjsip::PjsipShowAorsAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => decode_reply::<crate::pjsip::PjsipShowAuthsAction>(reply),
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => {
+            decode_reply::<crate::pjsip::PjsipShowContactsAction>(reply)
+        }
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoint" => {
             decode_reply::<crate::pjsip::PjsipShowEndpointAction>(reply)
@@ -4594,6 +5167,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "pjsip")]
         "pjsipshowendpoints" => {
             decode_reply::<crate::pjsip::PjsipShowEndpointsAction>(reply)
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            decode_reply::<crate::pjsip::PjsipShowMaintenanceAction>(reply)
         }
         #[cfg(feature = "pjsip")]
         "pjsipshowregistrationinboundcontactstatuses" => {
@@ -4644,6 +5221,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "queue")]
         "queueadd" => decode_reply::<crate::queue::QueueAddAction>(reply),
         #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            decode_reply::<crate::queue::QueueChangePriorityCallerAction>(reply)
+        }
+        #[cfg(feature = "queue")]
         "queuelog" => decode_reply::<crate::queue::QueueLogAction>(reply),
         #[cfg(feature = "queue")]
         "queuememberringinuse" => {
@@ -4667,6 +5248,10 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         "queuestatus" => decode_reply::<crate::queue::QueueStatusAction>(reply),
         #[cfg(feature = "queue")]
         "queuesummary" => decode_reply::<crate::queue::QueueSummaryAction>(reply),
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            decode_reply::<crate::queue::QueueWithdrawCallerAction>(reply)
+        }
         #[cfg(feature = "channel")]
         "redirect" => decode_reply::<crate::channel::RedirectAction>(reply),
         #[cfg(feature = "manager")]
@@ -4734,12 +5319,30 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         #[cfg(feature = "manager")]
         "userevent" => decode_reply::<crate::manager::UserEventAction>(reply),
         #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            decode_reply::<crate::voicemail::VoicemailBoxSummaryAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => {
+            decode_reply::<crate::voicemail::VoicemailForwardAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => decode_reply::<crate::voicemail::VoicemailMoveAction>(reply),
+        #[cfg(feature = "voicemail")]
         "voicemailrefresh" => {
             decode_reply::<crate::voicemail::VoicemailRefreshAction>(reply)
         }
         #[cfg(feature = "voicemail")]
+        "voicemailremove" => {
+            decode_reply::<crate::voicemail::VoicemailRemoveAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
         "voicemailuserslist" => {
             decode_reply::<crate::voicemail::VoicemailUsersListAction>(reply)
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            decode_reply::<crate::voicemail::VoicemailUserStatusAction>(reply)
         }
         #[cfg(feature = "manager")]
         "waitevent" => decode_reply::<crate::manager::WaitEventAction>(reply),

@@ -70,6 +70,8 @@ pub struct SipNotifyAction {
     #[ami(name = "Channel", required)]
     pub channel: String,
     /// Headers of the NOTIFY, `name=value`, one `Variable` header each; give at least one.
+    ///
+    /// Deviation from Asterisk's documentation: the required flag differs: chan_sip does not enforce it (without `Variable` it sends a NOTIFY with no added headers); a repeated parameter cannot be required here anyway.
     #[ami(name = "Variable", repeated)]
     pub variable: Vec<Var>,
     /// When given, the NOTIFY is sent inside the existing dialog with this Call-ID.
@@ -778,7 +780,7 @@ pub struct SipShowRegistryAction {
 /// `RealtimeDevice` and `Accountcode` are chan_sip's; `ObjectUsername`, `Mask`,
 /// `Port`, `Trunk` and `Encryption` are chan_iax2's.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPpeers` (chan_sip), `IAXpeers` and `IAXpeerlist` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -826,24 +828,38 @@ pub struct PeerEntryEvent {
     #[ami(name = "Dynamic")]
     pub dynamic: Option<bool>,
     /// chan_sip: whether `force_rport` is set automatically (`nat=auto_force_rport`).
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "AutoForcerport")]
     pub auto_forcerport: Option<bool>,
     /// chan_sip: whether `force_rport` is in effect.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Forcerport")]
     pub forcerport: Option<bool>,
     /// chan_sip: whether `comedia` is set automatically (`nat=auto_comedia`).
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "AutoComedia")]
     pub auto_comedia: Option<bool>,
     /// chan_sip: whether `comedia` (symmetric RTP) is in effect.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Comedia")]
     pub comedia: Option<bool>,
     /// chan_sip before Asterisk 1.8: whether NAT support is on.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Natsupport")]
     pub natsupport: Option<bool>,
     /// chan_sip: whether video is supported.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "VideoSupport")]
     pub video_support: Option<bool>,
     /// chan_sip: whether real-time text is supported.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "TextSupport")]
     pub text_support: Option<bool>,
     /// chan_iax2: whether the peer is an IAX2 trunk.
@@ -853,18 +869,24 @@ pub struct PeerEntryEvent {
     #[ami(name = "Encryption")]
     pub encryption: Option<String>,
     /// Whether an ACL (`permit`/`deny`) applies to the peer.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "ACL")]
     pub acl: Option<bool>,
     /// The qualify status: `OK (25 ms)`, `LAGGED (2100 ms)`, `UNREACHABLE`, `UNKNOWN` or `Unmonitored` (no `qualify`).
     #[ami(name = "Status")]
     pub status: Option<String>,
     /// chan_sip: whether the peer comes from realtime.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "RealtimeDevice")]
     pub realtime_device: Option<bool>,
     /// The description of the peer.
     #[ami(name = "Description")]
     pub description: Option<String>,
     /// chan_sip: the account code of the peer.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Accountcode")]
     pub accountcode: Option<String>,
     /// Headers the spec does not list, kept as received.
@@ -874,7 +896,7 @@ pub struct PeerEntryEvent {
 
 /// Raised at the end of the `SIPpeers`, `IAXpeers` and `IAXpeerlist` lists.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPpeers` (chan_sip), `IAXpeers` and `IAXpeerlist` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -935,6 +957,8 @@ pub struct PeerStatusEvent {
     #[ami(name = "Peer", required)]
     pub peer: String,
     /// The (new) status of the peer.
+    ///
+    /// Deviation from Asterisk's documentation: the values differ: Besides the registration states, qualify results come as `Reachable`/`Unreachable` (chan_iax2, res_pjsip, chan_sip) and `Unmonitored` (chan_sip); the docs list only the registration states.
     #[ami(name = "PeerStatus")]
     pub peer_status: Option<PeerStatusPeerStatus>,
     /// The reason the status changed (`Expired`, `REGISTER`...).
@@ -991,7 +1015,7 @@ pub enum PeerStatusPeerStatus {
 
 /// Raised at the end of the `SIPshowregistry` and `IAXregistry` lists.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPshowregistry` (chan_sip) and `IAXregistry` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -1024,7 +1048,7 @@ pub struct RegistrationsCompleteEvent {
 /// `State` and `RegistrationTime`; chan_iax2 sends `Host` (as `host:port`),
 /// `DNSmanager`, `Username`, `Perceived`, `Refresh` and `State`.
 ///
-/// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply lists of `SIPshowregistry` (chan_sip) and `IAXregistry` (chan_iax2).
 ///
 /// # Sent by
 ///
@@ -1047,6 +1071,8 @@ pub struct RegistryEntryEvent {
     #[ami(name = "Host", required)]
     pub host: String,
     /// chan_sip: the registrar port.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Port")]
     pub port: Option<u64>,
     /// chan_iax2: whether the host name is refreshed by the DNS manager (`Y`/`N`).
@@ -1056,9 +1082,13 @@ pub struct RegistryEntryEvent {
     #[ami(name = "Username")]
     pub username: Option<String>,
     /// chan_sip: the domain registered.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Domain")]
     pub domain: Option<String>,
     /// chan_sip: the port of the domain.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "DomainPort")]
     pub domain_port: Option<u64>,
     /// chan_iax2: the address and port the server sees us at, or `<Unregistered>`.
@@ -1071,6 +1101,8 @@ pub struct RegistryEntryEvent {
     #[ami(name = "State")]
     pub state: Option<RegistryEntryState>,
     /// chan_sip: when the registration last succeeded, in seconds since the epoch.
+    ///
+    /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "RegistrationTime")]
     pub registration_time: Option<u64>,
     /// Headers the spec does not list, kept as received.
@@ -1122,6 +1154,8 @@ pub enum RegistryEntryState {
 /// Raised at the end of the `SIPpeerstatus` list.
 ///
 /// *Deprecated in 17.0.0 · removed in 21.0.0. chan_sip was deprecated in Asterisk 17 and removed in Asterisk 21: use PJSIP (res_pjsip) instead.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SIPpeerstatus` (chan_sip).
 ///
 /// # Sent by
 ///

@@ -424,6 +424,8 @@ pub struct SkinnyShowLineResponse {
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYdevices` (chan_skinny).
+///
 /// # Sent by
 ///
 /// * [`SkinnyDevicesAction`] (in its list reply)
@@ -490,6 +492,8 @@ pub enum DeviceEntryDevicestatus {
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
 ///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYdevices` (chan_skinny).
+///
 /// # Sent by
 ///
 /// * [`SkinnyDevicesAction`] (in its list reply)
@@ -517,6 +521,8 @@ pub struct DevicelistCompleteEvent {
 /// Raised in response to a `SKINNYlines` command: one Skinny line.
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYlines` (chan_skinny).
 ///
 /// # Sent by
 ///
@@ -560,6 +566,8 @@ pub struct LineEntryEvent {
 /// Raised at the end of the `SKINNYlines` list.
 ///
 /// *Deprecated in 19.0.0 · removed in 21.0.0. chan_skinny was deprecated in Asterisk 19 and removed in Asterisk 21.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `SKINNYlines` (chan_skinny).
 ///
 /// # Sent by
 ///

@@ -260,6 +260,239 @@ pub struct MwiUpdateAction {
     pub extra: Vec<Header>,
 }
 
+/// List the messages of a voicemail mailbox, in every folder.
+///
+/// Returns one `VoicemailBoxDetail` event per message of the mailbox, folder by
+/// folder (`INBOX`, `Old`, `Work`...), each with its ID, caller, date, length
+/// and flag, then `VoicemailBoxDetailComplete`. When no such mailbox exists,
+/// the reply is a plain `Response: Success` with the message `There is no
+/// voicemail user matching the given user.` and no list.
+///
+/// Provided by `app_voicemail`. Privilege: `call,reporting`.
+///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`VoicemailBoxDetailEvent`], ended by [`VoicemailBoxDetailCompleteEvent`].
+///
+/// # Examples
+///
+/// ```text
+/// Action: VoicemailBoxSummary
+/// ActionID: 3
+/// Context: default
+/// Mailbox: 1234
+///
+/// Response: Success
+/// ActionID: 3
+/// EventList: start
+/// Message: Voicemail box detail will follow
+///
+/// Event: VoicemailBoxDetail
+/// ActionID: 3
+/// Folder: INBOX
+/// CallerID: "Alice" <201>
+/// Date: Sun Nov 29 10:02:11 AM UTC 2026
+/// Duration: 7
+/// Flag:
+/// ID: 1764410531-00000000
+///
+/// Event: VoicemailBoxDetail
+/// ActionID: 3
+/// Folder: Old
+/// CallerID: "Bob" <202>
+/// Date: Sat Nov 28 04:40:55 PM UTC 2026
+/// Duration: 21
+/// Flag: Urgent
+/// ID: 1764348055-00000003
+///
+/// Event: VoicemailBoxDetailComplete
+/// ActionID: 3
+/// EventList: Complete
+/// ListItems: 2
+/// ```
+///
+/// # See also
+///
+/// [`VoicemailUserStatusAction`], [`VoicemailMoveAction`], [`VoicemailRemoveAction`], [`VoicemailForwardAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "VoicemailBoxSummary",
+    response = EventList<VoicemailBoxDetailEvent,
+    VoicemailBoxDetailCompleteEvent>,
+    shape = "list",
+    complete = "VoicemailBoxDetailComplete"
+)]
+#[non_exhaustive]
+pub struct VoicemailBoxSummaryAction {
+    /// The voicemail context of the mailbox (`default`).
+    ///
+    /// Example: `default`.
+    #[ami(name = "Context", required)]
+    pub context: String,
+    /// The mailbox number within the context (`1234`).
+    ///
+    /// Example: `1234`.
+    #[ami(name = "Mailbox", required)]
+    pub mailbox: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Copy a voicemail message to a folder of another (or the same) mailbox.
+///
+/// Copies the message `ID` of `Folder` into `ToFolder` of the mailbox
+/// `ToMailbox@ToContext`; the original stays where it is. Naming the same
+/// mailbox copies the message between two of its folders. The message IDs are
+/// those that `VoicemailBoxSummary` lists.
+///
+/// Asterisk answers `Response: Success` whether or not the copy worked: the
+/// `Message` tells (`Message forward successful` or `Message forward
+/// failed`), and it ends with a stray line feed, so the reply is followed by
+/// one extra blank line.
+///
+/// Provided by `app_voicemail`. Privilege: `user`.
+///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: VoicemailForward
+/// Context: default
+/// Mailbox: 1234
+/// Folder: INBOX
+/// ID: 1764410531-00000000
+/// ToContext: default
+/// ToMailbox: 1235
+/// ToFolder: INBOX
+///
+/// Response: Success
+/// Message: Message forward successful
+/// ```
+///
+/// # See also
+///
+/// [`VoicemailBoxSummaryAction`], [`VoicemailMoveAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "VoicemailForward", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct VoicemailForwardAction {
+    /// The voicemail context of the source mailbox (`default`).
+    ///
+    /// Example: `default`.
+    #[ami(name = "Context", required)]
+    pub context: String,
+    /// The source mailbox number within its context (`1234`).
+    ///
+    /// Example: `1234`.
+    #[ami(name = "Mailbox", required)]
+    pub mailbox: String,
+    /// The folder that holds the message: `INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1` to `Cust5`, `Deleted` or `Urgent` (case does not matter).
+    ///
+    /// Example: `INBOX`.
+    #[ami(name = "Folder", required)]
+    pub folder: String,
+    /// The ID of the message to copy (`1764410531-00000000`).
+    ///
+    /// Example: `1764410531-00000000`.
+    #[ami(name = "ID", required)]
+    pub id: String,
+    /// The voicemail context of the target mailbox.
+    ///
+    /// Example: `default`.
+    #[ami(name = "ToContext", required)]
+    pub to_context: String,
+    /// The target mailbox number within `ToContext`.
+    ///
+    /// Example: `1235`.
+    #[ami(name = "ToMailbox", required)]
+    pub to_mailbox: String,
+    /// The folder of the target mailbox that receives the copy, named as for `Folder`.
+    ///
+    /// Example: `INBOX`.
+    #[ami(name = "ToFolder", required)]
+    pub to_folder: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Move a voicemail message to another folder of its mailbox.
+///
+/// Moves the message `ID` of `Folder` to `ToFolder`, within one mailbox. The
+/// message IDs are those that `VoicemailBoxSummary` lists.
+///
+/// Asterisk answers `Response: Success` whether or not the move worked: the
+/// `Message` tells (`Message move successful` or `Message move failed`), and
+/// it ends with a stray line feed, so the reply is followed by one extra blank
+/// line.
+///
+/// Provided by `app_voicemail`. Privilege: `user`.
+///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: VoicemailMove
+/// Context: default
+/// Mailbox: 1234
+/// Folder: INBOX
+/// ID: 1764410531-00000000
+/// ToFolder: Work
+///
+/// Response: Success
+/// Message: Message move successful
+/// ```
+///
+/// # See also
+///
+/// [`VoicemailBoxSummaryAction`], [`VoicemailRemoveAction`], [`VoicemailForwardAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "VoicemailMove", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct VoicemailMoveAction {
+    /// The voicemail context of the mailbox (`default`).
+    ///
+    /// Example: `default`.
+    #[ami(name = "Context", required)]
+    pub context: String,
+    /// The mailbox number within the context (`1234`).
+    ///
+    /// Example: `1234`.
+    #[ami(name = "Mailbox", required)]
+    pub mailbox: String,
+    /// The folder that holds the message: `INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1` to `Cust5`, `Deleted` or `Urgent` (case does not matter).
+    ///
+    /// Example: `INBOX`.
+    #[ami(name = "Folder", required)]
+    pub folder: String,
+    /// The ID of the message to move (`1764410531-00000000`).
+    ///
+    /// Example: `1764410531-00000000`.
+    #[ami(name = "ID", required)]
+    pub id: String,
+    /// The folder to move the message to, named as for `Folder`.
+    ///
+    /// Example: `Work`.
+    #[ami(name = "ToFolder", required)]
+    pub to_folder: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Tell Asterisk to poll mailboxes for a change.
 ///
 /// Normally, MWI indicators are only sent when Asterisk itself changes a
@@ -324,11 +557,76 @@ pub struct VoicemailRefreshAction {
     pub extra: Vec<Header>,
 }
 
+/// Delete a voicemail message from a mailbox folder.
+///
+/// Deletes the message `ID` from `Folder` of the mailbox. The message IDs are
+/// those that `VoicemailBoxSummary` lists.
+///
+/// Asterisk answers `Response: Success` whether or not the removal worked: the
+/// `Message` tells (`Message remove successful` or `Message remove failed`),
+/// and it ends with a stray line feed, so the reply is followed by one extra
+/// blank line.
+///
+/// Provided by `app_voicemail`. Privilege: `user`.
+///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// # Response
+///
+/// [`Ack`]: `Response: Success` with an optional `Message`.
+///
+/// # Examples
+///
+/// ```text
+/// Action: VoicemailRemove
+/// Context: default
+/// Mailbox: 1234
+/// Folder: Old
+/// ID: 1764348055-00000003
+///
+/// Response: Success
+/// Message: Message remove successful
+/// ```
+///
+/// # See also
+///
+/// [`VoicemailBoxSummaryAction`], [`VoicemailMoveAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "VoicemailRemove", response = Ack, shape = "single")]
+#[non_exhaustive]
+pub struct VoicemailRemoveAction {
+    /// The voicemail context of the mailbox (`default`).
+    ///
+    /// Example: `default`.
+    #[ami(name = "Context", required)]
+    pub context: String,
+    /// The mailbox number within the context (`1234`).
+    ///
+    /// Example: `1234`.
+    #[ami(name = "Mailbox", required)]
+    pub mailbox: String,
+    /// The folder that holds the message: `INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1` to `Cust5`, `Deleted` or `Urgent` (case does not matter).
+    ///
+    /// Example: `Old`.
+    #[ami(name = "Folder", required)]
+    pub folder: String,
+    /// The ID of the message to delete (`1764348055-00000003`).
+    ///
+    /// Example: `1764348055-00000003`.
+    #[ami(name = "ID", required)]
+    pub id: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// List all voicemail users and their settings.
 ///
 /// Returns one `VoicemailUserEntry` event per mailbox of `voicemail.conf` (or
-/// realtime), with its settings and its new message count, then
-/// `VoicemailUserEntryComplete`.
+/// realtime), with its settings and its message counts, then
+/// `VoicemailUserEntryComplete`. When no mailbox is defined at all, the reply
+/// is a plain `Response: Success` with the message `There are no voicemail
+/// users currently defined.` and no list.
 ///
 /// Provided by `app_voicemail`. Privilege: `call,reporting`.
 ///
@@ -400,6 +698,108 @@ pub struct VoicemailUsersListAction {
     pub extra: Vec<Header>,
 }
 
+/// Show the settings and message counts of one voicemail user.
+///
+/// Returns one `VoicemailUserDetail` event for the mailbox (the same headers
+/// as a `VoicemailUserEntry` of `VoicemailUsersList`), then
+/// `VoicemailUserDetailComplete`. When no such mailbox exists, the reply is a
+/// plain `Response: Success` with the message `There is no voicemail user of
+/// the given info.` and no list.
+///
+/// Provided by `app_voicemail`. Privilege: `call,reporting`.
+///
+/// *Since 16.0.0.*
+///
+/// # Response
+///
+/// [`EventList`]: `Response: Success` with `EventList: start`, then the item events [`VoicemailUserDetailEvent`], ended by [`VoicemailUserDetailCompleteEvent`].
+///
+/// # Examples
+///
+/// Normal:
+///
+/// ```text
+/// Action: VoicemailUserStatus
+/// Context: default
+/// Mailbox: 1234
+///
+/// Response: Success
+/// EventList: start
+/// Message: Voicemail user detail will follow
+///
+/// Event: VoicemailUserDetail
+/// VMContext: default
+/// VoiceMailbox: 1234
+/// Fullname: Example Mailbox
+/// Email: root@localhost
+/// Pager:
+/// ServerEmail: asterisk
+/// FromString:
+/// MailCommand: /usr/sbin/sendmail -t
+/// Language:
+/// TimeZone:
+/// Callback:
+/// Dialout:
+/// UniqueID:
+/// ExitContext:
+/// SayDurationMinimum: 2
+/// SayEnvelope: Yes
+/// SayCID: No
+/// AttachMessage: Yes
+/// AttachmentFormat:
+/// DeleteMessage: No
+/// VolumeGain: 0.00
+/// CanReview: No
+/// CanMarkUrgent: No
+/// CallOperator: No
+/// MaxMessageCount: 100
+/// MaxMessageLength: 0
+/// NewMessageCount: 2
+/// OldMessageCount: 1
+///
+/// Event: VoicemailUserDetailComplete
+/// EventList: Complete
+/// ListItems: 1
+/// ```
+///
+/// Missing mailbox:
+///
+/// ```text
+/// Action: VoicemailUserStatus
+/// Context: default
+///
+/// Response: Error
+/// Message: Need 'Context' and 'Mailbox' parameters.
+/// ```
+///
+/// # See also
+///
+/// [`VoicemailUsersListAction`], [`VoicemailBoxSummaryAction`], [`MailboxCountAction`]
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(
+    action = "VoicemailUserStatus",
+    response = EventList<VoicemailUserDetailEvent,
+    VoicemailUserDetailCompleteEvent>,
+    shape = "list",
+    complete = "VoicemailUserDetailComplete"
+)]
+#[non_exhaustive]
+pub struct VoicemailUserStatusAction {
+    /// The voicemail context of the mailbox (`default`).
+    ///
+    /// Example: `default`.
+    #[ami(name = "Context", required)]
+    pub context: String,
+    /// The mailbox number within the context (`1234`).
+    ///
+    /// Example: `1234`.
+    #[ami(name = "Mailbox", required)]
+    pub mailbox: String,
+    /// Headers sent after the parameters, as given (none is needed).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised when the state of messages in a voicemail mailbox has changed, or when a channel has finished interacting with a mailbox.
 ///
 /// The channel fields are present when a channel caused the change (leaving or
@@ -408,6 +808,8 @@ pub struct VoicemailUsersListAction {
 /// Privilege: `call,all`.
 ///
 /// *Since 16.24.0, 18.10.0, 19.2.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by every version; the 18.26.4 docs lack it (its documentation sits in a function body that the Asterisk 18 doc build skipped).
 ///
 /// # Sent by
 ///
@@ -444,6 +846,47 @@ pub struct MessageWaitingEvent {
     /// The number of old messages.
     #[ami(name = "Old")]
     pub old: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the MiniVoiceMail applications send a new-message notification.
+///
+/// Sent by `app_minivm` (`MinivmNotify()`, or `MinivmRecord()` followed by the
+/// notification) once the e-mail or pager notice of a message has gone out.
+/// The channel fields describe the channel that recorded the message.
+///
+/// Privilege: `call,all`.
+///
+/// *Since 12.0.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "MiniVoiceMail")]
+#[non_exhaustive]
+pub struct MiniVoiceMailEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
+    #[ami(flatten)]
+    pub channel_snapshot: Option<ChannelSnapshot>,
+    /// The mailbox the notice was about, `user@domain`.
+    #[ami(name = "Mailbox", required)]
+    pub mailbox: String,
+    /// What was done; always `SentNotification` so far.
+    #[ami(name = "Action")]
+    pub action: Option<String>,
+    /// The message counter taken from the channel variable `MVM_COUNTER` (empty when unset).
+    #[ami(name = "Counter")]
+    pub counter: Option<String>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -515,11 +958,287 @@ pub struct MwiGetCompleteEvent {
     pub extra: Vec<Header>,
 }
 
+/// Raised in response to a `VoicemailBoxSummary` command: one message of the mailbox.
+///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailBoxSummary` (app_voicemail).
+///
+/// # Sent by
+///
+/// * [`VoicemailBoxSummaryAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "VoicemailBoxDetail")]
+#[non_exhaustive]
+pub struct VoicemailBoxDetailEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The folder holding the message (`INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1`...`Cust5`, `Deleted`, `Urgent`).
+    #[ami(name = "Folder", required)]
+    pub folder: String,
+    /// The caller ID of whoever left the message (`"Alice" <201>`).
+    #[ami(name = "CallerID")]
+    pub caller_id: Option<String>,
+    /// When the message was left, as stored with it (`Sun Nov 29 10:02:11 AM UTC 2026`).
+    #[ami(name = "Date")]
+    pub date: Option<String>,
+    /// The length of the message, in seconds.
+    #[ami(name = "Duration")]
+    pub duration: Option<u64>,
+    /// The message flag: `Urgent`, or empty for a normal message.
+    #[ami(name = "Flag")]
+    pub flag: Option<String>,
+    /// The message ID (`1764410531-00000000`), the `ID` that `VoicemailMove`, `VoicemailRemove` and `VoicemailForward` take.
+    #[ami(name = "ID", required)]
+    pub id: String,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised at the end of the `VoicemailBoxSummary` list.
+///
+/// *Since 18.20.0, 20.5.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailBoxSummary` (app_voicemail).
+///
+/// # Sent by
+///
+/// * [`VoicemailBoxSummaryAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "VoicemailBoxDetailComplete")]
+#[non_exhaustive]
+pub struct VoicemailBoxDetailCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `VoicemailBoxDetail` events sent (messages in all folders).
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised when the password of a voicemail mailbox is changed.
+///
+/// Sent when a user changes the mailbox password from the voicemail menu (or
+/// is made to choose one at first login) and the new password is stored in
+/// `voicemail.conf`, `secret.conf`, `users.conf` or through the `externpass`
+/// command. A password kept in realtime storage raises no event.
+///
+/// Privilege: `system,user,all`.
+///
+/// *Since 18.21.0, 20.6.0, 21.1.0.*
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "VoicemailPasswordChange")]
+#[non_exhaustive]
+pub struct VoicemailPasswordChangeEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The voicemail context of the mailbox.
+    #[ami(name = "Context", required)]
+    pub context: String,
+    /// The mailbox number.
+    #[ami(name = "Mailbox", required)]
+    pub mailbox: String,
+    /// The new password, in clear text.
+    #[ami(name = "NewPassword")]
+    pub new_password: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised in response to a `VoicemailUserStatus` command: the settings and message counts of one mailbox.
+///
+/// Carries the same headers as `VoicemailUserEntry`: the mailbox's options of
+/// `voicemail.conf` (empty when not set), its message counts and, with IMAP
+/// storage, the `IMAP*` fields.
+///
+/// *Since 16.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUserStatus` (app_voicemail).
+///
+/// # Sent by
+///
+/// * [`VoicemailUserStatusAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "VoicemailUserDetail")]
+#[non_exhaustive]
+pub struct VoicemailUserDetailEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The voicemail context of the mailbox (`default`).
+    #[ami(name = "VMContext", required)]
+    pub vm_context: String,
+    /// The mailbox number (`1234`).
+    #[ami(name = "VoiceMailbox", required)]
+    pub voice_mailbox: String,
+    /// The user's full name (used by the `Directory()` application).
+    #[ami(name = "Fullname")]
+    pub fullname: Option<String>,
+    /// The e-mail address notified of new messages.
+    #[ami(name = "Email")]
+    pub email: Option<String>,
+    /// The pager e-mail address notified of new messages.
+    #[ami(name = "Pager")]
+    pub pager: Option<String>,
+    /// The sender address of the notification e-mails (`serveremail`).
+    #[ami(name = "ServerEmail")]
+    pub server_email: Option<String>,
+    /// The sender name of the notification e-mails (`fromstring`).
+    #[ami(name = "FromString")]
+    pub from_string: Option<String>,
+    /// The command used to send the e-mails (`/usr/sbin/sendmail -t`).
+    #[ami(name = "MailCommand")]
+    pub mail_command: Option<String>,
+    /// The language of the voicemail prompts.
+    #[ami(name = "Language")]
+    pub language: Option<String>,
+    /// The time zone (a `[zonemessages]` entry) used to announce message times.
+    #[ami(name = "TimeZone")]
+    pub time_zone: Option<String>,
+    /// The dialplan context used to call the sender back from the advanced options menu.
+    #[ami(name = "Callback")]
+    pub callback: Option<String>,
+    /// The dialplan context used to place an outgoing call from the advanced options menu.
+    #[ami(name = "Dialout")]
+    pub dialout: Option<String>,
+    /// The unique ID of the mailbox (realtime mailboxes).
+    #[ami(name = "UniqueID")]
+    pub unique_id: Option<String>,
+    /// The dialplan context the user is sent to when pressing `*` or `0` to exit voicemail.
+    #[ami(name = "ExitContext")]
+    pub exit_context: Option<String>,
+    /// The minimum message duration, in minutes, from which the duration is announced.
+    #[ami(name = "SayDurationMinimum")]
+    pub say_duration_minimum: Option<u64>,
+    /// Whether the message envelope (date, time, caller) is announced before each message (`Yes`/`No`).
+    #[ami(name = "SayEnvelope")]
+    pub say_envelope: Option<bool>,
+    /// Whether the caller ID is announced before each message (`Yes`/`No`).
+    #[ami(name = "SayCID")]
+    pub say_cid: Option<bool>,
+    /// Whether the recording is attached to the notification e-mail (`Yes`/`No`).
+    #[ami(name = "AttachMessage")]
+    pub attach_message: Option<bool>,
+    /// The audio format of the attachment (`wav49`, `wav`...).
+    #[ami(name = "AttachmentFormat")]
+    pub attachment_format: Option<String>,
+    /// Whether messages are deleted from the mailbox once e-mailed (`Yes`/`No`).
+    #[ami(name = "DeleteMessage")]
+    pub delete_message: Option<bool>,
+    /// The volume gain, in dB, applied to e-mailed messages.
+    #[ami(name = "VolumeGain")]
+    pub volume_gain: Option<f64>,
+    /// Whether callers may review their message before leaving it (`Yes`/`No`).
+    #[ami(name = "CanReview")]
+    pub can_review: Option<bool>,
+    /// Whether callers may mark their message as urgent (`Yes`/`No`).
+    ///
+    /// Since 18.22.0, 20.7.0, 21.2.0.
+    #[ami(name = "CanMarkUrgent")]
+    pub can_mark_urgent: Option<bool>,
+    /// Whether callers may press `0` to reach the operator (`Yes`/`No`).
+    #[ami(name = "CallOperator")]
+    pub call_operator: Option<bool>,
+    /// The maximum number of messages the mailbox may hold.
+    #[ami(name = "MaxMessageCount")]
+    pub max_message_count: Option<u64>,
+    /// The maximum length of a message, in seconds (0 for no limit).
+    #[ami(name = "MaxMessageLength")]
+    pub max_message_length: Option<u64>,
+    /// The number of new messages in the mailbox.
+    #[ami(name = "NewMessageCount")]
+    pub new_message_count: Option<u64>,
+    /// The number of old messages in the mailbox.
+    #[ami(name = "OldMessageCount")]
+    pub old_message_count: Option<u64>,
+    /// The IMAP user name of the mailbox (IMAP storage only).
+    #[ami(name = "IMAPUser")]
+    pub imap_user: Option<String>,
+    /// The IMAP server of the mailbox (IMAP storage only).
+    #[ami(name = "IMAPServer")]
+    pub imap_server: Option<String>,
+    /// The IMAP port of the mailbox (IMAP storage only).
+    #[ami(name = "IMAPPort")]
+    pub imap_port: Option<String>,
+    /// The IMAP flags of the mailbox (IMAP storage only).
+    #[ami(name = "IMAPFlags")]
+    pub imap_flags: Option<String>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Raised at the end of the `VoicemailUserStatus` list.
+///
+/// *Since 16.0.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUserStatus` (app_voicemail).
+///
+/// # Sent by
+///
+/// * [`VoicemailUserStatusAction`] (in its list reply)
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "VoicemailUserDetailComplete")]
+#[non_exhaustive]
+pub struct VoicemailUserDetailCompleteEvent {
+    /// The privilege classes of the event (`call,all`), as received.
+    #[ami(name = "Privilege")]
+    pub privilege: Option<String>,
+    /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
+    #[ami(name = "Timestamp")]
+    pub timestamp: Option<f64>,
+    /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
+    #[ami(name = "SystemName")]
+    pub system_name: Option<String>,
+    /// The number of `VoicemailUserDetail` events sent (always 1).
+    #[ami(name = "ListItems")]
+    pub list_items: Option<u64>,
+    /// Headers the spec does not list, kept as received.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// Raised in response to a `VoicemailUsersList` command: one voicemail user and its settings.
 ///
 /// Most fields echo the mailbox's options in `voicemail.conf`; empty values
-/// mean the option is not set. `OldMessageCount` and the `IMAP*` fields are
-/// sent only when Asterisk is built with IMAP storage.
+/// mean the option is not set. The `IMAP*` fields are sent only when Asterisk
+/// is built with IMAP storage (and `OldMessageCount` only with it before
+/// Asterisk 16).
+///
+/// *Since 1.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUsersList` (app_voicemail).
 ///
 /// # Sent by
 ///
@@ -603,6 +1322,11 @@ pub struct VoicemailUserEntryEvent {
     /// Whether callers may review their message before leaving it (`Yes`/`No`).
     #[ami(name = "CanReview")]
     pub can_review: Option<bool>,
+    /// Whether callers may mark their message as urgent (`Yes`/`No`).
+    ///
+    /// Since 18.22.0, 20.7.0, 21.2.0.
+    #[ami(name = "CanMarkUrgent")]
+    pub can_mark_urgent: Option<bool>,
     /// Whether callers may press `0` to reach the operator (`Yes`/`No`).
     #[ami(name = "CallOperator")]
     pub call_operator: Option<bool>,
@@ -615,7 +1339,7 @@ pub struct VoicemailUserEntryEvent {
     /// The number of new messages in the mailbox.
     #[ami(name = "NewMessageCount")]
     pub new_message_count: Option<u64>,
-    /// The number of old messages in the mailbox (IMAP storage only).
+    /// The number of old messages in the mailbox.
     #[ami(name = "OldMessageCount")]
     pub old_message_count: Option<u64>,
     /// The IMAP user name of the mailbox (IMAP storage only).
@@ -636,6 +1360,10 @@ pub struct VoicemailUserEntryEvent {
 }
 
 /// Raised at the end of the `VoicemailUsersList` list.
+///
+/// *Since 1.6.0.*
+///
+/// Deviation from Asterisk's documentation: not in Asterisk's documentation: Part of the reply list of `VoicemailUsersList` (app_voicemail).
 ///
 /// # Sent by
 ///

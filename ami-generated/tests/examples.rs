@@ -38,6 +38,9 @@ use ami_generated::confbridge;
 #[cfg(feature = "config")]
 use ami_generated::config;
 
+#[cfg(feature = "dahdi")]
+use ami_generated::dahdi;
+
 #[cfg(feature = "db")]
 use ami_generated::db;
 
@@ -1748,6 +1751,88 @@ Value-000000: 9271,Bob Smith,bob@example.com,bob2@example.com,attach=yes|tz=east
 "#, &[], None, false);
 }
 
+/// DAHDIShowStatus
+#[cfg(feature = "dahdi")]
+#[test]
+fn dahdi_show_status_example_1() {
+    request::<
+        dahdi::DahdiShowStatusAction,
+    >(r#"Action: DAHDIShowStatus
+ActionID: 1
+"#, &[], false);
+    response::<
+        dahdi::DahdiShowStatusAction,
+    >(
+        r#"Response: Success
+ActionID: 1
+EventList: start
+Message: DAHDI span statuses will follow
+"#,
+        &[
+            r#"Event: DAHDIShowStatus
+Span: 1
+Description: T2XXP (PCI) Card 0 Span 1
+Alarms: OK
+IRQ: 0
+bpviol: 0
+CRC: 0
+Framing: CCS
+Coding: HDB3
+Options: CRC4
+LBO: 0 db (CSU)/0-133 feet (DSX-1)
+ActionID: 1
+"#,
+        ],
+        Some(
+            r#"Event: DAHDIShowStatusComplete
+ActionID: 1
+EventList: Complete
+ListItems: 1
+Items: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: DAHDIShowStatus
+Span: 1
+Description: T2XXP (PCI) Card 0 Span 1
+Alarms: OK
+IRQ: 0
+bpviol: 0
+CRC: 0
+Framing: CCS
+Coding: HDB3
+Options: CRC4
+LBO: 0 db (CSU)/0-133 feet (DSX-1)
+ActionID: 1
+"#,
+        false,
+    );
+    event(
+        r#"Event: DAHDIShowStatusComplete
+ActionID: 1
+EventList: Complete
+ListItems: 1
+Items: 1
+"#,
+        false,
+    );
+}
+
+/// DAHDIShowStatus: No DAHDI hardware
+#[cfg(feature = "dahdi")]
+#[test]
+fn dahdi_show_status_example_2() {
+    request::<dahdi::DahdiShowStatusAction>(r#"Action: DAHDIShowStatus
+"#, &[], false);
+    response::<
+        dahdi::DahdiShowStatusAction,
+    >(r#"Response: Error
+Message: No DAHDI detected
+"#, &[], None, false);
+}
+
 /// DBDel
 #[cfg(feature = "db")]
 #[test]
@@ -1820,6 +1905,58 @@ Key: *
     >(r#"Response: Error
 Message: Database entry not found
 "#, &[], None, false);
+}
+
+/// DBGetTree
+#[cfg(feature = "db")]
+#[test]
+fn db_get_tree_example_1() {
+    request::<
+        db::DbGetTreeAction,
+    >(r#"Action: DBGetTree
+ActionID: 7
+Family: pbx
+"#, &[], false);
+    response::<
+        db::DbGetTreeAction,
+    >(
+        r#"Response: Success
+ActionID: 7
+EventList: start
+Message: Result will follow
+"#,
+        &[
+            r#"Event: DBGetTreeResponse
+Key: /pbx/UUID
+Val: 5c734b17-7f60-477d-b350-cf972c5e4ebb
+ActionID: 7
+"#,
+        ],
+        Some(
+            r#"Event: DBGetTreeComplete
+ActionID: 7
+EventList: Complete
+ListItems: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: DBGetTreeResponse
+Key: /pbx/UUID
+Val: 5c734b17-7f60-477d-b350-cf972c5e4ebb
+ActionID: 7
+"#,
+        false,
+    );
+    event(
+        r#"Event: DBGetTreeComplete
+ActionID: 7
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
 }
 
 /// DBPut
@@ -3088,6 +3225,51 @@ ListItems: 1
 "#, false);
 }
 
+/// PJSIPHangup
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_hangup_example_1() {
+    request::<
+        pjsip::PjsipHangupAction,
+    >(
+        r#"Action: PJSIPHangup
+ActionID: 12345678
+Channel: PJSIP/alice-00000002
+Cause: 437
+"#,
+        &[],
+        false,
+    );
+    response::<
+        pjsip::PjsipHangupAction,
+    >(
+        r#"Response: Success
+ActionID: 12345678
+Message: Channel Hungup
+"#,
+        &[],
+        None,
+        false,
+    );
+}
+
+/// PJSIPHangup: Unknown channel
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_hangup_example_2() {
+    request::<
+        pjsip::PjsipHangupAction,
+    >(r#"Action: PJSIPHangup
+Channel: PJSIP/nobody-00000000
+Cause: 486
+"#, &[], false);
+    response::<
+        pjsip::PjsipHangupAction,
+    >(r#"Response: Error
+Message: No such channel
+"#, &[], None, false);
+}
+
 /// PJSIPNotify: Make a phone re-read its configuration
 #[cfg(feature = "pjsip")]
 #[test]
@@ -3109,6 +3291,268 @@ Variable: Event=check-sync
 ActionID: notify-1
 Message: NOTIFY sent
 "#, &[], None, false);
+}
+
+/// PJSIPSetMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_set_maintenance_example_1() {
+    request::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Action: PJSIPSetMaintenance
+Endpoint: 6001
+State: on
+"#, &[], false);
+    response::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Response: Success
+Message: Maintenance mode enabled
+"#, &[], None, false);
+    event(
+        r#"Event: PJSIPMaintenanceStatus
+Privilege: system,all
+Endpoint: 6001
+Status: enabled
+"#,
+        false,
+    );
+}
+
+/// PJSIPSetMaintenance: Unknown endpoint
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_set_maintenance_example_2() {
+    request::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Action: PJSIPSetMaintenance
+Endpoint: 9999
+State: off
+"#, &[], false);
+    response::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(r#"Response: Error
+Message: Endpoint '9999' not found
+"#, &[], None, false);
+}
+
+/// PJSIPShowAors
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_aors_example_1() {
+    request::<
+        pjsip::PjsipShowAorsAction,
+    >(r#"Action: PJSIPShowAors
+ActionID: 5
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowAorsAction,
+    >(
+        r#"Response: Success
+ActionID: 5
+EventList: start
+Message: A listing of AORs follows, presented as AorList events
+"#,
+        &[
+            r#"Event: AorList
+ActionID: 5
+ObjectType: aor
+ObjectName: 6001
+MinimumExpiration: 60
+MaximumExpiration: 7200
+DefaultExpiration: 3600
+QualifyFrequency: 60
+QualifyTimeout: 3.000000
+Qualify2xxOnly: false
+AuthenticateQualify: false
+MaxContacts: 1
+RemoveExisting: true
+RemoveUnavailable: false
+Mailboxes: 6001@default
+VoicemailExtension: 
+OutboundProxy: 
+SupportPath: false
+Contacts: 
+"#,
+        ],
+        Some(r#"Event: AorListComplete
+ActionID: 5
+EventList: Complete
+ListItems: 1
+"#),
+        false,
+    );
+    event(
+        r#"Event: AorList
+ActionID: 5
+ObjectType: aor
+ObjectName: 6001
+MinimumExpiration: 60
+MaximumExpiration: 7200
+DefaultExpiration: 3600
+QualifyFrequency: 60
+QualifyTimeout: 3.000000
+Qualify2xxOnly: false
+AuthenticateQualify: false
+MaxContacts: 1
+RemoveExisting: true
+RemoveUnavailable: false
+Mailboxes: 6001@default
+VoicemailExtension: 
+OutboundProxy: 
+SupportPath: false
+Contacts: 
+"#,
+        false,
+    );
+    event(
+        r#"Event: AorListComplete
+ActionID: 5
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
+}
+
+/// PJSIPShowAuths: As Asterisk 18 sends it (20.12, 21.7, 22.2 and later add PasswordDigest and SupportedAlgorithmsUac/Uas)
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_auths_example_1() {
+    request::<pjsip::PjsipShowAuthsAction>(r#"Action: PJSIPShowAuths
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowAuthsAction,
+    >(
+        r#"Response: Success
+EventList: start
+Message: A listing of Auths follows, presented as AuthList events
+"#,
+        &[
+            r#"Event: AuthList
+ObjectType: auth
+ObjectName: 6001-auth
+Username: 6001
+Password: s3cret
+RefreshToken: 
+OauthClientid: 
+OauthSecret: 
+Md5Cred: 
+Realm: 
+NonceLifetime: 32
+AuthType: userpass
+"#,
+        ],
+        Some(r#"Event: AuthListComplete
+EventList: Complete
+ListItems: 1
+"#),
+        false,
+    );
+    event(
+        r#"Event: AuthList
+ObjectType: auth
+ObjectName: 6001-auth
+Username: 6001
+Password: s3cret
+RefreshToken: 
+OauthClientid: 
+OauthSecret: 
+Md5Cred: 
+Realm: 
+NonceLifetime: 32
+AuthType: userpass
+"#,
+        false,
+    );
+    event(r#"Event: AuthListComplete
+EventList: Complete
+ListItems: 1
+"#, false);
+}
+
+/// PJSIPShowContacts
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_contacts_example_1() {
+    request::<
+        pjsip::PjsipShowContactsAction,
+    >(r#"Action: PJSIPShowContacts
+ActionID: 9
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowContactsAction,
+    >(
+        r#"Response: Success
+ActionID: 9
+EventList: start
+Message: A listing of Contacts follows, presented as ContactList events
+"#,
+        &[
+            r#"Event: ContactList
+ActionID: 9
+ObjectType: contact
+ObjectName: 6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e
+ViaAddr: 192.0.2.10
+QualifyTimeout: 3.000000
+CallId: 6f2a4c1e-0d37-4c65-9a0b-55b5a1d2c3e4
+RegServer: 
+PruneOnBoot: no
+Path: 
+Endpoint: 6001
+ViaPort: 5060
+AuthenticateQualify: no
+Uri: sip:6001@192.0.2.10:5060
+QualifyFrequency: 60
+UserAgent: Linphone/5.2.0
+ExpirationTime: 1764413331
+OutboundProxy: 
+Qualify2xxOnly: false
+Status: Reachable
+RoundtripUsec: 1834
+"#,
+        ],
+        Some(
+            r#"Event: ContactListComplete
+ActionID: 9
+EventList: Complete
+ListItems: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: ContactList
+ActionID: 9
+ObjectType: contact
+ObjectName: 6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e
+ViaAddr: 192.0.2.10
+QualifyTimeout: 3.000000
+CallId: 6f2a4c1e-0d37-4c65-9a0b-55b5a1d2c3e4
+RegServer: 
+PruneOnBoot: no
+Path: 
+Endpoint: 6001
+ViaPort: 5060
+AuthenticateQualify: no
+Uri: sip:6001@192.0.2.10:5060
+QualifyFrequency: 60
+UserAgent: Linphone/5.2.0
+ExpirationTime: 1764413331
+OutboundProxy: 
+Qualify2xxOnly: false
+Status: Reachable
+RoundtripUsec: 1834
+"#,
+        false,
+    );
+    event(
+        r#"Event: ContactListComplete
+ActionID: 9
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
 }
 
 /// PJSIPShowEndpoint: A WebRTC endpoint
@@ -3533,6 +3977,57 @@ ListItems: 2
 "#, false);
 }
 
+/// PJSIPShowMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_maintenance_example_1() {
+    request::<
+        pjsip::PjsipShowMaintenanceAction,
+    >(r#"Action: PJSIPShowMaintenance
+ActionID: m1
+"#, &[], false);
+    response::<
+        pjsip::PjsipShowMaintenanceAction,
+    >(
+        r#"Response: Success
+ActionID: m1
+EventList: start
+Message: Maintenance status events follow
+"#,
+        &[
+            r#"Event: PJSIPMaintenanceStatus
+ActionID: m1
+Endpoint: 6001
+Status: enabled
+"#,
+        ],
+        Some(
+            r#"Event: PJSIPMaintenanceStatusComplete
+ActionID: m1
+EventList: Complete
+ListItems: 1
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: PJSIPMaintenanceStatus
+ActionID: m1
+Endpoint: 6001
+Status: enabled
+"#,
+        false,
+    );
+    event(
+        r#"Event: PJSIPMaintenanceStatusComplete
+ActionID: m1
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
+}
+
 /// PJSIPShowRegistrationInboundContactStatuses
 #[cfg(feature = "pjsip")]
 #[test]
@@ -3816,6 +4311,60 @@ MemberName: sip/agent-01
     >(r#"Response: Success
 Message: Added interface to queue
 "#, &[], None, false);
+}
+
+/// QueueChangePriorityCaller: Normal
+#[cfg(feature = "queue")]
+#[test]
+fn queue_change_priority_caller_example_1() {
+    request::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Action: QueueChangePriorityCaller
+Queue: sales_1
+Caller: PJSIP/301-00000012
+Priority: 5
+"#,
+        &["Immediate"],
+        false,
+    );
+    response::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Response: Success
+Message: Priority change for caller on queue
+"#,
+        &[],
+        None,
+        false,
+    );
+}
+
+/// QueueChangePriorityCaller: Unknown caller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_change_priority_caller_example_2() {
+    request::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Action: QueueChangePriorityCaller
+Queue: sales_1
+Caller: PJSIP/399-00000000
+Priority: 5
+"#,
+        &["Immediate"],
+        false,
+    );
+    response::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        r#"Response: Error
+Message: Unable to change priority caller on queue: No such caller
+"#,
+        &[],
+        None,
+        false,
+    );
 }
 
 /// QueueLog: Normal
@@ -4232,6 +4781,33 @@ LongestHoldTime: 0
 EventList: Complete
 ListItems: 3
 "#, false);
+}
+
+/// QueueWithdrawCaller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_withdraw_caller_example_1() {
+    request::<
+        queue::QueueWithdrawCallerAction,
+    >(
+        r#"Action: QueueWithdrawCaller
+Queue: sales_1
+Caller: PJSIP/301-00000012
+WithdrawInfo: callback-requested
+"#,
+        &[],
+        false,
+    );
+    response::<
+        queue::QueueWithdrawCallerAction,
+    >(
+        r#"Response: Success
+Message: Withdraw requested successfully
+"#,
+        &[],
+        None,
+        false,
+    );
 }
 
 /// SIPnotify: Normal
@@ -4661,6 +5237,142 @@ Waiting: 1
     );
 }
 
+/// VoicemailBoxSummary
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_box_summary_example_1() {
+    request::<
+        voicemail::VoicemailBoxSummaryAction,
+    >(
+        r#"Action: VoicemailBoxSummary
+ActionID: 3
+Context: default
+Mailbox: 1234
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailBoxSummaryAction,
+    >(
+        r#"Response: Success
+ActionID: 3
+EventList: start
+Message: Voicemail box detail will follow
+"#,
+        &[
+            r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: INBOX
+CallerID: "Alice" <201>
+Date: Sun Nov 29 10:02:11 AM UTC 2026
+Duration: 7
+Flag: 
+ID: 1764410531-00000000
+"#,
+            r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: Old
+CallerID: "Bob" <202>
+Date: Sat Nov 28 04:40:55 PM UTC 2026
+Duration: 21
+Flag: Urgent
+ID: 1764348055-00000003
+"#,
+        ],
+        Some(
+            r#"Event: VoicemailBoxDetailComplete
+ActionID: 3
+EventList: Complete
+ListItems: 2
+"#,
+        ),
+        false,
+    );
+    event(
+        r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: INBOX
+CallerID: "Alice" <201>
+Date: Sun Nov 29 10:02:11 AM UTC 2026
+Duration: 7
+Flag: 
+ID: 1764410531-00000000
+"#,
+        false,
+    );
+    event(
+        r#"Event: VoicemailBoxDetail
+ActionID: 3
+Folder: Old
+CallerID: "Bob" <202>
+Date: Sat Nov 28 04:40:55 PM UTC 2026
+Duration: 21
+Flag: Urgent
+ID: 1764348055-00000003
+"#,
+        false,
+    );
+    event(
+        r#"Event: VoicemailBoxDetailComplete
+ActionID: 3
+EventList: Complete
+ListItems: 2
+"#,
+        false,
+    );
+}
+
+/// VoicemailForward
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_forward_example_1() {
+    request::<
+        voicemail::VoicemailForwardAction,
+    >(
+        r#"Action: VoicemailForward
+Context: default
+Mailbox: 1234
+Folder: INBOX
+ID: 1764410531-00000000
+ToContext: default
+ToMailbox: 1235
+ToFolder: INBOX
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailForwardAction,
+    >(r#"Response: Success
+Message: Message forward successful
+"#, &[], None, false);
+}
+
+/// VoicemailMove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_move_example_1() {
+    request::<
+        voicemail::VoicemailMoveAction,
+    >(
+        r#"Action: VoicemailMove
+Context: default
+Mailbox: 1234
+Folder: INBOX
+ID: 1764410531-00000000
+ToFolder: Work
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailMoveAction,
+    >(r#"Response: Success
+Message: Message move successful
+"#, &[], None, false);
+}
+
 /// VoicemailRefresh
 #[cfg(feature = "voicemail")]
 #[test]
@@ -4675,6 +5387,29 @@ Mailbox: agent-01
         voicemail::VoicemailRefreshAction,
     >(r#"Response: Success
 Message: Refresh sent
+"#, &[], None, false);
+}
+
+/// VoicemailRemove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_remove_example_1() {
+    request::<
+        voicemail::VoicemailRemoveAction,
+    >(
+        r#"Action: VoicemailRemove
+Context: default
+Mailbox: 1234
+Folder: Old
+ID: 1764348055-00000003
+"#,
+        &[],
+        false,
+    );
+    response::<
+        voicemail::VoicemailRemoveAction,
+    >(r#"Response: Success
+Message: Message remove successful
 "#, &[], None, false);
 }
 
@@ -4765,6 +5500,124 @@ NewMessageCount: 6
 EventList: Complete
 ListItems: 8
 "#,
+        false,
+    );
+}
+
+/// VoicemailUserStatus: Normal
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_user_status_example_1() {
+    request::<
+        voicemail::VoicemailUserStatusAction,
+    >(r#"Action: VoicemailUserStatus
+Context: default
+Mailbox: 1234
+"#, &[], false);
+    response::<
+        voicemail::VoicemailUserStatusAction,
+    >(
+        r#"Response: Success
+EventList: start
+Message: Voicemail user detail will follow
+"#,
+        &[
+            r#"Event: VoicemailUserDetail
+VMContext: default
+VoiceMailbox: 1234
+Fullname: Example Mailbox
+Email: root@localhost
+Pager: 
+ServerEmail: asterisk
+FromString: 
+MailCommand: /usr/sbin/sendmail -t
+Language: 
+TimeZone: 
+Callback: 
+Dialout: 
+UniqueID: 
+ExitContext: 
+SayDurationMinimum: 2
+SayEnvelope: Yes
+SayCID: No
+AttachMessage: Yes
+AttachmentFormat: 
+DeleteMessage: No
+VolumeGain: 0.00
+CanReview: No
+CanMarkUrgent: No
+CallOperator: No
+MaxMessageCount: 100
+MaxMessageLength: 0
+NewMessageCount: 2
+OldMessageCount: 1
+"#,
+        ],
+        Some(r#"Event: VoicemailUserDetailComplete
+EventList: Complete
+ListItems: 1
+"#),
+        false,
+    );
+    event(
+        r#"Event: VoicemailUserDetail
+VMContext: default
+VoiceMailbox: 1234
+Fullname: Example Mailbox
+Email: root@localhost
+Pager: 
+ServerEmail: asterisk
+FromString: 
+MailCommand: /usr/sbin/sendmail -t
+Language: 
+TimeZone: 
+Callback: 
+Dialout: 
+UniqueID: 
+ExitContext: 
+SayDurationMinimum: 2
+SayEnvelope: Yes
+SayCID: No
+AttachMessage: Yes
+AttachmentFormat: 
+DeleteMessage: No
+VolumeGain: 0.00
+CanReview: No
+CanMarkUrgent: No
+CallOperator: No
+MaxMessageCount: 100
+MaxMessageLength: 0
+NewMessageCount: 2
+OldMessageCount: 1
+"#,
+        false,
+    );
+    event(
+        r#"Event: VoicemailUserDetailComplete
+EventList: Complete
+ListItems: 1
+"#,
+        false,
+    );
+}
+
+/// VoicemailUserStatus: Missing mailbox
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_user_status_example_2() {
+    incomplete_request::<
+        voicemail::VoicemailUserStatusAction,
+    >(r#"Action: VoicemailUserStatus
+Context: default
+"#, "Mailbox");
+    response::<
+        voicemail::VoicemailUserStatusAction,
+    >(
+        r#"Response: Error
+Message: Need 'Context' and 'Mailbox' parameters.
+"#,
+        &[],
+        None,
         false,
     );
 }

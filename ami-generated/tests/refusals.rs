@@ -2195,6 +2195,13 @@ fn dahdi_show_channels() {
     >(|| dahdi::DahdiShowChannelsAction::new().with_dahdi_channel(1u64), &[]);
 }
 
+/// DAHDIShowStatus
+#[cfg(feature = "dahdi")]
+#[test]
+fn dahdi_show_status() {
+    refuses::<dahdi::DahdiShowStatusAction>(dahdi::DahdiShowStatusAction::new, &[]);
+}
+
 /// DAHDITransfer
 #[cfg(feature = "dahdi")]
 #[test]
@@ -2312,6 +2319,33 @@ fn db_get() {
                 Refusal::MissingRequired,
                 |a| {
                     a.key = String::new();
+                },
+            ),
+        ],
+    );
+}
+
+/// DBGetTree
+#[cfg(feature = "db")]
+#[test]
+fn db_get_tree() {
+    refuses::<
+        db::DbGetTreeAction,
+    >(
+        || db::DbGetTreeAction::new().with_family("pbx").with_key("x"),
+        &[
+            (
+                "Family with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.family = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "Key with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.key = Some(String::from(INJECTED));
                 },
             ),
         ],
@@ -3577,6 +3611,47 @@ fn parkinglots() {
     refuses::<parking::ParkinglotsAction>(parking::ParkinglotsAction::new, &[]);
 }
 
+/// PJSIPHangup
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_hangup() {
+    refuses::<
+        pjsip::PjsipHangupAction,
+    >(
+        || pjsip::PjsipHangupAction::new("PJSIP/alice-00000002", "437"),
+        &[
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.channel = String::from(INJECTED);
+                },
+            ),
+            (
+                "Channel empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.channel = String::new();
+                },
+            ),
+            (
+                "Cause with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.cause = String::from(INJECTED);
+                },
+            ),
+            (
+                "Cause empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.cause = String::new();
+                },
+            ),
+        ],
+    );
+}
+
 /// PJSIPNotify
 #[cfg(feature = "pjsip")]
 #[test]
@@ -3584,11 +3659,7 @@ fn pjsip_notify() {
     refuses::<
         pjsip::PjsipNotifyAction,
     >(
-        || {
-            pjsip::PjsipNotifyAction::new()
-                .with_endpoint("6001")
-                .with_variable(vec![Var::new("name", "value")])
-        },
+        || pjsip::PjsipNotifyAction::new().with_endpoint("6001").with_option("x"),
         &[
             (
                 "Endpoint with a line break",
@@ -3601,33 +3672,68 @@ fn pjsip_notify() {
                 "URI with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    *a = pjsip::PjsipNotifyAction::new()
-                        .with_uri("x")
-                        .with_variable(vec![Var::new("name", "value")]);
+                    *a = pjsip::PjsipNotifyAction::new().with_uri("x").with_option("x");
                     a.uri = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "Channel with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    *a = pjsip::PjsipNotifyAction::new()
+                        .with_channel("x")
+                        .with_option("x");
+                    a.channel = Some(String::from(INJECTED));
+                },
+            ),
+            (
+                "Option with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.option = Some(String::from(INJECTED));
                 },
             ),
             (
                 "Variable with a line break",
                 Refusal::LineBreak,
                 |a| {
+                    *a = pjsip::PjsipNotifyAction::new()
+                        .with_endpoint("6001")
+                        .with_variable(vec![Var::new("name", "value")]);
                     a.variable = vec![Var::new("name", INJECTED)];
                 },
             ),
             (
-                "exactly one of Endpoint, URI: none set",
+                "exactly one of Endpoint, URI, Channel: none set",
                 Refusal::Constraint,
                 |a| {
                     a.endpoint = None;
                     a.uri = None;
+                    a.channel = None;
                 },
             ),
             (
-                "exactly one of Endpoint, URI: two set",
+                "exactly one of Endpoint, URI, Channel: two set",
                 Refusal::Constraint,
                 |a| {
                     a.endpoint = Some(String::from("6001"));
                     a.uri = Some(String::from("x"));
+                },
+            ),
+            (
+                "exactly one of Option, Variable: none set",
+                Refusal::Constraint,
+                |a| {
+                    a.option = None;
+                    a.variable = Vec::new();
+                },
+            ),
+            (
+                "exactly one of Option, Variable: two set",
+                Refusal::Constraint,
+                |a| {
+                    a.option = Some(String::from("x"));
+                    a.variable = vec![Var::new("name", "value")];
                 },
             ),
         ],
@@ -3688,6 +3794,66 @@ fn pjsip_register() {
     );
 }
 
+/// PJSIPSetMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_set_maintenance() {
+    refuses::<
+        pjsip::PjsipSetMaintenanceAction,
+    >(
+        || pjsip::PjsipSetMaintenanceAction::new(
+            "6001",
+            pjsip::PjsipSetMaintenanceState::On,
+        ),
+        &[
+            (
+                "Endpoint with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.endpoint = String::from(INJECTED);
+                },
+            ),
+            (
+                "Endpoint empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.endpoint = String::new();
+                },
+            ),
+            (
+                "State outside its values",
+                Refusal::InvalidValue,
+                |a| {
+                    a.state = pjsip::PjsipSetMaintenanceState::Unknown(
+                        String::from("bogus"),
+                    );
+                },
+            ),
+        ],
+    );
+}
+
+/// PJSIPShowAors
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_aors() {
+    refuses::<pjsip::PjsipShowAorsAction>(pjsip::PjsipShowAorsAction::new, &[]);
+}
+
+/// PJSIPShowAuths
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_auths() {
+    refuses::<pjsip::PjsipShowAuthsAction>(pjsip::PjsipShowAuthsAction::new, &[]);
+}
+
+/// PJSIPShowContacts
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_contacts() {
+    refuses::<pjsip::PjsipShowContactsAction>(pjsip::PjsipShowContactsAction::new, &[]);
+}
+
 /// PJSIPShowEndpoint
 #[cfg(feature = "pjsip")]
 #[test]
@@ -3722,6 +3888,26 @@ fn pjsip_show_endpoints() {
     refuses::<
         pjsip::PjsipShowEndpointsAction,
     >(pjsip::PjsipShowEndpointsAction::new, &[]);
+}
+
+/// PJSIPShowMaintenance
+#[cfg(feature = "pjsip")]
+#[test]
+fn pjsip_show_maintenance() {
+    refuses::<
+        pjsip::PjsipShowMaintenanceAction,
+    >(
+        || pjsip::PjsipShowMaintenanceAction::new().with_endpoint("6001"),
+        &[
+            (
+                "Endpoint with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.endpoint = Some(String::from(INJECTED));
+                },
+            ),
+        ],
+    );
 }
 
 /// PJSIPShowRegistrationInboundContactStatuses
@@ -3879,8 +4065,10 @@ fn queue_add() {
             queue::QueueAddAction::new("sales_1", "SIP/agent-01")
                 .with_penalty(1u64)
                 .with_paused(true)
+                .with_reason("x")
                 .with_member_name("x")
                 .with_state_interface("x")
+                .with_wrapuptime(1u64)
         },
         &[
             (
@@ -3912,6 +4100,13 @@ fn queue_add() {
                 },
             ),
             (
+                "Reason with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.reason = Some(String::from(INJECTED));
+                },
+            ),
+            (
                 "MemberName with a line break",
                 Refusal::LineBreak,
                 |a| {
@@ -3923,6 +4118,54 @@ fn queue_add() {
                 Refusal::LineBreak,
                 |a| {
                     a.state_interface = Some(String::from(INJECTED));
+                },
+            ),
+        ],
+    );
+}
+
+/// QueueChangePriorityCaller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_change_priority_caller() {
+    refuses::<
+        queue::QueueChangePriorityCallerAction,
+    >(
+        || {
+            queue::QueueChangePriorityCallerAction::new(
+                    "sales_1",
+                    "PJSIP/301-00000012",
+                    5i64,
+                )
+                .with_immediate(true)
+        },
+        &[
+            (
+                "Queue with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.queue = String::from(INJECTED);
+                },
+            ),
+            (
+                "Queue empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.queue = String::new();
+                },
+            ),
+            (
+                "Caller with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.caller = String::from(INJECTED);
+                },
+            ),
+            (
+                "Caller empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.caller = String::new();
                 },
             ),
         ],
@@ -4291,6 +4534,57 @@ fn queue_summary() {
                 Refusal::LineBreak,
                 |a| {
                     a.queue = Some(String::from(INJECTED));
+                },
+            ),
+        ],
+    );
+}
+
+/// QueueWithdrawCaller
+#[cfg(feature = "queue")]
+#[test]
+fn queue_withdraw_caller() {
+    refuses::<
+        queue::QueueWithdrawCallerAction,
+    >(
+        || {
+            queue::QueueWithdrawCallerAction::new("sales_1", "PJSIP/301-00000012")
+                .with_withdraw_info("x")
+        },
+        &[
+            (
+                "Queue with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.queue = String::from(INJECTED);
+                },
+            ),
+            (
+                "Queue empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.queue = String::new();
+                },
+            ),
+            (
+                "Caller with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.caller = String::from(INJECTED);
+                },
+            ),
+            (
+                "Caller empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.caller = String::new();
+                },
+            ),
+            (
+                "WithdrawInfo with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.withdraw_info = Some(String::from(INJECTED));
                 },
             ),
         ],
@@ -4809,6 +5103,255 @@ fn mwi_update() {
     );
 }
 
+/// VoicemailBoxSummary
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_box_summary() {
+    refuses::<
+        voicemail::VoicemailBoxSummaryAction,
+    >(
+        || voicemail::VoicemailBoxSummaryAction::new("default", "1234"),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+        ],
+    );
+}
+
+/// VoicemailForward
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_forward() {
+    refuses::<
+        voicemail::VoicemailForwardAction,
+    >(
+        || voicemail::VoicemailForwardAction::new(
+            "default",
+            "1234",
+            "INBOX",
+            "1764410531-00000000",
+            "default",
+            "1235",
+            "INBOX",
+        ),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+            (
+                "Folder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "Folder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.folder = String::new();
+                },
+            ),
+            (
+                "ID with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.id = String::from(INJECTED);
+                },
+            ),
+            (
+                "ID empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.id = String::new();
+                },
+            ),
+            (
+                "ToContext with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_context = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToContext empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_context = String::new();
+                },
+            ),
+            (
+                "ToMailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToMailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_mailbox = String::new();
+                },
+            ),
+            (
+                "ToFolder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToFolder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_folder = String::new();
+                },
+            ),
+        ],
+    );
+}
+
+/// VoicemailMove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_move() {
+    refuses::<
+        voicemail::VoicemailMoveAction,
+    >(
+        || voicemail::VoicemailMoveAction::new(
+            "default",
+            "1234",
+            "INBOX",
+            "1764410531-00000000",
+            "Work",
+        ),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+            (
+                "Folder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "Folder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.folder = String::new();
+                },
+            ),
+            (
+                "ID with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.id = String::from(INJECTED);
+                },
+            ),
+            (
+                "ID empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.id = String::new();
+                },
+            ),
+            (
+                "ToFolder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.to_folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "ToFolder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.to_folder = String::new();
+                },
+            ),
+        ],
+    );
+}
+
 /// VoicemailRefresh
 #[cfg(feature = "voicemail")]
 #[test]
@@ -4844,6 +5387,80 @@ fn voicemail_refresh() {
     );
 }
 
+/// VoicemailRemove
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_remove() {
+    refuses::<
+        voicemail::VoicemailRemoveAction,
+    >(
+        || voicemail::VoicemailRemoveAction::new(
+            "default",
+            "1234",
+            "Old",
+            "1764348055-00000003",
+        ),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+            (
+                "Folder with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.folder = String::from(INJECTED);
+                },
+            ),
+            (
+                "Folder empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.folder = String::new();
+                },
+            ),
+            (
+                "ID with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.id = String::from(INJECTED);
+                },
+            ),
+            (
+                "ID empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.id = String::new();
+                },
+            ),
+        ],
+    );
+}
+
 /// VoicemailUsersList
 #[cfg(feature = "voicemail")]
 #[test]
@@ -4851,6 +5468,47 @@ fn voicemail_users_list() {
     refuses::<
         voicemail::VoicemailUsersListAction,
     >(voicemail::VoicemailUsersListAction::new, &[]);
+}
+
+/// VoicemailUserStatus
+#[cfg(feature = "voicemail")]
+#[test]
+fn voicemail_user_status() {
+    refuses::<
+        voicemail::VoicemailUserStatusAction,
+    >(
+        || voicemail::VoicemailUserStatusAction::new("default", "1234"),
+        &[
+            (
+                "Context with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.context = String::from(INJECTED);
+                },
+            ),
+            (
+                "Context empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.context = String::new();
+                },
+            ),
+            (
+                "Mailbox with a line break",
+                Refusal::LineBreak,
+                |a| {
+                    a.mailbox = String::from(INJECTED);
+                },
+            ),
+            (
+                "Mailbox empty",
+                Refusal::MissingRequired,
+                |a| {
+                    a.mailbox = String::new();
+                },
+            ),
+        ],
+    );
 }
 
 /// JabberSend
