@@ -235,7 +235,7 @@ async fn transfers_and_redirect() {
     let call = originate(&s, "xfer", "bridged", "live", "Wait", "30").await;
     s.wait_event(mark, "BridgeEnter", &[("Uniqueid", &call.other_id)])
         .await;
-    s.ok(&BlindTransferAction::new(call.other.clone(), "test", "200"))
+    s.ok(&BlindTransferAction::new(call.other.clone(), "200").with_context("test"))
         .await;
     s.wait_event(
         mark,
@@ -434,11 +434,11 @@ async fn channel_actions_and_hangup_handlers() {
         s.answered(&SendTextAction::new(ch.clone(), "hello"))
             .await
             .map(|_| ()),
-        s.answered(&AocMessageAction::new(
-            ch.clone(),
-            AocMessageMsgType::D,
-            AocMessageChargeType::Free,
-        ))
+        s.answered(
+            &AocMessageAction::new(AocMessageMsgType::D)
+                .with_channel(ch.clone())
+                .with_charge_type(AocMessageChargeType::Free),
+        )
         .await
         .map(|_| ()),
         s.answered(

@@ -11,4 +11,5 @@ mod common;
 mod core;
 mod load;
 mod login;
+mod newer;
 mod restart;
