@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ami_cli::decode::{decode, Failure};
-use ami_cli::net::{self, Login};
+use ami_cli::net::{self, Login, SendMode};
 use ami_runtime::client::Secret;
 use clap::{Args, Parser, Subcommand};
 
@@ -31,11 +31,22 @@ enum Command {
         /// The capture; stdin when absent.
         file: Option<PathBuf>,
     },
-    /// Log in, send one action checked against the spec, print the typed
-    /// reply (and list items) as JSON.
+    /// Log in, send one action checked against the spec (and against the
+    /// server's version), print the typed reply (and list items) as JSON.
     Send {
         #[command(flatten)]
         login: LoginArgs,
+        /// Send even when the spec says the server's version lacks the action.
+        #[arg(long)]
+        ignore_version: bool,
+        /// Send the Key=Value pairs as given, without the spec's checks; the
+        /// action need not be in the spec (the reply is printed untyped).
+        #[arg(long)]
+        raw: bool,
+        /// With --raw: the reply is an event list that ends with this event
+        /// (e.g. --list-complete DBGetTreeComplete).
+        #[arg(long, requires = "raw", value_name = "EVENT")]
+        list_complete: Option<String>,
         /// Action name (any case), e.g. Ping, Originate, CoreShowChannels.
         action: String,
         /// Parameters as Key=Value (repeat a key for repeated headers).
@@ -129,11 +140,25 @@ fn main() -> ExitCode {
         }
         Command::Send {
             login,
+            ignore_version,
+            raw,
+            list_complete,
             action,
             params,
         } => {
             let login = login.login();
-            let code = runtime().block_on(net::send(&login, &action, &params, &mut io::stdout()));
+            let mode = SendMode {
+                ignore_version,
+                raw,
+                list_complete,
+            };
+            let code = runtime().block_on(net::send(
+                &login,
+                &action,
+                &params,
+                &mode,
+                &mut io::stdout(),
+            ));
             ExitCode::from(code)
         }
         Command::Events { login } => {

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use ami_generated::registry;
 use ami_runtime::client::{Client, ClientBuilder, Error, Secret, SendOptions, StreamItem};
-use ami_runtime::wire::{DecodeError, FromEvent, Message, MessageView};
+use ami_runtime::version::Availability;
+use ami_runtime::wire::{DecodeError, FromEvent, Message, MessageView, ResponseShape};
 
 use crate::decode::{event_json, response_json};
 use crate::json::Object;
@@ -61,36 +62,106 @@ impl FromEvent for AnyEvent {
     }
 }
 
+/// How `ami send` treats its action.
+#[derive(Clone, Debug, Default)]
+pub struct SendMode {
+    /// Send even when the spec says the server's version lacks the action.
+    pub ignore_version: bool,
+    /// Send the `Key=Value` pairs as they are: no spec check, and the action
+    /// need not be in the spec (its reply is printed untyped).
+    pub raw: bool,
+    /// With `raw`: the reply is an event list ending with this event.
+    pub list_complete: Option<String>,
+}
+
+/// A request ready to send.
+#[derive(Debug)]
+pub struct Request {
+    /// `Action: <name>` and the parameters.
+    pub msg: Message,
+    /// The spec's entry, when the action is in the spec.
+    pub info: Option<&'static registry::ActionInfo>,
+    /// How to collect the reply.
+    pub shape: ResponseShape,
+}
+
+impl Request {
+    /// The wire name of the action.
+    pub fn name(&self) -> &str {
+        self.msg.get("Action").unwrap_or_default()
+    }
+}
+
+/// One `Key=Value` pair, refused when it could break the framing.
+fn pair(param: &str) -> Result<(&str, &str), String> {
+    let (name, value) = param
+        .split_once('=')
+        .ok_or_else(|| format!("parameter {param:?} is not Key=Value"))?;
+    if param.contains(['\r', '\n', '\0']) {
+        return Err(format!(
+            "parameter {:?} holds a CR, LF or NUL: it would break the message apart",
+            param.escape_debug().to_string()
+        ));
+    }
+    if name.is_empty() || name.contains(':') || name.trim() != name {
+        return Err(format!(
+            "parameter {param:?}: {name:?} is not a header name"
+        ));
+    }
+    Ok((name, value))
+}
+
 /// Build and check the request of `ami send`: `Action: <name>` plus the
 /// `Key=Value` parameters, validated against the spec before anything is
-/// sent. Returns the message and the registry entry.
-pub fn request(
-    action: &str,
-    params: &[String],
-) -> Result<(Message, &'static registry::ActionInfo), String> {
-    let info = registry::action_info(action)
-        .ok_or_else(|| format!("unknown action {action:?} (not in the spec)"))?;
-    let mut msg = Message::new().with("Action", info.name);
+/// sent (in `raw` mode only their framing is checked, and the action need
+/// not be in the spec).
+pub fn request(action: &str, params: &[String], mode: &SendMode) -> Result<Request, String> {
+    let info = registry::action_info(action);
+    if info.is_none() && !mode.raw {
+        return Err(format!(
+            "unknown action {action:?} (not in the spec): pass --raw to send it as given"
+        ));
+    }
+    if action.is_empty() || action.contains(['\r', '\n', '\0', ':']) {
+        return Err(format!("{action:?} is not an action name"));
+    }
+    let mut msg = Message::new().with("Action", info.map_or(action, |i| i.name));
     for param in params {
-        let (name, value) = param
-            .split_once('=')
-            .ok_or_else(|| format!("parameter {param:?} is not Key=Value"))?;
+        let (name, value) = pair(param)?;
         msg.push(name, value);
     }
-    registry::check_action(&msg).map_err(|e| format!("{}: {e}", info.name))?;
-    Ok((msg, info))
+    let shape = match (&mode.list_complete, info) {
+        (Some(complete), _) => ResponseShape::List {
+            // The shape wants a static name; one per process run.
+            complete: Box::leak(complete.clone().into_boxed_str()),
+        },
+        (None, Some(info)) => info.shape,
+        (None, None) => ResponseShape::Single,
+    };
+    if let (Some(info), false) = (info, mode.raw) {
+        registry::check_action(&msg).map_err(|e| format!("{}: {e}", info.name))?;
+    }
+    Ok(Request { msg, info, shape })
 }
 
 /// `ami send`: returns the process exit code (0 success, 1 the action or
-/// the connection failed, 2 the request was refused before sending).
-pub async fn send(login: &Login, action: &str, params: &[String], out: &mut impl Write) -> u8 {
-    let (msg, info) = match request(action, params) {
+/// the connection failed, 2 the request was refused before sending: by the
+/// spec, or because the server's version lacks the action).
+pub async fn send(
+    login: &Login,
+    action: &str,
+    params: &[String],
+    mode: &SendMode,
+    out: &mut impl Write,
+) -> u8 {
+    let request = match request(action, params, mode) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ami send: {e}");
             return 2;
         }
     };
+    let name = request.name().to_owned();
     let client: Client<AnyEvent> = match login
         .builder()
         .keepalive(None)
@@ -104,13 +175,26 @@ pub async fn send(login: &Login, action: &str, params: &[String], out: &mut impl
             return 1;
         }
     };
+    let options = SendOptions {
+        ignore_version: mode.ignore_version,
+        ..SendOptions::default()
+    };
+    let availability = request
+        .info
+        .map_or(Availability::ALWAYS, |i| i.availability);
     let code = match client
-        .send_message(&msg, info.shape, SendOptions::default())
+        .send_message_checked(&request.msg, request.shape, &availability, options)
         .await
     {
         Ok(reply) => {
-            let typed = registry::check_reply(info.name, &reply).map_err(|e| e.to_string());
-            let mut lines = vec![response_json(Some(info.name), &reply.head, typed)];
+            let typed = match (request.info, mode.raw) {
+                (Some(info), false) => {
+                    registry::check_reply(info.name, &reply).map_err(|e| e.to_string())
+                }
+                (Some(_), true) => Err("sent with --raw: not decoded".to_owned()),
+                (None, _) => Err("not in the spec: not decoded".to_owned()),
+            };
+            let mut lines = vec![response_json(Some(&name), &reply.head, typed)];
             for item in reply.items.iter().chain(&reply.complete) {
                 lines.push(event_json(item).0);
             }
@@ -122,12 +206,22 @@ pub async fn send(login: &Login, action: &str, params: &[String], out: &mut impl
         Err(Error::Failed {
             response, message, ..
         }) => {
-            let _ = writeln!(out, "{}", response_json(Some(info.name), &response, Ok(())));
-            eprintln!("ami send: {} failed: {message}", info.name);
+            let _ = writeln!(out, "{}", response_json(Some(&name), &response, Ok(())));
+            eprintln!("ami send: {name} failed: {message}");
             1
         }
+        Err(Error::Unsupported {
+            server, available, ..
+        }) => {
+            eprintln!(
+                "ami send: {name} is not available in {server} ({}): not sent; \
+                 pass --ignore-version to send it anyway",
+                available.to_lowercase()
+            );
+            2
+        }
         Err(e) => {
-            eprintln!("ami send: {}: {e}", info.name);
+            eprintln!("ami send: {name}: {e}");
             1
         }
     };
@@ -183,4 +277,46 @@ pub async fn events(
     }
     let _ = tokio::time::timeout(Duration::from_secs(2), client.logoff()).await;
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> SendMode {
+        SendMode {
+            raw: true,
+            ..SendMode::default()
+        }
+    }
+
+    #[test]
+    fn raw_pairs_cannot_break_the_framing() {
+        for bad in ["A=b\rc", "A=b\nAction: Originate", "A=b\0", "Na\nme=x"] {
+            let err = request("DBGetTree", &[bad.to_owned()], &raw()).unwrap_err();
+            assert!(err.contains("CR, LF or NUL"), "{err}");
+        }
+        for bad in ["=x", "A:b=c", " A=b"] {
+            let err = request("DBGetTree", &[bad.to_owned()], &raw()).unwrap_err();
+            assert!(err.contains("is not a header name"), "{err}");
+        }
+        assert!(request("DB\r\nGetTree", &[], &raw()).is_err());
+    }
+
+    #[test]
+    fn raw_requests_skip_the_spec_but_keep_its_shape() {
+        let r = request("dbgettree", &["Family=cf".to_owned()], &raw()).unwrap();
+        assert!(r.info.is_none());
+        assert_eq!(r.shape, ResponseShape::Single);
+        assert_eq!(r.msg.get("Family"), Some("cf"));
+        // A spec action keeps its wire name and shape, without the checks
+        // (Originate without its required Channel).
+        let r = request("originate", &["Exten=100".to_owned()], &raw()).unwrap();
+        assert_eq!(r.name(), "Originate");
+        assert!(r.info.is_some());
+        let checked = request("originate", &["Exten=100".to_owned()], &SendMode::default());
+        assert!(checked.is_err());
+        let list = request("coreshowchannels", &[], &raw()).unwrap();
+        assert!(matches!(list.shape, ResponseShape::List { .. }));
+    }
 }

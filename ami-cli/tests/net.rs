@@ -171,3 +171,139 @@ async fn events_prints_the_stream() {
     })
     .await
 }
+
+/// A server playing Asterisk `version` that answers `SIPpeers` and the
+/// `DBGetTree` list (an action the spec lacks).
+async fn asterisk(version: &str) -> MockServer {
+    MockServer::builder()
+        .user("admin", "s3cret")
+        .asterisk_version(version)
+        .reply("SIPpeers", Step::list(Vec::new(), "PeerlistComplete"))
+        .reply(
+            "DBGetTree",
+            Step::list(
+                vec![Message::new()
+                    .with("Event", "DBGetTreeResponse")
+                    .with("Family", "cf")
+                    .with("Key", "/cf/100")
+                    .with("Val", "200")],
+                "DBGetTreeComplete",
+            ),
+        )
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_refuses_an_action_the_server_version_lacks() {
+    within(async {
+        let server = asterisk("22.10.1").await;
+        let output = ami(&server, &["send", "SIPpeers"]).output().await.unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(
+                "SIPpeers is not available in Asterisk 22.10.1 (AMI 11.0.0) (since 1.2.0 · \
+                 deprecated in 17.0.0 · removed in 21.0.0): not sent; pass --ignore-version"
+            ),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty());
+        let sent = |server: &MockServer| {
+            server
+                .received()
+                .iter()
+                .any(|m| m.get("Action") == Some("SIPpeers"))
+        };
+        assert!(!sent(&server));
+
+        let output = ami(&server, &["send", "--ignore-version", "SIPpeers"])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(sent(&server));
+
+        // Asterisk 20 still has chan_sip.
+        let old = asterisk("20.20.1").await;
+        let output = ami(&old, &["send", "SIPpeers"]).output().await.unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(lines(&output.stdout)[0]["name"], "SIPpeers");
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_raw_sends_an_action_the_spec_lacks_and_prints_the_reply() {
+    within(async {
+        let server = asterisk("22.10.1").await;
+        let output = ami(&server, &["send", "DBGetTree", "Family=cf"])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("pass --raw"));
+
+        let output = ami(
+            &server,
+            &[
+                "send",
+                "--raw",
+                "--list-complete",
+                "DBGetTreeComplete",
+                "DBGetTree",
+                "Family=cf",
+            ],
+        )
+        .output()
+        .await
+        .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let out = lines(&output.stdout);
+        let names: Vec<&str> = out.iter().map(|v| v["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["DBGetTree", "DBGetTreeResponse", "DBGetTreeComplete"]
+        );
+        assert_eq!(out[0]["typed"], false);
+        assert_eq!(out[1]["fields"]["Val"], "200");
+        let request = server
+            .received()
+            .into_iter()
+            .find(|m| m.get("Action") == Some("DBGetTree"))
+            .expect("DBGetTree was sent");
+        assert_eq!(request.get("Family"), Some("cf"));
+
+        // A line break in a pair is refused before connecting.
+        let connections = server.connections();
+        let output = ami(
+            &server,
+            &[
+                "send",
+                "--raw",
+                "DBGetTree",
+                "Family=cf\r\nAction: Originate",
+            ],
+        )
+        .output()
+        .await
+        .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("CR, LF or NUL"));
+        assert_eq!(server.connections(), connections);
+    })
+    .await
+}

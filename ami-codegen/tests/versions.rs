@@ -145,12 +145,17 @@ fn the_json_dump_lists_versions_and_deviations() {
 }
 
 #[test]
-fn the_registry_carries_availability() {
-    let registry = rust::registry_rs(&model());
+fn the_registry_and_the_actions_carry_availability() {
+    let model = model();
+    let registry = rust::registry_rs(&model);
     let compact: String = registry.split_whitespace().collect();
-    assert!(compact.contains(
-        "availability:Availability{since:&[Version::new(18,19,0),Version::new(20,4,0)],deprecated:None,removed:None,}"
-    ));
+    assert!(compact
+        .contains("availability:<crate::demo::CoreShowChannelMapActionasAction>::AVAILABILITY"));
+    let module: String = rust::family_rs(&model, &model.families[0])
+        .split_whitespace()
+        .collect();
+    assert!(module.contains(r#"since="18.19.0,20.4.0""#), "{module}");
+    assert!(module.contains(r#"since="1.2.0",deprecated="17.0.0",removed="21.0.0""#));
     assert!(compact.contains(
         "name:\"Cdr\",family:\"demo\",availability:Availability{since:&[Version::new(12,0,0)]"
     ));

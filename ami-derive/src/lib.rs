@@ -53,6 +53,9 @@
 //!              #[ami(response = Type)]            the typed reply (Ack, EventList<I, C>...)
 //!              #[ami(shape = "single")]           single (default) | list | command | raw | goodbye
 //!              #[ami(complete = "XComplete")]     the event ending a list; shape = "list" only
+//!              #[ami(since = "18.19.0, 20.4.0")]  first release of each branch that has it
+//!              #[ami(deprecated = "17.0.0")]      first release that deprecates it
+//!              #[ami(removed = "21.0.0")]         first release without it (Action::AVAILABILITY)
 //!              #[ami(exactly_one(a, b))]          exactly one of the fields is set
 //!              #[ami(at_most_one(a, b))]          at most one is set
 //!              #[ami(together(a, b))]             all or none are set

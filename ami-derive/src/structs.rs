@@ -18,7 +18,7 @@ use syn::spanned::Spanned;
 use syn::Type;
 
 use crate::internals::ast::{Container, Field, FieldKind};
-use crate::internals::attr::{ConstraintKind, IndexStyle, Shape};
+use crate::internals::attr::{ConstraintKind, ContainerAttrs, IndexStyle, Shape};
 use crate::internals::Derive;
 
 /// Tokens that name the runtime's wire module.
@@ -670,6 +670,40 @@ pub fn shape_tokens(shape: Shape, complete: &str) -> TokenStream {
     }
 }
 
+/// The `Availability` of `since`, `deprecated` and `removed` (checked
+/// already: an invalid value counts as absent).
+fn availability_tokens(attrs: &ContainerAttrs) -> TokenStream {
+    let parse = |lit: &Option<syn::LitStr>| {
+        lit.as_ref()
+            .and_then(|l| crate::internals::attr::versions(l).ok())
+            .unwrap_or_default()
+    };
+    let version = |[a, b, c]: [u32; 3]| {
+        let (a, b, c) = (
+            Literal::u32_unsuffixed(a),
+            Literal::u32_unsuffixed(b),
+            Literal::u32_unsuffixed(c),
+        );
+        quote!(::ami_runtime::version::Version::new(#a, #b, #c))
+    };
+    let single = |lit: &Option<syn::LitStr>| match parse(lit).first() {
+        Some(v) => {
+            let v = version(*v);
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let since = parse(&attrs.since).into_iter().map(version);
+    let (deprecated, removed) = (single(&attrs.deprecated), single(&attrs.removed));
+    quote! {
+        ::ami_runtime::version::Availability {
+            since: &[#(#since),*],
+            deprecated: #deprecated,
+            removed: #removed,
+        }
+    }
+}
+
 /// The `Action` impl, and the inherent `from_message` (kept out of the
 /// anonymous const so that rustdoc lists it with the constructors).
 fn action_impl(cont: &Container) -> (TokenStream, TokenStream) {
@@ -690,11 +724,13 @@ fn action_impl(cont: &Container) -> (TokenStream, TokenStream) {
         Some(ty) => quote!(#ty),
         None => quote!(#rt::Ack),
     };
+    let availability = availability_tokens(attrs);
     let trait_impl = quote! {
         #[automatically_derived]
         impl #rt::Action for #ident {
             const NAME: &'static str = #name;
             const SHAPE: #rt::ResponseShape = #shape;
+            const AVAILABILITY: ::ami_runtime::version::Availability<'static> = #availability;
             type Response = #response;
         }
     };

@@ -37,7 +37,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`AgentsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "AgentLogoff", response = Ack, shape = "single")]
+#[ami(action = "AgentLogoff", response = Ack, shape = "single", since = "1.2.0")]
 #[non_exhaustive]
 pub struct AgentLogoffAction {
     /// The ID of the agent to log off (its section in `agents.conf`).
@@ -97,7 +97,8 @@ pub struct AgentLogoffAction {
     response = EventList<AgentsEvent,
     AgentsCompleteEvent>,
     shape = "list",
-    complete = "AgentsComplete"
+    complete = "AgentsComplete",
+    since = "1.2.0"
 )]
 #[non_exhaustive]
 pub struct AgentsAction {

@@ -57,7 +57,7 @@ use crate::common::{BridgeSnapshot, ChannelSnapshot};
 ///
 /// [`BridgeListAction`], [`BridgeInfoAction`], [`BridgeKickAction`], [`BridgeDestroyAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Bridge", response = Ack, shape = "single")]
+#[ami(action = "Bridge", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct BridgeAction {
     /// The channel to bridge to `Channel2`.
@@ -126,7 +126,7 @@ pub enum BridgeTone {
 ///
 /// [`BridgeAction`], [`BridgeInfoAction`], [`BridgeKickAction`], [`BridgeListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "BridgeDestroy", response = Ack, shape = "single")]
+#[ami(action = "BridgeDestroy", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct BridgeDestroyAction {
     /// The unique ID of the bridge to destroy (see `BridgeList`).
@@ -220,7 +220,8 @@ pub struct BridgeDestroyAction {
     response = EventList<BridgeInfoChannelEvent,
     BridgeInfoCompleteEvent>,
     shape = "list",
-    complete = "BridgeInfoComplete"
+    complete = "BridgeInfoComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct BridgeInfoAction {
@@ -256,7 +257,7 @@ pub struct BridgeInfoAction {
 ///
 /// [`BridgeAction`], [`BridgeDestroyAction`], [`BridgeInfoAction`], [`BridgeListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "BridgeKick", response = Ack, shape = "single")]
+#[ami(action = "BridgeKick", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct BridgeKickAction {
     /// The unique ID of the bridge containing the channel. It can be omitted, or
@@ -321,7 +322,8 @@ pub struct BridgeKickAction {
     response = EventList<BridgeListItemEvent,
     BridgeListCompleteEvent>,
     shape = "list",
-    complete = "BridgeListComplete"
+    complete = "BridgeListComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct BridgeListAction {
@@ -403,7 +405,8 @@ pub struct BridgeListAction {
     response = EventList<BridgeTechnologyListItemEvent,
     BridgeTechnologyListCompleteEvent>,
     shape = "list",
-    complete = "BridgeTechnologyListComplete"
+    complete = "BridgeTechnologyListComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct BridgeTechnologyListAction {
@@ -442,7 +445,12 @@ pub struct BridgeTechnologyListAction {
 ///
 /// [`BridgeTechnologyListAction`], [`BridgeTechnologyUnsuspendAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "BridgeTechnologySuspend", response = Ack, shape = "single")]
+#[ami(
+    action = "BridgeTechnologySuspend",
+    response = Ack,
+    shape = "single",
+    since = "12.0.0"
+)]
 #[non_exhaustive]
 pub struct BridgeTechnologySuspendAction {
     /// The name of the bridging technology to suspend (`softmix`, `simple_bridge`...; see `BridgeTechnologyList`).
@@ -484,7 +492,12 @@ pub struct BridgeTechnologySuspendAction {
 ///
 /// [`BridgeTechnologyListAction`], [`BridgeTechnologySuspendAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "BridgeTechnologyUnsuspend", response = Ack, shape = "single")]
+#[ami(
+    action = "BridgeTechnologyUnsuspend",
+    response = Ack,
+    shape = "single",
+    since = "12.0.0"
+)]
 #[non_exhaustive]
 pub struct BridgeTechnologyUnsuspendAction {
     /// The name of the bridging technology to unsuspend (see `BridgeTechnologyList`).

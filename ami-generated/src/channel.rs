@@ -45,7 +45,7 @@ use crate::common::{AocCharge, BridgeSnapshot, ChannelSnapshot, PartyId};
 ///
 /// [`HangupAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "AbsoluteTimeout", response = Ack, shape = "single")]
+#[ami(action = "AbsoluteTimeout", response = Ack, shape = "single", since = "0.5.0")]
 #[non_exhaustive]
 pub struct AbsoluteTimeoutAction {
     /// Name of the channel to hang up when the time is up.
@@ -123,7 +123,7 @@ pub struct AbsoluteTimeoutAction {
 /// Message: Failed to add AGI command to channel SIP/agent-01-00000007 queue
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "AGI", response = Ack, shape = "single")]
+#[ami(action = "AGI", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct AgiAction {
     /// Channel that is currently in Async AGI.
@@ -189,7 +189,7 @@ pub struct AgiAction {
 /// Message: AOC Message successfully queued on channel
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "AOCMessage", response = Ack, shape = "single")]
+#[ami(action = "AOCMessage", response = Ack, shape = "single", since = "1.8.0")]
 #[ami(requires(time, time_scale), requires(granularity, granularity_time_scale))]
 #[non_exhaustive]
 pub struct AocMessageAction {
@@ -617,7 +617,7 @@ pub struct AocMessageUnit {
 ///
 /// [`BlindTransferAction`], [`RedirectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Atxfer", response = Ack, shape = "single")]
+#[ami(action = "Atxfer", response = Ack, shape = "single", since = "1.6.1")]
 #[non_exhaustive]
 pub struct AtxferAction {
     /// The transferer's channel.
@@ -753,7 +753,7 @@ pub struct AtxferAction {
 ///
 /// [`RedirectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "BlindTransfer", response = Ack, shape = "single")]
+#[ami(action = "BlindTransfer", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct BlindTransferAction {
     /// The channel whose bridged peers are transferred.
@@ -815,7 +815,12 @@ pub struct BlindTransferAction {
 ///
 /// [`AtxferAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "CancelAtxfer", response = Ack, shape = "single")]
+#[ami(
+    action = "CancelAtxfer",
+    response = Ack,
+    shape = "single",
+    since = "13.18.0, 14.7.0, 15.1.0"
+)]
 #[non_exhaustive]
 pub struct CancelAtxferAction {
     /// The transferer channel.
@@ -867,7 +872,7 @@ pub struct CancelAtxferAction {
 /// Message: Channel not specified
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ControlPlayback", response = Ack, shape = "single")]
+#[ami(action = "ControlPlayback", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct ControlPlaybackAction {
     /// The name of the channel that currently has a file being played back to it.
@@ -941,7 +946,7 @@ pub enum ControlPlaybackControl {
 ///
 /// [`SetvarAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Getvar", response = GetvarResponse, shape = "single")]
+#[ami(action = "Getvar", response = GetvarResponse, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct GetvarAction {
     /// Channel to read the variable from; without it the variable is global.
@@ -1059,7 +1064,7 @@ pub struct GetvarResponse {
 ///
 /// [`OriginateAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Hangup", response = Ack, shape = "single")]
+#[ami(action = "Hangup", response = Ack, shape = "single", since = "0.2.0")]
 #[non_exhaustive]
 pub struct HangupAction {
     /// The exact name of the channel to hang up, or a regular expression between slashes (`/^SIP/300-.*$/`).
@@ -1101,7 +1106,7 @@ pub struct HangupAction {
 /// Message: Unable to find channel
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "LocalOptimizeAway", response = Ack, shape = "single")]
+#[ami(action = "LocalOptimizeAway", response = Ack, shape = "single", since = "1.8.0")]
 #[non_exhaustive]
 pub struct LocalOptimizeAwayAction {
     /// The Local channel to optimize away (`Local/100@default-00000001;1`).
@@ -1164,7 +1169,7 @@ pub struct LocalOptimizeAwayAction {
 ///
 /// [`SendTextAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MessageSend", response = Ack, shape = "single")]
+#[ami(action = "MessageSend", response = Ack, shape = "single", since = "11.0.0")]
 #[non_exhaustive]
 pub struct MessageSendAction {
     /// The URI the message is sent to (current releases), prefixed with the message
@@ -1250,7 +1255,7 @@ pub struct MessageSendAction {
 /// Message: Direction not specified
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MuteAudio", response = Ack, shape = "single")]
+#[ami(action = "MuteAudio", response = Ack, shape = "single", since = "1.8.0")]
 #[non_exhaustive]
 pub struct MuteAudioAction {
     /// The channel to mute.
@@ -1431,7 +1436,7 @@ pub enum MuteAudioState {
 ///
 /// [`HangupAction`], [`RedirectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Originate", response = Ack, shape = "single")]
+#[ami(action = "Originate", response = Ack, shape = "single", since = "0.2.0")]
 #[ami(
     exactly_one(exten, application),
     together(exten, context, priority),
@@ -1528,7 +1533,7 @@ pub struct OriginateAction {
 /// Message: DTMF successfully queued
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PlayDTMF", response = Ack, shape = "single")]
+#[ami(action = "PlayDTMF", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct PlayDtmfAction {
     /// Name of the channel to send the digit to.
@@ -1580,7 +1585,12 @@ pub struct PlayDtmfAction {
 ///
 /// [`PlayDtmfAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PlayMF", response = Ack, shape = "single")]
+#[ami(
+    action = "PlayMF",
+    response = Ack,
+    shape = "single",
+    since = "16.21.0, 18.7.0, 19.0.0"
+)]
 #[non_exhaustive]
 pub struct PlayMfAction {
     /// Name of the channel to send the digit to.
@@ -1643,7 +1653,7 @@ pub struct PlayMfAction {
 ///
 /// [`BlindTransferAction`], [`AtxferAction`], [`OriginateAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Redirect", response = Ack, shape = "single")]
+#[ami(action = "Redirect", response = Ack, shape = "single", since = "0.2.0")]
 #[ami(
     requires(extra_exten, extra_channel),
     requires(extra_context, extra_channel),
@@ -1717,7 +1727,7 @@ pub struct RedirectAction {
 ///
 /// [`PlayDtmfAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SendFlash", response = Ack, shape = "single")]
+#[ami(action = "SendFlash", response = Ack, shape = "single", since = "18.18.0, 20.3.0")]
 #[non_exhaustive]
 pub struct SendFlashAction {
     /// Name of the channel to send the hook flash to.
@@ -1766,7 +1776,7 @@ pub struct SendFlashAction {
 ///
 /// [`MessageSendAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SendText", response = Ack, shape = "single")]
+#[ami(action = "SendText", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct SendTextAction {
     /// Channel to send the message to.
@@ -1828,7 +1838,7 @@ pub struct SendTextAction {
 ///
 /// [`GetvarAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Setvar", response = Ack, shape = "single")]
+#[ami(action = "Setvar", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct SetvarAction {
     /// Channel to set the variable on; without it the variable is global.
@@ -1929,7 +1939,8 @@ pub struct SetvarAction {
     response = EventList<StatusEvent,
     StatusCompleteEvent>,
     shape = "list",
-    complete = "StatusComplete"
+    complete = "StatusComplete",
+    since = "0.2.0"
 )]
 #[non_exhaustive]
 pub struct StatusAction {

@@ -49,7 +49,7 @@ use crate::common::{BridgeSnapshot, ChannelSnapshot};
 ///
 /// [`ConfbridgeListAction`], [`ConfbridgeMuteAction`], [`ConfbridgeLockAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeKick", response = Ack, shape = "single")]
+#[ami(action = "ConfbridgeKick", response = Ack, shape = "single", since = "10.0.0")]
 #[non_exhaustive]
 pub struct ConfbridgeKickAction {
     /// The name of the conference.
@@ -110,7 +110,8 @@ pub struct ConfbridgeKickAction {
     response = EventList<ConfbridgeListEvent,
     ConfbridgeListCompleteEvent>,
     shape = "list",
-    complete = "ConfbridgeListComplete"
+    complete = "ConfbridgeListComplete",
+    since = "10.0.0"
 )]
 #[non_exhaustive]
 pub struct ConfbridgeListAction {
@@ -162,7 +163,8 @@ pub struct ConfbridgeListAction {
     response = EventList<ConfbridgeListRoomsEvent,
     ConfbridgeListRoomsCompleteEvent>,
     shape = "list",
-    complete = "ConfbridgeListRoomsComplete"
+    complete = "ConfbridgeListRoomsComplete",
+    since = "10.0.0"
 )]
 #[non_exhaustive]
 pub struct ConfbridgeListRoomsAction {
@@ -202,7 +204,7 @@ pub struct ConfbridgeListRoomsAction {
 ///
 /// [`ConfbridgeUnlockAction`], [`ConfbridgeListRoomsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeLock", response = Ack, shape = "single")]
+#[ami(action = "ConfbridgeLock", response = Ack, shape = "single", since = "10.0.0")]
 #[non_exhaustive]
 pub struct ConfbridgeLockAction {
     /// The name of the conference to lock.
@@ -252,7 +254,7 @@ pub struct ConfbridgeLockAction {
 ///
 /// [`ConfbridgeUnmuteAction`], [`ConfbridgeListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeMute", response = Ack, shape = "single")]
+#[ami(action = "ConfbridgeMute", response = Ack, shape = "single", since = "10.0.0")]
 #[non_exhaustive]
 pub struct ConfbridgeMuteAction {
     /// The name of the conference.
@@ -306,7 +308,12 @@ pub struct ConfbridgeMuteAction {
 ///
 /// [`ConfbridgeListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeSetSingleVideoSrc", response = Ack, shape = "single")]
+#[ami(
+    action = "ConfbridgeSetSingleVideoSrc",
+    response = Ack,
+    shape = "single",
+    since = "10.0.0"
+)]
 #[non_exhaustive]
 pub struct ConfbridgeSetSingleVideoSrcAction {
     /// The name of the conference.
@@ -367,7 +374,12 @@ pub struct ConfbridgeSetSingleVideoSrcAction {
 ///
 /// [`ConfbridgeStopRecordAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeStartRecord", response = Ack, shape = "single")]
+#[ami(
+    action = "ConfbridgeStartRecord",
+    response = Ack,
+    shape = "single",
+    since = "10.0.0"
+)]
 #[non_exhaustive]
 pub struct ConfbridgeStartRecordAction {
     /// The name of the conference to record.
@@ -423,7 +435,12 @@ pub struct ConfbridgeStartRecordAction {
 ///
 /// [`ConfbridgeStartRecordAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeStopRecord", response = Ack, shape = "single")]
+#[ami(
+    action = "ConfbridgeStopRecord",
+    response = Ack,
+    shape = "single",
+    since = "10.0.0"
+)]
 #[non_exhaustive]
 pub struct ConfbridgeStopRecordAction {
     /// The name of the conference.
@@ -467,7 +484,7 @@ pub struct ConfbridgeStopRecordAction {
 ///
 /// [`ConfbridgeLockAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeUnlock", response = Ack, shape = "single")]
+#[ami(action = "ConfbridgeUnlock", response = Ack, shape = "single", since = "10.0.0")]
 #[non_exhaustive]
 pub struct ConfbridgeUnlockAction {
     /// The name of the conference to unlock.
@@ -516,7 +533,7 @@ pub struct ConfbridgeUnlockAction {
 ///
 /// [`ConfbridgeMuteAction`], [`ConfbridgeListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ConfbridgeUnmute", response = Ack, shape = "single")]
+#[ami(action = "ConfbridgeUnmute", response = Ack, shape = "single", since = "10.0.0")]
 #[non_exhaustive]
 pub struct ConfbridgeUnmuteAction {
     /// The name of the conference.

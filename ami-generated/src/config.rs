@@ -42,7 +42,7 @@ use ami_runtime::wire::{Ack, Header};
 ///
 /// [`UpdateConfigAction`], [`GetConfigAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "CreateConfig", response = Ack, shape = "single")]
+#[ami(action = "CreateConfig", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct CreateConfigAction {
     /// The name of the file to create, relative to the configuration directory (e.g. `foo.conf`).
@@ -92,7 +92,12 @@ pub struct CreateConfigAction {
 ///
 /// [`ListCategoriesAction`], [`UpdateConfigAction`], [`GetConfigJsonAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "GetConfig", response = GetConfigResponse, shape = "single")]
+#[ami(
+    action = "GetConfig",
+    response = GetConfigResponse,
+    shape = "single",
+    since = "1.4.0"
+)]
 #[non_exhaustive]
 pub struct GetConfigAction {
     /// Configuration filename (e.g. `foo.conf`).
@@ -180,7 +185,12 @@ pub struct GetConfigResponseCategory {
 ///
 /// [`GetConfigAction`], [`ListCategoriesAction`], [`UpdateConfigAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "GetConfigJSON", response = GetConfigJsonResponse, shape = "single")]
+#[ami(
+    action = "GetConfigJSON",
+    response = GetConfigJsonResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct GetConfigJsonAction {
     /// Configuration filename (e.g. `foo.conf`).
@@ -257,7 +267,12 @@ pub struct GetConfigJsonResponse {
 ///
 /// [`GetConfigAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ListCategories", response = ListCategoriesResponse, shape = "single")]
+#[ami(
+    action = "ListCategories",
+    response = ListCategoriesResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct ListCategoriesAction {
     /// Configuration filename (e.g. `foo.conf`).
@@ -319,7 +334,7 @@ pub struct ListCategoriesResponse {
 ///
 /// [`GetConfigAction`], [`CreateConfigAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "UpdateConfig", response = Ack, shape = "single")]
+#[ami(action = "UpdateConfig", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct UpdateConfigAction {
     /// Configuration filename to read (e.g. `foo.conf`).

@@ -40,7 +40,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`DahdiHangupAction`], [`DahdiTransferAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIDialOffhook", response = Ack, shape = "single")]
+#[ami(action = "DAHDIDialOffhook", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiDialOffhookAction {
     /// The DAHDI channel number to dial the digits on.
@@ -79,7 +79,7 @@ pub struct DahdiDialOffhookAction {
 ///
 /// [`DahdiDndOnAction`], [`DahdiShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIDNDoff", response = Ack, shape = "single")]
+#[ami(action = "DAHDIDNDoff", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiDndOffAction {
     /// The DAHDI channel number to set DND off on.
@@ -114,7 +114,7 @@ pub struct DahdiDndOffAction {
 ///
 /// [`DahdiDndOffAction`], [`DahdiShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIDNDon", response = Ack, shape = "single")]
+#[ami(action = "DAHDIDNDon", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiDndOnAction {
     /// The DAHDI channel number to set DND on on.
@@ -145,7 +145,7 @@ pub struct DahdiDndOnAction {
 ///
 /// [`DahdiTransferAction`], [`DahdiDialOffhookAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIHangup", response = Ack, shape = "single")]
+#[ami(action = "DAHDIHangup", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiHangupAction {
     /// The DAHDI channel number to hang up.
@@ -175,7 +175,7 @@ pub struct DahdiHangupAction {
 ///
 /// [`DahdiShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDIRestart", response = Ack, shape = "single")]
+#[ami(action = "DAHDIRestart", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiRestartAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -208,7 +208,8 @@ pub struct DahdiRestartAction {
     response = EventList<DahdiShowChannelsEvent,
     DahdiShowChannelsCompleteEvent>,
     shape = "list",
-    complete = "DAHDIShowChannelsComplete"
+    complete = "DAHDIShowChannelsComplete",
+    since = "1.4.22"
 )]
 #[non_exhaustive]
 pub struct DahdiShowChannelsAction {
@@ -284,7 +285,8 @@ pub struct DahdiShowChannelsAction {
     response = EventList<DahdiShowStatusEvent,
     DahdiShowStatusCompleteEvent>,
     shape = "list",
-    complete = "DAHDIShowStatusComplete"
+    complete = "DAHDIShowStatusComplete",
+    since = "18.23.0, 20.8.0, 21.3.0"
 )]
 #[non_exhaustive]
 pub struct DahdiShowStatusAction {
@@ -314,7 +316,7 @@ pub struct DahdiShowStatusAction {
 ///
 /// [`DahdiHangupAction`], [`DahdiDialOffhookAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DAHDITransfer", response = Ack, shape = "single")]
+#[ami(action = "DAHDITransfer", response = Ack, shape = "single", since = "1.4.22")]
 #[non_exhaustive]
 pub struct DahdiTransferAction {
     /// The DAHDI channel number to transfer.

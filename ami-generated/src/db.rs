@@ -40,7 +40,7 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// [`DbDelTreeAction`], [`DbPutAction`], [`DbGetAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DBDel", response = Ack, shape = "single")]
+#[ami(action = "DBDel", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct DbDelAction {
     /// The family (first part of the key path).
@@ -77,7 +77,7 @@ pub struct DbDelAction {
 ///
 /// [`DbDelAction`], [`DbPutAction`], [`DbGetAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DBDelTree", response = Ack, shape = "single")]
+#[ami(action = "DBDelTree", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct DbDelTreeAction {
     /// The family to delete (with all its keys when `Key` is absent).
@@ -149,7 +149,8 @@ pub struct DbDelTreeAction {
     response = EventList<DbGetResponseEvent,
     DbGetCompleteEvent>,
     shape = "list",
-    complete = "DBGetComplete"
+    complete = "DBGetComplete",
+    since = "1.2.0"
 )]
 #[non_exhaustive]
 pub struct DbGetAction {
@@ -217,7 +218,8 @@ pub struct DbGetAction {
     response = EventList<DbGetTreeResponseEvent,
     DbGetTreeCompleteEvent>,
     shape = "list",
-    complete = "DBGetTreeComplete"
+    complete = "DBGetTreeComplete",
+    since = "16.28.0, 18.14.0, 19.6.0"
 )]
 #[non_exhaustive]
 pub struct DbGetTreeAction {
@@ -262,7 +264,7 @@ pub struct DbGetTreeAction {
 ///
 /// [`DbGetAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DBPut", response = Ack, shape = "single")]
+#[ami(action = "DBPut", response = Ack, shape = "single", since = "1.2.0")]
 #[non_exhaustive]
 pub struct DbPutAction {
     /// The family (first part of the key path).

@@ -58,7 +58,8 @@ use ami_runtime::wire::{EventList, Header};
     response = EventList<DeviceStateChangeEvent,
     DeviceStateListCompleteEvent>,
     shape = "list",
-    complete = "DeviceStateListComplete"
+    complete = "DeviceStateListComplete",
+    since = "13.0.0"
 )]
 #[non_exhaustive]
 pub struct DeviceStateListAction {
@@ -100,7 +101,12 @@ pub struct DeviceStateListAction {
 ///
 /// [`PresenceStateListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PresenceState", response = PresenceStateResponse, shape = "single")]
+#[ami(
+    action = "PresenceState",
+    response = PresenceStateResponse,
+    shape = "single",
+    since = "11.0.0"
+)]
 #[non_exhaustive]
 pub struct PresenceStateAction {
     /// The presence provider to check (`CustomPresence:lamp1`).
@@ -204,7 +210,8 @@ pub enum PresenceStateResponseState {
     response = EventList<PresenceStateChangeEvent,
     PresenceStateListCompleteEvent>,
     shape = "list",
-    complete = "PresenceStateListComplete"
+    complete = "PresenceStateListComplete",
+    since = "13.0.0"
 )]
 #[non_exhaustive]
 pub struct PresenceStateListAction {

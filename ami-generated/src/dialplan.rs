@@ -51,7 +51,12 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// [`DialplanExtensionRemoveAction`], [`ShowDialPlanAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DialplanExtensionAdd", response = Ack, shape = "single")]
+#[ami(
+    action = "DialplanExtensionAdd",
+    response = Ack,
+    shape = "single",
+    since = "13.0.0"
+)]
 #[non_exhaustive]
 pub struct DialplanExtensionAddAction {
     /// Context where the extension is created; the context is created if it does not exist yet.
@@ -118,7 +123,12 @@ pub struct DialplanExtensionAddAction {
 ///
 /// [`DialplanExtensionAddAction`], [`ShowDialPlanAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DialplanExtensionRemove", response = Ack, shape = "single")]
+#[ami(
+    action = "DialplanExtensionRemove",
+    response = Ack,
+    shape = "single",
+    since = "13.0.0"
+)]
 #[non_exhaustive]
 pub struct DialplanExtensionRemoveAction {
     /// Context of the extension to remove.
@@ -178,7 +188,12 @@ pub struct DialplanExtensionRemoveAction {
 ///
 /// [`ExtensionStateListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ExtensionState", response = ExtensionStateResponse, shape = "single")]
+#[ami(
+    action = "ExtensionState",
+    response = ExtensionStateResponse,
+    shape = "single",
+    since = "0.4.0"
+)]
 #[non_exhaustive]
 pub struct ExtensionStateAction {
     /// Extension to check the state of.
@@ -359,7 +374,8 @@ pub enum ExtensionStateResponseStatusText {
     response = EventList<ExtensionStatusEvent,
     ExtensionStateListCompleteEvent>,
     shape = "list",
-    complete = "ExtensionStateListComplete"
+    complete = "ExtensionStateListComplete",
+    since = "13.0.0"
 )]
 #[non_exhaustive]
 pub struct ExtensionStateListAction {
@@ -423,7 +439,8 @@ pub struct ExtensionStateListAction {
     response = EventList<ListDialplanEvent,
     ShowDialPlanCompleteEvent>,
     shape = "list",
-    complete = "ShowDialPlanComplete"
+    complete = "ShowDialPlanComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct ShowDialPlanAction {

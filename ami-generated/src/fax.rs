@@ -53,7 +53,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`FaxSessionsAction`], [`FaxStatsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "FAXSession", response = Ack, shape = "single")]
+#[ami(action = "FAXSession", response = Ack, shape = "single", since = "13.0.0")]
 #[non_exhaustive]
 pub struct FaxSessionAction {
     /// The ID of the FAX session to describe (see `FAXSessions`).
@@ -108,7 +108,8 @@ pub struct FaxSessionAction {
     response = EventList<FaxSessionsEntryEvent,
     FaxSessionsCompleteEvent>,
     shape = "list",
-    complete = "FAXSessionsComplete"
+    complete = "FAXSessionsComplete",
+    since = "13.0.0"
 )]
 #[non_exhaustive]
 pub struct FaxSessionsAction {
@@ -157,7 +158,7 @@ pub struct FaxSessionsAction {
 ///
 /// [`FaxSessionsAction`], [`FaxSessionAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "FAXStats", response = Ack, shape = "single")]
+#[ami(action = "FAXStats", response = Ack, shape = "single", since = "13.0.0")]
 #[non_exhaustive]
 pub struct FaxStatsAction {
     /// Headers sent after the parameters, as given (none is needed).

@@ -45,7 +45,7 @@ use ami_runtime::wire::{EventList, Header, RawText};
 ///
 /// [`IaxPeersAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "IAXnetstats", response = RawText, shape = "raw")]
+#[ami(action = "IAXnetstats", response = RawText, shape = "raw", since = "1.2.0")]
 #[non_exhaustive]
 pub struct IaxNetStatsAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -87,7 +87,8 @@ pub struct IaxNetStatsAction {
     response = EventList<crate::sip::PeerEntryEvent,
     crate::sip::PeerListCompleteEvent>,
     shape = "list",
-    complete = "PeerlistComplete"
+    complete = "PeerlistComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct IaxPeerListAction {
@@ -122,7 +123,8 @@ pub struct IaxPeerListAction {
     response = EventList<crate::sip::PeerEntryEvent,
     crate::sip::PeerListCompleteEvent>,
     shape = "list",
-    complete = "PeerlistComplete"
+    complete = "PeerlistComplete",
+    since = "0.3.0"
 )]
 #[non_exhaustive]
 pub struct IaxPeersAction {
@@ -164,7 +166,8 @@ pub struct IaxPeersAction {
     response = EventList<crate::sip::RegistryEntryEvent,
     crate::sip::RegistrationsCompleteEvent>,
     shape = "list",
-    complete = "RegistrationsComplete"
+    complete = "RegistrationsComplete",
+    since = "1.6.2"
 )]
 #[non_exhaustive]
 pub struct IaxRegistryAction {

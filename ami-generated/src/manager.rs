@@ -43,7 +43,12 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`LoginAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Challenge", response = ChallengeResponse, shape = "single")]
+#[ami(
+    action = "Challenge",
+    response = ChallengeResponse,
+    shape = "single",
+    since = "0.4.0"
+)]
 #[non_exhaustive]
 pub struct ChallengeAction {
     /// Digest algorithm to use in the challenge.
@@ -130,7 +135,7 @@ pub struct ChallengeResponse {
 /// --END COMMAND--
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Command", response = CommandOutput, shape = "command")]
+#[ami(action = "Command", response = CommandOutput, shape = "command", since = "0.3.0")]
 #[non_exhaustive]
 pub struct CommandAction {
     /// The Asterisk CLI command to run (`sip show peers`, `core show channels`).
@@ -178,7 +183,12 @@ pub struct CommandAction {
 ///
 /// [`CoreStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "CoreSettings", response = CoreSettingsResponse, shape = "single")]
+#[ami(
+    action = "CoreSettings",
+    response = CoreSettingsResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct CoreSettingsAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -303,7 +313,8 @@ pub struct CoreSettingsResponse {
     response = EventList<CoreShowChannelMapEvent,
     CoreShowChannelMapCompleteEvent>,
     shape = "list",
-    complete = "CoreShowChannelMapComplete"
+    complete = "CoreShowChannelMapComplete",
+    since = "18.19.0, 20.4.0"
 )]
 #[non_exhaustive]
 pub struct CoreShowChannelMapAction {
@@ -373,7 +384,8 @@ pub struct CoreShowChannelMapAction {
     response = EventList<CoreShowChannelEvent,
     CoreShowChannelsCompleteEvent>,
     shape = "list",
-    complete = "CoreShowChannelsComplete"
+    complete = "CoreShowChannelsComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct CoreShowChannelsAction {
@@ -413,7 +425,12 @@ pub struct CoreShowChannelsAction {
 ///
 /// [`CoreSettingsAction`], [`CoreShowChannelsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "CoreStatus", response = CoreStatusResponse, shape = "single")]
+#[ami(
+    action = "CoreStatus",
+    response = CoreStatusResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct CoreStatusAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -509,7 +526,13 @@ pub struct CoreStatusResponse {
 /// Message: 'Path' parameter not specified
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "DataGet", response = Ack, shape = "single")]
+#[ami(
+    action = "DataGet",
+    response = Ack,
+    shape = "single",
+    since = "1.8.0",
+    removed = "15.0.0"
+)]
 #[non_exhaustive]
 pub struct DataGetAction {
     /// The path of the tree to retrieve (`/asterisk/channel/sip/peers`).
@@ -563,7 +586,7 @@ pub struct DataGetAction {
 ///
 /// [`LoginAction`], [`FilterAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Events", response = EventsResponse, shape = "single")]
+#[ami(action = "Events", response = EventsResponse, shape = "single", since = "0.9.0")]
 #[non_exhaustive]
 pub struct EventsAction {
     /// Which events to send:
@@ -644,7 +667,7 @@ pub struct EventsResponse {
 ///
 /// [`EventsAction`], [`FilterListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Filter", response = Ack, shape = "single")]
+#[ami(action = "Filter", response = Ack, shape = "single", since = "10.0.0")]
 #[non_exhaustive]
 pub struct FilterAction {
     /// What to do with the filter.
@@ -706,7 +729,7 @@ pub enum FilterOperation {
 ///
 /// [`FilterAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "FilterList", response = Ack, shape = "single")]
+#[ami(action = "FilterList", response = Ack, shape = "single", removed = "10.0.0")]
 #[non_exhaustive]
 pub struct FilterListAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -749,7 +772,7 @@ pub struct FilterListAction {
 /// AgentLogoff: Sets an agent as no longer logged in.  (Priv: agent,all)
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ListCommands", response = Ack, shape = "single")]
+#[ami(action = "ListCommands", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct ListCommandsAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -777,7 +800,7 @@ pub struct ListCommandsAction {
 /// Message: Reloaded the logger and rotated log files
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "LoggerRotate", response = Ack, shape = "single")]
+#[ami(action = "LoggerRotate", response = Ack, shape = "single", since = "13.0.0")]
 #[non_exhaustive]
 pub struct LoggerRotateAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -838,7 +861,7 @@ pub struct LoggerRotateAction {
 ///
 /// [`ChallengeAction`], [`LogoffAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Login", response = Ack, shape = "single")]
+#[ami(action = "Login", response = Ack, shape = "single", since = "0.2.0")]
 #[ami(at_most_one(secret, key), requires(key, auth_type))]
 #[allow(clippy::duplicated_attributes)]
 #[non_exhaustive]
@@ -915,7 +938,7 @@ pub enum LoginAuthType {
 ///
 /// [`LoginAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Logoff", response = Goodbye, shape = "goodbye")]
+#[ami(action = "Logoff", response = Goodbye, shape = "goodbye", since = "0.2.0")]
 #[non_exhaustive]
 pub struct LogoffAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -965,7 +988,12 @@ pub struct LogoffAction {
 ///
 /// [`ModuleLoadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ModuleCheck", response = ModuleCheckResponse, shape = "single")]
+#[ami(
+    action = "ModuleCheck",
+    response = ModuleCheckResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct ModuleCheckAction {
     /// Asterisk module name, without the extension (`chan_pjsip`, not `chan_pjsip.so`).
@@ -1090,7 +1118,7 @@ pub struct ModuleCheckResponse {
 ///
 /// [`ModuleCheckAction`], [`ReloadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ModuleLoad", response = Ack, shape = "single")]
+#[ami(action = "ModuleLoad", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct ModuleLoadAction {
     /// Asterisk module name or subsystem identifier. Asterisk's documentation asks
@@ -1162,7 +1190,7 @@ pub enum ModuleLoadLoadType {
 /// Timestamp: 1494854593.314921
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Ping", response = PingResponse, shape = "single")]
+#[ami(action = "Ping", response = PingResponse, shape = "single", since = "0.2.0")]
 #[non_exhaustive]
 pub struct PingAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -1230,7 +1258,7 @@ pub struct PingResponse {
 ///
 /// [`ModuleLoadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Reload", response = Ack, shape = "single")]
+#[ami(action = "Reload", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct ReloadAction {
     /// Name of the module to reload (`chan_pjsip`, `pbx_config`); all modules when absent.
@@ -1286,7 +1314,7 @@ pub struct ReloadAction {
 /// Waiting: 12
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "UserEvent", response = Ack, shape = "single")]
+#[ami(action = "UserEvent", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct UserEventAction {
     /// Event string to send: the value of the `UserEvent` header of the event.
@@ -1325,7 +1353,7 @@ pub struct UserEventAction {
 ///
 /// * [`WaitEventCompleteEvent`]: Raised at the end of the events returned by a `WaitEvent` command.
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "WaitEvent", response = Ack, shape = "single")]
+#[ami(action = "WaitEvent", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct WaitEventAction {
     /// Maximum time to wait for events, in seconds; `-1` means forever.

@@ -47,7 +47,9 @@ use crate::common::ChannelSnapshot;
     response = EventList<MeetmeListEvent,
     MeetmeListCompleteEvent>,
     shape = "list",
-    complete = "MeetmeListComplete"
+    complete = "MeetmeListComplete",
+    since = "1.6.0",
+    deprecated = "19.0.0"
 )]
 #[non_exhaustive]
 pub struct MeetmeListAction {
@@ -86,7 +88,9 @@ pub struct MeetmeListAction {
     response = EventList<MeetmeListRoomsEvent,
     MeetmeListRoomsCompleteEvent>,
     shape = "list",
-    complete = "MeetmeListRoomsComplete"
+    complete = "MeetmeListRoomsComplete",
+    since = "10.0.0",
+    deprecated = "19.0.0"
 )]
 #[non_exhaustive]
 pub struct MeetmeListRoomsAction {
@@ -121,7 +125,13 @@ pub struct MeetmeListRoomsAction {
 ///
 /// [`MeetmeUnmuteAction`], [`MeetmeListAction`], [`ConfbridgeMuteAction`](crate::confbridge::ConfbridgeMuteAction)
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MeetmeMute", response = Ack, shape = "single")]
+#[ami(
+    action = "MeetmeMute",
+    response = Ack,
+    shape = "single",
+    since = "1.4.0",
+    deprecated = "19.0.0"
+)]
 #[non_exhaustive]
 pub struct MeetmeMuteAction {
     /// The conference number.
@@ -163,7 +173,13 @@ pub struct MeetmeMuteAction {
 ///
 /// [`MeetmeMuteAction`], [`MeetmeListAction`], [`ConfbridgeUnmuteAction`](crate::confbridge::ConfbridgeUnmuteAction)
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MeetmeUnmute", response = Ack, shape = "single")]
+#[ami(
+    action = "MeetmeUnmute",
+    response = Ack,
+    shape = "single",
+    since = "1.4.0",
+    deprecated = "19.0.0"
+)]
 #[non_exhaustive]
 pub struct MeetmeUnmuteAction {
     /// The conference number.

@@ -37,7 +37,14 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`MonitorAction`], [`StopMonitorAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "ChangeMonitor", response = Ack, shape = "single")]
+#[ami(
+    action = "ChangeMonitor",
+    response = Ack,
+    shape = "single",
+    since = "0.4.0",
+    deprecated = "16.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct ChangeMonitorAction {
     /// The channel being recorded.
@@ -93,7 +100,12 @@ pub struct ChangeMonitorAction {
 ///
 /// [`StopMixMonitorAction`], [`MixMonitorMuteAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MixMonitor", response = MixMonitorResponse, shape = "single")]
+#[ami(
+    action = "MixMonitor",
+    response = MixMonitorResponse,
+    shape = "single",
+    since = "11.0.0"
+)]
 #[non_exhaustive]
 pub struct MixMonitorAction {
     /// The channel to record.
@@ -176,7 +188,7 @@ pub struct MixMonitorResponse {
 ///
 /// [`MixMonitorAction`], [`StopMixMonitorAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MixMonitorMute", response = Ack, shape = "single")]
+#[ami(action = "MixMonitorMute", response = Ack, shape = "single", since = "1.8.0")]
 #[non_exhaustive]
 pub struct MixMonitorMuteAction {
     /// The channel whose recording to mute.
@@ -256,7 +268,14 @@ pub enum MixMonitorMuteDirection {
 ///
 /// [`StopMonitorAction`], [`PauseMonitorAction`], [`UnpauseMonitorAction`], [`ChangeMonitorAction`], [`MixMonitorAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Monitor", response = Ack, shape = "single")]
+#[ami(
+    action = "Monitor",
+    response = Ack,
+    shape = "single",
+    since = "0.4.0",
+    deprecated = "16.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct MonitorAction {
     /// The channel to record.
@@ -299,7 +318,14 @@ pub struct MonitorAction {
 ///
 /// [`UnpauseMonitorAction`], [`MonitorAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PauseMonitor", response = Ack, shape = "single")]
+#[ami(
+    action = "PauseMonitor",
+    response = Ack,
+    shape = "single",
+    since = "1.4.0",
+    deprecated = "16.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct PauseMonitorAction {
     /// The channel being recorded.
@@ -334,7 +360,7 @@ pub struct PauseMonitorAction {
 ///
 /// [`MixMonitorAction`], [`MixMonitorMuteAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "StopMixMonitor", response = Ack, shape = "single")]
+#[ami(action = "StopMixMonitor", response = Ack, shape = "single", since = "11.0.0")]
 #[non_exhaustive]
 pub struct StopMixMonitorAction {
     /// The channel being recorded.
@@ -366,7 +392,14 @@ pub struct StopMixMonitorAction {
 ///
 /// [`MonitorAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "StopMonitor", response = Ack, shape = "single")]
+#[ami(
+    action = "StopMonitor",
+    response = Ack,
+    shape = "single",
+    since = "0.4.0",
+    deprecated = "16.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct StopMonitorAction {
     /// The channel being recorded.
@@ -395,7 +428,14 @@ pub struct StopMonitorAction {
 ///
 /// [`PauseMonitorAction`], [`MonitorAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "UnpauseMonitor", response = Ack, shape = "single")]
+#[ami(
+    action = "UnpauseMonitor",
+    response = Ack,
+    shape = "single",
+    since = "1.4.0",
+    deprecated = "16.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct UnpauseMonitorAction {
     /// The channel being recorded.

@@ -51,7 +51,7 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`ParkedCallsAction`], [`ParkinglotsAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Park", response = Ack, shape = "single")]
+#[ami(action = "Park", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct ParkAction {
     /// The channel to park.
@@ -149,7 +149,8 @@ pub struct ParkAction {
     response = EventList<ParkedCallEvent,
     ParkedCallsCompleteEvent>,
     shape = "list",
-    complete = "ParkedCallsComplete"
+    complete = "ParkedCallsComplete",
+    since = "0.7.2"
 )]
 #[non_exhaustive]
 pub struct ParkedCallsAction {
@@ -203,7 +204,8 @@ pub struct ParkedCallsAction {
     response = EventList<ParkinglotEvent,
     ParkinglotsCompleteEvent>,
     shape = "list",
-    complete = "ParkinglotsComplete"
+    complete = "ParkinglotsComplete",
+    since = "11.0.0"
 )]
 #[non_exhaustive]
 pub struct ParkinglotsAction {

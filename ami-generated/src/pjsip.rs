@@ -63,7 +63,12 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 ///
 /// [`HangupAction`](crate::channel::HangupAction)
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPHangup", response = Ack, shape = "single")]
+#[ami(
+    action = "PJSIPHangup",
+    response = Ack,
+    shape = "single",
+    since = "18.21.0, 20.6.0, 21.1.0"
+)]
 #[non_exhaustive]
 pub struct PjsipHangupAction {
     /// The incoming PJSIP channel to reject (`PJSIP/alice-00000002`), or `/regex/` for every matching channel.
@@ -126,7 +131,7 @@ pub struct PjsipHangupAction {
 /// Message: NOTIFY sent
 /// ```
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPNotify", response = Ack, shape = "single")]
+#[ami(action = "PJSIPNotify", response = Ack, shape = "single", since = "12.0.0")]
 #[ami(exactly_one(endpoint, uri, channel), exactly_one(option, variable))]
 #[non_exhaustive]
 pub struct PjsipNotifyAction {
@@ -175,7 +180,7 @@ pub struct PjsipNotifyAction {
 ///
 /// [`PjsipShowEndpointAction`], [`PjsipShowRegistrationInboundContactStatusesAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPQualify", response = Ack, shape = "single")]
+#[ami(action = "PJSIPQualify", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct PjsipQualifyAction {
     /// The endpoint you want to qualify.
@@ -208,7 +213,7 @@ pub struct PjsipQualifyAction {
 ///
 /// [`PjsipUnregisterAction`], [`PjsipShowRegistrationsOutboundAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPRegister", response = Ack, shape = "single")]
+#[ami(action = "PJSIPRegister", response = Ack, shape = "single", since = "13.2.0")]
 #[non_exhaustive]
 pub struct PjsipRegisterAction {
     /// The outbound registration to register (its section name), or `*all` to register them all.
@@ -275,7 +280,12 @@ pub struct PjsipRegisterAction {
 ///
 /// [`PjsipShowMaintenanceAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPSetMaintenance", response = Ack, shape = "single")]
+#[ami(
+    action = "PJSIPSetMaintenance",
+    response = Ack,
+    shape = "single",
+    since = "20.20.0, 22.10.0, 23.4.0"
+)]
 #[non_exhaustive]
 pub struct PjsipSetMaintenanceAction {
     /// The endpoint to change, or `all` for every configured endpoint.
@@ -370,7 +380,8 @@ pub enum PjsipSetMaintenanceState {
     response = EventList<AorListEvent,
     AorListCompleteEvent>,
     shape = "list",
-    complete = "AorListComplete"
+    complete = "AorListComplete",
+    since = "16.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowAorsAction {
@@ -434,7 +445,8 @@ pub struct PjsipShowAorsAction {
     response = EventList<AuthListEvent,
     AuthListCompleteEvent>,
     shape = "list",
-    complete = "AuthListComplete"
+    complete = "AuthListComplete",
+    since = "16.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowAuthsAction {
@@ -506,7 +518,8 @@ pub struct PjsipShowAuthsAction {
     response = EventList<ContactListEvent,
     ContactListCompleteEvent>,
     shape = "list",
-    complete = "ContactListComplete"
+    complete = "ContactListComplete",
+    since = "16.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowContactsAction {
@@ -725,7 +738,8 @@ pub struct PjsipShowContactsAction {
     response = EventList<PjsipShowEndpointItem,
     EndpointDetailCompleteEvent>,
     shape = "list",
-    complete = "EndpointDetailComplete"
+    complete = "EndpointDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowEndpointAction {
@@ -815,7 +829,8 @@ pub enum PjsipShowEndpointItem {
     response = EventList<EndpointListEvent,
     EndpointListCompleteEvent>,
     shape = "list",
-    complete = "EndpointListComplete"
+    complete = "EndpointListComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowEndpointsAction {
@@ -870,7 +885,8 @@ pub struct PjsipShowEndpointsAction {
     response = EventList<PjsipMaintenanceStatusEvent,
     PjsipMaintenanceStatusCompleteEvent>,
     shape = "list",
-    complete = "PJSIPMaintenanceStatusComplete"
+    complete = "PJSIPMaintenanceStatusComplete",
+    since = "20.20.0, 22.10.0, 23.4.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowMaintenanceAction {
@@ -942,7 +958,8 @@ pub struct PjsipShowMaintenanceAction {
     response = EventList<ContactStatusDetailEvent,
     ContactStatusDetailCompleteEvent>,
     shape = "list",
-    complete = "ContactStatusDetailComplete"
+    complete = "ContactStatusDetailComplete",
+    since = "13.14.0, 14.3.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowRegistrationInboundContactStatusesAction {
@@ -1011,7 +1028,8 @@ pub struct PjsipShowRegistrationInboundContactStatusesAction {
     response = EventList<InboundRegistrationDetailEvent,
     InboundRegistrationDetailCompleteEvent>,
     shape = "list",
-    complete = "InboundRegistrationDetailComplete"
+    complete = "InboundRegistrationDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowRegistrationsInboundAction {
@@ -1094,7 +1112,8 @@ pub struct PjsipShowRegistrationsInboundAction {
     response = EventList<PjsipShowRegistrationsOutboundItem,
     OutboundRegistrationDetailCompleteEvent>,
     shape = "list",
-    complete = "OutboundRegistrationDetailComplete"
+    complete = "OutboundRegistrationDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowRegistrationsOutboundAction {
@@ -1151,7 +1170,8 @@ pub enum PjsipShowRegistrationsOutboundItem {
     response = EventList<ResourceListDetailEvent,
     ResourceListDetailCompleteEvent>,
     shape = "list",
-    complete = "ResourceListDetailComplete"
+    complete = "ResourceListDetailComplete",
+    since = "13.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowResourceListsAction {
@@ -1184,7 +1204,8 @@ pub struct PjsipShowResourceListsAction {
     response = EventList<InboundSubscriptionDetailEvent,
     InboundSubscriptionDetailCompleteEvent>,
     shape = "list",
-    complete = "InboundSubscriptionDetailComplete"
+    complete = "InboundSubscriptionDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowSubscriptionsInboundAction {
@@ -1217,7 +1238,8 @@ pub struct PjsipShowSubscriptionsInboundAction {
     response = EventList<OutboundSubscriptionDetailEvent,
     OutboundSubscriptionDetailCompleteEvent>,
     shape = "list",
-    complete = "OutboundSubscriptionDetailComplete"
+    complete = "OutboundSubscriptionDetailComplete",
+    since = "12.0.0"
 )]
 #[non_exhaustive]
 pub struct PjsipShowSubscriptionsOutboundAction {
@@ -1244,7 +1266,7 @@ pub struct PjsipShowSubscriptionsOutboundAction {
 ///
 /// [`PjsipRegisterAction`], [`PjsipShowRegistrationsOutboundAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PJSIPUnregister", response = Ack, shape = "single")]
+#[ami(action = "PJSIPUnregister", response = Ack, shape = "single", since = "12.0.0")]
 #[non_exhaustive]
 pub struct PjsipUnregisterAction {
     /// The outbound registration to unregister (its section name), or `*all` to

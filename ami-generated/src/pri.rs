@@ -37,7 +37,7 @@ use ami_runtime::wire::{Ack, EventList, Header};
 ///
 /// [`PriDebugFileUnsetAction`], [`PriDebugSetAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PRIDebugFileSet", response = Ack, shape = "single")]
+#[ami(action = "PRIDebugFileSet", response = Ack, shape = "single", since = "13.0.0")]
 #[non_exhaustive]
 pub struct PriDebugFileSetAction {
     /// Path of the file to write the debug output to (created if needed).
@@ -68,7 +68,7 @@ pub struct PriDebugFileSetAction {
 ///
 /// [`PriDebugFileSetAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PRIDebugFileUnset", response = Ack, shape = "single")]
+#[ami(action = "PRIDebugFileUnset", response = Ack, shape = "single", since = "13.0.0")]
 #[non_exhaustive]
 pub struct PriDebugFileUnsetAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -98,7 +98,7 @@ pub struct PriDebugFileUnsetAction {
 ///
 /// [`PriDebugFileSetAction`], [`PriShowSpansAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "PRIDebugSet", response = Ack, shape = "single")]
+#[ami(action = "PRIDebugSet", response = Ack, shape = "single", since = "13.0.0")]
 #[non_exhaustive]
 pub struct PriDebugSetAction {
     /// The span to affect (1 to the number of spans).
@@ -214,7 +214,8 @@ pub enum PriDebugSetLevel {
     response = EventList<PriShowSpansEvent,
     PriShowSpansCompleteEvent>,
     shape = "list",
-    complete = "PRIShowSpansComplete"
+    complete = "PRIShowSpansComplete",
+    since = "10.0.0"
 )]
 #[non_exhaustive]
 pub struct PriShowSpansAction {

@@ -53,7 +53,7 @@ use crate::common::{ChannelSnapshot, QueueMemberSnapshot};
 ///
 /// [`QueueRemoveAction`], [`QueuePauseAction`], [`QueuePenaltyAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueAdd", response = Ack, shape = "single")]
+#[ami(action = "QueueAdd", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct QueueAddAction {
     /// The name of the queue to add the member to.
@@ -150,7 +150,12 @@ pub struct QueueAddAction {
 ///
 /// [`QueueWithdrawCallerAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueChangePriorityCaller", response = Ack, shape = "single")]
+#[ami(
+    action = "QueueChangePriorityCaller",
+    response = Ack,
+    shape = "single",
+    since = "15.0.0"
+)]
 #[non_exhaustive]
 pub struct QueueChangePriorityCallerAction {
     /// The queue the caller waits in.
@@ -221,7 +226,7 @@ pub struct QueueChangePriorityCallerAction {
 ///
 /// [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueLog", response = Ack, shape = "single")]
+#[ami(action = "QueueLog", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct QueueLogAction {
     /// The queue name written in the log line.
@@ -301,7 +306,12 @@ pub struct QueueLogAction {
 ///
 /// [`QueueAddAction`], [`QueuePenaltyAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueMemberRingInUse", response = Ack, shape = "single")]
+#[ami(
+    action = "QueueMemberRingInUse",
+    response = Ack,
+    shape = "single",
+    since = "11.0.0"
+)]
 #[non_exhaustive]
 pub struct QueueMemberRingInUseAction {
     /// The member's interface (`tech/name`).
@@ -388,7 +398,7 @@ pub struct QueueMemberRingInUseAction {
 ///
 /// [`QueueAddAction`], [`QueueRemoveAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueuePause", response = Ack, shape = "single")]
+#[ami(action = "QueuePause", response = Ack, shape = "single", since = "1.2.0")]
 #[non_exhaustive]
 pub struct QueuePauseAction {
     /// The member's interface (`tech/name`) to pause or unpause.
@@ -450,7 +460,7 @@ pub struct QueuePauseAction {
 ///
 /// [`QueueAddAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueuePenalty", response = Ack, shape = "single")]
+#[ami(action = "QueuePenalty", response = Ack, shape = "single", since = "1.6.0")]
 #[non_exhaustive]
 pub struct QueuePenaltyAction {
     /// The member's interface (`tech/name`) whose penalty to change.
@@ -498,7 +508,7 @@ pub struct QueuePenaltyAction {
 ///
 /// [`QueueResetAction`], [`QueueRuleAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueReload", response = Ack, shape = "single")]
+#[ami(action = "QueueReload", response = Ack, shape = "single", since = "1.6.2")]
 #[non_exhaustive]
 pub struct QueueReloadAction {
     /// The queue to reload; every queue when absent.
@@ -605,7 +615,7 @@ pub enum QueueReloadParameters {
 ///
 /// [`QueueAddAction`], [`QueuePauseAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueRemove", response = Ack, shape = "single")]
+#[ami(action = "QueueRemove", response = Ack, shape = "single", since = "1.0.0")]
 #[non_exhaustive]
 pub struct QueueRemoveAction {
     /// The queue to remove the member from.
@@ -662,7 +672,7 @@ pub struct QueueRemoveAction {
 ///
 /// [`QueueStatusAction`], [`QueueSummaryAction`], [`QueueReloadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueReset", response = Ack, shape = "single")]
+#[ami(action = "QueueReset", response = Ack, shape = "single", since = "1.6.2")]
 #[non_exhaustive]
 pub struct QueueResetAction {
     /// The queue whose statistics to reset; every queue when absent.
@@ -701,7 +711,12 @@ pub struct QueueResetAction {
 ///
 /// [`QueueReloadAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueRule", response = QueueRuleResponse, shape = "single")]
+#[ami(
+    action = "QueueRule",
+    response = QueueRuleResponse,
+    shape = "single",
+    since = "1.6.0"
+)]
 #[non_exhaustive]
 pub struct QueueRuleAction {
     /// The name of the rule list (a `[section]` of `queuerules.conf`) to show; all of them when absent.
@@ -765,7 +780,7 @@ pub struct QueueRuleResponse {
 ///
 /// [`QueueStatusAction`], [`QueueSummaryAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "Queues", response = RawText, shape = "raw")]
+#[ami(action = "Queues", response = RawText, shape = "raw", removed = "15.0.0")]
 #[non_exhaustive]
 pub struct QueuesAction {
     /// Headers sent after the parameters, as given (none is needed).
@@ -849,7 +864,8 @@ pub struct QueuesAction {
     response = EventList<QueueStatusItem,
     QueueStatusCompleteEvent>,
     shape = "list",
-    complete = "QueueStatusComplete"
+    complete = "QueueStatusComplete",
+    since = "0.5.0"
 )]
 #[non_exhaustive]
 pub struct QueueStatusAction {
@@ -924,7 +940,8 @@ pub enum QueueStatusItem {
     response = EventList<QueueSummaryEvent,
     QueueSummaryCompleteEvent>,
     shape = "list",
-    complete = "QueueSummaryComplete"
+    complete = "QueueSummaryComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct QueueSummaryAction {
@@ -969,7 +986,12 @@ pub struct QueueSummaryAction {
 ///
 /// [`QueueChangePriorityCallerAction`], [`QueueStatusAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "QueueWithdrawCaller", response = Ack, shape = "single")]
+#[ami(
+    action = "QueueWithdrawCaller",
+    response = Ack,
+    shape = "single",
+    since = "16.25.0, 18.11.0, 19.3.0"
+)]
 #[non_exhaustive]
 pub struct QueueWithdrawCallerAction {
     /// The queue the caller waits in.

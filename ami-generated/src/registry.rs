@@ -36,1924 +36,1204 @@ pub static ACTIONS: &[ActionInfo] = &[
         name: <crate::channel::AbsoluteTimeoutAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AbsoluteTimeoutAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::AbsoluteTimeoutAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "agent")]
     ActionInfo {
         name: <crate::agent::AgentLogoffAction as Action>::NAME,
         family: "agent",
         shape: <crate::agent::AgentLogoffAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::agent::AgentLogoffAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "agent")]
     ActionInfo {
         name: <crate::agent::AgentsAction as Action>::NAME,
         family: "agent",
         shape: <crate::agent::AgentsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::agent::AgentsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::AgiAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AgiAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::AgiAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::AocMessageAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AocMessageAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 8, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::AocMessageAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::AtxferAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::AtxferAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 1)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::AtxferAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::BlindTransferAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::BlindTransferAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::BlindTransferAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeDestroyAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeDestroyAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeDestroyAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeInfoAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeInfoAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeInfoAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeKickAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeKickAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeKickAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeListAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeTechnologyListAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeTechnologyListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeTechnologyListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeTechnologySuspendAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeTechnologySuspendAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeTechnologySuspendAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "bridge")]
     ActionInfo {
         name: <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::NAME,
         family: "bridge",
         shape: <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::CancelAtxferAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::CancelAtxferAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(13, 18, 0),
-                Version::new(14, 7, 0),
-                Version::new(15, 1, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::CancelAtxferAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ChallengeAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ChallengeAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::ChallengeAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::ChangeMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::ChangeMonitorAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 4, 0)],
-            deprecated: Some(Version::new(16, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::monitor::ChangeMonitorAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CommandAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CommandAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 3, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::CommandAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeKickAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeKickAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeKickAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeListAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeListRoomsAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeListRoomsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeListRoomsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeLockAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeLockAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeLockAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeMuteAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeMuteAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeMuteAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeStartRecordAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeStartRecordAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeStartRecordAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeStopRecordAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeStopRecordAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeStopRecordAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeUnlockAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeUnlockAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeUnlockAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "confbridge")]
     ActionInfo {
         name: <crate::confbridge::ConfbridgeUnmuteAction as Action>::NAME,
         family: "confbridge",
         shape: <crate::confbridge::ConfbridgeUnmuteAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::confbridge::ConfbridgeUnmuteAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::ControlPlaybackAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::ControlPlaybackAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::ControlPlaybackAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CoreSettingsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreSettingsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::CoreSettingsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CoreShowChannelMapAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreShowChannelMapAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(18, 19, 0), Version::new(20, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::CoreShowChannelMapAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CoreShowChannelsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreShowChannelsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::CoreShowChannelsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::CoreStatusAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::CoreStatusAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::CoreStatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::CreateConfigAction as Action>::NAME,
         family: "config",
         shape: <crate::config::CreateConfigAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::config::CreateConfigAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiDialOffhookAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiDialOffhookAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 22)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiDialOffhookAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiDndOffAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiDndOffAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 22)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiDndOffAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiDndOnAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiDndOnAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 22)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiDndOnAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiHangupAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiHangupAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 22)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiHangupAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiRestartAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiRestartAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 22)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiRestartAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiShowChannelsAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiShowChannelsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 22)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiShowChannelsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiShowStatusAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiShowStatusAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(18, 23, 0),
-                Version::new(20, 8, 0),
-                Version::new(21, 3, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiShowStatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dahdi")]
     ActionInfo {
         name: <crate::dahdi::DahdiTransferAction as Action>::NAME,
         family: "dahdi",
         shape: <crate::dahdi::DahdiTransferAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 22)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dahdi::DahdiTransferAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::DataGetAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::DataGetAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 8, 0)],
-            deprecated: None,
-            removed: Some(Version::new(15, 0, 0)),
-        },
+        availability: <crate::manager::DataGetAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbDelAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbDelAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::db::DbDelAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbDelTreeAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbDelTreeAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::db::DbDelTreeAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbGetAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbGetAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::db::DbGetAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbGetTreeAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbGetTreeAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(16, 28, 0),
-                Version::new(18, 14, 0),
-                Version::new(19, 6, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::db::DbGetTreeAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "db")]
     ActionInfo {
         name: <crate::db::DbPutAction as Action>::NAME,
         family: "db",
         shape: <crate::db::DbPutAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::db::DbPutAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::DeviceStateListAction as Action>::NAME,
         family: "devicestate",
         shape: <crate::devicestate::DeviceStateListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::devicestate::DeviceStateListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::DialplanExtensionAddAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::DialplanExtensionAddAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dialplan::DialplanExtensionAddAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::DialplanExtensionRemoveAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::DialplanExtensionRemoveAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dialplan::DialplanExtensionRemoveAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::EventsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::EventsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 9, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::EventsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::ExtensionStateAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::ExtensionStateAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dialplan::ExtensionStateAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::ExtensionStateListAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::ExtensionStateListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dialplan::ExtensionStateListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "fax")]
     ActionInfo {
         name: <crate::fax::FaxSessionAction as Action>::NAME,
         family: "fax",
         shape: <crate::fax::FaxSessionAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::fax::FaxSessionAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "fax")]
     ActionInfo {
         name: <crate::fax::FaxSessionsAction as Action>::NAME,
         family: "fax",
         shape: <crate::fax::FaxSessionsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::fax::FaxSessionsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "fax")]
     ActionInfo {
         name: <crate::fax::FaxStatsAction as Action>::NAME,
         family: "fax",
         shape: <crate::fax::FaxStatsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::fax::FaxStatsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::FilterAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::FilterAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::FilterAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::FilterListAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::FilterListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[],
-            deprecated: None,
-            removed: Some(Version::new(10, 0, 0)),
-        },
+        availability: <crate::manager::FilterListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::GetConfigAction as Action>::NAME,
         family: "config",
         shape: <crate::config::GetConfigAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::config::GetConfigAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::GetConfigJsonAction as Action>::NAME,
         family: "config",
         shape: <crate::config::GetConfigJsonAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::config::GetConfigJsonAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::GetvarAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::GetvarAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::GetvarAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::HangupAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::HangupAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::HangupAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxNetStatsAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxNetStatsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::iax::IaxNetStatsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxPeerListAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxPeerListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::iax::IaxPeerListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxPeersAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxPeersAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 3, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::iax::IaxPeersAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "iax")]
     ActionInfo {
         name: <crate::iax::IaxRegistryAction as Action>::NAME,
         family: "iax",
         shape: <crate::iax::IaxRegistryAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 2)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::iax::IaxRegistryAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "xmpp")]
     ActionInfo {
         name: <crate::xmpp::JabberSendAction as Action>::NAME,
         family: "xmpp",
         shape: <crate::xmpp::JabberSendAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::xmpp::JabberSendAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::ListCategoriesAction as Action>::NAME,
         family: "config",
         shape: <crate::config::ListCategoriesAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::config::ListCategoriesAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ListCommandsAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ListCommandsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::ListCommandsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::LocalOptimizeAwayAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::LocalOptimizeAwayAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 8, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::LocalOptimizeAwayAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::LoggerRotateAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::LoggerRotateAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::LoggerRotateAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::LoginAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::LoginAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::LoginAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::LogoffAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::LogoffAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::LogoffAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MailboxCountAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MailboxCountAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::MailboxCountAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MailboxStatusAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MailboxStatusAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::MailboxStatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeListAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: None,
-        },
+        availability: <crate::meetme::MeetmeListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeListRoomsAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeListRoomsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: None,
-        },
+        availability: <crate::meetme::MeetmeListRoomsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeMuteAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeMuteAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: None,
-        },
+        availability: <crate::meetme::MeetmeMuteAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "meetme")]
     ActionInfo {
         name: <crate::meetme::MeetmeUnmuteAction as Action>::NAME,
         family: "meetme",
         shape: <crate::meetme::MeetmeUnmuteAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: None,
-        },
+        availability: <crate::meetme::MeetmeUnmuteAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::MessageSendAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::MessageSendAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(11, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::MessageSendAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::MixMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::MixMonitorAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(11, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::monitor::MixMonitorAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::MixMonitorMuteAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::MixMonitorMuteAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 8, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::monitor::MixMonitorMuteAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ModuleCheckAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ModuleCheckAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::ModuleCheckAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ModuleLoadAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ModuleLoadAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::ModuleLoadAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::MonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::MonitorAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 4, 0)],
-            deprecated: Some(Version::new(16, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::monitor::MonitorAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::MuteAudioAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::MuteAudioAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 8, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::MuteAudioAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MwiDeleteAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MwiDeleteAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 1, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::MwiDeleteAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MwiGetAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MwiGetAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 1, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::MwiGetAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::MwiUpdateAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::MwiUpdateAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 1, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::MwiUpdateAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::OriginateAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::OriginateAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::OriginateAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "parking")]
     ActionInfo {
         name: <crate::parking::ParkAction as Action>::NAME,
         family: "parking",
         shape: <crate::parking::ParkAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::parking::ParkAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "parking")]
     ActionInfo {
         name: <crate::parking::ParkedCallsAction as Action>::NAME,
         family: "parking",
         shape: <crate::parking::ParkedCallsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 7, 2)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::parking::ParkedCallsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "parking")]
     ActionInfo {
         name: <crate::parking::ParkinglotsAction as Action>::NAME,
         family: "parking",
         shape: <crate::parking::ParkinglotsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(11, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::parking::ParkinglotsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::PauseMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::PauseMonitorAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: Some(Version::new(16, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::monitor::PauseMonitorAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::PingAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::PingAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::PingAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipHangupAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipHangupAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(18, 21, 0),
-                Version::new(20, 6, 0),
-                Version::new(21, 1, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipHangupAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipNotifyAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipNotifyAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipNotifyAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipQualifyAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipQualifyAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipQualifyAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipRegisterAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipRegisterAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipRegisterAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipSetMaintenanceAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipSetMaintenanceAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(20, 20, 0),
-                Version::new(22, 10, 0),
-                Version::new(23, 4, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipSetMaintenanceAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowAorsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowAorsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(16, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowAorsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowAuthsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowAuthsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(16, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowAuthsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowContactsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowContactsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(16, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowContactsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowEndpointAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowEndpointAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowEndpointsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowEndpointsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowEndpointsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowMaintenanceAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowMaintenanceAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(20, 20, 0),
-                Version::new(22, 10, 0),
-                Version::new(23, 4, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowMaintenanceAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 14, 0), Version::new(14, 3, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowResourceListsAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowResourceListsAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowResourceListsAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pjsip")]
     ActionInfo {
         name: <crate::pjsip::PjsipUnregisterAction as Action>::NAME,
         family: "pjsip",
         shape: <crate::pjsip::PjsipUnregisterAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pjsip::PjsipUnregisterAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::PlayDtmfAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::PlayDtmfAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::PlayDtmfAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::PlayMfAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::PlayMfAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(16, 21, 0),
-                Version::new(18, 7, 0),
-                Version::new(19, 0, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::PlayMfAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::PresenceStateAction as Action>::NAME,
         family: "devicestate",
         shape: <crate::devicestate::PresenceStateAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(11, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::devicestate::PresenceStateAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "devicestate")]
     ActionInfo {
         name: <crate::devicestate::PresenceStateListAction as Action>::NAME,
         family: "devicestate",
         shape: <crate::devicestate::PresenceStateListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::devicestate::PresenceStateListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriDebugFileSetAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriDebugFileSetAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pri::PriDebugFileSetAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriDebugFileUnsetAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriDebugFileUnsetAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pri::PriDebugFileUnsetAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriDebugSetAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriDebugSetAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pri::PriDebugSetAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "pri")]
     ActionInfo {
         name: <crate::pri::PriShowSpansAction as Action>::NAME,
         family: "pri",
         shape: <crate::pri::PriShowSpansAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(10, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::pri::PriShowSpansAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueAddAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueAddAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueAddAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueChangePriorityCallerAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueChangePriorityCallerAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(15, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueChangePriorityCallerAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueLogAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueLogAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueLogAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueMemberRingInUseAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueMemberRingInUseAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(11, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueMemberRingInUseAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueuePauseAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueuePauseAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueuePauseAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueuePenaltyAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueuePenaltyAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueuePenaltyAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueReloadAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueReloadAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 2)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueReloadAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueRemoveAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueRemoveAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueRemoveAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueResetAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueResetAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 2)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueResetAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueRuleAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueRuleAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueRuleAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueuesAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueuesAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[],
-            deprecated: None,
-            removed: Some(Version::new(15, 0, 0)),
-        },
+        availability: <crate::queue::QueuesAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueStatusAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueStatusAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueStatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueSummaryAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueSummaryAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueSummaryAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "queue")]
     ActionInfo {
         name: <crate::queue::QueueWithdrawCallerAction as Action>::NAME,
         family: "queue",
         shape: <crate::queue::QueueWithdrawCallerAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[
-                Version::new(16, 25, 0),
-                Version::new(18, 11, 0),
-                Version::new(19, 3, 0),
-            ],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::queue::QueueWithdrawCallerAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::RedirectAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::RedirectAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::RedirectAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::ReloadAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::ReloadAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::ReloadAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::SendFlashAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::SendFlashAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(18, 18, 0), Version::new(20, 3, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::SendFlashAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::SendTextAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::SendTextAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::SendTextAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::SetvarAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::SetvarAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::SetvarAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "dialplan")]
     ActionInfo {
         name: <crate::dialplan::ShowDialPlanAction as Action>::NAME,
         family: "dialplan",
         shape: <crate::dialplan::ShowDialPlanAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::dialplan::ShowDialPlanAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipNotifyAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipNotifyAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 1)],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::sip::SipNotifyAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipPeersAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipPeersAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::sip::SipPeersAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipPeerStatusAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipPeerStatusAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(11, 0, 0)],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::sip::SipPeerStatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipQualifyPeerAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipQualifyPeerAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 1)],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::sip::SipQualifyPeerAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipShowPeerAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipShowPeerAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 2, 0)],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::sip::SipShowPeerAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sip")]
     ActionInfo {
         name: <crate::sip::SipShowRegistryAction as Action>::NAME,
         family: "sip",
         shape: <crate::sip::SipShowRegistryAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: Some(Version::new(17, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::sip::SipShowRegistryAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyDevicesAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyDevicesAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 2)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::skinny::SkinnyDevicesAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyLinesAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyLinesAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 2)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::skinny::SkinnyLinesAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyShowDeviceAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyShowDeviceAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 2)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::skinny::SkinnyShowDeviceAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "skinny")]
     ActionInfo {
         name: <crate::skinny::SkinnyShowLineAction as Action>::NAME,
         family: "skinny",
         shape: <crate::skinny::SkinnyShowLineAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 2)],
-            deprecated: Some(Version::new(19, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::skinny::SkinnyShowLineAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 7, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "sorcery")]
     ActionInfo {
         name: <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::NAME,
         family: "sorcery",
         shape: <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(13, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "channel")]
     ActionInfo {
         name: <crate::channel::StatusAction as Action>::NAME,
         family: "channel",
         shape: <crate::channel::StatusAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 2, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::channel::StatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::StopMixMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::StopMixMonitorAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(11, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::monitor::StopMixMonitorAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::StopMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::StopMonitorAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(0, 4, 0)],
-            deprecated: Some(Version::new(16, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::monitor::StopMonitorAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "monitor")]
     ActionInfo {
         name: <crate::monitor::UnpauseMonitorAction as Action>::NAME,
         family: "monitor",
         shape: <crate::monitor::UnpauseMonitorAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: Some(Version::new(16, 0, 0)),
-            removed: Some(Version::new(21, 0, 0)),
-        },
+        availability: <crate::monitor::UnpauseMonitorAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "config")]
     ActionInfo {
         name: <crate::config::UpdateConfigAction as Action>::NAME,
         family: "config",
         shape: <crate::config::UpdateConfigAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::config::UpdateConfigAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::UserEventAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::UserEventAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::UserEventAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailBoxSummaryAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::VoicemailBoxSummaryAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailForwardAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailForwardAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::VoicemailForwardAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailMoveAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailMoveAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::VoicemailMoveAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailRefreshAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailRefreshAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(12, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::VoicemailRefreshAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailRemoveAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailRemoveAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(18, 20, 0), Version::new(20, 5, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::VoicemailRemoveAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailUsersListAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailUsersListAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 6, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::VoicemailUsersListAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "voicemail")]
     ActionInfo {
         name: <crate::voicemail::VoicemailUserStatusAction as Action>::NAME,
         family: "voicemail",
         shape: <crate::voicemail::VoicemailUserStatusAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(16, 0, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::voicemail::VoicemailUserStatusAction as Action>::AVAILABILITY,
     },
     #[cfg(feature = "manager")]
     ActionInfo {
         name: <crate::manager::WaitEventAction as Action>::NAME,
         family: "manager",
         shape: <crate::manager::WaitEventAction as Action>::SHAPE,
-        availability: Availability {
-            since: &[Version::new(1, 4, 0)],
-            deprecated: None,
-            removed: None,
-        },
+        availability: <crate::manager::WaitEventAction as Action>::AVAILABILITY,
     },
 ];
 /// The action called `name`, ignoring ASCII case, if its family is enabled.

@@ -61,7 +61,14 @@ use ami_runtime::wire::{Ack, EventList, Header, Var};
 ///
 /// [`PjsipNotifyAction`](crate::pjsip::PjsipNotifyAction), [`SipShowPeerAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SIPnotify", response = Ack, shape = "single")]
+#[ami(
+    action = "SIPnotify",
+    response = Ack,
+    shape = "single",
+    since = "1.6.1",
+    deprecated = "17.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct SipNotifyAction {
     /// Peer to receive the NOTIFY: a peer name of `sip.conf`, or a host (`pluto.pchero21.com:5060`).
@@ -138,7 +145,10 @@ pub struct SipNotifyAction {
     response = EventList<PeerEntryEvent,
     PeerListCompleteEvent>,
     shape = "list",
-    complete = "PeerlistComplete"
+    complete = "PeerlistComplete",
+    since = "1.2.0",
+    deprecated = "17.0.0",
+    removed = "21.0.0"
 )]
 #[non_exhaustive]
 pub struct SipPeersAction {
@@ -221,7 +231,10 @@ pub struct SipPeersAction {
     response = EventList<PeerStatusEvent,
     SipPeerStatusCompleteEvent>,
     shape = "list",
-    complete = "SIPpeerstatusComplete"
+    complete = "SIPpeerstatusComplete",
+    since = "11.0.0",
+    deprecated = "17.0.0",
+    removed = "21.0.0"
 )]
 #[non_exhaustive]
 pub struct SipPeerStatusAction {
@@ -271,7 +284,14 @@ pub struct SipPeerStatusAction {
 ///
 /// [`SipPeerStatusAction`], [`SipShowPeerAction`], [`PjsipQualifyAction`](crate::pjsip::PjsipQualifyAction)
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SIPqualifypeer", response = Ack, shape = "single")]
+#[ami(
+    action = "SIPqualifypeer",
+    response = Ack,
+    shape = "single",
+    since = "1.6.1",
+    deprecated = "17.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct SipQualifyPeerAction {
     /// The peer name you want to qualify.
@@ -379,7 +399,14 @@ pub struct SipQualifyPeerAction {
 ///
 /// [`SipPeersAction`], [`SipPeerStatusAction`], [`PjsipShowEndpointAction`](crate::pjsip::PjsipShowEndpointAction)
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SIPshowpeer", response = SipShowPeerResponse, shape = "single")]
+#[ami(
+    action = "SIPshowpeer",
+    response = SipShowPeerResponse,
+    shape = "single",
+    since = "1.2.0",
+    deprecated = "17.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct SipShowPeerAction {
     /// The peer name you want to check.
@@ -764,7 +791,10 @@ pub enum SipShowPeerResponseSipDtmfMode {
     response = EventList<RegistryEntryEvent,
     RegistrationsCompleteEvent>,
     shape = "list",
-    complete = "RegistrationsComplete"
+    complete = "RegistrationsComplete",
+    since = "1.6.0",
+    deprecated = "17.0.0",
+    removed = "21.0.0"
 )]
 #[non_exhaustive]
 pub struct SipShowRegistryAction {

@@ -63,7 +63,10 @@ use ami_runtime::wire::{EventList, Header};
     response = EventList<DeviceEntryEvent,
     DevicelistCompleteEvent>,
     shape = "list",
-    complete = "DevicelistComplete"
+    complete = "DevicelistComplete",
+    since = "1.6.2",
+    deprecated = "19.0.0",
+    removed = "21.0.0"
 )]
 #[non_exhaustive]
 pub struct SkinnyDevicesAction {
@@ -117,7 +120,10 @@ pub struct SkinnyDevicesAction {
     response = EventList<LineEntryEvent,
     LinelistCompleteEvent>,
     shape = "list",
-    complete = "LinelistComplete"
+    complete = "LinelistComplete",
+    since = "1.6.2",
+    deprecated = "19.0.0",
+    removed = "21.0.0"
 )]
 #[non_exhaustive]
 pub struct SkinnyLinesAction {
@@ -155,7 +161,10 @@ pub struct SkinnyLinesAction {
 #[ami(
     action = "SKINNYshowdevice",
     response = SkinnyShowDeviceResponse,
-    shape = "single"
+    shape = "single",
+    since = "1.6.2",
+    deprecated = "19.0.0",
+    removed = "21.0.0"
 )]
 #[non_exhaustive]
 pub struct SkinnyShowDeviceAction {
@@ -278,7 +287,14 @@ pub enum SkinnyShowDeviceResponseDevicestatus {
 ///
 /// [`SkinnyLinesAction`], [`SkinnyShowDeviceAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SKINNYshowline", response = SkinnyShowLineResponse, shape = "single")]
+#[ami(
+    action = "SKINNYshowline",
+    response = SkinnyShowLineResponse,
+    shape = "single",
+    since = "1.6.2",
+    deprecated = "19.0.0",
+    removed = "21.0.0"
+)]
 #[non_exhaustive]
 pub struct SkinnyShowLineAction {
     /// The name of the line to show, as in `skinny.conf`.

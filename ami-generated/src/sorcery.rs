@@ -45,7 +45,12 @@ use ami_runtime::wire::{Ack, Header};
 ///
 /// [`SorceryMemoryCacheExpireObjectAction`], [`SorceryMemoryCachePopulateAction`], [`SorceryMemoryCacheStaleAction`], [`SorceryMemoryCacheStaleObjectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SorceryMemoryCacheExpire", response = Ack, shape = "single")]
+#[ami(
+    action = "SorceryMemoryCacheExpire",
+    response = Ack,
+    shape = "single",
+    since = "13.5.0"
+)]
 #[non_exhaustive]
 pub struct SorceryMemoryCacheExpireAction {
     /// The name of the cache to expire all objects from.
@@ -81,7 +86,12 @@ pub struct SorceryMemoryCacheExpireAction {
 ///
 /// [`SorceryMemoryCacheExpireAction`], [`SorceryMemoryCachePopulateAction`], [`SorceryMemoryCacheStaleAction`], [`SorceryMemoryCacheStaleObjectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SorceryMemoryCacheExpireObject", response = Ack, shape = "single")]
+#[ami(
+    action = "SorceryMemoryCacheExpireObject",
+    response = Ack,
+    shape = "single",
+    since = "13.5.0"
+)]
 #[non_exhaustive]
 pub struct SorceryMemoryCacheExpireObjectAction {
     /// The name of the cache to expire the object from.
@@ -120,7 +130,12 @@ pub struct SorceryMemoryCacheExpireObjectAction {
 ///
 /// [`SorceryMemoryCacheExpireAction`], [`SorceryMemoryCacheExpireObjectAction`], [`SorceryMemoryCacheStaleAction`], [`SorceryMemoryCacheStaleObjectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SorceryMemoryCachePopulate", response = Ack, shape = "single")]
+#[ami(
+    action = "SorceryMemoryCachePopulate",
+    response = Ack,
+    shape = "single",
+    since = "13.7.0"
+)]
 #[non_exhaustive]
 pub struct SorceryMemoryCachePopulateAction {
     /// The name of the cache to populate.
@@ -153,7 +168,12 @@ pub struct SorceryMemoryCachePopulateAction {
 ///
 /// [`SorceryMemoryCacheExpireAction`], [`SorceryMemoryCacheExpireObjectAction`], [`SorceryMemoryCachePopulateAction`], [`SorceryMemoryCacheStaleObjectAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SorceryMemoryCacheStale", response = Ack, shape = "single")]
+#[ami(
+    action = "SorceryMemoryCacheStale",
+    response = Ack,
+    shape = "single",
+    since = "13.5.0"
+)]
 #[non_exhaustive]
 pub struct SorceryMemoryCacheStaleAction {
     /// The name of the cache to mark all objects as stale in.
@@ -186,7 +206,12 @@ pub struct SorceryMemoryCacheStaleAction {
 ///
 /// [`SorceryMemoryCacheExpireAction`], [`SorceryMemoryCacheExpireObjectAction`], [`SorceryMemoryCachePopulateAction`], [`SorceryMemoryCacheStaleAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "SorceryMemoryCacheStaleObject", response = Ack, shape = "single")]
+#[ami(
+    action = "SorceryMemoryCacheStaleObject",
+    response = Ack,
+    shape = "single",
+    since = "13.5.0"
+)]
 #[non_exhaustive]
 pub struct SorceryMemoryCacheStaleObjectAction {
     /// The name of the cache to mark the object as stale in.

@@ -47,7 +47,12 @@ use crate::common::ChannelSnapshot;
 ///
 /// [`MailboxStatusAction`], [`VoicemailUsersListAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MailboxCount", response = MailboxCountResponse, shape = "single")]
+#[ami(
+    action = "MailboxCount",
+    response = MailboxCountResponse,
+    shape = "single",
+    since = "0.5.0"
+)]
 #[non_exhaustive]
 pub struct MailboxCountAction {
     /// The full mailbox ID, `mailbox@vm-context` (`6001@vm-demo`).
@@ -113,7 +118,12 @@ pub struct MailboxCountResponse {
 ///
 /// [`MailboxCountAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MailboxStatus", response = MailboxStatusResponse, shape = "single")]
+#[ami(
+    action = "MailboxStatus",
+    response = MailboxStatusResponse,
+    shape = "single",
+    since = "0.4.0"
+)]
 #[non_exhaustive]
 pub struct MailboxStatusAction {
     /// The full mailbox ID, `mailbox@vm-context` (`6001@vm-demo`).
@@ -165,7 +175,7 @@ pub struct MailboxStatusResponse {
 ///
 /// [`MwiGetAction`], [`MwiUpdateAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MWIDelete", response = Ack, shape = "single")]
+#[ami(action = "MWIDelete", response = Ack, shape = "single", since = "12.1.0")]
 #[non_exhaustive]
 pub struct MwiDeleteAction {
     /// The mailbox ID, or `/regex/` for all mailboxes whose ID matches the regular expression.
@@ -201,7 +211,8 @@ pub struct MwiDeleteAction {
     response = EventList<MwiGetEvent,
     MwiGetCompleteEvent>,
     shape = "list",
-    complete = "MWIGetComplete"
+    complete = "MWIGetComplete",
+    since = "12.1.0"
 )]
 #[non_exhaustive]
 pub struct MwiGetAction {
@@ -237,7 +248,7 @@ pub struct MwiGetAction {
 ///
 /// [`MwiGetAction`], [`MwiDeleteAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "MWIUpdate", response = Ack, shape = "single")]
+#[ami(action = "MWIUpdate", response = Ack, shape = "single", since = "12.1.0")]
 #[non_exhaustive]
 pub struct MwiUpdateAction {
     /// The mailbox ID.
@@ -322,7 +333,8 @@ pub struct MwiUpdateAction {
     response = EventList<VoicemailBoxDetailEvent,
     VoicemailBoxDetailCompleteEvent>,
     shape = "list",
-    complete = "VoicemailBoxDetailComplete"
+    complete = "VoicemailBoxDetailComplete",
+    since = "18.20.0, 20.5.0"
 )]
 #[non_exhaustive]
 pub struct VoicemailBoxSummaryAction {
@@ -381,7 +393,12 @@ pub struct VoicemailBoxSummaryAction {
 ///
 /// [`VoicemailBoxSummaryAction`], [`VoicemailMoveAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailForward", response = Ack, shape = "single")]
+#[ami(
+    action = "VoicemailForward",
+    response = Ack,
+    shape = "single",
+    since = "18.20.0, 20.5.0"
+)]
 #[non_exhaustive]
 pub struct VoicemailForwardAction {
     /// The voicemail context of the source mailbox (`default`).
@@ -460,7 +477,12 @@ pub struct VoicemailForwardAction {
 ///
 /// [`VoicemailBoxSummaryAction`], [`VoicemailRemoveAction`], [`VoicemailForwardAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailMove", response = Ack, shape = "single")]
+#[ami(
+    action = "VoicemailMove",
+    response = Ack,
+    shape = "single",
+    since = "18.20.0, 20.5.0"
+)]
 #[non_exhaustive]
 pub struct VoicemailMoveAction {
     /// The voicemail context of the mailbox (`default`).
@@ -542,7 +564,7 @@ pub struct VoicemailMoveAction {
 ///
 /// [`VoicemailUsersListAction`], [`MailboxCountAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailRefresh", response = Ack, shape = "single")]
+#[ami(action = "VoicemailRefresh", response = Ack, shape = "single", since = "12.0.0")]
 #[ami(requires(mailbox, context))]
 #[non_exhaustive]
 pub struct VoicemailRefreshAction {
@@ -592,7 +614,12 @@ pub struct VoicemailRefreshAction {
 ///
 /// [`VoicemailBoxSummaryAction`], [`VoicemailMoveAction`]
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "VoicemailRemove", response = Ack, shape = "single")]
+#[ami(
+    action = "VoicemailRemove",
+    response = Ack,
+    shape = "single",
+    since = "18.20.0, 20.5.0"
+)]
 #[non_exhaustive]
 pub struct VoicemailRemoveAction {
     /// The voicemail context of the mailbox (`default`).
@@ -689,7 +716,8 @@ pub struct VoicemailRemoveAction {
     response = EventList<VoicemailUserEntryEvent,
     VoicemailUserEntryCompleteEvent>,
     shape = "list",
-    complete = "VoicemailUserEntryComplete"
+    complete = "VoicemailUserEntryComplete",
+    since = "1.6.0"
 )]
 #[non_exhaustive]
 pub struct VoicemailUsersListAction {
@@ -781,7 +809,8 @@ pub struct VoicemailUsersListAction {
     response = EventList<VoicemailUserDetailEvent,
     VoicemailUserDetailCompleteEvent>,
     shape = "list",
-    complete = "VoicemailUserDetailComplete"
+    complete = "VoicemailUserDetailComplete",
+    since = "16.0.0"
 )]
 #[non_exhaustive]
 pub struct VoicemailUserStatusAction {

@@ -31,7 +31,7 @@ use ami_runtime::wire::{Ack, Header};
 ///
 /// [`MessageSendAction`](crate::channel::MessageSendAction)
 #[derive(Clone, Debug, PartialEq, AmiAction)]
-#[ami(action = "JabberSend", response = Ack, shape = "single")]
+#[ami(action = "JabberSend", response = Ack, shape = "single", since = "1.4.0")]
 #[non_exhaustive]
 pub struct JabberSendAction {
     /// Client or transport Asterisk uses to connect to XMPP: an account name of `xmpp.conf`.

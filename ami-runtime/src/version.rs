@@ -184,6 +184,83 @@ impl Availability<'_> {
     }
 }
 
+impl Availability<'_> {
+    /// Whether some release of branch `major` has the item: within a
+    /// branch, an item appears at one release (its `since` there, or the
+    /// branch's first) and stays until `removed`.
+    pub fn in_branch(&self, major: u32) -> bool {
+        let first = Version::new(major, 0, 0);
+        self.in_version(&first)
+            || self
+                .since
+                .iter()
+                .any(|s| s.major == major && self.in_version(s))
+    }
+}
+
+/// The Asterisk branch of an AMI protocol version, as `main/manager.c`'s
+/// `AMI_VERSION` gives it per release: AMI 3.x is Asterisk 14, AMI 4 to 12
+/// are Asterisk 15 to 23. Older AMI majors span several branches (AMI 2 is
+/// Asterisk 12, 13 and early 14) and later ones are not known yet: `None`.
+pub fn asterisk_branch_of_ami(ami: &Version) -> Option<u32> {
+    match ami.major {
+        3 => Some(14),
+        4..=12 => Some(ami.major + 11),
+        _ => None,
+    }
+}
+
+/// What a client knows about the Asterisk it talks to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ServerVersion {
+    /// The AMI protocol version of the banner (`Asterisk Call Manager/11.0.0`).
+    pub ami: Option<Version>,
+    /// The Asterisk release (`AsteriskVersion` of `CoreSettings`), when the
+    /// user may run that action.
+    pub asterisk: Option<Version>,
+}
+
+impl ServerVersion {
+    /// The AMI version of a banner line (`Asterisk Call Manager/5.0.1`).
+    pub fn ami_from_banner(banner: &str) -> Option<Version> {
+        let (_, version) = banner.trim().rsplit_once('/')?;
+        Version::from_server_text(version)
+    }
+
+    /// The Asterisk branch (major): from the exact release when known, else
+    /// from the AMI version where that maps to one branch.
+    pub fn branch(&self) -> Option<u32> {
+        self.asterisk
+            .map(|v| v.major)
+            .or_else(|| self.ami.as_ref().and_then(asterisk_branch_of_ami))
+    }
+
+    /// Whether an item with this availability may exist on the server:
+    /// `false` only when what is known of the server rules it out (the
+    /// exact release lacks it, or no release of its branch has it).
+    pub fn allows(&self, availability: &Availability<'_>) -> bool {
+        match (self.asterisk, self.branch()) {
+            (Some(v), _) => availability.in_version(&v),
+            (None, Some(major)) => availability.in_branch(major),
+            (None, None) => true,
+        }
+    }
+}
+
+/// `Asterisk 22.10.1 (AMI 11.0.0)`, `Asterisk 22 (AMI 11.0.0)`, `AMI
+/// 2.10.6` or `an unknown version`.
+impl fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.asterisk, self.branch(), self.ami) {
+            (Some(v), _, Some(ami)) => write!(f, "Asterisk {v} (AMI {ami})"),
+            (Some(v), _, None) => write!(f, "Asterisk {v}"),
+            (None, Some(b), Some(ami)) => write!(f, "Asterisk {b} (AMI {ami})"),
+            (None, _, Some(ami)) => write!(f, "AMI {ami}"),
+            (None, _, None) => f.write_str("an unknown version"),
+        }
+    }
+}
+
 /// `Since 18.19.0, 20.4.0 · deprecated in 17.0.0 · removed in 21.0.0`;
 /// empty for [`Availability::ALWAYS`].
 impl fmt::Display for Availability<'_> {
@@ -309,5 +386,70 @@ mod tests {
             a.to_string(),
             "Since 1.2.0 · deprecated in 17.0.0 · removed in 21.0.0"
         );
+    }
+
+    #[test]
+    fn branches_have_an_item_when_some_release_does() {
+        let since = [v("18.19.0"), v("20.4.0")];
+        let a = Availability {
+            since: &since,
+            ..Availability::ALWAYS
+        };
+        assert!(a.in_branch(18) && a.in_branch(20) && a.in_branch(22));
+        assert!(!a.in_branch(19) && !a.in_branch(17));
+        let removed = Availability {
+            removed: Some(v("20.5.0")),
+            ..Availability::ALWAYS
+        };
+        assert!(removed.in_branch(20) && !removed.in_branch(21));
+    }
+
+    #[test]
+    fn the_server_version_decides_what_is_allowed() {
+        let ami = ServerVersion::ami_from_banner("Asterisk Call Manager/11.0.0");
+        assert_eq!(ami, Some(v("11.0.0")));
+        assert_eq!(
+            ServerVersion::ami_from_banner("Asterisk Call Manager"),
+            None
+        );
+        assert_eq!(asterisk_branch_of_ami(&v("9.0.0")), Some(20));
+        assert_eq!(asterisk_branch_of_ami(&v("3.2.2")), Some(14));
+        assert_eq!(asterisk_branch_of_ami(&v("2.10.6")), None);
+
+        let since = [v("1.2.0")];
+        let sip = Availability {
+            since: &since,
+            deprecated: Some(v("17.0.0")),
+            removed: Some(v("21.0.0")),
+        };
+        let map_since = [v("18.19.0"), v("20.4.0")];
+        let map = Availability {
+            since: &map_since,
+            ..Availability::ALWAYS
+        };
+        let banner_only = ServerVersion {
+            ami,
+            asterisk: None,
+        };
+        assert_eq!(banner_only.branch(), Some(22));
+        assert_eq!(banner_only.to_string(), "Asterisk 22 (AMI 11.0.0)");
+        assert!(!banner_only.allows(&sip));
+        assert!(banner_only.allows(&map));
+        let old_20 = ServerVersion {
+            ami: Some(v("9.0.0")),
+            asterisk: Some(v("20.3.0")),
+        };
+        assert_eq!(old_20.to_string(), "Asterisk 20.3.0 (AMI 9.0.0)");
+        assert!(old_20.allows(&sip));
+        assert!(!old_20.allows(&map));
+        // A 20 known by its banner only might be 20.4.0 or later.
+        assert!(ServerVersion {
+            asterisk: None,
+            ..old_20
+        }
+        .allows(&map));
+        let unknown = ServerVersion::default();
+        assert!(unknown.allows(&sip) && unknown.allows(&map));
+        assert_eq!(unknown.to_string(), "an unknown version");
     }
 }

@@ -157,8 +157,11 @@ fn mock() -> ami_runtime::testing::MockBuilder {
     MockServer::builder().user("admin", "s3cret")
 }
 
+/// These tests count the actions on the wire: no `CoreSettings` after
+/// login (version detection has tests of its own, in `versions.rs`).
 fn builder() -> ClientBuilder {
     Client::builder("admin", "s3cret")
+        .detect_version(false)
         .keepalive(None)
         .reconnect(None)
         .timeout(Duration::from_secs(10))

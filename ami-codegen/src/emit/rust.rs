@@ -335,6 +335,20 @@ impl<'m> ModuleGen<'m> {
             let c = &complete.wire;
             type_attr.extend(quote!(, complete = #c));
         }
+        let v = &a.versions;
+        if !v.since.is_empty() {
+            let since: Vec<String> = v.since.iter().map(Version::to_string).collect();
+            let since = since.join(", ");
+            type_attr.extend(quote!(, since = #since));
+        }
+        if let Some(d) = v.deprecated {
+            let d = d.to_string();
+            type_attr.extend(quote!(, deprecated = #d));
+        }
+        if let Some(r) = v.removed {
+            let r = r.to_string();
+            type_attr.extend(quote!(, removed = #r));
+        }
         let rules: Vec<TokenStream> = a
             .constraints
             .iter()
@@ -1016,14 +1030,13 @@ pub fn registry_rs(model: &Model) -> String {
     let infos = actions.iter().map(|a| {
         let feature = &a.family;
         let ty = path(a);
-        let availability = availability_tokens(&a.versions);
         quote! {
             #[cfg(feature = #feature)]
             ActionInfo {
                 name: <#ty as Action>::NAME,
                 family: #feature,
                 shape: <#ty as Action>::SHAPE,
-                availability: #availability,
+                availability: <#ty as Action>::AVAILABILITY,
             },
         }
     });

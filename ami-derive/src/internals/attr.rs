@@ -82,6 +82,43 @@ pub struct ContainerAttrs {
     pub shape: Option<(Shape, LitStr)>,
     pub complete: Option<LitStr>,
     pub constraints: Vec<ConstraintAttr>,
+    /// `since = "18.19.0, 20.4.0"`: the first release of each branch.
+    pub since: Option<LitStr>,
+    /// `deprecated = "17.0.0"`.
+    pub deprecated: Option<LitStr>,
+    /// `removed = "21.0.0"`.
+    pub removed: Option<LitStr>,
+}
+
+/// The versions of a `since`, `deprecated` or `removed` value: one or more
+/// `MAJOR.MINOR.PATCH`, separated by commas; `Err` says what is wrong.
+pub fn versions(lit: &LitStr) -> Result<Vec<[u32; 3]>, String> {
+    let text = lit.value();
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        let numbers: Vec<&str> = part.split('.').collect();
+        let parsed: Option<Vec<u32>> = numbers
+            .iter()
+            .map(|n| {
+                if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+                    n.parse().ok()
+                } else {
+                    None
+                }
+            })
+            .collect();
+        match parsed {
+            Some(v) if v.len() == 3 => out.push([v[0], v[1], v[2]]),
+            _ => {
+                return Err(format!(
+                    "invalid version {part:?}: expected MAJOR.MINOR.PATCH (\"18.19.0\"), \
+                     several separated by commas in `since`"
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The keys of `#[ami(...)]` on an enum variant.
@@ -228,7 +265,7 @@ impl ContainerAttrs {
             Derive::Event => "`event = \"Name\"`",
             Derive::Action => {
                 "one of `action`, `response`, `shape`, `complete`, `exactly_one`, \
-                 `at_most_one`, `together`, `requires`"
+                 `at_most_one`, `together`, `requires`, `since`, `deprecated`, `removed`"
             }
             _ => "none: this derive takes no attribute on the type itself",
         };
@@ -236,7 +273,7 @@ impl ContainerAttrs {
             let owner = match key {
                 "event" => Derive::Event,
                 "action" | "response" | "shape" | "complete" | "exactly_one" | "at_most_one"
-                | "together" | "requires" => Derive::Action,
+                | "together" | "requires" | "since" | "deprecated" | "removed" => Derive::Action,
                 _ => return Ok(false),
             };
             if owner != derive {
@@ -255,6 +292,9 @@ impl ContainerAttrs {
                 "event" => set(cx, &mut out.event, string(meta, key)?, meta, key),
                 "action" => set(cx, &mut out.action, string(meta, key)?, meta, key),
                 "complete" => set(cx, &mut out.complete, string(meta, key)?, meta, key),
+                "since" => set(cx, &mut out.since, string(meta, key)?, meta, key),
+                "deprecated" => set(cx, &mut out.deprecated, string(meta, key)?, meta, key),
+                "removed" => set(cx, &mut out.removed, string(meta, key)?, meta, key),
                 "response" => {
                     let input = meta.value()?;
                     // A type, or for symmetry with the other keys a string holding one.

@@ -126,6 +126,21 @@ fn check_container(cx: &Ctxt, cont: &Container, derive: Derive) {
                 }
                 _ => {}
             }
+            for (key, lit) in [
+                ("since", &attrs.since),
+                ("deprecated", &attrs.deprecated),
+                ("removed", &attrs.removed),
+            ] {
+                let Some(lit) = lit else { continue };
+                match super::attr::versions(lit) {
+                    Err(why) => cx.error_spanned_by(lit, why),
+                    Ok(list) if list.len() > 1 && key != "since" => cx.error_spanned_by(
+                        lit,
+                        format!("`{key}` is one version; only `since` lists one per branch"),
+                    ),
+                    Ok(_) => {}
+                }
+            }
         }
         _ => {}
     }

@@ -1,6 +1,6 @@
 //! Logging in: credentials that never show in `Debug` output or logs, and
 //! the few actions the client itself needs (`Login`, `Challenge`, `Logoff`,
-//! `Ping`), written by hand with the same derives as the generated ones so
+//! `Ping`, and `CoreSettings` for the server's version), written by hand with the same derives as the generated ones so
 //! that the runtime does not depend on `ami-generated`.
 
 use std::fmt;
@@ -187,6 +187,30 @@ pub struct Logoff {
 #[ami(action = "Ping", response = Ack, shape = "single")]
 pub struct Ping {
     /// Other headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// `Action: CoreSettings`, asked right after login for the server's
+/// version (only the two version fields are typed here).
+#[derive(Clone, Debug, Default, AmiAction)]
+#[ami(action = "CoreSettings", response = CoreSettingsVersions, shape = "single")]
+pub struct CoreSettings {
+    /// Other headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// The version fields of the reply to [`CoreSettings`].
+#[derive(Clone, Debug, AmiResponse)]
+pub struct CoreSettingsVersions {
+    /// The AMI protocol version (`11.0.0`).
+    #[ami(name = "AMIversion")]
+    pub ami_version: Option<String>,
+    /// The Asterisk release (`22.10.1`).
+    #[ami(name = "AsteriskVersion")]
+    pub asterisk_version: Option<String>,
+    /// Every other setting, as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
 }

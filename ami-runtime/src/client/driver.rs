@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
@@ -11,9 +11,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::proto::{Connection, Item, SendError};
+use crate::version::{ServerVersion, Version};
 use crate::wire::{Action, FromResponse, Reply, ResponseShape};
 
-use super::auth::{md5_key, AuthMethod, Challenge, Login, Ping, Secret};
+use super::auth::{md5_key, AuthMethod, Challenge, CoreSettings, Login, Ping, Secret};
 use super::{Backoff, BoxTransport, ClientEvent, Config, Connector, Error, StreamItem};
 
 /// How often abandoned calls are swept when the keepalive is slower.
@@ -60,6 +61,8 @@ pub(super) struct Driver<E> {
     waiters: HashMap<String, oneshot::Sender<Result<Reply, Error>>>,
     /// The `ActionID` of the keepalive `Ping` in flight.
     ping: Option<String>,
+    /// What is known of the server's version, shared with the handles.
+    version: Arc<Mutex<ServerVersion>>,
 }
 
 fn failed(action: &str, reply: Result<Reply, crate::proto::ActionError>) -> Result<Reply, Error> {
@@ -73,6 +76,7 @@ impl<E: ClientEvent> Driver<E> {
         connector: Connector,
         commands: mpsc::Receiver<Command>,
         events: broadcast::Sender<StreamItem<E>>,
+        version: Arc<Mutex<ServerVersion>>,
     ) -> Result<(Self, String), Error> {
         let mut driver = Driver {
             config,
@@ -82,6 +86,7 @@ impl<E: ClientEvent> Driver<E> {
             session: None,
             waiters: HashMap::new(),
             ping: None,
+            version,
         };
         let session = driver.open().await?;
         let banner = session.conn.banner().unwrap_or_default().to_owned();
@@ -141,13 +146,49 @@ impl<E: ClientEvent> Driver<E> {
             }
         }
         match self.call(session, &login).await {
-            Ok(_) => {
-                tracing::debug!(user = %credentials.username, "logged in");
-                Ok(())
-            }
-            Err(Error::Failed { message, .. }) => Err(Error::LoginFailed { message }),
-            Err(e) => Err(e),
+            Ok(_) => tracing::debug!(user = %credentials.username, "logged in"),
+            Err(Error::Failed { message, .. }) => return Err(Error::LoginFailed { message }),
+            Err(e) => return Err(e),
         }
+        self.learn_version(session).await
+    }
+
+    /// The AMI version of the banner and, when enabled and permitted, the
+    /// Asterisk release from `CoreSettings`. A refusal (no `system` or
+    /// `reporting` read privilege) or an odd reply leaves the release unknown.
+    async fn learn_version(&mut self, session: &mut Session) -> Result<(), Error> {
+        let mut known = ServerVersion {
+            ami: session
+                .conn
+                .banner()
+                .and_then(ServerVersion::ami_from_banner),
+            asterisk: None,
+        };
+        if self.config.detect_version {
+            match self.call(session, &CoreSettings::default()).await {
+                Ok(reply) => {
+                    known.asterisk = reply
+                        .asterisk_version
+                        .as_deref()
+                        .and_then(Version::from_server_text);
+                    if known.ami.is_none() {
+                        known.ami = reply
+                            .ami_version
+                            .as_deref()
+                            .and_then(Version::from_server_text);
+                    }
+                }
+                Err(e @ (Error::Failed { .. } | Error::Decode(_))) => {
+                    tracing::debug!(error = %e, "CoreSettings refused: the Asterisk release stays unknown");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tracing::debug!(server = %known, "server version");
+        if let Ok(mut version) = self.version.lock() {
+            *version = known;
+        }
+        Ok(())
     }
 
     /// One action during the handshake: write it, read until its reply,

@@ -39,6 +39,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::proto::{ActionError, Limits, ProtocolError, SendError};
+use crate::version::{Availability, ServerVersion};
 use crate::wire::{
     encode_action, Action, DecodeError, EncodeError, FromEvent, FromResponse, Goodbye, Message,
     MessageView, Reply, ResponseShape,
@@ -94,6 +95,16 @@ pub enum Error {
     Closed,
     /// The reply could not be framed (too large, malformed...).
     Protocol(ProtocolError),
+    /// The spec knows the action to be absent from the server's version;
+    /// nothing was written. [`SendOptions::ignore_version`] sends it anyway.
+    Unsupported {
+        /// Wire name of the action.
+        action: String,
+        /// What the client knows of the server.
+        server: ServerVersion,
+        /// The versions that have the action (`Since 1.2.0 · removed in 21.0.0`).
+        available: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -119,6 +130,16 @@ impl fmt::Display for Error {
             Error::NotConnected => f.write_str("not connected (reconnecting)"),
             Error::Closed => f.write_str("the session is closed"),
             Error::Protocol(e) => write!(f, "protocol error: {e}"),
+            Error::Unsupported {
+                action,
+                server,
+                available,
+            } => write!(
+                f,
+                "action {action} is not available in {server} ({}); not sent \
+                 (SendOptions::ignore_version() sends it anyway)",
+                available.to_lowercase()
+            ),
         }
     }
 }
@@ -192,6 +213,9 @@ pub struct Config {
     pub event_buffer: usize,
     /// Limits on received messages.
     pub limits: Limits,
+    /// Ask `CoreSettings` for the exact Asterisk release after each login
+    /// (see [`Client::server_version`]); the banner alone gives the branch.
+    pub detect_version: bool,
 }
 
 /// Builds a [`Client`]: settings, then a `connect_*` call.
@@ -213,6 +237,7 @@ impl ClientBuilder {
                 reconnect: Some(Backoff::default()),
                 event_buffer: 1024,
                 limits: Limits::default(),
+                detect_version: true,
             },
         }
     }
@@ -256,6 +281,15 @@ impl ClientBuilder {
     /// Limits on received messages.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;
+        self
+    }
+
+    /// Whether to send `CoreSettings` after each login to learn the exact
+    /// Asterisk release (on by default). Without it, or when the user may
+    /// not run it, [`Client::server_version`] knows the AMI version of the
+    /// banner and the branch it maps to.
+    pub fn detect_version(mut self, detect: bool) -> Self {
+        self.config.detect_version = detect;
         self
     }
 
@@ -340,8 +374,15 @@ impl ClientBuilder {
         let config = Arc::new(self.config);
         let (events, first) = broadcast::channel(config.event_buffer);
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
-        let (driver, banner) =
-            Driver::start(config.clone(), connector, cmd_rx, events.clone()).await?;
+        let version = Arc::new(Mutex::new(ServerVersion::default()));
+        let (driver, banner) = Driver::start(
+            config.clone(),
+            connector,
+            cmd_rx,
+            events.clone(),
+            version.clone(),
+        )
+        .await?;
         tokio::spawn(driver.run());
         Ok(Client {
             inner: Arc::new(Inner {
@@ -350,6 +391,7 @@ impl ClientBuilder {
                 first: Mutex::new(Some(first)),
                 config,
                 banner,
+                version,
             }),
         })
     }
@@ -442,6 +484,19 @@ pub struct SendOptions {
     pub timeout: Option<Duration>,
     /// The `ActionID` to send (a generated one when `None`).
     pub action_id: Option<String>,
+    /// Send even when the spec says the server's version lacks the action
+    /// (a backport, a patched server, a spec that is wrong).
+    pub ignore_version: bool,
+}
+
+impl SendOptions {
+    /// Options that send the action whatever the server's version.
+    pub fn ignore_version() -> Self {
+        SendOptions {
+            ignore_version: true,
+            ..SendOptions::default()
+        }
+    }
 }
 
 struct Inner<E> {
@@ -453,6 +508,8 @@ struct Inner<E> {
     first: Mutex<Option<broadcast::Receiver<StreamItem<E>>>>,
     config: Arc<Config>,
     banner: String,
+    /// Updated by the driver at each login.
+    version: Arc<Mutex<ServerVersion>>,
 }
 
 /// A connected, logged-in AMI client. Clone it freely: clones share the
@@ -497,6 +554,45 @@ impl<E: ClientEvent> Client<E> {
         &self.inner.config
     }
 
+    /// What the client knows of the server's version, as of the last login:
+    /// the AMI version of the banner, and the Asterisk release from
+    /// `CoreSettings` when [`ClientBuilder::detect_version`] is on and the
+    /// user may run it.
+    pub fn server_version(&self) -> ServerVersion {
+        self.inner.version.lock().map(|v| *v).unwrap_or_default()
+    }
+
+    /// Whether the server may have action `A`: `false` only when the spec
+    /// knows it to be absent from the server's version (an unknown version
+    /// allows everything).
+    pub fn supports<A: Action>(&self) -> bool {
+        self.supports_availability(&A::AVAILABILITY)
+    }
+
+    /// [`Client::supports`] for an availability looked up by name
+    /// (`ami_generated::registry::action_info(name)?.availability`).
+    pub fn supports_availability(&self, availability: &Availability<'_>) -> bool {
+        self.server_version().allows(availability)
+    }
+
+    /// The error for an action the server's version lacks, if it does.
+    fn check_version(
+        &self,
+        action: &str,
+        availability: &Availability<'_>,
+        options: &SendOptions,
+    ) -> Result<(), Error> {
+        let server = self.server_version();
+        if options.ignore_version || server.allows(availability) {
+            return Ok(());
+        }
+        Err(Error::Unsupported {
+            action: action.to_owned(),
+            server,
+            available: availability.to_string(),
+        })
+    }
+
     /// Subscribe to the event stream. The first call also gets the events
     /// that arrived since login.
     pub fn events(&self) -> EventStream<E> {
@@ -523,17 +619,21 @@ impl<E: ClientEvent> Client<E> {
     ) -> Result<A::Response, Error> {
         let options = SendOptions {
             timeout: Some(timeout),
-            action_id: None,
+            ..SendOptions::default()
         };
         self.send_with(action, options).await
     }
 
-    /// [`Client::send`] with options.
+    /// [`Client::send`] with options. An action that the spec knows to be
+    /// absent from the server's version ([`Client::supports`]) fails with
+    /// [`Error::Unsupported`] before anything is written, unless
+    /// `options.ignore_version` is set.
     pub async fn send_with<A: Action>(
         &self,
         action: &A,
         options: SendOptions,
     ) -> Result<A::Response, Error> {
+        self.check_version(A::NAME, &A::AVAILABILITY, &options)?;
         let mut encoded = Vec::with_capacity(64);
         encode_action(action, None, &mut encoded).map_err(Error::Encode)?;
         let reply = self
@@ -544,7 +644,9 @@ impl<E: ClientEvent> Client<E> {
 
     /// Send an untyped action (first header `Action`) and await its collected
     /// reply; `shape` says how to collect it (see the generated registry).
-    /// Headers are checked for CR/LF before anything is queued.
+    /// Headers are checked for CR/LF before anything is queued. The version
+    /// is not checked: the caller knows the action's availability, if any
+    /// (see [`Client::send_message_checked`]).
     pub async fn send_message(
         &self,
         msg: &Message,
@@ -561,6 +663,21 @@ impl<E: ClientEvent> Client<E> {
         };
         self.request(Cow::Owned(name), shape, encoded, options)
             .await
+    }
+
+    /// [`Client::send_message`] for an action of known availability (from
+    /// the generated registry): refused like [`Client::send_with`] when the
+    /// server's version lacks it.
+    pub async fn send_message_checked(
+        &self,
+        msg: &Message,
+        shape: ResponseShape,
+        availability: &Availability<'_>,
+        options: SendOptions,
+    ) -> Result<Reply, Error> {
+        let name = msg.get("Action").unwrap_or_default();
+        self.check_version(name, availability, &options)?;
+        self.send_message(msg, shape, options).await
     }
 
     async fn request(

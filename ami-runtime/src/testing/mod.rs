@@ -1,8 +1,9 @@
 //! A mock AMI server for tests (feature `testing`): in-process, over TCP on
 //! 127.0.0.1 or over in-memory duplex streams. It speaks the real framing
 //! (the banner, `\r\n` line endings, blank-line ends), answers `Login`
-//! (plain and MD5), `Challenge`, `Logoff` and `Ping` itself, and answers
-//! every other action from a script: responses, list items, unsolicited
+//! (plain and MD5), `Challenge`, `Logoff` and `Ping` itself (and
+//! `CoreSettings` when told which Asterisk it plays), and answers every
+//! other action from a script: responses, list items, unsolicited
 //! events, raw bytes (garbage, Asterisk 13 command output, `Queues` text),
 //! pauses and disconnects.
 //!
@@ -115,6 +116,7 @@ pub struct MockBuilder {
     banner: Option<String>,
     handlers: Vec<(String, Handler)>,
     on_login: Vec<Step>,
+    asterisk_version: Option<String>,
 }
 
 impl fmt::Debug for MockBuilder {
@@ -122,6 +124,7 @@ impl fmt::Debug for MockBuilder {
         f.debug_struct("MockBuilder")
             .field("users", &self.users)
             .field("banner", &self.banner)
+            .field("asterisk_version", &self.asterisk_version)
             .field(
                 "handlers",
                 &self.handlers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
@@ -160,17 +163,54 @@ impl MockBuilder {
         self.on(name, move |_| steps.clone())
     }
 
+    /// Play Asterisk `version` (`22.10.1`): the banner gives the AMI
+    /// version of that branch (`Asterisk Call Manager/11.0.0` for 22; an
+    /// explicit [`MockBuilder::banner`] wins) and `CoreSettings` answers with
+    /// `AsteriskVersion: 22.10.1` (a script for `CoreSettings` wins, e.g.
+    /// `Step::error("Permission denied")` for a user without the privilege).
+    pub fn asterisk_version(mut self, version: &str) -> Self {
+        self.asterisk_version = Some(version.to_owned());
+        self
+    }
+
     /// Steps run right after each successful login (`FullyBooted`...).
     pub fn on_login(mut self, steps: Vec<Step>) -> Self {
         self.on_login = steps;
         self
     }
 
-    fn shared(self) -> Arc<Shared> {
+    fn shared(mut self) -> Arc<Shared> {
+        let mut banner = None;
+        if let Some(version) = self.asterisk_version.clone() {
+            let major = crate::version::Version::from_server_text(&version).map(|v| v.major);
+            let ami = match major {
+                Some(m @ 15..=23) => format!("{}.0.0", m - 11),
+                Some(14) => "3.0.0".to_owned(),
+                _ => "2.0.0".to_owned(),
+            };
+            banner = Some(format!("Asterisk Call Manager/{ami}"));
+            self = self.reply(
+                "CoreSettings",
+                vec![Step::success(&[
+                    ("AMIversion", &ami),
+                    ("AsteriskVersion", &version),
+                    ("SystemName", ""),
+                    ("CoreMaxCalls", "0"),
+                    ("CoreMaxLoadAvg", "0.000000"),
+                    ("CoreRunUser", "asterisk"),
+                    ("CoreRunGroup", "asterisk"),
+                    ("CoreMaxFilehandles", "0"),
+                    ("CoreRealTimeEnabled", "No"),
+                    ("CoreCDRenabled", "Yes"),
+                    ("CoreHTTPenabled", "No"),
+                ])],
+            );
+        }
         Arc::new(Shared {
             users: self.users,
             banner: self
                 .banner
+                .or(banner)
                 .unwrap_or_else(|| "Asterisk Call Manager/5.0.1".to_owned()),
             handlers: self.handlers,
             on_login: self.on_login,

@@ -79,6 +79,11 @@ pub trait Action: Fields {
     const NAME: &'static str;
     /// How the reply is collected.
     const SHAPE: ResponseShape;
+    /// The Asterisk versions that have the action (`#[ami(since = ...,
+    /// removed = ...)]`); a client refuses to send it to a server known to
+    /// lack it. Available everywhere unless said otherwise.
+    const AVAILABILITY: crate::version::Availability<'static> =
+        crate::version::Availability::ALWAYS;
     /// The typed reply.
     type Response: FromResponse;
 }
