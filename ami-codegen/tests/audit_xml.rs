@@ -111,7 +111,7 @@ fn channel_snapshot_expands_with_its_prefix() {
     let expected: Vec<String> = xml::CHANNEL_SNAPSHOT
         .iter()
         .map(|f| format!("Kettle{f}"))
-        .chain(["Temperature".to_owned()])
+        .chain(["Temperature".to_owned(), "Temp-txt".to_owned()])
         .collect();
     let mut got = names(&entry.fields);
     assert_eq!(got.remove(0), "ActionID");

@@ -4,7 +4,7 @@
 //! nothing.
 //!
 //! A difference is accepted when the spec declares it: a deviation of the
-//! kind that the difference names ([`Difference::accepts`]), on the item
+//! kind that the difference names ([`Difference::accepts`](super::Difference::accepts)), on the item
 //! itself, or on its parent with `name` set to the item's documented name
 //! (`missing` is always declared that way: the item is not in the spec).
 
@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::ops::Range;
 
-use super::compat::{self, Avail, Deviation, DeviationKind, Version};
+use super::report::{Counts, Difference, Location, Report, VersionReport};
+use super::spec_view::{self, Avail, Deviation, DeviationKind, Version};
 use super::xml::{DocAction, DocEvent, DocField, DocSet};
 use crate::diagnostic::SourceFile;
 use crate::model::{Action, EnumValue, Event, Field, Model, ResponseKind, Scalar, Type, COMMON};
@@ -25,230 +26,6 @@ pub struct Docs {
     pub version: Version,
     /// What it documents.
     pub set: DocSet,
-}
-
-/// Where a difference is: in the spec when the spec has the item (or its
-/// parent), else in the documentation file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Location {
-    /// `spec/<file>.toml:LINE:COL`.
-    Spec {
-        /// Spec path relative to the workspace root.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        col: usize,
-    },
-    /// `<docs file>:LINE`.
-    Docs {
-        /// The documentation file as named by the user.
-        file: String,
-        /// 1-based line in the (decompressed) XML.
-        line: usize,
-    },
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Location::Spec { file, line, col } => write!(f, "{file}:{line}:{col}"),
-            Location::Docs { file, line } => write!(f, "{file}:{line}"),
-        }
-    }
-}
-
-/// One disagreement between the spec and the documentation of a version.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Difference {
-    /// Where to look.
-    pub location: Location,
-    /// What differs, in words (`parameter Reason of QueueAdd: documented,
-    /// not in the spec`).
-    pub message: String,
-    /// More about it, shown after the message but not part of what the
-    /// difference is (` (module app_queue)`, `, documented in 20.20.1`).
-    pub detail: String,
-    /// The deviation kind that would declare it deliberate; `None` when
-    /// none can (a wrong `since`, an action the spec lacks).
-    pub accepts: Option<DeviationKind>,
-}
-
-/// `x` of `y` documented items found in the spec.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Ratio {
-    /// Documented and in the spec (for this version).
-    pub found: usize,
-    /// Documented.
-    pub documented: usize,
-}
-
-impl fmt::Display for Ratio {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.found, self.documented)
-    }
-}
-
-/// The figures of one version.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Documented actions the spec has.
-    pub actions: Ratio,
-    /// Documented parameters (of the actions in both) the spec has.
-    pub params: Ratio,
-    /// Documented events the spec has.
-    pub events: Ratio,
-    /// Documented fields (of the events in both) the spec has.
-    pub fields: Ratio,
-    /// Spec actions of this version that the docs do not list.
-    pub extra_actions: usize,
-    /// Spec events of this version that the docs do not list.
-    pub extra_events: usize,
-    /// Differences accepted by a declared deviation.
-    pub honoured: usize,
-}
-
-/// The audit of one version.
-#[derive(Clone, Debug)]
-pub struct VersionReport {
-    /// The Asterisk version.
-    pub version: Version,
-    /// The documentation file.
-    pub source: String,
-    /// Undeclared differences, sorted by location.
-    pub differences: Vec<Difference>,
-    /// The figures.
-    pub counts: Counts,
-    /// Oddities of the documentation file itself (includes that point at
-    /// nothing).
-    pub warnings: Vec<String>,
-}
-
-/// The audit of every version.
-#[derive(Clone, Debug)]
-pub struct Report {
-    /// One per documentation file, in the order given.
-    pub versions: Vec<VersionReport>,
-    /// Deviations that accepted no difference in any version audited.
-    pub stale: Vec<Difference>,
-    /// Deviations declared in the spec.
-    pub deviations: usize,
-}
-
-impl Report {
-    /// Whether the spec and the docs agree (up to declared deviations).
-    pub fn is_clean(&self) -> bool {
-        self.stale.is_empty() && self.versions.iter().all(|v| v.differences.is_empty())
-    }
-
-    /// Undeclared differences and stale deviations, all versions together.
-    pub fn problem_count(&self) -> usize {
-        self.stale.len()
-            + self
-                .versions
-                .iter()
-                .map(|v| v.differences.len())
-                .sum::<usize>()
-    }
-
-    /// The text report: each version's differences (unless `summary_only`),
-    /// stale deviations, then one summary line per version.
-    pub fn render(&self, summary_only: bool) -> String {
-        let mut out = String::new();
-        if !summary_only {
-            for v in &self.versions {
-                out.push_str(&format!("== {} ({})\n", v.version, v.source));
-                for w in &v.warnings {
-                    out.push_str(&format!("{}:{w} (warning)\n", v.source));
-                }
-                for d in &v.differences {
-                    out.push_str(&format!(
-                        "{}: [{}] {}{}\n",
-                        d.location, v.version, d.message, d.detail
-                    ));
-                }
-            }
-            if !self.stale.is_empty() {
-                out.push_str("== stale deviations\n");
-                for d in &self.stale {
-                    out.push_str(&format!("{}: {}\n", d.location, d.message));
-                }
-            }
-            out.push_str("== summary\n");
-        }
-        for v in &self.versions {
-            let c = &v.counts;
-            out.push_str(&format!(
-                "{}: actions {} (+{} not documented), parameters {}, events {} (+{} not documented), fields {}, {} difference{}, {} deviation{} honoured\n",
-                v.version,
-                c.actions,
-                c.extra_actions,
-                c.params,
-                c.events,
-                c.extra_events,
-                c.fields,
-                v.differences.len(),
-                plural(v.differences.len()),
-                c.honoured,
-                plural(c.honoured),
-            ));
-        }
-        out.push_str(&format!(
-            "audit: {} difference{} and {} stale deviation{} ({} deviation{} declared)\n",
-            self.problem_count() - self.stale.len(),
-            plural(self.problem_count() - self.stale.len()),
-            self.stale.len(),
-            plural(self.stale.len()),
-            self.deviations,
-            plural(self.deviations),
-        ));
-        out
-    }
-}
-
-impl Report {
-    /// The differences of all versions, each once with the versions that
-    /// have it (`spec/x.toml:3:8: [20.20.1, 22.10.1] ...`), sorted by
-    /// location: a to-do list. A difference located in the docs files is
-    /// keyed by its message (its line differs from file to file) and shown
-    /// at its first location.
-    pub fn render_by_item(&self) -> String {
-        /// (spec location or none, message) -> (first location, detail, versions).
-        type Merged = BTreeMap<(Option<Location>, String), (Location, String, Vec<String>)>;
-        let mut merged = Merged::new();
-        for v in &self.versions {
-            for d in &v.differences {
-                let key_location = match &d.location {
-                    Location::Spec { .. } => Some(d.location.clone()),
-                    Location::Docs { .. } => None,
-                };
-                merged
-                    .entry((key_location, d.message.clone()))
-                    .or_insert_with(|| (d.location.clone(), d.detail.clone(), Vec::new()))
-                    .2
-                    .push(v.version.to_string());
-            }
-        }
-        let mut out = String::new();
-        for ((_, message), (location, detail, versions)) in merged {
-            out.push_str(&format!(
-                "{location}: [{}] {message}{detail}\n",
-                versions.join(", ")
-            ));
-        }
-        for d in &self.stale {
-            out.push_str(&format!("{}: {}\n", d.location, d.message));
-        }
-        out
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// Compare the spec (`model`, loaded from `sources`) with each of `docs`.
@@ -461,7 +238,7 @@ impl<'m> Auditor<'m> {
         for doc in &docs.set.actions {
             counts.actions.documented += 1;
             let found = model.actions().find(|a| {
-                Self::doc_names(std::slice::from_ref(&a.wire), compat::action_devs(a))
+                Self::doc_names(std::slice::from_ref(&a.wire), spec_view::action_devs(a))
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(&doc.name))
             });
@@ -479,7 +256,7 @@ impl<'m> Auditor<'m> {
                 );
                 continue;
             };
-            let avail = compat::action_avail(action);
+            let avail = spec_view::action_avail(action);
             if !avail.in_version(&v) {
                 let location = self.action_location(action);
                 self.differ(
@@ -500,14 +277,14 @@ impl<'m> Auditor<'m> {
             self.mark_renamed(
                 &action.wire,
                 &doc.name,
-                compat::action_devs(action),
+                spec_view::action_devs(action),
                 self.family_file(&action.family),
             );
             self.action(docs, doc, action, out, counts);
         }
         for action in model.actions() {
             if matched.contains(&(action as *const Action))
-                || !compat::action_avail(action).in_version(&v)
+                || !spec_view::action_avail(action).in_version(&v)
             {
                 continue;
             }
@@ -515,7 +292,7 @@ impl<'m> Auditor<'m> {
             let hint = elsewhere(all, v, |d| d.action(&action.wire).map(|a| &a.since));
             let location = self.action_location(action);
             let own = Holder {
-                devs: compat::action_devs(action),
+                devs: spec_view::action_devs(action),
                 file: self.family_file(&action.family),
                 parent: false,
             };
@@ -558,7 +335,7 @@ impl<'m> Auditor<'m> {
         let file = self.family_file(&action.family);
         let location = self.action_location(action);
         let parent = Holder {
-            devs: compat::action_devs(action),
+            devs: spec_view::action_devs(action),
             file,
             parent: true,
         };
@@ -573,7 +350,7 @@ impl<'m> Auditor<'m> {
             &location,
             &format!("action {}", action.wire),
             &doc.since,
-            &compat::action_avail(action),
+            &spec_view::action_avail(action),
         );
         // Parameters: plain ones, indexed group members, free placeholders.
         let mut fields = Vec::new();
@@ -612,7 +389,6 @@ impl<'m> Auditor<'m> {
             parent,
             &docs_fields,
             &fields,
-            true,
             true,
         );
         if let Some(list) = &doc.list {
@@ -664,7 +440,7 @@ impl<'m> Auditor<'m> {
         file: &'m str,
         free: bool,
     ) -> SpecField<'m> {
-        let devs = compat::field_devs(field);
+        let devs = spec_view::field_devs(field);
         SpecField {
             field,
             names: Self::doc_names(&wire_names, devs),
@@ -676,13 +452,14 @@ impl<'m> Auditor<'m> {
                 parent: false,
             },
             free,
-            avail: compat::field_avail(field),
+            avail: spec_view::field_avail(field),
         }
     }
 
     /// Compare the documented fields (or parameters) of one item with the
-    /// spec's. `absent_is_optional`: a docs field without `required` counts
-    /// as optional (actions); for events only explicit flags are compared.
+    /// spec's. `is_action`: parameters of an action, where a docs parameter
+    /// without `required` counts as optional; for event fields only explicit
+    /// flags are compared (the docs of events rarely give them).
     #[allow(clippy::too_many_arguments)]
     fn fields(
         &mut self,
@@ -695,7 +472,6 @@ impl<'m> Auditor<'m> {
         parent: Holder<'m>,
         docs_fields: &[&DocField],
         spec_fields: &[SpecField<'m>],
-        absent_is_optional: bool,
         is_action: bool,
     ) {
         let mut matched = vec![false; spec_fields.len()];
@@ -753,7 +529,7 @@ impl<'m> Auditor<'m> {
             let holders = [spec.own, parent];
             let docs_required = match doc.required {
                 Some(r) => Some(r),
-                None if absent_is_optional => Some(false),
+                None if is_action => Some(false),
                 None => None,
             };
             if let Some(docs_required) = docs_required {
@@ -836,12 +612,12 @@ impl<'m> Auditor<'m> {
         };
         let available: Vec<&EnumValue> = values
             .iter()
-            .filter(|value| compat::value_avail(value).in_version(&v))
+            .filter(|value| spec_view::value_avail(value).in_version(&v))
             .collect();
         let mut matched = vec![false; available.len()];
         for value in &doc.values {
             let found = available.iter().position(|s| {
-                Self::doc_names(std::slice::from_ref(&s.wire), compat::value_devs(s))
+                Self::doc_names(std::slice::from_ref(&s.wire), spec_view::value_devs(s))
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(value))
             });
@@ -851,7 +627,7 @@ impl<'m> Auditor<'m> {
                     self.mark_renamed(
                         &available[i].wire,
                         value,
-                        compat::value_devs(available[i]),
+                        spec_view::value_devs(available[i]),
                         spec.own.file,
                     );
                 }
@@ -872,7 +648,7 @@ impl<'m> Auditor<'m> {
                 continue;
             }
             let own = Holder {
-                devs: compat::value_devs(value),
+                devs: spec_view::value_devs(value),
                 file: spec.own.file,
                 parent: false,
             };
@@ -955,7 +731,7 @@ impl<'m> Auditor<'m> {
         for doc in &docs.set.events {
             counts.events.documented += 1;
             let found = model.events().find(|e| {
-                Self::doc_names(std::slice::from_ref(&e.wire), compat::event_devs(e))
+                Self::doc_names(std::slice::from_ref(&e.wire), spec_view::event_devs(e))
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(&doc.name))
             });
@@ -973,7 +749,7 @@ impl<'m> Auditor<'m> {
                 );
                 continue;
             };
-            let avail = compat::event_avail(event);
+            let avail = spec_view::event_avail(event);
             if !avail.in_version(&v) {
                 let location = self.event_location(event);
                 self.differ(
@@ -994,14 +770,14 @@ impl<'m> Auditor<'m> {
             self.mark_renamed(
                 &event.wire,
                 &doc.name,
-                compat::event_devs(event),
+                spec_view::event_devs(event),
                 self.family_file(&event.family),
             );
             self.event(docs, doc, event, out, counts);
         }
         for event in model.events() {
             if matched.contains(&(event as *const Event))
-                || !compat::event_avail(event).in_version(&v)
+                || !spec_view::event_avail(event).in_version(&v)
             {
                 continue;
             }
@@ -1009,7 +785,7 @@ impl<'m> Auditor<'m> {
             let hint = elsewhere(all, v, |d| d.event(&event.wire).map(|e| &e.since));
             let location = self.event_location(event);
             let own = Holder {
-                devs: compat::event_devs(event),
+                devs: spec_view::event_devs(event),
                 file: self.family_file(&event.family),
                 parent: false,
             };
@@ -1036,7 +812,7 @@ impl<'m> Auditor<'m> {
         let file = self.family_file(&event.family);
         let location = self.event_location(event);
         let parent = Holder {
-            devs: compat::event_devs(event),
+            devs: spec_view::event_devs(event),
             file,
             parent: true,
         };
@@ -1047,7 +823,7 @@ impl<'m> Auditor<'m> {
             &location,
             &format!("event {}", event.wire),
             &doc.since,
-            &compat::event_avail(event),
+            &spec_view::event_avail(event),
         );
         let mut fields = Vec::new();
         for f in &event.fields {
@@ -1095,7 +871,6 @@ impl<'m> Auditor<'m> {
             &docs_fields,
             &fields,
             false,
-            false,
         );
     }
 
@@ -1107,7 +882,7 @@ impl<'m> Auditor<'m> {
             let file = family.file.as_str();
             for a in &family.actions {
                 let owner = format!("action {}", a.wire);
-                for d in compat::action_devs(a) {
+                for d in spec_view::action_devs(a) {
                     all.push((file, d, owner.clone()));
                 }
                 let mut fields: Vec<&Field> = a.params.iter().chain(&a.free).collect();
@@ -1127,7 +902,7 @@ impl<'m> Auditor<'m> {
             }
             for e in &family.events {
                 let owner = format!("event {}", e.wire);
-                for d in compat::event_devs(e) {
+                for d in spec_view::event_devs(e) {
                     all.push((file, d, owner.clone()));
                 }
                 for f in e.fields.iter().chain(&e.free) {
@@ -1175,12 +950,12 @@ fn push_field_devs<'m>(
     f: &'m Field,
     owner: &str,
 ) {
-    for d in compat::field_devs(f) {
+    for d in spec_view::field_devs(f) {
         all.push((file, d, owner.to_owned()));
     }
     if let Type::Enum(def) = &f.ty {
         for value in &def.values {
-            for d in compat::value_devs(value) {
+            for d in spec_view::value_devs(value) {
                 all.push((file, d, format!("value {:?} of {owner}", value.wire)));
             }
         }

@@ -3,8 +3,9 @@
 //!
 //! * [`xml`] reads one documentation file (gzip or plain) into a plain
 //!   [`xml::DocSet`]: actions, parameters, list replies, events, fields;
-//! * [`compare`] puts the spec's items of each version beside the docs of
-//!   that version and lists every difference that no deviation declares;
+//! * [`compare`](mod@compare) puts the spec's items of each version beside the docs of
+//!   that version and lists every difference that no deviation declares,
+//!   in a [`report::Report`];
 //! * [`coverage`] renders the counts as the reference page
 //!   `docs/reference/coverage.md`.
 //!
@@ -13,15 +14,17 @@
 //! XML does not say which release it documents.
 
 pub mod compare;
-mod compat;
 pub mod coverage;
+pub mod report;
+mod spec_view;
 pub mod xml;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use compare::{compare, Difference, Docs, Location, Report};
-pub use compat::Version;
+pub use compare::{compare, Docs};
+pub use report::{Counts, Difference, Location, Ratio, Report, VersionReport};
+pub use spec_view::Version;
 
 use crate::regen::{load_sources, read_sources, RegenError};
 
