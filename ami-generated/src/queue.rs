@@ -1015,6 +1015,9 @@ pub struct QueueWithdrawCallerAction {
 /// Raised when a queue member is rung for a caller in the queue.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1033,11 +1036,15 @@ pub struct AgentCalledEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1055,6 +1062,9 @@ pub struct AgentCalledEvent {
 /// Raised when a queue member has finished servicing a caller in the queue.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1073,11 +1083,15 @@ pub struct AgentCompleteEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1124,6 +1138,9 @@ pub enum AgentCompleteReason {
 /// Raised when a queue member answers and is connected to a caller in the queue.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1142,11 +1159,15 @@ pub struct AgentConnectEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1170,6 +1191,9 @@ pub struct AgentConnectEvent {
 /// Raised when a queue member hangs up on a caller in the queue before the call is connected (during the member announcement).
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1188,11 +1212,15 @@ pub struct AgentDumpEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
@@ -1210,6 +1238,9 @@ pub struct AgentDumpEvent {
 /// Raised when a queue member was rung for a caller in the queue and did not answer.
 ///
 /// Describes the caller's channel (bare fields) and the member's channel (`Dest*` fields).
+/// Either may be missing: the event is raised once the call is over, and
+/// app_queue sends it without the snapshot of a channel that is already gone
+/// (seen on a live 22.10.1 for the caller).
 ///
 /// Privilege: `agent,all`.
 ///
@@ -1228,11 +1259,15 @@ pub struct AgentRingNoAnswerEvent {
     #[ami(name = "SystemName")]
     pub system_name: Option<String>,
     /// The [`ChannelSnapshot`] fields, bare.
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten)]
-    pub channel_snapshot: ChannelSnapshot,
+    pub channel_snapshot: Option<ChannelSnapshot>,
     /// The [`ChannelSnapshot`] fields under the prefix `Dest` (`DestChannel`...).
+    ///
+    /// `None` when none of its headers came.
     #[ami(flatten, prefix = "Dest")]
-    pub dest: ChannelSnapshot,
+    pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
     pub queue: String,
