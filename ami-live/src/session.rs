@@ -342,9 +342,11 @@ impl Session {
         let text = String::from_utf8_lossy(&bytes);
         let msg = Message::parse_block(text.trim_end())
             .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+        // The client's version check stays on: an action the server offers
+        // but the spec says its version lacks fails here, as it should.
         let options = SendOptions {
             timeout: Some(timeout),
-            action_id: None,
+            ..SendOptions::default()
         };
         let result = self.client.send_message(&msg, A::SHAPE, options).await;
         let (entry, typed) = self.judge::<A>(result);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ami_cli::net::{self, Login};
+use ami_cli::net::{self, Login, SendMode};
 use ami_generated::manager::UserEventAction;
 use ami_live::config::WAIT;
 use ami_live::{LiveConfig, Session};
@@ -31,9 +31,18 @@ fn login(config: &LiveConfig, md5: bool) -> Login {
 }
 
 async fn send(login: &Login, action: &str, params: &[&str]) -> (u8, Vec<serde_json::Value>) {
+    send_with(login, action, params, &SendMode::default()).await
+}
+
+async fn send_with(
+    login: &Login,
+    action: &str,
+    params: &[&str],
+    mode: &SendMode,
+) -> (u8, Vec<serde_json::Value>) {
     let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
     let mut out = Vec::new();
-    let code = net::send(login, action, &params, &mut out).await;
+    let code = net::send(login, action, &params, mode, &mut out).await;
     let lines = String::from_utf8(out)
         .expect("UTF-8 output")
         .lines()
@@ -66,6 +75,24 @@ async fn ami_send() {
     // Refused before sending: a required parameter is missing.
     let (code, _) = send(&login, "Hangup", &[]).await;
     assert_eq!(code, 2);
+    // Refused before sending: the spec says Asterisk 22 has no chan_sip...
+    let (code, _) = send(&login, "SIPpeers", &[]).await;
+    assert_eq!(code, 2);
+    // ...and it is right: sent anyway, the server does not know the action.
+    let anyway = SendMode {
+        ignore_version: true,
+        ..SendMode::default()
+    };
+    let (code, lines) = send_with(&login, "SIPpeers", &[], &anyway).await;
+    assert_eq!(code, 1, "{lines:?}");
+    // Raw mode: an action as typed, its reply printed untyped.
+    let raw = SendMode {
+        raw: true,
+        ..SendMode::default()
+    };
+    let (code, lines) = send_with(&login, "Ping", &[], &raw).await;
+    assert_eq!(code, 0, "{lines:?}");
+    assert!(lines[0].to_string().contains("Pong"), "{lines:?}");
 }
 
 /// Collects `ami events` output and says when the probe event went by.
