@@ -293,19 +293,19 @@ mod tests {
     #[test]
     fn raw_pairs_cannot_break_the_framing() {
         for bad in ["A=b\rc", "A=b\nAction: Originate", "A=b\0", "Na\nme=x"] {
-            let err = request("AcmeWidgets", &[bad.to_owned()], &raw()).unwrap_err();
+            let err = request("DBGetTree", &[bad.to_owned()], &raw()).unwrap_err();
             assert!(err.contains("CR, LF or NUL"), "{err}");
         }
         for bad in ["=x", "A:b=c", " A=b"] {
-            let err = request("AcmeWidgets", &[bad.to_owned()], &raw()).unwrap_err();
+            let err = request("DBGetTree", &[bad.to_owned()], &raw()).unwrap_err();
             assert!(err.contains("is not a header name"), "{err}");
         }
-        assert!(request("Acme\r\nWidgets", &[], &raw()).is_err());
+        assert!(request("DB\r\nGetTree", &[], &raw()).is_err());
     }
 
     #[test]
     fn raw_requests_skip_the_spec_but_keep_its_shape() {
-        let r = request("acmewidgets", &["Family=cf".to_owned()], &raw()).unwrap();
+        let r = request("livenotinthespec", &["Family=cf".to_owned()], &raw()).unwrap();
         assert!(r.info.is_none());
         assert_eq!(r.shape, ResponseShape::Single);
         assert_eq!(r.msg.get("Family"), Some("cf"));

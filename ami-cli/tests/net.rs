@@ -173,21 +173,21 @@ async fn events_prints_the_stream() {
 }
 
 /// A server playing Asterisk `version` that answers `SIPpeers` and the
-/// `DBGetTree` list (an action the spec lacks).
+/// `FrobTree` list (an action the spec lacks).
 async fn asterisk(version: &str) -> MockServer {
     MockServer::builder()
         .user("admin", "s3cret")
         .asterisk_version(version)
         .reply("SIPpeers", Step::list(Vec::new(), "PeerlistComplete"))
         .reply(
-            "DBGetTree",
+            "FrobTree",
             Step::list(
                 vec![Message::new()
-                    .with("Event", "DBGetTreeResponse")
+                    .with("Event", "FrobTreeResponse")
                     .with("Family", "cf")
                     .with("Key", "/cf/100")
                     .with("Val", "200")],
-                "DBGetTreeComplete",
+                "FrobTreeComplete",
             ),
         )
         .start()
@@ -246,7 +246,7 @@ async fn send_refuses_an_action_the_server_version_lacks() {
 async fn send_raw_sends_an_action_the_spec_lacks_and_prints_the_reply() {
     within(async {
         let server = asterisk("22.10.1").await;
-        let output = ami(&server, &["send", "DBGetTree", "Family=cf"])
+        let output = ami(&server, &["send", "FrobTree", "Family=cf"])
             .output()
             .await
             .unwrap();
@@ -259,8 +259,8 @@ async fn send_raw_sends_an_action_the_spec_lacks_and_prints_the_reply() {
                 "send",
                 "--raw",
                 "--list-complete",
-                "DBGetTreeComplete",
-                "DBGetTree",
+                "FrobTreeComplete",
+                "FrobTree",
                 "Family=cf",
             ],
         )
@@ -274,17 +274,14 @@ async fn send_raw_sends_an_action_the_spec_lacks_and_prints_the_reply() {
         );
         let out = lines(&output.stdout);
         let names: Vec<&str> = out.iter().map(|v| v["name"].as_str().unwrap()).collect();
-        assert_eq!(
-            names,
-            ["DBGetTree", "DBGetTreeResponse", "DBGetTreeComplete"]
-        );
+        assert_eq!(names, ["FrobTree", "FrobTreeResponse", "FrobTreeComplete"]);
         assert_eq!(out[0]["typed"], false);
         assert_eq!(out[1]["fields"]["Val"], "200");
         let request = server
             .received()
             .into_iter()
-            .find(|m| m.get("Action") == Some("DBGetTree"))
-            .expect("DBGetTree was sent");
+            .find(|m| m.get("Action") == Some("FrobTree"))
+            .expect("FrobTree was sent");
         assert_eq!(request.get("Family"), Some("cf"));
 
         // A line break in a pair is refused before connecting.
@@ -294,7 +291,7 @@ async fn send_raw_sends_an_action_the_spec_lacks_and_prints_the_reply() {
             &[
                 "send",
                 "--raw",
-                "DBGetTree",
+                "FrobTree",
                 "Family=cf\r\nAction: Originate",
             ],
         )

@@ -232,6 +232,44 @@ async fn error_response_is_an_error_carrying_asterisks_message() {
 }
 
 #[tokio::test]
+async fn a_failed_command_keeps_its_output_in_the_error() {
+    within(async {
+        // What Asterisk 22 answers to an unknown CLI command: the reason is
+        // in the Output line, the Message says nothing.
+        let refusal = Message::new()
+            .with("Response", "Error")
+            .with("Message", "Command output follows")
+            .with("Output", "No such command 'frobnicate' (type 'core show help frobnicate' for other possible commands)")
+            .with("Output", "second line");
+        let server = server()
+            .reply("Command", vec![Step::Respond(refusal)])
+            .start()
+            .await
+            .unwrap();
+        let client = connect(&server).await;
+        let command = Message::new()
+            .with("Action", "Command")
+            .with("Command", "frobnicate");
+        let err = client
+            .send_message(&command, ResponseShape::Command, SendOptions::default())
+            .await
+            .unwrap_err();
+        let shown = err.to_string();
+        assert_eq!(
+            shown,
+            "action Command failed: Command output follows\n\
+             No such command 'frobnicate' (type 'core show help frobnicate' for other possible commands)\n\
+             second line"
+        );
+        match err {
+            Error::Failed { message, .. } => assert_eq!(message, "Command output follows"),
+            other => panic!("{other:?}"),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
 async fn list_action_returns_a_typed_list() {
     within(async {
         let items = vec![

@@ -120,8 +120,13 @@ impl fmt::Display for Error {
             Error::Send(e) => write!(f, "refused before sending: {e}"),
             Error::Decode(e) => write!(f, "cannot decode the reply: {e}"),
             Error::Failed {
-                action, message, ..
-            } => write!(f, "action {action} failed: {message}"),
+                action,
+                message,
+                response,
+            } => {
+                write!(f, "action {action} failed: {message}")?;
+                crate::proto::connection::write_output_lines(f, response)
+            }
             Error::LoginFailed { message } => write!(f, "login failed: {message}"),
             Error::Timeout { action, after } => {
                 write!(f, "action {action}: no reply within {after:?}")

@@ -127,7 +127,10 @@ pub enum ActionError {
 impl fmt::Display for ActionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ActionError::Failed { message, .. } => write!(f, "Asterisk answered Error: {message}"),
+            ActionError::Failed { message, response } => {
+                write!(f, "Asterisk answered Error: {message}")?;
+                write_output_lines(f, response)
+            }
             ActionError::Protocol(e) => write!(f, "protocol error: {e}"),
             ActionError::Disconnected { reason } => {
                 write!(f, "disconnected before the reply was complete: {reason}")
@@ -137,6 +140,16 @@ impl fmt::Display for ActionError {
 }
 
 impl std::error::Error for ActionError {}
+
+/// Write the `Output:` lines of an error response, one per line after the
+/// message: a failed `Command` says only `Command output follows` in its
+/// `Message`, and the reason (`No such command ...`) is in its output.
+pub(crate) fn write_output_lines(f: &mut fmt::Formatter<'_>, response: &Message) -> fmt::Result {
+    for line in response.get_all("Output") {
+        write!(f, "\n{line}")?;
+    }
+    Ok(())
+}
 
 /// The end of one action: its collected reply or why there is none.
 #[derive(Clone, Debug, PartialEq, Eq)]
