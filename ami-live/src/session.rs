@@ -388,6 +388,14 @@ impl Session {
                         entry.extra = extra.iter().map(|h| h.name.clone()).collect();
                         entry.extra.sort();
                         entry.extra.dedup();
+                        if !entry.extra.is_empty()
+                            && entry
+                                .extra
+                                .iter()
+                                .all(|h| known_untyped_reply_header(A::NAME, h))
+                        {
+                            entry.extra_allowed = true;
+                        }
                         entry.outcome = Outcome::Success;
                         entry.detail = reply.head.get("Message").unwrap_or("").to_owned();
                         Ok(response)
@@ -603,6 +611,24 @@ impl Session {
         }
         problems
     }
+}
+
+/// Reply headers that the spec cannot type yet, with the reason (the
+/// action's description in the spec says it too): `(action, header, why)`.
+/// They are allowed in `extra`; any other header there fails the suite.
+pub const KNOWN_UNTYPED_REPLY_HEADERS: &[(&str, &str, &str)] = &[(
+    "PresenceState",
+    "Message",
+    "Asterisk sends `Message` twice (the ack's `Presence State`, then the presence message); \
+     the spec has no shape yet for a second header of an implicit name",
+)];
+
+/// Whether `header` of the reply to `action` is one of
+/// [`KNOWN_UNTYPED_REPLY_HEADERS`].
+pub fn known_untyped_reply_header(action: &str, header: &str) -> bool {
+    KNOWN_UNTYPED_REPLY_HEADERS
+        .iter()
+        .any(|(a, h, _)| a.eq_ignore_ascii_case(action) && h.eq_ignore_ascii_case(header))
 }
 
 #[cfg(test)]
