@@ -517,7 +517,7 @@ pub fn encode_action<A: Action>(
         enc.out.extend_from_slice(A::NAME.as_bytes());
         enc.out.extend_from_slice(b"\r\n");
         if let Some(id) = action_id {
-            enc.value("ActionID", None, &id.to_owned(), true)?;
+            enc.value("ActionID", None, &BorrowedText(id), true)?;
         }
         action.encode(&mut enc)?;
         enc.out.extend_from_slice(b"\r\n");
@@ -527,6 +527,30 @@ pub fn encode_action<A: Action>(
         out.truncate(start);
     }
     result
+}
+
+/// Text written through [`Encoder::value`] without an owned copy (the
+/// ActionID of [`encode_action`]), so that encoding allocates nothing. It
+/// is only ever written: it cannot be decoded.
+struct BorrowedText<'a>(&'a str);
+
+impl WireValue for BorrowedText<'_> {
+    const EXPECTED: &'static str = <String as WireValue>::EXPECTED;
+
+    fn parse_wire(value: &str) -> Result<Self, super::ValueError> {
+        Err(super::ValueError::new(
+            value,
+            "text borrowed for writing only",
+        ))
+    }
+
+    fn write_wire(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0.as_bytes());
+    }
+
+    fn is_blank(&self) -> bool {
+        self.0.trim().is_empty()
+    }
 }
 
 /// Decode a request message into the typed action `A` (what a server, a
