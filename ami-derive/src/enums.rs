@@ -53,10 +53,11 @@ pub fn expand(cont: &Container) -> TokenStream {
             const EXPECTED: &'static str = #expected;
 
             fn parse_wire(value: &str) -> ::core::result::Result<Self, #rt::ValueError> {
-                ::core::result::Result::Ok(#rt::lowercase_key(value.trim(), |key| match key {
+                let mut buf = [0u8; 64];
+                ::core::result::Result::Ok(match &*#rt::lowercase_in(value.trim(), &mut buf) {
                     #(#parse_arms)*
                     _ => Self::#unknown(::core::convert::From::from(value)),
-                }))
+                })
             }
 
             fn write_wire(&self, out: &mut ::std::vec::Vec<u8>) {

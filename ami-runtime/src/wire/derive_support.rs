@@ -5,9 +5,9 @@
 use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
-use super::fields::{decode_message, Encoder, Event, Fields, IndexStyle, MessageRole};
+use super::fields::{decode_fields, named_context, Encoder, Event, Fields, IndexStyle, MessageRole};
 use super::message::{MessageKind, MessageView, RawHeader};
-use super::value::WireValue;
+use super::value::{same_wire, WireValue};
 
 /// Whether the header name `key` is `lower` (a lowercase constant) ignoring
 /// ASCII case, as `key.eq_ignore_ascii_case(lower)` says, without a
@@ -70,22 +70,27 @@ pub fn strip_key_prefix<'k>(key: &'k [u8], lower: &[u8]) -> Option<&'k [u8]> {
 }
 
 fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
-    T::parse_wire(header.value).map_err(|error| FieldError::Invalid {
+    match T::parse_wire(header.value) {
+        Ok(value) => Ok(value),
+        Err(error) => Err(invalid(header, error)),
+    }
+}
+
+#[cold]
+fn invalid(header: &RawHeader<'_>, error: super::ValueError) -> FieldError {
+    FieldError::Invalid {
         field: header.name.to_owned(),
         error,
-    })
+    }
 }
 
 /// Whether `text` says the same as `value` does: both are written in wire
 /// form and compared, so `Yes` repeats `true` for a `bool`.
 fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
-    let Ok(other) = T::parse_wire(text) else {
-        return false;
-    };
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    value.write_wire(&mut a);
-    other.write_wire(&mut b);
-    a == b
+    match T::parse_wire(text) {
+        Ok(other) => same_wire(value, &other),
+        Err(_) => false,
+    }
 }
 
 /// Offer a header to a single-valued field. A repeat that says the same as
@@ -286,26 +291,34 @@ fn event_header<M: MessageView>(msg: &M) -> Option<&str> {
 pub fn decode_event<E: Event, M: MessageView>(msg: &M) -> Result<E, DecodeError> {
     match event_header(msg) {
         Some(name) => decode_named_event(msg, name),
-        None => Err(DecodeError::unexpected(
-            format!("event {}", E::NAME),
-            "an Event header",
-            "none",
-        )),
+        None => Err(no_event_header(E::NAME)),
     }
+}
+
+#[cold]
+fn no_event_header(event: &str) -> DecodeError {
+    DecodeError::unexpected(format!("event {event}"), "an Event header", "none")
 }
 
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
-    let context = || format!("event {}", E::NAME);
-    if !name.eq_ignore_ascii_case(E::NAME) {
-        return Err(DecodeError::unexpected(
-            context(),
-            format!("Event: {}", E::NAME),
-            format!("Event: {name}"),
-        ));
+    check_event_name(name, E::NAME)?;
+    decode_fields(msg, MessageRole::Event, &named_context("event", E::NAME))
+}
+
+/// Whether the `Event` header's value `found` names `event` (ignoring ASCII
+/// case), or the error saying so.
+fn check_event_name(found: &str, event: &str) -> Result<(), DecodeError> {
+    if found.eq_ignore_ascii_case(event) {
+        Ok(())
+    } else {
+        Err(DecodeError::unexpected(
+            format!("event {event}"),
+            format!("Event: {event}"),
+            format!("Event: {found}"),
+        ))
     }
-    decode_message(msg, MessageRole::Event, context)
 }
 
 /// The `Event` header of a message that an enum of events decodes.

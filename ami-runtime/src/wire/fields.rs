@@ -1,11 +1,13 @@
 //! The traits that `ami-derive` implements, and the generic helpers its
 //! generated code calls, so that per-struct generated code stays small.
 
+use std::borrow::Cow;
+
 use super::derive_support::key_is;
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
-use super::value::WireValue;
+use super::value::{WireValue, WriteValue};
 
 /// A struct whose fields map to headers: actions, responses, events and the
 /// shared field groups (channel snapshot, bridge snapshot...).
@@ -203,16 +205,24 @@ impl MessageRole {
 /// byte-string literals take), without allocating for names of up to 64
 /// bytes.
 pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut buf = [0u8; 64];
+    f(&lowercase_in(name, &mut buf))
+}
+
+/// `name` in ASCII lowercase, as bytes: written into `buf` when it fits (up
+/// to 64 bytes), else into a new vector. What `#[derive(AmiEnum)]` matches
+/// values on; unlike [`lowercase_key`] it is not generic, so it is compiled
+/// once rather than once per enumeration.
+pub fn lowercase_in<'b>(name: &str, buf: &'b mut [u8; 64]) -> Cow<'b, [u8]> {
     let bytes = name.as_bytes();
-    if bytes.len() <= 64 {
-        let mut buf = [0u8; 64];
-        let buf = &mut buf[..bytes.len()];
-        for (dst, src) in buf.iter_mut().zip(bytes) {
-            *dst = src.to_ascii_lowercase();
+    match buf.get_mut(..bytes.len()) {
+        Some(buf) => {
+            for (dst, src) in buf.iter_mut().zip(bytes) {
+                *dst = src.to_ascii_lowercase();
+            }
+            Cow::Borrowed(buf)
         }
-        f(buf)
-    } else {
-        f(&bytes.to_ascii_lowercase())
+        None => Cow::Owned(bytes.to_ascii_lowercase()),
     }
 }
 
@@ -224,21 +234,66 @@ pub fn decode_message<T: Fields, M: MessageView>(
     role: MessageRole,
     context: impl Fn() -> String,
 ) -> Result<T, DecodeError> {
+    decode_fields(msg, role, &context)
+}
+
+/// [`decode_message`] with the context behind a reference: what the
+/// runtime's own callers use. This is the only part of decoding that is
+/// compiled once per struct (it makes the decoding state and hands it to
+/// [`feed_headers`] through a closure), so that the crate of generated
+/// structs stays quick to build.
+pub(crate) fn decode_fields<T: Fields, M: MessageView>(
+    msg: &M,
+    role: MessageRole,
+    context: &dyn Fn() -> String,
+) -> Result<T, DecodeError> {
     let mut partial = T::Partial::default();
+    let fed = feed_headers(msg, role, &mut |key, header| {
+        if !T::accept(&mut partial, key, header)? {
+            // Structs without an extra field drop nothing silently: the
+            // derive requires one on every top-level message struct.
+            T::accept_unknown(&mut partial, header);
+        }
+        Ok(())
+    });
+    if let Err(error) = fed {
+        return Err(field_error(context, error));
+    }
+    match T::finish(&mut partial, "") {
+        Ok(value) => Ok(value),
+        Err(error) => Err(field_error(context, error)),
+    }
+}
+
+/// Offer every header of `msg` but the framing headers of `role` to `sink`,
+/// in wire order: the loop of [`decode_message`], compiled once per message
+/// type rather than once per struct (the call through `dyn` costs a few
+/// nanoseconds per header, next to the match on the name behind it).
+fn feed_headers<M: MessageView>(
+    msg: &M,
+    role: MessageRole,
+    sink: &mut dyn FnMut(&[u8], &RawHeader<'_>) -> Result<(), FieldError>,
+) -> Result<(), FieldError> {
     for header in msg.raw_headers() {
         let key = header.name.as_bytes();
         if role.is_framing(key) {
             continue;
         }
-        let taken =
-            T::accept(&mut partial, key, &header).map_err(|e| DecodeError::field(context(), e))?;
-        if !taken {
-            // Structs without an extra field drop nothing silently: the
-            // derive requires one on every top-level message struct.
-            T::accept_unknown(&mut partial, &header);
-        }
+        sink(key, &header)?;
     }
-    T::finish(&mut partial, "").map_err(|e| DecodeError::field(context(), e))
+    Ok(())
+}
+
+#[cold]
+fn field_error(context: &dyn Fn() -> String, error: FieldError) -> DecodeError {
+    DecodeError::field(context(), error)
+}
+
+/// A context for errors, `"{what} {name}"` (`event Hangup`), built only
+/// when an error needs it. One closure type for every struct, so that
+/// [`decode_fields`] takes no closure of its own per struct.
+pub(crate) fn named_context<'a>(what: &'a str, name: &'a str) -> impl Fn() -> String + 'a {
+    move || format!("{what} {name}")
 }
 
 /// How the index of an indexed header is spelled.
@@ -370,25 +425,27 @@ impl<'a> Encoder<'a> {
         String::from_utf8_lossy(&self.out[start..end]).into_owned()
     }
 
-    fn value<V: WireValue>(
+    /// Write one header. Not generic: the value comes as a `dyn`, so that
+    /// this body is compiled once, not once per value type.
+    fn value(
         &mut self,
         name: &str,
         index: Option<(IndexStyle, u32)>,
-        value: &V,
+        value: &dyn WriteValue,
         required: bool,
     ) -> Result<(), EncodeError> {
         let start = self.write_name(name, index);
-        if let Err(error) = value.check_wire() {
+        if let Err(error) = value.check_value() {
             let param = self.full_name(start);
             return Err(self.error(EncodeErrorKind::InvalidValue { param, error }));
         }
-        if required && value.is_blank() {
+        if required && value.is_blank_value() {
             let param = self.full_name(start);
             return Err(self.error(EncodeErrorKind::MissingRequired { param }));
         }
         self.out.extend_from_slice(b": ");
         let value_start = self.out.len();
-        value.write_wire(self.out);
+        value.write_value(self.out);
         if memchr::memchr3(b'\r', b'\n', b'\0', &self.out[start..]).is_some() {
             let param = self.full_name(start);
             let value = String::from_utf8_lossy(&self.out[value_start..]).into_owned();
@@ -455,9 +512,13 @@ impl<'a> Encoder<'a> {
 
     /// Write the fields of a group under a name prefix (`Transferer`).
     pub fn group<G: Fields>(&mut self, prefix: &str, group: &G) -> Result<(), EncodeError> {
+        self.group_dyn(prefix, group)
+    }
+
+    fn group_dyn(&mut self, prefix: &str, group: &dyn EncodeFields) -> Result<(), EncodeError> {
         let saved = self.prefix.len();
         self.prefix.push_str(prefix);
-        let result = group.encode(self);
+        let result = group.encode_fields(self);
         self.prefix.truncate(saved);
         result
     }
@@ -510,16 +571,41 @@ pub fn encode_action<A: Action>(
     action_id: Option<&str>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
+    encode_message(b"Action: ", A::NAME, action_id, action, out)
+}
+
+/// The fields of a struct as a trait object, for the encoding helpers that
+/// are compiled once rather than once per struct.
+trait EncodeFields {
+    fn encode_fields(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError>;
+}
+
+impl<F: Fields> EncodeFields for F {
+    fn encode_fields(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        self.encode(enc)
+    }
+}
+
+/// `head` + `name`, the `ActionID` if given, the fields, the blank line;
+/// `out` is rolled back when anything is refused. Shared by
+/// [`encode_action`] and [`encode_event`].
+fn encode_message(
+    head: &[u8],
+    name: &'static str,
+    action_id: Option<&str>,
+    fields: &dyn EncodeFields,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     let start = out.len();
     let result = (|| {
-        let mut enc = Encoder::new(out, A::NAME);
-        enc.out.extend_from_slice(b"Action: ");
-        enc.out.extend_from_slice(A::NAME.as_bytes());
+        let mut enc = Encoder::new(out, name);
+        enc.out.extend_from_slice(head);
+        enc.out.extend_from_slice(name.as_bytes());
         enc.out.extend_from_slice(b"\r\n");
         if let Some(id) = action_id {
             enc.value("ActionID", None, &BorrowedText(id), true)?;
         }
-        action.encode(&mut enc)?;
+        fields.encode_fields(&mut enc)?;
         enc.out.extend_from_slice(b"\r\n");
         Ok(())
     })();
@@ -556,44 +642,33 @@ impl WireValue for BorrowedText<'_> {
 /// Decode a request message into the typed action `A` (what a server, a
 /// mock or a capture reader sees).
 pub fn decode_action<A: Action>(msg: &Message) -> Result<A, DecodeError> {
+    check_action_name(msg, A::NAME)?;
+    decode_fields(msg, MessageRole::Action, &named_context("action", A::NAME))
+}
+
+/// Whether `msg` is the action called `name` (ignoring ASCII case), or the
+/// error saying what it is instead.
+fn check_action_name(msg: &Message, name: &str) -> Result<(), DecodeError> {
     match msg.kind() {
-        MessageKind::Action(name) if name.eq_ignore_ascii_case(A::NAME) => {}
-        MessageKind::Action(name) => {
-            return Err(DecodeError::unexpected(
-                format!("action {}", A::NAME),
-                format!("Action: {}", A::NAME),
-                format!("Action: {name}"),
-            ))
-        }
-        _ => {
-            return Err(DecodeError::unexpected(
-                format!("action {}", A::NAME),
-                "an Action header",
-                "none",
-            ))
-        }
+        MessageKind::Action(found) if found.eq_ignore_ascii_case(name) => Ok(()),
+        MessageKind::Action(found) => Err(DecodeError::unexpected(
+            format!("action {name}"),
+            format!("Action: {name}"),
+            format!("Action: {found}"),
+        )),
+        _ => Err(DecodeError::unexpected(
+            format!("action {name}"),
+            "an Action header",
+            "none",
+        )),
     }
-    decode_message(msg, MessageRole::Action, || format!("action {}", A::NAME))
 }
 
 /// Encode `event` in wire form (`Event:`, every field, blank line) at the
 /// end of `out`, as a server sends it (for mock servers and tests). When a
 /// field is refused, `out` is left exactly as it was.
 pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    let start = out.len();
-    let result = (|| {
-        let mut enc = Encoder::new(out, E::NAME);
-        enc.out.extend_from_slice(b"Event: ");
-        enc.out.extend_from_slice(E::NAME.as_bytes());
-        enc.out.extend_from_slice(b"\r\n");
-        event.encode(&mut enc)?;
-        enc.out.extend_from_slice(b"\r\n");
-        Ok(())
-    })();
-    if result.is_err() {
-        out.truncate(start);
-    }
-    result
+    encode_message(b"Event: ", E::NAME, None, event, out)
 }
 
 /// Encode an event kept as received (a [`Message`] whose first header is
@@ -651,6 +726,10 @@ mod tests {
         );
         // Only ASCII letters change: other UTF-8 stays as it was.
         assert_eq!(lowercase_key("Ä-X", <[u8]>::to_vec), "Ä-x".as_bytes());
+        let mut buf = [0; 64];
+        assert_eq!(&*lowercase_in("CallerIDNum", &mut buf), b"calleridnum");
+        assert!(matches!(lowercase_in(&"Y".repeat(64), &mut buf), Cow::Borrowed(_)));
+        assert_eq!(&*lowercase_in(&long, &mut buf), "x".repeat(100).as_bytes());
     }
 
     #[test]

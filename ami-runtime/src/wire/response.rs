@@ -1,7 +1,7 @@
 //! Collected replies and the generic typed response shapes.
 
 use super::error::{DecodeError, FieldError};
-use super::fields::{decode_message, FromEvent, MessageRole};
+use super::fields::{decode_fields, named_context, FromEvent, MessageRole};
 use super::message::{Header, Message, MessageKind};
 
 /// Everything the server sent in reply to one action, as the protocol core
@@ -160,22 +160,16 @@ pub struct EventList<I, C> {
 }
 
 impl<I: FromEvent, C: FromEvent> FromResponse for EventList<I, C> {
+    // A plain loop, and the errors built out of line: this is compiled once
+    // per list action, so iterator adapters would be copied that many times.
     fn from_reply(reply: &Reply, action: &'static str) -> Result<Self, DecodeError> {
-        let items = reply
-            .items
-            .iter()
-            .map(I::from_event)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut items = Vec::with_capacity(reply.items.len());
+        for item in &reply.items {
+            items.push(I::from_event(item)?);
+        }
         let complete = match &reply.complete {
             Some(msg) => C::from_event(msg)?,
-            None => {
-                return Err(DecodeError::field(
-                    context(action),
-                    FieldError::Missing {
-                        field: "completion event".to_owned(),
-                    },
-                ))
-            }
+            None => return Err(no_completion_event(action)),
         };
         Ok(EventList {
             message: reply.head.get("Message").map(str::to_owned),
@@ -192,11 +186,25 @@ impl<I: FromEvent, C: FromEvent> FromResponse for EventList<I, C> {
     }
 }
 
+#[cold]
+fn no_completion_event(action: &str) -> DecodeError {
+    DecodeError::field(
+        context(action),
+        FieldError::Missing {
+            field: "completion event".to_owned(),
+        },
+    )
+}
+
 /// Decode the response message of `reply` into a struct of response fields
 /// (what `#[derive(AmiResponse)]` calls).
 pub fn decode_response<T: super::Fields>(
     reply: &Reply,
     action: &'static str,
 ) -> Result<T, DecodeError> {
-    decode_message(&reply.head, MessageRole::Response, || context(action))
+    decode_fields(
+        &reply.head,
+        MessageRole::Response,
+        &named_context("response to", action),
+    )
 }
