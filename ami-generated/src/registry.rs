@@ -4654,7 +4654,7 @@ fn round_trip<A: Action + PartialEq>(msg: &Message) -> Result<(), Error> {
     encode_action(&action, msg.action_id(), &mut out)?;
     same_again(
         out,
-        &|again| decode_action::<A>(again).is_ok_and(|again| again == action),
+        &|again| matches!(decode_action:: < A > (again), Ok(again) if again == action),
     )
 }
 

@@ -1225,7 +1225,7 @@ pub fn registry_rs(model: &Model) -> String {
                 let action: A = decode_action(msg)?;
                 let mut out = Vec::new();
                 encode_action(&action, msg.action_id(), &mut out)?;
-                same_again(out, &|again| decode_action::<A>(again).is_ok_and(|again| again == action))
+                same_again(out, &|again| matches!(decode_action::<A>(again), Ok(again) if again == action))
             }
 
             /// `Ok` when the encoding `out` parses into a message that `same`

@@ -240,7 +240,7 @@ pub fn decode_message<T: Fields, M: MessageView>(
 /// [`decode_message`] with the context behind a reference: what the
 /// runtime's own callers use. This is the only part of decoding that is
 /// compiled once per struct (it makes the decoding state and hands it to
-/// [`feed_headers`] through a closure), so that the crate of generated
+/// [`feed_headers`] as a `dyn`), so that the crate of generated
 /// structs stays quick to build.
 pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     msg: &M,
@@ -248,20 +248,34 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     context: &dyn Fn() -> String,
 ) -> Result<T, DecodeError> {
     let mut partial = T::Partial::default();
-    let fed = feed_headers(msg, role, &mut |key, header| {
-        if !T::accept(&mut partial, key, header)? {
-            // Structs without an extra field drop nothing silently: the
-            // derive requires one on every top-level message struct.
-            T::accept_unknown(&mut partial, header);
-        }
-        Ok(())
-    });
+    let fed = feed_headers(msg, role, &mut Offer::<T>(&mut partial));
     if let Err(error) = fed {
         return Err(field_error(context, error));
     }
     match T::finish(&mut partial, "") {
         Ok(value) => Ok(value),
         Err(error) => Err(field_error(context, error)),
+    }
+}
+
+/// Where [`feed_headers`] offers headers. A trait of one method rather than
+/// a `dyn FnMut`: its vtable holds that method alone, with no `call_once`
+/// shims compiled per struct.
+trait HeaderSink {
+    fn offer(&mut self, key: &[u8], header: &RawHeader<'_>) -> Result<(), FieldError>;
+}
+
+/// The decoding state of `T`, as a [`HeaderSink`].
+struct Offer<'p, T: Fields>(&'p mut T::Partial);
+
+impl<T: Fields> HeaderSink for Offer<'_, T> {
+    fn offer(&mut self, key: &[u8], header: &RawHeader<'_>) -> Result<(), FieldError> {
+        if !T::accept(self.0, key, header)? {
+            // Structs without an extra field drop nothing silently: the
+            // derive requires one on every top-level message struct.
+            T::accept_unknown(self.0, header);
+        }
+        Ok(())
     }
 }
 
@@ -272,14 +286,14 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
 fn feed_headers<M: MessageView>(
     msg: &M,
     role: MessageRole,
-    sink: &mut dyn FnMut(&[u8], &RawHeader<'_>) -> Result<(), FieldError>,
+    sink: &mut dyn HeaderSink,
 ) -> Result<(), FieldError> {
     for header in msg.raw_headers() {
         let key = header.name.as_bytes();
         if role.is_framing(key) {
             continue;
         }
-        sink(key, &header)?;
+        sink.offer(key, &header)?;
     }
     Ok(())
 }
