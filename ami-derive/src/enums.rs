@@ -5,12 +5,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::internals::ast::{Container, VariantKind};
-use crate::structs::{byte_lit, rt};
+use crate::structs::{rt, support};
 
 /// Expand `AmiEnum`.
 pub fn expand(cont: &Container) -> TokenStream {
     let ident = cont.ident;
-    let rt = rt();
+    let (rt, sp) = (rt(), support());
     let values: Vec<_> = cont
         .variants()
         .iter()
@@ -30,9 +30,9 @@ pub fn expand(cont: &Container) -> TokenStream {
     };
     let wire: Vec<&str> = values.iter().map(|(_, w, _)| *w).collect();
     let expected = format!("one of {}", wire.join(", "));
-    let parse_arms = values.iter().map(|(variant, wire, cfgs)| {
-        let key = byte_lit(&wire.to_ascii_lowercase());
-        quote!(#(#cfgs)* #key => Self::#variant,)
+    // Variant `i` is `VALUES[i]`: `value_index` finds the position.
+    let parse_arms = values.iter().enumerate().map(|(i, (variant, _, cfgs))| {
+        quote!(#(#cfgs)* ::core::option::Option::Some(#i) => Self::#variant,)
     });
     let str_arms = values
         .iter()
@@ -53,8 +53,7 @@ pub fn expand(cont: &Container) -> TokenStream {
             const EXPECTED: &'static str = #expected;
 
             fn parse_wire(value: &str) -> ::core::result::Result<Self, #rt::ValueError> {
-                let mut buf = [0u8; 64];
-                ::core::result::Result::Ok(match &*#rt::lowercase_in(value.trim(), &mut buf) {
+                ::core::result::Result::Ok(match #sp::value_index(value, Self::VALUES) {
                     #(#parse_arms)*
                     _ => Self::#unknown(::core::convert::From::from(value)),
                 })

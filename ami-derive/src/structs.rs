@@ -361,16 +361,28 @@ fn finish_body(fields: &[Field]) -> TokenStream {
     }
 }
 
+/// `encode`: the value fields go in tables, one `encode_values` call per
+/// run of them (an entry per field rather than a call and a `?` per field
+/// keeps each struct's `encode` small); groups are written between the
+/// runs, extra headers last.
 fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
+    let sp = support();
     let mut out = if derive == Derive::Action {
         constraint_checks(cont)
     } else {
         TokenStream::new()
     };
+    let mut run: Vec<TokenStream> = Vec::new();
+    let flush = |run: &mut Vec<TokenStream>, out: &mut TokenStream| {
+        if !run.is_empty() {
+            out.extend(quote!(#sp::encode_values(enc, &[#(#run),*])?;));
+            run.clear();
+        }
+    };
     let mut extra = TokenStream::new();
     for f in cont.fields() {
         let field = f.ident;
-        let call = match &f.kind {
+        let entry = match &f.kind {
             FieldKind::Value {
                 name,
                 required,
@@ -378,7 +390,7 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 ty,
             } => {
                 let name = &name.value;
-                quote_spanned!(at(ty)=> enc.field(#name, &self.#field, #required)?;)
+                Some(quote_spanned!(at(ty)=> #sp::Out::Value(#name, &self.#field, #required)))
             }
             FieldKind::Value {
                 name,
@@ -387,17 +399,25 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 ..
             } => {
                 let name = &name.value;
-                quote_spanned!(at(ty)=> enc.optional(#name, &self.#field)?;)
+                Some(quote_spanned!(at(ty)=> #sp::Out::Optional(#name, &self.#field)))
             }
             FieldKind::Repeated { name, ty } => {
                 let name = &name.value;
-                quote_spanned!(at(ty)=> enc.repeated(#name, &self.#field)?;)
+                Some(quote_spanned!(at(ty)=> #sp::Out::Repeated(#name, &self.#field)))
             }
             FieldKind::Indexed { name, style, ty } => {
                 let name = &name.value;
                 let style = style_tokens(*style);
-                quote_spanned!(at(ty)=> enc.indexed(#name, #style, &self.#field)?;)
+                Some(quote_spanned!(at(ty)=> #sp::Out::Indexed(#name, #style, &self.#field)))
             }
+            _ => None,
+        };
+        if let Some(entry) = entry {
+            run.push(entry);
+            continue;
+        }
+        flush(&mut run, &mut out);
+        let call = match &f.kind {
             FieldKind::Flatten {
                 prefix,
                 optional: false,
@@ -425,9 +445,11 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 };
                 continue;
             }
+            _ => continue,
         };
         out.extend(call);
     }
+    flush(&mut run, &mut out);
     out.extend(extra);
     out.extend(quote!(::core::result::Result::Ok(())));
     out

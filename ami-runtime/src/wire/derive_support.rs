@@ -4,10 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
+use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{decode_fields, named_context, Encoder, Event, Fields, IndexStyle, MessageRole};
 use super::message::{MessageKind, MessageView, RawHeader};
-use super::value::{same_wire, WireValue};
+use super::value::WireValue;
 
 /// Whether the header name `key` is `lower` (a lowercase constant) ignoring
 /// ASCII case, as `key.eq_ignore_ascii_case(lower)` says, without a
@@ -69,6 +69,123 @@ pub fn strip_key_prefix<'k>(key: &'k [u8], lower: &[u8]) -> Option<&'k [u8]> {
     key_is(head, lower).then_some(rest)
 }
 
+/// The writing half of [`WireValue`] as a trait object (`WireValue` has
+/// a constructor and a constant, so it cannot be one): the bodies that
+/// write values take a `&dyn WriteValue` and are compiled once, not once
+/// per value type.
+pub trait WriteValue {
+    /// [`WireValue::write_wire`].
+    fn write_value(&self, out: &mut Vec<u8>);
+    /// [`WireValue::check_wire`].
+    fn check_value(&self) -> Result<(), ValueError>;
+    /// [`WireValue::is_blank`].
+    fn is_blank_value(&self) -> bool;
+}
+
+impl<V: WireValue> WriteValue for V {
+    fn write_value(&self, out: &mut Vec<u8>) {
+        self.write_wire(out);
+    }
+
+    fn check_value(&self) -> Result<(), ValueError> {
+        self.check_wire()
+    }
+
+    fn is_blank_value(&self) -> bool {
+        self.is_blank()
+    }
+}
+
+/// An optional field (`Option<V>`) as a trait object.
+pub trait OptionalValue {
+    /// The value, when present.
+    fn value(&self) -> Option<&dyn WriteValue>;
+}
+
+impl<V: WireValue> OptionalValue for Option<V> {
+    fn value(&self) -> Option<&dyn WriteValue> {
+        self.as_ref().map(|v| v as &dyn WriteValue)
+    }
+}
+
+/// A repeated or indexed field (`Vec<V>`) as a trait object.
+pub trait ValueList {
+    /// How many values there are.
+    fn count(&self) -> usize;
+    /// Value `i` (`i < count()`).
+    fn at(&self, i: usize) -> &dyn WriteValue;
+}
+
+impl<V: WireValue> ValueList for Vec<V> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn at(&self, i: usize) -> &dyn WriteValue {
+        &self[i]
+    }
+}
+
+/// One value field in the table that a derived `Fields::encode` hands to
+/// [`encode_values`]: a table entry per field instead of a call per field,
+/// so that each struct's `encode` stays small. Field groups and extra
+/// headers are not in tables: `encode` writes them between tables.
+pub enum Out<'a> {
+    /// `Name: value`; a `required` value may not be blank.
+    Value(&'a str, &'a dyn WriteValue, bool),
+    /// `Name: value` when the value is present.
+    Optional(&'a str, &'a dyn OptionalValue),
+    /// `Name: value` once per value.
+    Repeated(&'a str, &'a dyn ValueList),
+    /// `Name-000000: value`, `Name-000001: ...` (or `Name(0)`...).
+    Indexed(&'a str, IndexStyle, &'a dyn ValueList),
+}
+
+/// Write the value fields of `fields` in order, as [`Encoder::field`],
+/// [`Encoder::optional`], [`Encoder::repeated`] and [`Encoder::indexed`]
+/// would.
+pub fn encode_values(enc: &mut Encoder<'_>, fields: &[Out<'_>]) -> Result<(), EncodeError> {
+    for field in fields {
+        match *field {
+            Out::Value(name, value, required) => enc.value(name, None, value, required)?,
+            Out::Optional(name, value) => {
+                if let Some(value) = value.value() {
+                    enc.value(name, None, value, false)?;
+                }
+            }
+            Out::Repeated(name, values) => {
+                for i in 0..values.count() {
+                    enc.value(name, None, values.at(i), false)?;
+                }
+            }
+            Out::Indexed(name, style, values) => {
+                for (i, index) in (0..values.count()).zip(0u32..) {
+                    enc.value(name, Some((style, index)), values.at(i), false)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two values have the same wire form (`Yes` and `true` do, for a
+/// `bool`).
+fn same_wire(a: &dyn WriteValue, b: &dyn WriteValue) -> bool {
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    a.write_value(&mut x);
+    b.write_value(&mut y);
+    x == y
+}
+
+/// The position in `values` of `value`, trimmed and compared ignoring ASCII
+/// case: how `#[derive(AmiEnum)]` reads a value (its `VALUES` are in
+/// variant order), with one loop for every enumeration rather than a
+/// `match` of byte strings per enumeration.
+pub fn value_index(value: &str, values: &[&str]) -> Option<usize> {
+    let value = value.trim();
+    values.iter().position(|v| v.eq_ignore_ascii_case(value))
+}
+
 fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
     match T::parse_wire(header.value) {
         Ok(value) => Ok(value),
@@ -77,7 +194,7 @@ fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
 }
 
 #[cold]
-fn invalid(header: &RawHeader<'_>, error: super::ValueError) -> FieldError {
+fn invalid(header: &RawHeader<'_>, error: ValueError) -> FieldError {
     FieldError::Invalid {
         field: header.name.to_owned(),
         error,

@@ -1,13 +1,11 @@
 //! The traits that `ami-derive` implements, and the generic helpers its
 //! generated code calls, so that per-struct generated code stays small.
 
-use std::borrow::Cow;
-
-use super::derive_support::key_is;
+use super::derive_support::{key_is, WriteValue};
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
-use super::value::{WireValue, WriteValue};
+use super::value::WireValue;
 
 /// A struct whose fields map to headers: actions, responses, events and the
 /// shared field groups (channel snapshot, bridge snapshot...).
@@ -205,24 +203,16 @@ impl MessageRole {
 /// byte-string literals take), without allocating for names of up to 64
 /// bytes.
 pub fn lowercase_key<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> R {
-    let mut buf = [0u8; 64];
-    f(&lowercase_in(name, &mut buf))
-}
-
-/// `name` in ASCII lowercase, as bytes: written into `buf` when it fits (up
-/// to 64 bytes), else into a new vector. What `#[derive(AmiEnum)]` matches
-/// values on; unlike [`lowercase_key`] it is not generic, so it is compiled
-/// once rather than once per enumeration.
-pub fn lowercase_in<'b>(name: &str, buf: &'b mut [u8; 64]) -> Cow<'b, [u8]> {
     let bytes = name.as_bytes();
-    match buf.get_mut(..bytes.len()) {
-        Some(buf) => {
-            for (dst, src) in buf.iter_mut().zip(bytes) {
-                *dst = src.to_ascii_lowercase();
-            }
-            Cow::Borrowed(buf)
+    if bytes.len() <= 64 {
+        let mut buf = [0u8; 64];
+        let buf = &mut buf[..bytes.len()];
+        for (dst, src) in buf.iter_mut().zip(bytes) {
+            *dst = src.to_ascii_lowercase();
         }
-        None => Cow::Owned(bytes.to_ascii_lowercase()),
+        f(buf)
+    } else {
+        f(&bytes.to_ascii_lowercase())
     }
 }
 
@@ -441,7 +431,7 @@ impl<'a> Encoder<'a> {
 
     /// Write one header. Not generic: the value comes as a `dyn`, so that
     /// this body is compiled once, not once per value type.
-    fn value(
+    pub(crate) fn value(
         &mut self,
         name: &str,
         index: Option<(IndexStyle, u32)>,
@@ -740,10 +730,6 @@ mod tests {
         );
         // Only ASCII letters change: other UTF-8 stays as it was.
         assert_eq!(lowercase_key("Ä-X", <[u8]>::to_vec), "Ä-x".as_bytes());
-        let mut buf = [0; 64];
-        assert_eq!(&*lowercase_in("CallerIDNum", &mut buf), b"calleridnum");
-        assert!(matches!(lowercase_in(&"Y".repeat(64), &mut buf), Cow::Borrowed(_)));
-        assert_eq!(&*lowercase_in(&long, &mut buf), "x".repeat(100).as_bytes());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use error::{
 };
 pub use fields::{
     decode_action, decode_message, encode_action, encode_event, encode_event_message,
-    is_valid_header_name, lowercase_in, lowercase_key, split_index, Action, Encoder, Event, Fields, FromEvent,
+    is_valid_header_name, lowercase_key, split_index, Action, Encoder, Event, Fields, FromEvent,
     IndexStyle, MessageRole, ResponseShape,
 };
 pub use message::{Header, Message, MessageKind, MessageView, ParseBlockError, RawHeader};

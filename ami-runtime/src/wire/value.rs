@@ -30,42 +30,6 @@ pub trait WireValue: Sized {
     }
 }
 
-/// The writing half of [`WireValue`] as a trait object (`WireValue` has
-/// a constructor and a constant, so it cannot be one): the encoder's and
-/// the decoder's bodies take a `&dyn WriteValue` and are compiled once,
-/// not once per value type.
-pub(crate) trait WriteValue {
-    /// [`WireValue::write_wire`].
-    fn write_value(&self, out: &mut Vec<u8>);
-    /// [`WireValue::check_wire`].
-    fn check_value(&self) -> Result<(), ValueError>;
-    /// [`WireValue::is_blank`].
-    fn is_blank_value(&self) -> bool;
-}
-
-impl<V: WireValue> WriteValue for V {
-    fn write_value(&self, out: &mut Vec<u8>) {
-        self.write_wire(out);
-    }
-
-    fn check_value(&self) -> Result<(), ValueError> {
-        self.check_wire()
-    }
-
-    fn is_blank_value(&self) -> bool {
-        self.is_blank()
-    }
-}
-
-/// Whether two values have the same wire form (`Yes` and `true` do, for a
-/// `bool`).
-pub(crate) fn same_wire(a: &dyn WriteValue, b: &dyn WriteValue) -> bool {
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    a.write_value(&mut x);
-    b.write_value(&mut y);
-    x == y
-}
-
 impl WireValue for String {
     const EXPECTED: &'static str = "text";
 
