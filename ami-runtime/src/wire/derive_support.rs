@@ -186,8 +186,11 @@ pub fn value_index(value: &str, values: &[&str]) -> Option<usize> {
     values.iter().position(|v| v.eq_ignore_ascii_case(value))
 }
 
+// Inlined into the decoding helpers: the value then goes straight into its
+// slot instead of through a `Result` in memory.
+#[inline]
 fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
-    match T::parse_wire(header.value) {
+    match T::decode(header) {
         Ok(value) => Ok(value),
         Err(error) => Err(invalid(header, error)),
     }
@@ -454,7 +457,7 @@ mod tests {
     use super::*;
 
     fn raw<'a>(name: &'a str, value: &'a str) -> RawHeader<'a> {
-        RawHeader { name, value }
+        RawHeader::new(name, value)
     }
 
     #[test]
