@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
-use super::fields::{decode_fields, named_context, Encoder, Event, Fields, IndexStyle, MessageRole};
+use super::fields::{
+    decode_fields, named_context, Encoder, Event, Fields, IndexStyle, MessageRole,
+};
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::WireValue;
 
