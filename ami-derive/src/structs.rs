@@ -5,9 +5,13 @@
 //! Per struct the output is one small decoding state (`__AmiPartial`, a slot
 //! per field), an `accept` made of one `match` on the length of the header
 //! name (each arm comparing names ignoring ASCII case) plus a line per
-//! group, and an `encode` with one `Encoder` call per field.
-//! Parsing, duplicate handling and index bookkeeping are generic helpers in
-//! `ami_runtime::wire::derive_support`.
+//! group, and an `encode` that lists the value fields in a table (an entry
+//! per field, one `encode_values` call per run of them) and writes groups
+//! between the runs.
+//! Parsing, duplicate handling, index bookkeeping and writing are helpers in
+//! `ami_runtime::wire::derive_support`, generic only where they must be:
+//! what is compiled once per struct or per value type is kept to a few
+//! lines, so that a crate of hundreds of derived structs builds quickly.
 
 use std::collections::BTreeMap;
 
