@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use syn::Ident;
+
 use super::ast::{Container, FieldKind, VariantKind, WireName};
 use super::attr::{ConstraintKind, IndexStyle, Shape};
 use super::ctxt::Ctxt;
@@ -91,7 +93,25 @@ fn check_container(cx: &Ctxt, cont: &Container, derive: Derive) {
             Some(lit) if lit.value().is_empty() => {
                 cx.error_spanned_by(lit, "the event name may not be empty")
             }
-            Some(_) => {}
+            Some(event) => {
+                if let Some(lit) = &attrs.user_event {
+                    if !event.value().eq_ignore_ascii_case("UserEvent") {
+                        cx.error_spanned_by(
+                            lit,
+                            format!(
+                                "`user_event` makes a subtype of `UserEvent`, selected by its \
+                                 `UserEvent` header: it needs event = \"UserEvent\", not {:?}",
+                                event.value()
+                            ),
+                        );
+                    } else if lit.value().is_empty() || lit.value().contains(['\r', '\n']) {
+                        cx.error_spanned_by(
+                            lit,
+                            "a `UserEvent` subtype is non-empty and has no line break",
+                        );
+                    }
+                }
+            }
         },
         Derive::Action => {
             match &attrs.action {
@@ -188,13 +208,14 @@ fn check_variants(cx: &Ctxt, cont: &Container, derive: Derive) {
     let variants = cont.variants();
     let unknown: Vec<_> = variants
         .iter()
-        .filter(|v| matches!(v.kind, VariantKind::Unknown))
+        .filter(|v| matches!(v.kind, VariantKind::Unknown | VariantKind::Fallback { .. }))
         .collect();
     for extra in unknown.iter().skip(1) {
         cx.error_spanned_by(
             extra.ident,
             format!(
-                "only one variant may be `unknown`; `{}` already is",
+                "only one variant may take the events no other variant takes (`unknown` or \
+                 `fallback`); `{}` already does",
                 unknown[0].ident
             ),
         );
@@ -217,13 +238,36 @@ fn check_variants(cx: &Ctxt, cont: &Container, derive: Derive) {
                 "value",
             );
         }
-        _ => no_duplicates(
-            cx,
-            variants.iter().filter_map(|v| match &v.kind {
-                VariantKind::Event { name, .. } => Some(name),
-                _ => None,
-            }),
-            "event name",
-        ),
+        _ => {
+            // A name is taken once, or (`UserEvent`) once per subtype plus
+            // at most once without one.
+            let mut seen: HashMap<(String, Option<String>), &Ident> = HashMap::new();
+            for v in variants {
+                let VariantKind::Event {
+                    name, user_event, ..
+                } = &v.kind
+                else {
+                    continue;
+                };
+                let subtype = user_event.as_ref().map(|l| l.value().to_ascii_lowercase());
+                let key = (name.lower(), subtype.clone());
+                if let Some(first) = seen.get(&key) {
+                    let what = match user_event {
+                        Some(lit) => format!("event {:?} subtype {:?}", name.value, lit.value()),
+                        None => format!("event name {:?}", name.value),
+                    };
+                    let span = user_event.as_ref().map_or(&name.lit, |l| l);
+                    cx.error_spanned_by(
+                        span,
+                        format!(
+                            "duplicate {what} (already taken by `{first}`; names are matched \
+                             ignoring case)"
+                        ),
+                    );
+                } else {
+                    seen.insert(key, v.ident);
+                }
+            }
+        }
     }
 }

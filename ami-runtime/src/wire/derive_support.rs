@@ -297,15 +297,54 @@ pub fn decode_event<E: Event, M: MessageView>(msg: &M) -> Result<E, DecodeError>
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
-    let context = || format!("event {}", E::NAME);
     if !name.eq_ignore_ascii_case(E::NAME) {
         return Err(DecodeError::unexpected(
-            context(),
+            event_context::<E>(),
             format!("Event: {}", E::NAME),
             format!("Event: {name}"),
         ));
     }
-    decode_message(msg, MessageRole::Event, context)
+    let role = match E::USER_EVENT {
+        None => MessageRole::Event,
+        Some(subtype) => {
+            let found = user_event_header(msg);
+            if !found.is_some_and(|v| v.eq_ignore_ascii_case(subtype)) {
+                return Err(DecodeError::unexpected(
+                    event_context::<E>(),
+                    format!("UserEvent: {subtype}"),
+                    found.map_or_else(|| "no UserEvent header".to_owned(), |v| format!("UserEvent: {v}")),
+                ));
+            }
+            MessageRole::UserEvent
+        }
+    };
+    decode_message(msg, role, event_context::<E>)
+}
+
+/// `event Hangup`, or `event UserEvent CallQualityReport` for a subtype.
+fn event_context<E: Event>() -> String {
+    match E::USER_EVENT {
+        None => format!("event {}", E::NAME),
+        Some(subtype) => format!("event {} {subtype}", E::NAME),
+    }
+}
+
+/// The value of the first `UserEvent` header of `msg`.
+fn user_event_header<M: MessageView>(msg: &M) -> Option<&str> {
+    msg.raw_headers().find(|h| h.is("UserEvent")).map(|h| h.value)
+}
+
+/// Whether `msg` is the `UserEvent` subtype `E` (its `Event` header, `name`,
+/// read already): what `FromEvent::accepts_message` of a subtype says.
+pub fn accepts_user_event<E: Event, M: MessageView>(msg: &M, name: &str) -> bool {
+    name.eq_ignore_ascii_case(E::NAME)
+        && E::USER_EVENT.map_or(true, |subtype| user_event_is(msg, subtype))
+}
+
+/// Whether the first `UserEvent` header of `msg` is `subtype`, ignoring
+/// ASCII case: how an enum of events picks a `UserEvent` subtype variant.
+pub fn user_event_is<M: MessageView>(msg: &M, subtype: &str) -> bool {
+    user_event_header(msg).is_some_and(|v| v.eq_ignore_ascii_case(subtype))
 }
 
 /// The `Event` header of a message that an enum of events decodes.
