@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 
-use syn::Ident;
-
 use super::ast::{Container, FieldKind, VariantKind, WireName};
 use super::attr::{ConstraintKind, IndexStyle, Shape};
 use super::ctxt::Ctxt;
@@ -241,7 +239,7 @@ fn check_variants(cx: &Ctxt, cont: &Container, derive: Derive) {
         _ => {
             // A name is taken once, or (`UserEvent`) once per subtype plus
             // at most once without one.
-            let mut seen: HashMap<(String, Option<String>), &Ident> = HashMap::new();
+            let mut seen: HashMap<(String, Option<String>), String> = HashMap::new();
             for v in variants {
                 let VariantKind::Event {
                     name, user_event, ..
@@ -249,23 +247,23 @@ fn check_variants(cx: &Ctxt, cont: &Container, derive: Derive) {
                 else {
                     continue;
                 };
-                let subtype = user_event.as_ref().map(|l| l.value().to_ascii_lowercase());
-                let key = (name.lower(), subtype.clone());
+                let subtype = user_event.as_ref().map(|l| l.value());
+                let key = (name.lower(), subtype.as_ref().map(|s| s.to_ascii_lowercase()));
+                let shown = subtype.clone().unwrap_or_else(|| name.value.clone());
                 if let Some(first) = seen.get(&key) {
-                    let what = match user_event {
-                        Some(lit) => format!("event {:?} subtype {:?}", name.value, lit.value()),
-                        None => format!("event name {:?}", name.value),
+                    let (what, span) = match user_event {
+                        Some(lit) => (format!("event {:?} subtype", name.value), lit),
+                        None => ("event name".to_owned(), &name.lit),
                     };
-                    let span = user_event.as_ref().map_or(&name.lit, |l| l);
                     cx.error_spanned_by(
                         span,
                         format!(
-                            "duplicate {what} (already taken by `{first}`; names are matched \
-                             ignoring case)"
+                            "duplicate {what} {shown:?} (already used as {first:?}; names are \
+                             matched ignoring case)"
                         ),
                     );
                 } else {
-                    seen.insert(key, v.ident);
+                    seen.insert(key, shown);
                 }
             }
         }
