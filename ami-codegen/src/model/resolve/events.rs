@@ -50,7 +50,15 @@ impl Resolver<'_> {
                 format!("group name `{name}` is not an UpperCamelCase Rust identifier"),
             );
         }
-        self.claim_type(&name, fi, &spec.name.span(), format!("group `{name}`"));
+        // A duplicate group is reported as such: its name claims nothing.
+        let key = name.to_ascii_lowercase();
+        let defines = self
+            .groups
+            .get(&key)
+            .is_some_and(|(gf, _, site)| *gf == fi && site.span == spec.name.span());
+        if defines {
+            self.claim_type(&name, fi, &spec.name.span(), format!("group `{name}`"));
+        }
         let fields = self.fields(
             fi,
             spec.field.iter().map(RawField::field).collect(),
@@ -77,7 +85,11 @@ impl Resolver<'_> {
     pub(super) fn event(&mut self, fi: usize, family: &str, e: &Spanned<spec::Event>) -> Event {
         let spec = e.get_ref();
         let wire = spec.name.get_ref().clone();
-        let user_event = spec.user_event.as_ref().map(|st| st.get_ref().clone());
+        let user_event = spec
+            .user_event
+            .as_ref()
+            .filter(|_| wire.eq_ignore_ascii_case("UserEvent"))
+            .map(|st| st.get_ref().clone());
         let key = event_key(&wire, user_event.as_deref());
         let rust = self
             .events
@@ -86,10 +98,10 @@ impl Resolver<'_> {
             .unwrap_or_else(|| "Invalid".to_owned());
         let type_name = casing::event_type(&rust);
         let what = format!("event `{}`", spec_name(&wire, user_event.as_deref()));
-        let span = spec
-            .user_event
-            .as_ref()
-            .map_or_else(|| spec.name.span(), |st| st.span());
+        let span = match (&spec.user_event, &user_event) {
+            (Some(st), Some(_)) => st.span(),
+            _ => spec.name.span(),
+        };
         if self.is_definition(&self.events, &key, fi, &span) {
             self.claim_type(&type_name, fi, &span, what.clone());
         }

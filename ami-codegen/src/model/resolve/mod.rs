@@ -312,10 +312,14 @@ impl<'a> Resolver<'a> {
             for e in &file.event {
                 let e = e.get_ref();
                 self.check_wire_name(fi, "event", "matched", &e.name);
-                let subtype = e.user_event.as_ref();
-                if let Some(st) = subtype {
+                if let Some(st) = &e.user_event {
                     self.check_user_event(fi, &e.name, st);
                 }
+                // Only `UserEvent` has subtypes (reported above otherwise).
+                let subtype = e
+                    .user_event
+                    .as_ref()
+                    .filter(|_| e.name.get_ref().eq_ignore_ascii_case("UserEvent"));
                 // A subtype is named after its `UserEvent` header.
                 let rust = match subtype {
                     Some(st) if e.rust_name.is_none() => {

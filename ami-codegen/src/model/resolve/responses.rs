@@ -177,7 +177,7 @@ impl Resolver<'_> {
                             &n.span(),
                             format!(
                                 "event `{}` is both an item and the completion event",
-                                c.wire
+                                c.spec_name()
                             ),
                         );
                     }
