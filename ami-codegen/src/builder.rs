@@ -118,7 +118,10 @@ impl Builder {
             )));
         }
         let model = self.load()?;
-        let source = format!("{}/*.toml", self.spec_dir.to_string_lossy().replace('\\', "/"));
+        let source = format!(
+            "{}/*.toml",
+            self.spec_dir.to_string_lossy().replace('\\', "/")
+        );
         Ok(emit::rust::user_rs(&model, &self.event_enum, &source))
     }
 
@@ -127,13 +130,17 @@ impl Builder {
     /// in a build script, also tell cargo to run it again when a spec file
     /// changes.
     pub fn generate_to(&self, out_dir: impl AsRef<Path>) -> Result<PathBuf, RegenError> {
-        if self.rerun.unwrap_or_else(|| std::env::var_os("OUT_DIR").is_some()) {
+        if self
+            .rerun
+            .unwrap_or_else(|| std::env::var_os("OUT_DIR").is_some())
+        {
             self.print_rerun_lines();
         }
         let code = self.generate()?;
         let path = out_dir.as_ref().join(&self.file_name);
         if fs::read_to_string(&path).ok().as_deref() != Some(code.as_str()) {
-            fs::write(&path, code).map_err(|e| RegenError::Io(format!("{}: {e}", path.display())))?;
+            fs::write(&path, code)
+                .map_err(|e| RegenError::Io(format!("{}: {e}", path.display())))?;
         }
         Ok(path)
     }

@@ -4,8 +4,8 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields};
 use ami_runtime::wire::{
-    decode_message, encode_action, encode_event, Ack, Action, AmiBool, DecodeErrorKind, Event, FieldError,
-    Fields, FromEvent, Header, Message, MessageRole, WireValue,
+    decode_message, encode_action, encode_event, Ack, Action, AmiBool, DecodeErrorKind, Event,
+    FieldError, Fields, FromEvent, Header, Message, MessageRole, WireValue,
 };
 
 /// A value with two spellings.
@@ -448,8 +448,12 @@ fn enums_pick_subtypes_first_then_fall_back() {
     let other = msg("Event: Other\nValue: 1\n");
     let ghost = msg("Event: Ghost\nX: y\n");
 
-    assert!(matches!(MyEvents::from_event(&quality).unwrap(), MyEvents::Quality(q) if q.score == 2));
-    assert!(matches!(MyEvents::from_event(&other_user).unwrap(), MyEvents::AnyUser(u) if u.user_event == "Other"));
+    assert!(
+        matches!(MyEvents::from_event(&quality).unwrap(), MyEvents::Quality(q) if q.score == 2)
+    );
+    assert!(
+        matches!(MyEvents::from_event(&other_user).unwrap(), MyEvents::AnyUser(u) if u.user_event == "Other")
+    );
     assert!(matches!(
         MyEvents::from_event(&other).unwrap(),
         MyEvents::Base(BaseEvents::Other(_))
@@ -461,7 +465,10 @@ fn enums_pick_subtypes_first_then_fall_back() {
     unknown.unknown_headers(&mut headers);
     assert_eq!(headers.len(), 2, "{headers:?}");
 
-    assert!(matches!(Layered::from_event(&quality).unwrap(), Layered::Quality(_)));
+    assert!(matches!(
+        Layered::from_event(&quality).unwrap(),
+        Layered::Quality(_)
+    ));
     let fell = Layered::from_event(&other_user).unwrap();
     assert!(matches!(&fell, Layered::Base(BaseEvents::UserEvent(_))));
     assert_eq!(fell.name(), "UserEvent");
@@ -476,7 +483,9 @@ fn enums_pick_subtypes_first_then_fall_back() {
     assert!(OnlyQuality::accepts_message(&quality, "UserEvent"));
     assert!(!OnlyQuality::accepts_message(&other_user, "UserEvent"));
     assert_eq!(
-        OnlyQuality::from_event(&other_user).unwrap_err().to_string(),
+        OnlyQuality::from_event(&other_user)
+            .unwrap_err()
+            .to_string(),
         "event UserEvent: expected one of UserEvent (Quality), found Event: UserEvent"
     );
 }

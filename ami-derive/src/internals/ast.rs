@@ -484,7 +484,10 @@ fn variant_from_ast<'a>(
         _ => None,
     };
     if let (Some(_), Some(lit)) = (&attrs.unknown, &attrs.user_event) {
-        cx.error_spanned_by(lit, "the `unknown` variant takes any event: it has no subtype");
+        cx.error_spanned_by(
+            lit,
+            "the `unknown` variant takes any event: it has no subtype",
+        );
         return None;
     }
     let kind = if attrs.fallback.is_some() {
@@ -502,7 +505,9 @@ fn variant_from_ast<'a>(
         let Some(ty) = single_field else {
             cx.error_spanned_by(
                 variant,
-                format!("the `fallback` variant holds another enum of events: `{ident}(OtherEvents)`"),
+                format!(
+                    "the `fallback` variant holds another enum of events: `{ident}(OtherEvents)`"
+                ),
             );
             return None;
         };
@@ -561,7 +566,10 @@ fn variant_from_ast<'a>(
                 return None;
             }
             Some(lit) if lit.value().is_empty() || lit.value().contains(['\r', '\n']) => {
-                cx.error_spanned_by(lit, "a `UserEvent` subtype is non-empty and has no line break");
+                cx.error_spanned_by(
+                    lit,
+                    "a `UserEvent` subtype is non-empty and has no line break",
+                );
                 return None;
             }
             other => other.clone(),

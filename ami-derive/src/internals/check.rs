@@ -248,7 +248,10 @@ fn check_variants(cx: &Ctxt, cont: &Container, derive: Derive) {
                     continue;
                 };
                 let subtype = user_event.as_ref().map(|l| l.value());
-                let key = (name.lower(), subtype.as_ref().map(|s| s.to_ascii_lowercase()));
+                let key = (
+                    name.lower(),
+                    subtype.as_ref().map(|s| s.to_ascii_lowercase()),
+                );
                 let shown = subtype.clone().unwrap_or_else(|| name.value.clone());
                 if let Some(first) = seen.get(&key) {
                     let (what, span) = match user_event {

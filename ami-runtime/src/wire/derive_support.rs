@@ -312,7 +312,10 @@ pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Resu
                 return Err(DecodeError::unexpected(
                     event_context::<E>(),
                     format!("UserEvent: {subtype}"),
-                    found.map_or_else(|| "no UserEvent header".to_owned(), |v| format!("UserEvent: {v}")),
+                    found.map_or_else(
+                        || "no UserEvent header".to_owned(),
+                        |v| format!("UserEvent: {v}"),
+                    ),
                 ));
             }
             MessageRole::UserEvent
@@ -331,7 +334,9 @@ fn event_context<E: Event>() -> String {
 
 /// The value of the first `UserEvent` header of `msg`.
 fn user_event_header<M: MessageView>(msg: &M) -> Option<&str> {
-    msg.raw_headers().find(|h| h.is("UserEvent")).map(|h| h.value)
+    msg.raw_headers()
+        .find(|h| h.is("UserEvent"))
+        .map(|h| h.value)
 }
 
 /// Whether `msg` is the `UserEvent` subtype `E` (its `Event` header, `name`,

@@ -90,7 +90,8 @@ async fn user_actions_and_events_share_the_client_with_the_generated_ones() {
     // The `UserEvent` header selected the type: it is not kept as extra.
     assert!(report.extra.is_empty(), "{:?}", report.extra);
 
-    let ami::Event::Asterisk(ami_generated::Event::UserEvent(other)) = next(&mut events).await else {
+    let ami::Event::Asterisk(ami_generated::Event::UserEvent(other)) = next(&mut events).await
+    else {
         panic!("another UserEvent falls back to the generated UserEventEvent");
     };
     assert_eq!(other.user_event, "SomethingElse");
@@ -98,7 +99,10 @@ async fn user_actions_and_events_share_the_client_with_the_generated_ones() {
     let ami::Event::CallQualityAlarm(alarm) = next(&mut events).await else {
         panic!("expected the module's own event");
     };
-    assert_eq!((alarm.channel.as_str(), alarm.mos), ("PJSIP/bob-00000002", 2.1));
+    assert_eq!(
+        (alarm.channel.as_str(), alarm.mos),
+        ("PJSIP/bob-00000002", 2.1)
+    );
 
     let ami::Event::Asterisk(ami_generated::Event::Hangup(hangup)) = next(&mut events).await else {
         panic!("a standard event falls back to ami_generated::Event");
@@ -109,10 +113,9 @@ async fn user_actions_and_events_share_the_client_with_the_generated_ones() {
 
 #[test]
 fn a_user_event_subtype_encodes_its_user_event_header() {
-    let msg = Message::parse_block(
-        "Event: UserEvent\r\nUserEvent: callqualityreport\r\nMOS: 3.9\r\n",
-    )
-    .expect("a message");
+    let msg =
+        Message::parse_block("Event: UserEvent\r\nUserEvent: callqualityreport\r\nMOS: 3.9\r\n")
+            .expect("a message");
     let event = ami::Event::from_event(&msg).expect("decodes");
     assert!(matches!(event, ami::Event::CallQualityReport(_)));
     let mut out = Vec::new();
