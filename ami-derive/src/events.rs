@@ -30,7 +30,7 @@ pub fn expand(cont: &Container) -> TokenStream {
                 Some(EventVariant {
                     variant: v.ident,
                     name: name.value.as_str(),
-                    ty: *ty,
+                    ty,
                     subtype: user_event.as_ref().map(|l| l.value()),
                     cfgs: quote!(#(#cfgs)*),
                 })
