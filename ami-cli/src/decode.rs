@@ -55,7 +55,11 @@ pub fn event_json(msg: &Message) -> (String, bool) {
         Ok(event) => {
             let mut unknown: Vec<&Header> = Vec::new();
             event.unknown_headers(&mut unknown);
-            (true, None, unknown.iter().map(|h| h.name.clone()).collect())
+            (
+                true,
+                None,
+                unknown.iter().map(|h| h.name.to_string()).collect(),
+            )
         }
         Err(e) => (false, Some(e.to_string()), Vec::new()),
     };

@@ -178,7 +178,10 @@ impl<'m> ModuleGen<'m> {
 
     fn value_type(&mut self, ty: &Type) -> TokenStream {
         match ty {
-            Type::Scalar(Scalar::String) => quote!(String),
+            Type::Scalar(Scalar::String) => {
+                self.imports.wire.insert("AmiStr");
+                quote!(AmiStr)
+            }
             Type::Scalar(Scalar::Int) => quote!(i64),
             Type::Scalar(Scalar::Uint) => quote!(u64),
             Type::Scalar(Scalar::Float) => quote!(f64),
@@ -281,6 +284,7 @@ impl<'m> ModuleGen<'m> {
                 #variant,
             }
         });
+        self.imports.wire.insert("AmiStr");
         quote! {
             #docs
             #[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
@@ -289,7 +293,7 @@ impl<'m> ModuleGen<'m> {
                 #(#variants)*
                 /// A value this spec does not list: kept when decoding, refused when encoding.
                 #[ami(unknown)]
-                Unknown(String),
+                Unknown(AmiStr),
             }
         }
     }
@@ -487,6 +491,7 @@ impl<'m> ModuleGen<'m> {
                 let enums = self.enums(fields, &link);
                 let group_structs: Vec<TokenStream> =
                     groups.iter().map(|g| self.group_struct(g, &link)).collect();
+                self.imports.wire.insert("AmiStr");
                 quote! {
                     #docs
                     #[derive(Clone, Debug, PartialEq, AmiResponse)]
@@ -494,7 +499,7 @@ impl<'m> ModuleGen<'m> {
                     pub struct #name {
                         /// Asterisk's human-readable message, when it sends one.
                         #[ami(name = "Message")]
-                        pub message: Option<String>,
+                        pub message: Option<AmiStr>,
                         #(#fs)*
                         #(#gs)*
                         #extra
@@ -607,6 +612,7 @@ impl<'m> ModuleGen<'m> {
             Some(subtype) => quote!(#[ami(event = #wire, user_event = #subtype)]),
             None => quote!(#[ami(event = #wire)]),
         };
+        self.imports.wire.insert("AmiStr");
         quote! {
             #docs
             #[derive(Clone, Debug, PartialEq, AmiEvent)]
@@ -615,13 +621,13 @@ impl<'m> ModuleGen<'m> {
             pub struct #name {
                 /// The privilege classes of the event (`call,all`), as received.
                 #[ami(name = "Privilege")]
-                pub privilege: Option<String>,
+                pub privilege: Option<AmiStr>,
                 /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
                 #[ami(name = "Timestamp")]
                 pub timestamp: Option<f64>,
                 /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
                 #[ami(name = "SystemName")]
-                pub system_name: Option<String>,
+                pub system_name: Option<AmiStr>,
                 #(#uses)*
                 #(#fields)*
                 #extra
