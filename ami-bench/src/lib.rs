@@ -10,8 +10,8 @@
 //! Run with `cargo bench -p ami-bench`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use ami_runtime::proto::{Framer, Produced, RawMessage};
 
@@ -160,9 +160,12 @@ pub fn frame_stream(stream: &[u8], chunk: usize, mut each: impl FnMut(&RawMessag
 /// A global allocator that counts allocations (and reallocations) and the
 /// bytes they ask for, over the system allocator. Install it in a binary
 /// with `#[global_allocator]` and read it with [`CountingAlloc::snapshot`].
+///
+/// Counts are kept per thread: a snapshot sees the allocations of the
+/// thread that takes it, never those of another thread that happens to run
+/// meanwhile (the test harness's main thread, for one).
 pub struct CountingAlloc {
-    allocs: AtomicU64,
-    bytes: AtomicU64,
+    _private: (),
 }
 
 /// Allocations counted so far by a [`CountingAlloc`].
@@ -184,26 +187,31 @@ impl AllocCount {
     }
 }
 
+thread_local! {
+    // `const` initialisers and `Copy` contents: no lazy initialisation and
+    // no destructor, so the allocator may touch them at any time.
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static BYTES: Cell<u64> = const { Cell::new(0) };
+}
+
 impl CountingAlloc {
     /// A counter at zero.
     pub const fn new() -> Self {
-        CountingAlloc {
-            allocs: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-        }
+        CountingAlloc { _private: () }
     }
 
-    /// The counts so far.
+    /// The counts of the calling thread so far.
     pub fn snapshot(&self) -> AllocCount {
         AllocCount {
-            allocs: self.allocs.load(Ordering::Relaxed),
-            bytes: self.bytes.load(Ordering::Relaxed),
+            allocs: ALLOCS.with(Cell::get),
+            bytes: BYTES.with(Cell::get),
         }
     }
 
     fn count(&self, size: usize) {
-        self.allocs.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(size as u64, Ordering::Relaxed);
+        // `try_with`: a thread being torn down still allocates.
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        let _ = BYTES.try_with(|c| c.set(c.get() + size as u64));
     }
 }
 
@@ -214,7 +222,7 @@ impl Default for CountingAlloc {
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; the
-// counters are plain atomics and never allocate.
+// counters are thread-local cells that never allocate.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         self.count(layout.size());

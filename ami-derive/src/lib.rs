@@ -31,8 +31,10 @@
 //! #[ami(extra)]                           Vec<Header>: headers no field took; sent last
 //! ```
 //!
-//! `T` is any `WireValue` (`String`, integers, `f64`, `bool`, `AmiBool`,
-//! `Var`, an `AmiEnum`). Header names match ignoring ASCII case. Decoding
+//! `T` is any `WireValue` (`AmiStr`, `String`, integers, `f64`, `bool`,
+//! `AmiBool`, `Var`, an `AmiEnum`). An `AmiStr` field decoded from a framed
+//! message is a slice of the frame (no copy); a `String` field is a copy.
+//! Header names match ignoring ASCII case. Decoding
 //! tries the struct's own fields first, then its groups in declaration order.
 //! A single-valued header that comes twice keeps its first value; a repeat
 //! with the same value is dropped, a different one lands in `extra`, so
@@ -76,7 +78,8 @@
 //!
 //! ```text
 //! AmiEnum:     #[ami(value = "Not Permitted")] NotPermitted   a unit variant per value
-//!              #[ami(unknown)] Unknown(String)                exactly one: any other value
+//!              #[ami(unknown)] Unknown(AmiStr)                exactly one: any other value
+//!                                                             (or Unknown(String): a copy)
 //! AmiEvents:   #[ami(name = "Hangup")] Hangup(HangupEvent)    payload: FromEvent
 //!              #[ami(name = "Big")] Big(Box<BigEvent>)        a Box of one too
 //!              #[ami(name = "UserEvent", user_event = "Q")] Q(QEvent)

@@ -6,7 +6,9 @@
 //! decoding from it, validation) is implemented once here and in the derives
 //! of `ami-derive`.
 //!
-//! * [`wire`]: the owned message model ([`Message`], [`Header`]), the value
+//! * [`wire`]: the owned message model ([`Message`], [`Header`]), the text
+//!   type of decoded values ([`AmiStr`](wire::AmiStr): a `str` sharing the
+//!   frame it was decoded from, so typed decoding copies no field), the value
 //!   conversions ([`WireValue`]), the traits the derives implement
 //!   ([`Fields`], [`Action`], [`Event`], [`FromResponse`]) and the generic
 //!   response shapes ([`Ack`], [`EventList`], [`CommandOutput`], [`RawText`],
@@ -55,6 +57,6 @@ pub mod derive {
 struct ReadmeDoctests;
 
 pub use wire::{
-    Ack, Action, CommandOutput, DecodeError, EncodeError, Event, EventList, Fields, FromEvent,
-    FromResponse, Goodbye, Header, Message, RawText, Reply, ResponseShape, WireValue,
+    Ack, Action, AmiStr, CommandOutput, DecodeError, EncodeError, Event, EventList, Fields,
+    FromEvent, FromResponse, Goodbye, Header, Message, RawText, Reply, ResponseShape, WireValue,
 };

@@ -194,7 +194,9 @@ impl<'a> RawMessage<'a> {
     }
 
     /// Decode into a typed event (or an event enum) straight from the read
-    /// buffer: only the typed value allocates.
+    /// buffer: text fields are slices of the frame, so only the vectors of
+    /// repeated or extra headers (when the event has any) and the box of a
+    /// large enum variant allocate.
     pub fn decode_event<E: FromEvent>(&self) -> Result<E, DecodeError> {
         E::from_event(self)
     }
