@@ -8,9 +8,13 @@
 //!    reports every problem as `spec/<file>.toml:LINE:COL: message`;
 //! 3. [`emit`]: one module per artifact (Rust, Markdown, JSON, tests).
 //!
-//! [`regen()`] ties them together for `cargo xtask regen` (and `--check`).
+//! [`regen()`] ties them together for `cargo xtask regen` (and `--check`);
+//! [`Builder`] does the same for a downstream crate's own spec, from its
+//! `build.rs`.
 
 pub mod audit;
+mod base_spec;
+pub mod builder;
 pub mod casing;
 pub mod diagnostic;
 pub mod emit;
@@ -18,5 +22,6 @@ pub mod model;
 pub mod regen;
 pub mod spec;
 
+pub use builder::Builder;
 pub use diagnostic::Diagnostic;
 pub use regen::{load, load_dir, load_sources, read_sources, regen, Mode, RegenError, Report};

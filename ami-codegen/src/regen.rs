@@ -21,8 +21,9 @@ pub enum Mode {
     Check,
 }
 
-/// Why `regen` failed.
-#[derive(Debug)]
+/// Why `regen` (or [`crate::Builder`]) failed. `Debug` shows what
+/// `Display` does, so that a build script's `main` returning this error
+/// prints every located problem, not a struct dump.
 pub enum RegenError {
     /// The spec is invalid: every problem, located.
     Spec(Vec<Diagnostic>),
@@ -30,6 +31,9 @@ pub enum RegenError {
     Stale(Vec<(String, &'static str)>),
     /// A file could not be read or written.
     Io(String),
+    /// An option of [`crate::Builder`] cannot work (an enum name that is no
+    /// Rust identifier...).
+    Options(String),
 }
 
 impl fmt::Display for RegenError {
@@ -54,7 +58,14 @@ impl fmt::Display for RegenError {
                 )
             }
             RegenError::Io(e) => write!(f, "error: {e}"),
+            RegenError::Options(e) => write!(f, "error: ami_codegen::Builder: {e}"),
         }
+    }
+}
+
+impl fmt::Debug for RegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -271,6 +271,10 @@ pub struct Example {
 #[serde(deny_unknown_fields)]
 pub struct Event {
     pub name: Name,
+    /// A subtype of `UserEvent`: the value of its `UserEvent` header
+    /// (`name` is then `UserEvent`).
+    #[serde(default)]
+    pub user_event: Option<Name>,
     #[serde(default)]
     pub rust_name: Option<Name>,
     pub synopsis: String,

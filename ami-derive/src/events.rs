@@ -1,6 +1,8 @@
 //! Code generation for `#[derive(AmiEvents)]`: an enum over several events,
 //! dispatching on the `Event` header with one `match` on its length, then
-//! names compared ignoring ASCII case.
+//! names compared ignoring ASCII case (and for a `UserEvent` subtype, its
+//! `UserEvent` header); what no variant takes goes to the `unknown` or
+//! `fallback` variant.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -12,89 +14,160 @@ use crate::structs::{match_key, rt, support, KeyTest};
 pub fn expand(cont: &Container) -> TokenStream {
     let ident = cont.ident;
     let (rt, sp) = (rt(), support());
-    let events: Vec<_> = cont
+    // Subtype variants first: of two variants called `UserEvent`, the one
+    // selected by its `UserEvent` header is tried before the one that takes
+    // any `UserEvent`.
+    let mut events: Vec<_> = cont
         .variants()
         .iter()
         .filter_map(|v| match &v.kind {
-            VariantKind::Event { name, ty } => Some((v.ident, name.value.as_str(), *ty, &v.cfgs)),
+            VariantKind::Event {
+                name,
+                ty,
+                user_event,
+            } => {
+                let cfgs = &v.cfgs;
+                Some(EventVariant {
+                    variant: v.ident,
+                    name: name.value.as_str(),
+                    ty,
+                    subtype: user_event.as_ref().map(|l| l.value()),
+                    cfgs: quote!(#(#cfgs)*),
+                })
+            }
             _ => None,
         })
         .collect();
+    events.sort_by_key(|e| e.subtype.is_none());
     let unknown = cont
         .variants()
         .iter()
         .find(|v| matches!(v.kind, VariantKind::Unknown));
+    let fallback = cont.variants().iter().find_map(|v| match &v.kind {
+        VariantKind::Fallback { ty } => Some((v, *ty)),
+        _ => None,
+    });
+    let has_subtypes = events.iter().any(|e| e.subtype.is_some());
 
+    // `then` runs when the name matches and, for a subtype, the
+    // `UserEvent` header does too.
+    let name_tests = |then: &dyn Fn(&EventVariant) -> TokenStream, subtypes: bool| {
+        let tests = events
+            .iter()
+            .map(|e| {
+                let run = then(e);
+                let then = match (&e.subtype, subtypes) {
+                    (Some(subtype), true) => quote! {
+                        if #sp::user_event_is(msg, #subtype) {
+                            #run
+                        }
+                    },
+                    _ => run,
+                };
+                KeyTest {
+                    lower: e.name.to_ascii_lowercase(),
+                    attrs: e.cfgs.clone(),
+                    then,
+                }
+            })
+            .collect();
+        match_key(quote!(name.as_bytes()), tests)
+    };
+
+    let otherwise = |method: TokenStream| match (unknown, fallback) {
+        (Some(_), _) => quote!(true),
+        (None, Some((_, ty))) => quote!(<#ty as #rt::FromEvent>::#method),
+        (None, None) => quote!(false),
+    };
     let accepts = if unknown.is_some() {
         quote!(true)
     } else {
-        let tests = events
-            .iter()
-            .map(|(_, name, _, cfgs)| KeyTest {
-                lower: name.to_ascii_lowercase(),
-                attrs: quote!(#(#cfgs)*),
-                then: quote!(return true;),
-            })
-            .collect();
-        let by_name = match_key(quote!(name.as_bytes()), tests);
+        let by_name = name_tests(&|_| quote!(return true;), false);
+        let rest = otherwise(quote!(accepts(name)));
         quote! {
             #by_name
-            false
+            #rest
         }
     };
+    // The name alone decides unless a variant is a subtype or another enum.
+    let accepts_message = if has_subtypes || fallback.is_some() {
+        let by_name = name_tests(&|_| quote!(return true;), true);
+        let rest = otherwise(quote!(accepts_message(msg, name)));
+        quote! {
+            fn accepts_message<__AmiMsg: #rt::MessageView>(msg: &__AmiMsg, name: &str) -> bool {
+                #by_name
+                #rest
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
 
-    let decode_tests = events
-        .iter()
-        .map(|(variant, name, ty, cfgs)| KeyTest {
-            lower: name.to_ascii_lowercase(),
-            attrs: quote!(#(#cfgs)*),
-            then: quote! {
+    let decode_by_name = name_tests(
+        &|e| {
+            let (ty, variant) = (e.ty, e.variant);
+            quote! {
                 return <#ty as #rt::FromEvent>::from_named_event(msg, name).map(Self::#variant);
-            },
-        })
-        .collect();
-    let decode_by_name = match_key(quote!(name.as_bytes()), decode_tests);
-    let fallback = match unknown {
-        Some(v) => {
+            }
+        },
+        true,
+    );
+    let fallback_decode = match (unknown, fallback) {
+        (Some(v), _) => {
             let variant = v.ident;
             quote!(::core::result::Result::Ok(Self::#variant(#rt::MessageView::to_message(msg))))
         }
-        None => {
-            let names: Vec<&str> = events.iter().map(|(_, n, _, _)| *n).collect();
+        (None, Some((v, ty))) => {
+            let variant = v.ident;
+            quote!(<#ty as #rt::FromEvent>::from_named_event(msg, name).map(Self::#variant))
+        }
+        (None, None) => {
+            let names: Vec<String> = events
+                .iter()
+                .map(|e| match &e.subtype {
+                    Some(s) => format!("{} ({s})", e.name),
+                    None => e.name.to_owned(),
+                })
+                .collect();
             let expected = format!("one of {}", names.join(", "));
             quote!(::core::result::Result::Err(#sp::unexpected_event(name, #expected)))
         }
     };
 
-    let name_arms = events
-        .iter()
-        .map(|(variant, name, _, cfgs)| quote!(#(#cfgs)* Self::#variant(_) => #name,));
-    let unknown_arms = events.iter().map(|(variant, _, ty, cfgs)| {
-        quote!(#(#cfgs)* Self::#variant(event) => <#ty as #rt::FromEvent>::unknown_headers(event, out),)
+    let name_arms = events.iter().map(|e| {
+        let (variant, name, cfgs) = (e.variant, e.name, &e.cfgs);
+        quote!(#cfgs Self::#variant(_) => #name,)
     });
-    let encode_arms = events.iter().map(|(variant, _, _, cfgs)| {
-        quote!(#(#cfgs)* Self::#variant(event) => #rt::encode_event(event, out),)
+    let unknown_arms = events.iter().map(|e| {
+        let (variant, ty, cfgs) = (e.variant, e.ty, &e.cfgs);
+        quote!(#cfgs Self::#variant(event) => <#ty as #rt::FromEvent>::unknown_headers(event, out),)
     });
-    let encode_unknown = match unknown {
-        Some(v) => {
-            let (variant, cfgs) = (v.ident, &v.cfgs);
-            quote!(#(#cfgs)* Self::#variant(msg) => #rt::encode_event_message(msg, out),)
-        }
-        None => TokenStream::new(),
-    };
-    let (unknown_name, unknown_headers) = match unknown {
-        Some(v) => {
+    let encode_arms = events.iter().map(|e| {
+        let (variant, cfgs) = (e.variant, &e.cfgs);
+        quote!(#cfgs Self::#variant(event) => #rt::encode_event(event, out),)
+    });
+    let (rest_name, rest_headers, rest_encode) = match (unknown, fallback) {
+        (Some(v), _) => {
             let (variant, cfgs) = (v.ident, &v.cfgs);
             (
                 quote!(#(#cfgs)* Self::#variant(msg) => msg.get("Event").unwrap_or_default(),),
                 // No field recognised any header of an event nobody knows.
                 quote!(#(#cfgs)* Self::#variant(msg) => out.extend(&msg.headers),),
+                quote!(#(#cfgs)* Self::#variant(msg) => #rt::encode_event_message(msg, out),),
             )
         }
-        None => (TokenStream::new(), TokenStream::new()),
+        (None, Some((v, ty))) => {
+            let variant = v.ident;
+            (
+                quote!(Self::#variant(event) => event.name(),),
+                quote!(Self::#variant(event) => <#ty as #rt::FromEvent>::unknown_headers(event, out),),
+                quote!(Self::#variant(event) => event.encode(out),),
+            )
+        }
+        (None, None) => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
     };
-    let name_doc = if unknown.is_some() {
-        " The wire name of the event (for an unknown event, its `Event` header)."
+    let name_doc = if unknown.is_some() || fallback.is_some() {
+        " The wire name of the event (its `Event` header)."
     } else {
         " The wire name of the event."
     };
@@ -105,6 +178,8 @@ pub fn expand(cont: &Container) -> TokenStream {
             fn accepts(name: &str) -> bool {
                 #accepts
             }
+
+            #accepts_message
 
             fn from_event<__AmiMsg: #rt::MessageView>(
                 msg: &__AmiMsg,
@@ -120,13 +195,13 @@ pub fn expand(cont: &Container) -> TokenStream {
                 name: &str,
             ) -> ::core::result::Result<Self, #rt::DecodeError> {
                 #decode_by_name
-                #fallback
+                #fallback_decode
             }
 
             fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {
                 match self {
                     #(#unknown_arms)*
-                    #unknown_headers
+                    #rest_headers
                 }
             }
         }
@@ -137,7 +212,7 @@ pub fn expand(cont: &Container) -> TokenStream {
             pub fn name(&self) -> &str {
                 match self {
                     #(#name_arms)*
-                    #unknown_name
+                    #rest_name
                 }
             }
 
@@ -150,9 +225,21 @@ pub fn expand(cont: &Container) -> TokenStream {
             ) -> ::core::result::Result<(), #rt::EncodeError> {
                 match self {
                     #(#encode_arms)*
-                    #encode_unknown
+                    #rest_encode
                 }
             }
         }
     }
+}
+
+/// A variant that holds one event struct (or a box of one).
+struct EventVariant<'a> {
+    variant: &'a syn::Ident,
+    /// The `Event` header value.
+    name: &'a str,
+    ty: &'a syn::Type,
+    /// The `UserEvent` header value of a `UserEvent` subtype.
+    subtype: Option<String>,
+    /// The variant's `#[cfg]`s.
+    cfgs: TokenStream,
 }

@@ -51,6 +51,10 @@
 //!
 //! ```text
 //! AmiEvent:    #[ami(event = "Hangup")]           the Event header value
+//!              #[ami(event = "UserEvent", user_event = "CallQualityReport")]
+//!                                                 a UserEvent subtype: its UserEvent
+//!                                                 header is checked and consumed when
+//!                                                 decoding, written when encoding
 //! AmiAction:   #[ami(action = "Originate")]       the Action header value
 //!              #[ami(response = Type)]            the typed reply (Ack, EventList<I, C>...)
 //!              #[ami(shape = "single")]           single (default) | list | command | raw | goodbye
@@ -78,13 +82,23 @@
 //!                                                             (or Unknown(String): a copy)
 //! AmiEvents:   #[ami(name = "Hangup")] Hangup(HangupEvent)    payload: FromEvent
 //!              #[ami(name = "Big")] Big(Box<BigEvent>)        a Box of one too
+//!              #[ami(name = "UserEvent", user_event = "Q")] Q(QEvent)
+//!                                                 only the UserEvents whose UserEvent
+//!                                                 header is Q (tried before a plain
+//!                                                 UserEvent variant)
 //!              #[ami(unknown)] Unknown(Message)               optional: any other event
+//!              #[ami(fallback)] Base(BaseEvents)             or: another AmiEvents enum
+//!                                                 decodes any other event
 //! ```
 //!
 //! An `AmiEnum` parses ignoring ASCII case and keeps an unlisted value in
 //! `Unknown`, which encoding refuses. An `AmiEvents` enum without `Unknown`
-//! refuses events it does not list. `#[cfg]` attributes of variants are
-//! repeated on every generated arm.
+//! or `fallback` refuses events it does not list. `#[cfg]` attributes of
+//! variants are repeated on every generated arm (the `fallback` variant
+//! takes none). A `fallback` enum composes a crate's own events with
+//! `ami_generated::Event` (`ami_codegen::Builder` emits such an enum):
+//! its `FromEvent::accepts_message` is the message-level selection that a
+//! `UserEvent` subtype needs, `accepts` the name-only fast path.
 //!
 //! # Errors
 //!

@@ -632,10 +632,23 @@ fn event_impl(cont: &Container) -> TokenStream {
         .as_ref()
         .map(|l| l.value())
         .unwrap_or_default();
+    // A `UserEvent` subtype: selected by its `UserEvent` header too.
+    let (user_event, accepts_message) = match &cont.attrs.user_event {
+        Some(subtype) => (
+            quote!(const USER_EVENT: ::core::option::Option<&'static str> = ::core::option::Option::Some(#subtype);),
+            quote! {
+                fn accepts_message<__AmiMsg: #rt::MessageView>(msg: &__AmiMsg, name: &str) -> bool {
+                    #sp::accepts_user_event::<Self, __AmiMsg>(msg, name)
+                }
+            },
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     quote! {
         #[automatically_derived]
         impl #rt::Event for #ident {
             const NAME: &'static str = #name;
+            #user_event
         }
 
         #[automatically_derived]
@@ -643,6 +656,8 @@ fn event_impl(cont: &Container) -> TokenStream {
             fn accepts(name: &str) -> bool {
                 name.eq_ignore_ascii_case(#name)
             }
+
+            #accepts_message
 
             fn from_event<__AmiMsg: #rt::MessageView>(
                 msg: &__AmiMsg,

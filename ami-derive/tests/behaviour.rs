@@ -4,8 +4,8 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields};
 use ami_runtime::wire::{
-    decode_message, encode_action, Ack, Action, AmiBool, DecodeErrorKind, Event, FieldError,
-    Fields, FromEvent, Header, Message, MessageRole, WireValue,
+    decode_message, encode_action, encode_event, Ack, Action, AmiBool, DecodeErrorKind, Event,
+    FieldError, Fields, FromEvent, Header, Message, MessageRole, WireValue,
 };
 
 /// A value with two spellings.
@@ -337,4 +337,155 @@ fn decode_throughput() {
     assert_eq!(total, 2 * rounds);
     let mb = (text.len() * rounds) as f64 / 1e6;
     println!("decoded {mb:.0} MB of headers at {:.0} MB/s", mb / secs);
+}
+
+/// A subtype of `UserEvent`, selected by its `UserEvent` header.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "UserEvent", user_event = "Quality")]
+pub struct QualityEvent {
+    /// Score.
+    #[ami(name = "Score", required)]
+    pub score: u64,
+    /// Headers this struct does not know.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Any `UserEvent`.
+#[derive(Clone, Debug, PartialEq, AmiEvent)]
+#[ami(event = "UserEvent")]
+pub struct AnyUserEvent {
+    /// The subtype.
+    #[ami(name = "UserEvent", required)]
+    pub user_event: String,
+    /// Headers this struct does not know.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// The events a "base" crate knows.
+#[derive(Clone, Debug, PartialEq, AmiEvents)]
+pub enum BaseEvents {
+    /// Any `UserEvent`.
+    #[ami(name = "UserEvent")]
+    UserEvent(AnyUserEvent),
+    /// Other.
+    #[ami(name = "Other")]
+    Other(OtherEvent),
+    /// The rest.
+    #[ami(unknown)]
+    Unknown(Message),
+}
+
+/// A user's events: its subtype first (declared after the plain
+/// `UserEvent`, still tried first), then the base enum.
+#[derive(Clone, Debug, PartialEq, AmiEvents)]
+pub enum MyEvents {
+    /// A plain `UserEvent` of this enum's own.
+    #[ami(name = "UserEvent")]
+    AnyUser(AnyUserEvent),
+    /// The subtype.
+    #[ami(name = "UserEvent", user_event = "Quality")]
+    Quality(QualityEvent),
+    /// Everything else.
+    #[ami(fallback)]
+    Base(BaseEvents),
+}
+
+/// A subtype and a fallback without a plain `UserEvent`.
+#[derive(Clone, Debug, PartialEq, AmiEvents)]
+pub enum Layered {
+    /// The subtype.
+    #[ami(name = "UserEvent", user_event = "Quality")]
+    Quality(Box<QualityEvent>),
+    /// Everything else.
+    #[ami(fallback)]
+    Base(BaseEvents),
+}
+
+/// Only the subtype: other events are refused.
+#[derive(Clone, Debug, PartialEq, AmiEvents)]
+pub enum OnlyQuality {
+    /// The subtype.
+    #[ami(name = "UserEvent", user_event = "Quality")]
+    Quality(QualityEvent),
+}
+
+#[test]
+fn a_user_event_subtype_checks_and_consumes_its_header() {
+    let quality = msg("Event: UserEvent\nuserevent: QUALITY\nScore: 4\nNote: x\n");
+    let e = QualityEvent::from_event(&quality).unwrap();
+    assert_eq!(e.score, 4);
+    assert_eq!(e.extra, [Header::new("Note", "x")]);
+    assert_eq!(<QualityEvent as Event>::USER_EVENT, Some("Quality"));
+    // The name is necessary, the header decides.
+    assert!(QualityEvent::accepts("userevent"));
+    assert!(QualityEvent::accepts_message(&quality, "UserEvent"));
+    let other = msg("Event: UserEvent\nUserEvent: Other\nScore: 4\n");
+    assert!(!QualityEvent::accepts_message(&other, "UserEvent"));
+    assert_eq!(
+        QualityEvent::from_event(&other).unwrap_err().to_string(),
+        "event UserEvent Quality: expected UserEvent: Quality, found UserEvent: Other"
+    );
+    let bare = msg("Event: UserEvent\nScore: 4\n");
+    assert_eq!(
+        QualityEvent::from_event(&bare).unwrap_err().to_string(),
+        "event UserEvent Quality: expected UserEvent: Quality, found no UserEvent header"
+    );
+    // Encoding writes the header right after `Event`.
+    let mut out = Vec::new();
+    encode_event(&e, &mut out).unwrap();
+    assert_eq!(
+        out,
+        b"Event: UserEvent\r\nUserEvent: Quality\r\nScore: 4\r\nNote: x\r\n\r\n"
+    );
+}
+
+#[test]
+fn enums_pick_subtypes_first_then_fall_back() {
+    let quality = msg("Event: UserEvent\nUserEvent: quality\nScore: 2\n");
+    let other_user = msg("Event: UserEvent\nUserEvent: Other\n");
+    let other = msg("Event: Other\nValue: 1\n");
+    let ghost = msg("Event: Ghost\nX: y\n");
+
+    assert!(
+        matches!(MyEvents::from_event(&quality).unwrap(), MyEvents::Quality(q) if q.score == 2)
+    );
+    assert!(
+        matches!(MyEvents::from_event(&other_user).unwrap(), MyEvents::AnyUser(u) if u.user_event == "Other")
+    );
+    assert!(matches!(
+        MyEvents::from_event(&other).unwrap(),
+        MyEvents::Base(BaseEvents::Other(_))
+    ));
+    let unknown = MyEvents::from_event(&ghost).unwrap();
+    assert!(matches!(&unknown, MyEvents::Base(BaseEvents::Unknown(_))));
+    assert_eq!(unknown.name(), "Ghost");
+    let mut headers = Vec::new();
+    unknown.unknown_headers(&mut headers);
+    assert_eq!(headers.len(), 2, "{headers:?}");
+
+    assert!(matches!(
+        Layered::from_event(&quality).unwrap(),
+        Layered::Quality(_)
+    ));
+    let fell = Layered::from_event(&other_user).unwrap();
+    assert!(matches!(&fell, Layered::Base(BaseEvents::UserEvent(_))));
+    assert_eq!(fell.name(), "UserEvent");
+    let mut out = Vec::new();
+    fell.encode(&mut out).unwrap();
+    assert_eq!(out, b"Event: UserEvent\r\nUserEvent: Other\r\n\r\n");
+    assert!(Layered::accepts("anything"));
+    assert!(Layered::accepts_message(&other_user, "UserEvent"));
+
+    assert!(OnlyQuality::accepts("UserEvent"));
+    assert!(!OnlyQuality::accepts("Other"));
+    assert!(OnlyQuality::accepts_message(&quality, "UserEvent"));
+    assert!(!OnlyQuality::accepts_message(&other_user, "UserEvent"));
+    assert_eq!(
+        OnlyQuality::from_event(&other_user)
+            .unwrap_err()
+            .to_string(),
+        "event UserEvent: expected one of UserEvent (Quality), found Event: UserEvent"
+    );
 }

@@ -154,6 +154,9 @@ fn value_details(f: &Field) -> Vec<ValueJson<'_>> {
 #[derive(Serialize)]
 struct EventJson<'m> {
     name: &'m str,
+    /// A subtype of `UserEvent`: its `UserEvent` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_event: Option<&'m str>,
     family: &'m str,
     synopsis: &'m str,
     #[serde(flatten)]
@@ -431,6 +434,7 @@ pub fn spec_json(model: &Model) -> String {
                 fields.extend(e.free.iter().map(free_field));
                 EventJson {
                     name: &e.wire,
+                    user_event: e.user_event.as_deref(),
                     family: &e.family,
                     synopsis: &e.synopsis,
                     life: life(&e.versions, &e.deviations),

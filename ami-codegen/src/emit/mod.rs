@@ -3,7 +3,10 @@
 //! * [`rust`] writes `ami-generated/src/*.rs` and its `Cargo.toml`;
 //! * [`tests`] writes `ami-generated/tests/{examples,refusals}.rs`;
 //! * [`markdown`] writes `docs/reference/*.md`;
-//! * [`json`] writes the `cargo xtask spec --json` dump.
+//! * [`json`] writes the `cargo xtask spec --json` dump;
+//! * [`rust::base_spec_rs`] writes `ami-codegen/src/base_spec.rs` (the spec
+//!   compiled into this crate, the base of user specs), and
+//!   [`rust::user_rs`] the one file of a user spec ([`crate::Builder`]).
 //!
 //! Every function returns the whole text of one file, deterministic: inputs
 //! are sorted in the model, maps are `BTreeMap`s, line ends are `\n`.
@@ -55,6 +58,10 @@ pub fn all(model: &Model) -> BTreeMap<String, String> {
     files.insert(
         "ami-generated/tests/refusals.rs".to_owned(),
         tests::refusals_rs(model),
+    );
+    files.insert(
+        "ami-codegen/src/base_spec.rs".to_owned(),
+        rust::base_spec_rs(model),
     );
     files
 }

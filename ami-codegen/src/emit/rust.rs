@@ -4,7 +4,7 @@
 //! Code is built with `quote` and formatted in-process by `prettyplease`, so
 //! the output is byte-stable whatever rustfmt is installed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -49,12 +49,27 @@ pub(crate) fn format_file(source: &str, tokens: TokenStream) -> String {
 /// prettyplease puts no blank line between items; add one after each
 /// top-level item and after the module docs, for readable output.
 fn space_items(code: &str) -> String {
+    space_items_at(code, "")
+}
+
+/// [`space_items`] for the items indented by `indent` (those of an inline
+/// module), leaving every other line as it is.
+fn space_items_at(code: &str, indent: &str) -> String {
     const STARTS: &[&str] = &[
         "///", "#[", "pub ", "fn ", "use ", "const ", "static ", "impl", "enum ", "struct ", "mod ",
     ];
     let mut out = String::with_capacity(code.len() + code.len() / 16);
     let mut prev: Option<&str> = None;
-    for line in code.lines() {
+    for full in code.lines() {
+        let at_level = full
+            .strip_prefix(indent)
+            .filter(|rest| !rest.starts_with(' '));
+        let Some(line) = at_level else {
+            out.push_str(full);
+            out.push('\n');
+            prev = None;
+            continue;
+        };
         if let Some(p) = prev {
             let ends_item = p == "}"
                 || p == "};"
@@ -69,7 +84,7 @@ fn space_items(code: &str) -> String {
                 out.push('\n');
             }
         }
-        out.push_str(line);
+        out.push_str(full);
         out.push('\n');
         prev = Some(line);
     }
@@ -81,11 +96,13 @@ fn space_items(code: &str) -> String {
 struct Imports {
     derive: BTreeSet<&'static str>,
     wire: BTreeSet<&'static str>,
-    common: BTreeSet<String>,
+    /// Shared groups by the family that defines them (`common` in the
+    /// workspace).
+    groups: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Imports {
-    fn tokens(&self) -> TokenStream {
+    fn tokens(&self, model: &Model, here: &str) -> TokenStream {
         let mut out = TokenStream::new();
         if !self.derive.is_empty() {
             let names = self.derive.iter().map(|n| ident(n));
@@ -95,11 +112,47 @@ impl Imports {
             let names = self.wire.iter().map(|n| ident(n));
             out.extend(quote!(use ami_runtime::wire::{#(#names),*};));
         }
-        if !self.common.is_empty() {
-            let names = self.common.iter().map(|n| ident(n));
-            out.extend(quote!(use crate::common::{#(#names),*};));
+        for (family, names) in &self.groups {
+            if family == here {
+                continue;
+            }
+            let module = module_path(model, family, Scope::Family);
+            let names = names.iter().map(|n| ident(n));
+            out.extend(quote!(use #module::{#(#names),*};));
         }
         out
+    }
+}
+
+/// Where emitted code that names a type stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// In the module of a family.
+    Family,
+    /// At the top of a user spec's file, beside its family modules.
+    Top,
+}
+
+/// The module of `family` as code at `scope` names it: `crate::queue` in
+/// `ami-generated`; in a user's crate, `super::billing` (or `self::billing`
+/// at the top) for a family of the user spec and
+/// `::ami_generated::queue` for one of the base spec.
+fn module_path(model: &Model, family: &str, scope: Scope) -> TokenStream {
+    module_text(model, family, scope)
+        .parse()
+        .unwrap_or_else(|_| quote!(crate))
+}
+
+/// [`module_path`] as text (for doc links).
+fn module_text(model: &Model, family: &str, scope: Scope) -> String {
+    if !model.is_user() {
+        format!("crate::{family}")
+    } else if !model.is_local(family) {
+        format!("::ami_generated::{family}")
+    } else if scope == Scope::Top {
+        format!("self::{family}")
+    } else {
+        format!("super::{family}")
     }
 }
 
@@ -111,14 +164,15 @@ struct ModuleGen<'m> {
 }
 
 impl<'m> ModuleGen<'m> {
-    /// A type of the generated crate, seen from this module.
+    /// A type of the generated crate (or of the base spec's), seen from
+    /// this module.
     fn path(&self, r: &TypeRef) -> TokenStream {
         let name = ident(&r.type_name);
         if r.family == self.family.name {
             quote!(#name)
         } else {
-            let family = ident(&r.family);
-            quote!(crate::#family::#name)
+            let module = module_path(self.model, &r.family, Scope::Family);
+            quote!(#module::#name)
         }
     }
 
@@ -469,15 +523,15 @@ impl<'m> ModuleGen<'m> {
                 let variants: Vec<TokenStream> = items
                     .iter()
                     .map(|i| {
-                        let event = self.model.event(&i.wire);
+                        let event = self.model.event_of(i);
                         let synopsis = event.map_or(String::new(), |e| e.synopsis.clone());
                         let docs = doc_lines(&markdown_lines(&synopsis));
-                        let wire = &i.wire;
+                        let attr = events_variant_attr(i);
                         let variant = ident(&i.rust);
                         let ty = event_payload(event, self.path(i));
                         quote! {
                             #docs
-                            #[ami(name = #wire)]
+                            #attr
                             #variant(#ty),
                         }
                     })
@@ -498,14 +552,18 @@ impl<'m> ModuleGen<'m> {
 
     fn event(&mut self, e: &Event) -> TokenStream {
         self.imports.derive.insert("AmiEvent");
-        let docs = doc_lines(&event_doc(self.family, e));
+        let docs = doc_lines(&event_doc(self.model, self.family, e));
         let name = ident(&e.type_name);
         let wire = &e.wire;
         let uses: Vec<TokenStream> = e
             .uses
             .iter()
             .map(|u| {
-                self.imports.common.insert(u.group.type_name.clone());
+                self.imports
+                    .groups
+                    .entry(u.group.family.clone())
+                    .or_default()
+                    .insert(u.group.type_name.clone());
                 let mut lines = vec![if u.prefix.is_empty() {
                     format!("The [`{}`] fields, bare.", u.group.type_name)
                 } else {
@@ -550,11 +608,15 @@ impl<'m> ModuleGen<'m> {
         });
         let link = format!("[`{}`]", e.type_name);
         let enums = self.enums(&e.fields, &link);
+        let type_attr = match &e.user_event {
+            Some(subtype) => quote!(#[ami(event = #wire, user_event = #subtype)]),
+            None => quote!(#[ami(event = #wire)]),
+        };
         self.imports.wire.insert("AmiStr");
         quote! {
             #docs
             #[derive(Clone, Debug, PartialEq, AmiEvent)]
-            #[ami(event = #wire)]
+            #type_attr
             #[non_exhaustive]
             pub struct #name {
                 /// The privilege classes of the event (`call,all`), as received.
@@ -638,11 +700,22 @@ fn field_doc(f: &Field) -> Vec<String> {
 }
 
 /// A doc link to a type, from module `here`.
-pub(crate) fn link(r: &TypeRef, here: &str) -> String {
+pub(crate) fn link(model: &Model, r: &TypeRef, here: &str) -> String {
     if r.family == here {
         format!("[`{}`]", r.type_name)
     } else {
-        format!("[`{}`](crate::{}::{})", r.type_name, r.family, r.type_name)
+        let module = module_text(model, &r.family, Scope::Family);
+        let module = module.trim_start_matches("::");
+        format!("[`{}`]({module}::{})", r.type_name, r.type_name)
+    }
+}
+
+/// The `#[ami]` of a variant of an enum of events holding `r`.
+fn events_variant_attr(r: &TypeRef) -> TokenStream {
+    let wire = &r.wire;
+    match &r.user_event {
+        Some(subtype) => quote!(#[ami(name = #wire, user_event = #subtype)]),
+        None => quote!(#[ami(name = #wire)]),
     }
 }
 
@@ -721,9 +794,9 @@ fn action_doc(model: &Model, family: &Family, a: &Action) -> Vec<String> {
         let mut lines = vec!["# Events".to_owned(), String::new()];
         for e in &a.events {
             let synopsis = model
-                .event(&e.wire)
+                .event_of(e)
                 .map_or(String::new(), |e| one_line(&e.synopsis));
-            lines.push(format!("* {}: {synopsis}", link(e, here)));
+            lines.push(format!("* {}: {synopsis}", link(model, e, here)));
         }
         paragraph(&mut out, lines);
     }
@@ -740,7 +813,7 @@ fn action_doc(model: &Model, family: &Family, a: &Action) -> Vec<String> {
         paragraph(&mut out, lines);
     }
     if !a.see_also.is_empty() {
-        let links: Vec<String> = a.see_also.iter().map(|r| link(r, here)).collect();
+        let links: Vec<String> = a.see_also.iter().map(|r| link(model, r, here)).collect();
         paragraph(
             &mut out,
             vec!["# See also".to_owned(), String::new(), links.join(", ")],
@@ -784,7 +857,7 @@ fn response_doc(model: &Model, here: &str, a: &Action) -> Vec<String> {
             lines.push("[`Ack`]: `Response: Success` with an optional `Message`.".to_owned())
         }
         ResponseKind::List { items, complete } => {
-            let item_links: Vec<String> = items.iter().map(|i| link(i, here)).collect();
+            let item_links: Vec<String> = items.iter().map(|i| link(model, i, here)).collect();
             let via = match a.item_enum() {
                 Some(e) => format!(" (as [`{e}`])"),
                 None => String::new(),
@@ -793,7 +866,7 @@ fn response_doc(model: &Model, here: &str, a: &Action) -> Vec<String> {
                 "[`EventList`]: `Response: Success` with `EventList: start`, \
                  then the item events {}{via}, ended by {}.",
                 item_links.join(", "),
-                link(complete, here)
+                link(model, complete, here)
             ));
             let _ = model;
         }
@@ -825,9 +898,18 @@ fn response_doc(model: &Model, here: &str, a: &Action) -> Vec<String> {
     lines
 }
 
-fn event_doc(family: &Family, e: &Event) -> Vec<String> {
+fn event_doc(model: &Model, family: &Family, e: &Event) -> Vec<String> {
     let here = family.name.as_str();
     let mut out = markdown_lines(&e.synopsis);
+    if let Some(subtype) = &e.user_event {
+        paragraph(
+            &mut out,
+            vec![format!(
+                "A subtype of `UserEvent`: the `UserEvent` events whose `UserEvent` header is \
+                 `{subtype}` (decoding checks it, encoding writes it)."
+            )],
+        );
+    }
     paragraph(&mut out, markdown_lines(&e.description));
     if let Some(p) = &e.privilege {
         paragraph(&mut out, vec![format!("Privilege: `{p}`.")]);
@@ -836,10 +918,10 @@ fn event_doc(family: &Family, e: &Event) -> Vec<String> {
     if !e.caused_by.is_empty() || !e.listed_by.is_empty() {
         let mut lines = vec!["# Sent by".to_owned(), String::new()];
         for a in &e.listed_by {
-            lines.push(format!("* {} (in its list reply)", link(a, here)));
+            lines.push(format!("* {} (in its list reply)", link(model, a, here)));
         }
         for a in &e.caused_by {
-            lines.push(format!("* {}", link(a, here)));
+            lines.push(format!("* {}", link(model, a, here)));
         }
         paragraph(&mut out, lines);
     }
@@ -848,6 +930,20 @@ fn event_doc(family: &Family, e: &Event) -> Vec<String> {
 
 /// `ami-generated/src/<family>.rs`.
 pub fn family_rs(model: &Model, family: &Family) -> String {
+    let feature = if family.is_common() {
+        "Always compiled: the groups are shared by the events of every family.".to_owned()
+    } else {
+        format!(
+            "Enabled by the cargo feature `{}`. Reference: `docs/reference/{}.md`.",
+            family.name, family.name
+        )
+    };
+    format_file(&family.file, family_body(model, family, feature))
+}
+
+/// The inside of a family's module: its docs (ending with `note`), its
+/// imports and its items.
+fn family_body(model: &Model, family: &Family, note: String) -> TokenStream {
     let mut gen = ModuleGen {
         model,
         family,
@@ -865,15 +961,7 @@ pub fn family_rs(model: &Model, family: &Family) -> String {
     }
     let mut doc = vec![format!("{}.", family.title.trim_end_matches('.'))];
     paragraph(&mut doc, markdown_lines(&family.doc));
-    let feature = if family.is_common() {
-        "Always compiled: the groups are shared by the events of every family.".to_owned()
-    } else {
-        format!(
-            "Enabled by the cargo feature `{}`. Reference: `docs/reference/{}.md`.",
-            family.name, family.name
-        )
-    };
-    paragraph(&mut doc, vec![feature]);
+    paragraph(&mut doc, vec![note]);
     let inner = doc.iter().map(|l| {
         let text = if l.is_empty() {
             String::new()
@@ -882,13 +970,85 @@ pub fn family_rs(model: &Model, family: &Family) -> String {
         };
         quote!(#![doc = #text])
     });
-    let imports = gen.imports.tokens();
-    format_file(
-        &family.file,
+    let imports = gen.imports.tokens(model, &family.name);
+    quote! {
+        #(#inner)*
+        #imports
+        #items
+    }
+}
+
+/// The Rust of a user spec (see [`crate::Builder`]): one inline module per
+/// family, then `enum_name`, the enum of the user's events that falls back
+/// to `ami_generated::Event`. The file is meant for `include!`, so it has no
+/// inner attribute at its top; `source` names the spec files in its header.
+pub fn user_rs(model: &Model, enum_name: &str, source: &str) -> String {
+    let mut out = TokenStream::new();
+    for family in &model.families {
+        let note = format!("Generated from `{}`.", family.file);
+        let body = family_body(model, family, note);
+        let name = ident(&family.name);
+        out.extend(quote! {
+            pub mod #name {
+                #body
+            }
+        });
+    }
+    let variants = model.events().map(|e| {
+        let docs = doc_lines(&markdown_lines(&e.synopsis));
+        let attr = events_variant_attr(&e.type_ref());
+        let variant = ident(&e.rust);
+        let module = module_path(model, &e.family, Scope::Top);
+        let ty = ident(&e.type_name);
+        let payload = event_payload(Some(e), quote!(#module::#ty));
         quote! {
-            #(#inner)*
-            #imports
-            #items
+            #docs
+            #attr
+            #variant(#payload),
+        }
+    });
+    let name = ident(enum_name);
+    out.extend(quote! {
+        /// Any event: the events of this spec first (a `UserEvent` subtype
+        /// when its `UserEvent` header matches), then whatever
+        /// `ami_generated::Event` decodes, its `Unknown` included.
+        #[derive(Clone, Debug, PartialEq, ami_runtime::derive::AmiEvents)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variants)*
+            /// Every other event, as `ami_generated` decodes it.
+            #[ami(fallback)]
+            Asterisk(::ami_generated::Event),
+        }
+    });
+    let file: syn::File = match syn::parse2(out) {
+        Ok(f) => f,
+        // The model guarantees valid identifiers and the builder checks
+        // `enum_name`: this cannot fail.
+        Err(e) => return format!("compile_error!({:?});\n", e.to_string()),
+    };
+    let code = space_items_at(&space_items(&prettyplease::unparse(&file)), "    ");
+    format!("// @generated by ami_codegen::Builder from {source}. Do not edit by hand.\n\n{code}")
+}
+
+/// `ami-codegen/src/base_spec.rs`: the workspace's spec files, compiled
+/// into `ami-codegen` as the base of every user spec.
+pub fn base_spec_rs(model: &Model) -> String {
+    let files = model.families.iter().map(|f| {
+        let path = &f.file;
+        let include = format!("../../{path}");
+        quote!((#path, include_str!(#include)),)
+    });
+    format_file(
+        "spec/*.toml",
+        quote! {
+            //! The workspace's spec, compiled in: the base spec of every user
+            //! spec (`crate::Builder`), whose types are those of `ami_generated`.
+
+            /// Every file of `spec/`: its path (as diagnostics name it) and its text.
+            pub(crate) const FILES: &[(&str, &str)] = &[
+                #(#files)*
+            ];
         },
     )
 }

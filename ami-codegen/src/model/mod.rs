@@ -8,7 +8,7 @@
 
 mod resolve;
 
-pub use resolve::{check_value, parse_bool, resolve};
+pub use resolve::{check_value, parse_bool, resolve, resolve_user};
 
 use std::collections::BTreeSet;
 
@@ -19,6 +19,10 @@ pub use ami_runtime::version::{Availability, Version};
 pub struct Model {
     /// Families sorted by name, `common` included.
     pub families: Vec<Family>,
+    /// For a user spec (see [`crate::Builder`]): the base spec, whose types
+    /// the user's types may name and whose generated code is
+    /// `ami_generated`. `None` for the workspace's own spec.
+    pub base: Option<Box<Model>>,
 }
 
 /// One spec file.
@@ -64,6 +68,25 @@ pub struct TypeRef {
     pub type_name: String,
     /// Rust name without role suffix (`Hangup`): the `Event` enum variant.
     pub rust: String,
+    /// For a subtype of `UserEvent`, the value of its `UserEvent` header.
+    pub user_event: Option<String>,
+}
+
+impl TypeRef {
+    /// How the spec names it: the wire name, or `UserEvent: Subtype` for a
+    /// subtype of `UserEvent`.
+    pub fn spec_name(&self) -> String {
+        spec_name(&self.wire, self.user_event.as_deref())
+    }
+}
+
+/// `wire`, or `wire: subtype` for a subtype of `UserEvent`: how the spec
+/// refers to an event (`events = ["UserEvent: CallQualityReport"]`).
+pub fn spec_name(wire: &str, user_event: Option<&str>) -> String {
+    match user_event {
+        Some(subtype) => format!("{wire}: {subtype}"),
+        None => wire.to_owned(),
+    }
 }
 
 /// An action.
@@ -112,6 +135,9 @@ pub struct Action {
 pub struct Event {
     /// Wire name.
     pub wire: String,
+    /// For a subtype of `UserEvent` (`user_event = "..."`), the value of
+    /// its `UserEvent` header, which selects it.
+    pub user_event: Option<String>,
     /// Rust name without suffix: the variant of the `Event` enum.
     pub rust: String,
     /// `HangupEvent`.
@@ -635,6 +661,17 @@ pub struct Example {
 }
 
 impl Event {
+    /// A reference to it.
+    pub fn type_ref(&self) -> TypeRef {
+        TypeRef {
+            wire: self.wire.clone(),
+            family: self.family.clone(),
+            type_name: self.type_name.clone(),
+            rust: self.rust.clone(),
+            user_event: self.user_event.clone(),
+        }
+    }
+
     /// Whether the event carries arbitrary headers in `extra`.
     pub fn has_free_fields(&self) -> bool {
         !self.free.is_empty()
@@ -662,9 +699,31 @@ impl Model {
         self.families.iter().filter(|f| !f.is_common())
     }
 
-    /// The event called `wire` (any case).
+    /// The event called `wire` (any case), not a `UserEvent` subtype.
     pub fn event(&self, wire: &str) -> Option<&Event> {
-        self.events().find(|e| e.wire.eq_ignore_ascii_case(wire))
+        self.events()
+            .find(|e| e.wire.eq_ignore_ascii_case(wire) && e.user_event.is_none())
+    }
+
+    /// The event `r` refers to, in this spec or (a user spec) its base.
+    pub fn event_of(&self, r: &TypeRef) -> Option<&Event> {
+        let found = self.events().find(|e| {
+            e.wire.eq_ignore_ascii_case(&r.wire)
+                && e.user_event.as_deref().map(str::to_ascii_lowercase)
+                    == r.user_event.as_deref().map(str::to_ascii_lowercase)
+        });
+        found.or_else(|| self.base.as_ref().and_then(|b| b.event_of(r)))
+    }
+
+    /// Whether `family` is a family of this spec (not of its base).
+    pub fn is_local(&self, family: &str) -> bool {
+        self.families.iter().any(|f| f.name == family)
+    }
+
+    /// Whether this is a user spec, emitted into a user's crate beside
+    /// `ami_generated` (see [`crate::Builder`]).
+    pub fn is_user(&self) -> bool {
+        self.base.is_some()
     }
 
     /// The action called `wire` (any case).

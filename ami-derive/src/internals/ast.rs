@@ -118,10 +118,18 @@ impl Field<'_> {
 pub enum VariantKind<'a> {
     /// `#[ami(value = "Wire")]` unit variant of an `AmiEnum`.
     Value(WireName),
-    /// `#[ami(name = "Event")] Variant(Payload)` of an `AmiEvents`.
-    Event { name: WireName, ty: &'a Type },
+    /// `#[ami(name = "Event")] Variant(Payload)` of an `AmiEvents`; with
+    /// `user_event = "Subtype"`, only the `UserEvent` of that subtype.
+    Event {
+        name: WireName,
+        ty: &'a Type,
+        user_event: Option<LitStr>,
+    },
     /// `#[ami(unknown)] Unknown(T)`: what no other variant takes.
     Unknown,
+    /// `#[ami(fallback)] Other(OtherEvents)`: another enum of events, for
+    /// whatever no other variant takes.
+    Fallback { ty: &'a Type },
 }
 
 /// An enum variant and its mapping.
@@ -466,7 +474,7 @@ fn variant_from_ast<'a>(
         return None;
     }
     let ident = &variant.ident;
-    let cfgs = variant
+    let cfgs: Vec<&Attribute> = variant
         .attrs
         .iter()
         .filter(|a| a.path().is_ident("cfg"))
@@ -475,7 +483,43 @@ fn variant_from_ast<'a>(
         Fields::Unnamed(f) if f.unnamed.len() == 1 => Some(&f.unnamed[0].ty),
         _ => None,
     };
-    let kind = if attrs.unknown.is_some() {
+    if let (Some(_), Some(lit)) = (&attrs.unknown, &attrs.user_event) {
+        cx.error_spanned_by(
+            lit,
+            "the `unknown` variant takes any event: it has no subtype",
+        );
+        return None;
+    }
+    let kind = if attrs.fallback.is_some() {
+        if let Some(lit) = attrs.name.as_ref().or(attrs.user_event.as_ref()) {
+            cx.error_spanned_by(
+                lit,
+                "the `fallback` variant takes whatever its enum of events accepts: it has no name",
+            );
+            return None;
+        }
+        if attrs.unknown.is_some() {
+            cx.error_spanned_by(ident, "a variant is `unknown` or `fallback`, not both");
+            return None;
+        }
+        let Some(ty) = single_field else {
+            cx.error_spanned_by(
+                variant,
+                format!(
+                    "the `fallback` variant holds another enum of events: `{ident}(OtherEvents)`"
+                ),
+            );
+            return None;
+        };
+        if let Some(cfg) = cfgs.first() {
+            cx.error_spanned_by(
+                cfg,
+                "the `fallback` variant cannot be `#[cfg]`d: it takes what no other variant takes",
+            );
+            return None;
+        }
+        VariantKind::Fallback { ty }
+    } else if attrs.unknown.is_some() {
         if let Some(lit) = attrs.name.as_ref().or(attrs.value.as_ref()) {
             cx.error_spanned_by(lit, "the `unknown` variant has no wire name");
             return None;
@@ -509,7 +553,32 @@ fn variant_from_ast<'a>(
             );
             return None;
         };
-        VariantKind::Event { name, ty }
+        let user_event = match &attrs.user_event {
+            Some(lit) if !name.value.eq_ignore_ascii_case("UserEvent") => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "`user_event` selects a subtype of `UserEvent` by its `UserEvent` header: \
+                         it needs name = \"UserEvent\", not {:?}",
+                        name.value
+                    ),
+                );
+                return None;
+            }
+            Some(lit) if lit.value().is_empty() || lit.value().contains(['\r', '\n']) => {
+                cx.error_spanned_by(
+                    lit,
+                    "a `UserEvent` subtype is non-empty and has no line break",
+                );
+                return None;
+            }
+            other => other.clone(),
+        };
+        VariantKind::Event {
+            name,
+            ty,
+            user_event,
+        }
     } else {
         let Some(lit) = &attrs.value else {
             cx.error_spanned_by(

@@ -77,6 +77,8 @@ pub struct ConstraintAttr {
 #[derive(Default)]
 pub struct ContainerAttrs {
     pub event: Option<LitStr>,
+    /// `user_event = "CallQualityReport"`: a subtype of `UserEvent`.
+    pub user_event: Option<LitStr>,
     pub action: Option<LitStr>,
     pub response: Option<Type>,
     pub shape: Option<(Shape, LitStr)>,
@@ -129,6 +131,10 @@ pub struct VariantAttrs {
     pub value: Option<LitStr>,
     pub name: Option<LitStr>,
     pub unknown: Option<Span>,
+    /// `AmiEvents`: `user_event = "Subtype"` beside `name = "UserEvent"`.
+    pub user_event: Option<LitStr>,
+    /// `AmiEvents`: `fallback`, the variant holding another enum of events.
+    pub fallback: Option<Span>,
 }
 
 fn key_of(meta: &ParseNestedMeta) -> String {
@@ -262,7 +268,7 @@ impl ContainerAttrs {
     pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> Self {
         let mut out = ContainerAttrs::default();
         let expected = match derive {
-            Derive::Event => "`event = \"Name\"`",
+            Derive::Event => "`event = \"Name\"` or `user_event = \"Subtype\"`",
             Derive::Action => {
                 "one of `action`, `response`, `shape`, `complete`, `exactly_one`, \
                  `at_most_one`, `together`, `requires`, `since`, `deprecated`, `removed`"
@@ -271,7 +277,7 @@ impl ContainerAttrs {
         };
         for_each_key(cx, attrs, "the type", expected, |key, meta| {
             let owner = match key {
-                "event" => Derive::Event,
+                "event" | "user_event" => Derive::Event,
                 "action" | "response" | "shape" | "complete" | "exactly_one" | "at_most_one"
                 | "together" | "requires" | "since" | "deprecated" | "removed" => Derive::Action,
                 _ => return Ok(false),
@@ -290,6 +296,7 @@ impl ContainerAttrs {
             }
             match key {
                 "event" => set(cx, &mut out.event, string(meta, key)?, meta, key),
+                "user_event" => set(cx, &mut out.user_event, string(meta, key)?, meta, key),
                 "action" => set(cx, &mut out.action, string(meta, key)?, meta, key),
                 "complete" => set(cx, &mut out.complete, string(meta, key)?, meta, key),
                 "since" => set(cx, &mut out.since, string(meta, key)?, meta, key),
@@ -371,10 +378,26 @@ impl VariantAttrs {
             Derive::Events => ("name", "value"),
             _ => ("value", "name"),
         };
-        let expected = format!("`{own} = \"...\"` or `unknown`");
+        let expected = match derive {
+            Derive::Events => {
+                "`name = \"...\"` (with `user_event = \"...\"` for a UserEvent subtype), \
+                 `unknown` or `fallback`"
+                    .to_owned()
+            }
+            _ => format!("`{own} = \"...\"` or `unknown`"),
+        };
         let (present, broken) = for_each_key(cx, attrs, "a variant", &expected, |key, meta| {
             match key {
                 "unknown" => set(cx, &mut out.unknown, flag(cx, meta, key)?, meta, key),
+                "user_event" | "fallback" if derive != Derive::Events => {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!("`{key}` is only valid on #[derive(AmiEvents)] variants"),
+                    );
+                    skip_value(meta)?;
+                }
+                "user_event" => set(cx, &mut out.user_event, string(meta, key)?, meta, key),
+                "fallback" => set(cx, &mut out.fallback, flag(cx, meta, key)?, meta, key),
                 _ if key == own => {
                     let slot = if own == "name" {
                         &mut out.name

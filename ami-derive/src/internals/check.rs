@@ -91,7 +91,25 @@ fn check_container(cx: &Ctxt, cont: &Container, derive: Derive) {
             Some(lit) if lit.value().is_empty() => {
                 cx.error_spanned_by(lit, "the event name may not be empty")
             }
-            Some(_) => {}
+            Some(event) => {
+                if let Some(lit) = &attrs.user_event {
+                    if !event.value().eq_ignore_ascii_case("UserEvent") {
+                        cx.error_spanned_by(
+                            lit,
+                            format!(
+                                "`user_event` makes a subtype of `UserEvent`, selected by its \
+                                 `UserEvent` header: it needs event = \"UserEvent\", not {:?}",
+                                event.value()
+                            ),
+                        );
+                    } else if lit.value().is_empty() || lit.value().contains(['\r', '\n']) {
+                        cx.error_spanned_by(
+                            lit,
+                            "a `UserEvent` subtype is non-empty and has no line break",
+                        );
+                    }
+                }
+            }
         },
         Derive::Action => {
             match &attrs.action {
@@ -188,13 +206,14 @@ fn check_variants(cx: &Ctxt, cont: &Container, derive: Derive) {
     let variants = cont.variants();
     let unknown: Vec<_> = variants
         .iter()
-        .filter(|v| matches!(v.kind, VariantKind::Unknown))
+        .filter(|v| matches!(v.kind, VariantKind::Unknown | VariantKind::Fallback { .. }))
         .collect();
     for extra in unknown.iter().skip(1) {
         cx.error_spanned_by(
             extra.ident,
             format!(
-                "only one variant may be `unknown`; `{}` already is",
+                "only one variant may take the events no other variant takes (`unknown` or \
+                 `fallback`); `{}` already does",
                 unknown[0].ident
             ),
         );
@@ -217,13 +236,39 @@ fn check_variants(cx: &Ctxt, cont: &Container, derive: Derive) {
                 "value",
             );
         }
-        _ => no_duplicates(
-            cx,
-            variants.iter().filter_map(|v| match &v.kind {
-                VariantKind::Event { name, .. } => Some(name),
-                _ => None,
-            }),
-            "event name",
-        ),
+        _ => {
+            // A name is taken once, or (`UserEvent`) once per subtype plus
+            // at most once without one.
+            let mut seen: HashMap<(String, Option<String>), String> = HashMap::new();
+            for v in variants {
+                let VariantKind::Event {
+                    name, user_event, ..
+                } = &v.kind
+                else {
+                    continue;
+                };
+                let subtype = user_event.as_ref().map(|l| l.value());
+                let key = (
+                    name.lower(),
+                    subtype.as_ref().map(|s| s.to_ascii_lowercase()),
+                );
+                let shown = subtype.clone().unwrap_or_else(|| name.value.clone());
+                if let Some(first) = seen.get(&key) {
+                    let (what, span) = match user_event {
+                        Some(lit) => (format!("event {:?} subtype", name.value), lit),
+                        None => ("event name".to_owned(), &name.lit),
+                    };
+                    cx.error_spanned_by(
+                        span,
+                        format!(
+                            "duplicate {what} {shown:?} (already used as {first:?}; names are \
+                             matched ignoring case)"
+                        ),
+                    );
+                } else {
+                    seen.insert(key, shown);
+                }
+            }
+        }
     }
 }

@@ -12,9 +12,7 @@
 use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
-use super::fields::{
-    decode_fields, named_context, Encoder, Event, Fields, IndexStyle, MessageRole,
-};
+use super::fields::{decode_fields, Encoder, Event, Fields, IndexStyle, MessageRole};
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::WireValue;
 
@@ -433,7 +431,14 @@ fn no_event_header(event: &str) -> DecodeError {
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
     check_event_name(name, E::NAME)?;
-    decode_fields(msg, MessageRole::Event, &named_context("event", E::NAME))
+    let role = match E::USER_EVENT {
+        None => MessageRole::Event,
+        Some(subtype) => {
+            check_user_event(user_event_header(msg), E::NAME, subtype)?;
+            MessageRole::UserEvent
+        }
+    };
+    decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
 }
 
 /// Whether the `Event` header's value `found` names `event` (ignoring ASCII
@@ -448,6 +453,50 @@ fn check_event_name(found: &str, event: &str) -> Result<(), DecodeError> {
             format!("Event: {found}"),
         ))
     }
+}
+
+/// Whether the `UserEvent` header's value `found` is `subtype` (ignoring
+/// ASCII case), or the error saying so.
+fn check_user_event(found: Option<&str>, event: &str, subtype: &str) -> Result<(), DecodeError> {
+    if found.is_some_and(|v| v.eq_ignore_ascii_case(subtype)) {
+        return Ok(());
+    }
+    Err(DecodeError::unexpected(
+        event_context(event, Some(subtype)),
+        format!("UserEvent: {subtype}"),
+        found.map_or_else(
+            || "no UserEvent header".to_owned(),
+            |v| format!("UserEvent: {v}"),
+        ),
+    ))
+}
+
+/// `event Hangup`, or `event UserEvent CallQualityReport` for a subtype.
+fn event_context(event: &str, subtype: Option<&str>) -> String {
+    match subtype {
+        None => format!("event {event}"),
+        Some(subtype) => format!("event {event} {subtype}"),
+    }
+}
+
+/// The value of the first `UserEvent` header of `msg`.
+fn user_event_header<M: MessageView>(msg: &M) -> Option<&str> {
+    msg.raw_headers()
+        .find(|h| h.is("UserEvent"))
+        .map(|h| h.value)
+}
+
+/// Whether `msg` is the `UserEvent` subtype `E` (its `Event` header, `name`,
+/// read already): what `FromEvent::accepts_message` of a subtype says.
+pub fn accepts_user_event<E: Event, M: MessageView>(msg: &M, name: &str) -> bool {
+    name.eq_ignore_ascii_case(E::NAME)
+        && E::USER_EVENT.map_or(true, |subtype| user_event_is(msg, subtype))
+}
+
+/// Whether the first `UserEvent` header of `msg` is `subtype`, ignoring
+/// ASCII case: how an enum of events picks a `UserEvent` subtype variant.
+pub fn user_event_is<M: MessageView>(msg: &M, subtype: &str) -> bool {
+    user_event_header(msg).is_some_and(|v| v.eq_ignore_ascii_case(subtype))
 }
 
 /// The `Event` header of a message that an enum of events decodes.

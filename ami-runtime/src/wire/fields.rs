@@ -92,13 +92,32 @@ pub trait Action: Fields {
 pub trait Event: Fields + FromEvent {
     /// Wire name (the `Event:` header value).
     const NAME: &'static str;
+    /// For a subtype of `UserEvent` (`#[ami(event = "UserEvent", user_event
+    /// = "CallQualityReport")]`), the value of its `UserEvent` header, which
+    /// selects it among the events called `UserEvent`: decoding checks and
+    /// consumes that header, encoding writes it right after `Event`. `None`
+    /// for every other event.
+    const USER_EVENT: Option<&'static str> = None;
 }
 
 /// Anything that can be built from an event message: an event struct, or an
 /// enum over several events (`#[derive(AmiEvents)]`).
 pub trait FromEvent: Sized {
-    /// Whether an event called `name` (any case) decodes into `Self`.
+    /// Whether an event called `name` (any case) may decode into `Self`:
+    /// the fast path of the selection, on the `Event` header alone. For a
+    /// type that also looks at other headers (a `UserEvent` subtype, an
+    /// enum holding one), a `true` here is necessary but not sufficient:
+    /// [`FromEvent::accepts_message`] decides.
     fn accepts(name: &str) -> bool;
+
+    /// Whether the event `msg`, whose `Event` header is `name`, decodes into
+    /// `Self`. The default asks [`FromEvent::accepts`]; a `UserEvent`
+    /// subtype also compares the message's `UserEvent` header, and an enum
+    /// of events asks the variant the message would go to.
+    fn accepts_message<M: MessageView>(msg: &M, name: &str) -> bool {
+        let _ = msg;
+        Self::accepts(name)
+    }
 
     /// Decode an event message: an owned [`Message`], or a message borrowed
     /// from the read buffer (`proto::RawMessage`).
@@ -126,6 +145,10 @@ pub trait FromEvent: Sized {
 impl<T: FromEvent> FromEvent for Box<T> {
     fn accepts(name: &str) -> bool {
         T::accepts(name)
+    }
+
+    fn accepts_message<M: MessageView>(msg: &M, name: &str) -> bool {
+        T::accepts_message(msg, name)
     }
 
     fn from_event<M: MessageView>(msg: &M) -> Result<Self, DecodeError> {
@@ -173,6 +196,7 @@ impl<T: Fields> Fields for Box<T> {
 
 impl<T: Event> Event for Box<T> {
     const NAME: &'static str = T::NAME;
+    const USER_EVENT: Option<&'static str> = T::USER_EVENT;
 }
 
 /// Which kind of message a struct is decoded from; decides which framing
@@ -185,6 +209,9 @@ pub enum MessageRole {
     Response,
     /// An event: `Event`, `ActionID` and `EventList` are framing.
     Event,
+    /// A subtype of `UserEvent`: `UserEvent` is framing too (it names the
+    /// subtype, which the struct's type says already).
+    UserEvent,
 }
 
 impl MessageRole {
@@ -195,6 +222,9 @@ impl MessageRole {
             MessageRole::Action => is(b"action") || is(b"actionid"),
             MessageRole::Response => is(b"response") || is(b"actionid") || is(b"eventlist"),
             MessageRole::Event => is(b"event") || is(b"actionid") || is(b"eventlist"),
+            MessageRole::UserEvent => {
+                is(b"event") || is(b"actionid") || is(b"eventlist") || is(b"userevent")
+            }
         }
     }
 }
@@ -575,7 +605,7 @@ pub fn encode_action<A: Action>(
     action_id: Option<&str>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
-    encode_message(b"Action: ", A::NAME, action_id, action, out)
+    encode_message(b"Action: ", A::NAME, None, action_id, action, out)
 }
 
 /// The fields of a struct as a trait object, for the encoding helpers that
@@ -596,6 +626,7 @@ impl<F: Fields> EncodeFields for F {
 fn encode_message(
     head: &[u8],
     name: &'static str,
+    user_event: Option<&str>,
     action_id: Option<&str>,
     fields: &dyn EncodeFields,
     out: &mut Vec<u8>,
@@ -606,6 +637,11 @@ fn encode_message(
         enc.out.extend_from_slice(head);
         enc.out.extend_from_slice(name.as_bytes());
         enc.out.extend_from_slice(b"\r\n");
+        if let Some(subtype) = user_event {
+            enc.out.extend_from_slice(b"UserEvent: ");
+            enc.out.extend_from_slice(subtype.as_bytes());
+            enc.out.extend_from_slice(b"\r\n");
+        }
         if let Some(id) = action_id {
             enc.value("ActionID", None, &BorrowedText(id), true)?;
         }
@@ -672,7 +708,7 @@ fn check_action_name(msg: &Message, name: &str) -> Result<(), DecodeError> {
 /// end of `out`, as a server sends it (for mock servers and tests). When a
 /// field is refused, `out` is left exactly as it was.
 pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    encode_message(b"Event: ", E::NAME, None, event, out)
+    encode_message(b"Event: ", E::NAME, E::USER_EVENT, None, event, out)
 }
 
 /// Encode an event kept as received (a [`Message`] whose first header is

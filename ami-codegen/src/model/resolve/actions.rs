@@ -14,7 +14,12 @@ impl Resolver<'_> {
             .unwrap_or_else(|| "Invalid".to_owned());
         let type_name = casing::action_type(&rust);
         let what = format!("action `{wire}`");
-        if self.is_definition(&self.actions, &wire, fi, &spec.name) {
+        if self.is_definition(
+            &self.actions,
+            &wire.to_ascii_lowercase(),
+            fi,
+            &spec.name.span(),
+        ) {
             self.claim_type(&type_name, fi, &spec.name.span(), what.clone());
         }
 

@@ -14,22 +14,24 @@ pub(super) fn link_events(families: &mut [Family]) {
                 family: a.family.clone(),
                 type_name: a.type_name.clone(),
                 rust: a.rust.clone(),
+                user_event: None,
             };
             for e in &a.events {
-                caused.entry(e.wire.clone()).or_default().push(me.clone());
+                caused.entry(e.spec_name()).or_default().push(me.clone());
             }
             if let ResponseKind::List { items, complete } = &a.response.kind {
                 for e in items.iter().chain([complete]) {
-                    listed.entry(e.wire.clone()).or_default().push(me.clone());
+                    listed.entry(e.spec_name()).or_default().push(me.clone());
                 }
             }
         }
     }
     for f in families.iter_mut() {
         for e in &mut f.events {
-            let mut c = caused.remove(&e.wire).unwrap_or_default();
+            let key = spec_name(&e.wire, e.user_event.as_deref());
+            let mut c = caused.remove(&key).unwrap_or_default();
             c.sort_by_key(|r| r.wire.to_ascii_lowercase());
-            let mut l = listed.remove(&e.wire).unwrap_or_default();
+            let mut l = listed.remove(&key).unwrap_or_default();
             l.sort_by_key(|r| r.wire.to_ascii_lowercase());
             e.caused_by = c;
             e.listed_by = l;
@@ -48,7 +50,15 @@ impl Resolver<'_> {
                 format!("group name `{name}` is not an UpperCamelCase Rust identifier"),
             );
         }
-        self.claim_type(&name, fi, &spec.name.span(), format!("group `{name}`"));
+        // A duplicate group is reported as such: its name claims nothing.
+        let key = name.to_ascii_lowercase();
+        let defines = self
+            .groups
+            .get(&key)
+            .is_some_and(|(gf, _, site)| *gf == fi && site.span == spec.name.span());
+        if defines {
+            self.claim_type(&name, fi, &spec.name.span(), format!("group `{name}`"));
+        }
         let fields = self.fields(
             fi,
             spec.field.iter().map(RawField::field).collect(),
@@ -75,15 +85,25 @@ impl Resolver<'_> {
     pub(super) fn event(&mut self, fi: usize, family: &str, e: &Spanned<spec::Event>) -> Event {
         let spec = e.get_ref();
         let wire = spec.name.get_ref().clone();
+        let user_event = spec
+            .user_event
+            .as_ref()
+            .filter(|_| wire.eq_ignore_ascii_case("UserEvent"))
+            .map(|st| st.get_ref().clone());
+        let key = event_key(&wire, user_event.as_deref());
         let rust = self
             .events
-            .get(&wire.to_ascii_lowercase())
+            .get(&key)
             .map(|(r, _)| r.rust.clone())
             .unwrap_or_else(|| "Invalid".to_owned());
         let type_name = casing::event_type(&rust);
-        let what = format!("event `{wire}`");
-        if self.is_definition(&self.events, &wire, fi, &spec.name) {
-            self.claim_type(&type_name, fi, &spec.name.span(), what.clone());
+        let what = format!("event `{}`", spec_name(&wire, user_event.as_deref()));
+        let span = match (&spec.user_event, &user_event) {
+            (Some(st), Some(_)) => st.span(),
+            _ => spec.name.span(),
+        };
+        if self.is_definition(&self.events, &key, fi, &span) {
+            self.claim_type(&type_name, fi, &span, what.clone());
         }
         let (field_raw, free) = self.split_free(fi, &spec.field, &what);
         let fields = self.fields(fi, field_raw, &rust, &what, Role::EventFields);
@@ -152,9 +172,11 @@ impl Resolver<'_> {
             uses.push(Use {
                 group: TypeRef {
                     wire: group.name.get_ref().clone(),
-                    family: COMMON.to_owned(),
+                    // `common` in the workspace; any file of a user spec.
+                    family: self.files[gfile].0.stem.clone(),
                     type_name: group.name.get_ref().clone(),
                     rust: group.name.get_ref().clone(),
+                    user_event: None,
                 },
                 prefix,
                 optional: us.optional,
@@ -207,6 +229,7 @@ impl Resolver<'_> {
         self.unique_rust_fields(fi, names, &implicit, &what);
         Event {
             wire,
+            user_event,
             rust,
             type_name,
             family: family.to_owned(),

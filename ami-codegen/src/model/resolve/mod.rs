@@ -53,8 +53,32 @@ pub fn resolve(
     files: &[(SourceFile, spec::SpecFile)],
     complete: bool,
 ) -> Result<Model, Vec<Diagnostic>> {
+    resolve_files(files, None, complete)
+}
+
+/// Resolve and validate a user spec (see [`crate::Builder`]): `files` holds
+/// the files of the base spec first (`base` of them), then the user's. The
+/// user's files may name the base spec's events, actions and groups; their
+/// names may not clash with the base spec's, their families may not be
+/// named like its families, and their shared groups may live in any file.
+/// The model holds the user's families, with the base spec as
+/// [`Model::base`].
+pub fn resolve_user(
+    files: &[(SourceFile, spec::SpecFile)],
+    base: usize,
+    complete: bool,
+) -> Result<Model, Vec<Diagnostic>> {
+    resolve_files(files, Some(base), complete)
+}
+
+fn resolve_files(
+    files: &[(SourceFile, spec::SpecFile)],
+    user_from: Option<usize>,
+    complete: bool,
+) -> Result<Model, Vec<Diagnostic>> {
     let mut r = Resolver {
         files,
+        user_from,
         complete,
         diags: Diagnostics::default(),
         actions: BTreeMap::new(),
@@ -65,11 +89,40 @@ pub fn resolve(
     r.index();
     let mut families: Vec<Family> = files.iter().enumerate().map(|(i, _)| r.family(i)).collect();
     link_events(&mut families);
-    if r.diags.is_empty() {
-        families.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Model { families })
-    } else {
-        Err(r.diags.into_sorted())
+    if !r.diags.is_empty() {
+        return Err(r.diags.into_sorted());
+    }
+    let mut user = match user_from {
+        Some(at) => families.split_off(at.min(families.len())),
+        None => Vec::new(),
+    };
+    families.sort_by(|a, b| a.name.cmp(&b.name));
+    user.sort_by(|a, b| a.name.cmp(&b.name));
+    let model = Model {
+        families,
+        base: None,
+    };
+    Ok(match user_from {
+        None => model,
+        Some(_) => Model {
+            families: user,
+            base: Some(Box::new(model)),
+        },
+    })
+}
+
+/// The key of an event in the index: its wire name, or `UserEvent: Subtype`
+/// for a subtype of `UserEvent`, lowercase.
+fn event_key(wire: &str, user_event: Option<&str>) -> String {
+    spec_name(wire, user_event).to_ascii_lowercase()
+}
+
+/// The key of an event reference (`Hangup`, `UserEvent: CallQualityReport`,
+/// spaces around the colon optional).
+fn event_ref_key(reference: &str) -> String {
+    match reference.split_once(':') {
+        Some((wire, subtype)) => event_key(wire.trim(), Some(subtype.trim())),
+        None => event_key(reference, None),
     }
 }
 
@@ -82,6 +135,9 @@ struct Site {
 
 struct Resolver<'a> {
     files: &'a [(SourceFile, spec::SpecFile)],
+    /// For a user spec: the index of the first user file (the files before
+    /// it are the base spec's).
+    user_from: Option<usize>,
     complete: bool,
     diags: Diagnostics,
     /// Lowercase wire name -> reference and definition site.
@@ -119,7 +175,22 @@ impl<'a> Resolver<'a> {
 
     fn at(&self, site: &Site) -> String {
         let (line, col) = self.file(site.file).line_col(site.span.start);
-        format!("{}:{line}:{col}", self.file(site.file).path)
+        let base = if self.is_base(site.file) {
+            "the base spec's "
+        } else {
+            ""
+        };
+        format!("{base}{}:{line}:{col}", self.file(site.file).path)
+    }
+
+    /// Whether file `fi` belongs to the base spec of a user spec.
+    fn is_base(&self, fi: usize) -> bool {
+        self.user_from.is_some_and(|at| fi < at)
+    }
+
+    /// Whether file `fi` is a file of a user spec.
+    fn is_user(&self, fi: usize) -> bool {
+        self.user_from.is_some_and(|at| fi >= at)
     }
 
     /// Claim a generated type name, refusing a second claim.
@@ -224,7 +295,9 @@ impl<'a> Resolver<'a> {
                 self.check_wire_name(fi, "action", "sent", &a.name);
                 let key = a.name.get_ref().to_ascii_lowercase();
                 let first = self.actions.get(&key).map(|(_, site)| site.clone());
-                let Some(site) = self.new_definition(fi, "action", &a.name, first) else {
+                let Some(site) =
+                    self.new_definition(fi, "action", a.name.get_ref(), &a.name.span(), first)
+                else {
                     continue;
                 };
                 let r = TypeRef {
@@ -232,23 +305,51 @@ impl<'a> Resolver<'a> {
                     family: family.clone(),
                     type_name: casing::action_type(&rust),
                     rust,
+                    user_event: None,
                 };
                 self.actions.insert(key, (r, site));
             }
             for e in &file.event {
                 let e = e.get_ref();
-                let rust = self.upper_name(fi, &e.name, e.rust_name.as_ref(), "event");
                 self.check_wire_name(fi, "event", "matched", &e.name);
-                let key = e.name.get_ref().to_ascii_lowercase();
+                if let Some(st) = &e.user_event {
+                    self.check_user_event(fi, &e.name, st);
+                }
+                // Only `UserEvent` has subtypes (reported above otherwise).
+                let subtype = e
+                    .user_event
+                    .as_ref()
+                    .filter(|_| e.name.get_ref().eq_ignore_ascii_case("UserEvent"));
+                // A subtype is named after its `UserEvent` header.
+                let rust = match subtype {
+                    Some(st) if e.rust_name.is_none() => {
+                        self.upper_name(fi, st, None, "user_event")
+                    }
+                    _ => self.upper_name(fi, &e.name, e.rust_name.as_ref(), "event"),
+                };
+                let sub = subtype.map(|st| st.get_ref().as_str());
+                let key = event_key(e.name.get_ref(), sub);
+                let shown = spec_name(e.name.get_ref(), sub);
+                let span = subtype.map_or_else(|| e.name.span(), |st| st.span());
                 let first = self.events.get(&key).map(|(_, site)| site.clone());
-                let Some(site) = self.new_definition(fi, "event", &e.name, first) else {
+                let Some(site) = self.new_definition(fi, "event", &shown, &span, first) else {
                     continue;
                 };
-                if rust == "Unknown" {
+                let reserved = match self.user_from {
+                    Some(_) => ["Unknown", "Asterisk"].as_slice(),
+                    None => ["Unknown"].as_slice(),
+                };
+                if reserved.contains(&rust.as_str()) {
+                    let owner = if rust == "Unknown" {
+                        "the `Event::Unknown` variant".to_owned()
+                    } else {
+                        "the variant of the user's event enum that holds `ami_generated::Event`"
+                            .to_owned()
+                    };
                     self.err(
                         fi,
-                        &e.name.span(),
-                        "event Rust name `Unknown` is reserved for the `Event::Unknown` variant: give it another rust_name",
+                        &span,
+                        format!("event Rust name `{rust}` is reserved for {owner}: give it another rust_name"),
                     );
                 }
                 let r = TypeRef {
@@ -256,6 +357,7 @@ impl<'a> Resolver<'a> {
                     family: family.clone(),
                     type_name: casing::event_type(&rust),
                     rust,
+                    user_event: sub.map(str::to_owned),
                 };
                 self.events.insert(key, (r, site));
             }
@@ -263,7 +365,9 @@ impl<'a> Resolver<'a> {
                 let g = g.get_ref();
                 let key = g.name.get_ref().to_ascii_lowercase();
                 let first = self.groups.get(&key).map(|(_, _, site)| site.clone());
-                let Some(site) = self.new_definition(fi, "group", &g.name, first) else {
+                let Some(site) =
+                    self.new_definition(fi, "group", g.name.get_ref(), &g.name.span(), first)
+                else {
                     continue;
                 };
                 self.groups.insert(key, (fi, gi, site));
@@ -286,27 +390,68 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// The site of a new definition of `name`, or `None` (reported) when a
-    /// `kind` of that name (case-insensitively) was defined `first`.
+    /// Check the `user_event` of event `name`: only `UserEvent` has
+    /// subtypes, and the subtype must be a header value that a reference
+    /// (`UserEvent: Subtype`) can name.
+    fn check_user_event(&mut self, fi: usize, name: &Spanned<String>, subtype: &Spanned<String>) {
+        if !name.get_ref().eq_ignore_ascii_case("UserEvent") {
+            self.err(
+                fi,
+                &subtype.span(),
+                format!(
+                    "user_event `{}` makes a subtype of `UserEvent`, selected by its `UserEvent` header: \
+                     event `{}` has no such header (name the event `UserEvent`)",
+                    subtype.get_ref(),
+                    name.get_ref()
+                ),
+            );
+        }
+        if !is_header_name(subtype.get_ref()) {
+            self.err(
+                fi,
+                &subtype.span(),
+                format!(
+                    "user_event `{}` cannot be matched: it is empty, or holds `:`, a control character, or whitespace other than inner spaces",
+                    subtype.get_ref()
+                ),
+            );
+        }
+    }
+
+    /// The site of a new definition of `name` (at `span`), or `None`
+    /// (reported) when a `kind` of that name (case-insensitively) was
+    /// defined `first`.
     fn new_definition(
         &mut self,
         fi: usize,
         kind: &str,
-        name: &Spanned<String>,
+        name: &str,
+        span: &Range<usize>,
         first: Option<Site>,
     ) -> Option<Site> {
         if let Some(first) = first {
-            let msg = format!(
-                "duplicate {kind} `{}` (names are case-insensitive; first defined at {})",
-                name.get_ref(),
-                self.at(&first)
-            );
-            self.err(fi, &name.span(), msg);
+            let msg = if self.is_base(first.file) {
+                let hint = if kind == "event" {
+                    ": a user spec adds events of its own, or subtypes of `UserEvent` (`user_event = \"...\"`)"
+                } else {
+                    ": a user spec adds names of its own"
+                };
+                format!(
+                    "{kind} `{name}` is already defined by the base spec (at {}){hint}",
+                    self.at(&first)
+                )
+            } else {
+                format!(
+                    "duplicate {kind} `{name}` (names are case-insensitive; first defined at {})",
+                    self.at(&first)
+                )
+            };
+            self.err(fi, span, msg);
             return None;
         }
         Some(Site {
             file: fi,
-            span: name.span(),
+            span: span.clone(),
         })
     }
 
@@ -315,13 +460,13 @@ impl<'a> Resolver<'a> {
     fn is_definition(
         &self,
         table: &BTreeMap<String, (TypeRef, Site)>,
-        wire: &str,
+        key: &str,
         fi: usize,
-        name: &Spanned<String>,
+        span: &Range<usize>,
     ) -> bool {
         table
-            .get(&wire.to_ascii_lowercase())
-            .is_some_and(|(_, site)| site.file == fi && site.span == name.span())
+            .get(key)
+            .is_some_and(|(_, site)| site.file == fi && site.span == *span)
     }
 
     fn action_ref(&mut self, file: usize, name: &Spanned<String>, what: &str) -> Option<TypeRef> {
@@ -342,7 +487,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn event_ref(&mut self, file: usize, name: &Spanned<String>, what: &str) -> Option<TypeRef> {
-        let found = self.events.get(&name.get_ref().to_ascii_lowercase());
+        let found = self.events.get(&event_ref_key(name.get_ref()));
         match found {
             Some((r, _)) => Some(r.clone()),
             None => {
@@ -390,8 +535,26 @@ impl<'a> Resolver<'a> {
                 format!("family `{name}` is reserved (a Rust keyword, a generated module or a cargo feature)"),
             );
         }
+        if self.is_user(fi) {
+            let base = self.files[..self.user_from.unwrap_or(0)]
+                .iter()
+                .find(|(b, _)| b.stem == name);
+            if let Some((b, _)) = base {
+                self.err(
+                    fi,
+                    &file.family.span(),
+                    format!(
+                        "family `{name}` is a family of the base spec ({}, `ami_generated::{name}`): give the file and its family another name",
+                        b.path
+                    ),
+                );
+            }
+        }
         let is_common = source.stem == COMMON;
-        if is_common {
+        if self.is_user(fi) {
+            // A user spec is one crate without features: its shared groups
+            // may live in any of its files.
+        } else if is_common {
             for a in &file.action {
                 self.err(
                     fi,

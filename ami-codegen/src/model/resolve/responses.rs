@@ -133,7 +133,7 @@ impl Resolver<'_> {
                 if let Some(items) = &rs.items {
                     let mut seen = BTreeSet::new();
                     for n in items.get_ref() {
-                        if !seen.insert(n.get_ref().to_ascii_lowercase()) {
+                        if !seen.insert(event_ref_key(n.get_ref())) {
                             self.err(
                                 fi,
                                 &n.span(),
@@ -143,7 +143,20 @@ impl Resolver<'_> {
                     }
                 }
                 let complete = match &rs.complete {
-                    Some(c) => self.event_ref(fi, c, &format!("complete of {rwhat}")),
+                    Some(c) => {
+                        let found = self.event_ref(fi, c, &format!("complete of {rwhat}"));
+                        if found.as_ref().is_some_and(|r| r.user_event.is_some()) {
+                            self.err(
+                                fi,
+                                &c.span(),
+                                format!(
+                                    "complete of {rwhat} is `{}`, a subtype of `UserEvent`: a list ends on an event told apart by its `Event` header alone",
+                                    c.get_ref()
+                                ),
+                            );
+                        }
+                        found
+                    }
                     None => {
                         self.err(
                             fi,
@@ -157,14 +170,14 @@ impl Resolver<'_> {
                     if let Some(n) = items
                         .get_ref()
                         .iter()
-                        .find(|n| n.get_ref().eq_ignore_ascii_case(&c.wire))
+                        .find(|n| event_ref_key(n.get_ref()) == event_ref_key(&c.spec_name()))
                     {
                         self.err(
                             fi,
                             &n.span(),
                             format!(
                                 "event `{}` is both an item and the completion event",
-                                c.wire
+                                c.spec_name()
                             ),
                         );
                     }
