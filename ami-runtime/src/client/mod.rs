@@ -28,6 +28,7 @@
 pub mod auth;
 mod driver;
 mod transport;
+pub mod url;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -52,6 +53,7 @@ use crate::wire::{
 
 pub use auth::{AuthMethod, Credentials, Secret};
 pub use transport::{BoxTransport, Connector, Transport};
+pub use url::{Endpoint, UrlError, UrlErrorKind};
 
 use driver::{Command, Driver};
 
@@ -236,10 +238,17 @@ pub struct Config {
     pub max_queued_bytes: usize,
 }
 
-/// Builds a [`Client`]: settings, then a `connect_*` call.
+/// Builds a [`Client`]: settings, then a `connect_*` call; or, from a
+/// connection string ([`ClientBuilder::from_url`]), settings and address,
+/// then [`ClientBuilder::connect`].
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
     config: Config,
+    /// Set by a connection string.
+    endpoint: Option<Endpoint>,
+    /// For `amis://` endpoints.
+    #[cfg(feature = "tls")]
+    tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
 }
 
 impl ClientBuilder {
@@ -258,6 +267,9 @@ impl ClientBuilder {
                 detect_version: true,
                 max_queued_bytes: 8 << 20,
             },
+            endpoint: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -321,6 +333,70 @@ impl ClientBuilder {
     /// The settings so far.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The TLS settings (trusted roots, client certificate...) for an
+    /// `amis://` connection string; [`ClientBuilder::connect`] needs them.
+    #[cfg(feature = "tls")]
+    pub fn tls_config(mut self, tls: Arc<tokio_rustls::rustls::ClientConfig>) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Connect to the address of the connection string this builder was
+    /// made from ([`ClientBuilder::from_url`]): over TCP for `ami://`, over
+    /// TLS for `amis://` (with the [`ClientBuilder::tls_config`] given, and
+    /// the host as server name); then log in and start the client.
+    ///
+    /// ```
+    /// use ami_runtime::client::{Client, ClientBuilder, RawEvent};
+    /// use ami_runtime::testing::MockServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = MockServer::builder().user("admin", "p@ss").start().await?;
+    /// let url = format!("ami://admin:p%40ss@{}?events=off&timeout=5s", server.addr());
+    /// let client: Client<RawEvent> = url.parse::<ClientBuilder>()?.connect().await?;
+    /// assert_eq!(client.config().timeout, std::time::Duration::from_secs(5));
+    /// client.logoff().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect<E: ClientEvent>(self) -> Result<Client<E>, Error> {
+        let Some(endpoint) = self.endpoint.clone() else {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no address to connect to: make the builder with ClientBuilder::from_url, \
+                 or call a connect_* method",
+            )));
+        };
+        if endpoint.tls {
+            #[cfg(feature = "tls")]
+            {
+                let Some(tls) = self.tls.clone() else {
+                    return Err(Error::Io(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "amis:// needs TLS settings: ClientBuilder::tls_config",
+                    )));
+                };
+                let name =
+                    tokio_rustls::rustls::pki_types::ServerName::try_from(endpoint.host.clone())
+                        .map_err(|e| {
+                            Error::Io(io::Error::new(
+                                io::ErrorKind::InvalidInput,
+                                format!("`{}` is not a TLS server name: {e}", endpoint.host),
+                            ))
+                        })?;
+                return self.connect_tls(endpoint.addr(), name, tls).await;
+            }
+            // `from_url` refuses `amis://` without the feature already.
+            #[cfg(not(feature = "tls"))]
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "amis:// needs the `tls` feature of ami-runtime",
+            )));
+        }
+        self.connect_tcp(endpoint.addr()).await
     }
 
     /// Connect over TCP (`"host:port"`), log in, and start the client.
