@@ -23,6 +23,7 @@ pub enum Mode {
 
 /// Why `regen` failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum RegenError {
     /// The spec is invalid: every problem, located.
     Spec(Vec<Diagnostic>),

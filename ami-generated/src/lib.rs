@@ -6,6 +6,9 @@
 //! is a `<Name>Response` struct or a generic shape of `ami_runtime::wire` (`Ack`,
 //! `EventList`, `CommandOutput`...), and every event is a struct `<Name>Event`. The
 //! behaviour (encoding, decoding, validation) comes from the derives of `ami-derive`.
+//! A name that already ends with its suffix is not suffixed twice: the event
+//! `UserEvent` is `manager::UserEvent`, the action `UserEvent` is
+//! `manager::UserEventAction`.
 //!
 //! Each family is a module behind the cargo feature of the same name; the default
 //! feature `all` enables them all.
@@ -657,7 +660,7 @@ pub enum Event {
     /// A user-defined event, raised by the `UserEvent` action or dialplan application.
     #[cfg(feature = "manager")]
     #[ami(name = "UserEvent")]
-    UserEvent(manager::UserEventEvent),
+    UserEvent(manager::UserEvent),
     /// Raised at the end of the events returned by a `WaitEvent` command.
     #[cfg(feature = "manager")]
     #[ami(name = "WaitEventComplete")]

@@ -916,6 +916,9 @@ pub fn lib_rs(model: &Model) -> String {
             .to_owned(),
         "behaviour (encoding, decoding, validation) comes from the derives of `ami-derive`."
             .to_owned(),
+        "A name that already ends with its suffix is not suffixed twice: the event".to_owned(),
+        "`UserEvent` is `manager::UserEvent`, the action `UserEvent` is".to_owned(),
+        "`manager::UserEventAction`.".to_owned(),
         String::new(),
         "Each family is a module behind the cargo feature of the same name; the default".to_owned(),
         "feature `all` enables them all.".to_owned(),
@@ -1176,7 +1179,17 @@ pub fn registry_rs(model: &Model) -> String {
                 }
             }
 
-            impl std::error::Error for Error {}
+            impl std::error::Error for Error {
+                fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                    // Decode and Encode are displayed as the inner error
+                    // itself: its cause is the next link.
+                    match self {
+                        Error::Decode(e) => std::error::Error::source(e),
+                        Error::Encode(e) => std::error::Error::source(e),
+                        _ => None,
+                    }
+                }
+            }
 
             impl From<DecodeError> for Error {
                 fn from(e: DecodeError) -> Self {
