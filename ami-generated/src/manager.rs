@@ -6,7 +6,7 @@
 //! keepalive, running CLI commands, core settings and status, the channel list,
 //! and user-defined events.
 //!
-//! Enabled by the cargo feature `manager`. Reference: `docs/reference/manager.md`.
+//! Enabled by the cargo feature `manager`. Reference: [`docs/reference/manager.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/manager.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -863,8 +863,8 @@ pub fn family_rs(model: &Model, family: &Family) -> String {
         "Always compiled: the groups are shared by the events of every family.".to_owned()
     } else {
         format!(
-            "Enabled by the cargo feature `{}`. Reference: `docs/reference/{}.md`.",
-            family.name, family.name
+            "Enabled by the cargo feature `{}`. Reference: [`docs/reference/{}.md`]({}/{}.md).",
+            family.name, family.name, REFERENCE_URL, family.name
         )
     };
     paragraph(&mut doc, vec![feature]);
@@ -903,6 +903,11 @@ fn event_payload(event: Option<&Event>, ty: TokenStream) -> TokenStream {
         ty
     }
 }
+
+/// Where the reference pages are read online: the repository of
+/// `Cargo.toml` (`[workspace.package] repository`), branch `main`. Module
+/// docs link there, so that the links work on docs.rs too.
+pub const REFERENCE_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/reference");
 
 /// `ami-generated/src/lib.rs`: module declarations and the `Event` enum.
 pub fn lib_rs(model: &Model) -> String {
@@ -952,7 +957,12 @@ pub fn lib_rs(model: &Model) -> String {
             quote!(#[doc = #doc] pub mod #name;)
         } else {
             let feature = &f.name;
-            quote!(#[doc = #doc] #[cfg(feature = #feature)] pub mod #name;)
+            quote! {
+                #[doc = #doc]
+                #[cfg(feature = #feature)]
+                #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
+                pub mod #name;
+            }
         }
     });
     let variants = model.features().flat_map(|f| {
@@ -967,6 +977,7 @@ pub fn lib_rs(model: &Model) -> String {
             quote! {
                 #docs
                 #[cfg(feature = #feature)]
+                #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
                 #[ami(name = #wire)]
                 #variant(#payload),
             }
@@ -976,6 +987,8 @@ pub fn lib_rs(model: &Model) -> String {
         "spec/*.toml",
         quote! {
             #(#inner)*
+
+            #![cfg_attr(docsrs, feature(doc_cfg))]
 
             use ami_runtime::derive::AmiEvents;
 
@@ -1281,5 +1294,11 @@ pub fn cargo_toml(model: &Model) -> String {
         out.push_str(&format!("{} = [{}]\n", f.name, deps.join(", ")));
     }
     out.push_str("\n[dependencies]\nami-runtime.workspace = true\n");
+    out.push_str(
+        "\n# docs.rs: every family, with a badge naming the feature of each.\n\
+         [package.metadata.docs.rs]\n\
+         all-features = true\n\
+         rustdoc-args = [\"--cfg\", \"docsrs\"]\n",
+    );
     out
 }

@@ -338,6 +338,7 @@ impl ClientBuilder {
     /// The TLS settings (trusted roots, client certificate...) for an
     /// `amis://` connection string; [`ClientBuilder::connect`] needs them.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls_config(mut self, tls: Arc<tokio_rustls::rustls::ClientConfig>) -> Self {
         self.tls = Some(tls);
         self
@@ -345,7 +346,7 @@ impl ClientBuilder {
 
     /// Connect to the address of the connection string this builder was
     /// made from ([`ClientBuilder::from_url`]): over TCP for `ami://`, over
-    /// TLS for `amis://` (with the [`ClientBuilder::tls_config`] given, and
+    /// TLS for `amis://` (feature `tls`, with the `ClientBuilder::tls_config` given, and
     /// the host as server name); then log in and start the client.
     ///
     /// ```
@@ -424,6 +425,7 @@ impl ClientBuilder {
     /// Connect over TLS (the `tls` feature): TCP to `addr`, then a TLS
     /// handshake for `server_name` with `tls`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub async fn connect_tls<E: ClientEvent>(
         self,
         addr: impl Into<String>,

@@ -231,7 +231,7 @@ fn parse_switch(value: &str) -> Option<bool> {
 impl ClientBuilder {
     /// A builder from a connection string,
     /// `ami://user:secret@host:5038?events=off&timeout=5s` (see the
-    /// [module docs](self::url) for the syntax and the options); then
+    /// [module docs](crate::client::url) for the syntax and the options); then
     /// [`ClientBuilder::connect`]. Also available as `str::parse`.
     ///
     /// ```
