@@ -31,6 +31,8 @@ pub enum RegenError {
     Stale(Vec<(String, &'static str)>),
     /// A file could not be read or written.
     Io(String),
+    /// Generated Rust does not parse; nothing was written.
+    Code(crate::emit::rust::CodeError),
 }
 
 impl fmt::Display for RegenError {
@@ -55,6 +57,7 @@ impl fmt::Display for RegenError {
                 )
             }
             RegenError::Io(e) => write!(f, "error: {e}"),
+            RegenError::Code(e) => write!(f, "error: {e}"),
         }
     }
 }
@@ -150,7 +153,7 @@ pub struct Report {
 /// stale file.
 pub fn regen(root: &Path, mode: Mode) -> Result<Report, RegenError> {
     let model = load(root)?;
-    let files = emit::all(&model);
+    let files = emit::all(&model).map_err(RegenError::Code)?;
     ensure_files(root, &files, mode)
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use super::rust::format_file;
+use super::rust::{format_file, CodeError};
 use super::wire_lines;
 use crate::casing;
 use crate::model::*;
@@ -83,7 +83,7 @@ fn event_name(text: &str) -> Option<String> {
 }
 
 /// `ami-generated/tests/examples.rs`.
-pub fn examples_rs(model: &Model) -> String {
+pub fn examples_rs(model: &Model) -> Result<String, CodeError> {
     let mut tests = TokenStream::new();
     for a in model.actions() {
         let ty = type_path(&a.family, &a.type_name);
@@ -612,7 +612,7 @@ fn refusal_cases(a: &Action, base: &BTreeSet<String>) -> Vec<Case> {
 }
 
 /// `ami-generated/tests/refusals.rs`.
-pub fn refusals_rs(model: &Model) -> String {
+pub fn refusals_rs(model: &Model) -> Result<String, CodeError> {
     let mut tests = TokenStream::new();
     for a in model.actions() {
         let Some(base) = a.satisfying_params(None) else {
