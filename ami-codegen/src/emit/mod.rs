@@ -1,7 +1,8 @@
 //! Layer 3: the artifacts, one module each. They only read the [`Model`].
 //!
 //! * [`rust`] writes `ami-generated/src/*.rs` and its `Cargo.toml`;
-//! * [`tests`] writes `ami-generated/tests/{examples,refusals}.rs`;
+//! * [`tests`] writes `ami-generated/tests/{examples,refusals}.rs` (the
+//!   examples call the hand-written `ami-generated/tests/support/mod.rs`);
 //! * [`markdown`] writes `docs/reference/*.md`;
 //! * [`json`] writes the `cargo xtask spec --json` dump.
 //!
