@@ -17,6 +17,7 @@ pub mod emit;
 pub mod model;
 pub mod regen;
 pub mod spec;
+pub mod suggest;
 
 pub use diagnostic::Diagnostic;
 pub use regen::{load, load_dir, load_sources, read_sources, regen, Mode, RegenError, Report};
