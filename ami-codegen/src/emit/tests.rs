@@ -199,7 +199,8 @@ pub fn examples_rs(model: &Model) -> Result<String, CodeError> {
 /// How a test value is used.
 #[derive(Clone, Copy, PartialEq)]
 enum Use {
-    /// An argument of `new` or `with_x` (`impl Into<T>`).
+    /// An argument of `new` or `with_x` (`impl Into<T>`, or the number
+    /// or `bool` itself).
     Arg,
     /// A value of type `T` itself.
     Owned,
