@@ -95,12 +95,12 @@ struct OurActions {
 fn our_actions() -> OurActions {
     OurActions {
         ping: PingAction::new(),
-        hangup: HangupAction::new("PJSIP/alice-00000001").with_cause(16u64),
+        hangup: HangupAction::new("PJSIP/alice-00000001").with_cause(16),
         originate: OriginateAction::new("PJSIP/alice")
             .with_exten("2002")
             .with_context("from-internal")
             .with_priority("1")
-            .with_timeout(30_000u64)
+            .with_timeout(30_000)
             .with_caller_id("Alice <1001>")
             .with_async_(true)
             .with_variable(vec![

@@ -14,12 +14,12 @@ static ALLOC: CountingAlloc = CountingAlloc::new();
 #[test]
 fn encoding_in_steady_state_allocates_nothing() {
     let ping = PingAction::new();
-    let hangup = HangupAction::new("PJSIP/alice-00000001").with_cause(16u64);
+    let hangup = HangupAction::new("PJSIP/alice-00000001").with_cause(16);
     let originate = OriginateAction::new("PJSIP/alice")
         .with_exten("2002")
         .with_context("from-internal")
         .with_priority("1")
-        .with_timeout(30_000u64)
+        .with_timeout(30_000)
         .with_async_(true)
         .with_variable(vec![
             Var::new("CDR(userfield)", "bench"),

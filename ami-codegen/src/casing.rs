@@ -3,7 +3,9 @@
 //! * types and enum variants: UpperCamelCase by `heck` (`QueueStatus`,
 //!   `PJSIPShowEndpoints` -> `PjsipShowEndpoints`, `Not Permitted` ->
 //!   `NotPermitted`), then the suffix of their role ([`action_type`],
-//!   [`response_type`], [`event_type`]);
+//!   [`response_type`], [`event_type`]) unless the name already ends with
+//!   it (the event `UserEvent` is `UserEvent`; the action `UserEvent` is
+//!   `UserEventAction`);
 //! * fields: snake_case by `heck` (`CallerIDNum` -> `caller_id_num`,
 //!   `Cause-txt` -> `cause_txt`);
 //! * Rust keywords, everywhere: append `_` (`Type` -> `type_`, `Self` ->
@@ -70,19 +72,29 @@ pub fn is_snake(name: &str) -> bool {
     is_identifier(name) && !name.contains(|c: char| c.is_ascii_uppercase())
 }
 
-/// `<RustName>Action`.
+/// `<RustName><suffix>`, or the Rust name alone when it already ends with
+/// the suffix: the event `UserEvent` is `UserEvent`, not `UserEventEvent`.
+fn with_role_suffix(rust_name: &str, suffix: &str) -> String {
+    if rust_name.len() > suffix.len() && rust_name.ends_with(suffix) {
+        rust_name.to_owned()
+    } else {
+        format!("{rust_name}{suffix}")
+    }
+}
+
+/// `<RustName>Action` (the name alone when it ends in `Action`).
 pub fn action_type(rust_name: &str) -> String {
-    format!("{rust_name}Action")
+    with_role_suffix(rust_name, "Action")
 }
 
-/// `<RustName>Response`.
+/// `<RustName>Response` (the name alone when it ends in `Response`).
 pub fn response_type(rust_name: &str) -> String {
-    format!("{rust_name}Response")
+    with_role_suffix(rust_name, "Response")
 }
 
-/// `<RustName>Event`.
+/// `<RustName>Event` (the name alone when it ends in `Event`: `UserEvent`).
 pub fn event_type(rust_name: &str) -> String {
-    format!("{rust_name}Event")
+    with_role_suffix(rust_name, "Event")
 }
 
 /// `<RustName>Item`: the enum over the item events of a list response.
@@ -121,6 +133,14 @@ mod tests {
         assert_eq!(action_type("Originate"), "OriginateAction");
         assert_eq!(response_type("GetConfig"), "GetConfigResponse");
         assert_eq!(event_type("Hangup"), "HangupEvent");
+        assert_eq!(event_type("UserEvent"), "UserEvent");
+        assert_eq!(event_type("Event"), "EventEvent");
+        assert_eq!(action_type("UserEvent"), "UserEventAction");
+        assert_eq!(action_type("QueueAction"), "QueueAction");
+        assert_eq!(
+            response_type("CoreSettingsResponse"),
+            "CoreSettingsResponse"
+        );
         assert_eq!(item_type("QueueStatus"), "QueueStatusItem");
     }
 

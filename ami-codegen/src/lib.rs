@@ -21,6 +21,7 @@ pub mod emit;
 pub mod model;
 pub mod regen;
 pub mod spec;
+pub mod suggest;
 
 pub use builder::Builder;
 pub use diagnostic::Diagnostic;

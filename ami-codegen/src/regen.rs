@@ -24,16 +24,25 @@ pub enum Mode {
 /// Why `regen` (or [`crate::Builder`]) failed. `Debug` shows what
 /// `Display` does, so that a build script's `main` returning this error
 /// prints every located problem, not a struct dump.
+#[non_exhaustive]
 pub enum RegenError {
     /// The spec is invalid: every problem, located.
     Spec(Vec<Diagnostic>),
-    /// Generated files differ from what the spec gives (check mode).
-    Stale(Vec<(String, &'static str)>),
+    /// Generated files differ from what the spec gives (check mode), or a
+    /// hand-written file stands where a generated one goes (both modes).
+    Stale {
+        /// Each file and why it is stale.
+        files: Vec<(String, &'static str)>,
+        /// A short diff of the first file that is out of date.
+        diff: Option<String>,
+    },
     /// A file could not be read or written.
     Io(String),
     /// An option of [`crate::Builder`] cannot work (an enum name that is no
     /// Rust identifier...).
     Options(String),
+    /// Generated Rust does not parse; nothing was written.
+    Code(crate::emit::rust::CodeError),
 }
 
 impl fmt::Display for RegenError {
@@ -48,9 +57,12 @@ impl fmt::Display for RegenError {
                     if diags.len() == 1 { "" } else { "s" }
                 )
             }
-            RegenError::Stale(files) => {
+            RegenError::Stale { files, diff } => {
                 for (path, why) in files {
                     writeln!(f, "stale: {path} ({why})")?;
+                }
+                if let Some(diff) = diff {
+                    f.write_str(diff)?;
                 }
                 write!(
                     f,
@@ -59,6 +71,7 @@ impl fmt::Display for RegenError {
             }
             RegenError::Io(e) => write!(f, "error: {e}"),
             RegenError::Options(e) => write!(f, "error: ami_codegen::Builder: {e}"),
+            RegenError::Code(e) => write!(f, "error: {e}"),
         }
     }
 }
@@ -144,6 +157,48 @@ fn files_under(root: &Path, dir: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Lines of context and of changes [`short_diff`] shows at most.
+const DIFF_CONTEXT: usize = 2;
+const DIFF_LINES: usize = 8;
+
+/// The first difference between `old` and `new`, as a few `-`/`+` lines
+/// with their line numbers: enough to see why a file is stale.
+pub fn short_diff(path: &str, old: &str, new: &str) -> String {
+    let old: Vec<&str> = old.lines().collect();
+    let new: Vec<&str> = new.lines().collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+    let from = prefix.saturating_sub(DIFF_CONTEXT);
+    let mut out = format!(
+        "--- {path} (on disk)\n+++ {path} (from the spec)\n@@ line {} @@\n",
+        prefix + 1
+    );
+    for line in &old[from..prefix] {
+        out.push_str(&format!(" {line}\n"));
+    }
+    for (sign, lines) in [('-', &old[prefix..old_end]), ('+', &new[prefix..new_end])] {
+        for line in lines.iter().take(DIFF_LINES) {
+            out.push_str(&format!("{sign}{line}\n"));
+        }
+        if lines.len() > DIFF_LINES {
+            out.push_str(&format!(
+                "{sign}... ({} more lines)\n",
+                lines.len() - DIFF_LINES
+            ));
+        }
+    }
+    for line in old[old_end..].iter().take(DIFF_CONTEXT) {
+        out.push_str(&format!(" {line}\n"));
+    }
+    out
+}
+
 /// What `regen` did (write mode) or found current (check mode).
 #[derive(Debug, Default)]
 pub struct Report {
@@ -160,13 +215,16 @@ pub struct Report {
 /// stale file.
 pub fn regen(root: &Path, mode: Mode) -> Result<Report, RegenError> {
     let model = load(root)?;
-    let files = emit::all(&model);
+    let files = emit::all(&model).map_err(RegenError::Code)?;
     ensure_files(root, &files, mode)
 }
 
-/// Make the files under `root` equal `files`, and remove the files of the
-/// generated directories that `files` does not list (or, in check mode,
-/// report what differs).
+/// Make the files under `root` equal `files`, and remove the generated
+/// files of the generated directories that `files` does not list (or, in
+/// check mode, report what differs, with a short diff of the first file
+/// that is out of date). Only files whose first line has the `@generated`
+/// marker are ever overwritten or removed; line ends are compared after
+/// CRLF -> LF, so a checkout with `core.autocrlf` is not stale.
 pub fn ensure_files(
     root: &Path,
     files: &BTreeMap<String, String>,
@@ -174,29 +232,40 @@ pub fn ensure_files(
 ) -> Result<Report, RegenError> {
     let mut report = Report::default();
     let mut stale = Vec::new();
+    let mut diff = None;
     for (path, contents) in files {
         let full = root.join(path);
-        match fs::read_to_string(&full) {
-            Ok(current) if current == *contents => report.unchanged += 1,
-            found => {
-                let why = if found.is_ok() {
-                    "out of date"
-                } else {
-                    "missing"
-                };
-                match mode {
-                    Mode::Check => stale.push((path.clone(), why)),
-                    Mode::Write => {
-                        if let Some(parent) = full.parent() {
-                            fs::create_dir_all(parent).map_err(|e| {
-                                RegenError::Io(format!("{}: {e}", parent.display()))
-                            })?;
-                        }
-                        fs::write(&full, contents)
-                            .map_err(|e| RegenError::Io(format!("{path}: {e}")))?;
-                        report.written.push(path.clone());
-                    }
+        let current = fs::read_to_string(&full).ok();
+        let why = match &current {
+            Some(current) if current.replace("\r\n", "\n") == *contents => {
+                report.unchanged += 1;
+                continue;
+            }
+            Some(current) if !emit::is_generated(current) => {
+                // Refused in both modes: never overwrite a hand-written file.
+                stale.push((
+                    path.clone(),
+                    "hand-written (no `@generated` first line): regen will not overwrite it",
+                ));
+                continue;
+            }
+            Some(current) => {
+                if diff.is_none() {
+                    diff = Some(short_diff(path, &current.replace("\r\n", "\n"), contents));
                 }
+                "out of date"
+            }
+            None => "missing",
+        };
+        match mode {
+            Mode::Check => stale.push((path.clone(), why)),
+            Mode::Write => {
+                if let Some(parent) = full.parent() {
+                    fs::create_dir_all(parent)
+                        .map_err(|e| RegenError::Io(format!("{}: {e}", parent.display())))?;
+                }
+                fs::write(&full, contents).map_err(|e| RegenError::Io(format!("{path}: {e}")))?;
+                report.written.push(path.clone());
             }
         }
     }
@@ -211,6 +280,11 @@ pub fn ensure_files(
         if files.contains_key(&path) || path == crate::audit::COVERAGE_PAGE {
             continue;
         }
+        // Hand-written files (tests, their support module) stay.
+        let ours = fs::read_to_string(root.join(&path)).is_ok_and(|t| emit::is_generated(&t));
+        if !ours {
+            continue;
+        }
         match mode {
             Mode::Check => stale.push((path, "not generated from the spec: remove it")),
             Mode::Write => {
@@ -223,6 +297,6 @@ pub fn ensure_files(
     if stale.is_empty() {
         Ok(report)
     } else {
-        Err(RegenError::Stale(stale))
+        Err(RegenError::Stale { files: stale, diff })
     }
 }

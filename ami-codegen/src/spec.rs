@@ -383,8 +383,82 @@ pub struct Deviation {
 pub fn parse(file: &SourceFile) -> Result<SpecFile, Diagnostic> {
     toml::from_str(&file.text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        file.diagnostic(&span, e.message().trim_end().to_owned())
+        let mut message = e.message().trim_end().to_owned();
+        message.push_str(&unknown_key_hint(&message));
+        if let Some(item) = item_at(&file.text, span.start) {
+            message.push_str(&format!(" (in {item})"));
+        }
+        file.diagnostic(&span, message)
     })
+}
+
+/// For toml's "unknown field `x`, expected one of `a`, `b`": a "did you
+/// mean" among the expected keys.
+fn unknown_key_hint(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return String::new();
+    };
+    let Some((word, expected)) = rest.split_once('`') else {
+        return String::new();
+    };
+    let candidates = expected.split('`').skip(1).step_by(2);
+    crate::suggest::did_you_mean(word, candidates)
+}
+
+/// The spec item at byte `offset` of a spec file's text, in words, from its
+/// table headers and `name` keys: `parameter `Cause` of action `Hangup``.
+/// A shape error (a missing or unknown key) then says where, beyond the
+/// line: the table of an action and of its parameter look alike.
+pub fn item_at(text: &str, offset: usize) -> Option<String> {
+    // The header path of each table opened so far, with its `name`.
+    let mut open: Vec<(Vec<String>, Option<String>)> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        // Past the offset, only the `name` of the innermost table is read
+        // (a missing-key error points at the table's header).
+        let past = at > offset;
+        at += line.len();
+        let trimmed = line.trim();
+        let is_header = trimmed.starts_with('[');
+        if past && (is_header || open.last().is_some_and(|(_, n)| n.is_some())) {
+            break;
+        }
+        if let Some(header) = trimmed
+            .strip_prefix("[[")
+            .and_then(|h| h.split("]]").next())
+            .or_else(|| trimmed.strip_prefix('[').and_then(|h| h.split(']').next()))
+        {
+            let path: Vec<String> = header.split('.').map(|p| p.trim().to_owned()).collect();
+            open.retain(|(p, _)| p.len() < path.len() && path.starts_with(p));
+            open.push((path, None));
+        } else if let Some(value) = trimmed
+            .strip_prefix("name")
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('='))
+        {
+            if let Some((_, name)) = open.last_mut() {
+                if name.is_none() {
+                    *name = Some(value.trim().trim_matches('"').to_owned());
+                }
+            }
+        }
+    }
+    let words: Vec<String> = open
+        .iter()
+        .rev()
+        .map(|(path, name)| {
+            let kind = match path.last().map(String::as_str) {
+                Some("param") => "parameter",
+                Some(other) => other,
+                None => "table",
+            };
+            match name {
+                Some(n) => format!("{kind} `{n}`"),
+                None => format!("the {kind}"),
+            }
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(" of "))
 }
 
 /// A spanned optional flag: its value, `false` when absent.

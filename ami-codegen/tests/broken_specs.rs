@@ -187,7 +187,7 @@ fn rust_names() {
 fn syntax_error() {
     check(
         "syntax_error",
-        &["tests/fixtures/broken/syntax_error.toml:7:28: invalid basic string"],
+        &["tests/fixtures/broken/syntax_error.toml:7:28: invalid basic string (in action `Ping`)"],
     );
 }
 
@@ -196,7 +196,7 @@ fn unknown_key() {
     check(
         "unknown_key",
         &[
-            "tests/fixtures/broken/unknown_key.toml:7:1: unknown field `returns`, expected one of `name`, `rust_name`, `synopsis`, `description`, `module`, `privilege`, `since`, `deprecated`, `removed`, `note`, `deviation`, `see_also`, `events`, `param`, `group`, `constraint`, `response`, `example`",
+            "tests/fixtures/broken/unknown_key.toml:7:1: unknown field `returns`, expected one of `name`, `rust_name`, `synopsis`, `description`, `module`, `privilege`, `since`, `deprecated`, `removed`, `note`, `deviation`, `see_also`, `events`, `param`, `group`, `constraint`, `response`, `example` (in action `Ping`)",
         ],
     );
 }
@@ -262,6 +262,38 @@ fn secret() {
         &[
             "tests/fixtures/broken/secret.toml:11:10: parameter `Key` of action `Login` is secret, which only a `string` can be, not `uint`",
             "tests/fixtures/broken/secret.toml:20:10: field `Password` of event `AuthDetail` is secret, which only a `string` can be, not `bool`",
+        ],
+    );
+}
+
+#[test]
+fn missing_key() {
+    check(
+        "missing_key",
+        &[
+            "tests/fixtures/broken/missing_key.toml:13:1: missing field `type` (in parameter `Cause` of action `Hangup`)",
+        ],
+    );
+}
+
+#[test]
+fn misspelt_key() {
+    check(
+        "misspelt_key",
+        &[
+            "tests/fixtures/broken/misspelt_key.toml:6:1: unknown field `synopis`, expected one of `name`, `rust_name`, `synopsis`, `description`, `privilege`, `since`, `deprecated`, `removed`, `note`, `deviation`, `use`, `field` (did you mean `synopsis`?) (in event `Hangup`)",
+        ],
+    );
+}
+
+#[test]
+fn misspelt_refs() {
+    check(
+        "misspelt_refs",
+        &[
+            "tests/fixtures/broken/misspelt_refs.toml:7:13: see_also of action `Status` names unknown action `Stauts` (did you mean `Status`?)",
+            "tests/fixtures/broken/misspelt_refs.toml:8:11: events of action `Status` names unknown event `Newchanel` (did you mean `Newchannel`?)",
+            "tests/fixtures/broken/misspelt_refs.toml:12:8: unknown type `unit` of parameter `Timeout` of action `Status` (did you mean `uint`?) (expected one of string, int, uint, float, bool, var, enum)",
         ],
     );
 }

@@ -29,8 +29,8 @@ fn sources() -> Vec<SourceFile> {
 #[test]
 fn emitting_twice_gives_the_same_bytes() {
     let model = load_sources(sources()).unwrap();
-    let first = emit::all(&model);
-    let second = emit::all(&load_sources(sources()).unwrap());
+    let first = emit::all(&model).unwrap();
+    let second = emit::all(&load_sources(sources()).unwrap()).unwrap();
     assert_eq!(first, second);
     assert_eq!(emit::json::spec_json(&model), emit::json::spec_json(&model));
 }
@@ -39,14 +39,14 @@ fn emitting_twice_gives_the_same_bytes() {
 fn file_order_does_not_matter() {
     let mut reversed = sources();
     reversed.reverse();
-    let a = emit::all(&load_sources(sources()).unwrap());
-    let b = emit::all(&load_sources(reversed).unwrap());
+    let a = emit::all(&load_sources(sources()).unwrap()).unwrap();
+    let b = emit::all(&load_sources(reversed).unwrap()).unwrap();
     assert_eq!(a, b);
 }
 
 #[test]
 fn output_is_plain_lf_text() {
-    for (path, text) in emit::all(&load_sources(sources()).unwrap()) {
+    for (path, text) in emit::all(&load_sources(sources()).unwrap()).unwrap() {
         assert!(
             !text.contains('\r') || path.ends_with("examples.rs"),
             "{path} has CR"
@@ -64,7 +64,7 @@ fn output_is_plain_lf_text() {
 #[test]
 fn only_the_widest_events_are_boxed_in_the_event_enums() {
     let model = load_sources(sources()).unwrap();
-    let lib = emit::rust::lib_rs(&model);
+    let lib = emit::rust::lib_rs(&model).unwrap();
     let boxed: Vec<&str> = lib
         .lines()
         .filter(|l| l.contains("(Box<"))

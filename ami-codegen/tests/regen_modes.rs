@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
+use ami_codegen::emit::header;
 use ami_codegen::regen::ensure_files;
 use ami_codegen::{Mode, RegenError};
 
@@ -14,26 +15,50 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A generated file's text: the `@generated` header, then `body`.
+fn generated(body: &str) -> String {
+    format!("{}{body}", header("//", "spec/demo.toml"))
+}
+
 fn wanted() -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("ami-generated/src/lib.rs".to_owned(), "lib\n".to_owned()),
+        (
+            "ami-generated/src/lib.rs".to_owned(),
+            generated("lib\none\ntwo\nthree\n"),
+        ),
         (
             "ami-generated/src/queue.rs".to_owned(),
-            "queue\n".to_owned(),
+            generated("queue\n"),
         ),
-        ("docs/reference/queue.md".to_owned(), "# Queue\n".to_owned()),
+        (
+            "docs/reference/queue.md".to_owned(),
+            format!("{}# Queue\n", header("<!--", "spec/queue.toml")),
+        ),
     ])
+}
+
+fn stale_of(err: &RegenError) -> (&[(String, &'static str)], Option<&str>) {
+    match err {
+        RegenError::Stale { files, diff } => (files, diff.as_deref()),
+        other => panic!("{other}"),
+    }
 }
 
 #[test]
 fn check_names_every_stale_file_and_writes_nothing() {
     let root = scratch("check");
-    fs::write(root.join("ami-generated/src/lib.rs"), "old\n").unwrap();
-    fs::write(root.join("ami-generated/src/gone.rs"), "a removed family\n").unwrap();
+    fs::write(
+        root.join("ami-generated/src/lib.rs"),
+        generated("lib\none\nTWO\nthree\n"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("ami-generated/src/gone.rs"),
+        generated("a removed family\n"),
+    )
+    .unwrap();
     let err = ensure_files(&root, &wanted(), Mode::Check).unwrap_err();
-    let RegenError::Stale(stale) = &err else {
-        panic!("{err}");
-    };
+    let (stale, diff) = stale_of(&err);
     assert_eq!(
         stale,
         &[
@@ -46,12 +71,26 @@ fn check_names_every_stale_file_and_writes_nothing() {
             ),
         ]
     );
-    assert!(err
-        .to_string()
-        .ends_with("run `cargo xtask regen` and commit"));
+    // The first stale file's difference, with its line number and context.
+    assert_eq!(
+        diff,
+        Some(
+            "--- ami-generated/src/lib.rs (on disk)\n\
+             +++ ami-generated/src/lib.rs (from the spec)\n\
+             @@ line 4 @@\n \
+             lib\n \
+             one\n\
+             -TWO\n\
+             +two\n \
+             three\n"
+        )
+    );
+    let text = err.to_string();
+    assert!(text.contains("-TWO\n+two\n"), "{text}");
+    assert!(text.ends_with("run `cargo xtask regen` and commit"));
     assert_eq!(
         fs::read_to_string(root.join("ami-generated/src/lib.rs")).unwrap(),
-        "old\n"
+        generated("lib\none\nTWO\nthree\n")
     );
     assert!(root.join("ami-generated/src/gone.rs").exists());
     assert!(!root.join("docs").exists());
@@ -61,12 +100,62 @@ fn check_names_every_stale_file_and_writes_nothing() {
 #[test]
 fn write_then_check_passes() {
     let root = scratch("write");
-    fs::write(root.join("ami-generated/src/gone.rs"), "a removed family\n").unwrap();
+    fs::write(
+        root.join("ami-generated/src/gone.rs"),
+        generated("a removed family\n"),
+    )
+    .unwrap();
     let report = ensure_files(&root, &wanted(), Mode::Write).unwrap();
     assert_eq!(report.written.len(), 3);
     assert_eq!(report.removed, ["ami-generated/src/gone.rs"]);
     assert!(!root.join("ami-generated/src/gone.rs").exists());
     let report = ensure_files(&root, &wanted(), Mode::Check).unwrap();
     assert_eq!(report.unchanged, 3);
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn a_crlf_checkout_is_current() {
+    let root = scratch("crlf");
+    ensure_files(&root, &wanted(), Mode::Write).unwrap();
+    for (path, text) in wanted() {
+        fs::write(root.join(path), text.replace('\n', "\r\n")).unwrap();
+    }
+    let report = ensure_files(&root, &wanted(), Mode::Check).unwrap();
+    assert_eq!(report.unchanged, 3);
+    // Nor does write mode touch them.
+    let report = ensure_files(&root, &wanted(), Mode::Write).unwrap();
+    assert!(report.written.is_empty(), "{:?}", report.written);
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn hand_written_files_are_never_touched() {
+    let root = scratch("hand");
+    let support = root.join("ami-generated/tests/support/mod.rs");
+    fs::create_dir_all(support.parent().unwrap()).unwrap();
+    fs::write(&support, "//! Hand-written test helpers.\n").unwrap();
+    fs::write(root.join("docs-notes.md"), "outside").unwrap();
+    // A hand-written file where a generated one goes: refused, kept.
+    fs::write(root.join("ami-generated/src/queue.rs"), "// mine\n").unwrap();
+
+    // Write writes the two other files; check then finds only this one.
+    for mode in [Mode::Write, Mode::Check] {
+        let err = ensure_files(&root, &wanted(), mode).unwrap_err();
+        let (stale, _) = stale_of(&err);
+        assert_eq!(stale.len(), 1, "{stale:?}");
+        assert!(stale.contains(&(
+            "ami-generated/src/queue.rs".to_owned(),
+            "hand-written (no `@generated` first line): regen will not overwrite it"
+        )));
+        assert_eq!(
+            fs::read_to_string(root.join("ami-generated/src/queue.rs")).unwrap(),
+            "// mine\n"
+        );
+        assert_eq!(
+            fs::read_to_string(&support).unwrap(),
+            "//! Hand-written test helpers.\n"
+        );
+    }
     fs::remove_dir_all(root).unwrap();
 }

@@ -147,11 +147,12 @@ fn the_json_dump_lists_versions_and_deviations() {
 #[test]
 fn the_registry_and_the_actions_carry_availability() {
     let model = model();
-    let registry = rust::registry_rs(&model);
+    let registry = rust::registry_rs(&model).unwrap();
     let compact: String = registry.split_whitespace().collect();
     assert!(compact
         .contains("availability:<crate::demo::CoreShowChannelMapActionasAction>::AVAILABILITY"));
     let module: String = rust::family_rs(&model, &model.families[0])
+        .unwrap()
         .split_whitespace()
         .collect();
     assert!(module.contains(r#"since="18.19.0,20.4.0""#), "{module}");

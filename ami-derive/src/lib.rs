@@ -45,7 +45,9 @@
 //! Every struct derive also generates `new(..)` taking the fields that have no
 //! empty value (plain `T` and `G`), and a setter `with_<field>(..)` for each
 //! other field (`impl Into<T>` for an `Option<T>`, the `Vec` itself for a list),
-//! so that `#[non_exhaustive]` structs can still be built.
+//! so that `#[non_exhaustive]` structs can still be built. Numbers and `bool`
+//! are taken as themselves, not `impl Into<T>`, so that a literal fits:
+//! `with_cause(16)` for an `Option<u64>`.
 //!
 //! # Type attributes
 //!

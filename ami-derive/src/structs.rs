@@ -545,6 +545,23 @@ fn unknown_headers_body(fields: &[Field]) -> TokenStream {
     out
 }
 
+/// The parameter type of a constructor argument or setter for a field of
+/// type `ty`: the primitive number and `bool` types themselves, so that a
+/// literal fits (`with_cause(16)`: an `impl Into<u64>` would refuse the
+/// `i32` an unsuffixed literal defaults to), `impl Into<ty>` otherwise.
+fn into_param(ty: &syn::Type) -> TokenStream {
+    const PRIMITIVES: [&str; 15] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool",
+    ];
+    if let syn::Type::Path(path) = ty {
+        if path.qself.is_none() && PRIMITIVES.iter().any(|p| path.path.is_ident(p)) {
+            return quote!(#ty);
+        }
+    }
+    quote!(impl ::core::convert::Into<#ty>)
+}
+
 /// `new()` taking the fields that have no empty value, and a `with_<field>`
 /// setter for every field that has one.
 fn constructors(cont: &Container) -> TokenStream {
@@ -553,7 +570,8 @@ fn constructors(cont: &Container) -> TokenStream {
     let params: Vec<_> = fields.iter().filter(|f| f.in_constructor()).collect();
     let args = params.iter().map(|f| {
         let (field, ty) = (f.ident, f.ty);
-        quote!(#field: impl ::core::convert::Into<#ty>)
+        let ty = into_param(ty);
+        quote!(#field: #ty)
     });
     let inits = fields.iter().map(|f| {
         let field = f.ident;
@@ -587,14 +605,18 @@ fn constructors(cont: &Container) -> TokenStream {
             quote!(#(#docs)*)
         };
         match &f.kind {
-            FieldKind::Value { ty, .. } | FieldKind::Flatten { ty, .. } => quote! {
-                #docs
-                #[must_use]
-                pub fn #setter(mut self, value: impl ::core::convert::Into<#ty>) -> Self {
-                    self.#field = ::core::option::Option::Some(::core::convert::Into::into(value));
-                    self
+            FieldKind::Value { ty, .. } | FieldKind::Flatten { ty, .. } => {
+                let param = into_param(ty);
+                quote! {
+                    #docs
+                    #[must_use]
+                    pub fn #setter(mut self, value: #param) -> Self {
+                        self.#field =
+                            ::core::option::Option::Some(::core::convert::Into::into(value));
+                        self
+                    }
                 }
-            },
+            }
             _ => {
                 let ty = f.ty;
                 quote! {

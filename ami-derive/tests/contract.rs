@@ -307,7 +307,7 @@ fn events_enum_dispatches_and_keeps_unknown() {
 fn demo() -> DemoAction {
     DemoAction::new("SIP/100")
         .with_endpoint("ep")
-        .with_timeout(30u64)
+        .with_timeout(30)
         .with_variables(vec![Var::new("a", "1"), Var::new("b", "2")])
         .with_unit_amounts(vec![5, 6])
         .with_steps(vec![UpdateStep::new("NewCat").with_cat("x")])

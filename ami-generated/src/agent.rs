@@ -7,7 +7,7 @@
 //! them off. Agents log in with the `AgentLogin()` dialplan application and are
 //! reached as `Agent/<id>` (for instance as queue members).
 //!
-//! Enabled by the cargo feature `agent`. Reference: `docs/reference/agent.md`.
+//! Enabled by the cargo feature `agent`. Reference: [`docs/reference/agent.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/agent.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -10,7 +10,7 @@
 //! `softmix`, `holding_bridge`). The events report bridges being created,
 //! entered, left, merged and destroyed.
 //!
-//! Enabled by the cargo feature `bridge`. Reference: `docs/reference/bridge.md`.
+//! Enabled by the cargo feature `bridge`. Reference: [`docs/reference/bridge.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/bridge.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

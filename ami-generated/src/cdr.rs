@@ -6,7 +6,7 @@
 //! `cdr_manager.conf` has `enabled = yes`. Extra fields can be mapped from CDR
 //! variables in that file's `[mappings]` section.
 //!
-//! Enabled by the cargo feature `cdr`. Reference: `docs/reference/cdr.md`.
+//! Enabled by the cargo feature `cdr`. Reference: [`docs/reference/cdr.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/cdr.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -7,7 +7,7 @@
 //! `[manager] enabled = yes`. Which records are raised depends on the `events`
 //! and `apps` settings of `cel.conf`.
 //!
-//! Enabled by the cargo feature `cel`. Reference: `docs/reference/cel.md`.
+//! Enabled by the cargo feature `cel`. Reference: [`docs/reference/cel.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/cel.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -5,7 +5,7 @@
 //! Placing, transferring and hanging up calls, channel variables, channel
 //! status, and Advice of Charge.
 //!
-//! Enabled by the cargo feature `channel`. Reference: `docs/reference/channel.md`.
+//! Enabled by the cargo feature `channel`. Reference: [`docs/reference/channel.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/channel.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -12,7 +12,7 @@
 //! conference is running at all, and `No Conference by that name found.` when
 //! the named one does not exist.
 //!
-//! Enabled by the cargo feature `confbridge`. Reference: `docs/reference/confbridge.md`.
+//! Enabled by the cargo feature `confbridge`. Reference: [`docs/reference/confbridge.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/confbridge.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

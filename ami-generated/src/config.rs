@@ -6,7 +6,7 @@
 //! through the manager: categories, their lines (also as JSON), creating files,
 //! and edits.
 //!
-//! Enabled by the cargo feature `config`. Reference: `docs/reference/config.md`.
+//! Enabled by the cargo feature `config`. Reference: [`docs/reference/config.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/config.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -12,7 +12,7 @@
 //! user may send them. Errors are `Response: Error` with
 //! `Message: No channel specified` (no `DAHDIChannel`) or `No such channel`.
 //!
-//! Enabled by the cargo feature `dahdi`. Reference: `docs/reference/dahdi.md`.
+//! Enabled by the cargo feature `dahdi`. Reference: [`docs/reference/dahdi.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/dahdi.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -5,7 +5,7 @@
 //! The Asterisk internal database (AstDB): a persistent key/value store
 //! organised in families (`database show` on the CLI).
 //!
-//! Enabled by the cargo feature `db`. Reference: `docs/reference/db.md`.
+//! Enabled by the cargo feature `db`. Reference: [`docs/reference/db.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/db.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -9,7 +9,7 @@
 //! `PRESENCE_STATE(CustomPresence:lamp1)` in the dialplan). Dialplan hints
 //! combine both into extension states (see the `dialplan` family).
 //!
-//! Enabled by the cargo feature `devicestate`. Reference: `docs/reference/devicestate.md`.
+//! Enabled by the cargo feature `devicestate`. Reference: [`docs/reference/devicestate.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/devicestate.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

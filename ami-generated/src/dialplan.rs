@@ -6,7 +6,7 @@
 //! of extensions: the hints that map an extension to the devices (or presence)
 //! it watches, as `core show hints` shows them on the CLI.
 //!
-//! Enabled by the cargo feature `dialplan`. Reference: `docs/reference/dialplan.md`.
+//! Enabled by the cargo feature `dialplan`. Reference: [`docs/reference/dialplan.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/dialplan.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -6,7 +6,7 @@
 //! the T.38 gateway, with a FAX technology module such as `res_fax_spandsp`):
 //! the active sessions, the details of one session, and the FAX statistics.
 //!
-//! Enabled by the cargo feature `fax`. Reference: `docs/reference/fax.md`.
+//! Enabled by the cargo feature `fax`. Reference: [`docs/reference/fax.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/fax.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

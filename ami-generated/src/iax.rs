@@ -10,7 +10,7 @@
 //! described with the `sip` family), with IAX2-specific fields listed on each
 //! action below.
 //!
-//! Enabled by the cargo feature `iax`. Reference: `docs/reference/iax.md`.
+//! Enabled by the cargo feature `iax`. Reference: [`docs/reference/iax.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/iax.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -6,7 +6,7 @@
 //! keepalive, running CLI commands, core settings and status, the channel list,
 //! and user-defined events.
 //!
-//! Enabled by the cargo feature `manager`. Reference: `docs/reference/manager.md`.
+//! Enabled by the cargo feature `manager`. Reference: [`docs/reference/manager.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/manager.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
@@ -1295,7 +1295,7 @@ pub struct ReloadAction {
 ///
 /// # Events
 ///
-/// * [`UserEventEvent`]: A user-defined event, raised by the `UserEvent` action or dialplan application.
+/// * [`UserEvent`]: A user-defined event, raised by the `UserEvent` action or dialplan application.
 ///
 /// # Examples
 ///
@@ -1958,7 +1958,7 @@ pub enum UnloadStatus {
 #[derive(Clone, Debug, PartialEq, AmiEvent)]
 #[ami(event = "UserEvent")]
 #[non_exhaustive]
-pub struct UserEventEvent {
+pub struct UserEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
     pub privilege: Option<AmiStr>,

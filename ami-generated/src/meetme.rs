@@ -11,7 +11,7 @@
 //! number given to `MeetMe()`), and each participant gets a user number, shown
 //! by `MeetmeList` and used by `MeetmeMute`/`MeetmeUnmute`.
 //!
-//! Enabled by the cargo feature `meetme`. Reference: `docs/reference/meetme.md`.
+//! Enabled by the cargo feature `meetme`. Reference: [`docs/reference/meetme.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/meetme.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

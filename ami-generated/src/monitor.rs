@@ -12,7 +12,7 @@
 //! Recordings go to the monitor spool directory, `/var/spool/asterisk/monitor`
 //! by default.
 //!
-//! Enabled by the cargo feature `monitor`. Reference: `docs/reference/monitor.md`.
+//! Enabled by the cargo feature `monitor`. Reference: [`docs/reference/monitor.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/monitor.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -9,7 +9,7 @@
 //! parking space (`701`...) until someone dials that space or the parking
 //! timeout sends it back.
 //!
-//! Enabled by the cargo feature `parking`. Reference: `docs/reference/parking.md`.
+//! Enabled by the cargo feature `parking`. Reference: [`docs/reference/parking.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/parking.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -5,7 +5,7 @@
 //! The `chan_pjsip` channel driver and its `res_pjsip_*` modules: endpoints,
 //! registrations, contacts, subscriptions and out-of-dialog requests.
 //!
-//! Enabled by the cargo feature `pjsip`. Reference: `docs/reference/pjsip.md`.
+//! Enabled by the cargo feature `pjsip`. Reference: [`docs/reference/pjsip.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/pjsip.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -9,7 +9,7 @@
 //! Except `PRIDebugFileSet` (class `system`), chan_dahdi registers them
 //! without a privilege class.
 //!
-//! Enabled by the cargo feature `pri`. Reference: `docs/reference/pri.md`.
+//! Enabled by the cargo feature `pri`. Reference: [`docs/reference/pri.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/pri.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

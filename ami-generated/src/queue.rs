@@ -7,7 +7,7 @@
 //! rules, reloads and statistics, the queue log, and the events of queue
 //! members, callers and the members (agents) they are offered to.
 //!
-//! Enabled by the cargo feature `queue`. Reference: `docs/reference/queue.md`.
+//! Enabled by the cargo feature `queue`. Reference: [`docs/reference/queue.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/queue.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

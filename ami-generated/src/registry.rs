@@ -3750,7 +3750,16 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Decode(e) => std::error::Error::source(e),
+            Error::Encode(e) => std::error::Error::source(e),
+            _ => None,
+        }
+    }
+}
+
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Error::Decode(e)

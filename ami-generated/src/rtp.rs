@@ -7,7 +7,7 @@
 //! streams. They need the `reporting` class in the user's `read` privileges,
 //! and come often (every few seconds per stream).
 //!
-//! Enabled by the cargo feature `rtp`. Reference: `docs/reference/rtp.md`.
+//! Enabled by the cargo feature `rtp`. Reference: [`docs/reference/rtp.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/rtp.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

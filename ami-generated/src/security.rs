@@ -8,7 +8,7 @@
 //! class in the user's `read` privileges of `manager.conf`. All of them share
 //! the `SecurityEvent` fields; some add their own. There are no actions here.
 //!
-//! Enabled by the cargo feature `security`. Reference: `docs/reference/security.md`.
+//! Enabled by the cargo feature `security`. Reference: [`docs/reference/security.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/security.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -16,7 +16,7 @@
 //! described here too. `PeerStatus` is also raised on its own by chan_sip,
 //! chan_iax2 and chan_pjsip whenever a peer's status changes.
 //!
-//! Enabled by the cargo feature `sip`. Reference: `docs/reference/sip.md`.
+//! Enabled by the cargo feature `sip`. Reference: [`docs/reference/sip.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/sip.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -9,7 +9,7 @@
 //! The CLI equivalents are `skinny show devices`, `skinny show device`,
 //! `skinny show lines` and `skinny show line`.
 //!
-//! Enabled by the cargo feature `skinny`. Reference: `docs/reference/skinny.md`.
+//! Enabled by the cargo feature `skinny`. Reference: [`docs/reference/skinny.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/skinny.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -19,7 +19,7 @@
 //! the backend. Marking it *stale* keeps serving the cached copy, but refreshes
 //! it from the backend in the background on the next retrieval.
 //!
-//! Enabled by the cargo feature `sorcery`. Reference: `docs/reference/sorcery.md`.
+//! Enabled by the cargo feature `sorcery`. Reference: [`docs/reference/sorcery.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/sorcery.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -8,7 +8,7 @@
 //! mailboxes of `res_mwi_external_ami` (mailboxes whose counts an outside
 //! system sets through the manager).
 //!
-//! Enabled by the cargo feature `voicemail`. Reference: `docs/reference/voicemail.md`.
+//! Enabled by the cargo feature `voicemail`. Reference: [`docs/reference/voicemail.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/voicemail.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -6,7 +6,7 @@
 //! `xmpp.conf` (res_xmpp). For out of call messages through any technology see
 //! `MessageSend`.
 //!
-//! Enabled by the cargo feature `xmpp`. Reference: `docs/reference/xmpp.md`.
+//! Enabled by the cargo feature `xmpp`. Reference: [`docs/reference/xmpp.md`](https://github.com/ami-rs/ami/blob/main/docs/reference/xmpp.md).
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -30,16 +30,28 @@
 //! let msg = Message::parse_block("Response: Success\r\nPing: Pong\r\n").unwrap();
 //! assert_eq!(msg.get("ping"), Some("Pong"));
 //! ```
-
+// Without their feature the `client` and `testing` modules are not
+// compiled: the links above then go to their docs.rs pages.
+#![cfg_attr(
+    not(feature = "client"),
+    doc = "\n[`client`]: https://docs.rs/ami-runtime/latest/ami_runtime/client/"
+)]
+#![cfg_attr(
+    not(feature = "testing"),
+    doc = "\n[`testing`]: https://docs.rs/ami-runtime/latest/ami_runtime/testing/"
+)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Lets the derives' output (which names `::ami_runtime`) work inside this crate too.
 extern crate self as ami_runtime;
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 pub mod proto;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod version;
 pub mod wire;

@@ -490,6 +490,58 @@ async fn a_slow_consumer_is_told_how_many_events_it_missed() {
 }
 
 #[tokio::test]
+async fn the_event_stream_is_a_futures_stream() {
+    use futures_util::StreamExt;
+    within(async {
+        let mut burst: Vec<Step> = (0..50)
+            .map(|i| Step::event("Hangup", &[("Channel", &format!("SIP/{i}"))]))
+            .collect();
+        burst.push(Step::success(&[("Ping", "Pong")]));
+        let server = server().reply("Ping", burst).start().await.unwrap();
+        let client: Client<Event> = builder()
+            .event_buffer(8)
+            .connect_tcp(server.addr().to_string())
+            .await
+            .unwrap();
+        let mut events = client.events();
+        // Polled once with nothing buffered: the stream now waits, its
+        // receiver inside the pending receive.
+        tokio::select! {
+            biased;
+            item = events.next() => panic!("nothing was sent yet: {item:?}"),
+            () = std::future::ready(()) => {}
+        }
+        client.send(&Ping::default()).await.unwrap();
+        // `try_recv` takes what the waiting receive holds, then the buffer.
+        let first = events.try_recv().expect("buffered");
+        assert!(matches!(first, StreamItem::Missed(42)), "{first:?}");
+        let channels: Vec<String> = events
+            .by_ref()
+            .take(8)
+            .filter_map(|item| async move {
+                match item {
+                    StreamItem::Event(Event::Hangup(h)) => Some(h.channel),
+                    _ => None,
+                }
+            })
+            .collect()
+            .await;
+        assert_eq!(channels.first().map(String::as_str), Some("SIP/42"));
+        assert_eq!(channels.last().map(String::as_str), Some("SIP/49"));
+        assert_eq!(channels.len(), 8);
+        client.logoff().await.unwrap();
+        assert!(matches!(
+            events.next().await,
+            Some(StreamItem::Disconnected { .. })
+        ));
+        assert!(events.next().await.is_none());
+        // `recv` after the end of the stream: still the end.
+        assert!(events.recv().await.is_none());
+    })
+    .await
+}
+
+#[tokio::test]
 async fn a_disconnect_mid_list_fails_every_pending_call_at_once() {
     within(async {
         let server = server()

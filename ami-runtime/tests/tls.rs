@@ -435,3 +435,41 @@ async fn tls_peer_that_stops_reading_cannot_hang_calls_or_keepalive() {
     tokio::time::pause();
     common::calls_end_and_keepalive_notices(client).await;
 }
+
+#[tokio::test]
+async fn an_amis_connection_string_connects_over_tls() {
+    within(async {
+        let identity = self_signed("AMI test server");
+        let server = mock().in_memory();
+        let mut front = TlsFront::start(&server, &identity).await;
+        let url = format!(
+            "amis://admin:s3cret@localhost:{}/?keepalive=off&reconnect=off&detect_version=off",
+            front.addr.port()
+        );
+
+        // No TLS settings: refused before connecting.
+        let err = url
+            .parse::<ClientBuilder>()
+            .expect("a valid connection string")
+            .connect::<RawEvent>()
+            .await
+            .expect_err("amis:// without tls_config");
+        assert!(err.to_string().contains("tls_config"), "{err}");
+        assert_eq!(server.connections(), 0);
+
+        let client: Client<RawEvent> = ClientBuilder::from_url(&url)
+            .expect("a valid connection string")
+            .tls_config(trusting(&identity.cert))
+            .connect()
+            .await
+            .expect("login over TLS");
+        front.next_handshake().await.expect("the TLS handshake");
+        assert_eq!(server.logins(), 1);
+        client
+            .send(&PingAction::new())
+            .await
+            .expect("Ping over TLS");
+        client.logoff().await.expect("logoff");
+    })
+    .await
+}

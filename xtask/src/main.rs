@@ -1,11 +1,14 @@
 //! Workspace tasks: `cargo xtask regen [--check]`, `cargo xtask spec --json`,
-//! `cargo xtask audit [FILES...]`, `cargo xtask fuzz-seeds`.
+//! `cargo xtask audit [FILES...]`, `cargo xtask fuzz-seeds`, `cargo xtask msrv`.
 //!
 //! The logic lives in `ami-codegen` (`regen`), so that a plain `#[test]`
 //! there runs the same check as `cargo xtask regen --check`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod msrv;
 
 use ami_codegen::audit::{self, Version};
 use ami_codegen::{emit, Mode};
@@ -28,7 +31,9 @@ tasks:
                       its name, as in asterisk-22.10.1-docs.xml.gz)
     --coverage        also write docs/reference/coverage.md
     --coverage-check  only check that docs/reference/coverage.md is current
-  fuzz-seeds     write the spec's wire examples as fuzzing seeds under fuzz/corpus/";
+  fuzz-seeds     write the spec's wire examples as fuzzing seeds under fuzz/corpus/
+  msrv           fail when a dependency of a published crate declares a newer
+                 rust-version than the crate (from `cargo metadata`)";
 
 /// The workspace root: the parent of this crate. `cargo run` sets
 /// `CARGO_MANIFEST_DIR` at run time too, which follows a moved checkout.
@@ -79,10 +84,7 @@ fn main() -> ExitCode {
             }
         },
         ["spec", "--json"] => match ami_codegen::load(&root) {
-            Ok(model) => {
-                print!("{}", emit::json::spec_json(&model));
-                ExitCode::SUCCESS
-            }
+            Ok(model) => print_stdout(&emit::json::spec_json(&model)),
             Err(e) => {
                 eprintln!("{e}");
                 ExitCode::FAILURE
@@ -105,9 +107,94 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["msrv"] => run_msrv(&root),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Print `text`; a reader that went away (`| head`) is no error: the task
+/// goes on (and ends) quietly, as a Unix filter does, instead of panicking
+/// like `print!`.
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// [`write_stdout`], then success, or failure on another write error.
+fn print_stdout(text: &str) -> ExitCode {
+    match write_stdout(text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_msrv(root: &Path) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::inherit())
+        .output();
+    let output = match output {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            eprintln!("error: cargo metadata failed ({})", o.status);
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: cannot run cargo metadata: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let metadata: serde_json::Value = match serde_json::from_slice(&output.stdout) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: cargo metadata printed no JSON: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match msrv::check(&metadata) {
+        Ok(reports) => {
+            let mut failed = false;
+            for r in &reports {
+                if r.too_new.is_empty() {
+                    println!(
+                        "msrv: {} (rust-version {}): {} dependencies, all compatible",
+                        r.name, r.rust_version, r.dependencies
+                    );
+                } else {
+                    failed = true;
+                    eprintln!(
+                        "error: {} declares rust-version {} but depends on:",
+                        r.name, r.rust_version
+                    );
+                    for d in &r.too_new {
+                        eprintln!("  {d}");
+                    }
+                }
+            }
+            if failed {
+                eprintln!(
+                    "pin a compatible version (`cargo update -p NAME --precise VERSION`) or \
+                     raise rust-version, and say why in the README"
+                );
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -176,7 +263,9 @@ fn run_audit(root: &Path, args: &AuditArgs) -> ExitCode {
     let page_path = root.join(audit::COVERAGE_PAGE);
     let page = audit::coverage::coverage_md(&report);
     if args.coverage_check {
-        print!("{}", report.render(true));
+        if write_stdout(&report.render(true)).is_err() {
+            return ExitCode::FAILURE;
+        }
         return match std::fs::read_to_string(&page_path) {
             Ok(current) if current == page => {
                 println!(
@@ -194,11 +283,14 @@ fn run_audit(root: &Path, args: &AuditArgs) -> ExitCode {
             }
         };
     }
-    if args.by_item {
-        print!("{}", report.render_by_item());
-        print!("{}", report.render(true));
+    let text = if args.by_item {
+        report.render_by_item() + &report.render(true)
     } else {
-        print!("{}", report.render(args.summary));
+        report.render(args.summary)
+    };
+    if let Err(e) = write_stdout(&text) {
+        eprintln!("error: writing to stdout: {e}");
+        return ExitCode::FAILURE;
     }
     if args.coverage {
         let current = std::fs::read_to_string(&page_path).ok();

@@ -40,6 +40,7 @@ pub const COVERAGE_PAGE: &str = "docs/reference/coverage.md";
 /// Why the audit could not run (differences are not errors: they are the
 /// [`Report`]).
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum AuditError {
     /// The spec does not load.
     Spec(RegenError),
@@ -62,7 +63,16 @@ impl fmt::Display for AuditError {
     }
 }
 
-impl std::error::Error for AuditError {}
+impl std::error::Error for AuditError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Displayed as the regen error itself: its cause is the next link.
+            AuditError::Spec(e) => e.source(),
+            AuditError::Docs(e) => Some(e),
+            AuditError::Version(_) | AuditError::NoDocs(_) => None,
+        }
+    }
+}
 
 /// The Asterisk version in a documentation file's name
 /// (`asterisk-22.10.1-docs.xml.gz` -> `22.10.1`).

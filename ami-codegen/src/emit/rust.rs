@@ -30,20 +30,63 @@ fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// Format a file: prettyplease, then the `@generated` header.
-pub(crate) fn format_file(source: &str, tokens: TokenStream) -> String {
-    let mut file: syn::File = match syn::parse2(tokens.clone()) {
-        Ok(f) => f,
-        // The model guarantees valid identifiers; should that ever fail,
-        // the unformatted tokens still show what went wrong.
-        Err(e) => return format!("{}// {e}\n{tokens}\n", header("//", source)),
-    };
+/// Generated Rust that does not parse (an emitter bug, or a spec name
+/// the model let through): nothing is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeError {
+    /// The spec file(s) the code was generated from (`spec/queue.toml`).
+    pub source: String,
+    /// 1-based line in the unformatted code (`TokenStream::to_string`).
+    pub line: usize,
+    /// 1-based column (in characters) in that line.
+    pub column: usize,
+    /// syn's message.
+    pub message: String,
+    /// The unformatted code around the position.
+    pub near: String,
+}
+
+impl std::fmt::Display for CodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the Rust generated from {} does not parse: {}:{}: {} (near `{}`)",
+            self.source, self.line, self.column, self.message, self.near
+        )
+    }
+}
+
+impl std::error::Error for CodeError {}
+
+/// Format a file: prettyplease, then the `@generated` header. Code that
+/// does not parse is an error naming the spec file and the position: never
+/// written unformatted.
+pub(crate) fn format_file(source: &str, tokens: TokenStream) -> Result<String, CodeError> {
+    // Parsed from text so that the error's span has a line and column in it.
+    let text = tokens.to_string();
+    let mut file: syn::File = syn::parse_str(&text).map_err(|e| {
+        let start = e.span().start();
+        let line = text.lines().nth(start.line.saturating_sub(1)).unwrap_or("");
+        let chars: Vec<char> = line.chars().collect();
+        let from = start.column.saturating_sub(30);
+        let to = (start.column + 30).min(chars.len());
+        CodeError {
+            source: source.to_owned(),
+            line: start.line,
+            column: start.column + 1,
+            message: e.to_string(),
+            near: chars
+                .get(from..to)
+                .map(|c| c.iter().collect())
+                .unwrap_or_default(),
+        }
+    })?;
     // The layout is prettyplease's, byte-stable; `cargo fmt` leaves it alone
     // (rustfmt would differ, and `regen --check` would call that stale).
     file.attrs
         .push(syn::parse_quote!(#![cfg_attr(rustfmt, rustfmt::skip)]));
     let code = space_items(&prettyplease::unparse(&file));
-    format!("{}\n{code}", header("//", source))
+    Ok(format!("{}\n{code}", header("//", source)))
 }
 
 /// prettyplease puts no blank line between items; add one after each
@@ -929,13 +972,13 @@ fn event_doc(model: &Model, family: &Family, e: &Event) -> Vec<String> {
 }
 
 /// `ami-generated/src/<family>.rs`.
-pub fn family_rs(model: &Model, family: &Family) -> String {
+pub fn family_rs(model: &Model, family: &Family) -> Result<String, CodeError> {
     let feature = if family.is_common() {
         "Always compiled: the groups are shared by the events of every family.".to_owned()
     } else {
         format!(
-            "Enabled by the cargo feature `{}`. Reference: `docs/reference/{}.md`.",
-            family.name, family.name
+            "Enabled by the cargo feature `{}`. Reference: [`docs/reference/{}.md`]({}/{}.md).",
+            family.name, family.name, REFERENCE_URL, family.name
         )
     };
     format_file(&family.file, family_body(model, family, feature))
@@ -1033,7 +1076,7 @@ pub fn user_rs(model: &Model, enum_name: &str, source: &str) -> String {
 
 /// `ami-codegen/src/base_spec.rs`: the workspace's spec files, compiled
 /// into `ami-codegen` as the base of every user spec.
-pub fn base_spec_rs(model: &Model) -> String {
+pub fn base_spec_rs(model: &Model) -> Result<String, CodeError> {
     let files = model.families.iter().map(|f| {
         let path = &f.file;
         let include = format!("../../{path}");
@@ -1070,8 +1113,13 @@ fn event_payload(event: Option<&Event>, ty: TokenStream) -> TokenStream {
     }
 }
 
+/// Where the reference pages are read online: the repository of
+/// `Cargo.toml` (`[workspace.package] repository`), branch `main`. Module
+/// docs link there, so that the links work on docs.rs too.
+pub const REFERENCE_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/reference");
+
 /// `ami-generated/src/lib.rs`: module declarations and the `Event` enum.
-pub fn lib_rs(model: &Model) -> String {
+pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
     let mut doc = vec![
         "Typed AMI actions, responses and events, generated from the TOML spec.".to_owned(),
         String::new(),
@@ -1082,6 +1130,9 @@ pub fn lib_rs(model: &Model) -> String {
             .to_owned(),
         "behaviour (encoding, decoding, validation) comes from the derives of `ami-derive`."
             .to_owned(),
+        "A name that already ends with its suffix is not suffixed twice: the event".to_owned(),
+        "`UserEvent` is `manager::UserEvent`, the action `UserEvent` is".to_owned(),
+        "`manager::UserEventAction`.".to_owned(),
         String::new(),
         "Each family is a module behind the cargo feature of the same name; the default".to_owned(),
         "feature `all` enables them all.".to_owned(),
@@ -1115,7 +1166,12 @@ pub fn lib_rs(model: &Model) -> String {
             quote!(#[doc = #doc] pub mod #name;)
         } else {
             let feature = &f.name;
-            quote!(#[doc = #doc] #[cfg(feature = #feature)] pub mod #name;)
+            quote! {
+                #[doc = #doc]
+                #[cfg(feature = #feature)]
+                #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
+                pub mod #name;
+            }
         }
     });
     let variants = model.features().flat_map(|f| {
@@ -1130,6 +1186,7 @@ pub fn lib_rs(model: &Model) -> String {
             quote! {
                 #docs
                 #[cfg(feature = #feature)]
+                #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
                 #[ami(name = #wire)]
                 #variant(#payload),
             }
@@ -1139,6 +1196,8 @@ pub fn lib_rs(model: &Model) -> String {
         "spec/*.toml",
         quote! {
             #(#inner)*
+
+            #![cfg_attr(docsrs, feature(doc_cfg))]
 
             use ami_runtime::derive::AmiEvents;
 
@@ -1192,7 +1251,7 @@ fn availability_tokens(v: &Versions) -> TokenStream {
 }
 
 /// `ami-generated/src/registry.rs`: actions and events by name, for tools.
-pub fn registry_rs(model: &Model) -> String {
+pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
     let mut actions: Vec<&Action> = model.actions().collect();
     actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
     let path = |a: &Action| {
@@ -1342,7 +1401,17 @@ pub fn registry_rs(model: &Model) -> String {
                 }
             }
 
-            impl std::error::Error for Error {}
+            impl std::error::Error for Error {
+                fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                    // Decode and Encode are displayed as the inner error
+                    // itself: its cause is the next link.
+                    match self {
+                        Error::Decode(e) => std::error::Error::source(e),
+                        Error::Encode(e) => std::error::Error::source(e),
+                        _ => None,
+                    }
+                }
+            }
 
             impl From<DecodeError> for Error {
                 fn from(e: DecodeError) -> Self {
@@ -1442,5 +1511,45 @@ pub fn cargo_toml(model: &Model) -> String {
         out.push_str(&format!("{} = [{}]\n", f.name, deps.join(", ")));
     }
     out.push_str("\n[dependencies]\nami-runtime.workspace = true\n");
+    out.push_str(
+        "\n# docs.rs: every family, with a badge naming the feature of each.\n\
+         [package.metadata.docs.rs]\n\
+         all-features = true\n\
+         rustdoc-args = [\"--cfg\", \"docsrs\"]\n",
+    );
     out
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn code_that_does_not_parse_is_an_error_not_a_file() {
+        let tokens = quote! {
+            pub struct Fine;
+            pub struct Broken { a: u8 b: u8 }
+        };
+        let err = format_file("spec/demo.toml", tokens).unwrap_err();
+        assert_eq!(err.source, "spec/demo.toml");
+        assert_eq!(err.message, "expected `,`");
+        assert_eq!(err.line, 1);
+        assert!(err.near.contains("a : u8 b"), "{err:?}");
+        assert!(err.column > 1, "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the Rust generated from spec/demo.toml does not parse: 1:{}: expected `,` (near `{}`)",
+                err.column, err.near
+            )
+        );
+        let ok = format_file(
+            "spec/demo.toml",
+            quote!(
+                pub struct Fine;
+            ),
+        )
+        .unwrap();
+        assert!(ok.starts_with("// @generated"));
+    }
 }

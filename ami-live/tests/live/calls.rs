@@ -82,7 +82,7 @@ async fn queue_with_a_member_and_a_waiting_caller() {
     s.ok(&QueueAddAction::new("sales", member)
         .with_member_name("Live Member")
         .with_paused(true)
-        .with_penalty(1u64))
+        .with_penalty(1))
         .await;
     s.wait_event(mark, "QueueMemberAdded", &[("Queue", "sales")])
         .await;
@@ -92,7 +92,7 @@ async fn queue_with_a_member_and_a_waiting_caller() {
         .await;
     s.wait_event(mark, "QueueMemberPause", &[("Queue", "sales")])
         .await;
-    s.ok(&QueuePenaltyAction::new(member, 2u64).with_queue("sales"))
+    s.ok(&QueuePenaltyAction::new(member, 2).with_queue("sales"))
         .await;
     s.wait_event(mark, "QueueMemberPenalty", &[("Queue", "sales")])
         .await;
@@ -206,7 +206,7 @@ async fn parking_and_timeout() {
     .await;
     s.ok(&ParkAction::new(call.other.clone())
         .with_timeout_channel(call.channel.clone())
-        .with_timeout(60000u64)
+        .with_timeout(60000)
         .with_parkinglot("default"))
         .await;
     s.wait_event(mark, "ParkedCall", &[("ParkeeUniqueid", &call.other_id)])
@@ -324,7 +324,7 @@ async fn mixmonitor_dtmf_and_user_events() {
     .await;
     s.wait_event(mark, "MixMonitorMute", &[("Uniqueid", &call.other_id)])
         .await;
-    s.ok(&PlayDtmfAction::new(call.other.clone(), "5").with_duration(100u64))
+    s.ok(&PlayDtmfAction::new(call.other.clone(), "5").with_duration(100))
         .await;
     let halves = [call.id.as_str(), call.other_id.as_str()];
     s.wait(mark, "DTMFEnd of 5", |e| {
@@ -409,7 +409,7 @@ async fn channel_actions_and_hangup_handlers() {
         .await;
     assert_eq!(status.items.len(), 1, "{status:?}");
     s.ok(&StatusAction::new().with_all_variables(true)).await;
-    s.ok(&AbsoluteTimeoutAction::new(ch.clone(), 600u64)).await;
+    s.ok(&AbsoluteTimeoutAction::new(ch.clone(), 600)).await;
     s.ok(&MuteAudioAction::new(
         ch.clone(),
         MuteAudioDirection::In,
@@ -464,7 +464,7 @@ async fn channel_actions_and_hangup_handlers() {
         .await;
     s.wait_event(mark, "HangupHandlerPush", &[("Uniqueid", &call.other_id)])
         .await;
-    s.ok(&HangupAction::new(ch.clone()).with_cause(16u64)).await;
+    s.ok(&HangupAction::new(ch.clone()).with_cause(16)).await;
     s.wait_event(mark, "HangupHandlerRun", &[("Uniqueid", &call.other_id)])
         .await;
     hangup(&s, &call).await;

@@ -187,7 +187,7 @@ async fn dialplan_and_states() {
     s.ok(&ShowDialPlanAction::new()).await;
     s.ok(&ExtensionStateAction::new("100", "test")).await;
     s.ok(&ExtensionStateListAction::new()).await;
-    s.ok(&DialplanExtensionRemoveAction::new("live", "sit").with_priority(2u64))
+    s.ok(&DialplanExtensionRemoveAction::new("live", "sit").with_priority(2))
         .await;
     s.refused(&DialplanExtensionRemoveAction::new("live", "no-such-exten"))
         .await;
@@ -232,7 +232,7 @@ async fn voicemail() {
     // The MWI actions need res_mwi_external (not loaded by the shared
     // server): sent when the server offers them.
     if s.offers("MWIUpdate").await {
-        s.ok(&MwiUpdateAction::new("live@default").with_new_messages(1u64))
+        s.ok(&MwiUpdateAction::new("live@default").with_new_messages(1))
             .await;
     }
     if s.offers("MWIGet").await {
@@ -283,7 +283,7 @@ async fn modules_without_configuration() {
         s.ok(&FaxStatsAction::new()).await;
     }
     if s.offers("FAXSession").await {
-        let _ = s.answered(&FaxSessionAction::new(1u64)).await;
+        let _ = s.answered(&FaxSessionAction::new(1)).await;
     }
     if s.offers("JabberSend").await {
         let _ = s

@@ -57,7 +57,7 @@ async fn restart(test: &str, how: Stop) {
             let originate = OriginateAction::new("Local/ring@live")
                 .with_application("Wait")
                 .with_data("1")
-                .with_timeout(120_000u64);
+                .with_timeout(120_000);
             let r = client
                 .send_timeout(&originate, Duration::from_secs(300))
                 .await;

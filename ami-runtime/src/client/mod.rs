@@ -28,15 +28,20 @@
 pub mod auth;
 mod driver;
 mod transport;
+pub mod url;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_core::Stream as _;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::proto::{ActionError, Limits, ProtocolError, SendError};
@@ -48,6 +53,7 @@ use crate::wire::{
 
 pub use auth::{AuthMethod, Credentials, Secret};
 pub use transport::{BoxTransport, Connector, Transport};
+pub use url::{Endpoint, UrlError, UrlErrorKind};
 
 use driver::{Command, Driver};
 
@@ -232,10 +238,17 @@ pub struct Config {
     pub max_queued_bytes: usize,
 }
 
-/// Builds a [`Client`]: settings, then a `connect_*` call.
+/// Builds a [`Client`]: settings, then a `connect_*` call; or, from a
+/// connection string ([`ClientBuilder::from_url`]), settings and address,
+/// then [`ClientBuilder::connect`].
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
     config: Config,
+    /// Set by a connection string.
+    endpoint: Option<Endpoint>,
+    /// For `amis://` endpoints.
+    #[cfg(feature = "tls")]
+    tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
 }
 
 impl ClientBuilder {
@@ -254,6 +267,9 @@ impl ClientBuilder {
                 detect_version: true,
                 max_queued_bytes: 8 << 20,
             },
+            endpoint: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -319,6 +335,71 @@ impl ClientBuilder {
         &self.config
     }
 
+    /// The TLS settings (trusted roots, client certificate...) for an
+    /// `amis://` connection string; [`ClientBuilder::connect`] needs them.
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn tls_config(mut self, tls: Arc<tokio_rustls::rustls::ClientConfig>) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Connect to the address of the connection string this builder was
+    /// made from ([`ClientBuilder::from_url`]): over TCP for `ami://`, over
+    /// TLS for `amis://` (feature `tls`, with the `ClientBuilder::tls_config` given, and
+    /// the host as server name); then log in and start the client.
+    ///
+    /// ```
+    /// use ami_runtime::client::{Client, ClientBuilder, RawEvent};
+    /// use ami_runtime::testing::MockServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = MockServer::builder().user("admin", "p@ss").start().await?;
+    /// let url = format!("ami://admin:p%40ss@{}?events=off&timeout=5s", server.addr());
+    /// let client: Client<RawEvent> = url.parse::<ClientBuilder>()?.connect().await?;
+    /// assert_eq!(client.config().timeout, std::time::Duration::from_secs(5));
+    /// client.logoff().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect<E: ClientEvent>(self) -> Result<Client<E>, Error> {
+        let Some(endpoint) = self.endpoint.clone() else {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no address to connect to: make the builder with ClientBuilder::from_url, \
+                 or call a connect_* method",
+            )));
+        };
+        if endpoint.tls {
+            #[cfg(feature = "tls")]
+            {
+                let Some(tls) = self.tls.clone() else {
+                    return Err(Error::Io(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "amis:// needs TLS settings: ClientBuilder::tls_config",
+                    )));
+                };
+                let name =
+                    tokio_rustls::rustls::pki_types::ServerName::try_from(endpoint.host.clone())
+                        .map_err(|e| {
+                            Error::Io(io::Error::new(
+                                io::ErrorKind::InvalidInput,
+                                format!("`{}` is not a TLS server name: {e}", endpoint.host),
+                            ))
+                        })?;
+                return self.connect_tls(endpoint.addr(), name, tls).await;
+            }
+            // `from_url` refuses `amis://` without the feature already.
+            #[cfg(not(feature = "tls"))]
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "amis:// needs the `tls` feature of ami-runtime",
+            )));
+        }
+        self.connect_tcp(endpoint.addr()).await
+    }
+
     /// Connect over TCP (`"host:port"`), log in, and start the client.
     pub async fn connect_tcp<E: ClientEvent>(
         self,
@@ -344,6 +425,7 @@ impl ClientBuilder {
     /// Connect over TLS (the `tls` feature): TCP to `addr`, then a TLS
     /// handshake for `server_name` with `tls`.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub async fn connect_tls<E: ClientEvent>(
         self,
         addr: impl Into<String>,
@@ -471,26 +553,174 @@ pub enum StreamItem<E> {
 }
 
 /// A consumer of the event stream; each has its own buffer.
+///
+/// Read it with [`EventStream::recv`], or as a [`futures_core::Stream`] of
+/// [`StreamItem`]s, which brings the `StreamExt` combinators of
+/// `futures-util` or `tokio-stream` (`filter_map`, `take`, `select`...). The
+/// stream ends (`None`) once the client is gone.
+///
+/// ```
+/// use ami_generated::channel::HangupAction;
+/// use ami_runtime::client::{Client, RawEvent, StreamItem};
+/// use ami_runtime::testing::{MockServer, Step};
+/// use futures_util::StreamExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = MockServer::builder()
+///     .user("admin", "s3cret")
+///     .reply("Hangup", vec![
+///         Step::success(&[("Message", "Channel Hungup")]),
+///         Step::event("Hangup", &[("Channel", "SIP/300-00000000"), ("Cause", "16")]),
+///         Step::event("Hangup", &[("Channel", "SIP/301-00000001"), ("Cause", "17")]),
+///     ])
+///     .start()
+///     .await?;
+/// let client: Client<RawEvent> = Client::builder("admin", "s3cret")
+///     .connect_tcp(server.addr().to_string())
+///     .await?;
+/// let events = client.events();
+/// client.send(&HangupAction::new("SIP/300-00000000")).await?;
+///
+/// // Only the events, only their `Cause`, the first two.
+/// let causes: Vec<String> = events
+///     .filter_map(|item| async move {
+///         match item {
+///             StreamItem::Event(RawEvent(msg)) => msg.get("Cause").map(str::to_owned),
+///             _ => None,
+///         }
+///     })
+///     .take(2)
+///     .collect()
+///     .await;
+/// assert_eq!(causes, ["16", "17"]);
+/// # Ok(())
+/// # }
+/// ```
 pub struct EventStream<E> {
-    rx: broadcast::Receiver<StreamItem<E>>,
+    state: RecvState<E>,
 }
 
-impl<E: Clone> EventStream<E> {
-    /// The next item; `None` once the client is gone.
-    pub async fn recv(&mut self) -> Option<StreamItem<E>> {
-        match self.rx.recv().await {
-            Ok(item) => Some(item),
-            Err(broadcast::error::RecvError::Lagged(n)) => Some(StreamItem::Missed(n)),
-            Err(broadcast::error::RecvError::Closed) => None,
+/// What an [`EventStream`] holds between polls: its receiver, or (while a
+/// `poll_next` waits for the next item) a future that owns the receiver and
+/// gives it back with the item. Only waiting costs an allocation: buffered
+/// items are taken with `try_recv`.
+enum RecvState<E> {
+    Idle(broadcast::Receiver<StreamItem<E>>),
+    Waiting(Pin<Box<RecvFuture<E>>>),
+    /// Only while switching states.
+    Empty,
+}
+
+type RecvResult<E> = Result<StreamItem<E>, broadcast::error::RecvError>;
+
+type RecvFuture<E> =
+    dyn Future<Output = (RecvResult<E>, broadcast::Receiver<StreamItem<E>>)> + Send + Sync;
+
+fn recv_owned<E: Clone + Send + 'static>(
+    mut rx: broadcast::Receiver<StreamItem<E>>,
+) -> Pin<Box<RecvFuture<E>>> {
+    Box::pin(async move {
+        let result = rx.recv().await;
+        (result, rx)
+    })
+}
+
+/// A waker that does nothing, to look at a waiting receive without
+/// registering interest ([`EventStream::try_recv`]).
+struct NoopWake;
+
+impl std::task::Wake for NoopWake {
+    fn wake(self: Arc<Self>) {}
+}
+
+fn stream_item<E>(result: RecvResult<E>) -> Option<StreamItem<E>> {
+    match result {
+        Ok(item) => Some(item),
+        Err(broadcast::error::RecvError::Lagged(n)) => Some(StreamItem::Missed(n)),
+        Err(broadcast::error::RecvError::Closed) => None,
+    }
+}
+
+impl<E: Clone + Send + 'static> EventStream<E> {
+    fn new(rx: broadcast::Receiver<StreamItem<E>>) -> Self {
+        EventStream {
+            state: RecvState::Idle(rx),
         }
+    }
+
+    /// The next item; `None` once the client is gone. Cancel-safe: an item
+    /// is never lost when this future is dropped.
+    pub async fn recv(&mut self) -> Option<StreamItem<E>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// The next item if one is buffered.
     pub fn try_recv(&mut self) -> Option<StreamItem<E>> {
-        match self.rx.try_recv() {
-            Ok(item) => Some(item),
-            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(StreamItem::Missed(n)),
-            Err(_) => None,
+        match std::mem::replace(&mut self.state, RecvState::Empty) {
+            RecvState::Idle(mut rx) => {
+                let item = match rx.try_recv() {
+                    Ok(item) => Some(item),
+                    Err(broadcast::error::TryRecvError::Lagged(n)) => Some(StreamItem::Missed(n)),
+                    Err(_) => None,
+                };
+                self.state = RecvState::Idle(rx);
+                item
+            }
+            RecvState::Waiting(mut fut) => {
+                // Nobody else can be polling this stream (`&mut self`), so
+                // replacing the registered waker loses no wake-up: the next
+                // `poll_next` registers its own.
+                let waker = std::task::Waker::from(Arc::new(NoopWake));
+                match fut.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    Poll::Ready((result, rx)) => {
+                        self.state = RecvState::Idle(rx);
+                        stream_item(result)
+                    }
+                    Poll::Pending => {
+                        self.state = RecvState::Waiting(fut);
+                        None
+                    }
+                }
+            }
+            RecvState::Empty => None,
+        }
+    }
+}
+
+impl<E: Clone + Send + 'static> futures_core::Stream for EventStream<E> {
+    type Item = StreamItem<E>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<StreamItem<E>>> {
+        let this = self.get_mut();
+        let mut fut = match std::mem::replace(&mut this.state, RecvState::Empty) {
+            RecvState::Idle(mut rx) => match rx.try_recv() {
+                Ok(item) => {
+                    this.state = RecvState::Idle(rx);
+                    return Poll::Ready(Some(item));
+                }
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    this.state = RecvState::Idle(rx);
+                    return Poll::Ready(Some(StreamItem::Missed(n)));
+                }
+                Err(broadcast::error::TryRecvError::Closed) => {
+                    this.state = RecvState::Idle(rx);
+                    return Poll::Ready(None);
+                }
+                Err(broadcast::error::TryRecvError::Empty) => recv_owned(rx),
+            },
+            RecvState::Waiting(fut) => fut,
+            RecvState::Empty => return Poll::Ready(None),
+        };
+        match fut.as_mut().poll(cx) {
+            Poll::Ready((result, rx)) => {
+                this.state = RecvState::Idle(rx);
+                Poll::Ready(stream_item(result))
+            }
+            Poll::Pending => {
+                this.state = RecvState::Waiting(fut);
+                Poll::Pending
+            }
         }
     }
 }
@@ -635,7 +865,7 @@ impl<E: ClientEvent> Client<E> {
             // The session is over: a stream that ends at once.
             None => broadcast::channel(1).1,
         });
-        EventStream { rx }
+        EventStream::new(rx)
     }
 
     /// Send a typed action and await its typed reply (the collected list for

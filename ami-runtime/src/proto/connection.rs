@@ -14,6 +14,7 @@ use super::raw::RawMessage;
 
 /// Why an action could not be sent. Nothing was written when this is returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SendError {
     /// The typed action was refused by its own validation.
     Encode(EncodeError),
@@ -43,7 +44,15 @@ impl fmt::Display for SendError {
     }
 }
 
-impl std::error::Error for SendError {}
+impl std::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Displayed as the encode error itself: its cause is the next link.
+            SendError::Encode(e) => e.source(),
+            _ => None,
+        }
+    }
+}
 
 impl From<EncodeError> for SendError {
     fn from(e: EncodeError) -> Self {
@@ -53,6 +62,7 @@ impl From<EncodeError> for SendError {
 
 /// Something the peer sent that fits no action and no event.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// A message the framer refused (or repaired: invalid UTF-8).
     Frame(FrameError),
@@ -103,10 +113,19 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-impl std::error::Error for ProtocolError {}
+impl std::error::Error for ProtocolError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Displayed as the frame error itself: its cause is the next link.
+            ProtocolError::Frame(e) => e.source(),
+            _ => None,
+        }
+    }
+}
 
 /// Why an action got no reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ActionError {
     /// Asterisk answered `Response: Error`.
     Failed {
@@ -139,7 +158,14 @@ impl fmt::Display for ActionError {
     }
 }
 
-impl std::error::Error for ActionError {}
+impl std::error::Error for ActionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ActionError::Protocol(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Write the `Output:` lines of an error response, one per line after the
 /// message: a failed `Command` says only `Command output follows` in its

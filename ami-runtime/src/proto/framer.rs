@@ -54,6 +54,7 @@ impl Default for Limits {
 
 /// A message the framer could not deliver as is.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FrameError {
     /// What was wrong.
     pub kind: FrameErrorKind,
@@ -70,6 +71,7 @@ pub struct FrameError {
 
 /// The reason a message was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FrameErrorKind {
     /// The message is larger than the limit; it was skipped up to the next
     /// blank line.

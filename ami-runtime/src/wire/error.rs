@@ -4,6 +4,7 @@ use std::fmt;
 
 /// A header value that does not parse as the type the spec gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ValueError {
     /// The offending value.
     pub value: String,
@@ -35,6 +36,7 @@ impl std::error::Error for ValueError {}
 
 /// What went wrong with one field while decoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FieldError {
     /// A required header is absent.
     Missing {
@@ -59,8 +61,18 @@ impl fmt::Display for FieldError {
     }
 }
 
+impl std::error::Error for FieldError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FieldError::Invalid { error, .. } => Some(error),
+            FieldError::Missing { .. } => None,
+        }
+    }
+}
+
 /// A message that could not be decoded into its typed struct.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// Which message: `event Hangup`, `response to Ping`, `action Originate`.
     pub message: String,
@@ -70,6 +82,7 @@ pub struct DecodeError {
 
 /// The reason a message could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DecodeErrorKind {
     /// A field is missing or does not parse.
     Field(FieldError),
@@ -118,10 +131,18 @@ impl fmt::Display for DecodeError {
     }
 }
 
-impl std::error::Error for DecodeError {}
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            DecodeErrorKind::Field(e) => Some(e),
+            DecodeErrorKind::Unexpected { .. } => None,
+        }
+    }
+}
 
 /// An action that was refused before any byte of it was produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EncodeError {
     /// Wire name of the action.
     pub action: &'static str,
@@ -131,6 +152,7 @@ pub struct EncodeError {
 
 /// Why an action cannot be encoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EncodeErrorKind {
     /// A required parameter is empty.
     MissingRequired {
@@ -187,4 +209,69 @@ impl fmt::Display for EncodeError {
     }
 }
 
-impl std::error::Error for EncodeError {}
+impl std::error::Error for EncodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            EncodeErrorKind::InvalidValue { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    /// The messages of `e` and of each of its sources, outermost first.
+    fn chain(e: &dyn Error) -> Vec<String> {
+        let mut out = vec![e.to_string()];
+        let mut next = e.source();
+        while let Some(cause) = next {
+            out.push(cause.to_string());
+            next = cause.source();
+        }
+        out
+    }
+
+    #[test]
+    fn errors_chain_to_their_cause() {
+        let invalid = FieldError::Invalid {
+            field: "Cause".into(),
+            error: ValueError::new("x", "an unsigned integer"),
+        };
+        let decode = DecodeError::field("event Hangup", invalid);
+        assert_eq!(
+            chain(&decode),
+            [
+                "event Hangup: field Cause: invalid value \"x\": expected an unsigned integer",
+                "field Cause: invalid value \"x\": expected an unsigned integer",
+                "invalid value \"x\": expected an unsigned integer",
+            ]
+        );
+        let missing = DecodeError::field(
+            "event Hangup",
+            FieldError::Missing {
+                field: "Channel".into(),
+            },
+        );
+        assert_eq!(chain(&missing).len(), 2);
+        assert!(
+            DecodeError::unexpected("response to Ping", "a response", "an event")
+                .source()
+                .is_none()
+        );
+
+        let encode = EncodeError::new(
+            "Hangup",
+            EncodeErrorKind::InvalidValue {
+                param: "Cause".into(),
+                error: ValueError::new("-1", "an unsigned integer"),
+            },
+        );
+        assert_eq!(chain(&encode).len(), 2);
+        let send = crate::proto::SendError::Encode(encode);
+        // Displayed as the encode error itself, so its source is the value error.
+        assert_eq!(chain(&send).len(), 2);
+    }
+}

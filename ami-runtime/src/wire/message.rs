@@ -374,6 +374,7 @@ impl fmt::Debug for Message {
 
 /// A line of a message block that is not a `Name: Value` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseBlockError {
     /// 1-based line number in the block.
     pub line: usize,

@@ -236,8 +236,9 @@ impl Resolver<'_> {
                         fi,
                         &cs.kind.span(),
                         format!(
-                            "unknown constraint kind `{}` (expected one of {})",
+                            "unknown constraint kind `{}`{} (expected one of {})",
                             cs.kind.get_ref(),
+                            crate::suggest::did_you_mean(cs.kind.get_ref(), names.iter().copied()),
                             names.join(", ")
                         ),
                     );

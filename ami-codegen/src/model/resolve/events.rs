@@ -130,7 +130,20 @@ impl Resolver<'_> {
                     self.err(
                         fi,
                         &us.group.span(),
-                        format!("{what} uses unknown group `{}`", us.group.get_ref()),
+                        format!(
+                            "{what} uses unknown group `{}`{}",
+                            us.group.get_ref(),
+                            crate::suggest::did_you_mean(
+                                us.group.get_ref(),
+                                self.groups.values().map(|(gf, gi, _)| {
+                                    self.files[*gf].1.group[*gi]
+                                        .get_ref()
+                                        .name
+                                        .get_ref()
+                                        .as_str()
+                                })
+                            )
+                        ),
                     );
                 }
                 continue;

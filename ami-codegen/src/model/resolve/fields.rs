@@ -465,7 +465,8 @@ impl Resolver<'_> {
                     fi,
                     &f.ty.span(),
                     format!(
-                        "unknown type `{name}` of {what} (expected one of {})",
+                        "unknown type `{name}` of {what}{} (expected one of {})",
+                        crate::suggest::did_you_mean(name, names.iter().copied()),
                         names.join(", ")
                     ),
                 );

@@ -478,7 +478,14 @@ impl<'a> Resolver<'a> {
                     self.err(
                         file,
                         &name.span(),
-                        format!("{what} names unknown action `{}`", name.get_ref()),
+                        format!(
+                            "{what} names unknown action `{}`{}",
+                            name.get_ref(),
+                            crate::suggest::did_you_mean(
+                                name.get_ref(),
+                                self.actions.values().map(|(r, _)| r.wire.as_str())
+                            )
+                        ),
                     );
                 }
                 None
@@ -495,7 +502,14 @@ impl<'a> Resolver<'a> {
                     self.err(
                         file,
                         &name.span(),
-                        format!("{what} names unknown event `{}`", name.get_ref()),
+                        format!(
+                            "{what} names unknown event `{}`{}",
+                            name.get_ref(),
+                            crate::suggest::did_you_mean(
+                                name.get_ref(),
+                                self.events.values().map(|(r, _)| r.wire.as_str())
+                            )
+                        ),
                     );
                 }
                 None
