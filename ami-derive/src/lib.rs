@@ -152,6 +152,7 @@ mod events;
 mod expand;
 mod fallback;
 mod internals;
+mod serde;
 mod structs;
 
 use proc_macro::TokenStream;

@@ -1080,6 +1080,26 @@ pub fn registry_rs(model: &Model) -> String {
             #key => decode_reply::<#ty>(reply),
         }
     });
+    let visits = actions.iter().map(|a| {
+        let feature = &a.family;
+        let key = a.wire.to_ascii_lowercase();
+        let ty = path(a);
+        quote! {
+            #[cfg(feature = #feature)]
+            #key => Ok(visitor.visit(decode_action::<#ty>(msg)?)),
+        }
+    });
+    let reply_visits = actions.iter().map(|a| {
+        let feature = &a.family;
+        let key = a.wire.to_ascii_lowercase();
+        let ty = path(a);
+        quote! {
+            #[cfg(feature = #feature)]
+            #key => Ok(visitor.visit(
+                <<#ty as Action>::Response as FromResponse>::from_reply(reply, <#ty as Action>::NAME)?,
+            )),
+        }
+    });
     format_file(
         "spec/*.toml",
         quote! {
@@ -1096,6 +1116,8 @@ pub fn registry_rs(model: &Model) -> String {
                 decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
                 Message, MessageKind, Reply, ResponseShape,
             };
+            #[cfg(feature = "serde")]
+            use ami_runtime::wire::TypedVisitor;
 
             /// What the registry knows about one action.
             #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1218,6 +1240,41 @@ pub fn registry_rs(model: &Model) -> String {
                 }
             }
 
+            /// Decode a request as its typed action and hand the value to
+            /// `visitor` (feature `serde`): how a tool that knows actions only
+            /// by name serializes them (`ami decode` prints them as JSON).
+            #[cfg(feature = "serde")]
+            #[allow(unused_variables)] // `visitor` when no family is enabled
+            pub fn visit_action<V: TypedVisitor>(msg: &Message, visitor: V) -> Result<V::Output, Error> {
+                let MessageKind::Action(name) = msg.kind() else {
+                    return Err(Error::NotAnAction);
+                };
+                match name.to_ascii_lowercase().as_str() {
+                    #(#visits)*
+                    _ => Err(Error::UnknownAction(name.to_owned())),
+                }
+            }
+
+            /// Decode a reply to `action` (its wire name, any case) into the
+            /// typed response and hand the value to `visitor` (feature `serde`).
+            /// `Response: Error` replies are the caller's to filter out first.
+            #[cfg(feature = "serde")]
+            #[allow(unused_variables)] // `reply` and `visitor` when no family is enabled
+            pub fn visit_reply<V: TypedVisitor>(
+                action: &str,
+                reply: &Reply,
+                visitor: V,
+            ) -> Result<V::Output, DecodeError> {
+                match action.to_ascii_lowercase().as_str() {
+                    #(#reply_visits)*
+                    _ => Err(DecodeError::unexpected(
+                        format!("response to {action}"),
+                        "an action of an enabled family",
+                        action,
+                    )),
+                }
+            }
+
             // Unused when no family is enabled.
             #[allow(dead_code)]
             fn round_trip<A: Action + PartialEq>(msg: &Message) -> Result<(), Error> {
@@ -1267,6 +1324,10 @@ pub fn cargo_toml(model: &Model) -> String {
         let deps: Vec<String> = f.depends.iter().map(|d| format!("\"{d}\"")).collect();
         out.push_str(&format!("{} = [{}]\n", f.name, deps.join(", ")));
     }
+    out.push_str(
+        "# `Serialize` and `Deserialize` for every type (JSON shape: the crate docs).\n\
+         serde = [\"ami-runtime/serde\"]\n",
+    );
     out.push_str("\n[dependencies]\nami-runtime.workspace = true\n");
     out
 }
