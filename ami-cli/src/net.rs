@@ -7,7 +7,9 @@ use std::time::Duration;
 use ami_generated::registry;
 use ami_runtime::client::{Client, ClientBuilder, Error, Secret, SendOptions, StreamItem};
 use ami_runtime::version::Availability;
-use ami_runtime::wire::{DecodeError, FromEvent, Message, MessageView, Reply, ResponseShape};
+use ami_runtime::wire::{
+    AmiStr, DecodeError, FromEvent, Message, MessageView, Reply, ResponseShape,
+};
 
 use crate::decode::{event_json, response_json, typed_reply};
 use crate::json::Object;
@@ -125,10 +127,14 @@ pub fn request(action: &str, params: &[String], mode: &SendMode) -> Result<Reque
     if action.is_empty() || action.contains(['\r', '\n', '\0', ':']) {
         return Err(format!("{action:?} is not an action name"));
     }
-    let mut msg = Message::new().with("Action", info.map_or(action, |i| i.name));
+    let action = match info {
+        Some(info) => AmiStr::from_static(info.name),
+        None => AmiStr::from(action.to_owned()),
+    };
+    let mut msg = Message::new().with("Action", action);
     for param in params {
         let (name, value) = pair(param)?;
-        msg.push(name, value);
+        msg.push(name.to_owned(), value.to_owned());
     }
     let shape = match (&mode.list_complete, info) {
         (Some(complete), _) => ResponseShape::List {

@@ -53,9 +53,17 @@ pub fn expand(cont: &Container) -> TokenStream {
             const EXPECTED: &'static str = #expected;
 
             fn parse_wire(value: &str) -> ::core::result::Result<Self, #rt::ValueError> {
-                ::core::result::Result::Ok(#rt::lowercase_key(value.trim(), |key| match key {
+                <Self as #rt::WireValue>::decode(&#rt::RawHeader::new("", value))
+            }
+
+            fn decode(
+                header: &#rt::RawHeader<'_>,
+            ) -> ::core::result::Result<Self, #rt::ValueError> {
+                // `Unknown` keeps the value as received: shared with the
+                // frame when decoding from one.
+                ::core::result::Result::Ok(#rt::lowercase_key(header.value.trim(), |key| match key {
                     #(#parse_arms)*
-                    _ => Self::#unknown(::core::convert::From::from(value)),
+                    _ => Self::#unknown(::core::convert::From::from(header.value_str())),
                 }))
             }
 

@@ -12,7 +12,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::ChannelSnapshot;
 
 /// Set an agent as no longer logged in.
@@ -44,7 +44,7 @@ pub struct AgentLogoffAction {
     ///
     /// Example: `10001`.
     #[ami(name = "Agent", required)]
-    pub agent: String,
+    pub agent: AmiStr,
     /// Set to `true` to keep the agent's existing call up (the agent is logged off when it ends).
     ///
     /// Server default: `false`.
@@ -120,19 +120,19 @@ pub struct AgentsAction {
 pub struct AgentLoginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The ID of the agent.
     #[ami(name = "Agent", required)]
-    pub agent: String,
+    pub agent: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -155,13 +155,13 @@ pub struct AgentLoginEvent {
 pub struct AgentLogoffEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -169,7 +169,7 @@ pub struct AgentLogoffEvent {
     pub channel_snapshot: Option<ChannelSnapshot>,
     /// The ID of the agent.
     #[ami(name = "Agent", required)]
-    pub agent: String,
+    pub agent: AmiStr,
     /// How long the agent was logged in, in seconds.
     #[ami(name = "Logintime")]
     pub logintime: Option<u64>,
@@ -194,13 +194,13 @@ pub struct AgentLogoffEvent {
 pub struct AgentsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -208,16 +208,16 @@ pub struct AgentsEvent {
     pub channel_snapshot: Option<ChannelSnapshot>,
     /// The ID of the agent.
     #[ami(name = "Agent", required)]
-    pub agent: String,
+    pub agent: AmiStr,
     /// The user-friendly name of the agent (`fullname` in `agents.conf`).
     #[ami(name = "Name")]
-    pub name: Option<String>,
+    pub name: Option<AmiStr>,
     /// The current status of the agent.
     #[ami(name = "Status")]
     pub status: Option<AgentsStatus>,
     /// The channel the agent is talking to (`BRIDGEPEER` of the agent's channel); present when `Status` is `AGENT_ONCALL`.
     #[ami(name = "TalkingToChan")]
-    pub talking_to_chan: Option<String>,
+    pub talking_to_chan: Option<AmiStr>,
     /// When the agent started talking with the caller, in seconds since the epoch; present when `Status` is `AGENT_ONCALL`.
     #[ami(name = "CallStarted")]
     pub call_started: Option<u64>,
@@ -246,7 +246,7 @@ pub enum AgentsStatus {
     OnCall,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `Agents` list.
@@ -262,13 +262,13 @@ pub enum AgentsStatus {
 pub struct AgentsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `Agents` events sent.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.

@@ -15,7 +15,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::{BridgeSnapshot, ChannelSnapshot};
 
 /// Bridge two channels already in the PBX.
@@ -64,12 +64,12 @@ pub struct BridgeAction {
     ///
     /// Example: `SIP/agent-01-00000000`.
     #[ami(name = "Channel1", required)]
-    pub channel1: String,
+    pub channel1: AmiStr,
     /// The channel to bridge to `Channel1`.
     ///
     /// Example: `SIP/agent-02-00000001`.
     #[ami(name = "Channel2", required)]
-    pub channel2: String,
+    pub channel2: AmiStr,
     /// Play a courtesy tone (the `courtesytone` of `features.conf`) before bridging.
     ///
     /// Server default: `no`.
@@ -100,7 +100,7 @@ pub enum BridgeTone {
     Both,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Destroy a bridge.
@@ -133,7 +133,7 @@ pub struct BridgeDestroyAction {
     ///
     /// Example: `299de6ea-1dc7-4144-9e46-d6513723333e`.
     #[ami(name = "BridgeUniqueid", required)]
-    pub bridge_uniqueid: String,
+    pub bridge_uniqueid: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -229,7 +229,7 @@ pub struct BridgeInfoAction {
     ///
     /// Example: `299de6ea-1dc7-4144-9e46-d6513723333e`.
     #[ami(name = "BridgeUniqueid", required)]
-    pub bridge_uniqueid: String,
+    pub bridge_uniqueid: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -263,12 +263,12 @@ pub struct BridgeKickAction {
     /// The unique ID of the bridge containing the channel. It can be omitted, or
     /// given to make sure the channel is not removed from the wrong bridge.
     #[ami(name = "BridgeUniqueid")]
-    pub bridge_uniqueid: Option<String>,
+    pub bridge_uniqueid: Option<AmiStr>,
     /// The channel to kick out of its bridge.
     ///
     /// Example: `SIP/agent-01-0000000a`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -331,7 +331,7 @@ pub struct BridgeListAction {
     /// Beware: some Asterisk versions compare this filter with the bridge's
     /// *technology* (`simple_bridge`, `holding_bridge`...) instead of its type.
     #[ami(name = "BridgeType")]
-    pub bridge_type: Option<String>,
+    pub bridge_type: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -457,7 +457,7 @@ pub struct BridgeTechnologySuspendAction {
     ///
     /// Example: `softmix`.
     #[ami(name = "BridgeTechnology", required)]
-    pub bridge_technology: String,
+    pub bridge_technology: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -504,7 +504,7 @@ pub struct BridgeTechnologyUnsuspendAction {
     ///
     /// Example: `softmix`.
     #[ami(name = "BridgeTechnology", required)]
-    pub bridge_technology: String,
+    pub bridge_technology: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -525,13 +525,13 @@ pub struct BridgeTechnologyUnsuspendAction {
 pub struct BridgeCreateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -555,13 +555,13 @@ pub struct BridgeCreateEvent {
 pub struct BridgeDestroyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -585,13 +585,13 @@ pub struct BridgeDestroyEvent {
 pub struct BridgeEnterEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -600,7 +600,7 @@ pub struct BridgeEnterEvent {
     pub channel_snapshot: ChannelSnapshot,
     /// The unique ID of the channel being swapped out of the bridge (for instance a `Local` channel optimized away), when the channel replaces another.
     #[ami(name = "SwapUniqueid")]
-    pub swap_uniqueid: Option<String>,
+    pub swap_uniqueid: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -619,13 +619,13 @@ pub struct BridgeEnterEvent {
 pub struct BridgeInfoChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -647,13 +647,13 @@ pub struct BridgeInfoChannelEvent {
 pub struct BridgeInfoCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -683,13 +683,13 @@ pub struct BridgeInfoCompleteEvent {
 pub struct BridgeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -716,13 +716,13 @@ pub struct BridgeLeaveEvent {
 pub struct BridgeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `BridgeListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -746,13 +746,13 @@ pub struct BridgeListCompleteEvent {
 pub struct BridgeListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -774,13 +774,13 @@ pub struct BridgeListItemEvent {
 pub struct BridgeMergeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields under the prefix `To` (`ToBridgeUniqueid`...).
     #[ami(flatten, prefix = "To")]
     pub to: BridgeSnapshot,
@@ -807,13 +807,13 @@ pub struct BridgeMergeEvent {
 pub struct BridgeTechnologyListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `BridgeTechnologyListItem` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -837,19 +837,19 @@ pub struct BridgeTechnologyListCompleteEvent {
 pub struct BridgeTechnologyListItemEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the bridging technology (`holding_bridge`, `simple_bridge`, `softmix`, `native_rtp`).
     #[ami(name = "BridgeTechnology", required)]
-    pub bridge_technology: String,
+    pub bridge_technology: AmiStr,
     /// The kind of mixing the technology does (`Holding`, `1to1Mix`, `MultiMix`, `Native`...).
     #[ami(name = "BridgeType")]
-    pub bridge_type: Option<String>,
+    pub bridge_type: Option<AmiStr>,
     /// The technology's preference: among the technologies able to serve a bridge, the one with the highest priority is chosen.
     #[ami(name = "BridgePriority")]
     pub bridge_priority: Option<u64>,
@@ -872,19 +872,19 @@ pub struct BridgeTechnologyListItemEvent {
 pub struct BridgeVideoSourceUpdateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
     /// The unique ID of the channel that was the video source.
     #[ami(name = "BridgePreviousVideoSource")]
-    pub bridge_previous_video_source: Option<String>,
+    pub bridge_previous_video_source: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

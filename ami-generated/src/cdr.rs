@@ -11,7 +11,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiEnum, AmiEvent};
-use ami_runtime::wire::Header;
+use ami_runtime::wire::{AmiStr, Header};
 
 /// Raised when a call detail record (CDR) is written.
 ///
@@ -28,49 +28,49 @@ use ami_runtime::wire::Header;
 pub struct CdrEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The account code of party A.
     #[ami(name = "AccountCode")]
-    pub account_code: Option<String>,
+    pub account_code: Option<AmiStr>,
     /// The caller ID number of party A.
     #[ami(name = "Source")]
-    pub source: Option<String>,
+    pub source: Option<AmiStr>,
     /// The dialplan extension party A was in.
     #[ami(name = "Destination")]
-    pub destination: Option<String>,
+    pub destination: Option<AmiStr>,
     /// The dialplan context party A was in.
     #[ami(name = "DestinationContext")]
-    pub destination_context: Option<String>,
+    pub destination_context: Option<AmiStr>,
     /// The caller ID of party A (`"Name" <number>`).
     #[ami(name = "CallerID")]
-    pub caller_id: Option<String>,
+    pub caller_id: Option<AmiStr>,
     /// The channel of party A.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// The channel of party B (empty when there was none).
     #[ami(name = "DestinationChannel")]
-    pub destination_channel: Option<String>,
+    pub destination_channel: Option<AmiStr>,
     /// The last dialplan application party A ran.
     #[ami(name = "LastApplication")]
-    pub last_application: Option<String>,
+    pub last_application: Option<AmiStr>,
     /// The arguments of that application.
     #[ami(name = "LastData")]
-    pub last_data: Option<String>,
+    pub last_data: Option<AmiStr>,
     /// When the record started, in the server's local time (`2024-05-02 10:15:30`).
     #[ami(name = "StartTime")]
-    pub start_time: Option<String>,
+    pub start_time: Option<AmiStr>,
     /// When party A was answered (empty when never).
     #[ami(name = "AnswerTime")]
-    pub answer_time: Option<String>,
+    pub answer_time: Option<AmiStr>,
     /// When the record ended: party A hung up, or the bridge with party B broke.
     #[ami(name = "EndTime")]
-    pub end_time: Option<String>,
+    pub end_time: Option<AmiStr>,
     /// `EndTime` minus `StartTime`, in seconds.
     #[ami(name = "Duration")]
     pub duration: Option<u64>,
@@ -85,10 +85,10 @@ pub struct CdrEvent {
     pub ama_flags: Option<CdrAmaFlags>,
     /// The unique ID of party A's channel.
     #[ami(name = "UniqueID")]
-    pub unique_id: Option<String>,
+    pub unique_id: Option<AmiStr>,
     /// The user field of the channels (both parties' joined with `;` when both are set).
     #[ami(name = "UserField")]
-    pub user_field: Option<String>,
+    pub user_field: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -122,7 +122,7 @@ pub enum CdrDisposition {
     Cancel,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `AMAFlags` in [`CdrEvent`].
@@ -142,5 +142,5 @@ pub enum CdrAmaFlags {
     Documentation,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }

@@ -12,7 +12,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiEnum, AmiEvent};
-use ami_runtime::wire::Header;
+use ami_runtime::wire::{AmiStr, Header};
 
 /// Raised for each channel event log (CEL) record.
 ///
@@ -31,85 +31,85 @@ use ami_runtime::wire::Header;
 pub struct CelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The kind of record.
     #[ami(name = "EventName", required)]
     pub event_name: CelEventName,
     /// The channel's account code.
     #[ami(name = "AccountCode")]
-    pub account_code: Option<String>,
+    pub account_code: Option<AmiStr>,
     /// The caller ID number.
     #[ami(name = "CallerIDnum")]
-    pub caller_i_dnum: Option<String>,
+    pub caller_i_dnum: Option<AmiStr>,
     /// The caller ID name.
     #[ami(name = "CallerIDname")]
-    pub caller_i_dname: Option<String>,
+    pub caller_i_dname: Option<AmiStr>,
     /// The ANI (automatic number identification) of the caller.
     #[ami(name = "CallerIDani")]
-    pub caller_i_dani: Option<String>,
+    pub caller_i_dani: Option<AmiStr>,
     /// The redirecting number (RDNIS).
     #[ami(name = "CallerIDrdnis")]
-    pub caller_i_drdnis: Option<String>,
+    pub caller_i_drdnis: Option<AmiStr>,
     /// The dialed number (DNID).
     #[ami(name = "CallerIDdnid")]
-    pub caller_i_ddnid: Option<String>,
+    pub caller_i_ddnid: Option<AmiStr>,
     /// The dialplan extension the channel is in.
     #[ami(name = "Exten")]
-    pub exten: Option<String>,
+    pub exten: Option<AmiStr>,
     /// The dialplan context the channel is in.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The channel name.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends the channel name; the docs leave it out.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// The dialplan application the channel is running.
     #[ami(name = "Application")]
-    pub application: Option<String>,
+    pub application: Option<AmiStr>,
     /// The arguments of that application.
     #[ami(name = "AppData")]
-    pub app_data: Option<String>,
+    pub app_data: Option<AmiStr>,
     /// When the record was made, in the server's local time (`2024-05-02 10:15:30`, or with microseconds).
     #[ami(name = "EventTime")]
-    pub event_time: Option<String>,
+    pub event_time: Option<AmiStr>,
     /// How a billing system should treat the record.
     #[ami(name = "AMAFlags")]
     pub ama_flags: Option<CelAmaFlags>,
     /// The unique ID of the channel.
     #[ami(name = "UniqueID")]
-    pub unique_id: Option<String>,
+    pub unique_id: Option<AmiStr>,
     /// The linked ID: the same for every channel of one call.
     #[ami(name = "LinkedID")]
-    pub linked_id: Option<String>,
+    pub linked_id: Option<AmiStr>,
     /// The channel's tenant ID, when one is set (newer releases).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent by newer releases when the channel has a tenant ID.
     #[ami(name = "TenantID")]
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<AmiStr>,
     /// The channel's user field (free application data; Asterisk spells the header `Userfield`).
     #[ami(name = "UserField")]
-    pub user_field: Option<String>,
+    pub user_field: Option<AmiStr>,
     /// When the channel is bridged, the channel it is bridged with.
     #[ami(name = "Peer")]
-    pub peer: Option<String>,
+    pub peer: Option<AmiStr>,
     /// When the channel is bridged, the account code of that channel.
     #[ami(name = "PeerAccount")]
-    pub peer_account: Option<String>,
+    pub peer_account: Option<AmiStr>,
     /// The user's event name, for `USER_DEFINED` records.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent for USER_DEFINED records when show_user_defined is on in cel.conf.
     #[ami(name = "UserDefType")]
-    pub user_def_type: Option<String>,
+    pub user_def_type: Option<AmiStr>,
     /// Data of the record's kind, as JSON (`{"hangupcause":16,"hangupsource":"","dialstatus":"ANSWER"}`).
     #[ami(name = "Extra")]
-    pub extra_data: Option<String>,
+    pub extra_data: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -194,7 +194,7 @@ pub enum CelEventName {
     UserDefined,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `AMAFlags` in [`CelEvent`].
@@ -214,5 +214,5 @@ pub enum CelAmaFlags {
     Documentation,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }

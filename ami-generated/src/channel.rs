@@ -10,7 +10,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiFields, AmiResponse};
-use ami_runtime::wire::{Ack, EventList, Header, Var};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header, Var};
 use crate::common::{AocCharge, BridgeSnapshot, ChannelSnapshot, PartyId};
 
 /// Set an absolute timeout on a channel.
@@ -52,7 +52,7 @@ pub struct AbsoluteTimeoutAction {
     ///
     /// Example: `SIP/agent-01-00000003`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Maximum duration of the call, in seconds from now.
     ///
     /// Example: `30`.
@@ -130,15 +130,15 @@ pub struct AgiAction {
     ///
     /// Example: `PJSIP/pjagent-02-00000006`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The AGI command to execute, with its arguments (`ANSWER`, `EXEC Playback hello-world`).
     ///
     /// Example: `Answer`.
     #[ami(name = "Command", required)]
-    pub command: String,
+    pub command: AmiStr,
     /// An identifier of your choice, sent back in the `CommandID` header of the `AsyncAGIExec` event.
     #[ami(name = "CommandID")]
-    pub command_id: Option<String>,
+    pub command_id: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -198,12 +198,12 @@ pub struct AocMessageAction {
     ///
     /// Example: `SIP/agent-01-00000008`.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// Partial channel prefix: matches the beginning of a channel name, so that
     /// `SIP/snom` matches `SIP/snom-00000001`. Only the first matching channel gets
     /// the message.
     #[ami(name = "ChannelPrefix")]
-    pub channel_prefix: Option<String>,
+    pub channel_prefix: Option<AmiStr>,
     /// Which AOC message to create: AOC-S, AOC-D or AOC-E.
     #[ami(name = "MsgType", required)]
     pub msg_type: AocMessageMsgType,
@@ -212,7 +212,7 @@ pub struct AocMessageAction {
     pub charge_type: Option<AocMessageChargeType>,
     /// The currency's name; truncated after 10 characters.
     #[ami(name = "CurrencyName")]
-    pub currency_name: Option<String>,
+    pub currency_name: Option<AmiStr>,
     /// The charge unit amount as a positive integer; required when `ChargeType` is `Currency`.
     #[ami(name = "CurrencyAmount")]
     pub currency_amount: Option<u64>,
@@ -233,7 +233,7 @@ pub struct AocMessageAction {
     pub charging_association_id: Option<i64>,
     /// The charging association party number; optional for AOC-E.
     #[ami(name = "ChargingAssociationNumber")]
-    pub charging_association_number: Option<String>,
+    pub charging_association_number: Option<AmiStr>,
     /// The charging plan of `ChargingAssociationNumber`: bits 7 through 1 of the
     /// Q.931 octet that holds the type-of-number and numbering-plan fields.
     #[ami(name = "ChargingAssociationPlan")]
@@ -297,7 +297,7 @@ pub enum AocMessageMsgType {
     E,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `ChargeType` in [`AocMessageAction`].
@@ -320,7 +320,7 @@ pub enum AocMessageChargeType {
     Unit,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `CurrencyMultiplier` in [`AocMessageAction`].
@@ -352,7 +352,7 @@ pub enum AocMessageCurrencyMultiplier {
     Thousand,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `TotalType` in [`AocMessageAction`].
@@ -369,7 +369,7 @@ pub enum AocMessageTotalType {
     SubTotal,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `AOCBillingId` in [`AocMessageAction`].
@@ -405,7 +405,7 @@ pub enum AocMessageAocBillingId {
     CallTransfer,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `ChargedItem` in [`AocMessageAction`].
@@ -440,7 +440,7 @@ pub enum AocMessageChargedItem {
     SupplementaryService,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `RateType` in [`AocMessageAction`].
@@ -472,7 +472,7 @@ pub enum AocMessageRateType {
     SpecialCode,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `TimeScale` in [`AocMessageAction`].
@@ -504,7 +504,7 @@ pub enum AocMessageTimeScale {
     Day,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `GranularityTimeScale` in [`AocMessageAction`].
@@ -536,7 +536,7 @@ pub enum AocMessageGranularityTimeScale {
     Day,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `ChargingType` in [`AocMessageAction`].
@@ -553,7 +553,7 @@ pub enum AocMessageChargingType {
     StepFunction,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `VolumeUnit` in [`AocMessageAction`].
@@ -573,7 +573,7 @@ pub enum AocMessageVolumeUnit {
     Message,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// One entry of `Unit` in [`AocMessageAction`]: its headers carry the entry's index (`UnitAmount(0)`, `UnitType(0)` for entry 0).
@@ -624,15 +624,15 @@ pub struct AtxferAction {
     ///
     /// Example: `SIP/agent-01-00000005`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Extension to transfer to.
     ///
     /// Example: `4002`.
     #[ami(name = "Exten", required)]
-    pub exten: String,
+    pub exten: AmiStr,
     /// Context to transfer to; defaults to the transferer's `TRANSFER_CONTEXT` or its current context.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -760,17 +760,17 @@ pub struct BlindTransferAction {
     ///
     /// Example: `SIP/agent-01-00000005`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The context to transfer to; without it, the channel's current context.
     ///
     /// Example: `default`.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The extension to transfer to.
     ///
     /// Example: `s`. Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it (`No extension specified`).
     #[ami(name = "Exten", required)]
-    pub exten: String,
+    pub exten: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -827,7 +827,7 @@ pub struct CancelAtxferAction {
     ///
     /// Example: `PJSIP/agent-01-00000005`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -879,7 +879,7 @@ pub struct ControlPlaybackAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// What to do with the playback.
     #[ami(name = "Control", required)]
     pub control: ControlPlaybackControl,
@@ -913,7 +913,7 @@ pub enum ControlPlaybackControl {
     Restart,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Get the value of a channel variable or function.
@@ -951,12 +951,12 @@ pub enum ControlPlaybackControl {
 pub struct GetvarAction {
     /// Channel to read the variable from; without it the variable is global.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// Variable name, function or expression.
     ///
     /// Example: `CONSOLE`.
     #[ami(name = "Variable", required)]
-    pub variable: String,
+    pub variable: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -968,13 +968,13 @@ pub struct GetvarAction {
 pub struct GetvarResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The variable that was read.
     #[ami(name = "Variable")]
-    pub variable: Option<String>,
+    pub variable: Option<AmiStr>,
     /// Its value (empty when unset).
     #[ami(name = "Value")]
-    pub value: Option<String>,
+    pub value: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1071,7 +1071,7 @@ pub struct HangupAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Numeric hangup cause (Q.850, e.g. 16 for normal clearing) to set on the channel.
     #[ami(name = "Cause")]
     pub cause: Option<u64>,
@@ -1113,7 +1113,7 @@ pub struct LocalOptimizeAwayAction {
     ///
     /// Example: `SIP/300-00000002`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1178,26 +1178,26 @@ pub struct MessageSendAction {
     /// (`pjsip:endpoint/sip:user@host`). When `Destination` is given, `To` may alter
     /// the message's To header.
     #[ami(name = "Destination")]
-    pub destination: Option<String>,
+    pub destination: Option<AmiStr>,
     /// The URI the message is sent to (the destination on older releases, and on
     /// current ones when `Destination` is absent), prefixed with the message
     /// technology: `pjsip:`, `sip:` or `xmpp:` (`sip:agent-01@pluto.pchero21.com:5060`).
     ///
     /// Example: `sip:agent-01@pluto.pchero21.com:5060`.
     #[ami(name = "To")]
-    pub to: Option<String>,
+    pub to: Option<AmiStr>,
     /// A From URI for the message, if the technology needs one. For PJSIP and SIP:
     /// a configured endpoint or `"display-name" <URI>`. For XMPP: required, the
     /// account of `xmpp.conf` to send the message from (prefixed `xmpp:`).
     #[ami(name = "From")]
-    pub from: Option<String>,
+    pub from: Option<AmiStr>,
     /// The message body text. It must not contain newlines, which would break the AMI protocol.
     #[ami(name = "Body")]
-    pub body: Option<String>,
+    pub body: Option<AmiStr>,
     /// The message body, base64-encoded: for bodies with newlines. It is decoded
     /// before the message is sent, and takes precedence over `Body`.
     #[ami(name = "Base64Body")]
-    pub base64_body: Option<String>,
+    pub base64_body: Option<AmiStr>,
     /// A message variable to set, `name=value`; repeat the header for several
     /// (Asterisk also accepts a comma-separated list of pairs in one header).
     #[ami(name = "Variable", repeated)]
@@ -1262,7 +1262,7 @@ pub struct MuteAudioAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The audio direction to mute.
     #[ami(name = "Direction", required)]
     pub direction: MuteAudioDirection,
@@ -1291,7 +1291,7 @@ pub enum MuteAudioDirection {
     All,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `State` in [`MuteAudioAction`].
@@ -1308,7 +1308,7 @@ pub enum MuteAudioState {
     Off,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Originate a call.
@@ -1449,22 +1449,22 @@ pub struct OriginateAction {
     ///
     /// Example: `PJSIP/300`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Extension to connect to once the call is answered (with `Context` and `Priority`).
     #[ami(name = "Exten")]
-    pub exten: Option<String>,
+    pub exten: Option<AmiStr>,
     /// Context to connect to once the call is answered (with `Exten` and `Priority`).
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// Priority to connect to once the call is answered (with `Exten` and `Context`): a number or a priority label.
     #[ami(name = "Priority")]
-    pub priority: Option<String>,
+    pub priority: Option<AmiStr>,
     /// Application to execute once the call is answered (instead of a dialplan location).
     #[ami(name = "Application")]
-    pub application: Option<String>,
+    pub application: Option<AmiStr>,
     /// Data (arguments) passed to `Application`.
     #[ami(name = "Data")]
-    pub data: Option<String>,
+    pub data: Option<AmiStr>,
     /// How long to wait for the call to be answered, in milliseconds.
     ///
     /// Server default: `30000`.
@@ -1473,13 +1473,13 @@ pub struct OriginateAction {
     /// Caller ID to set on the outgoing channel. Name and number can both be set
     /// with the form `"Name" <number>` (for example `"Sales" <6001>`).
     #[ami(name = "CallerID")]
-    pub caller_id: Option<String>,
+    pub caller_id: Option<AmiStr>,
     /// Channel variables to set on the new channel, `name=value`; repeat the header for several.
     #[ami(name = "Variable", repeated)]
     pub variable: Vec<Var>,
     /// Account code of the call.
     #[ami(name = "Account")]
-    pub account: Option<String>,
+    pub account: Option<AmiStr>,
     /// When true, connect the call as soon as early media arrives (before the answer).
     #[ami(name = "EarlyMedia")]
     pub early_media: Option<bool>,
@@ -1488,20 +1488,20 @@ pub struct OriginateAction {
     pub async_: Option<bool>,
     /// Comma-separated codecs to use for the call (`ulaw,alaw`).
     #[ami(name = "Codecs")]
-    pub codecs: Option<String>,
+    pub codecs: Option<AmiStr>,
     /// Unique ID to give the originated channel.
     #[ami(name = "ChannelId")]
-    pub channel_id: Option<String>,
+    pub channel_id: Option<AmiStr>,
     /// Unique ID to give the second half of a `Local` channel.
     #[ami(name = "OtherChannelId")]
-    pub other_channel_id: Option<String>,
+    pub other_channel_id: Option<AmiStr>,
     /// A dialplan subroutine to run on the outgoing channel before it is dialled,
     /// `context,exten,priority` (optionally with `(args)`); typically used to set
     /// headers or variables that the call needs from its very start.
     ///
     /// Example: `predial,s,1`.
     #[ami(name = "PreDialGoSub")]
-    pub pre_dial_go_sub: Option<String>,
+    pub pre_dial_go_sub: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1540,12 +1540,12 @@ pub struct PlayDtmfAction {
     ///
     /// Example: `SIP/301-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The DTMF digit to play: `0`-`9`, `*`, `#` or `A`-`D`.
     ///
     /// Example: `5`.
     #[ami(name = "Digit", required)]
-    pub digit: String,
+    pub digit: AmiStr,
     /// The duration of the digit, in milliseconds (Asterisk's default digit length when absent).
     #[ami(name = "Duration")]
     pub duration: Option<u64>,
@@ -1597,12 +1597,12 @@ pub struct PlayMfAction {
     ///
     /// Example: `DAHDI/1-1`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The MF digit to play: `0`-`9`, `*` (KP), `#` (ST), `A` (STP), `B` (ST2P) or `C` (ST3P).
     ///
     /// Example: `5`.
     #[ami(name = "Digit", required)]
-    pub digit: String,
+    pub digit: AmiStr,
     /// The duration of the digit, in milliseconds (Asterisk's default when absent).
     #[ami(name = "Duration")]
     pub duration: Option<u64>,
@@ -1666,34 +1666,34 @@ pub struct RedirectAction {
     ///
     /// Example: `SIP/301-0000000d`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Extension the channel is sent to.
     ///
     /// Example: `4002`.
     #[ami(name = "Exten", required)]
-    pub exten: String,
+    pub exten: AmiStr,
     /// Context the channel is sent to.
     ///
     /// Example: `demo`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// Priority the channel is sent to: a number or a priority label.
     ///
     /// Example: `1`.
     #[ami(name = "Priority", required)]
-    pub priority: String,
+    pub priority: AmiStr,
     /// A second channel to redirect at the same time (optional), typically the other leg of the call.
     #[ami(name = "ExtraChannel")]
-    pub extra_channel: Option<String>,
+    pub extra_channel: Option<AmiStr>,
     /// Extension `ExtraChannel` is sent to (optional).
     #[ami(name = "ExtraExten")]
-    pub extra_exten: Option<String>,
+    pub extra_exten: Option<AmiStr>,
     /// Context `ExtraChannel` is sent to (optional).
     #[ami(name = "ExtraContext")]
-    pub extra_context: Option<String>,
+    pub extra_context: Option<AmiStr>,
     /// Priority `ExtraChannel` is sent to (optional): a number or a priority label.
     #[ami(name = "ExtraPriority")]
-    pub extra_priority: Option<String>,
+    pub extra_priority: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1734,7 +1734,7 @@ pub struct SendFlashAction {
     ///
     /// Example: `DAHDI/1-1`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// When true, emulate receiving the hook flash on this channel instead of sending it out.
     #[ami(name = "Receive")]
     pub receive: Option<bool>,
@@ -1783,17 +1783,17 @@ pub struct SendTextAction {
     ///
     /// Example: `SIP/300-00000003`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The message to send (a single line).
     ///
     /// Example: `Test message`.
     #[ami(name = "Message", required)]
-    pub message: String,
+    pub message: AmiStr,
     /// The type of content of the message (`text/plain`), for channels that support
     /// enhanced messaging (newer releases). When absent it is left empty, and the
     /// channel driver picks its default.
     #[ami(name = "Content-Type")]
-    pub content_type: Option<String>,
+    pub content_type: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1843,17 +1843,17 @@ pub struct SendTextAction {
 pub struct SetvarAction {
     /// Channel to set the variable on; without it the variable is global.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// Variable name, function or expression.
     ///
     /// Example: `CDR(userfield)`.
     #[ami(name = "Variable", required)]
-    pub variable: String,
+    pub variable: AmiStr,
     /// Variable or function value (empty clears it).
     ///
     /// Deviation from Asterisk's documentation: the required flag differs: Asterisk does not check it: without Value the variable is set to an empty value.
     #[ami(name = "Value")]
-    pub value: Option<String>,
+    pub value: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1946,10 +1946,10 @@ pub struct SetvarAction {
 pub struct StatusAction {
     /// The name of the channel to query; all channels when absent.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// Comma-separated list of variables to include in each `Status` event.
     #[ami(name = "Variables")]
-    pub variables: Option<String>,
+    pub variables: Option<AmiStr>,
     /// When true, each `Status` event includes all channel variables.
     #[ami(name = "AllVariables")]
     pub all_variables: Option<bool>,
@@ -1969,19 +1969,19 @@ pub struct StatusAction {
 pub struct AgiExecEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The AGI command, as received.
     #[ami(name = "Command")]
-    pub command: Option<String>,
+    pub command: Option<AmiStr>,
     /// The number of this run of the command (from its `AGIExecStart`).
     #[ami(name = "CommandId")]
     pub command_id: Option<i64>,
@@ -1990,7 +1990,7 @@ pub struct AgiExecEndEvent {
     pub result_code: Option<i64>,
     /// The AGI result, in words (`Success`).
     #[ami(name = "Result")]
-    pub result: Option<String>,
+    pub result: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2007,19 +2007,19 @@ pub struct AgiExecEndEvent {
 pub struct AgiExecStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The AGI command, as received.
     #[ami(name = "Command")]
-    pub command: Option<String>,
+    pub command: Option<AmiStr>,
     /// A random number that identifies this run of the command (its `AGIExecEnd` has the same).
     #[ami(name = "CommandId")]
     pub command_id: Option<i64>,
@@ -2061,13 +2061,13 @@ pub struct AgiExecStartEvent {
 pub struct AocDEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2120,13 +2120,13 @@ pub struct AocDEvent {
 pub struct AocEEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2137,12 +2137,12 @@ pub struct AocEEvent {
     pub charge: AocCharge,
     /// Sent empty when the charge has no association (otherwise the two forms below).
     #[ami(name = "ChargingAssociation")]
-    pub charging_association: Option<String>,
+    pub charging_association: Option<AmiStr>,
     /// The number the charge is associated with (when the association is a number).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
     #[ami(name = "ChargingAssociation/Number")]
-    pub charging_association_number: Option<String>,
+    pub charging_association_number: Option<AmiStr>,
     /// The numbering plan of `ChargingAssociation/Number`.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested charging association headers that Asterisk actually sends.
@@ -2202,13 +2202,13 @@ pub struct AocEEvent {
 pub struct AocSEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2234,13 +2234,13 @@ pub struct AocSEvent {
 pub struct AsyncAgiEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2267,22 +2267,22 @@ pub struct AsyncAgiEndEvent {
 pub struct AsyncAgiExecEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The `CommandID` given to the `AGI` action, when there was one.
     #[ami(name = "CommandID")]
-    pub command_id: Option<String>,
+    pub command_id: Option<AmiStr>,
     /// The URL-encoded result string of the executed AGI command (`200%20result%3D0%0A`).
     #[ami(name = "Result")]
-    pub result: Option<String>,
+    pub result: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2303,20 +2303,20 @@ pub struct AsyncAgiExecEvent {
 pub struct AsyncAgiStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The AGI environment of the channel, URL-encoded: the `agi_request: async`,
     /// `agi_channel: ...` lines an AGI script would read on its standard input.
     #[ami(name = "Env")]
-    pub env: Option<String>,
+    pub env: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2365,13 +2365,13 @@ pub struct AsyncAgiStartEvent {
 pub struct AttendedTransferEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `OrigTransferer` (`OrigTransfererChannel`...).
     #[ami(flatten, prefix = "OrigTransferer")]
     pub orig_transferer: ChannelSnapshot,
@@ -2421,13 +2421,13 @@ pub struct AttendedTransferEvent {
     pub dest_type: Option<AttendedTransferDestType>,
     /// The bridge that remains when bridges were merged (`Bridge` or `Threeway` only).
     #[ami(name = "DestBridgeUniqueid")]
-    pub dest_bridge_uniqueid: Option<String>,
+    pub dest_bridge_uniqueid: Option<AmiStr>,
     /// The application running when the transfer completed (`App` only).
     #[ami(name = "DestApp")]
-    pub dest_app: Option<String>,
+    pub dest_app: Option<AmiStr>,
     /// The transferer channel that remains in a three-way call (`Threeway` only).
     #[ami(name = "DestTransfererChannel")]
-    pub dest_transferer_channel: Option<String>,
+    pub dest_transferer_channel: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2453,7 +2453,7 @@ pub enum AttendedTransferResult {
     Success,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `DestType` in [`AttendedTransferEvent`].
@@ -2479,7 +2479,7 @@ pub enum AttendedTransferDestType {
     Fail,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a blind transfer is complete.
@@ -2497,13 +2497,13 @@ pub enum AttendedTransferDestType {
 pub struct BlindTransferEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Transferer` (`TransfererChannel`...).
     #[ami(flatten, prefix = "Transferer")]
     pub transferer: ChannelSnapshot,
@@ -2525,10 +2525,10 @@ pub struct BlindTransferEvent {
     pub is_external: Option<bool>,
     /// Destination context of the blind transfer.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// Destination extension of the blind transfer.
     #[ami(name = "Extension")]
-    pub extension: Option<String>,
+    pub extension: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2554,7 +2554,7 @@ pub enum BlindTransferResult {
     Success,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when talking starts to be detected on a channel (`TALK_DETECT()`).
@@ -2568,13 +2568,13 @@ pub enum BlindTransferResult {
 pub struct ChannelTalkingStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2594,13 +2594,13 @@ pub struct ChannelTalkingStartEvent {
 pub struct ChannelTalkingStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2623,13 +2623,13 @@ pub struct ChannelTalkingStopEvent {
 pub struct ChanSpyStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Spyer` (`SpyerChannel`...).
     #[ami(flatten, prefix = "Spyer")]
     pub spyer: ChannelSnapshot,
@@ -2652,13 +2652,13 @@ pub struct ChanSpyStartEvent {
 pub struct ChanSpyStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Spyer` (`SpyerChannel`...).
     #[ami(flatten, prefix = "Spyer")]
     pub spyer: ChannelSnapshot,
@@ -2686,13 +2686,13 @@ pub struct ChanSpyStopEvent {
 pub struct DialBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2703,7 +2703,7 @@ pub struct DialBeginEvent {
     pub dest: ChannelSnapshot,
     /// The non-technology specific device being dialed (`300`, `agent-01@pbx`).
     #[ami(name = "DialString")]
-    pub dial_string: Option<String>,
+    pub dial_string: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2720,13 +2720,13 @@ pub struct DialBeginEvent {
 pub struct DialEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2740,7 +2740,7 @@ pub struct DialEndEvent {
     pub dial_status: Option<DialEndDialStatus>,
     /// If the call was forwarded, where it was forwarded to.
     #[ami(name = "Forward")]
-    pub forward: Option<String>,
+    pub forward: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2781,7 +2781,7 @@ pub enum DialEndDialStatus {
     NoAnswer,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when dial status has changed (ringing, progress...).
@@ -2795,13 +2795,13 @@ pub enum DialEndDialStatus {
 pub struct DialStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -2815,7 +2815,7 @@ pub struct DialStateEvent {
     pub dial_status: Option<DialStateDialStatus>,
     /// If the call was forwarded, where it was forwarded to.
     #[ami(name = "Forward")]
-    pub forward: Option<String>,
+    pub forward: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -2838,7 +2838,7 @@ pub enum DialStateDialStatus {
     Progress,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a DTMF digit has started on a channel.
@@ -2854,19 +2854,19 @@ pub enum DialStateDialStatus {
 pub struct DtmfBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The DTMF digit (`0`-`9`, `*`, `#`, `A`-`D`).
     #[ami(name = "Digit", required)]
-    pub digit: String,
+    pub digit: AmiStr,
     /// The direction the DTMF digit was sent on.
     #[ami(name = "Direction")]
     pub direction: Option<DtmfBeginDirection>,
@@ -2889,7 +2889,7 @@ pub enum DtmfBeginDirection {
     Sent,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a DTMF digit has ended on a channel.
@@ -2905,19 +2905,19 @@ pub enum DtmfBeginDirection {
 pub struct DtmfEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The DTMF digit (`0`-`9`, `*`, `#`, `A`-`D`).
     #[ami(name = "Digit", required)]
-    pub digit: String,
+    pub digit: AmiStr,
     /// Duration of the digit, in milliseconds.
     #[ami(name = "DurationMs")]
     pub duration_ms: Option<u64>,
@@ -2943,7 +2943,7 @@ pub enum DtmfEndDirection {
     Sent,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a hook flash happens on a channel.
@@ -2959,13 +2959,13 @@ pub enum DtmfEndDirection {
 pub struct FlashEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -2989,13 +2989,13 @@ pub struct FlashEvent {
 pub struct HangupEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3004,7 +3004,7 @@ pub struct HangupEvent {
     pub cause: Option<i64>,
     /// A description of why the channel was hung up (`Normal Clearing`).
     #[ami(name = "Cause-txt")]
-    pub cause_txt: Option<String>,
+    pub cause_txt: Option<AmiStr>,
     /// A cause code specific to the channel technology (a SIP response code for
     /// PJSIP), sent only when the call did not end normally.
     ///
@@ -3027,19 +3027,19 @@ pub struct HangupEvent {
 pub struct HangupHandlerPopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The handler removed, as the `Gosub` location and arguments it would have run.
     #[ami(name = "Handler")]
-    pub handler: Option<String>,
+    pub handler: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3056,19 +3056,19 @@ pub struct HangupHandlerPopEvent {
 pub struct HangupHandlerPushEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The handler added, as the `Gosub` location and arguments it will run.
     #[ami(name = "Handler")]
-    pub handler: Option<String>,
+    pub handler: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3085,19 +3085,19 @@ pub struct HangupHandlerPushEvent {
 pub struct HangupHandlerRunEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The handler, as the `Gosub` location and arguments it runs (`hdlr,s,1(args)`).
     #[ami(name = "Handler")]
-    pub handler: Option<String>,
+    pub handler: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3114,13 +3114,13 @@ pub struct HangupHandlerRunEvent {
 pub struct HangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3148,19 +3148,19 @@ pub struct HangupRequestEvent {
 pub struct HoldEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The suggested music-on-hold class of the party that put the channel on hold.
     #[ami(name = "MusicClass")]
-    pub music_class: Option<String>,
+    pub music_class: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3177,13 +3177,13 @@ pub struct HoldEvent {
 pub struct LocalBridgeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
     #[ami(flatten, prefix = "LocalOne")]
     pub local_one: ChannelSnapshot,
@@ -3192,10 +3192,10 @@ pub struct LocalBridgeEvent {
     pub local_two: ChannelSnapshot,
     /// The dialplan context that the second half (`LocalTwo`) starts in.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The dialplan extension that the second half (`LocalTwo`) starts in.
     #[ami(name = "Exten")]
-    pub exten: Option<String>,
+    pub exten: Option<AmiStr>,
     /// Whether the pair may optimize itself out of the media path (`Yes`), or was created with `/n` (`No`).
     #[ami(name = "LocalOptimization")]
     pub local_optimization: Option<bool>,
@@ -3215,13 +3215,13 @@ pub struct LocalBridgeEvent {
 pub struct LocalOptimizationBeginEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
     #[ami(flatten, prefix = "LocalOne")]
     pub local_one: ChannelSnapshot,
@@ -3235,7 +3235,7 @@ pub struct LocalOptimizationBeginEvent {
     pub source: Option<ChannelSnapshot>,
     /// The unique ID of the bridge the Local channel is optimizing into.
     #[ami(name = "DestUniqueId")]
-    pub dest_unique_id: Option<String>,
+    pub dest_unique_id: Option<AmiStr>,
     /// Identifies this optimization; the matching `LocalOptimizationEnd` has the same `Id`.
     #[ami(name = "Id")]
     pub id: Option<u64>,
@@ -3255,13 +3255,13 @@ pub struct LocalOptimizationBeginEvent {
 pub struct LocalOptimizationEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `LocalOne` (`LocalOneChannel`...).
     #[ami(flatten, prefix = "LocalOne")]
     pub local_one: ChannelSnapshot,
@@ -3290,13 +3290,13 @@ pub struct LocalOptimizationEndEvent {
 pub struct McidEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -3324,19 +3324,19 @@ pub struct McidEvent {
 pub struct MusicOnHoldStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The music on hold class being played (`default`).
     #[ami(name = "Class")]
-    pub class: Option<String>,
+    pub class: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3353,13 +3353,13 @@ pub struct MusicOnHoldStartEvent {
 pub struct MusicOnHoldStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3379,19 +3379,19 @@ pub struct MusicOnHoldStopEvent {
 pub struct NewAccountCodeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The channel's previous account code.
     #[ami(name = "OldAccountCode")]
-    pub old_account_code: Option<String>,
+    pub old_account_code: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3408,19 +3408,19 @@ pub struct NewAccountCodeEvent {
 pub struct NewCalleridEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// A description of the caller ID presentation (`0 (Presentation Allowed, Not Screened)`).
     #[ami(name = "CID-CallingPres")]
-    pub cid_calling_pres: Option<String>,
+    pub cid_calling_pres: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3437,13 +3437,13 @@ pub struct NewCalleridEvent {
 pub struct NewchannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3463,13 +3463,13 @@ pub struct NewchannelEvent {
 pub struct NewConnectedLineEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3487,25 +3487,25 @@ pub struct NewConnectedLineEvent {
 pub struct NewextenEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The extension (deprecated since Asterisk 12: use `Exten` of the snapshot, which is the same).
     #[ami(name = "Extension")]
-    pub extension: Option<String>,
+    pub extension: Option<AmiStr>,
     /// The application about to be executed.
     #[ami(name = "Application")]
-    pub application: Option<String>,
+    pub application: Option<AmiStr>,
     /// The data passed to the application.
     #[ami(name = "AppData")]
-    pub app_data: Option<String>,
+    pub app_data: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3522,13 +3522,13 @@ pub struct NewextenEvent {
 pub struct NewstateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3555,44 +3555,44 @@ pub struct NewstateEvent {
 pub struct OriginateResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Whether the call was answered.
     #[ami(name = "Response", required)]
     pub response: OriginateResponseResponse,
     /// The originated channel.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// The dialplan context the call was sent to (empty for an application).
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The extension the call was sent to (empty for an application).
     #[ami(name = "Exten")]
-    pub exten: Option<String>,
+    pub exten: Option<AmiStr>,
     /// The application the call was sent to (empty for a dialplan location).
     #[ami(name = "Application")]
-    pub application: Option<String>,
+    pub application: Option<AmiStr>,
     /// The arguments of that application.
     #[ami(name = "Data")]
-    pub data: Option<String>,
+    pub data: Option<AmiStr>,
     /// The outcome as an Asterisk control code: 0 no such extension or number,
     /// 1 no answer, 3 ringing (timeout), 4 answered, 5 busy, 8 congestion.
     #[ami(name = "Reason")]
     pub reason: Option<i64>,
     /// The unique ID of the originated channel (`<null>` when it was never created).
     #[ami(name = "Uniqueid")]
-    pub uniqueid: Option<String>,
+    pub uniqueid: Option<AmiStr>,
     /// The caller ID number of the originated channel.
     #[ami(name = "CallerIDNum")]
-    pub caller_id_num: Option<String>,
+    pub caller_id_num: Option<AmiStr>,
     /// The caller ID name of the originated channel.
     #[ami(name = "CallerIDName")]
-    pub caller_id_name: Option<String>,
+    pub caller_id_name: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3612,7 +3612,7 @@ pub enum OriginateResponseResponse {
     Failure,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a call is picked up by another channel (`Pickup()`, the pickup feature code).
@@ -3626,13 +3626,13 @@ pub enum OriginateResponseResponse {
 pub struct PickupEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3660,28 +3660,28 @@ pub struct PickupEvent {
 pub struct RenameEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The channel's old name.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The channel's new name.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
     #[ami(name = "Newname")]
-    pub newname: Option<String>,
+    pub newname: Option<AmiStr>,
     /// The unique ID of the channel (unchanged).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The docs list no fields; Asterisk sends Channel (old name), Newname and Uniqueid.
     #[ami(name = "Uniqueid")]
-    pub uniqueid: Option<String>,
+    pub uniqueid: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3698,13 +3698,13 @@ pub struct RenameEvent {
 pub struct SessionTimeoutEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3730,7 +3730,7 @@ pub enum SessionTimeoutSource {
     SipSessionTimer,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a soft hangup is requested with a specific cause code.
@@ -3744,13 +3744,13 @@ pub enum SessionTimeoutSource {
 pub struct SoftHangupRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3782,61 +3782,61 @@ pub struct SoftHangupRequestEvent {
 pub struct StatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// Type of channel (its technology: `SIP`, `PJSIP`).
     #[ami(name = "Type")]
-    pub type_: Option<String>,
+    pub type_: Option<AmiStr>,
     /// Dialed number identifier.
     #[ami(name = "DNID")]
-    pub dnid: Option<String>,
+    pub dnid: Option<AmiStr>,
     /// The connected line number after any redirection.
     #[ami(name = "EffectiveConnectedLineNum")]
-    pub effective_connected_line_num: Option<String>,
+    pub effective_connected_line_num: Option<AmiStr>,
     /// The connected line name after any redirection.
     #[ami(name = "EffectiveConnectedLineName")]
-    pub effective_connected_line_name: Option<String>,
+    pub effective_connected_line_name: Option<AmiStr>,
     /// Absolute lifetime of the channel (0 when no absolute timeout is set).
     #[ami(name = "TimeToHangup")]
     pub time_to_hangup: Option<u64>,
     /// Identifier of the bridge the channel is in; may be empty.
     #[ami(name = "BridgeID")]
-    pub bridge_id: Option<String>,
+    pub bridge_id: Option<AmiStr>,
     /// Application currently executing on the channel.
     #[ami(name = "Application")]
-    pub application: Option<String>,
+    pub application: Option<AmiStr>,
     /// Data given to the currently executing application.
     #[ami(name = "Data")]
-    pub data: Option<String>,
+    pub data: Option<AmiStr>,
     /// The native media formats of the channel (`(ulaw)`).
     #[ami(name = "Nativeformats")]
-    pub nativeformats: Option<String>,
+    pub nativeformats: Option<AmiStr>,
     /// The format the channel reads in.
     #[ami(name = "Readformat")]
-    pub readformat: Option<String>,
+    pub readformat: Option<AmiStr>,
     /// The translation path for reads.
     #[ami(name = "Readtrans")]
-    pub readtrans: Option<String>,
+    pub readtrans: Option<AmiStr>,
     /// The format the channel writes in.
     #[ami(name = "Writeformat")]
-    pub writeformat: Option<String>,
+    pub writeformat: Option<AmiStr>,
     /// The translation path for writes (`(gsm@8000)->(slin@8000)->(ulaw@8000)`).
     #[ami(name = "Writetrans")]
-    pub writetrans: Option<String>,
+    pub writetrans: Option<AmiStr>,
     /// The configured call group.
     #[ami(name = "Callgroup")]
-    pub callgroup: Option<String>,
+    pub callgroup: Option<AmiStr>,
     /// The configured pickup group.
     #[ami(name = "Pickupgroup")]
-    pub pickupgroup: Option<String>,
+    pub pickupgroup: Option<AmiStr>,
     /// Number of seconds the channel has been active.
     #[ami(name = "Seconds")]
     pub seconds: Option<u64>,
@@ -3865,13 +3865,13 @@ pub struct StatusEvent {
 pub struct StatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `Status` events sent.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
@@ -3896,13 +3896,13 @@ pub struct StatusCompleteEvent {
 pub struct UnholdEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -3926,22 +3926,22 @@ pub struct UnholdEvent {
 pub struct VarSetEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The variable being set.
     #[ami(name = "Variable", required)]
-    pub variable: String,
+    pub variable: AmiStr,
     /// The new value of the variable.
     #[ami(name = "Value")]
-    pub value: Option<String>,
+    pub value: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3960,13 +3960,13 @@ pub struct VarSetEvent {
 pub struct WinkEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

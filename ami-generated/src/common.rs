@@ -12,7 +12,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiEnum, AmiFields};
-use ami_runtime::wire::Var;
+use ami_runtime::wire::{AmiStr, Var};
 
 /// The state of one channel at the moment the event was raised. Used bare by
 /// channel events (`Hangup`, `Newstate`...) and with a prefix where an event
@@ -23,7 +23,7 @@ use ami_runtime::wire::Var;
 pub struct ChannelSnapshot {
     /// The channel name, `<tech>/<resource>-<sequence>` (`SIP/agent-01-00000005`).
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// A numeric code for the channel's current state, related to `ChannelStateDesc`.
     #[ami(name = "ChannelState")]
     pub channel_state: Option<u64>,
@@ -32,37 +32,37 @@ pub struct ChannelSnapshot {
     pub channel_state_desc: Option<ChannelSnapshotChannelStateDesc>,
     /// The caller ID number, or `<unknown>`.
     #[ami(name = "CallerIDNum")]
-    pub caller_id_num: Option<String>,
+    pub caller_id_num: Option<AmiStr>,
     /// The caller ID name, or `<unknown>`.
     #[ami(name = "CallerIDName")]
-    pub caller_id_name: Option<String>,
+    pub caller_id_name: Option<AmiStr>,
     /// The connected line number (the other party), or `<unknown>`.
     #[ami(name = "ConnectedLineNum")]
-    pub connected_line_num: Option<String>,
+    pub connected_line_num: Option<AmiStr>,
     /// The connected line name (the other party), or `<unknown>`.
     #[ami(name = "ConnectedLineName")]
-    pub connected_line_name: Option<String>,
+    pub connected_line_name: Option<AmiStr>,
     /// The channel's language (`en`).
     #[ami(name = "Language")]
-    pub language: Option<String>,
+    pub language: Option<AmiStr>,
     /// The channel's account code (often empty).
     #[ami(name = "AccountCode")]
-    pub account_code: Option<String>,
+    pub account_code: Option<AmiStr>,
     /// The dialplan context the channel is currently in.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The dialplan extension the channel is currently in.
     #[ami(name = "Exten")]
-    pub exten: Option<String>,
+    pub exten: Option<AmiStr>,
     /// The dialplan priority the channel is currently at.
     #[ami(name = "Priority")]
     pub priority: Option<u64>,
     /// The unique ID of the channel (`1481706048.11`).
     #[ami(name = "Uniqueid")]
-    pub uniqueid: Option<String>,
+    pub uniqueid: Option<AmiStr>,
     /// The unique ID of the oldest channel associated with this one (the call's ID).
     #[ami(name = "Linkedid")]
-    pub linkedid: Option<String>,
+    pub linkedid: Option<AmiStr>,
     /// Channel variables named by `channelvars` in `manager.conf`, `name=value`,
     /// one header per variable, after the other snapshot fields (under the same
     /// prefix: `DestChanVariable`).
@@ -113,7 +113,7 @@ pub enum ChannelSnapshotChannelStateDesc {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// The state of one bridge at the moment the event was raised. Used bare by
@@ -124,19 +124,19 @@ pub enum ChannelSnapshotChannelStateDesc {
 pub struct BridgeSnapshot {
     /// The unique ID of the bridge (a UUID).
     #[ami(name = "BridgeUniqueid", required)]
-    pub bridge_uniqueid: String,
+    pub bridge_uniqueid: AmiStr,
     /// The type of bridge (`basic`, `parking`, `holding`...).
     #[ami(name = "BridgeType")]
-    pub bridge_type: Option<String>,
+    pub bridge_type: Option<AmiStr>,
     /// Technology in use by the bridge (`simple_bridge`, `native_rtp`, `holding_bridge`, `softmix`).
     #[ami(name = "BridgeTechnology")]
-    pub bridge_technology: Option<String>,
+    pub bridge_technology: Option<AmiStr>,
     /// Entity that created the bridge, if applicable (`Parking`, `ConfBridge`), or `<unknown>`.
     #[ami(name = "BridgeCreator")]
-    pub bridge_creator: Option<String>,
+    pub bridge_creator: Option<AmiStr>,
     /// Name used to refer to the bridge by its creator, if applicable, or `<unknown>`.
     #[ami(name = "BridgeName")]
-    pub bridge_name: Option<String>,
+    pub bridge_name: Option<AmiStr>,
     /// Number of channels in the bridge.
     #[ami(name = "BridgeNumChannels")]
     pub bridge_num_channels: Option<u64>,
@@ -145,7 +145,7 @@ pub struct BridgeSnapshot {
     pub bridge_video_source_mode: Option<BridgeSnapshotBridgeVideoSourceMode>,
     /// If the video source mode is `single`, the unique ID of the channel that is the video source.
     #[ami(name = "BridgeVideoSource")]
-    pub bridge_video_source: Option<String>,
+    pub bridge_video_source: Option<AmiStr>,
 }
 
 /// Values of `BridgeVideoSourceMode` in [`BridgeSnapshot`].
@@ -165,7 +165,7 @@ pub enum BridgeSnapshotBridgeVideoSourceMode {
     Single,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// The state of one queue member, as the queue member events of Asterisk 12
@@ -177,16 +177,16 @@ pub enum BridgeSnapshotBridgeVideoSourceMode {
 pub struct QueueMemberSnapshot {
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The name of the queue member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The queue member's channel technology or location (`SIP/agent-03`, `Local/200@DialCamp`).
     #[ami(name = "Interface")]
-    pub interface: Option<String>,
+    pub interface: Option<AmiStr>,
     /// Channel technology or location from which to read device state changes.
     #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
+    pub state_interface: Option<AmiStr>,
     /// How the member joined the queue.
     #[ami(name = "Membership")]
     pub membership: Option<QueueMemberSnapshotMembership>,
@@ -216,7 +216,7 @@ pub struct QueueMemberSnapshot {
     pub paused: Option<bool>,
     /// If paused, the reason given when pausing (empty otherwise).
     #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
+    pub paused_reason: Option<AmiStr>,
     /// Whether the member may be rung while already in use (`1`) or not (`0`).
     #[ami(name = "Ringinuse")]
     pub ringinuse: Option<bool>,
@@ -242,7 +242,7 @@ pub enum QueueMemberSnapshotMembership {
     Static,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Status` in [`QueueMemberSnapshot`].
@@ -280,7 +280,7 @@ pub enum QueueMemberSnapshotStatus {
     OnHold,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// One party's identity as ISDN reports it (number, name, subaddress and their
@@ -292,13 +292,13 @@ pub enum QueueMemberSnapshotStatus {
 pub struct PartyId {
     /// The combined presentation of the party, `<code> (<text>)`.
     #[ami(name = "Pres", required)]
-    pub pres: String,
+    pub pres: AmiStr,
     /// Whether the number is valid (`1`); when not, `Num` is empty.
     #[ami(name = "NumValid")]
     pub num_valid: Option<bool>,
     /// The party number.
     #[ami(name = "Num")]
-    pub num: Option<String>,
+    pub num: Option<AmiStr>,
     /// The type of number (the same numbering plan octet as `NumPlan`).
     #[ami(name = "ton")]
     pub ton: Option<i64>,
@@ -307,25 +307,25 @@ pub struct PartyId {
     pub num_plan: Option<i64>,
     /// The presentation of the number, `<code> (<text>)`.
     #[ami(name = "NumPres")]
-    pub num_pres: Option<String>,
+    pub num_pres: Option<AmiStr>,
     /// Whether the name is valid (`1`); when not, `Name` is empty.
     #[ami(name = "NameValid")]
     pub name_valid: Option<bool>,
     /// The party name.
     #[ami(name = "Name")]
-    pub name: Option<String>,
+    pub name: Option<AmiStr>,
     /// The character set of the name (`iso8859-1`).
     #[ami(name = "NameCharSet")]
-    pub name_char_set: Option<String>,
+    pub name_char_set: Option<AmiStr>,
     /// The presentation of the name, `<code> (<text>)`.
     #[ami(name = "NamePres")]
-    pub name_pres: Option<String>,
+    pub name_pres: Option<AmiStr>,
     /// The party subaddress (only when there is one).
     #[ami(name = "Subaddr")]
-    pub subaddr: Option<String>,
+    pub subaddr: Option<AmiStr>,
     /// The type of the subaddress.
     #[ami(name = "SubaddrType")]
-    pub subaddr_type: Option<String>,
+    pub subaddr_type: Option<AmiStr>,
     /// Whether the subaddress has an odd number of digits (`1`).
     #[ami(name = "SubaddrOdd")]
     pub subaddr_odd: Option<bool>,
@@ -359,7 +359,7 @@ pub struct AocCharge {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
     #[ami(name = "Charge/Currency/Name")]
-    pub charge_currency_name: Option<String>,
+    pub charge_currency_name: Option<AmiStr>,
     /// The amount, to be multiplied by `Charge/Currency/Multiplier` (currency charges).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The nested header Asterisk actually sends for the documented leaf name.
@@ -392,7 +392,7 @@ pub enum AocChargeChargeType {
     Units,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Charge/BillingID` in [`AocCharge`].
@@ -430,7 +430,7 @@ pub enum AocChargeChargeBillingId {
     NotAvailable,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Charge/TotalType` in [`AocCharge`].
@@ -447,7 +447,7 @@ pub enum AocChargeChargeTotalType {
     SubTotal,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Charge/Currency/Multiplier` in [`AocCharge`].
@@ -479,7 +479,7 @@ pub enum AocChargeChargeCurrencyMultiplier {
     Thousand,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// The fields every security event carries (`SuccessfulAuth`,
@@ -491,34 +491,34 @@ pub enum AocChargeChargeCurrencyMultiplier {
 pub struct SecurityEvent {
     /// When the event was detected (`2024-05-02T10:15:30.123+0000`).
     #[ami(name = "EventTV", required)]
-    pub event_tv: String,
+    pub event_tv: AmiStr,
     /// How serious the event is.
     #[ami(name = "Severity")]
     pub severity: Option<SecurityEventSeverity>,
     /// The Asterisk service that raised the event (`AMI`, `PJSIP`, `SIP`, `IAX2`...).
     #[ami(name = "Service")]
-    pub service: Option<String>,
+    pub service: Option<AmiStr>,
     /// The version of this event's layout.
     #[ami(name = "EventVersion")]
     pub event_version: Option<u64>,
     /// The account of the service that the event concerns (a manager user, an endpoint).
     #[ami(name = "AccountID")]
-    pub account_id: Option<String>,
+    pub account_id: Option<AmiStr>,
     /// Identifies the session within the service (a pointer value, a SIP Call-ID...).
     #[ami(name = "SessionID")]
-    pub session_id: Option<String>,
+    pub session_id: Option<AmiStr>,
     /// The local address of the service.
     #[ami(name = "LocalAddress")]
-    pub local_address: Option<String>,
+    pub local_address: Option<AmiStr>,
     /// The address of the remote party that caused the event.
     #[ami(name = "RemoteAddress")]
-    pub remote_address: Option<String>,
+    pub remote_address: Option<AmiStr>,
     /// The module that raised the event, when known.
     #[ami(name = "Module")]
-    pub module: Option<String>,
+    pub module: Option<AmiStr>,
     /// The time the session reported, when known.
     #[ami(name = "SessionTV")]
-    pub session_tv: Option<String>,
+    pub session_tv: Option<AmiStr>,
 }
 
 /// Values of `Severity` in [`SecurityEvent`].
@@ -535,5 +535,5 @@ pub enum SecurityEventSeverity {
     Error,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }

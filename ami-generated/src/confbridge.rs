@@ -17,7 +17,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::{BridgeSnapshot, ChannelSnapshot};
 
 /// Kick a participant (or several) out of a ConfBridge conference.
@@ -56,14 +56,14 @@ pub struct ConfbridgeKickAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The channel to kick (`SIP/mypeer-00000001`), or `all` to kick every
     /// channel, or `participants` to kick every non-admin channel. (The seed
     /// document misspells the keyword `paricipants`; Asterisk reads `participants`.)
     ///
     /// Example: `SIP/mypeer-00000001`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -119,7 +119,7 @@ pub struct ConfbridgeListAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -211,7 +211,7 @@ pub struct ConfbridgeLockAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -261,7 +261,7 @@ pub struct ConfbridgeMuteAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The channel to mute. If it is not a complete channel name, the first
     /// channel whose name starts with it is used (`SIP/mypeer` matches
     /// `SIP/mypeer-00000001`). `all` mutes every channel; `participants` mutes every
@@ -269,7 +269,7 @@ pub struct ConfbridgeMuteAction {
     ///
     /// Example: `SIP/mypeer-00000001`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -320,13 +320,13 @@ pub struct ConfbridgeSetSingleVideoSrcAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The channel whose video becomes the source. If it is not a complete channel
     /// name, the first channel whose name starts with it is used.
     ///
     /// Example: `SIP/mypeer-00000001`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -386,12 +386,12 @@ pub struct ConfbridgeStartRecordAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The file to record to (the file extension chooses the format:
     /// `/tmp/conf-1111.wav`). Defaults to the bridge profile's record file, or a
     /// generated name in the monitor directory.
     #[ami(name = "RecordFile")]
-    pub record_file: Option<String>,
+    pub record_file: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -447,7 +447,7 @@ pub struct ConfbridgeStopRecordAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -491,7 +491,7 @@ pub struct ConfbridgeUnlockAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -540,7 +540,7 @@ pub struct ConfbridgeUnmuteAction {
     ///
     /// Example: `1111`.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The channel to unmute. If it is not a complete channel name, the first
     /// channel whose name starts with it is used. `all` unmutes every channel;
     /// `participants` unmutes every non-admin channel. (The seed document
@@ -548,7 +548,7 @@ pub struct ConfbridgeUnmuteAction {
     ///
     /// Example: `SIP/mypeer-00000001`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -565,19 +565,19 @@ pub struct ConfbridgeUnmuteAction {
 pub struct ConfbridgeEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -594,13 +594,13 @@ pub struct ConfbridgeEndEvent {
 pub struct ConfbridgeJoinEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -609,7 +609,7 @@ pub struct ConfbridgeJoinEvent {
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Whether the participant is an admin user (`Yes`/`No`).
     #[ami(name = "Admin")]
     pub admin: Option<bool>,
@@ -636,13 +636,13 @@ pub struct ConfbridgeJoinEvent {
 pub struct ConfbridgeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -651,7 +651,7 @@ pub struct ConfbridgeLeaveEvent {
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Whether the participant was an admin user (`Yes`/`No`).
     #[ami(name = "Admin")]
     pub admin: Option<bool>,
@@ -678,19 +678,19 @@ pub struct ConfbridgeLeaveEvent {
 pub struct ConfbridgeListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Whether this user is an admin user (`Yes`/`No`).
     #[ami(name = "Admin")]
     pub admin: Option<bool>,
@@ -738,13 +738,13 @@ pub struct ConfbridgeListEvent {
 pub struct ConfbridgeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `ConfbridgeList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -766,16 +766,16 @@ pub struct ConfbridgeListCompleteEvent {
 pub struct ConfbridgeListRoomsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The number of users in the conference, active and waiting ones alike.
     #[ami(name = "Parties")]
     pub parties: Option<u64>,
@@ -806,13 +806,13 @@ pub struct ConfbridgeListRoomsEvent {
 pub struct ConfbridgeListRoomsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `ConfbridgeListRooms` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -838,13 +838,13 @@ pub struct ConfbridgeListRoomsCompleteEvent {
 pub struct ConfbridgeMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -853,7 +853,7 @@ pub struct ConfbridgeMuteEvent {
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Whether the participant is an admin user (`Yes`/`No`).
     #[ami(name = "Admin")]
     pub admin: Option<bool>,
@@ -877,19 +877,19 @@ pub struct ConfbridgeMuteEvent {
 pub struct ConfbridgeRecordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -906,19 +906,19 @@ pub struct ConfbridgeRecordEvent {
 pub struct ConfbridgeStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -939,19 +939,19 @@ pub struct ConfbridgeStartEvent {
 pub struct ConfbridgeStopRecordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -968,13 +968,13 @@ pub struct ConfbridgeStopRecordEvent {
 pub struct ConfbridgeTalkingEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -983,7 +983,7 @@ pub struct ConfbridgeTalkingEvent {
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Whether the participant is now talking (`on`) or has stopped (`off`).
     #[ami(name = "TalkingStatus")]
     pub talking_status: Option<bool>,
@@ -1010,13 +1010,13 @@ pub struct ConfbridgeTalkingEvent {
 pub struct ConfbridgeUnmuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`BridgeSnapshot`] fields, bare.
     #[ami(flatten)]
     pub bridge_snapshot: BridgeSnapshot,
@@ -1025,7 +1025,7 @@ pub struct ConfbridgeUnmuteEvent {
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the conference.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// Whether the participant is an admin user (`Yes`/`No`).
     #[ami(name = "Admin")]
     pub admin: Option<bool>,

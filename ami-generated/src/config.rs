@@ -11,7 +11,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiFields, AmiResponse};
-use ami_runtime::wire::{Ack, Header};
+use ami_runtime::wire::{Ack, AmiStr, Header};
 
 /// Create an empty file in the configuration directory.
 ///
@@ -49,7 +49,7 @@ pub struct CreateConfigAction {
     ///
     /// Example: `test.conf`.
     #[ami(name = "Filename", required)]
-    pub filename: String,
+    pub filename: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -104,17 +104,17 @@ pub struct GetConfigAction {
     ///
     /// Example: `queues.conf`.
     #[ami(name = "Filename", required)]
-    pub filename: String,
+    pub filename: AmiStr,
     /// Category in the configuration file; only that one is returned.
     #[ami(name = "Category")]
-    pub category: Option<String>,
+    pub category: Option<AmiStr>,
     /// A comma-separated list of `name_regex=value_regex` expressions: only the
     /// categories whose variables match all of them are returned. The special
     /// variable name `TEMPLATES` controls templates: `TEMPLATES=include` includes
     /// them with normal categories, `TEMPLATES=restrict` returns only templates;
     /// without it templates are left out.
     #[ami(name = "Filter")]
-    pub filter: Option<String>,
+    pub filter: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -126,7 +126,7 @@ pub struct GetConfigAction {
 pub struct GetConfigResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The categories of the file, in file order.
     ///
     /// Entries are numbered from 0: `Category-000000`, `Line-000000-000000` for entry 0.
@@ -145,10 +145,10 @@ pub struct GetConfigResponse {
 pub struct GetConfigResponseCategory {
     /// The category name (`Category-000000`).
     #[ami(name = "Category", required)]
-    pub name: String,
+    pub name: AmiStr,
     /// The lines of the category, `name=value` (`Line-000000-000000`, `Line-000000-000001`...).
     #[ami(name = "Line", index = "dash6")]
-    pub lines: Vec<String>,
+    pub lines: Vec<AmiStr>,
 }
 
 /// Retrieve configuration, in JSON format.
@@ -197,17 +197,17 @@ pub struct GetConfigJsonAction {
     ///
     /// Example: `queues.conf`.
     #[ami(name = "Filename", required)]
-    pub filename: String,
+    pub filename: AmiStr,
     /// Category in the configuration file; only that one is returned.
     #[ami(name = "Category")]
-    pub category: Option<String>,
+    pub category: Option<AmiStr>,
     /// A comma-separated list of `name_regex=value_regex` expressions: only the
     /// categories whose variables match all of them are returned. The special
     /// variable name `TEMPLATES` controls templates: `TEMPLATES=include` includes
     /// them with normal categories, `TEMPLATES=restrict` returns only templates;
     /// without it templates are left out.
     #[ami(name = "Filter")]
-    pub filter: Option<String>,
+    pub filter: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -219,10 +219,10 @@ pub struct GetConfigJsonAction {
 pub struct GetConfigJsonResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The configuration as one JSON object: category names mapped to objects of `variable: value` pairs.
     #[ami(name = "JSON", required)]
-    pub json: String,
+    pub json: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -279,7 +279,7 @@ pub struct ListCategoriesAction {
     ///
     /// Example: `sip.conf`.
     #[ami(name = "Filename", required)]
-    pub filename: String,
+    pub filename: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -291,10 +291,10 @@ pub struct ListCategoriesAction {
 pub struct ListCategoriesResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The category names, in file order.
     #[ami(name = "Category", index = "dash6")]
-    pub categories: Vec<String>,
+    pub categories: Vec<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -341,15 +341,15 @@ pub struct UpdateConfigAction {
     ///
     /// Example: `voicemail.conf`.
     #[ami(name = "SrcFilename", required)]
-    pub src_filename: String,
+    pub src_filename: AmiStr,
     /// Configuration filename to write (e.g. `foo.conf`).
     ///
     /// Example: `voicemail.conf`.
     #[ami(name = "DstFilename", required)]
-    pub dst_filename: String,
+    pub dst_filename: AmiStr,
     /// Whether a reload should take place (`yes`/`no`), or the name of a specific module to reload.
     #[ami(name = "Reload")]
-    pub reload: Option<String>,
+    pub reload: Option<AmiStr>,
     /// Whether the effective category contents should be preserved on template change.
     ///
     /// Server default: `true`.
@@ -378,24 +378,24 @@ pub struct UpdateConfigChange {
     pub action: UpdateConfigChangeAction,
     /// Category to operate on.
     #[ami(name = "Cat")]
-    pub cat: Option<String>,
+    pub cat: Option<AmiStr>,
     /// Variable to work on.
     #[ami(name = "Var")]
-    pub var: Option<String>,
+    pub var: Option<AmiStr>,
     /// Value to work on.
     #[ami(name = "Value")]
-    pub value: Option<String>,
+    pub value: Option<AmiStr>,
     /// Extra match required to match the line.
     #[ami(name = "Match")]
-    pub match_: Option<String>,
+    pub match_: Option<AmiStr>,
     /// Line in the category to operate on (used with `Delete` and `Insert`).
     #[ami(name = "Line")]
-    pub line: Option<String>,
+    pub line: Option<AmiStr>,
     /// A comma-separated list of action-specific options.
     ///
     /// Deviation from Asterisk's documentation: the type differs: The docs' enumlist repeats the `Action` values; `Options` is a free comma-separated list (`allowdups`, `template`, `inherit=...`, `catfilter=...`).
     #[ami(name = "Options")]
-    pub options: Option<String>,
+    pub options: Option<AmiStr>,
 }
 
 /// Values of `Action` in [`UpdateConfigChange`].
@@ -430,5 +430,5 @@ pub enum UpdateConfigChangeAction {
     Insert,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }

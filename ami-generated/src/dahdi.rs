@@ -17,7 +17,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::ChannelSnapshot;
 
 /// Dial digits on a DAHDI channel that is off hook.
@@ -50,7 +50,7 @@ pub struct DahdiDialOffhookAction {
     ///
     /// Example: `1234`.
     #[ami(name = "Number", required)]
-    pub number: String,
+    pub number: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -338,19 +338,19 @@ pub struct DahdiTransferAction {
 pub struct AlarmEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The DAHDI channel number in alarm (not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
     /// The alarm, in words (`Red Alarm`, `Yellow Alarm`, `Blue Alarm`, `Recovering`, `Loopback`, `Not Open`...).
     #[ami(name = "Alarm", required)]
-    pub alarm: String,
+    pub alarm: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -367,13 +367,13 @@ pub struct AlarmEvent {
 pub struct AlarmClearEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The DAHDI channel number whose alarm cleared (not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
@@ -396,13 +396,13 @@ pub struct AlarmClearEvent {
 pub struct DahdiChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -414,7 +414,7 @@ pub struct DahdiChannelEvent {
     pub dahdi_span: Option<u64>,
     /// The DAHDI channel number (`1`), `pseudo` for a pseudo channel, or `no-media (N)` for a signalling-only channel.
     #[ami(name = "DAHDIChannel", required)]
-    pub dahdi_channel: String,
+    pub dahdi_channel: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -438,43 +438,43 @@ pub struct DahdiChannelEvent {
 pub struct DahdiShowChannelsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The DAHDI channel number.
     #[ami(name = "DAHDIChannel", required)]
     pub dahdi_channel: u64,
     /// The Asterisk channel on the DAHDI channel (`DAHDI/1-1`), during a call.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// The unique ID of that Asterisk channel, during a call.
     #[ami(name = "Uniqueid")]
-    pub uniqueid: Option<String>,
+    pub uniqueid: Option<AmiStr>,
     /// The account code of that Asterisk channel, during a call.
     #[ami(name = "AccountCode")]
-    pub account_code: Option<String>,
+    pub account_code: Option<AmiStr>,
     /// The signalling of the channel, in words (`FXS Kewlstart`, `FXO Loopstart`, `ISDN PRI`, `E & M Immediate`...).
     #[ami(name = "Signalling")]
-    pub signalling: Option<String>,
+    pub signalling: Option<AmiStr>,
     /// The numeric code of `Signalling` (DAHDI's `SIG_*` value).
     #[ami(name = "SignallingCode")]
     pub signalling_code: Option<i64>,
     /// The dialplan context of the channel (`chan_dahdi.conf`).
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The Do Not Disturb status of the channel.
     #[ami(name = "DND")]
     pub dnd: Option<DahdiShowChannelsDnd>,
     /// The alarm state of the channel (`No Alarm`, `Red Alarm`, `Yellow Alarm`, `Blue Alarm`, `Recovering`, `Loopback`, `Not Open`...).
     #[ami(name = "Alarm")]
-    pub alarm: Option<String>,
+    pub alarm: Option<AmiStr>,
     /// The description of the channel (`description` in `chan_dahdi.conf`), often empty.
     #[ami(name = "Description")]
-    pub description: Option<String>,
+    pub description: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -494,7 +494,7 @@ pub enum DahdiShowChannelsDnd {
     Disabled,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `DAHDIShowChannels` list.
@@ -512,13 +512,13 @@ pub enum DahdiShowChannelsDnd {
 pub struct DahdiShowChannelsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `DAHDIShowChannels` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -545,24 +545,24 @@ pub struct DahdiShowChannelsCompleteEvent {
 pub struct DahdiShowStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The span number.
     #[ami(name = "Span", required)]
     pub span: u64,
     /// The span's description as the driver gives it (`T2XXP (PCI) Card 0 Span 1`).
     #[ami(name = "Description")]
-    pub description: Option<String>,
+    pub description: Option<AmiStr>,
     /// The span's alarms: `OK`, `UNCONFIGURED` (no channels), or the active alarms
     /// joined with `/` among `BLU`, `YEL`, `RED`, `LB` (loopback), `REC`
     /// (recovering) and `NOP` (not open), e.g. `RED/YEL`.
     #[ami(name = "Alarms")]
-    pub alarms: Option<String>,
+    pub alarms: Option<AmiStr>,
     /// The number of missed interrupts.
     #[ami(name = "IRQ")]
     pub irq: Option<u64>,
@@ -580,10 +580,10 @@ pub struct DahdiShowStatusEvent {
     pub coding: Option<DahdiShowStatusCoding>,
     /// Line options: `CRC4`, `YEL` (sending yellow alarm when not open), `CRC4/YEL`, or empty.
     #[ami(name = "Options")]
-    pub options: Option<String>,
+    pub options: Option<AmiStr>,
     /// The line build-out, in words (`0 db (CSU)/0-133 feet (DSX-1)`, `-7.5db (CSU)`...).
     #[ami(name = "LBO")]
-    pub lbo: Option<String>,
+    pub lbo: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -609,7 +609,7 @@ pub enum DahdiShowStatusFraming {
     Cas,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Coding` in [`DahdiShowStatusEvent`].
@@ -632,7 +632,7 @@ pub enum DahdiShowStatusCoding {
     Unk,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `DAHDIShowStatus` list.
@@ -650,13 +650,13 @@ pub enum DahdiShowStatusCoding {
 pub struct DahdiShowStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `DAHDIShowStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -684,16 +684,16 @@ pub struct DahdiShowStatusCompleteEvent {
 pub struct DndStateEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The DAHDI channel whose DND status changed (a DAHDI channel number, not an Asterisk channel name).
     #[ami(name = "DAHDIChannel", required)]
-    pub dahdi_channel: String,
+    pub dahdi_channel: AmiStr,
     /// The new DND status.
     #[ami(name = "Status")]
     pub status: Option<DndStateStatus>,
@@ -716,7 +716,7 @@ pub enum DndStateStatus {
     Disabled,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when an alarm is set on a DAHDI span.
@@ -730,19 +730,19 @@ pub enum DndStateStatus {
 pub struct SpanAlarmEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The span number in alarm.
     #[ami(name = "Span", required)]
     pub span: u64,
     /// The alarm, in words (`Red Alarm`, `Yellow Alarm`, `Blue Alarm`, `Recovering`, `Loopback`, `Not Open`...).
     #[ami(name = "Alarm", required)]
-    pub alarm: String,
+    pub alarm: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -759,13 +759,13 @@ pub struct SpanAlarmEvent {
 pub struct SpanAlarmClearEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The span number whose alarm cleared.
     #[ami(name = "Span", required)]
     pub span: u64,

@@ -10,7 +10,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 
 /// Delete a DB entry.
 ///
@@ -47,12 +47,12 @@ pub struct DbDelAction {
     ///
     /// Example: `TestFamily`.
     #[ami(name = "Family", required)]
-    pub family: String,
+    pub family: AmiStr,
     /// The key to delete within the family.
     ///
     /// Example: `Testkey`.
     #[ami(name = "Key", required)]
-    pub key: String,
+    pub key: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -84,10 +84,10 @@ pub struct DbDelTreeAction {
     ///
     /// Example: `TestFamily`.
     #[ami(name = "Family", required)]
-    pub family: String,
+    pub family: AmiStr,
     /// Only delete the keys under this path within the family.
     #[ami(name = "Key")]
-    pub key: Option<String>,
+    pub key: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -158,12 +158,12 @@ pub struct DbGetAction {
     ///
     /// Example: `pbx`.
     #[ami(name = "Family", required)]
-    pub family: String,
+    pub family: AmiStr,
     /// The key within the family.
     ///
     /// Example: `UUID`.
     #[ami(name = "Key", required)]
-    pub key: String,
+    pub key: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -227,10 +227,10 @@ pub struct DbGetTreeAction {
     ///
     /// Example: `pbx`.
     #[ami(name = "Family")]
-    pub family: Option<String>,
+    pub family: Option<AmiStr>,
     /// Only list the entries under this path within `Family` (ignored without `Family`).
     #[ami(name = "Key")]
-    pub key: Option<String>,
+    pub key: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -271,15 +271,15 @@ pub struct DbPutAction {
     ///
     /// Example: `TestFamily`.
     #[ami(name = "Family", required)]
-    pub family: String,
+    pub family: AmiStr,
     /// The key within the family.
     ///
     /// Example: `Testkey`.
     #[ami(name = "Key", required)]
-    pub key: String,
+    pub key: AmiStr,
     /// The value to store (empty stores an empty value).
     #[ami(name = "Val")]
-    pub val: Option<String>,
+    pub val: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -300,13 +300,13 @@ pub struct DbPutAction {
 pub struct DbGetCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `DBGetResponse` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -330,22 +330,22 @@ pub struct DbGetCompleteEvent {
 pub struct DbGetResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The family of the entry.
     #[ami(name = "Family", required)]
-    pub family: String,
+    pub family: AmiStr,
     /// The key of the entry.
     #[ami(name = "Key", required)]
-    pub key: String,
+    pub key: AmiStr,
     /// The value of the entry.
     #[ami(name = "Val")]
-    pub val: Option<String>,
+    pub val: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -366,13 +366,13 @@ pub struct DbGetResponseEvent {
 pub struct DbGetTreeCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `DBGetTreeResponse` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -396,19 +396,19 @@ pub struct DbGetTreeCompleteEvent {
 pub struct DbGetTreeResponseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The full key path of the entry, family included (`/pbx/UUID`).
     #[ami(name = "Key", required)]
-    pub key: String,
+    pub key: AmiStr,
     /// The value of the entry.
     #[ami(name = "Val")]
-    pub val: Option<String>,
+    pub val: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

@@ -14,7 +14,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
-use ami_runtime::wire::{EventList, Header};
+use ami_runtime::wire::{AmiStr, EventList, Header};
 
 /// List the current known device states.
 ///
@@ -113,7 +113,7 @@ pub struct PresenceStateAction {
     ///
     /// Example: `CustomPresence:lamp1`.
     #[ami(name = "Provider", required)]
-    pub provider: String,
+    pub provider: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -125,16 +125,16 @@ pub struct PresenceStateAction {
 pub struct PresenceStateResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The presence state.
     #[ami(name = "State")]
     pub state: Option<PresenceStateResponseState>,
     /// Further information about the presence (`temporary`), when set.
     #[ami(name = "Subtype")]
-    pub subtype: Option<String>,
+    pub subtype: Option<AmiStr>,
     /// The custom message of the presence (`Out to lunch`), when set.
     #[ami(name = "PresenceMessage")]
-    pub presence_message: Option<String>,
+    pub presence_message: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -169,7 +169,7 @@ pub enum PresenceStateResponseState {
     DoNotDisturb,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// List the current known presence states.
@@ -238,16 +238,16 @@ pub struct PresenceStateListAction {
 pub struct DeviceStateChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The device whose state changed (`SIP/300`, `PJSIP/100`, `Custom:lamp1`).
     #[ami(name = "Device", required)]
-    pub device: String,
+    pub device: AmiStr,
     /// The new state of the device.
     #[ami(name = "State")]
     pub state: Option<DeviceStateChangeState>,
@@ -291,7 +291,7 @@ pub enum DeviceStateChangeState {
     OnHold,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `DeviceStateList` list.
@@ -309,13 +309,13 @@ pub enum DeviceStateChangeState {
 pub struct DeviceStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `DeviceStateChange` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -342,25 +342,25 @@ pub struct DeviceStateListCompleteEvent {
 pub struct PresenceStateChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The entity whose presence state changed (`CustomPresence:lamp1`).
     #[ami(name = "Presentity", required)]
-    pub presentity: String,
+    pub presentity: AmiStr,
     /// The new presence state.
     #[ami(name = "Status")]
     pub status: Option<PresenceStateChangeStatus>,
     /// The new subtype of the presence (`temporary`).
     #[ami(name = "Subtype")]
-    pub subtype: Option<String>,
+    pub subtype: Option<AmiStr>,
     /// The new custom message of the presence (`Out to lunch`).
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -395,7 +395,7 @@ pub enum PresenceStateChangeStatus {
     DoNotDisturb,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PresenceStateList` list.
@@ -413,13 +413,13 @@ pub enum PresenceStateChangeStatus {
 pub struct PresenceStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `PresenceStateChange` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,

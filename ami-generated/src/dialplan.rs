@@ -11,7 +11,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 
 /// Add an extension to the dialplan.
 ///
@@ -63,25 +63,25 @@ pub struct DialplanExtensionAddAction {
     ///
     /// Example: `test_dialplan`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// Name of the extension to create; a caller ID match may follow a `/` (`100/5551234`).
     ///
     /// Example: `test_exten`.
     #[ami(name = "Extension", required)]
-    pub extension: String,
+    pub extension: AmiStr,
     /// The priority to add: a positive number, or `hint`.
     ///
     /// Example: `1`.
     #[ami(name = "Priority", required)]
-    pub priority: String,
+    pub priority: AmiStr,
     /// The application to run at that priority (or, for a `hint`, the devices it watches).
     ///
     /// Example: `echo`.
     #[ami(name = "Application", required)]
-    pub application: String,
+    pub application: AmiStr,
     /// Arguments to the application.
     #[ami(name = "ApplicationData")]
-    pub application_data: Option<String>,
+    pub application_data: Option<AmiStr>,
     /// When true (`yes`, `1`, `true`...), an extension that already exists at that
     /// context, extension and priority is overwritten; otherwise it stays and the
     /// action fails.
@@ -135,12 +135,12 @@ pub struct DialplanExtensionRemoveAction {
     ///
     /// Example: `test_dialplan`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// Name of the extension to remove; a caller ID match may follow a `/`.
     ///
     /// Example: `test_exten`.
     #[ami(name = "Extension", required)]
-    pub extension: String,
+    pub extension: AmiStr,
     /// Only remove this priority of the extension; all of its priorities when absent.
     #[ami(name = "Priority")]
     pub priority: Option<u64>,
@@ -200,12 +200,12 @@ pub struct ExtensionStateAction {
     ///
     /// Example: `agent-01`.
     #[ami(name = "Exten", required)]
-    pub exten: String,
+    pub exten: AmiStr,
     /// Context of the extension.
     ///
     /// Example: `public`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -217,16 +217,16 @@ pub struct ExtensionStateAction {
 pub struct ExtensionStateResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The extension that was checked.
     #[ami(name = "Exten")]
-    pub exten: Option<String>,
+    pub exten: Option<AmiStr>,
     /// Its context.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The hint of the extension (`SIP/1000`, `PJSIP/100&Custom:lamp1`), empty when it has none.
     #[ami(name = "Hint")]
-    pub hint: Option<String>,
+    pub hint: Option<AmiStr>,
     /// Numerical state of the extension: the combined device state of everything in its hint.
     #[ami(name = "Status")]
     pub status: Option<ExtensionStateResponseStatus>,
@@ -276,7 +276,7 @@ pub enum ExtensionStateResponseStatus {
     InUseHold,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `StatusText` in [`ExtensionStateResponse`].
@@ -314,7 +314,7 @@ pub enum ExtensionStateResponseStatusText {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// List the current known extension states.
@@ -446,10 +446,10 @@ pub struct ExtensionStateListAction {
 pub struct ShowDialPlanAction {
     /// Show only this extension.
     #[ami(name = "Extension")]
-    pub extension: Option<String>,
+    pub extension: Option<AmiStr>,
     /// Show only this context.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -470,13 +470,13 @@ pub struct ShowDialPlanAction {
 pub struct ExtensionStateListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `ExtensionStatus` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -505,22 +505,22 @@ pub struct ExtensionStateListCompleteEvent {
 pub struct ExtensionStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Name of the extension.
     #[ami(name = "Exten", required)]
-    pub exten: String,
+    pub exten: AmiStr,
     /// Context that owns the extension.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The hint of the extension (`SIP/1000`).
     #[ami(name = "Hint")]
-    pub hint: Option<String>,
+    pub hint: Option<AmiStr>,
     /// Numerical state of the extension: the combined device state of everything in its hint.
     #[ami(name = "Status")]
     pub status: Option<ExtensionStatusStatus>,
@@ -570,7 +570,7 @@ pub enum ExtensionStatusStatus {
     InUseHold,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `StatusText` in [`ExtensionStatusEvent`].
@@ -608,7 +608,7 @@ pub enum ExtensionStatusStatusText {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised in response to a `ShowDialPlan` command: one dialplan entry.
@@ -631,43 +631,43 @@ pub enum ExtensionStatusStatusText {
 pub struct ListDialplanEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The context of the entry.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// The extension or extension pattern (`4000`, `_X.`).
     #[ami(name = "Extension")]
-    pub extension: Option<String>,
+    pub extension: Option<AmiStr>,
     /// The label of the priority, when it has one.
     #[ami(name = "ExtensionLabel")]
-    pub extension_label: Option<String>,
+    pub extension_label: Option<AmiStr>,
     /// The priority number, or `hint` for a hint.
     #[ami(name = "Priority")]
-    pub priority: Option<String>,
+    pub priority: Option<AmiStr>,
     /// The application run at that priority (for a hint, the devices it watches).
     #[ami(name = "Application")]
-    pub application: Option<String>,
+    pub application: Option<AmiStr>,
     /// The arguments of the application.
     #[ami(name = "AppData")]
-    pub app_data: Option<String>,
+    pub app_data: Option<AmiStr>,
     /// The module that registered the entry (`pbx_config`, `pbx_lua`, `res_parking`...).
     #[ami(name = "Registrar")]
-    pub registrar: Option<String>,
+    pub registrar: Option<AmiStr>,
     /// For an include entry: the included context.
     #[ami(name = "IncludeContext")]
-    pub include_context: Option<String>,
+    pub include_context: Option<AmiStr>,
     /// For an ignore pattern entry: the pattern.
     #[ami(name = "IgnorePattern")]
-    pub ignore_pattern: Option<String>,
+    pub ignore_pattern: Option<AmiStr>,
     /// For a switch entry: `<switch>/<data>`.
     #[ami(name = "Switch")]
-    pub switch: Option<String>,
+    pub switch: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -688,31 +688,31 @@ pub struct ListDialplanEvent {
 pub struct PresenceStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Name of the extension.
     #[ami(name = "Exten", required)]
-    pub exten: String,
+    pub exten: AmiStr,
     /// Context that owns the extension.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The hint of the extension.
     #[ami(name = "Hint")]
-    pub hint: Option<String>,
+    pub hint: Option<AmiStr>,
     /// The new presence state (`available`, `away`, `dnd`...).
     #[ami(name = "Status")]
-    pub status: Option<String>,
+    pub status: Option<AmiStr>,
     /// The new presence subtype.
     #[ami(name = "Subtype")]
-    pub subtype: Option<String>,
+    pub subtype: Option<AmiStr>,
     /// The new presence message.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -733,13 +733,13 @@ pub struct PresenceStatusEvent {
 pub struct ShowDialPlanCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `ListDialplan` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,

@@ -11,7 +11,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::ChannelSnapshot;
 
 /// Respond with a detailed description of a single FAX session.
@@ -184,13 +184,13 @@ pub struct FaxStatsAction {
 pub struct FaxSessionEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The numerical identifier of the session.
     #[ami(name = "SessionNumber", required)]
     pub session_number: u64,
@@ -208,13 +208,13 @@ pub struct FaxSessionEvent {
     pub data_rate: Option<u64>,
     /// The resolution of each page, `X_RESxY_RES`.
     #[ami(name = "ImageResolution")]
-    pub image_resolution: Option<String>,
+    pub image_resolution: Option<AmiStr>,
     /// The number of pages transferred so far (it grows as the FAX progresses).
     #[ami(name = "PageNumber")]
     pub page_number: Option<u64>,
     /// The file name of the image being sent or received.
     #[ami(name = "FileName")]
-    pub file_name: Option<String>,
+    pub file_name: Option<AmiStr>,
     /// The number of pages transmitted so far.
     #[ami(name = "PagesTransmitted")]
     pub pages_transmitted: Option<u64>,
@@ -252,7 +252,7 @@ pub enum FaxSessionOperation {
     NoOperation,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `State` in [`FaxSessionEvent`].
@@ -287,7 +287,7 @@ pub enum FaxSessionState {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `FAXSessions` list.
@@ -303,13 +303,13 @@ pub enum FaxSessionState {
 pub struct FaxSessionsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `FAXSessionsEntry` events sent.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk counts the list items in every completion event; the docs leave it out.
@@ -336,19 +336,19 @@ pub struct FaxSessionsCompleteEvent {
 pub struct FaxSessionsEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the channel of the FAX session.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// The FAX technology the session uses (`Spandsp`...).
     #[ami(name = "Technology")]
-    pub technology: Option<String>,
+    pub technology: Option<AmiStr>,
     /// The numerical identifier of the session (for `FAXSession`).
     #[ami(name = "SessionNumber", required)]
     pub session_number: u64,
@@ -363,7 +363,7 @@ pub struct FaxSessionsEntryEvent {
     pub state: Option<FaxSessionsEntryState>,
     /// The file, or comma-separated list of files, of the session.
     #[ami(name = "Files")]
-    pub files: Option<String>,
+    pub files: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -383,7 +383,7 @@ pub enum FaxSessionsEntrySessionType {
     T38,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Operation` in [`FaxSessionsEntryEvent`].
@@ -409,7 +409,7 @@ pub enum FaxSessionsEntryOperation {
     NoOperation,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `State` in [`FaxSessionsEntryEvent`].
@@ -444,7 +444,7 @@ pub enum FaxSessionsEntryState {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised in response to a `FAXStats` command: the FAX statistics.
@@ -460,13 +460,13 @@ pub enum FaxSessionsEntryState {
 pub struct FaxStatsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of active FAX sessions.
     #[ami(name = "CurrentSessions", required)]
     pub current_sessions: u64,
@@ -501,13 +501,13 @@ pub struct FaxStatsEvent {
 pub struct FaxStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -516,13 +516,13 @@ pub struct FaxStatusEvent {
     pub operation: Option<FaxStatusOperation>,
     /// The state of the session, in words (`Allocating Resources`, `FAX Transmission In Progress`, `T.38 Negotiated`...).
     #[ami(name = "Status")]
-    pub status: Option<String>,
+    pub status: Option<AmiStr>,
     /// The local station ID (`LOCALSTATIONID`).
     #[ami(name = "LocalStationID")]
-    pub local_station_id: Option<String>,
+    pub local_station_id: Option<AmiStr>,
     /// A file the fax is read from or written to; one header per file.
     #[ami(name = "FileName", repeated)]
-    pub file_name: Vec<String>,
+    pub file_name: Vec<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -545,7 +545,7 @@ pub enum FaxStatusOperation {
     Send,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a `ReceiveFAX()` operation has finished.
@@ -559,34 +559,34 @@ pub enum FaxStatusOperation {
 pub struct ReceiveFaxEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The local station ID (`LOCALSTATIONID`).
     #[ami(name = "LocalStationID")]
-    pub local_station_id: Option<String>,
+    pub local_station_id: Option<AmiStr>,
     /// The remote station ID (`REMOTESTATIONID`).
     #[ami(name = "RemoteStationID")]
-    pub remote_station_id: Option<String>,
+    pub remote_station_id: Option<AmiStr>,
     /// The number of pages transferred (empty when the session failed before any page).
     #[ami(name = "PagesTransferred")]
-    pub pages_transferred: Option<String>,
+    pub pages_transferred: Option<AmiStr>,
     /// The negotiated resolution (`8040x3850`).
     #[ami(name = "Resolution")]
-    pub resolution: Option<String>,
+    pub resolution: Option<AmiStr>,
     /// The negotiated transfer rate, in bits per second (empty when none was negotiated).
     #[ami(name = "TransferRate")]
-    pub transfer_rate: Option<String>,
+    pub transfer_rate: Option<AmiStr>,
     /// A file the fax was written to; one header per file.
     #[ami(name = "FileName", repeated)]
-    pub file_name: Vec<String>,
+    pub file_name: Vec<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -603,34 +603,34 @@ pub struct ReceiveFaxEvent {
 pub struct SendFaxEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The local station ID (`LOCALSTATIONID`).
     #[ami(name = "LocalStationID")]
-    pub local_station_id: Option<String>,
+    pub local_station_id: Option<AmiStr>,
     /// The remote station ID (`REMOTESTATIONID`).
     #[ami(name = "RemoteStationID")]
-    pub remote_station_id: Option<String>,
+    pub remote_station_id: Option<AmiStr>,
     /// The number of pages transferred (empty when the session failed before any page).
     #[ami(name = "PagesTransferred")]
-    pub pages_transferred: Option<String>,
+    pub pages_transferred: Option<AmiStr>,
     /// The negotiated resolution (`8040x3850`).
     #[ami(name = "Resolution")]
-    pub resolution: Option<String>,
+    pub resolution: Option<AmiStr>,
     /// The negotiated transfer rate, in bits per second (empty when none was negotiated).
     #[ami(name = "TransferRate")]
-    pub transfer_rate: Option<String>,
+    pub transfer_rate: Option<AmiStr>,
     /// A file the fax was read from; one header per file.
     #[ami(name = "FileName", repeated)]
-    pub file_name: Vec<String>,
+    pub file_name: Vec<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

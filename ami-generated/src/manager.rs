@@ -11,7 +11,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
-use ami_runtime::wire::{Ack, CommandOutput, EventList, Goodbye, Header, Secret};
+use ami_runtime::wire::{Ack, AmiStr, CommandOutput, EventList, Goodbye, Header, Secret};
 use crate::common::ChannelSnapshot;
 
 /// Generate a challenge for MD5 authentication.
@@ -70,7 +70,7 @@ pub enum ChallengeAuthType {
     Md5,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// The reply to [`ChallengeAction`]: `Response: Success` with the fields below.
@@ -79,10 +79,10 @@ pub enum ChallengeAuthType {
 pub struct ChallengeResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The challenge string to hash with the secret.
     #[ami(name = "Challenge", required)]
-    pub challenge: String,
+    pub challenge: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -142,7 +142,7 @@ pub struct CommandAction {
     ///
     /// Example: `core show uptime`.
     #[ami(name = "Command", required)]
-    pub command: String,
+    pub command: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -202,16 +202,16 @@ pub struct CoreSettingsAction {
 pub struct CoreSettingsResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Version of the manager protocol (`2.8.0`).
     #[ami(name = "AMIversion", required)]
-    pub ami_version: String,
+    pub ami_version: AmiStr,
     /// Version of Asterisk (`14.1.1`).
     #[ami(name = "AsteriskVersion", required)]
-    pub asterisk_version: String,
+    pub asterisk_version: AmiStr,
     /// The `systemname` of `asterisk.conf` (often empty).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Maximum number of simultaneous calls (`maxcalls`); 0 means no limit.
     #[ami(name = "CoreMaxCalls")]
     pub core_max_calls: Option<u64>,
@@ -220,10 +220,10 @@ pub struct CoreSettingsResponse {
     pub core_max_load_avg: Option<f64>,
     /// The user Asterisk runs as.
     #[ami(name = "CoreRunUser")]
-    pub core_run_user: Option<String>,
+    pub core_run_user: Option<AmiStr>,
     /// The group Asterisk runs as.
     #[ami(name = "CoreRunGroup")]
-    pub core_run_group: Option<String>,
+    pub core_run_group: Option<AmiStr>,
     /// Maximum number of open file handles (`maxfiles`); 0 means the system default.
     #[ami(name = "CoreMaxFilehandles")]
     pub core_max_filehandles: Option<u64>,
@@ -322,7 +322,7 @@ pub struct CoreShowChannelMapAction {
     ///
     /// Example: `PJSIP/agent-01-00000004`. Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it (`CoreShowChannelMap requires a channel.`).
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -444,19 +444,19 @@ pub struct CoreStatusAction {
 pub struct CoreStatusResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Date Asterisk started, `YYYY-MM-DD` (`2016-12-31`).
     #[ami(name = "CoreStartupDate")]
-    pub core_startup_date: Option<String>,
+    pub core_startup_date: Option<AmiStr>,
     /// Time of day Asterisk started, `HH:MM:SS` (`18:17:30`).
     #[ami(name = "CoreStartupTime")]
-    pub core_startup_time: Option<String>,
+    pub core_startup_time: Option<AmiStr>,
     /// Date of the last configuration reload, `YYYY-MM-DD` (the startup date when there was none).
     #[ami(name = "CoreReloadDate")]
-    pub core_reload_date: Option<String>,
+    pub core_reload_date: Option<AmiStr>,
     /// Time of day of the last configuration reload, `HH:MM:SS`.
     #[ami(name = "CoreReloadTime")]
-    pub core_reload_time: Option<String>,
+    pub core_reload_time: Option<AmiStr>,
     /// Number of calls currently up.
     #[ami(name = "CoreCurrentCalls")]
     pub core_current_calls: Option<u64>,
@@ -539,13 +539,13 @@ pub struct DataGetAction {
     ///
     /// Example: `/asterisk/channel/sip/peers`.
     #[ami(name = "Path", required)]
-    pub path: String,
+    pub path: AmiStr,
     /// A search condition, `node/path=value` (`peers/peer/name=agent-01`).
     #[ami(name = "Search")]
-    pub search: Option<String>,
+    pub search: Option<AmiStr>,
     /// A filter on the nodes to return.
     #[ami(name = "Filter")]
-    pub filter: Option<String>,
+    pub filter: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -599,7 +599,7 @@ pub struct EventsAction {
     ///
     /// Example: `off`. Deviation from Asterisk's documentation: the type differs: The docs list examples of a free-form value, not a closed set of values.
     #[ami(name = "EventMask", required)]
-    pub event_mask: String,
+    pub event_mask: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -611,7 +611,7 @@ pub struct EventsAction {
 pub struct EventsResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// `On` when some events are now sent to the session, `Off` when none are.
     #[ami(name = "Events", required)]
     pub events: bool,
@@ -684,14 +684,14 @@ pub struct FilterAction {
     ///
     /// Deviation from Asterisk's documentation: the type differs: The docs describe the syntax of a free-form expression, not a closed set of values.
     #[ami(name = "MatchCriteria")]
-    pub match_criteria: Option<String>,
+    pub match_criteria: Option<AmiStr>,
     /// The filter: a regular expression, whitelisting unless it starts with `!`.
     /// Examples: `Event: Newchannel` (only Newchannel events),
     /// `!Channel: DAHDI.*` (no events about DAHDI channels).
     ///
     /// Example: `!Event: Fax*`.
     #[ami(name = "Filter")]
-    pub filter: Option<String>,
+    pub filter: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -708,7 +708,7 @@ pub enum FilterOperation {
     Add,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Show current event filters for this session.
@@ -870,7 +870,7 @@ pub struct LoginAction {
     ///
     /// Example: `admin`.
     #[ami(name = "Username", required)]
-    pub username: String,
+    pub username: AmiStr,
     /// The user's password, as configured in `manager.conf` (plain authentication).
     ///
     /// Example: `s3cret`. A secret: `Debug` shows `Secret(***)` and errors never quote it.
@@ -889,7 +889,7 @@ pub struct LoginAction {
     ///
     /// Deviation from Asterisk's documentation: the type differs: The docs list examples of a free-form value, not a closed set of values.
     #[ami(name = "Events")]
-    pub events: Option<String>,
+    pub events: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -909,7 +909,7 @@ pub enum LoginAuthType {
     Md5,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Log off the manager session.
@@ -1002,7 +1002,7 @@ pub struct ModuleCheckAction {
     ///
     /// Example: `chan_sip`.
     #[ami(name = "Module", required)]
-    pub module: String,
+    pub module: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1014,10 +1014,10 @@ pub struct ModuleCheckAction {
 pub struct ModuleCheckResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The module's revision (`Revision: 369792`) on old servers; empty on current ones.
     #[ami(name = "Version")]
-    pub version: Option<String>,
+    pub version: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1131,7 +1131,7 @@ pub struct ModuleLoadAction {
     ///
     /// Deviation from Asterisk's documentation: the type differs: Any module file name is valid; the docs list only the subsystem names that may also be given.
     #[ami(name = "Module")]
-    pub module: Option<String>,
+    pub module: Option<AmiStr>,
     /// The operation to perform on the module. Subsystem identifiers may only be reloaded.
     #[ami(name = "LoadType", required)]
     pub load_type: ModuleLoadLoadType,
@@ -1164,7 +1164,7 @@ pub enum ModuleLoadLoadType {
     Refresh,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Keepalive command.
@@ -1206,10 +1206,10 @@ pub struct PingAction {
 pub struct PingResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Always `Pong`.
     #[ami(name = "Ping", required)]
-    pub ping: String,
+    pub ping: AmiStr,
     /// The server's time, seconds since the epoch with microseconds.
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
@@ -1265,7 +1265,7 @@ pub struct PingResponse {
 pub struct ReloadAction {
     /// Name of the module to reload (`chan_pjsip`, `pbx_config`); all modules when absent.
     #[ami(name = "Module")]
-    pub module: Option<String>,
+    pub module: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1323,7 +1323,7 @@ pub struct UserEventAction {
     ///
     /// Example: `CallCenterAlert`.
     #[ami(name = "UserEvent", required)]
-    pub user_event: String,
+    pub user_event: AmiStr,
     /// Headers sent after the parameters, as given: the free headers of this action (see above).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1383,28 +1383,28 @@ pub struct WaitEventAction {
 pub struct CoreShowChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The dialplan application the channel is executing (`MusicOnHold`).
     #[ami(name = "Application")]
-    pub application: Option<String>,
+    pub application: Option<AmiStr>,
     /// The arguments of that application.
     #[ami(name = "ApplicationData")]
-    pub application_data: Option<String>,
+    pub application_data: Option<AmiStr>,
     /// How long the channel has existed, `HH:MM:SS`.
     #[ami(name = "Duration")]
-    pub duration: Option<String>,
+    pub duration: Option<AmiStr>,
     /// The unique ID of the bridge the channel is in, empty when not bridged.
     #[ami(name = "BridgeId")]
-    pub bridge_id: Option<String>,
+    pub bridge_id: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1425,19 +1425,19 @@ pub struct CoreShowChannelEvent {
 pub struct CoreShowChannelMapEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The channel that was asked about.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// A channel connected to it.
     #[ami(name = "ConnectedChannel", required)]
-    pub connected_channel: String,
+    pub connected_channel: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1458,13 +1458,13 @@ pub struct CoreShowChannelMapEvent {
 pub struct CoreShowChannelMapCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `CoreShowChannelMap` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -1488,13 +1488,13 @@ pub struct CoreShowChannelMapCompleteEvent {
 pub struct CoreShowChannelsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `CoreShowChannel` events sent.
     #[ami(name = "ListItems", required)]
     pub list_items: u64,
@@ -1527,13 +1527,13 @@ pub struct CoreShowChannelsCompleteEvent {
 pub struct DataGetTreeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Every header of the event, as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1553,16 +1553,16 @@ pub struct DataGetTreeEvent {
 pub struct DeadlockStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The mutex involved in the deadlock.
     #[ami(name = "Mutex")]
-    pub mutex: Option<String>,
+    pub mutex: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1586,16 +1586,16 @@ pub struct DeadlockStartEvent {
 pub struct FullyBootedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Informational message (`Fully Booted`).
     #[ami(name = "Status")]
-    pub status: Option<String>,
+    pub status: Option<AmiStr>,
     /// Seconds since startup.
     #[ami(name = "Uptime")]
     pub uptime: Option<u64>,
@@ -1622,16 +1622,16 @@ pub struct FullyBootedEvent {
 pub struct LoadEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The module that was loaded (`res_pjsip.so`).
     #[ami(name = "Module")]
-    pub module: Option<String>,
+    pub module: Option<AmiStr>,
     /// The outcome of the load.
     #[ami(name = "Status")]
     pub status: Option<LoadStatus>,
@@ -1657,7 +1657,7 @@ pub enum LoadStatus {
     Failure,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a logger channel is disabled after an error, or enabled again after a reload.
@@ -1673,16 +1673,16 @@ pub enum LoadStatus {
 pub struct LogChannelEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The logger channel (a log file name, `console`, `syslog`...).
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Whether the channel is now enabled (`Yes`) or disabled (`No`).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it (main/logger.c); the docs list only Channel.
@@ -1692,7 +1692,7 @@ pub struct LogChannelEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk sends it (main/logger.c); the docs list only Channel.
     #[ami(name = "Reason")]
-    pub reason: Option<String>,
+    pub reason: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1709,28 +1709,28 @@ pub struct LogChannelEvent {
 pub struct RegistryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The channel driver of the registration (`PJSIP`, `IAX2`, `SIP`).
     #[ami(name = "ChannelType")]
-    pub channel_type: Option<String>,
+    pub channel_type: Option<AmiStr>,
     /// The user part of the registration (for PJSIP, the client URI).
     #[ami(name = "Username")]
-    pub username: Option<String>,
+    pub username: Option<AmiStr>,
     /// The server of the registration (for PJSIP, the server URI).
     #[ami(name = "Domain")]
-    pub domain: Option<String>,
+    pub domain: Option<AmiStr>,
     /// The state of the registration.
     #[ami(name = "Status")]
     pub status: Option<RegistryStatus>,
     /// Why the registration was rejected, when known.
     #[ami(name = "Cause")]
-    pub cause: Option<String>,
+    pub cause: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1756,7 +1756,7 @@ pub enum RegistryStatus {
     Failed,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a module has been reloaded in Asterisk.
@@ -1780,16 +1780,16 @@ pub enum RegistryStatus {
 pub struct ReloadEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the module that was reloaded, or `All` when all modules were reloaded.
     #[ami(name = "Module")]
-    pub module: Option<String>,
+    pub module: Option<AmiStr>,
     /// The numeric status code of the reload request (or, from the manager itself, whether it is enabled).
     #[ami(name = "Status")]
     pub status: Option<ReloadStatus>,
@@ -1797,7 +1797,7 @@ pub struct ReloadEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Sent when the manager reloads its own configuration (`Manager reload Requested`).
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1842,7 +1842,7 @@ pub enum ReloadStatus {
     Disabled,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when Asterisk shuts down or restarts.
@@ -1859,13 +1859,13 @@ pub enum ReloadStatus {
 pub struct ShutdownEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Whether every channel could be hung up first.
     #[ami(name = "Shutdown")]
     pub shutdown: Option<ShutdownShutdown>,
@@ -1891,7 +1891,7 @@ pub enum ShutdownShutdown {
     Uncleanly,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a module has been unloaded.
@@ -1909,16 +1909,16 @@ pub enum ShutdownShutdown {
 pub struct UnloadEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The module that was unloaded (`res_pjsip.so`).
     #[ami(name = "Module")]
-    pub module: Option<String>,
+    pub module: Option<AmiStr>,
     /// The outcome of the unload.
     #[ami(name = "Status")]
     pub status: Option<UnloadStatus>,
@@ -1938,7 +1938,7 @@ pub enum UnloadStatus {
     Success,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// A user-defined event, raised by the `UserEvent` action or dialplan application.
@@ -1961,13 +1961,13 @@ pub enum UnloadStatus {
 pub struct UserEventEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1975,7 +1975,7 @@ pub struct UserEventEvent {
     pub channel: Option<ChannelSnapshot>,
     /// The user-defined event name.
     #[ami(name = "UserEvent", required)]
-    pub user_event: String,
+    pub user_event: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1997,13 +1997,13 @@ pub struct UserEventEvent {
 pub struct WaitEventCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Every header of the event, as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

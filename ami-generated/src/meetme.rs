@@ -16,7 +16,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::ChannelSnapshot;
 
 /// List the participants of MeetMe conferences.
@@ -55,7 +55,7 @@ use crate::common::ChannelSnapshot;
 pub struct MeetmeListAction {
     /// The conference number whose participants are listed; every conference when absent.
     #[ami(name = "Conference")]
-    pub conference: Option<String>,
+    pub conference: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -138,7 +138,7 @@ pub struct MeetmeMuteAction {
     ///
     /// Example: `1234`.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// The user number of the participant in the conference (`UserNumber` of the `MeetmeList` event).
     #[ami(name = "Usernum", required)]
     pub usernum: u64,
@@ -186,7 +186,7 @@ pub struct MeetmeUnmuteAction {
     ///
     /// Example: `1234`.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// The user number of the participant in the conference (`UserNumber` of the `MeetmeList` event).
     #[ami(name = "Usernum", required)]
     pub usernum: u64,
@@ -206,16 +206,16 @@ pub struct MeetmeUnmuteAction {
 pub struct MeetmeEndEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The conference number.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -232,19 +232,19 @@ pub struct MeetmeEndEvent {
 pub struct MeetmeJoinEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The conference number.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// The user number of the participant in the conference.
     #[ami(name = "User")]
     pub user: Option<u64>,
@@ -264,19 +264,19 @@ pub struct MeetmeJoinEvent {
 pub struct MeetmeLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The conference number.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// The user number of the participant in the conference.
     #[ami(name = "User")]
     pub user: Option<u64>,
@@ -303,34 +303,34 @@ pub struct MeetmeLeaveEvent {
 pub struct MeetmeListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The conference number.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The participant's user number in the conference (for `MeetmeMute`).
     #[ami(name = "UserNumber")]
     pub user_number: Option<u64>,
     /// The caller ID number, or `<unknown>`.
     #[ami(name = "CallerIDNum")]
-    pub caller_id_num: Option<String>,
+    pub caller_id_num: Option<AmiStr>,
     /// The caller ID name, or `<no name>`.
     #[ami(name = "CallerIDName")]
-    pub caller_id_name: Option<String>,
+    pub caller_id_name: Option<AmiStr>,
     /// The connected line number, or `<unknown>`.
     #[ami(name = "ConnectedLineNum")]
-    pub connected_line_num: Option<String>,
+    pub connected_line_num: Option<AmiStr>,
     /// The connected line name, or `<no name>`.
     #[ami(name = "ConnectedLineName")]
-    pub connected_line_name: Option<String>,
+    pub connected_line_name: Option<AmiStr>,
     /// The participant's channel name.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// Whether the user is an admin (`Yes`/`No`).
     #[ami(name = "Admin")]
     pub admin: Option<bool>,
@@ -368,7 +368,7 @@ pub enum MeetmeListRole {
     TalkOnly,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Muted` in [`MeetmeListEvent`].
@@ -388,7 +388,7 @@ pub enum MeetmeListMuted {
     BySelf,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Talking` in [`MeetmeListEvent`].
@@ -408,7 +408,7 @@ pub enum MeetmeListTalking {
     NotMonitored,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `MeetmeList` list.
@@ -426,13 +426,13 @@ pub enum MeetmeListTalking {
 pub struct MeetmeListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `MeetmeList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -456,25 +456,25 @@ pub struct MeetmeListCompleteEvent {
 pub struct MeetmeListRoomsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The conference number.
     #[ami(name = "Conference", required)]
-    pub conference: String,
+    pub conference: AmiStr,
     /// The number of parties in the conference.
     #[ami(name = "Parties")]
     pub parties: Option<u64>,
     /// The number of marked users, zero-padded to four digits (`0001`), or `N/A` when there is none.
     #[ami(name = "Marked")]
-    pub marked: Option<String>,
+    pub marked: Option<AmiStr>,
     /// How long the conference has existed, `HH:MM:SS`.
     #[ami(name = "Activity")]
-    pub activity: Option<String>,
+    pub activity: Option<AmiStr>,
     /// How the conference was created.
     #[ami(name = "Creation")]
     pub creation: Option<MeetmeListRoomsCreation>,
@@ -500,7 +500,7 @@ pub enum MeetmeListRoomsCreation {
     Dynamic,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `MeetmeListRooms` list.
@@ -518,13 +518,13 @@ pub enum MeetmeListRoomsCreation {
 pub struct MeetmeListRoomsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `MeetmeListRooms` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -549,19 +549,19 @@ pub struct MeetmeListRoomsCompleteEvent {
 pub struct MeetmeMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The conference number.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// The user number of the participant.
     #[ami(name = "User")]
     pub user: Option<u64>,
@@ -587,19 +587,19 @@ pub struct MeetmeMuteEvent {
 pub struct MeetmeTalkingEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The conference number.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// Whether the user is now talking (`on`) or has stopped (`off`).
     #[ami(name = "Status")]
     pub status: Option<bool>,
@@ -625,19 +625,19 @@ pub struct MeetmeTalkingEvent {
 pub struct MeetmeTalkRequestEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The conference number.
     #[ami(name = "Meetme", required)]
-    pub meetme: String,
+    pub meetme: AmiStr,
     /// Whether the request is made (`on`) or withdrawn (`off`).
     #[ami(name = "Status")]
     pub status: Option<bool>,

@@ -17,7 +17,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
-use ami_runtime::wire::{Ack, Header};
+use ami_runtime::wire::{Ack, AmiStr, Header};
 use crate::common::ChannelSnapshot;
 
 /// Change the file name of a channel's recording.
@@ -51,12 +51,12 @@ pub struct ChangeMonitorAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The new base name of the files created in the monitor spool directory.
     ///
     /// Example: `call-300`.
     #[ami(name = "File", required)]
-    pub file: String,
+    pub file: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -112,7 +112,7 @@ pub struct MixMonitorAction {
     ///
     /// Example: `SIP/agent-01-00000009`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The name of the file created in the monitor spool directory (an absolute path
     /// is allowed); its extension gives the format. Defaults to the channel's name
     /// with slashes replaced by dashes. It may be left out when the options record
@@ -120,18 +120,18 @@ pub struct MixMonitorAction {
     /// `MIXMONITOR_FILENAME` nor this parameter is set, the mixed stream is not
     /// recorded.
     #[ami(name = "File")]
-    pub file: Option<String>,
+    pub file: Option<AmiStr>,
     /// Options of the recording, as for the `MixMonitor()` application: `a`
     /// (append), `b` (only while bridged), `v(x)`/`V(x)`/`W(x)` (volumes),
     /// `r(file)`/`t(file)` (record each direction to its own file), `i(variable)`
     /// (store the recording's ID), `m(mailbox)` (copy to voicemail)...
     #[ami(name = "options")]
-    pub options: Option<String>,
+    pub options: Option<AmiStr>,
     /// A shell command executed when the recording is over. Any string matching
     /// `^{X}` is unescaped to `${X}`; all variables are evaluated when `MixMonitor`
     /// is called.
     #[ami(name = "Command")]
-    pub command: Option<String>,
+    pub command: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -143,10 +143,10 @@ pub struct MixMonitorAction {
 pub struct MixMonitorResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The ID of the new recording, when the `i(<variable>)` option was given; pass it to `StopMixMonitor`.
     #[ami(name = "MixMonitorID")]
-    pub mix_monitor_id: Option<String>,
+    pub mix_monitor_id: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -195,7 +195,7 @@ pub struct MixMonitorMuteAction {
     ///
     /// Example: `SIP/agent-01-0000000a`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Which part of the recording to mute (Asterisk refuses the action without it).
     ///
     /// Deviation from Asterisk's documentation: the required flag differs: Asterisk refuses the action without it.
@@ -228,7 +228,7 @@ pub enum MixMonitorMuteDirection {
     Both,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Start recording (monitoring) a channel.
@@ -282,16 +282,16 @@ pub struct MonitorAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The base name of the files created in the monitor spool directory. Defaults
     /// to the channel's name with slashes replaced by dashes (`SIP-300-00000000`).
     #[ami(name = "File")]
-    pub file: Option<String>,
+    pub file: Option<AmiStr>,
     /// The audio format of the recording (`wav`, `gsm`, `ulaw`...).
     ///
     /// Server default: `wav`.
     #[ami(name = "Format")]
-    pub format: Option<String>,
+    pub format: Option<AmiStr>,
     /// Whether to mix the incoming and outgoing audio into one file when the recording is finished.
     ///
     /// Server default: `false`.
@@ -332,7 +332,7 @@ pub struct PauseMonitorAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -367,10 +367,10 @@ pub struct StopMixMonitorAction {
     ///
     /// Example: `SIP/agent-01-00000009`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// If a valid ID is given (see `MixMonitor`'s `i()` option), only that recording is stopped.
     #[ami(name = "MixMonitorID")]
-    pub mix_monitor_id: Option<String>,
+    pub mix_monitor_id: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -406,7 +406,7 @@ pub struct StopMonitorAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -442,7 +442,7 @@ pub struct UnpauseMonitorAction {
     ///
     /// Example: `SIP/300-00000000`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -463,19 +463,19 @@ pub struct UnpauseMonitorAction {
 pub struct MixMonitorMuteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// Which part of the recording was muted or unmuted: `read` (from the channel), `write` (to the channel) or `both`.
     #[ami(name = "Direction")]
-    pub direction: Option<String>,
+    pub direction: Option<AmiStr>,
     /// Whether the recording is now muted (`1`) or unmuted (`0`).
     #[ami(name = "State")]
     pub state: Option<bool>,
@@ -499,13 +499,13 @@ pub struct MixMonitorMuteEvent {
 pub struct MixMonitorStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -529,13 +529,13 @@ pub struct MixMonitorStartEvent {
 pub struct MixMonitorStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -555,13 +555,13 @@ pub struct MixMonitorStopEvent {
 pub struct MonitorStartEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
@@ -581,13 +581,13 @@ pub struct MonitorStartEvent {
 pub struct MonitorStopEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,

@@ -14,7 +14,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::ChannelSnapshot;
 
 /// Park a channel.
@@ -58,32 +58,32 @@ pub struct ParkAction {
     ///
     /// Example: `SIP/300-00000013`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The channel whose name builds the dial string dialed if the parked channel
     /// times out. If `TimeoutChannel` is in a two-party bridge with `Channel`, it
     /// also hears the parking announcement and is treated as having parked
     /// `Channel`, as with the Park Call DTMF feature. (Older Asterisk named it
     /// `Channel2`.)
     #[ami(name = "TimeoutChannel")]
-    pub timeout_channel: Option<String>,
+    pub timeout_channel: Option<AmiStr>,
     /// A channel that hears the parking announcement (the parking space) when
     /// `Channel` is parked, if it can receive announcements (it must be bridged).
     /// It has no bearing on the parked call itself.
     #[ami(name = "AnnounceChannel")]
-    pub announce_channel: Option<String>,
+    pub announce_channel: Option<AmiStr>,
     /// Overrides the timeout of the parking lot for this call, in milliseconds
     /// (converted to whole seconds, at least one); `0` disables the timeout.
     #[ami(name = "Timeout")]
     pub timeout: Option<u64>,
     /// The parking lot to park the channel in; the default lot when absent.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// The parking space (extension) to park the channel in. If that space is
     /// taken, the dialplan continues at the next priority instead.
     ///
     /// Example: `701`.
     #[ami(name = "ParkingSpace")]
-    pub parking_space: Option<String>,
+    pub parking_space: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -156,7 +156,7 @@ pub struct ParkAction {
 pub struct ParkedCallsAction {
     /// Only list the calls parked in this parking lot.
     #[ami(name = "ParkingLot")]
-    pub parking_lot: Option<String>,
+    pub parking_lot: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -232,22 +232,22 @@ pub struct ParkinglotsAction {
 pub struct ParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
     /// The dial string used to call the parker back when the parking times out (`SIP/300`).
     #[ami(name = "ParkerDialString")]
-    pub parker_dial_string: Option<String>,
+    pub parker_dial_string: Option<AmiStr>,
     /// The name of the parking lot the parkee is parked in.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// The parking space the parkee is parked in (the number to dial to retrieve it).
     #[ami(name = "ParkingSpace")]
     pub parking_space: Option<u64>,
@@ -275,13 +275,13 @@ pub struct ParkedCallEvent {
 pub struct ParkedCallGiveUpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -292,10 +292,10 @@ pub struct ParkedCallGiveUpEvent {
     pub parker: Option<ChannelSnapshot>,
     /// The dial string that would have called the parker back.
     #[ami(name = "ParkerDialString")]
-    pub parker_dial_string: Option<String>,
+    pub parker_dial_string: Option<AmiStr>,
     /// The name of the parking lot the parkee was parked in.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// The parking space the parkee was parked in.
     #[ami(name = "ParkingSpace")]
     pub parking_space: Option<u64>,
@@ -323,13 +323,13 @@ pub struct ParkedCallGiveUpEvent {
 pub struct ParkedCallsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `ParkedCall` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -385,13 +385,13 @@ pub struct ParkedCallsCompleteEvent {
 pub struct ParkedCallSwapEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -407,10 +407,10 @@ pub struct ParkedCallSwapEvent {
     pub retriever: Option<ChannelSnapshot>,
     /// The dial string that calls the parker back if the parking times out.
     #[ami(name = "ParkerDialString")]
-    pub parker_dial_string: Option<String>,
+    pub parker_dial_string: Option<AmiStr>,
     /// The name of the parking lot the parkee is parked in.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// The parking space the parkee is parked in.
     #[ami(name = "ParkingSpace")]
     pub parking_space: Option<u64>,
@@ -438,13 +438,13 @@ pub struct ParkedCallSwapEvent {
 pub struct ParkedCallTimeOutEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -455,10 +455,10 @@ pub struct ParkedCallTimeOutEvent {
     pub parker: Option<ChannelSnapshot>,
     /// The dial string used to call the parker back.
     #[ami(name = "ParkerDialString")]
-    pub parker_dial_string: Option<String>,
+    pub parker_dial_string: Option<AmiStr>,
     /// The name of the parking lot the parkee was parked in.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// The parking space the parkee was parked in.
     #[ami(name = "ParkingSpace")]
     pub parking_space: Option<u64>,
@@ -488,16 +488,16 @@ pub struct ParkedCallTimeOutEvent {
 pub struct ParkinglotEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the parking lot.
     #[ami(name = "Name", required)]
-    pub name: String,
+    pub name: AmiStr,
     /// The first parking space of the lot.
     #[ami(name = "StartSpace")]
     pub start_space: Option<u64>,
@@ -527,13 +527,13 @@ pub struct ParkinglotEvent {
 pub struct ParkinglotsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `Parkinglot` events sent (newer Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -557,13 +557,13 @@ pub struct ParkinglotsCompleteEvent {
 pub struct UnParkedCallEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields under the prefix `Parkee` (`ParkeeChannel`...).
     #[ami(flatten, prefix = "Parkee")]
     pub parkee: ChannelSnapshot,
@@ -579,10 +579,10 @@ pub struct UnParkedCallEvent {
     pub retriever: Option<ChannelSnapshot>,
     /// The dial string that would have called the parker back.
     #[ami(name = "ParkerDialString")]
-    pub parker_dial_string: Option<String>,
+    pub parker_dial_string: Option<AmiStr>,
     /// The name of the parking lot the parkee was parked in.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// The parking space the parkee was parked in.
     #[ami(name = "ParkingSpace")]
     pub parking_space: Option<u64>,

@@ -10,7 +10,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents};
-use ami_runtime::wire::{Ack, EventList, Header, Secret, Var};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header, Secret, Var};
 
 /// Reject an incoming PJSIP call with a chosen SIP response code.
 ///
@@ -75,7 +75,7 @@ pub struct PjsipHangupAction {
     ///
     /// Example: `PJSIP/alice-00000002`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// The SIP response code to send: a number from 400 to 699 (`437`), or the
     /// name pjproject gives it (`UNSUPPORTED_CERTIFICATE` or
     /// `PJSIP_SC_UNSUPPORTED_CERTIFICATE`). An unknown or out-of-range value
@@ -83,7 +83,7 @@ pub struct PjsipHangupAction {
     ///
     /// Example: `437`. Deviation from Asterisk's documentation: the type differs: The docs' enumlist names the two accepted forms (a code, a code name), not values: any code from 400 to 699 or any pjproject code name is accepted.
     #[ami(name = "Cause", required)]
-    pub cause: String,
+    pub cause: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -139,18 +139,18 @@ pub struct PjsipNotifyAction {
     ///
     /// Example: `6001`.
     #[ami(name = "Endpoint")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<AmiStr>,
     /// Arbitrary URI to which to send the NOTIFY.
     #[ami(name = "URI")]
-    pub uri: Option<String>,
+    pub uri: Option<AmiStr>,
     /// A PJSIP channel in whose dialog the NOTIFY is sent (`PJSIP/6001-00000003`).
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// The section of `pjsip_notify.conf` that gives the headers and body of the NOTIFY (`polycom-check-cfg`).
     ///
     /// Since 18.16.0, 19.8.0, 20.1.0.
     #[ami(name = "Option")]
-    pub option: Option<String>,
+    pub option: Option<AmiStr>,
     /// Headers and content of the NOTIFY, `name=value`, one `Variable` header each
     /// (`Event=check-sync`). A variable named `Content` becomes the body of the
     /// message when another variable sets `Content-Type`.
@@ -187,7 +187,7 @@ pub struct PjsipQualifyAction {
     ///
     /// Example: `6001`.
     #[ami(name = "Endpoint", required)]
-    pub endpoint: String,
+    pub endpoint: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -220,7 +220,7 @@ pub struct PjsipRegisterAction {
     ///
     /// Example: `*all`.
     #[ami(name = "Registration", required)]
-    pub registration: String,
+    pub registration: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -292,7 +292,7 @@ pub struct PjsipSetMaintenanceAction {
     ///
     /// Example: `6001`.
     #[ami(name = "Endpoint", required)]
-    pub endpoint: String,
+    pub endpoint: AmiStr,
     /// The maintenance state wanted.
     ///
     /// Example: `on`.
@@ -317,7 +317,7 @@ pub enum PjsipSetMaintenanceState {
     Off,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// List the PJSIP AoRs (address of record sections) and their settings.
@@ -747,7 +747,7 @@ pub struct PjsipShowEndpointAction {
     ///
     /// Example: `199`.
     #[ami(name = "Endpoint", required)]
-    pub endpoint: String,
+    pub endpoint: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -894,7 +894,7 @@ pub struct PjsipShowMaintenanceAction {
     ///
     /// Example: `6001`.
     #[ami(name = "Endpoint")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1275,7 +1275,7 @@ pub struct PjsipUnregisterAction {
     ///
     /// Example: `*all`.
     #[ami(name = "Registration", required)]
-    pub registration: String,
+    pub registration: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1296,19 +1296,19 @@ pub struct PjsipUnregisterAction {
 pub struct AorDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Minimum registration expiration accepted, in seconds.
     #[ami(name = "MinimumExpiration")]
     pub minimum_expiration: Option<u64>,
@@ -1347,10 +1347,10 @@ pub struct AorDetailEvent {
     pub remove_unavailable: Option<bool>,
     /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
     #[ami(name = "Mailboxes")]
-    pub mailboxes: Option<String>,
+    pub mailboxes: Option<AmiStr>,
     /// Outbound proxy used when sending OPTIONS requests.
     #[ami(name = "OutboundProxy")]
-    pub outbound_proxy: Option<String>,
+    pub outbound_proxy: Option<AmiStr>,
     /// Enable Path support for REGISTER requests and Route support for other requests.
     #[ami(name = "SupportPath")]
     pub support_path: Option<bool>,
@@ -1358,17 +1358,17 @@ pub struct AorDetailEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "VoicemailExtension")]
-    pub voicemail_extension: Option<String>,
+    pub voicemail_extension: Option<AmiStr>,
     /// Permanent contact(s) configured for the AoR (`contact=`), as `<aor>/<uri>`.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The AoR's `contact` option (its permanent contacts), sent like every other option; the docs list only `Contacts`.
     #[ami(name = "Contact")]
-    pub contact: Option<String>,
+    pub contact: Option<AmiStr>,
     /// The contacts of the AoR, comma-separated, each as `<aor>/<uri>`.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorDetail` leave it out.
     #[ami(name = "Contacts")]
-    pub contacts: Option<String>,
+    pub contacts: Option<AmiStr>,
     /// The total number of contacts of the AoR.
     #[ami(name = "TotalContacts")]
     pub total_contacts: Option<u64>,
@@ -1377,7 +1377,7 @@ pub struct AorDetailEvent {
     pub contacts_registered: Option<u64>,
     /// The name of the endpoint this information is listed for.
     #[ami(name = "EndpointName")]
-    pub endpoint_name: Option<String>,
+    pub endpoint_name: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1399,19 +1399,19 @@ pub struct AorDetailEvent {
 pub struct AorListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Minimum registration expiration accepted, in seconds.
     #[ami(name = "MinimumExpiration")]
     pub minimum_expiration: Option<u64>,
@@ -1450,15 +1450,15 @@ pub struct AorListEvent {
     pub remove_unavailable: Option<bool>,
     /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
     #[ami(name = "Mailboxes")]
-    pub mailboxes: Option<String>,
+    pub mailboxes: Option<AmiStr>,
     /// The voicemail extension sent in MWI NOTIFYs.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
     #[ami(name = "VoicemailExtension")]
-    pub voicemail_extension: Option<String>,
+    pub voicemail_extension: Option<AmiStr>,
     /// Outbound proxy used when sending OPTIONS requests.
     #[ami(name = "OutboundProxy")]
-    pub outbound_proxy: Option<String>,
+    pub outbound_proxy: Option<AmiStr>,
     /// Enable Path support for REGISTER requests and Route support for other requests.
     #[ami(name = "SupportPath")]
     pub support_path: Option<bool>,
@@ -1466,7 +1466,7 @@ pub struct AorListEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AorList` leave it out.
     #[ami(name = "Contacts")]
-    pub contacts: Option<String>,
+    pub contacts: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1485,13 +1485,13 @@ pub struct AorListEvent {
 pub struct AorListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `AorList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1518,22 +1518,22 @@ pub struct AorListCompleteEvent {
 pub struct AuthDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `auth`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Username of the account.
     #[ami(name = "Username")]
-    pub username: Option<String>,
+    pub username: Option<AmiStr>,
     /// Password of the account (for `AuthType: userpass`).
     ///
     /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
@@ -1546,7 +1546,7 @@ pub struct AuthDetailEvent {
     pub md5_cred: Option<Secret>,
     /// SIP realm of the account (empty: the default realm).
     #[ami(name = "Realm")]
-    pub realm: Option<String>,
+    pub realm: Option<AmiStr>,
     /// Lifetime of a nonce of this authentication, in seconds.
     #[ami(name = "NonceLifetime")]
     pub nonce_lifetime: Option<u64>,
@@ -1555,12 +1555,12 @@ pub struct AuthDetailEvent {
     pub auth_type: Option<AuthDetailAuthType>,
     /// The name of the endpoint this information is listed for (absent for outbound registrations).
     #[ami(name = "EndpointName")]
-    pub endpoint_name: Option<String>,
+    pub endpoint_name: Option<AmiStr>,
     /// OAuth client ID (`google_oauth`).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out.
     #[ami(name = "OauthClientid")]
-    pub oauth_clientid: Option<String>,
+    pub oauth_clientid: Option<AmiStr>,
     /// OAuth secret (`google_oauth`).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthDetail` leave it out. A secret: `Debug` shows `Secret(***)` and errors never quote it.
@@ -1580,12 +1580,12 @@ pub struct AuthDetailEvent {
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUac")]
-    pub supported_algorithms_uac: Option<String>,
+    pub supported_algorithms_uac: Option<AmiStr>,
     /// Digest algorithms supported when Asterisk is the server (newer Asterisk).
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUas")]
-    pub supported_algorithms_uas: Option<String>,
+    pub supported_algorithms_uas: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1611,7 +1611,7 @@ pub enum AuthDetailAuthType {
     Digest,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised in response to `PJSIPShowAuths`: the settings of one authentication object.
@@ -1630,31 +1630,31 @@ pub enum AuthDetailAuthType {
 pub struct AuthListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `auth`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Username of the account.
     #[ami(name = "Username")]
-    pub username: Option<String>,
+    pub username: Option<AmiStr>,
     /// Password of the account (for `AuthType: userpass`).
     #[ami(name = "Password")]
-    pub password: Option<String>,
+    pub password: Option<AmiStr>,
     /// MD5 hash used for authentication (for `AuthType: md5`).
     #[ami(name = "Md5Cred")]
-    pub md5_cred: Option<String>,
+    pub md5_cred: Option<AmiStr>,
     /// SIP realm of the account (empty: the default realm).
     #[ami(name = "Realm")]
-    pub realm: Option<String>,
+    pub realm: Option<AmiStr>,
     /// Lifetime of a nonce of this authentication, in seconds.
     #[ami(name = "NonceLifetime")]
     pub nonce_lifetime: Option<u64>,
@@ -1665,32 +1665,32 @@ pub struct AuthListEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
     #[ami(name = "OauthClientid")]
-    pub oauth_clientid: Option<String>,
+    pub oauth_clientid: Option<AmiStr>,
     /// OAuth secret (`google_oauth`).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
     #[ami(name = "OauthSecret")]
-    pub oauth_secret: Option<String>,
+    pub oauth_secret: Option<AmiStr>,
     /// OAuth refresh token (`google_oauth`).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `AuthList` leave it out.
     #[ami(name = "RefreshToken")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<AmiStr>,
     /// Pre-computed password digest(s), per algorithm.
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "PasswordDigest")]
-    pub password_digest: Option<String>,
+    pub password_digest: Option<AmiStr>,
     /// Digest algorithms supported when Asterisk is the client.
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUac")]
-    pub supported_algorithms_uac: Option<String>,
+    pub supported_algorithms_uac: Option<AmiStr>,
     /// Digest algorithms supported when Asterisk is the server.
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "SupportedAlgorithmsUas")]
-    pub supported_algorithms_uas: Option<String>,
+    pub supported_algorithms_uas: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1716,7 +1716,7 @@ pub enum AuthListAuthType {
     Digest,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowAuths` list.
@@ -1732,13 +1732,13 @@ pub enum AuthListAuthType {
 pub struct AuthListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `AuthList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1764,22 +1764,22 @@ pub struct AuthListCompleteEvent {
 pub struct ContactListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `contact`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The contact's ID, `<aor>;@<hash>` (`6001;@3b8d8e1bf2bd0ec6a5f1a04b4f9c3a5e`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// IP address of the last Via header of the REGISTER request, when available.
     #[ami(name = "ViaAddr")]
-    pub via_addr: Option<String>,
+    pub via_addr: Option<AmiStr>,
     /// Port of the last Via header of the REGISTER request, when available.
     #[ami(name = "ViaPort")]
     pub via_port: Option<u64>,
@@ -1788,37 +1788,37 @@ pub struct ContactListEvent {
     pub qualify_timeout: Option<f64>,
     /// Content of the Call-ID header of the REGISTER request, when available.
     #[ami(name = "CallId")]
-    pub call_id: Option<String>,
+    pub call_id: Option<AmiStr>,
     /// The name of the Asterisk server that took the registration (`systemname`), for shared realtime setups.
     #[ami(name = "RegServer")]
-    pub reg_server: Option<String>,
+    pub reg_server: Option<AmiStr>,
     /// Whether the contact is deleted when Asterisk starts again.
     #[ami(name = "PruneOnBoot")]
     pub prune_on_boot: Option<bool>,
     /// The Path header received with the REGISTER.
     #[ami(name = "Path")]
-    pub path: Option<String>,
+    pub path: Option<AmiStr>,
     /// The endpoint the contact belongs to (empty for permanent contacts).
     #[ami(name = "Endpoint")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<AmiStr>,
     /// Whether a qualify should be authenticated.
     #[ami(name = "AuthenticateQualify")]
     pub authenticate_qualify: Option<bool>,
     /// This contact's URI.
     #[ami(name = "Uri")]
-    pub uri: Option<String>,
+    pub uri: Option<AmiStr>,
     /// Interval at which the contact is qualified, in seconds (0: off).
     #[ami(name = "QualifyFrequency")]
     pub qualify_frequency: Option<u64>,
     /// Content of the User-Agent header of the REGISTER request.
     #[ami(name = "UserAgent")]
-    pub user_agent: Option<String>,
+    pub user_agent: Option<AmiStr>,
     /// When the registration expires, in seconds since the epoch (0 for permanent contacts).
     #[ami(name = "ExpirationTime")]
     pub expiration_time: Option<u64>,
     /// The contact's outbound proxy.
     #[ami(name = "OutboundProxy")]
-    pub outbound_proxy: Option<String>,
+    pub outbound_proxy: Option<AmiStr>,
     /// Count the contact as available only when it answers OPTIONS with a 2xx.
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
@@ -1829,7 +1829,7 @@ pub struct ContactListEvent {
     pub status: Option<ContactListStatus>,
     /// The round trip time of the last qualify, in microseconds, or `N/A` when the contact is not `Reachable`.
     #[ami(name = "RoundtripUsec")]
-    pub roundtrip_usec: Option<String>,
+    pub roundtrip_usec: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1855,7 +1855,7 @@ pub enum ContactListStatus {
     UnknownStatus,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowContacts` list.
@@ -1871,13 +1871,13 @@ pub enum ContactListStatus {
 pub struct ContactListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `ContactList` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1897,25 +1897,25 @@ pub struct ContactListCompleteEvent {
 pub struct ContactStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The contact's URI.
     #[ami(name = "URI", required)]
-    pub uri: String,
+    pub uri: AmiStr,
     /// The contact's new status.
     #[ami(name = "ContactStatus", required)]
     pub contact_status: ContactStatusContactStatus,
     /// The AoR the contact belongs to.
     #[ami(name = "AOR", required)]
-    pub aor: String,
+    pub aor: AmiStr,
     /// The endpoint the contact belongs to.
     #[ami(name = "EndpointName", required)]
-    pub endpoint_name: String,
+    pub endpoint_name: AmiStr,
     /// The round trip time measured by the last qualify, in microseconds (0 when none).
     #[ami(name = "RoundtripUsec")]
     pub roundtrip_usec: Option<u64>,
@@ -1955,7 +1955,7 @@ pub enum ContactStatusContactStatus {
     Updated,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationInboundContactStatuses`: the status of one contact.
@@ -1972,52 +1972,52 @@ pub enum ContactStatusContactStatus {
 pub struct ContactStatusDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The AoR that owns this contact.
     #[ami(name = "AOR")]
-    pub aor: Option<String>,
+    pub aor: Option<AmiStr>,
     /// This contact's URI.
     #[ami(name = "URI")]
-    pub uri: Option<String>,
+    pub uri: Option<AmiStr>,
     /// Content of the User-Agent header of the REGISTER request.
     #[ami(name = "UserAgent")]
-    pub user_agent: Option<String>,
+    pub user_agent: Option<AmiStr>,
     /// When the registration expires, in seconds since the epoch.
     #[ami(name = "RegExpire")]
     pub reg_expire: Option<u64>,
     /// IP address and port of the last Via header of the REGISTER request, when available.
     #[ami(name = "ViaAddress")]
-    pub via_address: Option<String>,
+    pub via_address: Option<AmiStr>,
     /// Content of the Call-ID header of the REGISTER request, when available.
     #[ami(name = "CallID")]
-    pub call_id: Option<String>,
+    pub call_id: Option<AmiStr>,
     /// This contact's status.
     #[ami(name = "Status")]
     pub status: Option<ContactStatusDetailStatus>,
     /// The round trip time of the last qualify, in microseconds, or `N/A`.
     #[ami(name = "RoundtripUsec")]
-    pub roundtrip_usec: Option<String>,
+    pub roundtrip_usec: Option<AmiStr>,
     /// The name of the endpoint of the contact.
     #[ami(name = "EndpointName")]
-    pub endpoint_name: Option<String>,
+    pub endpoint_name: Option<AmiStr>,
     /// The sorcery ID of the contact (`199;@29493f07102d24dcb5054982b064d9ee`).
     #[ami(name = "ID")]
-    pub id: Option<String>,
+    pub id: Option<AmiStr>,
     /// Whether a qualify should be authenticated.
     #[ami(name = "AuthenticateQualify")]
     pub authenticate_qualify: Option<bool>,
     /// The contact's outbound proxy.
     #[ami(name = "OutboundProxy")]
-    pub outbound_proxy: Option<String>,
+    pub outbound_proxy: Option<AmiStr>,
     /// The Path header received with the REGISTER.
     #[ami(name = "Path")]
-    pub path: Option<String>,
+    pub path: Option<AmiStr>,
     /// The interval at which the contact is qualified, in seconds (0: off).
     #[ami(name = "QualifyFrequency")]
     pub qualify_frequency: Option<u64>,
@@ -2054,7 +2054,7 @@ pub enum ContactStatusDetailStatus {
     UnknownStatus,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowRegistrationInboundContactStatuses` list: the number of contacts listed.
@@ -2072,13 +2072,13 @@ pub enum ContactStatusDetailStatus {
 pub struct ContactStatusDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2108,25 +2108,25 @@ pub struct ContactStatusDetailCompleteEvent {
 pub struct EndpointDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Dialplan context for inbound sessions.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// Media codec(s) to allow, in preference order (`(opus|ulaw)`).
     #[ami(name = "Allow")]
-    pub allow: Option<String>,
+    pub allow: Option<AmiStr>,
     /// DTMF mode.
     #[ami(name = "DtmfMode")]
     pub dtmf_mode: Option<EndpointDetailDtmfMode>,
@@ -2150,13 +2150,13 @@ pub struct EndpointDetailEvent {
     pub rewrite_contact: Option<bool>,
     /// Explicit transport configuration to use (empty: any suitable transport).
     #[ami(name = "Transport")]
-    pub transport: Option<String>,
+    pub transport: Option<AmiStr>,
     /// Full SIP URI of the outbound proxy used to send requests.
     #[ami(name = "OutboundProxy")]
-    pub outbound_proxy: Option<String>,
+    pub outbound_proxy: Option<AmiStr>,
     /// Default music on hold class.
     #[ami(name = "MohSuggest")]
-    pub moh_suggest: Option<String>,
+    pub moh_suggest: Option<AmiStr>,
     /// Support for RFC 3262 reliable provisional responses (PRACK).
     #[ami(name = "100rel")]
     pub rel_100: Option<EndpointDetailRel100>,
@@ -2171,19 +2171,19 @@ pub struct EndpointDetailEvent {
     pub timers_sess_expires: Option<u64>,
     /// Authentication object(s) used for inbound requests, comma-separated.
     #[ami(name = "Auth")]
-    pub auth: Option<String>,
+    pub auth: Option<AmiStr>,
     /// Authentication object(s) used for outbound requests, comma-separated.
     #[ami(name = "OutboundAuth")]
-    pub outbound_auth: Option<String>,
+    pub outbound_auth: Option<AmiStr>,
     /// AoR(s) of the endpoint, comma-separated.
     #[ami(name = "Aors")]
-    pub aors: Option<String>,
+    pub aors: Option<AmiStr>,
     /// IP address used in SDP for media handling.
     #[ami(name = "MediaAddress")]
-    pub media_address: Option<String>,
+    pub media_address: Option<AmiStr>,
     /// Way(s) the endpoint is identified, comma-separated (`username`, `auth_username`, `ip`, `header`, `request_uri`).
     #[ami(name = "IdentifyBy")]
-    pub identify_by: Option<String>,
+    pub identify_by: Option<AmiStr>,
     /// Whether media may flow directly between endpoints.
     #[ami(name = "DirectMedia")]
     pub direct_media: Option<bool>,
@@ -2207,13 +2207,13 @@ pub struct EndpointDetailEvent {
     pub disable_direct_media_on_nat: Option<bool>,
     /// Caller ID of the endpoint (`"Name" <number>`, or `<unknown>`).
     #[ami(name = "Callerid")]
-    pub callerid: Option<String>,
+    pub callerid: Option<AmiStr>,
     /// Default caller ID privacy (presentation) level.
     #[ami(name = "CalleridPrivacy")]
     pub callerid_privacy: Option<EndpointDetailCalleridPrivacy>,
     /// Internal `id_tag` of the endpoint.
     #[ami(name = "CalleridTag")]
-    pub callerid_tag: Option<String>,
+    pub callerid_tag: Option<AmiStr>,
     /// Accept identification information (P-Asserted-Identity, Remote-Party-ID) received from this endpoint.
     #[ami(name = "TrustIdInbound")]
     pub trust_id_inbound: Option<bool>,
@@ -2231,7 +2231,7 @@ pub struct EndpointDetailEvent {
     pub send_diversion: Option<bool>,
     /// Mailboxes whose state changes are NOTIFYed to the endpoint (unsolicited MWI), comma-separated.
     #[ami(name = "Mailboxes")]
-    pub mailboxes: Option<String>,
+    pub mailboxes: Option<AmiStr>,
     /// Condense MWI notifications of several mailboxes into a single NOTIFY.
     #[ami(name = "AggregateMwi")]
     pub aggregate_mwi: Option<bool>,
@@ -2258,16 +2258,16 @@ pub struct EndpointDetailEvent {
     pub inband_progress: Option<bool>,
     /// The numeric call groups of the endpoint (`1,3-4`).
     #[ami(name = "CallGroup")]
-    pub call_group: Option<String>,
+    pub call_group: Option<AmiStr>,
     /// The numeric call groups the endpoint can pick up.
     #[ami(name = "PickupGroup")]
-    pub pickup_group: Option<String>,
+    pub pickup_group: Option<AmiStr>,
     /// The named call groups of the endpoint.
     #[ami(name = "NamedCallGroup")]
-    pub named_call_group: Option<String>,
+    pub named_call_group: Option<AmiStr>,
     /// The named call groups the endpoint can pick up.
     #[ami(name = "NamedPickupGroup")]
-    pub named_pickup_group: Option<String>,
+    pub named_pickup_group: Option<AmiStr>,
     /// Number of in-use channels at which the device state becomes busy (0: never).
     #[ami(name = "DeviceStateBusyAt")]
     pub device_state_busy_at: Option<u64>,
@@ -2301,16 +2301,16 @@ pub struct EndpointDetailEvent {
     pub t38_bind_udptl_to_media_address: Option<bool>,
     /// Which country's indications (tones) to use for channels of this endpoint.
     #[ami(name = "ToneZone")]
-    pub tone_zone: Option<String>,
+    pub tone_zone: Option<AmiStr>,
     /// Default language of channels created for this endpoint.
     #[ami(name = "Language")]
-    pub language: Option<String>,
+    pub language: Option<AmiStr>,
     /// The feature to enact when one-touch recording is turned on (`automixmon`).
     #[ami(name = "RecordOnFeature")]
-    pub record_on_feature: Option<String>,
+    pub record_on_feature: Option<AmiStr>,
     /// The feature to enact when one-touch recording is turned off (`automixmon`).
     #[ami(name = "RecordOffFeature")]
-    pub record_off_feature: Option<String>,
+    pub record_off_feature: Option<AmiStr>,
     /// Whether SIP REFER transfers are allowed for this endpoint.
     #[ami(name = "AllowTransfer")]
     pub allow_transfer: Option<bool>,
@@ -2322,10 +2322,10 @@ pub struct EndpointDetailEvent {
     pub moh_passthrough: Option<bool>,
     /// Username part of the SDP origin (`o=`) line.
     #[ami(name = "SdpOwner")]
-    pub sdp_owner: Option<String>,
+    pub sdp_owner: Option<AmiStr>,
     /// Text of the SDP session (`s=`) line.
     #[ami(name = "SdpSession")]
-    pub sdp_session: Option<String>,
+    pub sdp_session: Option<AmiStr>,
     /// DSCP TOS bits for audio streams.
     #[ami(name = "TosAudio")]
     pub tos_audio: Option<u64>,
@@ -2346,19 +2346,19 @@ pub struct EndpointDetailEvent {
     pub sub_min_expiry: Option<u64>,
     /// Username to use in the From header of requests to this endpoint.
     #[ami(name = "FromUser")]
-    pub from_user: Option<String>,
+    pub from_user: Option<AmiStr>,
     /// Domain to use in the From header of requests to this endpoint.
     #[ami(name = "FromDomain")]
-    pub from_domain: Option<String>,
+    pub from_domain: Option<AmiStr>,
     /// Username to use in the From header of unsolicited MWI NOTIFYs to this endpoint.
     #[ami(name = "MwiFromUser")]
-    pub mwi_from_user: Option<String>,
+    pub mwi_from_user: Option<AmiStr>,
     /// Name of the RTP engine used for channels of this endpoint (`asterisk`).
     #[ami(name = "RtpEngine")]
-    pub rtp_engine: Option<String>,
+    pub rtp_engine: Option<AmiStr>,
     /// Verify the peer's DTLS certificate: `no`, `yes` (also `Yes`), `fingerprint` or `certificate`.
     #[ami(name = "DtlsVerify")]
-    pub dtls_verify: Option<String>,
+    pub dtls_verify: Option<AmiStr>,
     /// Interval at which to renegotiate the TLS session and rekey the SRTP session, in seconds (0: never).
     #[ami(name = "DtlsRekey")]
     pub dtls_rekey: Option<u64>,
@@ -2369,19 +2369,19 @@ pub struct EndpointDetailEvent {
     pub dtls_auto_generate_cert: Option<bool>,
     /// Path to the certificate file presented to the peer.
     #[ami(name = "DtlsCertFile")]
-    pub dtls_cert_file: Option<String>,
+    pub dtls_cert_file: Option<AmiStr>,
     /// Path to the private key of the certificate file.
     #[ami(name = "DtlsPrivateKey")]
-    pub dtls_private_key: Option<String>,
+    pub dtls_private_key: Option<AmiStr>,
     /// Cipher(s) used for the DTLS negotiation.
     #[ami(name = "DtlsCipher")]
-    pub dtls_cipher: Option<String>,
+    pub dtls_cipher: Option<AmiStr>,
     /// Path to the certificate authority certificate.
     #[ami(name = "DtlsCaFile")]
-    pub dtls_ca_file: Option<String>,
+    pub dtls_ca_file: Option<AmiStr>,
     /// Path to a directory of certificate authority certificates.
     #[ami(name = "DtlsCaPath")]
-    pub dtls_ca_path: Option<String>,
+    pub dtls_ca_path: Option<AmiStr>,
     /// Whether Asterisk accepts DTLS connections, connects to the other party, or both.
     #[ami(name = "DtlsSetup")]
     pub dtls_setup: Option<EndpointDetailDtlsSetup>,
@@ -2398,13 +2398,13 @@ pub struct EndpointDetailEvent {
     pub redirect_method: Option<EndpointDetailRedirectMethod>,
     /// Variables set on every channel of the endpoint (`name=value`).
     #[ami(name = "SetVar")]
-    pub set_var: Option<String>,
+    pub set_var: Option<AmiStr>,
     /// Context to route incoming MESSAGE requests to.
     #[ami(name = "MessageContext")]
-    pub message_context: Option<String>,
+    pub message_context: Option<AmiStr>,
     /// Account code set automatically on channels of this endpoint.
     #[ami(name = "Accountcode")]
-    pub accountcode: Option<String>,
+    pub accountcode: Option<AmiStr>,
     /// Answer an INVITE with the single most preferred codec instead of every joint codec.
     #[ami(name = "PreferredCodecOnly")]
     pub preferred_codec_only: Option<bool>,
@@ -2413,15 +2413,15 @@ pub struct EndpointDetailEvent {
     pub device_state: Option<EndpointDetailDeviceState>,
     /// The channels of the endpoint that are active, comma-separated (empty when none). Asterisk's documentation calls it a number; the wire carries the names.
     #[ami(name = "ActiveChannels")]
-    pub active_channels: Option<String>,
+    pub active_channels: Option<AmiStr>,
     /// Context for incoming SUBSCRIBE requests (BLF hints).
     #[ami(name = "SubscribeContext")]
-    pub subscribe_context: Option<String>,
+    pub subscribe_context: Option<AmiStr>,
     /// User part of the Contact header of outbound requests (INVITE...) to this endpoint.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "ContactUser")]
-    pub contact_user: Option<String>,
+    pub contact_user: Option<AmiStr>,
     /// Enable RFC 3578 overlap dialing.
     #[ami(name = "AllowOverlap")]
     pub allow_overlap: Option<bool>,
@@ -2429,7 +2429,7 @@ pub struct EndpointDetailEvent {
     ///
     /// Since 18.17.0, 20.2.0.
     #[ami(name = "OverlapContext")]
-    pub overlap_context: Option<String>,
+    pub overlap_context: Option<AmiStr>,
     /// Accept several SDP answers to a single offer (forked early media).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2439,12 +2439,12 @@ pub struct EndpointDetailEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Acl")]
-    pub acl: Option<String>,
+    pub acl: Option<AmiStr>,
     /// Named ACL(s) applied to the Contact addresses of the endpoint.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "ContactAcl")]
-    pub contact_acl: Option<String>,
+    pub contact_acl: Option<AmiStr>,
     /// Answer OPTIONS requests without authentication.
     ///
     /// Since 16.18.0, 18.4.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2469,32 +2469,32 @@ pub struct EndpointDetailEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsIncomingOffer")]
-    pub codec_prefs_incoming_offer: Option<String>,
+    pub codec_prefs_incoming_offer: Option<AmiStr>,
     /// Codec negotiation preferences for incoming answers.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsIncomingAnswer")]
-    pub codec_prefs_incoming_answer: Option<String>,
+    pub codec_prefs_incoming_answer: Option<AmiStr>,
     /// Codec negotiation preferences for outgoing offers.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsOutgoingOffer")]
-    pub codec_prefs_outgoing_offer: Option<String>,
+    pub codec_prefs_outgoing_offer: Option<AmiStr>,
     /// Codec negotiation preferences for outgoing answers.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "CodecPrefsOutgoingAnswer")]
-    pub codec_prefs_outgoing_answer: Option<String>,
+    pub codec_prefs_outgoing_answer: Option<AmiStr>,
     /// Which codecs to offer on incoming calls (`local`, `local_merge`, `remote`...).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "IncomingCallOfferPref")]
-    pub incoming_call_offer_pref: Option<String>,
+    pub incoming_call_offer_pref: Option<AmiStr>,
     /// Which codecs to offer on outgoing calls (`remote_merge`...).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "OutgoingCallOfferPref")]
-    pub outgoing_call_offer_pref: Option<String>,
+    pub outgoing_call_offer_pref: Option<AmiStr>,
     /// Follow SDP changes of forked early media (different To tags).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2504,7 +2504,7 @@ pub struct EndpointDetailEvent {
     ///
     /// Since 20.18.0, 22.8.0, 23.2.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "FollowRedirectMethods")]
-    pub follow_redirect_methods: Option<String>,
+    pub follow_redirect_methods: Option<AmiStr>,
     /// Use the non-standard (AAL2) packing order for G.726-32.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2514,12 +2514,12 @@ pub struct EndpointDetailEvent {
     ///
     /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocIncomingCallProfile")]
-    pub geoloc_incoming_call_profile: Option<String>,
+    pub geoloc_incoming_call_profile: Option<AmiStr>,
     /// Geolocation profile applied to outgoing calls.
     ///
     /// Since 16.28.0, 18.14.0, 19.6.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "GeolocOutgoingCallProfile")]
-    pub geoloc_outgoing_call_profile: Option<String>,
+    pub geoloc_outgoing_call_profile: Option<AmiStr>,
     /// Do not forward 183 Session Progress responses that carry no SDP.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2529,7 +2529,7 @@ pub struct EndpointDetailEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "IncomingMwiMailbox")]
-    pub incoming_mwi_mailbox: Option<String>,
+    pub incoming_mwi_mailbox: Option<AmiStr>,
     /// Maximum number of audio streams allowed in a session.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2594,12 +2594,12 @@ pub struct EndpointDetailEvent {
     ///
     /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "SecurityNegotiation")]
-    pub security_negotiation: Option<String>,
+    pub security_negotiation: Option<AmiStr>,
     /// The security mechanisms offered (RFC 3329).
     ///
     /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: An endpoint option, sent like all of them (the event carries every option that can be shown as text).
     #[ami(name = "SecurityMechanisms")]
-    pub security_mechanisms: Option<String>,
+    pub security_mechanisms: Option<AmiStr>,
     /// Send Advice of Charge messages to the endpoint.
     ///
     /// Since 18.16.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2614,12 +2614,12 @@ pub struct EndpointDetailEvent {
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "StirShaken")]
-    pub stir_shaken: Option<String>,
+    pub stir_shaken: Option<AmiStr>,
     /// STIR/SHAKEN profile used by the endpoint.
     ///
     /// Since 16.25.2, 18.11.2, 19.3.2. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "StirShakenProfile")]
-    pub stir_shaken_profile: Option<String>,
+    pub stir_shaken_profile: Option<AmiStr>,
     /// Do not play music on hold when the remote end puts the call on hold with `sendonly`.
     ///
     /// Since 20.11.0, 21.6.0, 22.1.0.
@@ -2634,12 +2634,12 @@ pub struct EndpointDetailEvent {
     ///
     /// Since 18.25.0, 20.10.0, 21.5.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "Tenantid")]
-    pub tenantid: Option<String>,
+    pub tenantid: Option<AmiStr>,
     /// The voicemail extension sent in MWI NOTIFYs (`Message-Account`).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
     #[ami(name = "VoicemailExtension")]
-    pub voicemail_extension: Option<String>,
+    pub voicemail_extension: Option<AmiStr>,
     /// Shortcut that enables the options WebRTC needs (AVPF, ICE, DTLS, RTCP mux, bundle...).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointDetail` leave it out.
@@ -2673,7 +2673,7 @@ pub enum EndpointDetailDtmfMode {
     AutoInfo,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `100rel` in [`EndpointDetailEvent`].
@@ -2696,7 +2696,7 @@ pub enum EndpointDetailRel100 {
     PeerSupported,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Timers` in [`EndpointDetailEvent`].
@@ -2719,7 +2719,7 @@ pub enum EndpointDetailTimers {
     Always,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `DirectMediaMethod` in [`EndpointDetailEvent`].
@@ -2736,7 +2736,7 @@ pub enum EndpointDetailDirectMediaMethod {
     Update,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `ConnectedLineMethod` in [`EndpointDetailEvent`].
@@ -2753,7 +2753,7 @@ pub enum EndpointDetailConnectedLineMethod {
     Update,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `DirectMediaGlareMitigation` in [`EndpointDetailEvent`].
@@ -2773,7 +2773,7 @@ pub enum EndpointDetailDirectMediaGlareMitigation {
     Incoming,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `CalleridPrivacy` in [`EndpointDetailEvent`].
@@ -2811,7 +2811,7 @@ pub enum EndpointDetailCalleridPrivacy {
     Unavailable,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `MediaEncryption` in [`EndpointDetailEvent`].
@@ -2831,7 +2831,7 @@ pub enum EndpointDetailMediaEncryption {
     Dtls,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `T38UdptlEc` in [`EndpointDetailEvent`].
@@ -2851,7 +2851,7 @@ pub enum EndpointDetailT38UdptlEc {
     Redundancy,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `DtlsSetup` in [`EndpointDetailEvent`].
@@ -2871,7 +2871,7 @@ pub enum EndpointDetailDtlsSetup {
     Actpass,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `DtlsFingerprint` in [`EndpointDetailEvent`].
@@ -2888,7 +2888,7 @@ pub enum EndpointDetailDtlsFingerprint {
     Sha1,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `RedirectMethod` in [`EndpointDetailEvent`].
@@ -2908,7 +2908,7 @@ pub enum EndpointDetailRedirectMethod {
     UriPjsip,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `DeviceState` in [`EndpointDetailEvent`].
@@ -2946,7 +2946,7 @@ pub enum EndpointDetailDeviceState {
     OnHold,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowEndpoint` list: the number of detail events sent.
@@ -2962,13 +2962,13 @@ pub enum EndpointDetailDeviceState {
 pub struct EndpointDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -2990,42 +2990,42 @@ pub struct EndpointDetailCompleteEvent {
 pub struct EndpointListEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `endpoint`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// The transport configuration of the endpoint (empty: any).
     #[ami(name = "Transport")]
-    pub transport: Option<String>,
+    pub transport: Option<AmiStr>,
     /// The AoR(s) of the endpoint.
     #[ami(name = "Aor")]
-    pub aor: Option<String>,
+    pub aor: Option<AmiStr>,
     /// The inbound authentication(s) of the endpoint.
     #[ami(name = "Auths")]
-    pub auths: Option<String>,
+    pub auths: Option<AmiStr>,
     /// The outbound authentication(s) of the endpoint.
     #[ami(name = "OutboundAuths")]
-    pub outbound_auths: Option<String>,
+    pub outbound_auths: Option<AmiStr>,
     /// The contacts of the endpoint's AoRs, each as `<aor>/<uri>` followed by a comma.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `EndpointList` leave it out.
     #[ami(name = "Contacts")]
-    pub contacts: Option<String>,
+    pub contacts: Option<AmiStr>,
     /// The aggregate device state of the endpoint.
     #[ami(name = "DeviceState")]
     pub device_state: Option<EndpointListDeviceState>,
     /// The active channels of the endpoint, comma-separated (empty when none).
     #[ami(name = "ActiveChannels")]
-    pub active_channels: Option<String>,
+    pub active_channels: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3066,7 +3066,7 @@ pub enum EndpointListDeviceState {
     OnHold,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowEndpoints` list: the number of endpoints listed.
@@ -3082,13 +3082,13 @@ pub enum EndpointListDeviceState {
 pub struct EndpointListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3112,39 +3112,39 @@ pub struct EndpointListCompleteEvent {
 pub struct IdentifyDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `identify`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Name of the endpoint identified.
     #[ami(name = "Endpoint")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<AmiStr>,
     /// Whether SRV lookups are performed for the hostnames of `Match`.
     #[ami(name = "SrvLookups")]
     pub srv_lookups: Option<bool>,
     /// IP addresses or networks to match against, comma-separated.
     #[ami(name = "Match")]
-    pub match_: Option<String>,
+    pub match_: Option<AmiStr>,
     /// Header and value to match against (`X-Tenant: acme`).
     #[ami(name = "MatchHeader")]
-    pub match_header: Option<String>,
+    pub match_header: Option<AmiStr>,
     /// Request URI to match against (Asterisk 18 and later).
     ///
     /// Since 18.23.0, 20.8.0, 21.3.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: Asterisk 18 sends it too; only the 18.26.4 docs of `IdentifyDetail` leave it out.
     #[ami(name = "MatchRequestUri")]
-    pub match_request_uri: Option<String>,
+    pub match_request_uri: Option<AmiStr>,
     /// The name of the endpoint this information is listed for.
     #[ami(name = "EndpointName")]
-    pub endpoint_name: Option<String>,
+    pub endpoint_name: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3167,19 +3167,19 @@ pub struct IdentifyDetailEvent {
 pub struct InboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `aor`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Minimum registration expiration accepted, in seconds.
     #[ami(name = "MinimumExpiration")]
     pub minimum_expiration: Option<u64>,
@@ -3212,22 +3212,22 @@ pub struct InboundRegistrationDetailEvent {
     pub remove_unavailable: Option<bool>,
     /// Mailboxes the AoR's devices may subscribe to (MWI), comma-separated.
     #[ami(name = "Mailboxes")]
-    pub mailboxes: Option<String>,
+    pub mailboxes: Option<AmiStr>,
     /// Outbound proxy used when sending OPTIONS requests.
     #[ami(name = "OutboundProxy")]
-    pub outbound_proxy: Option<String>,
+    pub outbound_proxy: Option<AmiStr>,
     /// Enable Path support for REGISTER requests and Route support for other requests.
     #[ami(name = "SupportPath")]
     pub support_path: Option<bool>,
     /// The voicemail extension sent in MWI NOTIFYs.
     #[ami(name = "VoicemailExtension")]
-    pub voicemail_extension: Option<String>,
+    pub voicemail_extension: Option<AmiStr>,
     /// Permanent contact(s) configured for the AoR (`contact=`), as `<aor>/<uri>`.
     #[ami(name = "Contact")]
-    pub contact: Option<String>,
+    pub contact: Option<AmiStr>,
     /// The contacts of the AoR (permanent and registered), each as `<aor>/<uri>` followed by a comma.
     #[ami(name = "Contacts")]
-    pub contacts: Option<String>,
+    pub contacts: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3248,13 +3248,13 @@ pub struct InboundRegistrationDetailEvent {
 pub struct InboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3278,40 +3278,40 @@ pub struct InboundRegistrationDetailCompleteEvent {
 pub struct InboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<InboundSubscriptionDetailRole>,
     /// The endpoint of the subscription.
     #[ami(name = "Endpoint")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<AmiStr>,
     /// The Call-ID of the subscription dialog.
     #[ami(name = "Callid")]
-    pub callid: Option<String>,
+    pub callid: Option<AmiStr>,
     /// The state of the subscription (`ACTIVE`, `PENDING`, `TERMINATED`...).
     #[ami(name = "State")]
-    pub state: Option<String>,
+    pub state: Option<AmiStr>,
     /// The caller ID of the endpoint (`"Name" <number>`, or `Unknown`).
     #[ami(name = "Callerid")]
-    pub callerid: Option<String>,
+    pub callerid: Option<AmiStr>,
     /// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
     #[ami(name = "SubscriptionType")]
     pub subscription_type: Option<InboundSubscriptionDetailSubscriptionType>,
     /// For `extension_state`: the extension watched.
     #[ami(name = "Extension")]
-    pub extension: Option<String>,
+    pub extension: Option<AmiStr>,
     /// For `extension_state`: the last state of the monitored extension.
     #[ami(name = "ExtensionStates")]
     pub extension_states: Option<InboundSubscriptionDetailExtensionStates>,
     /// For `mwi`: the mailboxes of the subscription.
     #[ami(name = "Mailboxes")]
-    pub mailboxes: Option<String>,
+    pub mailboxes: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3331,7 +3331,7 @@ pub enum InboundSubscriptionDetailRole {
     Notifier,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `SubscriptionType` in [`InboundSubscriptionDetailEvent`].
@@ -3348,7 +3348,7 @@ pub enum InboundSubscriptionDetailSubscriptionType {
     ExtensionState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `ExtensionStates` in [`InboundSubscriptionDetailEvent`].
@@ -3386,7 +3386,7 @@ pub enum InboundSubscriptionDetailExtensionStates {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowSubscriptionsInbound` list: the number of inbound subscriptions listed.
@@ -3404,13 +3404,13 @@ pub enum InboundSubscriptionDetailExtensionStates {
 pub struct InboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3436,37 +3436,37 @@ pub struct InboundSubscriptionDetailCompleteEvent {
 pub struct OutboundRegistrationDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `registration`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// SIP URI of the server to register against (`sip:sip.test.com`).
     #[ami(name = "ServerUri")]
-    pub server_uri: Option<String>,
+    pub server_uri: Option<AmiStr>,
     /// Client SIP URI used in the To and From headers of the REGISTER (`sip:user@sip.test.com`).
     #[ami(name = "ClientUri")]
-    pub client_uri: Option<String>,
+    pub client_uri: Option<AmiStr>,
     /// User part of the Contact header of the REGISTER.
     #[ami(name = "ContactUser")]
-    pub contact_user: Option<String>,
+    pub contact_user: Option<AmiStr>,
     /// Extra parameters added to the Contact header.
     #[ami(name = "ContactHeaderParams")]
-    pub contact_header_params: Option<String>,
+    pub contact_header_params: Option<AmiStr>,
     /// Transport used for the registration.
     #[ami(name = "Transport")]
-    pub transport: Option<String>,
+    pub transport: Option<AmiStr>,
     /// Full SIP URI of the outbound proxy used to send the REGISTER.
     #[ami(name = "OutboundProxy")]
-    pub outbound_proxy: Option<String>,
+    pub outbound_proxy: Option<AmiStr>,
     /// Expiration time of the registration, in seconds.
     #[ami(name = "Expiration")]
     pub expiration: Option<u64>,
@@ -3494,15 +3494,15 @@ pub struct OutboundRegistrationDetailEvent {
     ///
     /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0.
     #[ami(name = "SecurityNegotiation")]
-    pub security_negotiation: Option<String>,
+    pub security_negotiation: Option<AmiStr>,
     /// The security mechanisms offered.
     ///
     /// Since 16.30.0, 18.16.0, 19.8.0, 20.1.0. Deviation from Asterisk's documentation: not in Asterisk's documentation: A registration option, sent like all of them; only the 18.26.4 docs list it.
     #[ami(name = "SecurityMechanisms")]
-    pub security_mechanisms: Option<String>,
+    pub security_mechanisms: Option<AmiStr>,
     /// Authentication object(s) used for the registration.
     #[ami(name = "OutboundAuth")]
-    pub outbound_auth: Option<String>,
+    pub outbound_auth: Option<AmiStr>,
     /// Whether Path support (RFC 3327) is enabled.
     #[ami(name = "SupportPath")]
     pub support_path: Option<bool>,
@@ -3514,12 +3514,12 @@ pub struct OutboundRegistrationDetailEvent {
     pub line: Option<bool>,
     /// Endpoint used for inbound calls matched with `line`.
     #[ami(name = "Endpoint")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<AmiStr>,
     /// User-Agent header sent with the REGISTER (newer Asterisk).
     ///
     /// Since 21.2.0.
     #[ami(name = "UserAgent")]
-    pub user_agent: Option<String>,
+    pub user_agent: Option<AmiStr>,
     /// The state of the registration.
     #[ami(name = "Status")]
     pub status: Option<OutboundRegistrationDetailStatus>,
@@ -3558,7 +3558,7 @@ pub enum OutboundRegistrationDetailStatus {
     Stopped,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowRegistrationsOutbound` list.
@@ -3576,13 +3576,13 @@ pub enum OutboundRegistrationDetailStatus {
 pub struct OutboundRegistrationDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list (registrations and their `AuthDetail` events).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3612,40 +3612,40 @@ pub struct OutboundRegistrationDetailCompleteEvent {
 pub struct OutboundSubscriptionDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Asterisk's role in the subscription.
     #[ami(name = "Role")]
     pub role: Option<OutboundSubscriptionDetailRole>,
     /// The endpoint of the subscription.
     #[ami(name = "Endpoint")]
-    pub endpoint: Option<String>,
+    pub endpoint: Option<AmiStr>,
     /// The Call-ID of the subscription dialog.
     #[ami(name = "Callid")]
-    pub callid: Option<String>,
+    pub callid: Option<AmiStr>,
     /// The state of the subscription (`ACTIVE`, `PENDING`, `TERMINATED`...).
     #[ami(name = "State")]
-    pub state: Option<String>,
+    pub state: Option<AmiStr>,
     /// The caller ID of the endpoint (`"Name" <number>`, or `Unknown`).
     #[ami(name = "Callerid")]
-    pub callerid: Option<String>,
+    pub callerid: Option<AmiStr>,
     /// The kind of subscription (modules of other parties may add kinds, kept as unknown values).
     #[ami(name = "SubscriptionType")]
     pub subscription_type: Option<OutboundSubscriptionDetailSubscriptionType>,
     /// For `extension_state`: the extension watched.
     #[ami(name = "Extension")]
-    pub extension: Option<String>,
+    pub extension: Option<AmiStr>,
     /// For `extension_state`: the last state of the monitored extension.
     #[ami(name = "ExtensionStates")]
     pub extension_states: Option<OutboundSubscriptionDetailExtensionStates>,
     /// For `mwi`: the mailboxes of the subscription.
     #[ami(name = "Mailboxes")]
-    pub mailboxes: Option<String>,
+    pub mailboxes: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -3665,7 +3665,7 @@ pub enum OutboundSubscriptionDetailRole {
     Notifier,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `SubscriptionType` in [`OutboundSubscriptionDetailEvent`].
@@ -3682,7 +3682,7 @@ pub enum OutboundSubscriptionDetailSubscriptionType {
     ExtensionState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `ExtensionStates` in [`OutboundSubscriptionDetailEvent`].
@@ -3720,7 +3720,7 @@ pub enum OutboundSubscriptionDetailExtensionStates {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowSubscriptionsOutbound` list: the number of outbound subscriptions listed.
@@ -3738,13 +3738,13 @@ pub enum OutboundSubscriptionDetailExtensionStates {
 pub struct OutboundSubscriptionDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3769,16 +3769,16 @@ pub struct OutboundSubscriptionDetailCompleteEvent {
 pub struct PjsipMaintenanceStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The endpoint, or `all` when `PJSIPSetMaintenance` changed every endpoint at once.
     #[ami(name = "Endpoint", required)]
-    pub endpoint: String,
+    pub endpoint: AmiStr,
     /// The endpoint's maintenance state.
     #[ami(name = "Status", required)]
     pub status: PjsipMaintenanceStatusStatus,
@@ -3801,7 +3801,7 @@ pub enum PjsipMaintenanceStatusStatus {
     Disabled,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PJSIPShowMaintenance` list.
@@ -3819,13 +3819,13 @@ pub enum PjsipMaintenanceStatusStatus {
 pub struct PjsipMaintenanceStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `PJSIPMaintenanceStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3853,22 +3853,22 @@ pub struct PjsipMaintenanceStatusCompleteEvent {
 pub struct ResourceListDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `resource_list`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// The resources of the list, comma-separated.
     #[ami(name = "ListItem")]
-    pub list_item: Option<String>,
+    pub list_item: Option<AmiStr>,
     /// Whether every NOTIFY carries the full state of the list.
     #[ami(name = "FullState")]
     pub full_state: Option<bool>,
@@ -3898,13 +3898,13 @@ pub struct ResourceListDetailEvent {
 pub struct ResourceListDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events in the list.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -3930,25 +3930,25 @@ pub struct ResourceListDetailCompleteEvent {
 pub struct TransportDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The object's type: always `transport`.
     #[ami(name = "ObjectType", required)]
-    pub object_type: String,
+    pub object_type: AmiStr,
     /// The name of this object (the section name in `pjsip.conf`).
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Protocol used for SIP traffic.
     #[ami(name = "Protocol")]
     pub protocol: Option<TransportDetailProtocol>,
     /// IP address and optional port the transport binds to (`0.0.0.0:5060`).
     #[ami(name = "Bind")]
-    pub bind: Option<String>,
+    pub bind: Option<AmiStr>,
     /// Number of simultaneous asynchronous operations (no longer settable, always 1).
     ///
     /// Deviation from Asterisk's documentation: documented as `AsycOperations`: The docs misspell the header; Asterisk sends `AsyncOperations`, after the `async_operations` option.
@@ -3956,16 +3956,16 @@ pub struct TransportDetailEvent {
     pub async_operations: Option<u64>,
     /// File of CA certificates to read (TLS only, not WSS).
     #[ami(name = "CaListFile")]
-    pub ca_list_file: Option<String>,
+    pub ca_list_file: Option<AmiStr>,
     /// Directory of CA certificates to read (TLS only, not WSS).
     #[ami(name = "CaListPath")]
-    pub ca_list_path: Option<String>,
+    pub ca_list_path: Option<AmiStr>,
     /// Certificate file of the transport (TLS only, not WSS).
     #[ami(name = "CertFile")]
-    pub cert_file: Option<String>,
+    pub cert_file: Option<AmiStr>,
     /// Private key file (TLS only, not WSS).
     #[ami(name = "PrivKeyFile")]
-    pub priv_key_file: Option<String>,
+    pub priv_key_file: Option<AmiStr>,
     /// Password of the private key.
     ///
     /// A secret: `Debug` shows `Secret(***)` and errors never quote it.
@@ -3973,16 +3973,16 @@ pub struct TransportDetailEvent {
     pub password: Option<Secret>,
     /// External address for SIP signalling (NAT).
     #[ami(name = "ExternalSignalingAddress")]
-    pub external_signaling_address: Option<String>,
+    pub external_signaling_address: Option<AmiStr>,
     /// External port for SIP signalling (NAT).
     #[ami(name = "ExternalSignalingPort")]
     pub external_signaling_port: Option<u64>,
     /// External IP address used in RTP handling (NAT).
     #[ami(name = "ExternalMediaAddress")]
-    pub external_media_address: Option<String>,
+    pub external_media_address: Option<AmiStr>,
     /// Domain the transport comes from.
     #[ami(name = "Domain")]
-    pub domain: Option<String>,
+    pub domain: Option<AmiStr>,
     /// Require verification of the server certificate (TLS only, not WSS).
     #[ami(name = "VerifyServer")]
     pub verify_server: Option<bool>,
@@ -3994,13 +3994,13 @@ pub struct TransportDetailEvent {
     pub require_client_cert: Option<bool>,
     /// SSL/TLS method of the transport (`tlsv1_2`, `sslv23`...; TLS only, not WSS).
     #[ami(name = "Method")]
-    pub method: Option<String>,
+    pub method: Option<AmiStr>,
     /// Preferred cryptography cipher names (TLS only, not WSS).
     #[ami(name = "Cipher")]
-    pub cipher: Option<String>,
+    pub cipher: Option<AmiStr>,
     /// Network(s) considered local, for NAT handling.
     #[ami(name = "LocalNet")]
-    pub local_net: Option<String>,
+    pub local_net: Option<AmiStr>,
     /// DSCP TOS bits of the signalling sent over this transport.
     #[ami(name = "Tos")]
     pub tos: Option<u64>,
@@ -4047,7 +4047,7 @@ pub struct TransportDetailEvent {
     pub tcp_keepalive_probe_count: Option<u64>,
     /// The name of the endpoint this information is listed for.
     #[ami(name = "EndpointName")]
-    pub endpoint_name: Option<String>,
+    pub endpoint_name: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -4079,5 +4079,5 @@ pub enum TransportDetailProtocol {
     Flow,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }

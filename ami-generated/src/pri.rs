@@ -14,7 +14,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 
 /// Set the file that PRI debug messages are written to.
 ///
@@ -44,7 +44,7 @@ pub struct PriDebugFileSetAction {
     ///
     /// Example: `/var/log/asterisk/pri-debug.log`.
     #[ami(name = "File", required)]
-    pub file: String,
+    pub file: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -186,7 +186,7 @@ pub enum PriDebugSetLevel {
     Level15,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Show the status of the PRI spans.
@@ -242,13 +242,13 @@ pub struct PriShowSpansAction {
 pub struct PriShowSpansEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The span number.
     #[ami(name = "Span", required)]
     pub span: u64,
@@ -292,7 +292,7 @@ pub enum PriShowSpansOrder {
     Quaternary,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `PRIShowSpans` list.
@@ -310,13 +310,13 @@ pub enum PriShowSpansOrder {
 pub struct PriShowSpansCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `PRIShowSpans` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

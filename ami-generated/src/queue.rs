@@ -12,7 +12,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiResponse};
-use ami_runtime::wire::{Ack, EventList, Header, RawText};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header, RawText};
 use crate::common::{ChannelSnapshot, QueueMemberSnapshot};
 
 /// Add an interface (a member) to a queue.
@@ -60,12 +60,12 @@ pub struct QueueAddAction {
     ///
     /// Example: `sales_1`.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The member's channel (interface) to add, `tech/name` (`SIP/agent-01`, `PJSIP/agent-01`, `Local/200@agents`).
     ///
     /// Example: `SIP/agent-01`.
     #[ami(name = "Interface", required)]
-    pub interface: String,
+    pub interface: AmiStr,
     /// The member's initial penalty. Asterisk offers calls to members with a higher
     /// penalty only after trying the members with a lower one.
     ///
@@ -81,15 +81,15 @@ pub struct QueueAddAction {
     ///
     /// Since 20.12.0, 21.7.0, 22.2.0.
     #[ami(name = "Reason")]
-    pub reason: Option<String>,
+    pub reason: Option<AmiStr>,
     /// A text alias for the interface, shown as `MemberName` in events and in the queue log.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The device (or channel) whose device state is used as the member's state,
     /// when it differs from `Interface` (for instance `SIP/agent-01` for a member
     /// added as `Local/200@agents`).
     #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
+    pub state_interface: Option<AmiStr>,
     /// The member's own wrap-up time in seconds (the pause after each call before
     /// it is offered another one), overriding the queue's `wrapuptime`; `0` or
     /// absent keeps the queue's value.
@@ -162,12 +162,12 @@ pub struct QueueChangePriorityCallerAction {
     ///
     /// Example: `sales_1`.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The caller's channel name.
     ///
     /// Example: `PJSIP/301-00000012`.
     #[ami(name = "Caller", required)]
-    pub caller: String,
+    pub caller: AmiStr,
     /// The caller's new priority (higher is served first).
     ///
     /// Example: `5`.
@@ -233,23 +233,23 @@ pub struct QueueLogAction {
     ///
     /// Example: `sales_1`.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The event name written in the log line: any word (`QueueCallerJoin`, `CUSTOM`...) or a standard one (`ENTERQUEUE`, `CONNECT`...).
     ///
     /// Example: `QueueCallerJoin`.
     #[ami(name = "Event", required)]
-    pub event: String,
+    pub event: AmiStr,
     /// The unique ID of the call the line is about (`NONE` when absent).
     ///
     /// Server default: `NONE`.
     #[ami(name = "Uniqueid")]
-    pub uniqueid: Option<String>,
+    pub uniqueid: Option<AmiStr>,
     /// The member interface the line is about (empty when absent).
     #[ami(name = "Interface")]
-    pub interface: Option<String>,
+    pub interface: Option<AmiStr>,
     /// Free text written as the last field(s) of the log line.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -318,13 +318,13 @@ pub struct QueueMemberRingInUseAction {
     ///
     /// Example: `SIP/agent-03`.
     #[ami(name = "Interface", required)]
-    pub interface: String,
+    pub interface: AmiStr,
     /// Whether the member may be rung while in use (`1`/`true`) or not (`0`/`false`).
     #[ami(name = "RingInUse", required)]
     pub ring_in_use: bool,
     /// The queue in which to change the setting; every queue the member belongs to when absent.
     #[ami(name = "Queue")]
-    pub queue: Option<String>,
+    pub queue: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -405,16 +405,16 @@ pub struct QueuePauseAction {
     ///
     /// Example: `SIP/agent-03`.
     #[ami(name = "Interface", required)]
-    pub interface: String,
+    pub interface: AmiStr,
     /// `true` (or `1`) pauses the member: no calls are offered; `false` (or `0`) makes it available again.
     #[ami(name = "Paused", required)]
     pub paused: bool,
     /// The queue in which to pause or unpause the member; every queue the member belongs to when absent.
     #[ami(name = "Queue")]
-    pub queue: Option<String>,
+    pub queue: Option<AmiStr>,
     /// A free-text reason, returned in the `QueueMemberPause` event (`PausedReason`) and written to the queue log.
     #[ami(name = "Reason")]
-    pub reason: Option<String>,
+    pub reason: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -467,13 +467,13 @@ pub struct QueuePenaltyAction {
     ///
     /// Example: `SIP/agent-01`.
     #[ami(name = "Interface", required)]
-    pub interface: String,
+    pub interface: AmiStr,
     /// The new penalty; it cannot be negative.
     #[ami(name = "Penalty", required)]
     pub penalty: u64,
     /// The queue in which to change the penalty; every queue the member belongs to when absent.
     #[ami(name = "Queue")]
-    pub queue: Option<String>,
+    pub queue: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -513,7 +513,7 @@ pub struct QueuePenaltyAction {
 pub struct QueueReloadAction {
     /// The queue to reload; every queue when absent.
     #[ami(name = "Queue")]
-    pub queue: Option<String>,
+    pub queue: Option<AmiStr>,
     /// Whether to reload the queue's members. Asterisk compares the value with `yes` literally, so other spellings of true are ignored.
     #[ami(name = "Members")]
     pub members: Option<QueueReloadMembers>,
@@ -542,7 +542,7 @@ pub enum QueueReloadMembers {
     No,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Rules` in [`QueueReloadAction`].
@@ -559,7 +559,7 @@ pub enum QueueReloadRules {
     No,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Parameters` in [`QueueReloadAction`].
@@ -576,7 +576,7 @@ pub enum QueueReloadParameters {
     No,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Remove an interface (a member) from a queue.
@@ -622,12 +622,12 @@ pub struct QueueRemoveAction {
     ///
     /// Example: `sales_1`.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The member's interface (`tech/name`) to remove.
     ///
     /// Example: `SIP/agent-01`.
     #[ami(name = "Interface", required)]
-    pub interface: String,
+    pub interface: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -677,7 +677,7 @@ pub struct QueueRemoveAction {
 pub struct QueueResetAction {
     /// The queue whose statistics to reset; every queue when absent.
     #[ami(name = "Queue")]
-    pub queue: Option<String>,
+    pub queue: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -721,7 +721,7 @@ pub struct QueueResetAction {
 pub struct QueueRuleAction {
     /// The name of the rule list (a `[section]` of `queuerules.conf`) to show; all of them when absent.
     #[ami(name = "Rule")]
-    pub rule: Option<String>,
+    pub rule: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -735,13 +735,13 @@ pub struct QueueRuleAction {
 pub struct QueueRuleResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The name of a rule list (a section of `queuerules.conf`), in file order.
     #[ami(name = "RuleList", repeated)]
-    pub rule_lists: Vec<String>,
+    pub rule_lists: Vec<AmiStr>,
     /// A rule of the preceding rule list, `seconds,max_penalty_change,min_penalty_change` (`20,+2,-1`).
     #[ami(name = "Rule", repeated)]
-    pub rules: Vec<String>,
+    pub rules: Vec<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -871,10 +871,10 @@ pub struct QueuesAction {
 pub struct QueueStatusAction {
     /// Limit the response to this queue.
     #[ami(name = "Queue")]
-    pub queue: Option<String>,
+    pub queue: Option<AmiStr>,
     /// Limit the response to this member (its interface, e.g. `Local/200@DialCamp`).
     #[ami(name = "Member")]
-    pub member: Option<String>,
+    pub member: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -947,7 +947,7 @@ pub enum QueueStatusItem {
 pub struct QueueSummaryAction {
     /// Queue to summarize; all queues when absent.
     #[ami(name = "Queue")]
-    pub queue: Option<String>,
+    pub queue: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -998,15 +998,15 @@ pub struct QueueWithdrawCallerAction {
     ///
     /// Example: `sales_1`.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The caller's channel name.
     ///
     /// Example: `PJSIP/301-00000012`.
     #[ami(name = "Caller", required)]
-    pub caller: String,
+    pub caller: AmiStr,
     /// Free text handed to the dialplan in `QUEUE_WITHDRAW_INFO` once the caller is withdrawn.
     #[ami(name = "WithdrawInfo")]
-    pub withdraw_info: Option<String>,
+    pub withdraw_info: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1028,13 +1028,13 @@ pub struct QueueWithdrawCallerAction {
 pub struct AgentCalledEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1047,13 +1047,13 @@ pub struct AgentCalledEvent {
     pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The name of the queue member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The queue member's channel technology or location.
     #[ami(name = "Interface")]
-    pub interface: Option<String>,
+    pub interface: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1075,13 +1075,13 @@ pub struct AgentCalledEvent {
 pub struct AgentCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1094,13 +1094,13 @@ pub struct AgentCompleteEvent {
     pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The name of the queue member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The queue member's channel technology or location.
     #[ami(name = "Interface")]
-    pub interface: Option<String>,
+    pub interface: Option<AmiStr>,
     /// How long the caller waited in the queue, in seconds.
     #[ami(name = "HoldTime")]
     pub hold_time: Option<u64>,
@@ -1132,7 +1132,7 @@ pub enum AgentCompleteReason {
     Transfer,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a queue member answers and is connected to a caller in the queue.
@@ -1151,13 +1151,13 @@ pub enum AgentCompleteReason {
 pub struct AgentConnectEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1170,13 +1170,13 @@ pub struct AgentConnectEvent {
     pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The name of the queue member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The queue member's channel technology or location.
     #[ami(name = "Interface")]
-    pub interface: Option<String>,
+    pub interface: Option<AmiStr>,
     /// How long the member was rung before answering, in seconds.
     #[ami(name = "RingTime")]
     pub ring_time: Option<u64>,
@@ -1204,13 +1204,13 @@ pub struct AgentConnectEvent {
 pub struct AgentDumpEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1223,13 +1223,13 @@ pub struct AgentDumpEvent {
     pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The name of the queue member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The queue member's channel technology or location.
     #[ami(name = "Interface")]
-    pub interface: Option<String>,
+    pub interface: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1251,13 +1251,13 @@ pub struct AgentDumpEvent {
 pub struct AgentRingNoAnswerEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -1270,13 +1270,13 @@ pub struct AgentRingNoAnswerEvent {
     pub dest: Option<ChannelSnapshot>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The name of the queue member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The queue member's channel technology or location.
     #[ami(name = "Interface")]
-    pub interface: Option<String>,
+    pub interface: Option<AmiStr>,
     /// How long the member was rung, in milliseconds.
     #[ami(name = "RingTime")]
     pub ring_time: Option<u64>,
@@ -1296,19 +1296,19 @@ pub struct AgentRingNoAnswerEvent {
 pub struct QueueCallerAbandonEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The channel's position in the queue when it left.
     #[ami(name = "Position")]
     pub position: Option<u64>,
@@ -1334,19 +1334,19 @@ pub struct QueueCallerAbandonEvent {
 pub struct QueueCallerJoinEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// This channel's current position in the queue (1 is next).
     #[ami(name = "Position")]
     pub position: Option<u64>,
@@ -1369,19 +1369,19 @@ pub struct QueueCallerJoinEvent {
 pub struct QueueCallerLeaveEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     #[ami(flatten)]
     pub channel_snapshot: ChannelSnapshot,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The position the channel had in the queue.
     #[ami(name = "Position")]
     pub position: Option<u64>,
@@ -1406,37 +1406,37 @@ pub struct QueueCallerLeaveEvent {
 pub struct QueueEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The caller's position in the queue (1 is next).
     #[ami(name = "Position")]
     pub position: Option<u64>,
     /// The name of the caller's channel.
     #[ami(name = "Channel")]
-    pub channel: Option<String>,
+    pub channel: Option<AmiStr>,
     /// The unique ID of the caller's channel.
     #[ami(name = "Uniqueid")]
-    pub uniqueid: Option<String>,
+    pub uniqueid: Option<AmiStr>,
     /// The caller ID number of the caller.
     #[ami(name = "CallerIDNum")]
-    pub caller_id_num: Option<String>,
+    pub caller_id_num: Option<AmiStr>,
     /// The caller ID name of the caller.
     #[ami(name = "CallerIDName")]
-    pub caller_id_name: Option<String>,
+    pub caller_id_name: Option<AmiStr>,
     /// The connected line number.
     #[ami(name = "ConnectedLineNum")]
-    pub connected_line_num: Option<String>,
+    pub connected_line_num: Option<AmiStr>,
     /// The connected line name.
     #[ami(name = "ConnectedLineName")]
-    pub connected_line_name: Option<String>,
+    pub connected_line_name: Option<AmiStr>,
     /// How long the caller has been waiting, in seconds.
     #[ami(name = "Wait")]
     pub wait: Option<u64>,
@@ -1463,28 +1463,28 @@ pub struct QueueEntryEvent {
 pub struct QueueMemberEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The name of the member (older Asterisk; newer versions send `MemberName`).
     #[ami(name = "Name")]
-    pub name: Option<String>,
+    pub name: Option<AmiStr>,
     /// The name of the member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// The queue member's channel technology or location (`Local/200@DialCamp`).
     #[ami(name = "Location")]
-    pub location: Option<String>,
+    pub location: Option<AmiStr>,
     /// Channel technology or location from which to read device state changes.
     #[ami(name = "StateInterface")]
-    pub state_interface: Option<String>,
+    pub state_interface: Option<AmiStr>,
     /// How the member joined the queue.
     #[ami(name = "Membership")]
     pub membership: Option<QueueMemberMembership>,
@@ -1511,7 +1511,7 @@ pub struct QueueMemberEvent {
     pub paused: Option<bool>,
     /// If paused, the reason given when pausing.
     #[ami(name = "PausedReason")]
-    pub paused_reason: Option<String>,
+    pub paused_reason: Option<AmiStr>,
     /// The member's wrap-up time, in seconds.
     #[ami(name = "Wrapuptime")]
     pub wrapuptime: Option<u64>,
@@ -1540,7 +1540,7 @@ pub enum QueueMemberMembership {
     Realtime,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `Status` in [`QueueMemberEvent`].
@@ -1578,7 +1578,7 @@ pub enum QueueMemberStatus {
     OnHold,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when a member is added to a queue.
@@ -1598,13 +1598,13 @@ pub enum QueueMemberStatus {
 pub struct QueueMemberAddedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1630,13 +1630,13 @@ pub struct QueueMemberAddedEvent {
 pub struct QueueMemberPauseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1644,7 +1644,7 @@ pub struct QueueMemberPauseEvent {
     ///
     /// Removed in 18.0.0. Deprecated in the 16 and 17 branches and removed in 18.0.0: use `PausedReason`.
     #[ami(name = "Reason")]
-    pub reason: Option<String>,
+    pub reason: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1667,28 +1667,28 @@ pub struct QueueMemberPauseEvent {
 pub struct QueueMemberPausedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The queue member's interface (`SIP/agent-03`).
     #[ami(name = "Location")]
-    pub location: Option<String>,
+    pub location: Option<AmiStr>,
     /// The name of the queue member.
     #[ami(name = "MemberName")]
-    pub member_name: Option<String>,
+    pub member_name: Option<AmiStr>,
     /// Whether the member is now paused (`1`) or not (`0`).
     #[ami(name = "Paused")]
     pub paused: Option<bool>,
     /// The reason given when pausing, if any.
     #[ami(name = "Reason")]
-    pub reason: Option<String>,
+    pub reason: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1711,13 +1711,13 @@ pub struct QueueMemberPausedEvent {
 pub struct QueueMemberPenaltyEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1743,13 +1743,13 @@ pub struct QueueMemberPenaltyEvent {
 pub struct QueueMemberRemovedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1775,13 +1775,13 @@ pub struct QueueMemberRemovedEvent {
 pub struct QueueMemberRinginuseEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1801,13 +1801,13 @@ pub struct QueueMemberRinginuseEvent {
 pub struct QueueMemberStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`QueueMemberSnapshot`] fields, bare.
     #[ami(flatten)]
     pub member: QueueMemberSnapshot,
@@ -1829,24 +1829,24 @@ pub struct QueueMemberStatusEvent {
 pub struct QueueParamsEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the queue.
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: app_queue sends it in every `QueueParams` event.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The maximum number of callers allowed to wait (0 for unlimited).
     #[ami(name = "Max")]
     pub max: Option<u64>,
     /// The ring strategy (`ringall`, `leastrecent`, `fewestcalls`, `random`, `rrmemory`, `linear`, `wrandom`, `rrordered`).
     #[ami(name = "Strategy")]
-    pub strategy: Option<String>,
+    pub strategy: Option<AmiStr>,
     /// The number of callers waiting.
     #[ami(name = "Calls")]
     pub calls: Option<u64>,
@@ -1898,13 +1898,13 @@ pub struct QueueParamsEvent {
 pub struct QueueStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of events sent (absent in older Asterisk).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1928,16 +1928,16 @@ pub struct QueueStatusCompleteEvent {
 pub struct QueueSummaryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the queue.
     #[ami(name = "Queue", required)]
-    pub queue: String,
+    pub queue: AmiStr,
     /// The number of members logged in.
     #[ami(name = "LoggedIn")]
     pub logged_in: Option<u64>,
@@ -1976,13 +1976,13 @@ pub struct QueueSummaryEvent {
 pub struct QueueSummaryCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `QueueSummary` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

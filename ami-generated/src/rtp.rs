@@ -12,7 +12,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiEnum, AmiEvent};
-use ami_runtime::wire::Header;
+use ami_runtime::wire::{AmiStr, Header};
 use crate::common::ChannelSnapshot;
 
 /// Raised when Asterisk receives an RTCP report.
@@ -30,13 +30,13 @@ use crate::common::ChannelSnapshot;
 pub struct RtcpReceivedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -44,7 +44,7 @@ pub struct RtcpReceivedEvent {
     pub channel: Option<ChannelSnapshot>,
     /// The address the report came from (`192.0.2.10:10001`).
     #[ami(name = "From")]
-    pub from: Option<String>,
+    pub from: Option<AmiStr>,
     /// The round-trip time computed from this report, in seconds.
     #[ami(name = "RTT")]
     pub rtt: Option<f64>,
@@ -55,7 +55,7 @@ pub struct RtcpReceivedEvent {
     pub mes: Option<f64>,
     /// The SSRC (synchronization source) of the stream the report is about, hexadecimal (`0x5a3f09c1`).
     #[ami(name = "SSRC", required)]
-    pub ssrc: String,
+    pub ssrc: AmiStr,
     /// The kind of RTCP report.
     #[ami(name = "PT")]
     pub pt: Option<RtcpReceivedPt>,
@@ -64,7 +64,7 @@ pub struct RtcpReceivedEvent {
     pub report_count: Option<u64>,
     /// The time the sender made the report, NTP seconds with microseconds (`3923405412.123456`); sender reports (`200(SR)`) only.
     #[ami(name = "SentNTP")]
-    pub sent_ntp: Option<String>,
+    pub sent_ntp: Option<AmiStr>,
     /// The sender's last RTP timestamp; sender reports only.
     #[ami(name = "SentRTP")]
     pub sent_rtp: Option<u64>,
@@ -93,7 +93,7 @@ pub enum RtcpReceivedPt {
     ReceiverReport,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised when Asterisk sends an RTCP report.
@@ -111,13 +111,13 @@ pub enum RtcpReceivedPt {
 pub struct RtcpSentEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -125,7 +125,7 @@ pub struct RtcpSentEvent {
     pub channel: Option<ChannelSnapshot>,
     /// The address the report is sent to (`192.0.2.10:10001`).
     #[ami(name = "To")]
-    pub to: Option<String>,
+    pub to: Option<AmiStr>,
     /// The media experience score of the stream (0 to 100; newer releases).
     ///
     /// Deviation from Asterisk's documentation: not in Asterisk's documentation: The media experience score of newer releases; the docs leave it out.
@@ -133,7 +133,7 @@ pub struct RtcpSentEvent {
     pub mes: Option<f64>,
     /// The SSRC (synchronization source) of the stream the report is about, hexadecimal (`0x5a3f09c1`).
     #[ami(name = "SSRC", required)]
-    pub ssrc: String,
+    pub ssrc: AmiStr,
     /// The kind of RTCP report.
     #[ami(name = "PT")]
     pub pt: Option<RtcpSentPt>,
@@ -142,7 +142,7 @@ pub struct RtcpSentEvent {
     pub report_count: Option<u64>,
     /// The time the sender made the report, NTP seconds with microseconds (`3923405412.123456`); sender reports (`200(SR)`) only.
     #[ami(name = "SentNTP")]
-    pub sent_ntp: Option<String>,
+    pub sent_ntp: Option<AmiStr>,
     /// The sender's last RTP timestamp; sender reports only.
     #[ami(name = "SentRTP")]
     pub sent_rtp: Option<u64>,
@@ -171,5 +171,5 @@ pub enum RtcpSentPt {
     ReceiverReport,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }

@@ -13,7 +13,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::AmiEvent;
-use ami_runtime::wire::Header;
+use ami_runtime::wire::{AmiStr, Header};
 use crate::common::SecurityEvent;
 
 /// Raised when a request uses an authentication method that the service does not allow.
@@ -27,19 +27,19 @@ use crate::common::SecurityEvent;
 pub struct AuthMethodNotAllowedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The authentication method that was attempted.
     #[ami(name = "AuthMethod")]
-    pub auth_method: Option<String>,
+    pub auth_method: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -56,25 +56,25 @@ pub struct AuthMethodNotAllowedEvent {
 pub struct ChallengeResponseFailedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The challenge that was sent.
     #[ami(name = "Challenge")]
-    pub challenge: Option<String>,
+    pub challenge: Option<AmiStr>,
     /// The answer that came back.
     #[ami(name = "Response")]
-    pub response: Option<String>,
+    pub response: Option<AmiStr>,
     /// The answer that was expected.
     #[ami(name = "ExpectedResponse")]
-    pub expected_response: Option<String>,
+    pub expected_response: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -91,19 +91,19 @@ pub struct ChallengeResponseFailedEvent {
 pub struct ChallengeSentEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The challenge that was sent.
     #[ami(name = "Challenge")]
-    pub challenge: Option<String>,
+    pub challenge: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -120,19 +120,19 @@ pub struct ChallengeSentEvent {
 pub struct FailedAclEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The name of the ACL that refused it, when known.
     #[ami(name = "ACLName")]
-    pub acl_name: Option<String>,
+    pub acl_name: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -149,13 +149,13 @@ pub struct FailedAclEvent {
 pub struct InvalidAccountIdEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -175,25 +175,25 @@ pub struct InvalidAccountIdEvent {
 pub struct InvalidPasswordEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The challenge that was sent.
     #[ami(name = "Challenge")]
-    pub challenge: Option<String>,
+    pub challenge: Option<AmiStr>,
     /// The challenge that came back with the request.
     #[ami(name = "ReceivedChallenge")]
-    pub received_challenge: Option<String>,
+    pub received_challenge: Option<AmiStr>,
     /// The hash that came back with the request.
     #[ami(name = "ReceivedHash")]
-    pub received_hash: Option<String>,
+    pub received_hash: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -210,19 +210,19 @@ pub struct InvalidPasswordEvent {
 pub struct InvalidTransportEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The transport that the request used.
     #[ami(name = "AttemptedTransport")]
-    pub attempted_transport: Option<String>,
+    pub attempted_transport: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -239,13 +239,13 @@ pub struct InvalidTransportEvent {
 pub struct LoadAverageLimitEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -265,13 +265,13 @@ pub struct LoadAverageLimitEvent {
 pub struct MemoryLimitEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -291,22 +291,22 @@ pub struct MemoryLimitEvent {
 pub struct RequestBadFormatEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The kind of request that was attempted.
     #[ami(name = "RequestType")]
-    pub request_type: Option<String>,
+    pub request_type: Option<AmiStr>,
     /// The parameters of the request, when known.
     #[ami(name = "RequestParams")]
-    pub request_params: Option<String>,
+    pub request_params: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -323,22 +323,22 @@ pub struct RequestBadFormatEvent {
 pub struct RequestNotAllowedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The kind of request that was attempted.
     #[ami(name = "RequestType")]
-    pub request_type: Option<String>,
+    pub request_type: Option<AmiStr>,
     /// The parameters of the request, when known.
     #[ami(name = "RequestParams")]
-    pub request_params: Option<String>,
+    pub request_params: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -355,19 +355,19 @@ pub struct RequestNotAllowedEvent {
 pub struct RequestNotSupportedEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The kind of request that was attempted.
     #[ami(name = "RequestType")]
-    pub request_type: Option<String>,
+    pub request_type: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -384,13 +384,13 @@ pub struct RequestNotSupportedEvent {
 pub struct SessionLimitEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -410,13 +410,13 @@ pub struct SessionLimitEvent {
 pub struct SuccessfulAuthEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
@@ -439,19 +439,19 @@ pub struct SuccessfulAuthEvent {
 pub struct UnexpectedAddressEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`SecurityEvent`] fields, bare.
     #[ami(flatten)]
     pub security_event: SecurityEvent,
     /// The address that the session uses.
     #[ami(name = "ExpectedAddress")]
-    pub expected_address: Option<String>,
+    pub expected_address: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

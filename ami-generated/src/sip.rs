@@ -21,7 +21,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
-use ami_runtime::wire::{Ack, EventList, Header, Var};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header, Var};
 
 /// Send a SIP NOTIFY to a peer.
 ///
@@ -75,7 +75,7 @@ pub struct SipNotifyAction {
     ///
     /// Example: `pluto.pchero21.com:5060`.
     #[ami(name = "Channel", required)]
-    pub channel: String,
+    pub channel: AmiStr,
     /// Headers of the NOTIFY, `name=value`, one `Variable` header each; give at least one.
     ///
     /// Deviation from Asterisk's documentation: the required flag differs: chan_sip does not enforce it (without `Variable` it sends a NOTIFY with no added headers); a repeated parameter cannot be required here anyway.
@@ -83,7 +83,7 @@ pub struct SipNotifyAction {
     pub variable: Vec<Var>,
     /// When given, the NOTIFY is sent inside the existing dialog with this Call-ID.
     #[ami(name = "Call-ID")]
-    pub call_id: Option<String>,
+    pub call_id: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -240,7 +240,7 @@ pub struct SipPeersAction {
 pub struct SipPeerStatusAction {
     /// The peer name you want to check, with or without the `SIP/` prefix (`SIP/300` or `300`); all peers when absent.
     #[ami(name = "Peer")]
-    pub peer: Option<String>,
+    pub peer: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -298,7 +298,7 @@ pub struct SipQualifyPeerAction {
     ///
     /// Example: `300`.
     #[ami(name = "Peer", required)]
-    pub peer: String,
+    pub peer: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -413,7 +413,7 @@ pub struct SipShowPeerAction {
     ///
     /// Example: `300`.
     #[ami(name = "Peer", required)]
-    pub peer: String,
+    pub peer: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -427,16 +427,16 @@ pub struct SipShowPeerAction {
 pub struct SipShowPeerResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The channel technology, `SIP`.
     #[ami(name = "Channeltype")]
-    pub channeltype: Option<String>,
+    pub channeltype: Option<AmiStr>,
     /// The peer name.
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// `peer`.
     #[ami(name = "ChanObjectType")]
-    pub chan_object_type: Option<String>,
+    pub chan_object_type: Option<AmiStr>,
     /// Whether a `secret` is set (`Y`/`N`).
     #[ami(name = "SecretExist")]
     pub secret_exist: Option<bool>,
@@ -448,52 +448,52 @@ pub struct SipShowPeerResponse {
     pub md5_secret_exist: Option<bool>,
     /// The context of incoming calls from the peer.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The context for SUBSCRIBE requests (only when set).
     #[ami(name = "SubscribeContext")]
-    pub subscribe_context: Option<String>,
+    pub subscribe_context: Option<AmiStr>,
     /// The default language of the peer's channels.
     #[ami(name = "Language")]
-    pub language: Option<String>,
+    pub language: Option<AmiStr>,
     /// The indication tone zone, or `<Not set>`.
     #[ami(name = "ToneZone")]
-    pub tone_zone: Option<String>,
+    pub tone_zone: Option<AmiStr>,
     /// The account code (only when set).
     #[ami(name = "Accountcode")]
-    pub accountcode: Option<String>,
+    pub accountcode: Option<AmiStr>,
     /// The AMA (billing) flags of the peer's calls.
     #[ami(name = "AMAflags")]
     pub ama_flags: Option<SipShowPeerResponseAmaFlags>,
     /// The caller ID presentation, in words (`Presentation Allowed, Not Screened`).
     #[ami(name = "CID-CallingPres")]
-    pub cid_calling_pres: Option<String>,
+    pub cid_calling_pres: Option<AmiStr>,
     /// The user part of the From header (only when set).
     #[ami(name = "SIP-FromUser")]
-    pub sip_from_user: Option<String>,
+    pub sip_from_user: Option<AmiStr>,
     /// The domain of the From header (only when set).
     #[ami(name = "SIP-FromDomain")]
-    pub sip_from_domain: Option<String>,
+    pub sip_from_domain: Option<AmiStr>,
     /// The port of the From domain (only with `SIP-FromDomain`).
     #[ami(name = "Sip-FromDomain-Port")]
     pub sip_from_domain_port: Option<u64>,
     /// The numeric call groups of the peer.
     #[ami(name = "Callgroup")]
-    pub callgroup: Option<String>,
+    pub callgroup: Option<AmiStr>,
     /// The numeric call groups the peer can pick up.
     #[ami(name = "Pickupgroup")]
-    pub pickupgroup: Option<String>,
+    pub pickupgroup: Option<AmiStr>,
     /// The named call groups of the peer (`namedcallgroup`); the header name holds a space.
     #[ami(name = "Named Callgroup")]
-    pub named_callgroup: Option<String>,
+    pub named_callgroup: Option<AmiStr>,
     /// The named call groups the peer can pick up (`namedpickupgroup`); the header name holds a space.
     #[ami(name = "Named Pickupgroup")]
-    pub named_pickupgroup: Option<String>,
+    pub named_pickupgroup: Option<AmiStr>,
     /// The music on hold class suggested to the other party.
     #[ami(name = "MOHSuggest")]
-    pub moh_suggest: Option<String>,
+    pub moh_suggest: Option<AmiStr>,
     /// The mailbox(es) of the peer (`mailbox=`).
     #[ami(name = "VoiceMailbox")]
-    pub voice_mailbox: Option<String>,
+    pub voice_mailbox: Option<AmiStr>,
     /// Whether the peer may transfer calls.
     #[ami(name = "TransferMode")]
     pub transfer_mode: Option<SipShowPeerResponseTransferMode>,
@@ -511,25 +511,25 @@ pub struct SipShowPeerResponse {
     pub busy_level: Option<u64>,
     /// The maximum video call bit rate, with its unit (`384 kbps`).
     #[ami(name = "MaxCallBR")]
-    pub max_call_br: Option<String>,
+    pub max_call_br: Option<AmiStr>,
     /// Whether the peer registers (`host=dynamic`).
     #[ami(name = "Dynamic")]
     pub dynamic: Option<bool>,
     /// The caller ID of the peer (`"Name" <number>`, `"" <>` when unset).
     #[ami(name = "Callerid")]
-    pub callerid: Option<String>,
+    pub callerid: Option<AmiStr>,
     /// Time until the registration expires, with its unit (`548 seconds`).
     #[ami(name = "RegExpire")]
-    pub reg_expire: Option<String>,
+    pub reg_expire: Option<AmiStr>,
     /// The `insecure` setting: `no`, `port`, `invite` or `port,invite`.
     #[ami(name = "SIP-AuthInsecure")]
-    pub sip_auth_insecure: Option<String>,
+    pub sip_auth_insecure: Option<AmiStr>,
     /// NAT `force_rport`: `Y`/`N`, or `A`/`a` when set automatically (`auto_force_rport`), upper case when active.
     #[ami(name = "SIP-Forcerport")]
-    pub sip_forcerport: Option<String>,
+    pub sip_forcerport: Option<AmiStr>,
     /// NAT `comedia` (symmetric RTP): `Y`/`N`, or `A`/`a` when set automatically (`auto_comedia`), upper case when active.
     #[ami(name = "SIP-Comedia")]
-    pub sip_comedia: Option<String>,
+    pub sip_comedia: Option<AmiStr>,
     /// Whether an ACL (`permit`/`deny`) applies to the peer.
     #[ami(name = "ACL")]
     pub acl: Option<bool>,
@@ -556,7 +556,7 @@ pub struct SipShowPeerResponse {
     pub sip_t38_support: Option<bool>,
     /// T.38 error correction: `None`, `FEC`, `Redundancy` or `Unknown`.
     #[ami(name = "SIP-T.38EC")]
-    pub sip_t38_ec: Option<String>,
+    pub sip_t38_ec: Option<AmiStr>,
     /// T.38 maximum datagram size (`4294967295` when unset).
     #[ami(name = "SIP-T.38MaxDtgrm")]
     pub sip_t38_max_dtgrm: Option<u64>,
@@ -574,7 +574,7 @@ pub struct SipShowPeerResponse {
     pub sip_sess_min: Option<u64>,
     /// The RTP engine (`asterisk`).
     #[ami(name = "SIP-RTP-Engine")]
-    pub sip_rtp_engine: Option<String>,
+    pub sip_rtp_engine: Option<AmiStr>,
     /// Whether SRTP media encryption is used.
     #[ami(name = "SIP-Encryption")]
     pub sip_encryption: Option<bool>,
@@ -586,43 +586,43 @@ pub struct SipShowPeerResponse {
     pub sip_dtmf_mode: Option<SipShowPeerResponseSipDtmfMode>,
     /// The host calls are sent to, when not the peer's address.
     #[ami(name = "ToHost")]
-    pub to_host: Option<String>,
+    pub to_host: Option<AmiStr>,
     /// The current IP address of the peer.
     #[ami(name = "Address-IP")]
-    pub address_ip: Option<String>,
+    pub address_ip: Option<AmiStr>,
     /// The current port of the peer.
     #[ami(name = "Address-Port")]
     pub address_port: Option<u64>,
     /// The default IP address (`defaultip`), `(null)` when unset.
     #[ami(name = "Default-addr-IP")]
-    pub default_addr_ip: Option<String>,
+    pub default_addr_ip: Option<AmiStr>,
     /// The default port.
     #[ami(name = "Default-addr-port")]
     pub default_addr_port: Option<u64>,
     /// The default user name (`defaultuser`, or the user that registered).
     #[ami(name = "Default-Username")]
-    pub default_username: Option<String>,
+    pub default_username: Option<AmiStr>,
     /// The extension registered in `regcontext` (only when `regcontext` is set).
     #[ami(name = "RegExtension")]
-    pub reg_extension: Option<String>,
+    pub reg_extension: Option<AmiStr>,
     /// The allowed codecs, in preference order (`(ulaw|alaw|gsm|h263)`).
     #[ami(name = "Codecs")]
-    pub codecs: Option<String>,
+    pub codecs: Option<AmiStr>,
     /// The qualify status: `OK (25 ms)`, `LAGGED (2100 ms)`, `UNREACHABLE`, `UNKNOWN` or `Unmonitored`.
     #[ami(name = "Status")]
-    pub status: Option<String>,
+    pub status: Option<AmiStr>,
     /// The User-Agent of the registered device.
     #[ami(name = "SIP-Useragent")]
-    pub sip_useragent: Option<String>,
+    pub sip_useragent: Option<AmiStr>,
     /// The Contact URI the device registered.
     #[ami(name = "Reg-Contact")]
-    pub reg_contact: Option<String>,
+    pub reg_contact: Option<AmiStr>,
     /// How often the peer is qualified, with its unit (`60000 ms`).
     #[ami(name = "QualifyFreq")]
-    pub qualify_freq: Option<String>,
+    pub qualify_freq: Option<AmiStr>,
     /// The parking lot of the peer.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// A channel variable set on the peer's calls (`setvar=`), `name=value`; one header each.
     #[ami(name = "ChanVariable", repeated)]
     pub chan_variable: Vec<Var>,
@@ -631,7 +631,7 @@ pub struct SipShowPeerResponse {
     pub sip_use_reason_header: Option<bool>,
     /// The description of the peer.
     #[ami(name = "Description")]
-    pub description: Option<String>,
+    pub description: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -657,7 +657,7 @@ pub enum SipShowPeerResponseAmaFlags {
     Documentation,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `TransferMode` in [`SipShowPeerResponse`].
@@ -677,7 +677,7 @@ pub enum SipShowPeerResponseTransferMode {
     Strict,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `SIP-Sess-Timers` in [`SipShowPeerResponse`].
@@ -697,7 +697,7 @@ pub enum SipShowPeerResponseSipSessTimers {
     Refuse,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `SIP-Sess-Refresh` in [`SipShowPeerResponse`].
@@ -714,7 +714,7 @@ pub enum SipShowPeerResponseSipSessRefresh {
     Uac,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Values of `SIP-DTMFmode` in [`SipShowPeerResponse`].
@@ -740,7 +740,7 @@ pub enum SipShowPeerResponseSipDtmfMode {
     Auto,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Show SIP registrations.
@@ -823,34 +823,34 @@ pub struct SipShowRegistryAction {
 pub struct PeerEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The channel technology: `SIP` or `IAX`.
     #[ami(name = "Channeltype", required)]
-    pub channeltype: String,
+    pub channeltype: AmiStr,
     /// The peer name.
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// chan_iax2: the peer's `username`, when set.
     #[ami(name = "ObjectUsername")]
-    pub object_username: Option<String>,
+    pub object_username: Option<AmiStr>,
     /// `peer` (chan_sip lists only peers; `user` in very old versions).
     #[ami(name = "ChanObjectType")]
-    pub chan_object_type: Option<String>,
+    pub chan_object_type: Option<AmiStr>,
     /// The peer's current IP address, or `-none-`.
     #[ami(name = "IPaddress")]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<AmiStr>,
     /// chan_sip: the peer's current port (0 when unknown).
     #[ami(name = "IPport")]
     pub ip_port: Option<u64>,
     /// chan_iax2: the network mask of the peer's address.
     #[ami(name = "Mask")]
-    pub mask: Option<String>,
+    pub mask: Option<AmiStr>,
     /// chan_iax2: the peer's current port.
     #[ami(name = "Port")]
     pub port: Option<u64>,
@@ -897,7 +897,7 @@ pub struct PeerEntryEvent {
     pub trunk: Option<bool>,
     /// chan_iax2: the encryption methods (`aes128`), or `no`.
     #[ami(name = "Encryption")]
-    pub encryption: Option<String>,
+    pub encryption: Option<AmiStr>,
     /// Whether an ACL (`permit`/`deny`) applies to the peer.
     ///
     /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
@@ -905,7 +905,7 @@ pub struct PeerEntryEvent {
     pub acl: Option<bool>,
     /// The qualify status: `OK (25 ms)`, `LAGGED (2100 ms)`, `UNREACHABLE`, `UNKNOWN` or `Unmonitored` (no `qualify`).
     #[ami(name = "Status")]
-    pub status: Option<String>,
+    pub status: Option<AmiStr>,
     /// chan_sip: whether the peer comes from realtime.
     ///
     /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
@@ -913,12 +913,12 @@ pub struct PeerEntryEvent {
     pub realtime_device: Option<bool>,
     /// The description of the peer.
     #[ami(name = "Description")]
-    pub description: Option<String>,
+    pub description: Option<AmiStr>,
     /// chan_sip: the account code of the peer.
     ///
     /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Accountcode")]
-    pub accountcode: Option<String>,
+    pub accountcode: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -939,13 +939,13 @@ pub struct PeerEntryEvent {
 pub struct PeerListCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `PeerEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -973,19 +973,19 @@ pub struct PeerListCompleteEvent {
 pub struct PeerStatusEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The channel technology of the peer (`SIP`, `IAX2`, `PJSIP`).
     #[ami(name = "ChannelType", required)]
-    pub channel_type: String,
+    pub channel_type: AmiStr,
     /// The name of the peer, with its technology (`SIP/300`).
     #[ami(name = "Peer", required)]
-    pub peer: String,
+    pub peer: AmiStr,
     /// The (new) status of the peer.
     ///
     /// Deviation from Asterisk's documentation: the values differ: Besides the registration states, qualify results come as `Reachable`/`Unreachable` (chan_iax2, res_pjsip, chan_sip) and `Unmonitored` (chan_sip); the docs list only the registration states.
@@ -993,10 +993,10 @@ pub struct PeerStatusEvent {
     pub peer_status: Option<PeerStatusPeerStatus>,
     /// The reason the status changed (`Expired`, `REGISTER`...).
     #[ami(name = "Cause")]
-    pub cause: Option<String>,
+    pub cause: Option<AmiStr>,
     /// The new address of the peer (`ip:port`).
     #[ami(name = "Address")]
-    pub address: Option<String>,
+    pub address: Option<AmiStr>,
     /// The new port of the peer (older versions).
     #[ami(name = "Port")]
     pub port: Option<u64>,
@@ -1040,7 +1040,7 @@ pub enum PeerStatusPeerStatus {
     Unmonitored,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `SIPshowregistry` and `IAXregistry` lists.
@@ -1057,13 +1057,13 @@ pub enum PeerStatusPeerStatus {
 pub struct RegistrationsCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `RegistryEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1090,16 +1090,16 @@ pub struct RegistrationsCompleteEvent {
 pub struct RegistryEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The registrar host (chan_iax2: `host:port`).
     #[ami(name = "Host", required)]
-    pub host: String,
+    pub host: AmiStr,
     /// chan_sip: the registrar port.
     ///
     /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
@@ -1110,12 +1110,12 @@ pub struct RegistryEntryEvent {
     pub dns_manager: Option<bool>,
     /// The user name registered.
     #[ami(name = "Username")]
-    pub username: Option<String>,
+    pub username: Option<AmiStr>,
     /// chan_sip: the domain registered.
     ///
     /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
     #[ami(name = "Domain")]
-    pub domain: Option<String>,
+    pub domain: Option<AmiStr>,
     /// chan_sip: the port of the domain.
     ///
     /// Removed in 21.0.0. Sent by chan_sip only, removed in Asterisk 21 with it; chan_iax2 does not send it.
@@ -1123,7 +1123,7 @@ pub struct RegistryEntryEvent {
     pub domain_port: Option<u64>,
     /// chan_iax2: the address and port the server sees us at, or `<Unregistered>`.
     #[ami(name = "Perceived")]
-    pub perceived: Option<String>,
+    pub perceived: Option<AmiStr>,
     /// The registration refresh interval, in seconds.
     #[ami(name = "Refresh")]
     pub refresh: Option<u64>,
@@ -1178,7 +1178,7 @@ pub enum RegistryEntryState {
     UnknownState,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `SIPpeerstatus` list.
@@ -1196,13 +1196,13 @@ pub enum RegistryEntryState {
 pub struct SipPeerStatusCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `PeerStatus` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1228,16 +1228,16 @@ pub struct SipPeerStatusCompleteEvent {
 pub struct SipQualifyPeerDoneEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The name of the peer.
     #[ami(name = "Peer", required)]
-    pub peer: String,
+    pub peer: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,

@@ -14,7 +14,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
-use ami_runtime::wire::{EventList, Header};
+use ami_runtime::wire::{AmiStr, EventList, Header};
 
 /// List the Skinny devices, with their current status.
 ///
@@ -172,7 +172,7 @@ pub struct SkinnyShowDeviceAction {
     ///
     /// Example: `SEP00070E5B0A1C`.
     #[ami(name = "Device", required)]
-    pub device: String,
+    pub device: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -187,37 +187,37 @@ pub struct SkinnyShowDeviceAction {
 pub struct SkinnyShowDeviceResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
-    pub channeltype: Option<String>,
+    pub channeltype: Option<AmiStr>,
     /// The device name in `skinny.conf`.
     #[ami(name = "ObjectName")]
-    pub object_name: Option<String>,
+    pub object_name: Option<AmiStr>,
     /// Always `device`.
     #[ami(name = "ChannelObjectType")]
-    pub channel_object_type: Option<String>,
+    pub channel_object_type: Option<AmiStr>,
     /// The device ID (`SEP` and the MAC address of the phone).
     #[ami(name = "Id")]
-    pub id: Option<String>,
+    pub id: Option<AmiStr>,
     /// The firmware version the phone reported, or `Unknown`.
     #[ami(name = "version")]
-    pub version: Option<String>,
+    pub version: Option<AmiStr>,
     /// The phone's IP address, or `Unknown` when it is not connected.
     #[ami(name = "Ipaddress")]
-    pub ipaddress: Option<String>,
+    pub ipaddress: Option<AmiStr>,
     /// The phone's TCP port (0 when it is not connected).
     #[ami(name = "Port")]
     pub port: Option<u64>,
     /// The phone model (`7960`, `7941GE`, `IP Communicator`...).
     #[ami(name = "DeviceType")]
-    pub device_type: Option<String>,
+    pub device_type: Option<AmiStr>,
     /// The configured codecs of the device.
     #[ami(name = "Codecs")]
-    pub codecs: Option<String>,
+    pub codecs: Option<AmiStr>,
     /// The codecs negotiated with the phone.
     #[ami(name = "CodecOrder")]
-    pub codec_order: Option<String>,
+    pub codec_order: Option<AmiStr>,
     /// Whether the phone is registered.
     #[ami(name = "Devicestatus")]
     pub devicestatus: Option<SkinnyShowDeviceResponseDevicestatus>,
@@ -226,19 +226,19 @@ pub struct SkinnyShowDeviceResponse {
     pub number_of_lines: Option<u64>,
     /// One header per line of the device: `<line name> (<label>)`.
     #[ami(name = "Line", repeated)]
-    pub line: Vec<String>,
+    pub line: Vec<AmiStr>,
     /// The number of add-on modules (key expansion modules).
     #[ami(name = "NumberOfAddons")]
     pub number_of_addons: Option<u64>,
     /// One header per add-on module: its type (`7914`).
     #[ami(name = "Addon", repeated)]
-    pub addon: Vec<String>,
+    pub addon: Vec<AmiStr>,
     /// The number of speed dials.
     #[ami(name = "NumberOfSpeeddials")]
     pub number_of_speeddials: Option<u64>,
     /// One header per speed dial: `<extension> (<label>) ishint: <0|1>`.
     #[ami(name = "Speeddial", repeated)]
-    pub speeddial: Vec<String>,
+    pub speeddial: Vec<AmiStr>,
     /// The number of service URLs (newer versions).
     #[ami(name = "ServiceURLs")]
     pub service_urls: Option<u64>,
@@ -261,7 +261,7 @@ pub enum SkinnyShowDeviceResponseDevicestatus {
     Unregistered,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Show one Skinny line, with details on its current status.
@@ -301,7 +301,7 @@ pub struct SkinnyShowLineAction {
     ///
     /// Example: `100`.
     #[ami(name = "Line", required)]
-    pub line: String,
+    pub line: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -313,91 +313,91 @@ pub struct SkinnyShowLineAction {
 pub struct SkinnyShowLineResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
-    pub channeltype: Option<String>,
+    pub channeltype: Option<AmiStr>,
     /// The line name.
     #[ami(name = "ObjectName")]
-    pub object_name: Option<String>,
+    pub object_name: Option<AmiStr>,
     /// Always `line`.
     #[ami(name = "ChannelObjectType")]
-    pub channel_object_type: Option<String>,
+    pub channel_object_type: Option<AmiStr>,
     /// The name of the device the line belongs to.
     #[ami(name = "Device")]
-    pub device: Option<String>,
+    pub device: Option<AmiStr>,
     /// The label shown on the phone for the line.
     #[ami(name = "LineLabel")]
-    pub line_label: Option<String>,
+    pub line_label: Option<AmiStr>,
     /// The extension of the line, or `<not set>`.
     #[ami(name = "Extension")]
-    pub extension: Option<String>,
+    pub extension: Option<AmiStr>,
     /// The dialplan context of the line.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The call groups of the line (`1,3-4`).
     #[ami(name = "CallGroup")]
-    pub call_group: Option<String>,
+    pub call_group: Option<AmiStr>,
     /// The pickup groups of the line.
     #[ami(name = "PickupGroup")]
-    pub pickup_group: Option<String>,
+    pub pickup_group: Option<AmiStr>,
     /// The named call groups of the line (Asterisk 11 and later).
     #[ami(name = "NamedCallGroup")]
-    pub named_call_group: Option<String>,
+    pub named_call_group: Option<AmiStr>,
     /// The named pickup groups of the line (Asterisk 11 and later).
     #[ami(name = "NamedPickupGroup")]
-    pub named_pickup_group: Option<String>,
+    pub named_pickup_group: Option<AmiStr>,
     /// The language of the line, or `<not set>`.
     #[ami(name = "Language")]
-    pub language: Option<String>,
+    pub language: Option<AmiStr>,
     /// The account code of the line, or `<not set>`.
     #[ami(name = "Accountcode")]
-    pub accountcode: Option<String>,
+    pub accountcode: Option<AmiStr>,
     /// The AMA flags for CDRs (`Documentation`, `Billing`, `Omit`).
     #[ami(name = "AMAflags")]
-    pub ama_flags: Option<String>,
+    pub ama_flags: Option<AmiStr>,
     /// The caller ID of the line, `"Name" <number>`.
     #[ami(name = "Callerid")]
-    pub callerid: Option<String>,
+    pub callerid: Option<AmiStr>,
     /// Whether the caller ID is hidden (`Yes`/`No`).
     #[ami(name = "HideCallerId")]
     pub hide_caller_id: Option<bool>,
     /// The call-forward-all target, or `<not set>`.
     #[ami(name = "CFwdAll")]
-    pub cfwd_all: Option<String>,
+    pub cfwd_all: Option<AmiStr>,
     /// The call-forward-on-busy target, or `<not set>`.
     #[ami(name = "CFwdBusy")]
-    pub cfwd_busy: Option<String>,
+    pub cfwd_busy: Option<AmiStr>,
     /// The call-forward-on-no-answer target, or `<not set>`.
     #[ami(name = "CFwdNoAnswer")]
-    pub cfwd_no_answer: Option<String>,
+    pub cfwd_no_answer: Option<AmiStr>,
     /// The mailbox checked for message waiting, or `<not set>`.
     #[ami(name = "VoicemailBox")]
-    pub voicemail_box: Option<String>,
+    pub voicemail_box: Option<AmiStr>,
     /// The number dialed by the voicemail button, or `<not set>`.
     #[ami(name = "VoicemailNumber")]
-    pub voicemail_number: Option<String>,
+    pub voicemail_number: Option<AmiStr>,
     /// Whether the message-waiting lamp blinks (1) rather than stays on (0).
     #[ami(name = "MWIblink")]
     pub mwi_blink: Option<i64>,
     /// The extension registered in `Regcontext` when the phone registers, or `<not set>`.
     #[ami(name = "RegExtension")]
-    pub reg_extension: Option<String>,
+    pub reg_extension: Option<AmiStr>,
     /// The context `RegExtension` is registered in, or `<not set>`.
     #[ami(name = "Regcontext")]
-    pub regcontext: Option<String>,
+    pub regcontext: Option<AmiStr>,
     /// The music-on-hold class used when this line is put on hold, or `<not set>`.
     #[ami(name = "MoHInterpret")]
-    pub moh_interpret: Option<String>,
+    pub moh_interpret: Option<AmiStr>,
     /// The music-on-hold class suggested to the other party when this line puts it on hold, or `<not set>`.
     #[ami(name = "MoHSuggest")]
-    pub moh_suggest: Option<String>,
+    pub moh_suggest: Option<AmiStr>,
     /// The last number dialed from the line, or `<no calls made yet>`.
     #[ami(name = "LastDialedNr")]
-    pub last_dialed_nr: Option<String>,
+    pub last_dialed_nr: Option<AmiStr>,
     /// The caller ID of the last call, or `<not set>`.
     #[ami(name = "LastCallerID")]
-    pub last_caller_id: Option<String>,
+    pub last_caller_id: Option<AmiStr>,
     /// Whether transfers are enabled (`Yes`/`No`).
     #[ami(name = "Transfer")]
     pub transfer: Option<bool>,
@@ -424,13 +424,13 @@ pub struct SkinnyShowLineResponse {
     pub group: Option<i64>,
     /// The parking lot of the line, or `<not set>`.
     #[ami(name = "Parkinglot")]
-    pub parkinglot: Option<String>,
+    pub parkinglot: Option<AmiStr>,
     /// The configured codecs of the line.
     #[ami(name = "Codecs")]
-    pub codecs: Option<String>,
+    pub codecs: Option<AmiStr>,
     /// The codec preference order (older versions only).
     #[ami(name = "CodecOrder")]
-    pub codec_order: Option<String>,
+    pub codec_order: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -451,31 +451,31 @@ pub struct SkinnyShowLineResponse {
 pub struct DeviceEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
-    pub channeltype: Option<String>,
+    pub channeltype: Option<AmiStr>,
     /// The device name in `skinny.conf`.
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Always `device`.
     #[ami(name = "ChannelObjectType")]
-    pub channel_object_type: Option<String>,
+    pub channel_object_type: Option<AmiStr>,
     /// The device ID (`SEP` and the MAC address of the phone).
     #[ami(name = "DeviceId")]
-    pub device_id: Option<String>,
+    pub device_id: Option<AmiStr>,
     /// The phone's IP address, or `-none-` when it is not connected.
     #[ami(name = "IPaddress")]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<AmiStr>,
     /// The phone model (`7960`, `7941GE`, `IP Communicator`...).
     #[ami(name = "Type")]
-    pub type_: Option<String>,
+    pub type_: Option<AmiStr>,
     /// Whether the phone is registered.
     #[ami(name = "Devicestatus")]
     pub devicestatus: Option<DeviceEntryDevicestatus>,
@@ -501,7 +501,7 @@ pub enum DeviceEntryDevicestatus {
     Unregistered,
     /// A value this spec does not list: kept when decoding, refused when encoding.
     #[ami(unknown)]
-    Unknown(String),
+    Unknown(AmiStr),
 }
 
 /// Raised at the end of the `SKINNYdevices` list.
@@ -519,13 +519,13 @@ pub enum DeviceEntryDevicestatus {
 pub struct DevicelistCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `DeviceEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -549,31 +549,31 @@ pub struct DevicelistCompleteEvent {
 pub struct LineEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// Always `SKINNY`.
     #[ami(name = "Channeltype")]
-    pub channeltype: Option<String>,
+    pub channeltype: Option<AmiStr>,
     /// The line name.
     #[ami(name = "ObjectName", required)]
-    pub object_name: String,
+    pub object_name: AmiStr,
     /// Always `line`.
     #[ami(name = "ChannelObjectType")]
-    pub channel_object_type: Option<String>,
+    pub channel_object_type: Option<AmiStr>,
     /// The name of the device the line belongs to, or `None`.
     #[ami(name = "Device")]
-    pub device: Option<String>,
+    pub device: Option<AmiStr>,
     /// The line's position (button) on the device.
     #[ami(name = "Instance")]
     pub instance: Option<u64>,
     /// The label shown on the phone for the line.
     #[ami(name = "Label")]
-    pub label: Option<String>,
+    pub label: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -594,13 +594,13 @@ pub struct LineEntryEvent {
 pub struct LinelistCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `LineEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

@@ -24,7 +24,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::AmiAction;
-use ami_runtime::wire::{Ack, Header};
+use ami_runtime::wire::{Ack, AmiStr, Header};
 
 /// Expire (remove) all objects from a sorcery memory cache.
 ///
@@ -57,7 +57,7 @@ pub struct SorceryMemoryCacheExpireAction {
     ///
     /// Example: `res_pjsip/endpoint`.
     #[ami(name = "Cache", required)]
-    pub cache: String,
+    pub cache: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -98,12 +98,12 @@ pub struct SorceryMemoryCacheExpireObjectAction {
     ///
     /// Example: `res_pjsip/endpoint`.
     #[ami(name = "Cache", required)]
-    pub cache: String,
+    pub cache: AmiStr,
     /// The name (ID) of the object to expire.
     ///
     /// Example: `6001`.
     #[ami(name = "Object", required)]
-    pub object: String,
+    pub object: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -142,7 +142,7 @@ pub struct SorceryMemoryCachePopulateAction {
     ///
     /// Example: `res_pjsip/endpoint`.
     #[ami(name = "Cache", required)]
-    pub cache: String,
+    pub cache: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -180,7 +180,7 @@ pub struct SorceryMemoryCacheStaleAction {
     ///
     /// Example: `res_pjsip/endpoint`.
     #[ami(name = "Cache", required)]
-    pub cache: String,
+    pub cache: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -218,12 +218,12 @@ pub struct SorceryMemoryCacheStaleObjectAction {
     ///
     /// Example: `res_pjsip/endpoint`.
     #[ami(name = "Cache", required)]
-    pub cache: String,
+    pub cache: AmiStr,
     /// The name (ID) of the object to mark as stale.
     ///
     /// Example: `6001`.
     #[ami(name = "Object", required)]
-    pub object: String,
+    pub object: AmiStr,
     /// If true, reload the object from the backend immediately instead of waiting for the next retrieval.
     ///
     /// Server default: `no`.

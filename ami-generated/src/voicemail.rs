@@ -13,7 +13,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::{AmiAction, AmiEvent, AmiResponse};
-use ami_runtime::wire::{Ack, EventList, Header};
+use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
 use crate::common::ChannelSnapshot;
 
 /// Check the message counts of a mailbox.
@@ -59,7 +59,7 @@ pub struct MailboxCountAction {
     ///
     /// Example: `6001@vm-demo`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -71,10 +71,10 @@ pub struct MailboxCountAction {
 pub struct MailboxCountResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The mailbox that was checked.
     #[ami(name = "Mailbox")]
-    pub mailbox: Option<String>,
+    pub mailbox: Option<AmiStr>,
     /// The number of urgent messages.
     #[ami(name = "UrgMessages")]
     pub urg_messages: Option<u64>,
@@ -130,7 +130,7 @@ pub struct MailboxStatusAction {
     ///
     /// Example: `6001@vm-demo`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -142,10 +142,10 @@ pub struct MailboxStatusAction {
 pub struct MailboxStatusResponse {
     /// Asterisk's human-readable message, when it sends one.
     #[ami(name = "Message")]
-    pub message: Option<String>,
+    pub message: Option<AmiStr>,
     /// The mailbox that was checked.
     #[ami(name = "Mailbox")]
-    pub mailbox: Option<String>,
+    pub mailbox: Option<AmiStr>,
     /// Whether messages are waiting (`1`) or not (`0`).
     #[ami(name = "Waiting")]
     pub waiting: Option<bool>,
@@ -182,7 +182,7 @@ pub struct MwiDeleteAction {
     ///
     /// Example: `6001@default`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -220,7 +220,7 @@ pub struct MwiGetAction {
     ///
     /// Example: `/.*/`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -255,7 +255,7 @@ pub struct MwiUpdateAction {
     ///
     /// Example: `6001@default`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// The number of old messages in the mailbox; zero when absent.
     ///
     /// Server default: `0`.
@@ -342,12 +342,12 @@ pub struct VoicemailBoxSummaryAction {
     ///
     /// Example: `default`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// The mailbox number within the context (`1234`).
     ///
     /// Example: `1234`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -405,37 +405,37 @@ pub struct VoicemailForwardAction {
     ///
     /// Example: `default`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// The source mailbox number within its context (`1234`).
     ///
     /// Example: `1234`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// The folder that holds the message: `INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1` to `Cust5`, `Deleted` or `Urgent` (case does not matter).
     ///
     /// Example: `INBOX`.
     #[ami(name = "Folder", required)]
-    pub folder: String,
+    pub folder: AmiStr,
     /// The ID of the message to copy (`1764410531-00000000`).
     ///
     /// Example: `1764410531-00000000`.
     #[ami(name = "ID", required)]
-    pub id: String,
+    pub id: AmiStr,
     /// The voicemail context of the target mailbox.
     ///
     /// Example: `default`.
     #[ami(name = "ToContext", required)]
-    pub to_context: String,
+    pub to_context: AmiStr,
     /// The target mailbox number within `ToContext`.
     ///
     /// Example: `1235`.
     #[ami(name = "ToMailbox", required)]
-    pub to_mailbox: String,
+    pub to_mailbox: AmiStr,
     /// The folder of the target mailbox that receives the copy, named as for `Folder`.
     ///
     /// Example: `INBOX`.
     #[ami(name = "ToFolder", required)]
-    pub to_folder: String,
+    pub to_folder: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -489,27 +489,27 @@ pub struct VoicemailMoveAction {
     ///
     /// Example: `default`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// The mailbox number within the context (`1234`).
     ///
     /// Example: `1234`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// The folder that holds the message: `INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1` to `Cust5`, `Deleted` or `Urgent` (case does not matter).
     ///
     /// Example: `INBOX`.
     #[ami(name = "Folder", required)]
-    pub folder: String,
+    pub folder: AmiStr,
     /// The ID of the message to move (`1764410531-00000000`).
     ///
     /// Example: `1764410531-00000000`.
     #[ami(name = "ID", required)]
-    pub id: String,
+    pub id: AmiStr,
     /// The folder to move the message to, named as for `Folder`.
     ///
     /// Example: `Work`.
     #[ami(name = "ToFolder", required)]
-    pub to_folder: String,
+    pub to_folder: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -570,10 +570,10 @@ pub struct VoicemailMoveAction {
 pub struct VoicemailRefreshAction {
     /// The voicemail context to poll (`vm-demo`); every context when absent.
     #[ami(name = "Context")]
-    pub context: Option<String>,
+    pub context: Option<AmiStr>,
     /// The mailbox to poll, within `Context` (`agent-01`); every mailbox of the context when absent.
     #[ami(name = "Mailbox")]
-    pub mailbox: Option<String>,
+    pub mailbox: Option<AmiStr>,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -626,22 +626,22 @@ pub struct VoicemailRemoveAction {
     ///
     /// Example: `default`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// The mailbox number within the context (`1234`).
     ///
     /// Example: `1234`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// The folder that holds the message: `INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1` to `Cust5`, `Deleted` or `Urgent` (case does not matter).
     ///
     /// Example: `Old`.
     #[ami(name = "Folder", required)]
-    pub folder: String,
+    pub folder: AmiStr,
     /// The ID of the message to delete (`1764348055-00000003`).
     ///
     /// Example: `1764348055-00000003`.
     #[ami(name = "ID", required)]
-    pub id: String,
+    pub id: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -818,12 +818,12 @@ pub struct VoicemailUserStatusAction {
     ///
     /// Example: `default`.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// The mailbox number within the context (`1234`).
     ///
     /// Example: `1234`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -851,13 +851,13 @@ pub struct VoicemailUserStatusAction {
 pub struct MessageWaitingEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -865,7 +865,7 @@ pub struct MessageWaitingEvent {
     pub channel_snapshot: Option<ChannelSnapshot>,
     /// The mailbox with the new message, `mailbox@context`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// Whether any messages are waiting in the mailbox (`1`) or not (`0`).
     #[ami(name = "Waiting")]
     pub waiting: Option<bool>,
@@ -895,13 +895,13 @@ pub struct MessageWaitingEvent {
 pub struct MiniVoiceMailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The [`ChannelSnapshot`] fields, bare.
     ///
     /// `None` when none of its headers came.
@@ -909,13 +909,13 @@ pub struct MiniVoiceMailEvent {
     pub channel_snapshot: Option<ChannelSnapshot>,
     /// The mailbox the notice was about, `user@domain`.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// What was done; always `SentNotification` so far.
     #[ami(name = "Action")]
-    pub action: Option<String>,
+    pub action: Option<AmiStr>,
     /// The message counter taken from the channel variable `MVM_COUNTER` (empty when unset).
     #[ami(name = "Counter")]
-    pub counter: Option<String>,
+    pub counter: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -936,16 +936,16 @@ pub struct MiniVoiceMailEvent {
 pub struct MwiGetEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The mailbox ID.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// The number of old messages in the mailbox.
     #[ami(name = "OldMessages")]
     pub old_messages: Option<u64>,
@@ -972,13 +972,13 @@ pub struct MwiGetEvent {
 pub struct MwiGetCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of mailboxes reported.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1002,31 +1002,31 @@ pub struct MwiGetCompleteEvent {
 pub struct VoicemailBoxDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The folder holding the message (`INBOX`, `Old`, `Work`, `Family`, `Friends`, `Cust1`...`Cust5`, `Deleted`, `Urgent`).
     #[ami(name = "Folder", required)]
-    pub folder: String,
+    pub folder: AmiStr,
     /// The caller ID of whoever left the message (`"Alice" <201>`).
     #[ami(name = "CallerID")]
-    pub caller_id: Option<String>,
+    pub caller_id: Option<AmiStr>,
     /// When the message was left, as stored with it (`Sun Nov 29 10:02:11 AM UTC 2026`).
     #[ami(name = "Date")]
-    pub date: Option<String>,
+    pub date: Option<AmiStr>,
     /// The length of the message, in seconds.
     #[ami(name = "Duration")]
     pub duration: Option<u64>,
     /// The message flag: `Urgent`, or empty for a normal message.
     #[ami(name = "Flag")]
-    pub flag: Option<String>,
+    pub flag: Option<AmiStr>,
     /// The message ID (`1764410531-00000000`), the `ID` that `VoicemailMove`, `VoicemailRemove` and `VoicemailForward` take.
     #[ami(name = "ID", required)]
-    pub id: String,
+    pub id: AmiStr,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1047,13 +1047,13 @@ pub struct VoicemailBoxDetailEvent {
 pub struct VoicemailBoxDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `VoicemailBoxDetail` events sent (messages in all folders).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1078,22 +1078,22 @@ pub struct VoicemailBoxDetailCompleteEvent {
 pub struct VoicemailPasswordChangeEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The voicemail context of the mailbox.
     #[ami(name = "Context", required)]
-    pub context: String,
+    pub context: AmiStr,
     /// The mailbox number.
     #[ami(name = "Mailbox", required)]
-    pub mailbox: String,
+    pub mailbox: AmiStr,
     /// The new password, in clear text.
     #[ami(name = "NewPassword")]
-    pub new_password: Option<String>,
+    pub new_password: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1118,55 +1118,55 @@ pub struct VoicemailPasswordChangeEvent {
 pub struct VoicemailUserDetailEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The voicemail context of the mailbox (`default`).
     #[ami(name = "VMContext", required)]
-    pub vm_context: String,
+    pub vm_context: AmiStr,
     /// The mailbox number (`1234`).
     #[ami(name = "VoiceMailbox", required)]
-    pub voice_mailbox: String,
+    pub voice_mailbox: AmiStr,
     /// The user's full name (used by the `Directory()` application).
     #[ami(name = "Fullname")]
-    pub fullname: Option<String>,
+    pub fullname: Option<AmiStr>,
     /// The e-mail address notified of new messages.
     #[ami(name = "Email")]
-    pub email: Option<String>,
+    pub email: Option<AmiStr>,
     /// The pager e-mail address notified of new messages.
     #[ami(name = "Pager")]
-    pub pager: Option<String>,
+    pub pager: Option<AmiStr>,
     /// The sender address of the notification e-mails (`serveremail`).
     #[ami(name = "ServerEmail")]
-    pub server_email: Option<String>,
+    pub server_email: Option<AmiStr>,
     /// The sender name of the notification e-mails (`fromstring`).
     #[ami(name = "FromString")]
-    pub from_string: Option<String>,
+    pub from_string: Option<AmiStr>,
     /// The command used to send the e-mails (`/usr/sbin/sendmail -t`).
     #[ami(name = "MailCommand")]
-    pub mail_command: Option<String>,
+    pub mail_command: Option<AmiStr>,
     /// The language of the voicemail prompts.
     #[ami(name = "Language")]
-    pub language: Option<String>,
+    pub language: Option<AmiStr>,
     /// The time zone (a `[zonemessages]` entry) used to announce message times.
     #[ami(name = "TimeZone")]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<AmiStr>,
     /// The dialplan context used to call the sender back from the advanced options menu.
     #[ami(name = "Callback")]
-    pub callback: Option<String>,
+    pub callback: Option<AmiStr>,
     /// The dialplan context used to place an outgoing call from the advanced options menu.
     #[ami(name = "Dialout")]
-    pub dialout: Option<String>,
+    pub dialout: Option<AmiStr>,
     /// The unique ID of the mailbox (realtime mailboxes).
     #[ami(name = "UniqueID")]
-    pub unique_id: Option<String>,
+    pub unique_id: Option<AmiStr>,
     /// The dialplan context the user is sent to when pressing `*` or `0` to exit voicemail.
     #[ami(name = "ExitContext")]
-    pub exit_context: Option<String>,
+    pub exit_context: Option<AmiStr>,
     /// The minimum message duration, in minutes, from which the duration is announced.
     #[ami(name = "SayDurationMinimum")]
     pub say_duration_minimum: Option<u64>,
@@ -1181,7 +1181,7 @@ pub struct VoicemailUserDetailEvent {
     pub attach_message: Option<bool>,
     /// The audio format of the attachment (`wav49`, `wav`...).
     #[ami(name = "AttachmentFormat")]
-    pub attachment_format: Option<String>,
+    pub attachment_format: Option<AmiStr>,
     /// Whether messages are deleted from the mailbox once e-mailed (`Yes`/`No`).
     #[ami(name = "DeleteMessage")]
     pub delete_message: Option<bool>,
@@ -1213,16 +1213,16 @@ pub struct VoicemailUserDetailEvent {
     pub old_message_count: Option<u64>,
     /// The IMAP user name of the mailbox (IMAP storage only).
     #[ami(name = "IMAPUser")]
-    pub imap_user: Option<String>,
+    pub imap_user: Option<AmiStr>,
     /// The IMAP server of the mailbox (IMAP storage only).
     #[ami(name = "IMAPServer")]
-    pub imap_server: Option<String>,
+    pub imap_server: Option<AmiStr>,
     /// The IMAP port of the mailbox (IMAP storage only).
     #[ami(name = "IMAPPort")]
-    pub imap_port: Option<String>,
+    pub imap_port: Option<AmiStr>,
     /// The IMAP flags of the mailbox (IMAP storage only).
     #[ami(name = "IMAPFlags")]
-    pub imap_flags: Option<String>,
+    pub imap_flags: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1243,13 +1243,13 @@ pub struct VoicemailUserDetailEvent {
 pub struct VoicemailUserDetailCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `VoicemailUserDetail` events sent (always 1).
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,
@@ -1278,55 +1278,55 @@ pub struct VoicemailUserDetailCompleteEvent {
 pub struct VoicemailUserEntryEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The voicemail context of the mailbox (`default`).
     #[ami(name = "VMContext", required)]
-    pub vm_context: String,
+    pub vm_context: AmiStr,
     /// The mailbox number (`1234`).
     #[ami(name = "VoiceMailbox", required)]
-    pub voice_mailbox: String,
+    pub voice_mailbox: AmiStr,
     /// The user's full name (used by the `Directory()` application).
     #[ami(name = "Fullname")]
-    pub fullname: Option<String>,
+    pub fullname: Option<AmiStr>,
     /// The e-mail address notified of new messages.
     #[ami(name = "Email")]
-    pub email: Option<String>,
+    pub email: Option<AmiStr>,
     /// The pager e-mail address notified of new messages.
     #[ami(name = "Pager")]
-    pub pager: Option<String>,
+    pub pager: Option<AmiStr>,
     /// The sender address of the notification e-mails (`serveremail`).
     #[ami(name = "ServerEmail")]
-    pub server_email: Option<String>,
+    pub server_email: Option<AmiStr>,
     /// The sender name of the notification e-mails (`fromstring`).
     #[ami(name = "FromString")]
-    pub from_string: Option<String>,
+    pub from_string: Option<AmiStr>,
     /// The command used to send the e-mails (`/usr/sbin/sendmail -t`).
     #[ami(name = "MailCommand")]
-    pub mail_command: Option<String>,
+    pub mail_command: Option<AmiStr>,
     /// The language of the voicemail prompts.
     #[ami(name = "Language")]
-    pub language: Option<String>,
+    pub language: Option<AmiStr>,
     /// The time zone (a `[zonemessages]` entry) used to announce message times.
     #[ami(name = "TimeZone")]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<AmiStr>,
     /// The dialplan context used to call the sender back from the advanced options menu.
     #[ami(name = "Callback")]
-    pub callback: Option<String>,
+    pub callback: Option<AmiStr>,
     /// The dialplan context used to place an outgoing call from the advanced options menu.
     #[ami(name = "Dialout")]
-    pub dialout: Option<String>,
+    pub dialout: Option<AmiStr>,
     /// The unique ID of the mailbox (realtime mailboxes).
     #[ami(name = "UniqueID")]
-    pub unique_id: Option<String>,
+    pub unique_id: Option<AmiStr>,
     /// The dialplan context the user is sent to when pressing `*` or `0` to exit voicemail.
     #[ami(name = "ExitContext")]
-    pub exit_context: Option<String>,
+    pub exit_context: Option<AmiStr>,
     /// The minimum message duration, in minutes, from which the duration is announced.
     #[ami(name = "SayDurationMinimum")]
     pub say_duration_minimum: Option<u64>,
@@ -1341,7 +1341,7 @@ pub struct VoicemailUserEntryEvent {
     pub attach_message: Option<bool>,
     /// The audio format of the attachment (`wav49`, `wav`...).
     #[ami(name = "AttachmentFormat")]
-    pub attachment_format: Option<String>,
+    pub attachment_format: Option<AmiStr>,
     /// Whether messages are deleted from the mailbox once e-mailed (`Yes`/`No`).
     #[ami(name = "DeleteMessage")]
     pub delete_message: Option<bool>,
@@ -1373,16 +1373,16 @@ pub struct VoicemailUserEntryEvent {
     pub old_message_count: Option<u64>,
     /// The IMAP user name of the mailbox (IMAP storage only).
     #[ami(name = "IMAPUser")]
-    pub imap_user: Option<String>,
+    pub imap_user: Option<AmiStr>,
     /// The IMAP server of the mailbox (IMAP storage only).
     #[ami(name = "IMAPServer")]
-    pub imap_server: Option<String>,
+    pub imap_server: Option<AmiStr>,
     /// The IMAP port of the mailbox (IMAP storage only).
     #[ami(name = "IMAPPort")]
-    pub imap_port: Option<String>,
+    pub imap_port: Option<AmiStr>,
     /// The IMAP flags of the mailbox (IMAP storage only).
     #[ami(name = "IMAPFlags")]
-    pub imap_flags: Option<String>,
+    pub imap_flags: Option<AmiStr>,
     /// Headers the spec does not list, kept as received.
     #[ami(extra)]
     pub extra: Vec<Header>,
@@ -1403,13 +1403,13 @@ pub struct VoicemailUserEntryEvent {
 pub struct VoicemailUserEntryCompleteEvent {
     /// The privilege classes of the event (`call,all`), as received.
     #[ami(name = "Privilege")]
-    pub privilege: Option<String>,
+    pub privilege: Option<AmiStr>,
     /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
     #[ami(name = "Timestamp")]
     pub timestamp: Option<f64>,
     /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
     #[ami(name = "SystemName")]
-    pub system_name: Option<String>,
+    pub system_name: Option<AmiStr>,
     /// The number of `VoicemailUserEntry` events sent.
     #[ami(name = "ListItems")]
     pub list_items: Option<u64>,

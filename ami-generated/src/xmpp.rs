@@ -11,7 +11,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use ami_runtime::derive::AmiAction;
-use ami_runtime::wire::{Ack, Header};
+use ami_runtime::wire::{Ack, AmiStr, Header};
 
 /// Send a message to a Jabber (XMPP) client.
 ///
@@ -38,17 +38,17 @@ pub struct JabberSendAction {
     ///
     /// Example: `asterisk`.
     #[ami(name = "Jabber", required)]
-    pub jabber: String,
+    pub jabber: AmiStr,
     /// XMPP/Jabber JID (name) of the recipient: a bare JID (`bob@example.com`) or a full one (`bob@example.com/phone`).
     ///
     /// Example: `bob@example.com`.
     #[ami(name = "JID", required)]
-    pub jid: String,
+    pub jid: AmiStr,
     /// The message to send to the buddy (a single line).
     ///
     /// Example: `Hello world`.
     #[ami(name = "Message", required)]
-    pub message: String,
+    pub message: AmiStr,
     /// Headers sent after the parameters, as given (none is needed).
     #[ami(extra)]
     pub extra: Vec<Header>,

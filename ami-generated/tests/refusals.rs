@@ -157,14 +157,14 @@ fn agent_logoff() {
                 "Agent with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.agent = String::from(INJECTED);
+                    a.agent = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Agent empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.agent = String::new();
+                    a.agent = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -194,35 +194,39 @@ fn bridge() {
                 "Channel1 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel1 = String::from(INJECTED);
+                    a.channel1 = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel1 empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel1 = String::new();
+                    a.channel1 = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Channel2 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel2 = String::from(INJECTED);
+                    a.channel2 = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel2 empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel2 = String::new();
+                    a.channel2 = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Tone outside its values",
                 Refusal::InvalidValue,
                 |a| {
-                    a.tone = Some(bridge::BridgeTone::Unknown(String::from("bogus")));
+                    a.tone = Some(
+                        bridge::BridgeTone::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
+                    );
                 },
             ),
         ],
@@ -242,14 +246,14 @@ fn bridge_destroy() {
                 "BridgeUniqueid with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.bridge_uniqueid = String::from(INJECTED);
+                    a.bridge_uniqueid = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "BridgeUniqueid empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.bridge_uniqueid = String::new();
+                    a.bridge_uniqueid = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -269,14 +273,14 @@ fn bridge_info() {
                 "BridgeUniqueid with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.bridge_uniqueid = String::from(INJECTED);
+                    a.bridge_uniqueid = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "BridgeUniqueid empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.bridge_uniqueid = String::new();
+                    a.bridge_uniqueid = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -299,21 +303,21 @@ fn bridge_kick() {
                 "BridgeUniqueid with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.bridge_uniqueid = Some(String::from(INJECTED));
+                    a.bridge_uniqueid = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -333,7 +337,7 @@ fn bridge_list() {
                 "BridgeType with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.bridge_type = Some(String::from(INJECTED));
+                    a.bridge_type = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -362,14 +366,14 @@ fn bridge_technology_suspend() {
                 "BridgeTechnology with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.bridge_technology = String::from(INJECTED);
+                    a.bridge_technology = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "BridgeTechnology empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.bridge_technology = String::new();
+                    a.bridge_technology = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -389,14 +393,14 @@ fn bridge_technology_unsuspend() {
                 "BridgeTechnology with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.bridge_technology = String::from(INJECTED);
+                    a.bridge_technology = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "BridgeTechnology empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.bridge_technology = String::new();
+                    a.bridge_technology = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -416,14 +420,14 @@ fn absolute_timeout() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -446,35 +450,35 @@ fn agi() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Command with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.command = String::from(INJECTED);
+                    a.command = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Command empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.command = String::new();
+                    a.command = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "CommandID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.command_id = Some(String::from(INJECTED));
+                    a.command_id = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -523,14 +527,14 @@ fn aoc_message() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = Some(String::from(INJECTED));
+                    a.channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "ChannelPrefix with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel_prefix = Some(String::from(INJECTED));
+                    a.channel_prefix = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -538,7 +542,7 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.msg_type = channel::AocMessageMsgType::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -547,7 +551,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.charge_type = Some(
-                        channel::AocMessageChargeType::Unknown(String::from("bogus")),
+                        channel::AocMessageChargeType::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -555,7 +561,7 @@ fn aoc_message() {
                 "CurrencyName with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.currency_name = Some(String::from(INJECTED));
+                    a.currency_name = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -564,7 +570,7 @@ fn aoc_message() {
                 |a| {
                     a.currency_multiplier = Some(
                         channel::AocMessageCurrencyMultiplier::Unknown(
-                            String::from("bogus"),
+                            ami_runtime::wire::AmiStr::from("bogus"),
                         ),
                     );
                 },
@@ -574,7 +580,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.total_type = Some(
-                        channel::AocMessageTotalType::Unknown(String::from("bogus")),
+                        channel::AocMessageTotalType::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -583,7 +591,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.aoc_billing_id = Some(
-                        channel::AocMessageAocBillingId::Unknown(String::from("bogus")),
+                        channel::AocMessageAocBillingId::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -591,7 +601,9 @@ fn aoc_message() {
                 "ChargingAssociationNumber with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.charging_association_number = Some(String::from(INJECTED));
+                    a.charging_association_number = Some(
+                        ami_runtime::wire::AmiStr::from(INJECTED),
+                    );
                 },
             ),
             (
@@ -599,7 +611,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.charged_item = Some(
-                        channel::AocMessageChargedItem::Unknown(String::from("bogus")),
+                        channel::AocMessageChargedItem::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -608,7 +622,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.rate_type = Some(
-                        channel::AocMessageRateType::Unknown(String::from("bogus")),
+                        channel::AocMessageRateType::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -617,7 +633,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.time_scale = Some(
-                        channel::AocMessageTimeScale::Unknown(String::from("bogus")),
+                        channel::AocMessageTimeScale::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -627,7 +645,7 @@ fn aoc_message() {
                 |a| {
                     a.granularity_time_scale = Some(
                         channel::AocMessageGranularityTimeScale::Unknown(
-                            String::from("bogus"),
+                            ami_runtime::wire::AmiStr::from("bogus"),
                         ),
                     );
                 },
@@ -637,7 +655,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.charging_type = Some(
-                        channel::AocMessageChargingType::Unknown(String::from("bogus")),
+                        channel::AocMessageChargingType::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -646,7 +666,9 @@ fn aoc_message() {
                 Refusal::InvalidValue,
                 |a| {
                     a.volume_unit = Some(
-                        channel::AocMessageVolumeUnit::Unknown(String::from("bogus")),
+                        channel::AocMessageVolumeUnit::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -683,35 +705,35 @@ fn atxfer() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Exten with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.exten = String::from(INJECTED);
+                    a.exten = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Exten empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.exten = String::new();
+                    a.exten = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = Some(String::from(INJECTED));
+                    a.context = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -734,35 +756,35 @@ fn blind_transfer() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = Some(String::from(INJECTED));
+                    a.context = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Exten with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.exten = String::from(INJECTED);
+                    a.exten = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Exten empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.exten = String::new();
+                    a.exten = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -782,14 +804,14 @@ fn cancel_atxfer() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -812,14 +834,14 @@ fn control_playback() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
@@ -827,7 +849,7 @@ fn control_playback() {
                 Refusal::InvalidValue,
                 |a| {
                     a.control = channel::ControlPlaybackControl::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -848,21 +870,21 @@ fn getvar() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = Some(String::from(INJECTED));
+                    a.channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Variable with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.variable = String::from(INJECTED);
+                    a.variable = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Variable empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.variable = String::new();
+                    a.variable = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -882,14 +904,14 @@ fn hangup() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -909,14 +931,14 @@ fn local_optimize_away() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -944,35 +966,35 @@ fn message_send() {
                 "Destination with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.destination = Some(String::from(INJECTED));
+                    a.destination = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "To with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.to = Some(String::from(INJECTED));
+                    a.to = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "From with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.from = Some(String::from(INJECTED));
+                    a.from = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Body with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.body = Some(String::from(INJECTED));
+                    a.body = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Base64Body with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.base64_body = Some(String::from(INJECTED));
+                    a.base64_body = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -1003,14 +1025,14 @@ fn mute_audio() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
@@ -1018,7 +1040,7 @@ fn mute_audio() {
                 Refusal::InvalidValue,
                 |a| {
                     a.direction = channel::MuteAudioDirection::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -1026,7 +1048,9 @@ fn mute_audio() {
                 "State outside its values",
                 Refusal::InvalidValue,
                 |a| {
-                    a.state = channel::MuteAudioState::Unknown(String::from("bogus"));
+                    a.state = channel::MuteAudioState::Unknown(
+                        ami_runtime::wire::AmiStr::from("bogus"),
+                    );
                 },
             ),
         ],
@@ -1061,35 +1085,35 @@ fn originate() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Exten with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.exten = Some(String::from(INJECTED));
+                    a.exten = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = Some(String::from(INJECTED));
+                    a.context = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Priority with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.priority = Some(String::from(INJECTED));
+                    a.priority = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -1109,14 +1133,14 @@ fn originate() {
                         .with_channel_id("x")
                         .with_other_channel_id("x")
                         .with_pre_dial_go_sub("predial,s,1");
-                    a.application = Some(String::from(INJECTED));
+                    a.application = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "CallerID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.caller_id = Some(String::from(INJECTED));
+                    a.caller_id = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -1130,35 +1154,35 @@ fn originate() {
                 "Account with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.account = Some(String::from(INJECTED));
+                    a.account = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Codecs with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.codecs = Some(String::from(INJECTED));
+                    a.codecs = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "ChannelId with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel_id = Some(String::from(INJECTED));
+                    a.channel_id = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "OtherChannelId with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.other_channel_id = Some(String::from(INJECTED));
+                    a.other_channel_id = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "PreDialGoSub with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.pre_dial_go_sub = Some(String::from(INJECTED));
+                    a.pre_dial_go_sub = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -1173,15 +1197,15 @@ fn originate() {
                 "exactly one of Exten, Application: two set",
                 Refusal::Constraint,
                 |a| {
-                    a.exten = Some(String::from("x"));
-                    a.application = Some(String::from("x"));
+                    a.exten = Some(ami_runtime::wire::AmiStr::from("x"));
+                    a.application = Some(ami_runtime::wire::AmiStr::from("x"));
                 },
             ),
             (
                 "Exten, Context, Priority go together: only Exten set",
                 Refusal::Constraint,
                 |a| {
-                    a.exten = Some(String::from("x"));
+                    a.exten = Some(ami_runtime::wire::AmiStr::from("x"));
                     a.context = None;
                     a.priority = None;
                 },
@@ -1190,7 +1214,7 @@ fn originate() {
                 "Data requires Application: Application missing",
                 Refusal::Constraint,
                 |a| {
-                    a.data = Some(String::from("x"));
+                    a.data = Some(ami_runtime::wire::AmiStr::from("x"));
                     a.application = None;
                 },
             ),
@@ -1215,28 +1239,28 @@ fn play_dtmf() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Digit with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.digit = String::from(INJECTED);
+                    a.digit = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Digit empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.digit = String::new();
+                    a.digit = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1256,28 +1280,28 @@ fn play_mf() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Digit with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.digit = String::from(INJECTED);
+                    a.digit = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Digit empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.digit = String::new();
+                    a.digit = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1303,91 +1327,91 @@ fn redirect() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Exten with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.exten = String::from(INJECTED);
+                    a.exten = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Exten empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.exten = String::new();
+                    a.exten = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Priority with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.priority = String::from(INJECTED);
+                    a.priority = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Priority empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.priority = String::new();
+                    a.priority = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ExtraChannel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.extra_channel = Some(String::from(INJECTED));
+                    a.extra_channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "ExtraExten with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.extra_exten = Some(String::from(INJECTED));
+                    a.extra_exten = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "ExtraContext with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.extra_context = Some(String::from(INJECTED));
+                    a.extra_context = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "ExtraPriority with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.extra_priority = Some(String::from(INJECTED));
+                    a.extra_priority = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "ExtraExten requires ExtraChannel: ExtraChannel missing",
                 Refusal::Constraint,
                 |a| {
-                    a.extra_exten = Some(String::from("x"));
+                    a.extra_exten = Some(ami_runtime::wire::AmiStr::from("x"));
                     a.extra_channel = None;
                 },
             ),
@@ -1395,7 +1419,7 @@ fn redirect() {
                 "ExtraContext requires ExtraChannel: ExtraChannel missing",
                 Refusal::Constraint,
                 |a| {
-                    a.extra_context = Some(String::from("x"));
+                    a.extra_context = Some(ami_runtime::wire::AmiStr::from("x"));
                     a.extra_channel = None;
                 },
             ),
@@ -1403,7 +1427,7 @@ fn redirect() {
                 "ExtraPriority requires ExtraChannel: ExtraChannel missing",
                 Refusal::Constraint,
                 |a| {
-                    a.extra_priority = Some(String::from("x"));
+                    a.extra_priority = Some(ami_runtime::wire::AmiStr::from("x"));
                     a.extra_channel = None;
                 },
             ),
@@ -1424,14 +1448,14 @@ fn send_flash() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1454,35 +1478,35 @@ fn send_text() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Message with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.message = String::from(INJECTED);
+                    a.message = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Message empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.message = String::new();
+                    a.message = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Content-Type with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.content_type = Some(String::from(INJECTED));
+                    a.content_type = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -1506,28 +1530,28 @@ fn setvar() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = Some(String::from(INJECTED));
+                    a.channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Variable with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.variable = String::from(INJECTED);
+                    a.variable = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Variable empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.variable = String::new();
+                    a.variable = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Value with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.value = Some(String::from(INJECTED));
+                    a.value = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -1552,14 +1576,14 @@ fn status() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = Some(String::from(INJECTED));
+                    a.channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Variables with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.variables = Some(String::from(INJECTED));
+                    a.variables = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -1579,28 +1603,28 @@ fn confbridge_kick() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1620,14 +1644,14 @@ fn confbridge_list() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1656,14 +1680,14 @@ fn confbridge_lock() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1683,28 +1707,28 @@ fn confbridge_mute() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1727,28 +1751,28 @@ fn confbridge_set_single_video_src() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1768,21 +1792,21 @@ fn confbridge_start_record() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "RecordFile with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.record_file = Some(String::from(INJECTED));
+                    a.record_file = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -1802,14 +1826,14 @@ fn confbridge_stop_record() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1829,14 +1853,14 @@ fn confbridge_unlock() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1856,28 +1880,28 @@ fn confbridge_unmute() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = String::from(INJECTED);
+                    a.conference = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Conference empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.conference = String::new();
+                    a.conference = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1897,14 +1921,14 @@ fn create_config() {
                 "Filename with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filename = String::from(INJECTED);
+                    a.filename = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Filename empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.filename = String::new();
+                    a.filename = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -1928,28 +1952,28 @@ fn get_config() {
                 "Filename with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filename = String::from(INJECTED);
+                    a.filename = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Filename empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.filename = String::new();
+                    a.filename = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Category with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.category = Some(String::from(INJECTED));
+                    a.category = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Filter with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filter = Some(String::from(INJECTED));
+                    a.filter = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -1973,28 +1997,28 @@ fn get_config_json() {
                 "Filename with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filename = String::from(INJECTED);
+                    a.filename = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Filename empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.filename = String::new();
+                    a.filename = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Category with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.category = Some(String::from(INJECTED));
+                    a.category = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Filter with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filter = Some(String::from(INJECTED));
+                    a.filter = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2014,14 +2038,14 @@ fn list_categories() {
                 "Filename with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filename = String::from(INJECTED);
+                    a.filename = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Filename empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.filename = String::new();
+                    a.filename = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2052,35 +2076,35 @@ fn update_config() {
                 "SrcFilename with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.src_filename = String::from(INJECTED);
+                    a.src_filename = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "SrcFilename empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.src_filename = String::new();
+                    a.src_filename = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "DstFilename with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.dst_filename = String::from(INJECTED);
+                    a.dst_filename = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "DstFilename empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.dst_filename = String::new();
+                    a.dst_filename = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Reload with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.reload = Some(String::from(INJECTED));
+                    a.reload = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -2088,7 +2112,7 @@ fn update_config() {
                 Refusal::InvalidValue,
                 |a| {
                     a.changes[0].action = config::UpdateConfigChangeAction::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -2096,42 +2120,46 @@ fn update_config() {
                 "Cat-000000 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.changes[0].cat = Some(String::from(INJECTED));
+                    a.changes[0].cat = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Var-000000 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.changes[0].var = Some(String::from(INJECTED));
+                    a.changes[0].var = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Value-000000 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.changes[0].value = Some(String::from(INJECTED));
+                    a.changes[0].value = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Match-000000 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.changes[0].match_ = Some(String::from(INJECTED));
+                    a.changes[0].match_ = Some(
+                        ami_runtime::wire::AmiStr::from(INJECTED),
+                    );
                 },
             ),
             (
                 "Line-000000 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.changes[0].line = Some(String::from(INJECTED));
+                    a.changes[0].line = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Options-000000 with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.changes[0].options = Some(String::from(INJECTED));
+                    a.changes[0].options = Some(
+                        ami_runtime::wire::AmiStr::from(INJECTED),
+                    );
                 },
             ),
         ],
@@ -2151,14 +2179,14 @@ fn dahdi_dial_offhook() {
                 "Number with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.number = String::from(INJECTED);
+                    a.number = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Number empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.number = String::new();
+                    a.number = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2229,28 +2257,28 @@ fn db_del() {
                 "Family with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.family = String::from(INJECTED);
+                    a.family = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Family empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.family = String::new();
+                    a.family = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Key with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.key = String::from(INJECTED);
+                    a.key = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Key empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.key = String::new();
+                    a.key = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2270,21 +2298,21 @@ fn db_del_tree() {
                 "Family with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.family = String::from(INJECTED);
+                    a.family = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Family empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.family = String::new();
+                    a.family = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Key with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.key = Some(String::from(INJECTED));
+                    a.key = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2304,28 +2332,28 @@ fn db_get() {
                 "Family with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.family = String::from(INJECTED);
+                    a.family = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Family empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.family = String::new();
+                    a.family = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Key with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.key = String::from(INJECTED);
+                    a.key = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Key empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.key = String::new();
+                    a.key = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2345,14 +2373,14 @@ fn db_get_tree() {
                 "Family with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.family = Some(String::from(INJECTED));
+                    a.family = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Key with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.key = Some(String::from(INJECTED));
+                    a.key = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2372,35 +2400,35 @@ fn db_put() {
                 "Family with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.family = String::from(INJECTED);
+                    a.family = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Family empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.family = String::new();
+                    a.family = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Key with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.key = String::from(INJECTED);
+                    a.key = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Key empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.key = String::new();
+                    a.key = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Val with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.val = Some(String::from(INJECTED));
+                    a.val = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2429,14 +2457,14 @@ fn presence_state() {
                 "Provider with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.provider = String::from(INJECTED);
+                    a.provider = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Provider empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.provider = String::new();
+                    a.provider = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2474,63 +2502,63 @@ fn dialplan_extension_add() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Extension with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.extension = String::from(INJECTED);
+                    a.extension = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Extension empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.extension = String::new();
+                    a.extension = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Priority with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.priority = String::from(INJECTED);
+                    a.priority = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Priority empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.priority = String::new();
+                    a.priority = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Application with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.application = String::from(INJECTED);
+                    a.application = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Application empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.application = String::new();
+                    a.application = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ApplicationData with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.application_data = Some(String::from(INJECTED));
+                    a.application_data = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2553,28 +2581,28 @@ fn dialplan_extension_remove() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Extension with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.extension = String::from(INJECTED);
+                    a.extension = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Extension empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.extension = String::new();
+                    a.extension = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2594,28 +2622,28 @@ fn extension_state() {
                 "Exten with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.exten = String::from(INJECTED);
+                    a.exten = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Exten empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.exten = String::new();
+                    a.exten = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2644,14 +2672,14 @@ fn show_dial_plan() {
                 "Extension with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.extension = Some(String::from(INJECTED));
+                    a.extension = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = Some(String::from(INJECTED));
+                    a.context = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2721,7 +2749,7 @@ fn challenge() {
                 Refusal::InvalidValue,
                 |a| {
                     a.auth_type = manager::ChallengeAuthType::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -2742,14 +2770,14 @@ fn command() {
                 "Command with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.command = String::from(INJECTED);
+                    a.command = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Command empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.command = String::new();
+                    a.command = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2776,14 +2804,14 @@ fn core_show_channel_map() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2823,28 +2851,28 @@ fn data_get() {
                 "Path with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.path = String::from(INJECTED);
+                    a.path = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Path empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.path = String::new();
+                    a.path = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Search with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.search = Some(String::from(INJECTED));
+                    a.search = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Filter with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filter = Some(String::from(INJECTED));
+                    a.filter = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2864,14 +2892,14 @@ fn events() {
                 "EventMask with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.event_mask = String::from(INJECTED);
+                    a.event_mask = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "EventMask empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.event_mask = String::new();
+                    a.event_mask = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -2897,7 +2925,9 @@ fn filter() {
                 Refusal::InvalidValue,
                 |a| {
                     a.operation = Some(
-                        manager::FilterOperation::Unknown(String::from("bogus")),
+                        manager::FilterOperation::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -2905,14 +2935,14 @@ fn filter() {
                 "MatchCriteria with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.match_criteria = Some(String::from(INJECTED));
+                    a.match_criteria = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Filter with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.filter = Some(String::from(INJECTED));
+                    a.filter = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -2958,14 +2988,14 @@ fn login() {
                 "Username with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.username = String::from(INJECTED);
+                    a.username = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Username empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.username = String::new();
+                    a.username = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
@@ -2980,7 +3010,9 @@ fn login() {
                 Refusal::InvalidValue,
                 |a| {
                     a.auth_type = Some(
-                        manager::LoginAuthType::Unknown(String::from("bogus")),
+                        manager::LoginAuthType::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -2999,7 +3031,7 @@ fn login() {
                 "Events with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.events = Some(String::from(INJECTED));
+                    a.events = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -3042,14 +3074,14 @@ fn module_check() {
                 "Module with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.module = String::from(INJECTED);
+                    a.module = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Module empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.module = String::new();
+                    a.module = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3073,7 +3105,7 @@ fn module_load() {
                 "Module with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.module = Some(String::from(INJECTED));
+                    a.module = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -3081,7 +3113,7 @@ fn module_load() {
                 Refusal::InvalidValue,
                 |a| {
                     a.load_type = manager::ModuleLoadLoadType::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -3109,7 +3141,7 @@ fn reload() {
                 "Module with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.module = Some(String::from(INJECTED));
+                    a.module = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3129,14 +3161,14 @@ fn user_event() {
                 "UserEvent with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.user_event = String::from(INJECTED);
+                    a.user_event = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "UserEvent empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.user_event = String::new();
+                    a.user_event = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3163,7 +3195,7 @@ fn meetme_list() {
                 "Conference with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.conference = Some(String::from(INJECTED));
+                    a.conference = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3190,14 +3222,14 @@ fn meetme_mute() {
                 "Meetme with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.meetme = String::from(INJECTED);
+                    a.meetme = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Meetme empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.meetme = String::new();
+                    a.meetme = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3217,14 +3249,14 @@ fn meetme_unmute() {
                 "Meetme with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.meetme = String::from(INJECTED);
+                    a.meetme = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Meetme empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.meetme = String::new();
+                    a.meetme = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3244,28 +3276,28 @@ fn change_monitor() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "File with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.file = String::from(INJECTED);
+                    a.file = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "File empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.file = String::new();
+                    a.file = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3290,35 +3322,35 @@ fn mix_monitor() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "File with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.file = Some(String::from(INJECTED));
+                    a.file = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "options with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.options = Some(String::from(INJECTED));
+                    a.options = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Command with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.command = Some(String::from(INJECTED));
+                    a.command = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3342,14 +3374,14 @@ fn mix_monitor_mute() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
@@ -3357,7 +3389,7 @@ fn mix_monitor_mute() {
                 Refusal::InvalidValue,
                 |a| {
                     a.direction = monitor::MixMonitorMuteDirection::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -3383,28 +3415,28 @@ fn monitor() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "File with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.file = Some(String::from(INJECTED));
+                    a.file = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Format with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.format = Some(String::from(INJECTED));
+                    a.format = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3424,14 +3456,14 @@ fn pause_monitor() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3454,21 +3486,21 @@ fn stop_mix_monitor() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "MixMonitorID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mix_monitor_id = Some(String::from(INJECTED));
+                    a.mix_monitor_id = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3488,14 +3520,14 @@ fn stop_monitor() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3515,14 +3547,14 @@ fn unpause_monitor() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3549,42 +3581,42 @@ fn park() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "TimeoutChannel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.timeout_channel = Some(String::from(INJECTED));
+                    a.timeout_channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "AnnounceChannel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.announce_channel = Some(String::from(INJECTED));
+                    a.announce_channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Parkinglot with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.parkinglot = Some(String::from(INJECTED));
+                    a.parkinglot = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "ParkingSpace with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.parking_space = Some(String::from(INJECTED));
+                    a.parking_space = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3604,7 +3636,7 @@ fn parked_calls() {
                 "ParkingLot with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.parking_lot = Some(String::from(INJECTED));
+                    a.parking_lot = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3631,28 +3663,28 @@ fn pjsip_hangup() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Cause with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.cause = String::from(INJECTED);
+                    a.cause = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Cause empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.cause = String::new();
+                    a.cause = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3672,7 +3704,7 @@ fn pjsip_notify() {
                 "Endpoint with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.endpoint = Some(String::from(INJECTED));
+                    a.endpoint = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -3680,7 +3712,7 @@ fn pjsip_notify() {
                 Refusal::LineBreak,
                 |a| {
                     *a = pjsip::PjsipNotifyAction::new().with_uri("x").with_option("x");
-                    a.uri = Some(String::from(INJECTED));
+                    a.uri = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -3690,14 +3722,14 @@ fn pjsip_notify() {
                     *a = pjsip::PjsipNotifyAction::new()
                         .with_channel("x")
                         .with_option("x");
-                    a.channel = Some(String::from(INJECTED));
+                    a.channel = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Option with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.option = Some(String::from(INJECTED));
+                    a.option = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -3723,8 +3755,8 @@ fn pjsip_notify() {
                 "exactly one of Endpoint, URI, Channel: two set",
                 Refusal::Constraint,
                 |a| {
-                    a.endpoint = Some(String::from("6001"));
-                    a.uri = Some(String::from("x"));
+                    a.endpoint = Some(ami_runtime::wire::AmiStr::from("6001"));
+                    a.uri = Some(ami_runtime::wire::AmiStr::from("x"));
                 },
             ),
             (
@@ -3739,7 +3771,7 @@ fn pjsip_notify() {
                 "exactly one of Option, Variable: two set",
                 Refusal::Constraint,
                 |a| {
-                    a.option = Some(String::from("x"));
+                    a.option = Some(ami_runtime::wire::AmiStr::from("x"));
                     a.variable = vec![Var::new("name", "value")];
                 },
             ),
@@ -3760,14 +3792,14 @@ fn pjsip_qualify() {
                 "Endpoint with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.endpoint = String::from(INJECTED);
+                    a.endpoint = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Endpoint empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.endpoint = String::new();
+                    a.endpoint = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3787,14 +3819,14 @@ fn pjsip_register() {
                 "Registration with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.registration = String::from(INJECTED);
+                    a.registration = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Registration empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.registration = String::new();
+                    a.registration = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3817,14 +3849,14 @@ fn pjsip_set_maintenance() {
                 "Endpoint with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.endpoint = String::from(INJECTED);
+                    a.endpoint = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Endpoint empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.endpoint = String::new();
+                    a.endpoint = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
@@ -3832,7 +3864,7 @@ fn pjsip_set_maintenance() {
                 Refusal::InvalidValue,
                 |a| {
                     a.state = pjsip::PjsipSetMaintenanceState::Unknown(
-                        String::from("bogus"),
+                        ami_runtime::wire::AmiStr::from("bogus"),
                     );
                 },
             ),
@@ -3874,14 +3906,14 @@ fn pjsip_show_endpoint() {
                 "Endpoint with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.endpoint = String::from(INJECTED);
+                    a.endpoint = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Endpoint empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.endpoint = String::new();
+                    a.endpoint = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -3910,7 +3942,7 @@ fn pjsip_show_maintenance() {
                 "Endpoint with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.endpoint = Some(String::from(INJECTED));
+                    a.endpoint = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -3984,14 +4016,14 @@ fn pjsip_unregister() {
                 "Registration with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.registration = String::from(INJECTED);
+                    a.registration = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Registration empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.registration = String::new();
+                    a.registration = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4011,14 +4043,14 @@ fn pri_debug_file_set() {
                 "File with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.file = String::from(INJECTED);
+                    a.file = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "File empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.file = String::new();
+                    a.file = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4045,7 +4077,9 @@ fn pri_debug_set() {
                 "Level outside its values",
                 Refusal::InvalidValue,
                 |a| {
-                    a.level = pri::PriDebugSetLevel::Unknown(String::from("bogus"));
+                    a.level = pri::PriDebugSetLevel::Unknown(
+                        ami_runtime::wire::AmiStr::from("bogus"),
+                    );
                 },
             ),
         ],
@@ -4082,49 +4116,49 @@ fn queue_add() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = String::from(INJECTED);
+                    a.queue = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Queue empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.queue = String::new();
+                    a.queue = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Interface with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.interface = String::from(INJECTED);
+                    a.interface = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Interface empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.interface = String::new();
+                    a.interface = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Reason with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.reason = Some(String::from(INJECTED));
+                    a.reason = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "MemberName with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.member_name = Some(String::from(INJECTED));
+                    a.member_name = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "StateInterface with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.state_interface = Some(String::from(INJECTED));
+                    a.state_interface = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4151,28 +4185,28 @@ fn queue_change_priority_caller() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = String::from(INJECTED);
+                    a.queue = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Queue empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.queue = String::new();
+                    a.queue = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Caller with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.caller = String::from(INJECTED);
+                    a.caller = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Caller empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.caller = String::new();
+                    a.caller = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4197,49 +4231,49 @@ fn queue_log() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = String::from(INJECTED);
+                    a.queue = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Queue empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.queue = String::new();
+                    a.queue = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Event with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.event = String::from(INJECTED);
+                    a.event = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Event empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.event = String::new();
+                    a.event = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Uniqueid with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.uniqueid = Some(String::from(INJECTED));
+                    a.uniqueid = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Interface with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.interface = Some(String::from(INJECTED));
+                    a.interface = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Message with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.message = Some(String::from(INJECTED));
+                    a.message = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4259,21 +4293,21 @@ fn queue_member_ring_in_use() {
                 "Interface with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.interface = String::from(INJECTED);
+                    a.interface = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Interface empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.interface = String::new();
+                    a.interface = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = Some(String::from(INJECTED));
+                    a.queue = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4297,28 +4331,28 @@ fn queue_pause() {
                 "Interface with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.interface = String::from(INJECTED);
+                    a.interface = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Interface empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.interface = String::new();
+                    a.interface = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = Some(String::from(INJECTED));
+                    a.queue = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Reason with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.reason = Some(String::from(INJECTED));
+                    a.reason = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4338,21 +4372,21 @@ fn queue_penalty() {
                 "Interface with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.interface = String::from(INJECTED);
+                    a.interface = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Interface empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.interface = String::new();
+                    a.interface = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = Some(String::from(INJECTED));
+                    a.queue = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4378,7 +4412,7 @@ fn queue_reload() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = Some(String::from(INJECTED));
+                    a.queue = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
@@ -4386,7 +4420,9 @@ fn queue_reload() {
                 Refusal::InvalidValue,
                 |a| {
                     a.members = Some(
-                        queue::QueueReloadMembers::Unknown(String::from("bogus")),
+                        queue::QueueReloadMembers::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -4395,7 +4431,9 @@ fn queue_reload() {
                 Refusal::InvalidValue,
                 |a| {
                     a.rules = Some(
-                        queue::QueueReloadRules::Unknown(String::from("bogus")),
+                        queue::QueueReloadRules::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -4404,7 +4442,9 @@ fn queue_reload() {
                 Refusal::InvalidValue,
                 |a| {
                     a.parameters = Some(
-                        queue::QueueReloadParameters::Unknown(String::from("bogus")),
+                        queue::QueueReloadParameters::Unknown(
+                            ami_runtime::wire::AmiStr::from("bogus"),
+                        ),
                     );
                 },
             ),
@@ -4425,28 +4465,28 @@ fn queue_remove() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = String::from(INJECTED);
+                    a.queue = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Queue empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.queue = String::new();
+                    a.queue = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Interface with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.interface = String::from(INJECTED);
+                    a.interface = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Interface empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.interface = String::new();
+                    a.interface = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4466,7 +4506,7 @@ fn queue_reset() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = Some(String::from(INJECTED));
+                    a.queue = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4486,7 +4526,7 @@ fn queue_rule() {
                 "Rule with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.rule = Some(String::from(INJECTED));
+                    a.rule = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4513,14 +4553,14 @@ fn queue_status() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = Some(String::from(INJECTED));
+                    a.queue = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Member with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.member = Some(String::from(INJECTED));
+                    a.member = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4540,7 +4580,7 @@ fn queue_summary() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = Some(String::from(INJECTED));
+                    a.queue = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4563,35 +4603,35 @@ fn queue_withdraw_caller() {
                 "Queue with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.queue = String::from(INJECTED);
+                    a.queue = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Queue empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.queue = String::new();
+                    a.queue = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Caller with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.caller = String::from(INJECTED);
+                    a.caller = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Caller empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.caller = String::new();
+                    a.caller = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "WithdrawInfo with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.withdraw_info = Some(String::from(INJECTED));
+                    a.withdraw_info = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4615,14 +4655,14 @@ fn sip_notify() {
                 "Channel with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.channel = String::from(INJECTED);
+                    a.channel = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Channel empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.channel = String::new();
+                    a.channel = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
@@ -4636,7 +4676,7 @@ fn sip_notify() {
                 "Call-ID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.call_id = Some(String::from(INJECTED));
+                    a.call_id = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4663,7 +4703,7 @@ fn sip_peer_status() {
                 "Peer with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.peer = Some(String::from(INJECTED));
+                    a.peer = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
         ],
@@ -4683,14 +4723,14 @@ fn sip_qualify_peer() {
                 "Peer with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.peer = String::from(INJECTED);
+                    a.peer = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Peer empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.peer = String::new();
+                    a.peer = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4710,14 +4750,14 @@ fn sip_show_peer() {
                 "Peer with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.peer = String::from(INJECTED);
+                    a.peer = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Peer empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.peer = String::new();
+                    a.peer = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4758,14 +4798,14 @@ fn skinny_show_device() {
                 "Device with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.device = String::from(INJECTED);
+                    a.device = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Device empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.device = String::new();
+                    a.device = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4785,14 +4825,14 @@ fn skinny_show_line() {
                 "Line with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.line = String::from(INJECTED);
+                    a.line = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Line empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.line = String::new();
+                    a.line = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4812,14 +4852,14 @@ fn sorcery_memory_cache_expire() {
                 "Cache with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.cache = String::from(INJECTED);
+                    a.cache = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Cache empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.cache = String::new();
+                    a.cache = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4842,28 +4882,28 @@ fn sorcery_memory_cache_expire_object() {
                 "Cache with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.cache = String::from(INJECTED);
+                    a.cache = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Cache empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.cache = String::new();
+                    a.cache = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Object with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.object = String::from(INJECTED);
+                    a.object = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Object empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.object = String::new();
+                    a.object = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4883,14 +4923,14 @@ fn sorcery_memory_cache_populate() {
                 "Cache with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.cache = String::from(INJECTED);
+                    a.cache = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Cache empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.cache = String::new();
+                    a.cache = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4910,14 +4950,14 @@ fn sorcery_memory_cache_stale() {
                 "Cache with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.cache = String::from(INJECTED);
+                    a.cache = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Cache empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.cache = String::new();
+                    a.cache = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4943,28 +4983,28 @@ fn sorcery_memory_cache_stale_object() {
                 "Cache with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.cache = String::from(INJECTED);
+                    a.cache = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Cache empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.cache = String::new();
+                    a.cache = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Object with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.object = String::from(INJECTED);
+                    a.object = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Object empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.object = String::new();
+                    a.object = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -4984,14 +5024,14 @@ fn mailbox_count() {
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5011,14 +5051,14 @@ fn mailbox_status() {
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5038,14 +5078,14 @@ fn mwi_delete() {
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5065,14 +5105,14 @@ fn mwi_get() {
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5096,14 +5136,14 @@ fn mwi_update() {
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5123,28 +5163,28 @@ fn voicemail_box_summary() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5172,98 +5212,98 @@ fn voicemail_forward() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Folder with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.folder = String::from(INJECTED);
+                    a.folder = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Folder empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.folder = String::new();
+                    a.folder = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.id = String::from(INJECTED);
+                    a.id = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "ID empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.id = String::new();
+                    a.id = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ToContext with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.to_context = String::from(INJECTED);
+                    a.to_context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "ToContext empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.to_context = String::new();
+                    a.to_context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ToMailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.to_mailbox = String::from(INJECTED);
+                    a.to_mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "ToMailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.to_mailbox = String::new();
+                    a.to_mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ToFolder with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.to_folder = String::from(INJECTED);
+                    a.to_folder = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "ToFolder empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.to_folder = String::new();
+                    a.to_folder = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5289,70 +5329,70 @@ fn voicemail_move() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Folder with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.folder = String::from(INJECTED);
+                    a.folder = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Folder empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.folder = String::new();
+                    a.folder = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.id = String::from(INJECTED);
+                    a.id = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "ID empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.id = String::new();
+                    a.id = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ToFolder with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.to_folder = String::from(INJECTED);
+                    a.to_folder = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "ToFolder empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.to_folder = String::new();
+                    a.to_folder = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5372,21 +5412,21 @@ fn voicemail_refresh() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = Some(String::from(INJECTED));
+                    a.context = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = Some(String::from(INJECTED));
+                    a.mailbox = Some(ami_runtime::wire::AmiStr::from(INJECTED));
                 },
             ),
             (
                 "Mailbox requires Context: Context missing",
                 Refusal::Constraint,
                 |a| {
-                    a.mailbox = Some(String::from("x"));
+                    a.mailbox = Some(ami_runtime::wire::AmiStr::from("x"));
                     a.context = None;
                 },
             ),
@@ -5412,56 +5452,56 @@ fn voicemail_remove() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Folder with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.folder = String::from(INJECTED);
+                    a.folder = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Folder empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.folder = String::new();
+                    a.folder = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "ID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.id = String::from(INJECTED);
+                    a.id = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "ID empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.id = String::new();
+                    a.id = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5490,28 +5530,28 @@ fn voicemail_user_status() {
                 "Context with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.context = String::from(INJECTED);
+                    a.context = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Context empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.context = String::new();
+                    a.context = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Mailbox with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.mailbox = String::from(INJECTED);
+                    a.mailbox = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Mailbox empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.mailbox = String::new();
+                    a.mailbox = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],
@@ -5531,42 +5571,42 @@ fn jabber_send() {
                 "Jabber with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.jabber = String::from(INJECTED);
+                    a.jabber = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Jabber empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.jabber = String::new();
+                    a.jabber = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "JID with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.jid = String::from(INJECTED);
+                    a.jid = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "JID empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.jid = String::new();
+                    a.jid = ami_runtime::wire::AmiStr::new();
                 },
             ),
             (
                 "Message with a line break",
                 Refusal::LineBreak,
                 |a| {
-                    a.message = String::from(INJECTED);
+                    a.message = ami_runtime::wire::AmiStr::from(INJECTED);
                 },
             ),
             (
                 "Message empty",
                 Refusal::MissingRequired,
                 |a| {
-                    a.message = String::new();
+                    a.message = ami_runtime::wire::AmiStr::new();
                 },
             ),
         ],

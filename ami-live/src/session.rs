@@ -230,7 +230,7 @@ impl Session {
         self.offered
             .get_or_init(|| async {
                 let list = self.ok(&ListCommandsAction::new()).await;
-                list.extra.iter().map(|h| h.name.clone()).collect()
+                list.extra.iter().map(|h| h.name.to_string()).collect()
             })
             .await
     }
@@ -385,7 +385,7 @@ impl Session {
                     Ok(response) => {
                         let mut extra = Vec::new();
                         response.unknown_headers(&mut extra);
-                        entry.extra = extra.iter().map(|h| h.name.clone()).collect();
+                        entry.extra = extra.iter().map(|h| h.name.to_string()).collect();
                         entry.extra.sort();
                         entry.extra.dedup();
                         if !entry.extra.is_empty()

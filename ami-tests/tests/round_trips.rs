@@ -121,7 +121,7 @@ fn all_headers(parts: Vec<BoxedStrategy<Headers>>) -> BoxedStrategy<Headers> {
 }
 
 fn message(first: (&str, &str), headers: Headers) -> Message {
-    let mut msg = Message::new().with(first.0, first.1);
+    let mut msg = Message::new().with(first.0.to_owned(), first.1.to_owned());
     for (n, v) in headers {
         msg.push(n, v);
     }

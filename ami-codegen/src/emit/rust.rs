@@ -124,7 +124,10 @@ impl<'m> ModuleGen<'m> {
 
     fn value_type(&mut self, ty: &Type) -> TokenStream {
         match ty {
-            Type::Scalar(Scalar::String) => quote!(String),
+            Type::Scalar(Scalar::String) => {
+                self.imports.wire.insert("AmiStr");
+                quote!(AmiStr)
+            }
             Type::Scalar(Scalar::Int) => quote!(i64),
             Type::Scalar(Scalar::Uint) => quote!(u64),
             Type::Scalar(Scalar::Float) => quote!(f64),
@@ -227,6 +230,7 @@ impl<'m> ModuleGen<'m> {
                 #variant,
             }
         });
+        self.imports.wire.insert("AmiStr");
         quote! {
             #docs
             #[derive(Clone, Debug, PartialEq, Eq, Hash, AmiEnum)]
@@ -235,7 +239,7 @@ impl<'m> ModuleGen<'m> {
                 #(#variants)*
                 /// A value this spec does not list: kept when decoding, refused when encoding.
                 #[ami(unknown)]
-                Unknown(String),
+                Unknown(AmiStr),
             }
         }
     }
@@ -433,6 +437,7 @@ impl<'m> ModuleGen<'m> {
                 let enums = self.enums(fields, &link);
                 let group_structs: Vec<TokenStream> =
                     groups.iter().map(|g| self.group_struct(g, &link)).collect();
+                self.imports.wire.insert("AmiStr");
                 quote! {
                     #docs
                     #[derive(Clone, Debug, PartialEq, AmiResponse)]
@@ -440,7 +445,7 @@ impl<'m> ModuleGen<'m> {
                     pub struct #name {
                         /// Asterisk's human-readable message, when it sends one.
                         #[ami(name = "Message")]
-                        pub message: Option<String>,
+                        pub message: Option<AmiStr>,
                         #(#fs)*
                         #(#gs)*
                         #extra
@@ -545,6 +550,7 @@ impl<'m> ModuleGen<'m> {
         });
         let link = format!("[`{}`]", e.type_name);
         let enums = self.enums(&e.fields, &link);
+        self.imports.wire.insert("AmiStr");
         quote! {
             #docs
             #[derive(Clone, Debug, PartialEq, AmiEvent)]
@@ -553,13 +559,13 @@ impl<'m> ModuleGen<'m> {
             pub struct #name {
                 /// The privilege classes of the event (`call,all`), as received.
                 #[ami(name = "Privilege")]
-                pub privilege: Option<String>,
+                pub privilege: Option<AmiStr>,
                 /// When the event was raised, in seconds since the epoch (sent with `timestampevents = yes` in `manager.conf`).
                 #[ami(name = "Timestamp")]
                 pub timestamp: Option<f64>,
                 /// The `systemname` of `asterisk.conf`, when set (tells servers of a cluster apart).
                 #[ami(name = "SystemName")]
-                pub system_name: Option<String>,
+                pub system_name: Option<AmiStr>,
                 #(#uses)*
                 #(#fields)*
                 #extra

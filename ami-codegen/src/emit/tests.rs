@@ -320,7 +320,7 @@ fn sample(f: &Field, owner_family: &str, how: Use) -> TokenStream {
             let v = example.unwrap_or("x");
             match how {
                 Use::Arg => quote!(#v),
-                Use::Owned => quote!(String::from(#v)),
+                Use::Owned => quote!(ami_runtime::wire::AmiStr::from(#v)),
             }
         }
         Type::Scalar(Scalar::Secret) => {
@@ -366,7 +366,7 @@ fn sample(f: &Field, owner_family: &str, how: Use) -> TokenStream {
                     let variant = ident(&v.rust);
                     quote!(#ty::#variant)
                 }
-                None => quote!(#ty::Unknown(String::from("x"))),
+                None => quote!(#ty::Unknown(ami_runtime::wire::AmiStr::from("x"))),
             }
         }
     }
@@ -463,7 +463,7 @@ fn refusal_cases(a: &Action, base: &BTreeSet<String>) -> Vec<Case> {
         if is_string || is_var {
             if let Some(b) = base_with(f) {
                 let value = if is_string {
-                    quote!(String::from(INJECTED))
+                    quote!(ami_runtime::wire::AmiStr::from(INJECTED))
                 } else {
                     quote!(Var::new("name", INJECTED))
                 };
@@ -491,14 +491,17 @@ fn refusal_cases(a: &Action, base: &BTreeSet<String>) -> Vec<Case> {
             cases.push(Case {
                 what: format!("{} empty", f.wire),
                 base: None,
-                change: quote!(a.#field = String::new();),
+                change: quote!(a.#field = ami_runtime::wire::AmiStr::new();),
                 expect: "MissingRequired",
             });
         }
         if let Type::Enum(e) = &f.ty {
             if let Some(b) = base_with(f) {
                 let ty = type_path(family, &e.type_name);
-                let v = assigned(f, quote!(#ty::Unknown(String::from("bogus"))));
+                let v = assigned(
+                    f,
+                    quote!(#ty::Unknown(ami_runtime::wire::AmiStr::from("bogus"))),
+                );
                 cases.push(Case {
                     what: format!("{} outside its values", f.wire),
                     base: b,
@@ -515,7 +518,7 @@ fn refusal_cases(a: &Action, base: &BTreeSet<String>) -> Vec<Case> {
             let wire = g.index.first(&f.wire);
             match &f.ty {
                 Type::Scalar(Scalar::String) => {
-                    let v = assigned(f, quote!(String::from(INJECTED)));
+                    let v = assigned(f, quote!(ami_runtime::wire::AmiStr::from(INJECTED)));
                     cases.push(Case {
                         what: format!("{wire} with a line break"),
                         base: None,
@@ -526,7 +529,7 @@ fn refusal_cases(a: &Action, base: &BTreeSet<String>) -> Vec<Case> {
                         cases.push(Case {
                             what: format!("{wire} empty"),
                             base: None,
-                            change: quote!(a.#group[0].#field = String::new();),
+                            change: quote!(a.#group[0].#field = ami_runtime::wire::AmiStr::new();),
                             expect: "MissingRequired",
                         });
                     }
@@ -542,7 +545,10 @@ fn refusal_cases(a: &Action, base: &BTreeSet<String>) -> Vec<Case> {
                 }
                 Type::Enum(e) => {
                     let ty = type_path(family, &e.type_name);
-                    let v = assigned(f, quote!(#ty::Unknown(String::from("bogus"))));
+                    let v = assigned(
+                        f,
+                        quote!(#ty::Unknown(ami_runtime::wire::AmiStr::from("bogus"))),
+                    );
                     cases.push(Case {
                         what: format!("{wire} outside its values"),
                         base: None,

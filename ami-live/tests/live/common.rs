@@ -64,8 +64,8 @@ pub async fn originate(
     let other_id = format!("{id}-2");
     let mark = s.mark();
     s.ok(&OriginateAction::new(format!("Local/{exten}@{context}"))
-        .with_application(app)
-        .with_data(data)
+        .with_application(app.to_owned())
+        .with_data(data.to_owned())
         .with_async_(true)
         .with_channel_id(id.clone())
         .with_other_channel_id(other_id.clone()))

@@ -51,7 +51,7 @@ async fn manager_core_actions() {
     let names: Vec<String> = commands
         .extra
         .iter()
-        .map(|h: &Header| h.name.clone())
+        .map(|h: &Header| h.name.to_string())
         .collect();
     assert!(
         names.iter().any(|n| n == "Originate"),

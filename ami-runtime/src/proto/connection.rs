@@ -747,7 +747,7 @@ impl Connection {
 /// says) before any byte is written.
 pub fn encode_message(msg: &Message, out: &mut Vec<u8>) -> Result<String, SendError> {
     let action = match msg.headers.first() {
-        Some(h) if h.is("Action") && !h.value.trim().is_empty() => h.value.clone(),
+        Some(h) if h.is("Action") && !h.value.trim().is_empty() => h.value.to_string(),
         _ => {
             return Err(SendError::InvalidHeader {
                 name: "Action".to_owned(),

@@ -23,6 +23,7 @@
 
 use std::fmt;
 
+use bytes::{Buf, Bytes, BytesMut};
 use memchr::memchr;
 
 use super::raw::{RawMessage, Span};
@@ -558,24 +559,16 @@ impl Skipping {
     }
 }
 
-/// What the last [`Framer::advance`] produced, for the accessors.
+/// What the last [`Framer::advance`] produced, for the accessors; the data
+/// is in `Framer::frame`.
 #[derive(Clone, Copy, Debug, Default)]
 enum Last {
     #[default]
     Nothing,
-    Banner {
-        start: usize,
-        end: usize,
-    },
-    Message {
-        start: usize,
-        end: usize,
-        text: Option<(u32, u32)>,
-    },
-    Repaired {
-        text: Option<(u32, u32)>,
-    },
-    RepairedBanner,
+    /// A banner: its text is the first `len` bytes of the frame.
+    Banner { len: usize },
+    /// A message: the whole frame.
+    Message { text: Option<(u32, u32)> },
 }
 
 /// A repaired copy waiting to be delivered after its `InvalidUtf8` error.
@@ -588,6 +581,13 @@ enum RepairedPending {
 }
 
 /// The streaming framer: feed it bytes, take frames out.
+///
+/// Received bytes go into one [`BytesMut`]; each complete message is split
+/// off it and frozen into a [`Bytes`] once, and the [`RawMessage`] lent out
+/// reads that frame: its headers are `&str`s for framing-only users, and
+/// typed decoding keeps [`AmiStr`](crate::wire::AmiStr) slices of it (a
+/// reference count increment per field, no copy). When nothing holds a
+/// frame any more, the buffer is reused for the next reads.
 ///
 /// ```
 /// use ami_runtime::proto::{Framer, Frame};
@@ -602,9 +602,9 @@ enum RepairedPending {
 /// ```
 #[derive(Debug, Default)]
 pub struct Framer {
-    buf: Vec<u8>,
-    /// Start of the current message in `buf`; bytes before it are consumed.
-    start: usize,
+    /// Bytes not framed yet: `buf[0]` is the first byte of the message
+    /// being scanned (consumed bytes are split or advanced off the front).
+    buf: BytesMut,
     /// Stream offset of `buf[0]`.
     base: u64,
     limits: Limits,
@@ -613,8 +613,12 @@ pub struct Framer {
     skipping: Option<Skipping>,
     raw_text: bool,
     last: Last,
-    /// The repaired copy of a message or banner that was not valid UTF-8.
-    repaired: String,
+    /// The last banner or message produced, frozen (for a message that was
+    /// not valid UTF-8, its repaired copy).
+    frame: Bytes,
+    /// The repaired copy of a message or banner that was not valid UTF-8,
+    /// delivered by the `advance` after its error.
+    repaired: Bytes,
     repaired_pending: RepairedPending,
 }
 
@@ -646,43 +650,49 @@ impl Framer {
 
     /// Append received bytes.
     pub fn feed(&mut self, data: &[u8]) {
-        self.compact();
+        self.last = Last::Nothing;
+        // Let go of the last frame: when the caller kept no part of the
+        // buffer either, appending reuses it instead of allocating.
+        self.frame = Bytes::new();
         self.buf.extend_from_slice(data);
     }
 
     /// Bytes held: the unfinished message (never more than the size limit
     /// plus the last read) and frames not yet taken.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.start
+        self.buf.len()
     }
 
     /// Offset in the stream of the next byte to frame.
     pub fn stream_offset(&self) -> u64 {
-        self.base + self.start as u64
+        self.base
     }
 
-    fn compact(&mut self) {
-        self.last = Last::Nothing;
-        if self.start == 0 {
-            return;
-        }
-        if self.start == self.buf.len() {
-            self.buf.clear();
-        } else {
-            self.buf.drain(..self.start);
-        }
-        self.base += self.start as u64;
-        self.start = 0;
-    }
-
+    /// Drop `n` bytes from the front of the buffer, and start a new message.
     fn consume(&mut self, n: usize) {
-        self.start += n;
+        self.buf.advance(n);
+        self.base += n as u64;
         self.scanner = Scanner::default();
         self.spans.clear();
     }
 
+    /// Split the first `n` bytes off the buffer, frozen.
+    fn split_frame(&mut self, n: usize) -> Bytes {
+        self.base += n as u64;
+        self.buf.split_to(n).freeze()
+    }
+
     fn error(&self, kind: FrameErrorKind, line: Option<u32>) -> FrameError {
-        let data = &self.buf[self.start..];
+        self.error_in(&self.buf, self.base, kind, line)
+    }
+
+    fn error_in(
+        &self,
+        data: &[u8],
+        offset: u64,
+        kind: FrameErrorKind,
+        line: Option<u32>,
+    ) -> FrameError {
         let action_id = self.spans.iter().find_map(|s| {
             let name = &data[s.name.0 as usize..s.name.1 as usize];
             name.eq_ignore_ascii_case(b"ActionID").then(|| {
@@ -691,7 +701,7 @@ impl Framer {
         });
         FrameError {
             kind,
-            offset: self.stream_offset(),
+            offset,
             line,
             action_id,
         }
@@ -705,21 +715,26 @@ impl Framer {
         match std::mem::take(&mut self.repaired_pending) {
             RepairedPending::None => {}
             RepairedPending::Message => {
-                self.last = Last::Repaired {
+                self.frame = std::mem::take(&mut self.repaired);
+                self.last = Last::Message {
                     text: self.scanner.text,
                 };
                 self.scanner = Scanner::default();
                 return Some(Produced::Message);
             }
             RepairedPending::Banner => {
-                self.last = Last::RepairedBanner;
+                self.frame = std::mem::take(&mut self.repaired);
+                self.last = Last::Banner {
+                    len: self.frame.len(),
+                };
                 return Some(Produced::Banner);
             }
         }
         loop {
             if let Some(skipping) = &mut self.skipping {
-                let (n, done) = skipping.skip(&self.buf[self.start..]);
-                self.start += n;
+                let (n, done) = skipping.skip(&self.buf);
+                self.buf.advance(n);
+                self.base += n as u64;
                 if !done {
                     return None;
                 }
@@ -731,56 +746,53 @@ impl Framer {
                 // A new message: the spans of the previous one are no longer lent out.
                 self.spans.clear();
             }
-            let data = &self.buf[self.start..];
             match self
                 .scanner
-                .step(data, &mut self.spans, &self.limits, self.raw_text)
+                .step(&self.buf, &mut self.spans, &self.limits, self.raw_text)
             {
                 Step::NeedMore => return None,
                 Step::Skip(n) => self.consume(n),
                 Step::Banner { end, text_end } => {
-                    let start = self.start;
-                    self.consume(end);
-                    if let Err(e) = std::str::from_utf8(&self.buf[start..start + text_end]) {
+                    let offset = self.base;
+                    let frame = self.split_frame(end);
+                    self.scanner = Scanner::default();
+                    self.spans.clear();
+                    if let Err(e) = std::str::from_utf8(&frame[..text_end]) {
                         // Delivered next, repaired, like any other message.
-                        self.repaired = String::from_utf8_lossy(&self.buf[start..start + text_end])
-                            .into_owned();
+                        let repaired = String::from_utf8_lossy(&frame[..text_end]).into_owned();
+                        self.repaired = Bytes::from(repaired);
                         self.repaired_pending = RepairedPending::Banner;
                         return Some(Produced::Error(FrameError {
                             kind: FrameErrorKind::InvalidUtf8 {
                                 valid_up_to: e.valid_up_to(),
                             },
-                            offset: self.base + start as u64,
+                            offset,
                             line: Some(1),
                             action_id: None,
                         }));
                     }
-                    self.last = Last::Banner {
-                        start,
-                        end: start + text_end,
-                    };
+                    self.frame = frame;
+                    self.last = Last::Banner { len: text_end };
                     return Some(Produced::Banner);
                 }
                 Step::Complete { end } => {
-                    let start = self.start;
                     let text = self.scanner.text;
-                    if let Err(e) = std::str::from_utf8(&self.buf[start..start + end]) {
-                        let error = self.error(
+                    let offset = self.base;
+                    let frame = self.split_frame(end);
+                    if let Err(e) = std::str::from_utf8(&frame) {
+                        let error = self.error_in(
+                            &frame,
+                            offset,
                             FrameErrorKind::InvalidUtf8 {
                                 valid_up_to: e.valid_up_to(),
                             },
                             None,
                         );
-                        self.repair(start, end);
-                        self.start += end;
+                        self.repair(&frame);
                         return Some(Produced::Error(error));
                     }
-                    self.start += end;
-                    self.last = Last::Message {
-                        start,
-                        end: start + end,
-                        text,
-                    };
+                    self.frame = frame;
+                    self.last = Last::Message { text };
                     // Spans stay until the next advance: the message borrows them.
                     self.scanner = Scanner::default();
                     return Some(Produced::Message);
@@ -794,15 +806,15 @@ impl Framer {
                             self.skipping = Some(Skipping::default());
                         }
                         Resume::MidLine(n) => {
-                            let partial = Skipping::mid_line(&self.buf[self.start + n..]);
-                            self.consume(self.buf.len() - self.start);
+                            let partial = Skipping::mid_line(&self.buf[n..]);
+                            self.consume(self.buf.len());
                             self.skipping = Some(partial);
                         }
                     }
                     return Some(Produced::Error(error));
                 }
             }
-            if self.start == self.buf.len() {
+            if self.buf.is_empty() {
                 return None;
             }
         }
@@ -810,8 +822,8 @@ impl Framer {
 
     /// Re-scan a message that is not valid UTF-8 from its repaired copy, so
     /// that it can be delivered after the error.
-    fn repair(&mut self, start: usize, end: usize) {
-        self.repaired = String::from_utf8_lossy(&self.buf[start..start + end]).into_owned();
+    fn repair(&mut self, frame: &[u8]) {
+        let mut repaired = String::from_utf8_lossy(frame).into_owned();
         self.spans.clear();
         self.scanner = Scanner::default();
         let limits = Limits {
@@ -823,7 +835,7 @@ impl Framer {
         let mut from = 0;
         loop {
             match scanner.step(
-                &self.repaired.as_bytes()[from..],
+                &repaired.as_bytes()[from..],
                 &mut self.spans,
                 &limits,
                 self.raw_text,
@@ -841,42 +853,43 @@ impl Framer {
             }
         }
         if from > 0 {
-            self.repaired.drain(..from);
+            repaired.drain(..from);
         }
         self.scanner = scanner;
+        self.repaired = Bytes::from(repaired);
         self.repaired_pending = RepairedPending::Message;
     }
 
     /// The banner line produced by the last [`Framer::advance`].
     pub fn banner(&self) -> Option<&str> {
         match self.last {
-            Last::Banner { start, end } => Some(self.checked_str(start, end)),
-            Last::RepairedBanner => Some(&self.repaired),
+            Last::Banner { len } => Some(self.checked_str(len)),
             _ => None,
         }
     }
 
-    /// Text that `advance` validated as UTF-8.
-    fn checked_str(&self, start: usize, end: usize) -> &str {
-        let bytes = &self.buf[start..end];
+    /// The first `len` bytes of the frame, which `advance` validated as UTF-8.
+    fn checked_str(&self, len: usize) -> &str {
+        let bytes = &self.frame[..len];
         debug_assert!(std::str::from_utf8(bytes).is_ok());
-        // SAFETY: `advance` records a range in `last` only after
-        // `str::from_utf8` accepted exactly these bytes, and every method
-        // that can change `buf` (`feed`, `advance`) resets `last` first, so
-        // the range still holds the validated bytes. Validating again here
-        // would double the cost of UTF-8 checking on the hot path.
+        // SAFETY: `advance` records a length in `last` only after
+        // `str::from_utf8` accepted exactly these bytes of `frame` (or
+        // after storing a repaired copy made from a `String`), and every
+        // method that replaces `frame` (`feed`, `advance`) resets `last`
+        // first. Validating again here would double the cost of UTF-8
+        // checking on the hot path.
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     /// The message produced by the last [`Framer::advance`].
     pub fn message(&self) -> Option<RawMessage<'_>> {
         match self.last {
-            Last::Message { start, end, text } => Some(RawMessage::new(
-                self.checked_str(start, end),
+            Last::Message { text } => Some(RawMessage::new(
+                self.checked_str(self.frame.len()),
+                &self.frame,
                 &self.spans,
                 text,
             )),
-            Last::Repaired { text } => Some(RawMessage::new(&self.repaired, &self.spans, text)),
             _ => None,
         }
     }

@@ -1,16 +1,20 @@
 //! Borrowed views of framed messages: header slices into the read buffer.
 //!
 //! A [`RawMessage`] costs no allocation: it is the validated text of one
-//! frame plus the offsets of its headers. Typed decoding reads it in place
-//! (it is a [`MessageView`]), so that only what the typed struct owns is
-//! allocated. It becomes an owned [`Message`] only when something needs to
-//! keep it ([`RawMessage::to_message`]), or fills a reusable one
+//! frame (frozen into [`Bytes`] by the framer) plus the offsets of its
+//! headers. Typed decoding reads it in place (it is a [`MessageView`]), and
+//! the text fields it keeps are [`AmiStr`](crate::wire::AmiStr) slices of the frame: no copy,
+//! no allocation per field. It becomes an owned [`Message`] only when
+//! something needs to keep it ([`RawMessage::to_message`]: one vector of
+//! headers that share the frame), or fills a reusable one
 //! ([`RawMessage::fill`]).
 
 use std::fmt;
 
+use bytes::Bytes;
+
 pub use crate::wire::RawHeader;
-use crate::wire::{DecodeError, FromEvent, Header, Message, MessageKind, MessageView};
+use crate::wire::{DecodeError, FromEvent, Message, MessageKind, MessageView};
 
 /// Where one header sits in its frame: byte offsets of the name and of the
 /// value, relative to the start of the frame.
@@ -20,18 +24,39 @@ pub(crate) struct Span {
     pub value: (u32, u32),
 }
 
-/// One framed message, borrowed from the framer's buffer (valid until the
-/// framer is used again).
+/// One framed message, borrowed from the framer (valid until the framer is
+/// used again). Its headers borrow the frame as `&str`s; the owned values
+/// made from them ([`RawHeader::value_str`], typed decoding,
+/// [`RawMessage::to_message`]) share the frame's [`Bytes`].
 #[derive(Clone, Copy)]
 pub struct RawMessage<'a> {
     frame: &'a str,
+    bytes: &'a Bytes,
     spans: &'a [Span],
     text: Option<(u32, u32)>,
 }
 
 impl<'a> RawMessage<'a> {
-    pub(crate) fn new(frame: &'a str, spans: &'a [Span], text: Option<(u32, u32)>) -> Self {
-        RawMessage { frame, spans, text }
+    /// `frame` must be the text of `bytes`.
+    pub(crate) fn new(
+        frame: &'a str,
+        bytes: &'a Bytes,
+        spans: &'a [Span],
+        text: Option<(u32, u32)>,
+    ) -> Self {
+        debug_assert_eq!(frame.as_ptr(), bytes.as_ptr());
+        RawMessage {
+            frame,
+            bytes,
+            spans,
+            text,
+        }
+    }
+
+    /// The frozen frame the headers are slices of (cloning it is a
+    /// reference count increment).
+    pub fn bytes(&self) -> &'a Bytes {
+        self.bytes
     }
 
     fn slice(&self, (start, end): (u32, u32)) -> &'a str {
@@ -55,18 +80,20 @@ impl<'a> RawMessage<'a> {
 
     /// The `index`-th header.
     pub fn header(&self, index: usize) -> Option<RawHeader<'a>> {
-        self.spans.get(index).map(|s| RawHeader {
-            name: self.slice(s.name),
-            value: self.slice(s.value),
-        })
+        self.spans
+            .get(index)
+            .map(|s| RawHeader::in_buffer(self.slice(s.name), self.slice(s.value), self.bytes))
     }
 
     /// The headers in wire order (repeats kept).
     pub fn headers(&self) -> impl ExactSizeIterator<Item = RawHeader<'a>> + 'a {
-        let (frame, spans) = (self.frame, self.spans);
-        spans.iter().map(move |s| RawHeader {
-            name: &frame[s.name.0 as usize..s.name.1 as usize],
-            value: &frame[s.value.0 as usize..s.value.1 as usize],
+        let (frame, bytes, spans) = (self.frame, self.bytes, self.spans);
+        spans.iter().map(move |s| {
+            RawHeader::in_buffer(
+                &frame[s.name.0 as usize..s.name.1 as usize],
+                &frame[s.value.0 as usize..s.value.1 as usize],
+                bytes,
+            )
         })
     }
 
@@ -126,37 +153,31 @@ impl<'a> RawMessage<'a> {
         Some(out)
     }
 
-    /// An owned copy.
+    /// An owned message: one vector of headers whose names and values
+    /// share the frame (no copy of the text), and the raw text, if any.
     pub fn to_message(&self) -> Message {
         Message {
-            headers: self
-                .headers()
-                .map(|h| Header::new(h.name, h.value))
-                .collect(),
+            headers: self.headers().map(|h| h.to_header()).collect(),
             text: self.text(),
         }
     }
 
-    /// Overwrite `msg` with this message, reusing its allocations: after a
-    /// few messages, filling allocates nothing.
+    /// Overwrite `msg` with this message, reusing its vector of headers:
+    /// after a few messages, filling allocates nothing.
     pub fn fill(&self, msg: &mut Message) {
         msg.headers.truncate(self.spans.len());
         let reused = msg.headers.len();
         for (slot, h) in msg.headers.iter_mut().zip(self.headers()) {
             // Messages of a stream share their header names, mostly at the
-            // same positions: comparing is cheaper than copying again.
+            // same positions: keeping the name already there saves a
+            // reference count update.
             if slot.name != h.name {
-                slot.name.clear();
-                slot.name.push_str(h.name);
+                slot.name = h.name_str();
             }
-            slot.value.clear();
-            slot.value.push_str(h.value);
+            slot.value = h.value_str();
         }
-        msg.headers.extend(
-            self.headers()
-                .skip(reused)
-                .map(|h| Header::new(h.name, h.value)),
-        );
+        msg.headers
+            .extend(self.headers().skip(reused).map(|h| h.to_header()));
         match (self.text.is_some(), &mut msg.text) {
             (false, text) => *text = None,
             (true, Some(text)) => {

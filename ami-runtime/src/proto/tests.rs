@@ -49,7 +49,7 @@ fn frames(input: &str) -> Vec<Out> {
 fn msg(pairs: &[(&str, &str)]) -> Out {
     let mut m = Message::new();
     for (n, v) in pairs {
-        m.push(*n, *v);
+        m.push(n.to_string(), v.to_string());
     }
     Out::Msg(m)
 }
@@ -474,7 +474,7 @@ fn demo(channel: &str) -> Demo {
 }
 
 fn action(name: &str) -> Message {
-    Message::new().with("Action", name)
+    Message::new().with("Action", name.to_owned())
 }
 
 enum Seen {

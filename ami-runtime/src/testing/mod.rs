@@ -63,9 +63,9 @@ pub enum Step {
 }
 
 fn message(first: (&str, &str), fields: &[(&str, &str)]) -> Message {
-    let mut msg = Message::new().with(first.0, first.1);
+    let mut msg = Message::new().with(first.0.to_owned(), first.1.to_owned());
     for (name, value) in fields {
-        msg.push(*name, *value);
+        msg.push(name.to_string(), value.to_string());
     }
     msg
 }
@@ -287,7 +287,7 @@ fn with_action_id(msg: &Message, action_id: Option<&str>) -> Message {
     if let (Some(id), None) = (action_id, msg.action_id()) {
         let at = msg.headers.len().min(1);
         msg.headers
-            .insert(at, crate::wire::Header::new("ActionID", id));
+            .insert(at, crate::wire::Header::new("ActionID", id.to_owned()));
     }
     msg
 }
@@ -413,7 +413,7 @@ impl Shared {
         let mut copy = request.clone();
         for h in &mut copy.headers {
             if h.is("Secret") || h.is("Key") {
-                h.value = "***".to_owned();
+                h.value = "***".into();
             }
         }
         if let Ok(mut received) = self.received.lock() {

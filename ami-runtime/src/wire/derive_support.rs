@@ -69,8 +69,9 @@ pub fn strip_key_prefix<'k>(key: &'k [u8], lower: &[u8]) -> Option<&'k [u8]> {
     key_is(head, lower).then_some(rest)
 }
 
+#[inline]
 fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
-    T::parse_wire(header.value).map_err(|error| FieldError::Invalid {
+    T::decode(header).map_err(|error| FieldError::Invalid {
         field: header.name.to_owned(),
         error,
     })
@@ -324,7 +325,7 @@ mod tests {
     use super::*;
 
     fn raw<'a>(name: &'a str, value: &'a str) -> RawHeader<'a> {
-        RawHeader { name, value }
+        RawHeader::new(name, value)
     }
 
     #[test]

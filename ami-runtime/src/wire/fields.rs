@@ -709,8 +709,8 @@ mod tests {
             "Line\nBreak",
         ] {
             let header = Header {
-                name: name.to_owned(),
-                value: "v".to_owned(),
+                name: name.into(),
+                value: "v".into(),
             };
             let err = enc.header(&header).unwrap_err();
             assert!(
@@ -719,13 +719,13 @@ mod tests {
             );
         }
         let header = Header {
-            name: "X-Ok".to_owned(),
-            value: "a\0b".to_owned(),
+            name: "X-Ok".into(),
+            value: "a\0b".into(),
         };
         assert!(enc.header(&header).is_err());
         let header = Header {
-            name: "X-Ok".to_owned(),
-            value: "fine".to_owned(),
+            name: "X-Ok".into(),
+            value: "fine".into(),
         };
         enc.header(&header).unwrap();
         // Refused fields wrote nothing the caller keeps: `encode_action`

@@ -2,21 +2,28 @@
 
 use std::fmt;
 
+use bytes::Bytes;
+
+use super::ami_str::AmiStr;
+
 /// One `Name: Value` header line, as received or to be sent.
 ///
 /// Names keep the spelling the peer used; compare them with
-/// [`Header::is`], which ignores ASCII case as Asterisk does.
+/// [`Header::is`], which ignores ASCII case as Asterisk does. Name and value
+/// are [`AmiStr`]s: a header decoded from the wire shares its frame's
+/// buffer, so keeping one (the extra headers of a typed event, a whole
+/// [`Message`]) copies nothing.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Header {
     /// Header name, as spelled on the wire.
-    pub name: String,
+    pub name: AmiStr,
     /// Header value, without the separating `": "` and the line ending.
-    pub value: String,
+    pub value: AmiStr,
 }
 
 impl Header {
     /// A header from a name and a value.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<AmiStr>, value: impl Into<AmiStr>) -> Self {
         Header {
             name: name.into(),
             value: value.into(),
@@ -38,23 +45,81 @@ impl fmt::Debug for Header {
 /// One `Name: Value` header, borrowed: from a [`Message`], or from the read
 /// buffer of the protocol core (`proto::RawMessage`). What typed decoding
 /// reads, so that it never copies a header it does not keep.
+///
+/// Besides the text, it knows the shared buffer the text lives in, when
+/// there is one (the frozen frame of `proto::RawMessage`, the [`AmiStr`]s
+/// of a [`Header`]): [`RawHeader::value_str`] and [`RawHeader::share`]
+/// then hand out [`AmiStr`] slices of it instead of copies.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct RawHeader<'a> {
     /// Header name, as spelled on the wire.
     pub name: &'a str,
     /// Header value, without the `": "` separator and the line ending.
     pub value: &'a str,
+    /// The buffers `name` and `value` lie in, if shared.
+    name_source: Option<&'a Bytes>,
+    value_source: Option<&'a Bytes>,
 }
 
-impl RawHeader<'_> {
+impl<'a> RawHeader<'a> {
+    /// A header over plain text: [`AmiStr`]s taken from it are copies.
+    pub fn new(name: &'a str, value: &'a str) -> Self {
+        RawHeader {
+            name,
+            value,
+            name_source: None,
+            value_source: None,
+        }
+    }
+
+    /// A header whose `name` and `value` lie in `source` (a frozen frame):
+    /// [`AmiStr`]s taken from it are slices of `source`.
+    pub fn in_buffer(name: &'a str, value: &'a str, source: &'a Bytes) -> Self {
+        RawHeader {
+            name,
+            value,
+            name_source: Some(source),
+            value_source: Some(source),
+        }
+    }
+
     /// Whether this header is called `name`, ignoring ASCII case.
     pub fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name)
     }
 
-    /// An owned copy.
+    /// The name as an [`AmiStr`] (shared with the buffer when there is one).
+    pub fn name_str(&self) -> AmiStr {
+        share(self.name, self.name_source)
+    }
+
+    /// The value as an [`AmiStr`] (shared with the buffer when there is one).
+    #[inline]
+    pub fn value_str(&self) -> AmiStr {
+        share(self.value, self.value_source)
+    }
+
+    /// `part`, a piece of the value (the name of a `name=value` pair), as
+    /// an [`AmiStr`]: a slice of the value's buffer when `part` lies in it,
+    /// else a copy.
+    pub fn share(&self, part: &str) -> AmiStr {
+        share(part, self.value_source)
+    }
+
+    /// An owned copy (sharing the buffer when there is one).
     pub fn to_header(&self) -> Header {
-        Header::new(self.name, self.value)
+        Header {
+            name: self.name_str(),
+            value: self.value_str(),
+        }
+    }
+}
+
+#[inline]
+fn share(text: &str, source: Option<&Bytes>) -> AmiStr {
+    match source {
+        Some(source) => AmiStr::shared(text, source),
+        None => AmiStr::from(text.to_owned()),
     }
 }
 
@@ -63,6 +128,8 @@ impl<'a> From<&'a Header> for RawHeader<'a> {
         RawHeader {
             name: &header.name,
             value: &header.value,
+            name_source: Some(header.name.as_bytes_shared()),
+            value_source: Some(header.value.as_bytes_shared()),
         }
     }
 }
@@ -153,13 +220,13 @@ impl Message {
     }
 
     /// Append a header (builder style).
-    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with(mut self, name: impl Into<AmiStr>, value: impl Into<AmiStr>) -> Self {
         self.push(name, value);
         self
     }
 
     /// Append a header.
-    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn push(&mut self, name: impl Into<AmiStr>, value: impl Into<AmiStr>) {
         self.headers.push(Header::new(name, value));
     }
 
@@ -200,6 +267,13 @@ impl Message {
     /// `Response: Follows` message, where such lines (up to
     /// `--END COMMAND--`) become [`Message::text`].
     pub fn parse_block(text: &str) -> Result<Message, ParseBlockError> {
+        // One copy of the block; every header is a slice of it.
+        let block = AmiStr::from(text.to_owned());
+        let (text, source) = (block.as_str(), block.as_bytes_shared());
+        let push = |msg: &mut Message, name: &str, value: &str| {
+            let header = RawHeader::in_buffer(name, value, source).to_header();
+            msg.headers.push(header);
+        };
         let mut msg = Message::new();
         let mut raw: Vec<&str> = Vec::new();
         let mut follows = false;
@@ -216,7 +290,7 @@ impl Message {
                         if name.eq_ignore_ascii_case("Privilege")
                             || name.eq_ignore_ascii_case("ActionID")
                         {
-                            msg.push(name, value);
+                            push(&mut msg, name, value);
                             continue;
                         }
                     }
@@ -243,7 +317,7 @@ impl Message {
                     if !name.is_empty() && (!msg.headers.is_empty() || !name.contains(' ')) =>
                 {
                     let value = value.strip_prefix(' ').unwrap_or(value);
-                    msg.push(name, value);
+                    push(&mut msg, name, value);
                     if name.eq_ignore_ascii_case("Response") && value == "Follows" {
                         follows = true;
                     }

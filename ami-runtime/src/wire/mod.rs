@@ -6,6 +6,7 @@
 //! -> [`Encoder`] (here) -> bytes. Decoding runs the other way through
 //! [`Fields::accept`] and [`Fields::finish`], driven by [`decode_message`].
 
+mod ami_str;
 #[doc(hidden)]
 pub mod derive_support;
 mod error;
@@ -20,6 +21,7 @@ mod serde_impls;
 pub mod serde_support;
 mod value;
 
+pub use ami_str::AmiStr;
 pub use error::{
     DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, FieldError, ValueError,
 };

@@ -7,6 +7,7 @@ use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
 
+use super::ami_str::AmiStr;
 use super::message::{Header, Message};
 use super::response::{Ack, CommandOutput, EventList, Goodbye, RawText};
 use super::secret::Secret;
@@ -48,6 +49,20 @@ impl Entries {
 
 fn custom<E: de::Error>(e: String) -> E {
     E::custom(e)
+}
+
+/// A JSON string.
+impl Serialize for AmiStr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
+/// From a JSON string (copied once into shared bytes).
+impl<'de> Deserialize<'de> for AmiStr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(AmiStr::from)
+    }
 }
 
 /// `["Name", "value"]`.
@@ -287,6 +302,12 @@ mod tests {
 
     #[test]
     fn scalars() {
+        let text = AmiStr::from("caf\u{e9}");
+        assert_eq!(serde_json::to_string(&text).unwrap(), "\"caf\u{e9}\"");
+        assert_eq!(
+            serde_json::from_str::<AmiStr>("\"caf\u{e9}\"").unwrap(),
+            text
+        );
         assert_eq!(
             serde_json::to_string(&Var::new("a", "b=c")).unwrap(),
             r#""a=b=c""#

@@ -113,6 +113,13 @@ impl SerdeValue for String {
     }
 }
 
+impl SerdeValue for super::AmiStr {
+    const KIND: JsonKind = JsonKind::Str;
+    fn value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Str(self)
+    }
+}
+
 macro_rules! int_value {
     ($($ty:ty => $variant:ident),*) => {$(
         impl SerdeValue for $ty {

@@ -1,6 +1,8 @@
 //! Conversions between header values and Rust types.
 
+use super::ami_str::AmiStr;
 use super::error::ValueError;
+use super::message::RawHeader;
 use std::fmt;
 
 /// A type that can be read from and written to one header value.
@@ -14,6 +16,16 @@ pub trait WireValue: Sized {
 
     /// Parse a header value.
     fn parse_wire(value: &str) -> Result<Self, ValueError>;
+
+    /// Decode the value of a received header. What typed decoding calls:
+    /// text values ([`AmiStr`], [`Var`], [`AmiBool`], the `Unknown` of an
+    /// enumeration) override it to keep slices of the header's shared
+    /// buffer ([`RawHeader::value_str`]) instead of copies. The default
+    /// parses `header.value`.
+    #[inline]
+    fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
+        Self::parse_wire(header.value)
+    }
 
     /// Append the wire form of the value to `out`.
     fn write_wire(&self, out: &mut Vec<u8>);
@@ -40,6 +52,29 @@ impl WireValue for String {
         Ok(value.to_owned())
     }
 
+    fn write_wire(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+
+    fn is_blank(&self) -> bool {
+        self.trim().is_empty()
+    }
+}
+
+/// Text fields of decoded messages: a slice of the frame, no copy.
+impl WireValue for AmiStr {
+    const EXPECTED: &'static str = "text";
+
+    fn parse_wire(value: &str) -> Result<Self, ValueError> {
+        Ok(AmiStr::from(value.to_owned()))
+    }
+
+    #[inline]
+    fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
+        Ok(header.value_str())
+    }
+
+    #[inline]
     fn write_wire(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.as_bytes());
     }
@@ -122,7 +157,7 @@ pub struct AmiBool {
     /// The parsed truth value.
     pub value: bool,
     /// The text as received or to be sent.
-    pub text: String,
+    pub text: AmiStr,
 }
 
 impl AmiBool {
@@ -130,7 +165,7 @@ impl AmiBool {
     pub fn new(value: bool) -> Self {
         AmiBool {
             value,
-            text: if value { "true" } else { "false" }.to_owned(),
+            text: AmiStr::from_static(if value { "true" } else { "false" }),
         }
     }
 }
@@ -160,7 +195,14 @@ impl WireValue for AmiBool {
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
         Ok(AmiBool {
             value: bool::parse_wire(value)?,
-            text: value.to_owned(),
+            text: AmiStr::from(value.to_owned()),
+        })
+    }
+
+    fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
+        Ok(AmiBool {
+            value: bool::parse_wire(header.value)?,
+            text: header.value_str(),
         })
     }
 
@@ -177,14 +219,14 @@ impl WireValue for AmiBool {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Var {
     /// Variable name (left of the first `=`).
-    pub name: String,
+    pub name: AmiStr,
     /// Variable value (right of the first `=`; may itself contain `=`).
-    pub value: String,
+    pub value: AmiStr,
 }
 
 impl Var {
     /// A variable assignment.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<AmiStr>, value: impl Into<AmiStr>) -> Self {
         Var {
             name: name.into(),
             value: value.into(),
@@ -203,8 +245,18 @@ impl WireValue for Var {
 
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
         match value.split_once('=') {
-            Some((name, v)) if !name.is_empty() => Ok(Var::new(name, v)),
+            Some((name, v)) if !name.is_empty() => Ok(Var::new(name.to_owned(), v.to_owned())),
             _ => Err(ValueError::new(value, Self::EXPECTED)),
+        }
+    }
+
+    fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
+        match header.value.split_once('=') {
+            Some((name, v)) if !name.is_empty() => Ok(Var {
+                name: header.share(name),
+                value: header.share(v),
+            }),
+            _ => Err(ValueError::new(header.value, Self::EXPECTED)),
         }
     }
 
