@@ -15,6 +15,12 @@
 //! | [`AmiEnum`]     | enum       | `WireValue`, `Display`, `as_str`, `VALUES`        |
 //! | [`AmiEvents`]   | enum       | `FromEvent`, `name`                               |
 //!
+//! With the `serde` feature of `ami-runtime` on, every derive also
+//! implements `Serialize` and `Deserialize` (module `serde`: a non-generic
+//! field walk and a static field table per type, generic adapters in
+//! `ami_runtime::wire::serde_support`); the JSON shape is documented in
+//! `ami-generated`.
+//!
 //! # Field attributes (every struct derive)
 //!
 //! ```text

@@ -21,6 +21,9 @@
 //!   duplex), with MD5 login, keepalive and reconnection.
 //! * [`testing`] (feature `testing`): a mock AMI server, in-process over TCP
 //!   or in memory, answering from a script.
+//! * feature `serde`: `Serialize` and `Deserialize` for the wire types, and
+//!   for every type the derives give wire behaviour to (the JSON shape is
+//!   documented in `ami-generated`).
 //!
 //! ```
 //! use ami_runtime::wire::Message;
