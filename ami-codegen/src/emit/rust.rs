@@ -962,7 +962,7 @@ assert_eq!(
     json,
     r#"{"channel":"PJSIP/300-00000001","uniqueid":"1.1","chan_variable":["a=1"],"cause":16,"cause_txt":"Normal Clearing","extra":[["X-New","kept"]]}"#
 );
-assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), *hangup);
+assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), hangup);
 # }
 ```"##;
 
