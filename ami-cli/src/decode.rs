@@ -25,7 +25,7 @@ use std::io::{self, Read, Write};
 use ami_generated::registry::{self, ActionInfo};
 use ami_generated::Event;
 use ami_runtime::proto::{Frame, FrameError, Framer};
-use ami_runtime::wire::{FromEvent, Header, Message, MessageKind, Reply, ResponseShape};
+use ami_runtime::wire::{FromEvent, Message, MessageKind, Reply, ResponseShape, TypedVisitor};
 
 use crate::json::Object;
 
@@ -36,8 +36,92 @@ pub struct Summary {
     pub messages: u64,
     /// Of which typed.
     pub typed: u64,
-    /// Error items printed (refused frames).
+    /// Of which not typed: the decoding failed, or the spec does not know
+    /// them (each such line carries an `"error"`).
+    pub failed: u64,
+    /// Refused frames (`"kind": "error"` lines).
     pub errors: u64,
+}
+
+impl Summary {
+    /// The exit code of `ami decode`: 0 when every message was typed and
+    /// every frame accepted, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.failed > 0 || self.errors > 0)
+    }
+}
+
+/// `1 message`, `2 messages`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}, {} typed, {} not typed, {}",
+            plural(self.messages, "message", "messages"),
+            self.typed,
+            self.failed,
+            plural(self.errors, "frame error", "frame errors"),
+        )
+    }
+}
+
+/// Serializes a typed value known only at run time to JSON text (keys in
+/// declaration order).
+pub struct ToJson;
+
+impl TypedVisitor for ToJson {
+    type Output = Result<String, String>;
+
+    fn visit<T>(self, value: T) -> Self::Output
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + 'static,
+    {
+        serde_json::to_string(&value).map_err(|e| e.to_string())
+    }
+}
+
+/// The typed JSON of an event: its struct's fields (the `Event` enum
+/// serializes as `{"<Name>": {...}}`; the line names the event itself).
+pub fn typed_event(event: &Event) -> Result<String, String> {
+    let json = serde_json::to_string(event).map_err(|e| e.to_string())?;
+    let name = serde_json::to_string(event.name()).map_err(|e| e.to_string())?;
+    let prefix = format!("{{{name}:");
+    match json.strip_prefix(&prefix).and_then(|j| j.strip_suffix('}')) {
+        Some(inner) => Ok(inner.to_owned()),
+        None => Ok(json),
+    }
+}
+
+/// One message line of the output: `{"kind", "name", "action_id"?,
+/// "typed": {...}}` when the message decoded into its generated type, else
+/// `{"kind", "name", "action_id"?, "untyped": true, "headers": [[name,
+/// value], ...], "text"?, "error"}`. Returns the line and whether it is
+/// typed.
+pub fn message_line(
+    kind: &str,
+    name: Option<&str>,
+    msg: &Message,
+    typed: Result<String, String>,
+) -> (String, bool) {
+    let mut json = Object::new().str("kind", kind).opt_str("name", name);
+    if let Some(id) = msg.action_id() {
+        json = json.str("action_id", id);
+    }
+    match typed {
+        Ok(value) => (json.raw("typed", &value).finish(), true),
+        Err(error) => {
+            let headers = serde_json::to_string(&msg.headers).unwrap_or_default();
+            let mut json = json.bool("untyped", true).raw("headers", &headers);
+            if let Some(text) = &msg.text {
+                json = json.str("text", text);
+            }
+            (json.str("error", &error).finish(), false)
+        }
+    }
 }
 
 /// The JSON line of an event, and whether it decoded into a generated struct.
@@ -46,54 +130,28 @@ pub fn event_json(msg: &Message) -> (String, bool) {
         MessageKind::Event(name) => Some(name),
         _ => None,
     };
-    let (typed, error, unknown) = match Event::from_event(msg) {
-        Ok(Event::Unknown(_)) => (
-            false,
-            Some("not an event of the spec".to_owned()),
-            Vec::new(),
-        ),
-        Ok(event) => {
-            let mut unknown: Vec<&Header> = Vec::new();
-            event.unknown_headers(&mut unknown);
-            (
-                true,
-                None,
-                unknown.iter().map(|h| h.name.to_string()).collect(),
-            )
-        }
-        Err(e) => (false, Some(e.to_string()), Vec::new()),
+    let typed = match Event::from_event(msg) {
+        Ok(Event::Unknown(_)) => Err("not an event of the spec".to_owned()),
+        Ok(event) => typed_event(&event),
+        Err(e) => Err(e.to_string()),
     };
-    let mut json = Object::new()
-        .str("type", "event")
-        .opt_str("name", name)
-        .bool("typed", typed)
-        .fields(msg);
-    if let Some(error) = error {
-        json = json.str("error", &error);
-    }
-    if !unknown.is_empty() {
-        json = json.strs("unknown_headers", &unknown);
-    }
-    (json.finish(), typed)
+    message_line("event", name, msg, typed)
 }
 
-/// The JSON line of a response to `action`.
-pub fn response_json(action: Option<&str>, msg: &Message, typed: Result<(), String>) -> String {
-    let mut json = Object::new()
-        .str("type", "response")
-        .opt_str("name", action)
-        .bool("typed", typed.is_ok())
-        .fields(msg);
-    if let Err(error) = typed {
-        json = json.str("error", &error);
-    }
-    json.finish()
+/// The JSON line of a response to `action`: `typed` is the JSON of the
+/// typed reply, or why there is none.
+pub fn response_json(
+    action: Option<&str>,
+    msg: &Message,
+    typed: Result<String, String>,
+) -> (String, bool) {
+    message_line("response", action, msg, typed)
 }
 
 /// The JSON line of a refused frame.
 pub fn error_json(e: &FrameError) -> String {
     let mut json = Object::new()
-        .str("type", "error")
+        .str("kind", "error")
         .str("error", &e.to_string())
         .num("offset", e.offset);
     if let Some(line) = e.line {
@@ -105,13 +163,25 @@ pub fn error_json(e: &FrameError) -> String {
     json.finish()
 }
 
-/// Whether the reply to `action` decodes (an `Error` response always does:
-/// into the runtime's error value).
-fn check_reply(action: &ActionInfo, reply: &Reply) -> Result<(), String> {
+/// The typed JSON of a reply to `action`: a `Response: Error` is typed as
+/// `{"response": "Error", "message": ...}` (the runtime turns it into its
+/// error value); anything else decodes into the action's response type.
+pub fn typed_reply(action: &str, reply: &Reply) -> Result<String, String> {
     if matches!(reply.head.kind(), MessageKind::Response(s) if s.eq_ignore_ascii_case("Error")) {
-        return Ok(());
+        let mut json = Object::new().str("response", "Error");
+        if let Some(message) = reply.head.get("Message") {
+            json = json.str("message", message);
+        }
+        return Ok(json.finish());
     }
-    registry::check_reply(action.name, reply).map_err(|e| e.to_string())
+    registry::visit_reply(action, reply, ToJson).map_err(|e| e.to_string())?
+}
+
+/// The typed JSON of a request: checked as `registry::check_action` does
+/// (decode, encode, decode again), then serialized.
+pub fn typed_action(msg: &Message) -> Result<String, String> {
+    registry::check_action(msg).map_err(|e| e.to_string())?;
+    registry::visit_action(msg, ToJson).map_err(|e| e.to_string())?
 }
 
 /// The action a response answers.
@@ -225,15 +295,14 @@ impl<W: Write> Decoder<W> {
         held: Vec<Held>,
         name: &str,
         head: &Message,
-        head_typed: Result<(), String>,
+        head_typed: Result<String, String>,
     ) -> io::Result<()> {
         for held in held {
             match held {
                 Held::Line(line, kind) => self.print(&line, kind)?,
                 Held::Head => {
-                    let kind = Kind::from(head_typed.is_ok());
-                    let line = response_json(Some(name), head, head_typed.clone());
-                    self.print(&line, kind)?;
+                    let (line, typed) = response_json(Some(name), head, head_typed.clone());
+                    self.print(&line, Kind::from(typed))?;
                 }
                 Held::Item(msg) => {
                     let (line, typed) = event_json(&msg);
@@ -250,6 +319,7 @@ impl<W: Write> Decoder<W> {
             kind => {
                 self.summary.messages += 1;
                 self.summary.typed += u64::from(kind == Kind::Typed);
+                self.summary.failed += u64::from(kind == Kind::Untyped);
             }
         }
         writeln!(self.out, "{line}")
@@ -266,7 +336,7 @@ impl<W: Write> Decoder<W> {
         let head_typed = if incomplete {
             Err("the list did not complete before the end of the input".to_owned())
         } else {
-            check_reply(list.action, &list.reply)
+            typed_reply(list.action.name, &list.reply)
         };
         self.print_held(held, list.action.name, &list.reply.head, head_typed)
     }
@@ -284,17 +354,13 @@ impl<W: Write> Decoder<W> {
         if info.is_some_and(|i| i.shape == ResponseShape::RawText) {
             self.framer.set_raw_text_expected(true);
         }
-        let checked = registry::check_action(msg);
-        let typed = checked.is_ok();
-        let mut json = Object::new()
-            .str("type", "action")
-            .str("name", info.map_or(name, |i| i.name))
-            .bool("typed", typed)
-            .fields(msg);
-        if let Err(e) = checked {
-            json = json.str("error", &e.to_string());
-        }
-        self.emit(json.finish(), Kind::from(typed))
+        let (line, typed) = message_line(
+            "action",
+            Some(info.map_or(name, |i| i.name)),
+            msg,
+            typed_action(msg),
+        );
+        self.emit(line, Kind::from(typed))
     }
 
     fn asked(&mut self, msg: &Message) -> Option<Asked> {
@@ -308,7 +374,7 @@ impl<W: Write> Decoder<W> {
         let info = match asked {
             Some(Asked::Known(info)) => info,
             Some(Asked::Unknown) => {
-                let line = response_json(
+                let (line, _) = response_json(
                     None,
                     &msg,
                     Err("answers an action the spec does not know".to_owned()),
@@ -316,7 +382,7 @@ impl<W: Write> Decoder<W> {
                 return self.emit(line, Kind::Untyped);
             }
             None => {
-                let line = response_json(
+                let (line, _) = response_json(
                     None,
                     &msg,
                     Err("no action in the input to match this response".to_owned()),
@@ -338,9 +404,9 @@ impl<W: Write> Decoder<W> {
             });
             return self.check_held();
         }
-        let typed = check_reply(info, &Reply::single(msg.clone()));
-        let kind = Kind::from(typed.is_ok());
-        self.emit(response_json(Some(info.name), &msg, typed), kind)
+        let typed = typed_reply(info.name, &Reply::single(msg.clone()));
+        let (line, typed) = response_json(Some(info.name), &msg, typed);
+        self.emit(line, Kind::from(typed))
     }
 
     fn event(&mut self, msg: Message, name: &str) -> io::Result<()> {
@@ -379,12 +445,12 @@ impl<W: Write> Decoder<W> {
             Some(Asked::Known(info)) if info.shape == ResponseShape::RawText => {
                 self.framer.set_raw_text_expected(false);
                 self.last = None;
-                let typed = check_reply(info, &Reply::single(msg.clone()));
-                let kind = Kind::from(typed.is_ok());
-                self.emit(response_json(Some(info.name), &msg, typed), kind)
+                let typed = typed_reply(info.name, &Reply::single(msg.clone()));
+                let (line, typed) = response_json(Some(info.name), &msg, typed);
+                self.emit(line, Kind::from(typed))
             }
             _ => {
-                let line = response_json(
+                let (line, _) = response_json(
                     None,
                     &msg,
                     Err("raw text that answers no raw-text action".to_owned()),

@@ -2,8 +2,6 @@
 //! order (serde_json's map would sort them), so that the output reads like
 //! the capture.
 
-use ami_runtime::wire::Message;
-
 /// Builds one JSON object, keys in insertion order.
 #[derive(Debug, Default)]
 pub struct Object {
@@ -65,35 +63,11 @@ impl Object {
         self
     }
 
-    /// `"fields": {...}` with the headers of `msg` in wire order; a header
-    /// that repeats (any case) becomes an array of its values; then
-    /// `"text"` when the message carries raw text.
-    pub fn fields(mut self, msg: &Message) -> Self {
-        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-        for h in &msg.headers {
-            match groups
-                .iter_mut()
-                .find(|(name, _)| name.eq_ignore_ascii_case(&h.name))
-            {
-                Some((_, values)) => values.push(&h.value),
-                None => groups.push((&h.name, vec![&h.value])),
-            }
-        }
-        let mut fields = Object::new();
-        for (name, values) in groups {
-            fields = if values.len() == 1 {
-                fields.str(name, values[0])
-            } else {
-                let values: Vec<String> = values.into_iter().map(str::to_owned).collect();
-                fields.strs(name, &values)
-            };
-        }
-        self.key("fields");
-        self.out.push_str(&fields.finish());
-        match &msg.text {
-            Some(text) => self.str("text", text),
-            None => self,
-        }
+    /// `"key": <json>`, the value already JSON text.
+    pub fn raw(mut self, key: &str, json: &str) -> Self {
+        self.key(key);
+        self.out.push_str(json);
+        self
     }
 
     /// The object's text.
@@ -111,23 +85,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_keep_their_order_and_repeats_become_arrays() {
-        let msg = Message::new()
-            .with("Event", "VarSet")
-            .with("ChanVariable", "a=1")
-            .with("Value", "x\"y")
-            .with("chanvariable", "b=2");
+    fn keys_keep_their_order() {
         let json = Object::new()
-            .str("type", "event")
-            .bool("typed", true)
-            .fields(&msg)
+            .str("kind", "event")
+            .opt_str("name", None)
+            .bool("untyped", true)
+            .num("n", 3)
+            .raw("headers", r#"[["A","x\"y"]]"#)
+            .strs("list", &["a".to_owned()])
             .finish();
         assert_eq!(
             json,
-            r#"{"type":"event","typed":true,"fields":{"Event":"VarSet","ChanVariable":["a=1","b=2"],"Value":"x\"y"}}"#
+            r#"{"kind":"event","name":null,"untyped":true,"n":3,"headers":[["A","x\"y"]],"list":["a"]}"#
         );
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(parsed["fields"]["Value"], "x\"y");
+        assert_eq!(parsed["headers"][0][1], "x\"y");
         assert_eq!(Object::new().finish(), "{}");
     }
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ami_cli::decode::{decode, Failure};
+use ami_cli::mock;
 use ami_cli::net::{self, Login, SendMode};
 use ami_runtime::client::Secret;
 use clap::{Args, Parser, Subcommand};
@@ -26,7 +27,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Decode a raw AMI byte stream (a capture; banner optional) into one
-    /// JSON object per message: {"type", "name", "typed", "fields"}.
+    /// JSON object per message: {"kind", "name", "typed": {...}}, or
+    /// {"kind", "name", "untyped": true, "headers", "error"}. Exits 1 when
+    /// a message did not type or a frame was refused.
     Decode {
         /// The capture; stdin when absent.
         file: Option<PathBuf>,
@@ -56,6 +59,21 @@ enum Command {
     Events {
         #[command(flatten)]
         login: LoginArgs,
+        /// Stop after this many events.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+    },
+    /// Serve a scripted mock AMI server (a TOML script: logins, replies per
+    /// action, pushed events, a capture to replay) until interrupted.
+    Mock {
+        /// The script (see ami-cli/examples/mock.toml).
+        script: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port (0: any free port; the first output line tells which).
+        #[arg(long, default_value_t = 5038)]
+        port: u16,
     },
 }
 
@@ -118,11 +136,8 @@ fn main() -> ExitCode {
             };
             match decode(input, BufWriter::new(io::stdout().lock())) {
                 Ok(summary) => {
-                    eprintln!(
-                        "ami decode: {} messages, {} typed, {} errors",
-                        summary.messages, summary.typed, summary.errors
-                    );
-                    ExitCode::SUCCESS
+                    eprintln!("ami decode: {summary}");
+                    ExitCode::from(summary.exit_code())
                 }
                 Err(Failure::Read(e)) => {
                     eprintln!("ami decode: cannot read the input: {e}");
@@ -161,12 +176,26 @@ fn main() -> ExitCode {
             ));
             ExitCode::from(code)
         }
-        Command::Events { login } => {
+        Command::Events { login, count } => {
             let login = login.login();
             let interrupted = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            let code = runtime().block_on(net::events(&login, &mut io::stdout(), interrupted));
+            let code =
+                runtime().block_on(net::events(&login, count, &mut io::stdout(), interrupted));
+            ExitCode::from(code)
+        }
+        Command::Mock { script, host, port } => {
+            let interrupted = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            let addr = if host.contains(':') && !host.starts_with('[') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            };
+            let code =
+                runtime().block_on(mock::serve(&script, &addr, &mut io::stdout(), interrupted));
             ExitCode::from(code)
         }
     }

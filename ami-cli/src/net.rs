@@ -7,9 +7,11 @@ use std::time::Duration;
 use ami_generated::registry;
 use ami_runtime::client::{Client, ClientBuilder, Error, Secret, SendOptions, StreamItem};
 use ami_runtime::version::Availability;
-use ami_runtime::wire::{AmiStr, DecodeError, FromEvent, Message, MessageView, ResponseShape};
+use ami_runtime::wire::{
+    AmiStr, DecodeError, FromEvent, Message, MessageView, Reply, ResponseShape,
+};
 
-use crate::decode::{event_json, response_json};
+use crate::decode::{event_json, response_json, typed_reply};
 use crate::json::Object;
 
 /// Where and how to log in.
@@ -192,25 +194,30 @@ pub async fn send(
     {
         Ok(reply) => {
             let typed = match (request.info, mode.raw) {
-                (Some(info), false) => {
-                    registry::check_reply(info.name, &reply).map_err(|e| e.to_string())
-                }
+                (Some(info), false) => typed_reply(info.name, &reply),
                 (Some(_), true) => Err("sent with --raw: not decoded".to_owned()),
                 (None, _) => Err("not in the spec: not decoded".to_owned()),
             };
-            let mut lines = vec![response_json(Some(&name), &reply.head, typed)];
+            let checked = !mode.raw;
+            let (line, mut all_typed) = response_json(Some(&name), &reply.head, typed);
+            let mut lines = vec![line];
             for item in reply.items.iter().chain(&reply.complete) {
-                lines.push(event_json(item).0);
+                let (line, typed) = event_json(item);
+                all_typed &= typed;
+                lines.push(line);
             }
             for line in lines {
                 let _ = writeln!(out, "{line}");
             }
-            0
+            // A reply that does not decode as the spec says is a failure
+            // (with --raw nothing is decoded: the reply is the answer).
+            u8::from(checked && !all_typed)
         }
         Err(Error::Failed {
             response, message, ..
         }) => {
-            let _ = writeln!(out, "{}", response_json(Some(&name), &response, Ok(())));
+            let typed = typed_reply(&name, &Reply::single(response.clone()));
+            let _ = writeln!(out, "{}", response_json(Some(&name), &response, typed).0);
             eprintln!("ami send: {name} failed: {message}");
             1
         }
@@ -233,14 +240,25 @@ pub async fn send(
     code
 }
 
-fn notice(kind: &str, text: &str) -> String {
-    Object::new().str("type", kind).str("error", text).finish()
+/// A notice line of `ami events`: `{"kind": "notice", "notice": <what>}`,
+/// plus `"error"` when something went wrong and `"missed"` (a count) when
+/// events were dropped.
+pub fn notice(notice: &str, error: Option<&str>, missed: Option<u64>) -> String {
+    let mut json = Object::new().str("kind", "notice").str("notice", notice);
+    if let Some(missed) = missed {
+        json = json.num("missed", missed);
+    }
+    if let Some(error) = error {
+        json = json.str("error", error);
+    }
+    json.finish()
 }
 
-/// `ami events`: print the event stream until interrupted (or until the
-/// session ends). Returns the exit code.
+/// `ami events`: print the event stream until interrupted, until the
+/// session ends, or after `count` events. Returns the exit code.
 pub async fn events(
     login: &Login,
+    count: Option<u64>,
     out: &mut impl Write,
     until: impl std::future::Future<Output = ()>,
 ) -> u8 {
@@ -253,27 +271,32 @@ pub async fn events(
     };
     let mut events = client.events();
     tokio::pin!(until);
-    loop {
+    let mut printed = 0;
+    while count.map_or(true, |n| printed < n) {
         let item = tokio::select! {
             item = events.recv() => item,
             () = &mut until => break,
         };
         let line = match item {
             None => break,
-            Some(StreamItem::Event(AnyEvent(msg))) => event_json(&msg).0,
-            Some(StreamItem::Undecoded { message, .. }) => event_json(&message).0,
-            Some(StreamItem::Missed(n)) => notice(
-                "error",
-                &format!("missed {n} events: the output is too slow"),
-            ),
-            Some(StreamItem::Error(e)) => notice("error", &e.to_string()),
-            Some(StreamItem::Disconnected { reason }) => {
-                notice("notice", &format!("disconnected: {reason}"))
+            Some(StreamItem::Event(AnyEvent(msg))) => {
+                printed += 1;
+                event_json(&msg).0
             }
-            Some(StreamItem::Reconnected) => Object::new()
-                .str("type", "notice")
-                .str("notice", "reconnected")
-                .finish(),
+            Some(StreamItem::Undecoded { message, .. }) => {
+                printed += 1;
+                event_json(&message).0
+            }
+            Some(StreamItem::Missed(n)) => notice(
+                "missed",
+                Some("the output is too slow: events were dropped"),
+                Some(n),
+            ),
+            Some(StreamItem::Error(e)) => notice("error", Some(&e.to_string()), None),
+            Some(StreamItem::Disconnected { reason }) => {
+                notice("disconnected", Some(&reason.to_string()), None)
+            }
+            Some(StreamItem::Reconnected) => notice("reconnected", None, None),
         };
         if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
             break;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ami_cli::decode::decode;
+use ami_cli::decode::{decode, Summary};
 use serde_json::Value;
 
 /// Every wire example of `spec/*.toml` (requests, responses, events), in
@@ -88,7 +88,6 @@ fn every_seed_wire_example_decodes_as_typed() {
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&path);
-    assert!(output.status.success());
     let decoded = lines(&output.stdout);
     assert_eq!(
         decoded.len(),
@@ -97,9 +96,15 @@ fn every_seed_wire_example_decodes_as_typed() {
     );
     let mut refused = 0;
     for (line, refusable) in decoded.iter().zip(&may_refuse) {
-        if line["typed"] == true {
+        if line["typed"].is_object() {
+            assert!(
+                line.get("untyped").is_none() && line.get("error").is_none(),
+                "{line:#}"
+            );
             continue;
         }
+        assert_eq!(line["untyped"], true, "{line:#}");
+        assert!(line["headers"].is_array(), "{line:#}");
         // Only a request the spec shows as refused by Asterisk may fail to
         // type, and then the reason names the missing parameter.
         assert!(*refusable, "not typed: {line:#}");
@@ -110,6 +115,11 @@ fn every_seed_wire_example_decodes_as_typed() {
     eprintln!(
         "{refused} deliberately invalid requests of error examples were refused, with the reason"
     );
+    // Those refusals are messages that did not type: the exit code and the
+    // summary say so.
+    assert_eq!(output.status.code(), Some(u8::from(refused > 0).into()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{refused} not typed")), "{stderr}");
 }
 
 #[test]
@@ -123,17 +133,60 @@ fn messages_print_with_type_name_and_fields() {
     let summary = decode(capture.as_bytes(), &mut out).unwrap();
     let decoded = lines(&out);
     assert_eq!(decoded.len(), 4);
-    assert_eq!(decoded[0]["type"], "action");
-    assert_eq!(decoded[1]["type"], "response");
-    assert_eq!(decoded[1]["name"], "Ping");
-    assert_eq!(decoded[1]["typed"], true);
-    assert_eq!(decoded[1]["fields"]["Ping"], "Pong");
-    assert_eq!(decoded[2]["type"], "event");
-    assert_eq!(decoded[2]["name"], "Hangup");
-    assert_eq!(decoded[2]["typed"], true);
-    assert_eq!(decoded[3]["typed"], false);
-    assert_eq!(decoded[3]["fields"]["X"], serde_json::json!(["1", "2"]));
-    assert_eq!((summary.messages, summary.typed, summary.errors), (4, 3, 0));
+    assert_eq!(
+        decoded[0],
+        serde_json::json!({"kind": "action", "name": "Ping", "action_id": "1", "typed": {}})
+    );
+    assert_eq!(
+        decoded[1],
+        serde_json::json!({
+            "kind": "response", "name": "Ping", "action_id": "1",
+            "typed": {"ping": "Pong", "timestamp": 1494854593.314921}
+        })
+    );
+    // Typed values: numbers as numbers, repeated headers always arrays.
+    assert_eq!(
+        decoded[2],
+        serde_json::json!({
+            "kind": "event", "name": "Hangup",
+            "typed": {
+                "privilege": "call,all", "channel": "SIP/1", "uniqueid": "1.1",
+                "chan_variable": [], "cause": 16, "cause_txt": "Normal"
+            }
+        })
+    );
+    assert_eq!(
+        decoded[3],
+        serde_json::json!({
+            "kind": "event", "name": "SomethingNew", "untyped": true,
+            "headers": [["Event", "SomethingNew"], ["X", "1"], ["X", "2"]],
+            "error": "not an event of the spec"
+        })
+    );
+    assert_eq!(
+        summary,
+        Summary {
+            messages: 4,
+            typed: 3,
+            failed: 1,
+            errors: 0
+        }
+    );
+    assert_eq!(summary.exit_code(), 1);
+    assert_eq!(
+        summary.to_string(),
+        "4 messages, 3 typed, 1 not typed, 0 frame errors"
+    );
+    let one = Summary {
+        messages: 1,
+        typed: 1,
+        failed: 0,
+        errors: 1,
+    };
+    assert_eq!(
+        one.to_string(),
+        "1 message, 1 typed, 0 not typed, 1 frame error"
+    );
 }
 
 #[test]
@@ -160,11 +213,19 @@ fn a_list_is_typed_as_a_whole_and_printed_in_order() {
             "CoreShowChannelsComplete"
         ]
     );
-    assert!(decoded.iter().all(|v| v["typed"] == true), "{decoded:#?}");
+    assert!(
+        decoded.iter().all(|v| v["typed"].is_object()),
+        "{decoded:#?}"
+    );
+    // The response line carries the whole typed reply, items included.
+    let reply = &decoded[1]["typed"];
+    assert_eq!(reply["message"], "Channels will follow");
+    assert_eq!(reply["items"][0]["channel"], "SIP/1");
+    assert_eq!(reply["complete"]["list_items"], 1);
 }
 
 #[test]
-fn broken_input_gives_error_items_and_still_exits_zero() {
+fn broken_input_gives_error_items_and_exits_one() {
     let mut capture =
         b"Event: Hangup\r\nnot a header\r\n\r\nEvent: Hangup\r\nChannel: caf".to_vec();
     capture.push(0xE9);
@@ -178,19 +239,21 @@ fn broken_input_gives_error_items_and_still_exits_zero() {
         .unwrap();
     child.stdin.take().unwrap().write_all(&capture).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("2 messages, 1 typed, 1 not typed, 2 frame errors"));
     let decoded = lines(&output.stdout);
-    assert_eq!(decoded[0]["type"], "error");
+    assert_eq!(decoded[0]["kind"], "error");
     assert_eq!(decoded[0]["line"], 2);
     assert!(decoded[0]["error"]
         .as_str()
         .unwrap()
         .contains("not a header"));
-    assert_eq!(decoded[1]["type"], "error");
+    assert_eq!(decoded[1]["kind"], "error");
     assert!(decoded[1]["error"].as_str().unwrap().contains("UTF-8"));
-    assert_eq!(decoded[2]["fields"]["Channel"], "caf\u{FFFD}");
-    assert_eq!(decoded[3]["type"], "response");
-    assert_eq!(decoded[3]["typed"], false);
+    assert_eq!(decoded[2]["typed"]["channel"], "caf\u{FFFD}");
+    assert_eq!(decoded[3]["kind"], "response");
+    assert_eq!(decoded[3]["untyped"], true);
     assert!(decoded[3]["error"].is_string());
 }
 

@@ -70,10 +70,9 @@ async fn send_prints_the_typed_response() {
         );
         let out = lines(&output.stdout);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0]["type"], "response");
+        assert_eq!(out[0]["kind"], "response");
         assert_eq!(out[0]["name"], "Ping");
-        assert_eq!(out[0]["typed"], true);
-        assert_eq!(out[0]["fields"]["Ping"], "Pong");
+        assert_eq!(out[0]["typed"]["ping"], "Pong");
         // The secret came from the environment and went only on the wire.
         assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
     })
@@ -104,7 +103,8 @@ async fn send_prints_a_list_and_md5_login_works() {
                 "CoreShowChannelsComplete"
             ]
         );
-        assert!(out.iter().all(|v| v["typed"] == true), "{out:#?}");
+        assert!(out.iter().all(|v| v["typed"].is_object()), "{out:#?}");
+        assert_eq!(out[0]["typed"]["items"].as_array().map(Vec::len), Some(2));
         assert_eq!(server.received()[0].get("Action"), Some("Challenge"));
     })
     .await
@@ -120,7 +120,10 @@ async fn send_reports_an_error_response_and_refuses_invalid_requests() {
             .unwrap();
         assert_eq!(output.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&output.stderr).contains("No such channel"));
-        assert_eq!(lines(&output.stdout)[0]["fields"]["Response"], "Error");
+        assert_eq!(
+            lines(&output.stdout)[0]["typed"],
+            serde_json::json!({"response": "Error", "message": "No such channel"})
+        );
 
         // Checked against the spec before connecting: nothing is sent.
         let connections = server.connections();
@@ -159,15 +162,51 @@ async fn events_prints_the_stream() {
             serde_json::from_str(&stdout.next_line().await.unwrap().unwrap()).unwrap();
         let second: Value =
             serde_json::from_str(&stdout.next_line().await.unwrap().unwrap()).unwrap();
-        assert_eq!(
-            (first["name"].as_str(), first["typed"].as_bool()),
-            (Some("Hangup"), Some(true))
-        );
-        assert_eq!(
-            (second["name"].as_str(), second["typed"].as_bool()),
-            (Some("BrandNew"), Some(false))
-        );
+        assert_eq!(first["name"], "Hangup");
+        assert_eq!(first["typed"]["cause"], 16);
+        assert_eq!(second["name"], "BrandNew");
+        assert_eq!(second["untyped"], true);
+        assert_eq!(second["headers"][1], serde_json::json!(["X", "y"]));
         child.kill().await.unwrap();
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_prints_notices_with_one_shape_and_stops_after_count() {
+    within(async {
+        let server = server().await;
+        let mut child = ami(&server, &["events", "--count", "1"]).spawn().unwrap();
+        while server.logins() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        server.push(vec![Step::Disconnect]).await;
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let disconnected: Value =
+            serde_json::from_str(&stdout.next_line().await.unwrap().unwrap()).unwrap();
+        assert_eq!(disconnected["kind"], "notice");
+        assert_eq!(disconnected["notice"], "disconnected");
+        assert!(disconnected["error"].is_string(), "{disconnected}");
+        let reconnected: Value =
+            serde_json::from_str(&stdout.next_line().await.unwrap().unwrap()).unwrap();
+        assert_eq!(
+            reconnected,
+            serde_json::json!({"kind": "notice", "notice": "reconnected"})
+        );
+        while server.logins() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        server
+            .push(vec![Step::event(
+                "FullyBooted",
+                &[("Status", "Fully Booted")],
+            )])
+            .await;
+        let event: Value =
+            serde_json::from_str(&stdout.next_line().await.unwrap().unwrap()).unwrap();
+        assert_eq!(event["typed"]["status"], "Fully Booted");
+        // `--count 1`: one event printed, then the command ends by itself.
+        assert!(child.wait().await.unwrap().success());
     })
     .await
 }
@@ -275,8 +314,11 @@ async fn send_raw_sends_an_action_the_spec_lacks_and_prints_the_reply() {
         let out = lines(&output.stdout);
         let names: Vec<&str> = out.iter().map(|v| v["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["FrobTree", "FrobTreeResponse", "FrobTreeComplete"]);
-        assert_eq!(out[0]["typed"], false);
-        assert_eq!(out[1]["fields"]["Val"], "200");
+        assert_eq!(out[0]["untyped"], true);
+        assert!(out[1]["headers"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(["Val", "200"])));
         let request = server
             .received()
             .into_iter()

@@ -7,7 +7,7 @@ use syn::DeriveInput;
 use crate::internals::ast::Container;
 use crate::internals::ctxt::Ctxt;
 use crate::internals::{check, Derive};
-use crate::{enums, events, fallback, structs};
+use crate::{enums, events, fallback, serde, structs};
 
 /// Expand `derive` on `input`.
 pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
@@ -17,11 +17,17 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
         check::check(&cx, cont, derive);
     }
     match (cx.check(), cont) {
-        (Ok(()), Some(cont)) => match derive {
-            Derive::Enum => enums::expand(&cont),
-            Derive::Events => events::expand(&cont),
-            _ => structs::expand(&cont, derive),
-        },
+        (Ok(()), Some(cont)) => {
+            let mut out = match derive {
+                Derive::Enum => enums::expand(&cont),
+                Derive::Events => events::expand(&cont),
+                _ => structs::expand(&cont, derive),
+            };
+            // `Serialize` and `Deserialize`, when the runtime's `serde`
+            // feature is on (a module of their own: see `serde`).
+            out.extend(serde::expand(&cont, derive));
+            out
+        }
         (result, cont) => {
             let mut out = result
                 .err()

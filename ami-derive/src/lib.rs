@@ -15,6 +15,12 @@
 //! | [`AmiEnum`]     | enum       | `WireValue`, `Display`, `as_str`, `VALUES`        |
 //! | [`AmiEvents`]   | enum       | `FromEvent`, `name`                               |
 //!
+//! With the `serde` feature of `ami-runtime` on, every derive also
+//! implements `Serialize` and `Deserialize` (module `serde`: a non-generic
+//! field walk and a static field table per type, generic adapters in
+//! `ami_runtime::wire::serde_support`); the JSON shape is documented in
+//! `ami-generated`.
+//!
 //! # Field attributes (every struct derive)
 //!
 //! ```text
@@ -171,6 +177,7 @@ mod events;
 mod expand;
 mod fallback;
 mod internals;
+mod serde;
 mod structs;
 
 use proc_macro::TokenStream;

@@ -45,6 +45,59 @@
 //! | [`xmpp`] | 1 | 0 | XMPP (Jabber) |
 //!
 //! [`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.
+//!
+//! # JSON (feature `serde`)
+//!
+//! With the feature `serde`, every action, response and event, every field
+//! group and enumeration, the [`Event`] enum and the runtime's wire types
+//! (`Header`, `Message`, `Ack`, `EventList`...) implement `Serialize` and
+//! `Deserialize` (impls emitted by the derives: no `serde_derive`). The shape:
+//!
+//! * an object per struct, keys the Rust field names (snake_case), in
+//!   declaration order;
+//! * integers and decimals as JSON numbers, booleans as `true`/`false`,
+//!   enumerations as their wire spelling (an unknown value as received),
+//!   variables (`Var`) as `"name=value"`;
+//! * a `None` field omitted; a repeated or indexed header always an array,
+//!   even with one value or none;
+//! * a group flattened into its event (`ChannelSnapshot`'s `channel`,
+//!   `uniqueid`...), or, under a prefix (`Transferer...`), an object under the
+//!   field's name; an indexed group (`Action-000000`...) an array of objects;
+//! * headers no field took in `extra`, in order, as `[name, value]` pairs
+//!   (omitted when empty);
+//! * a `Secret` as `"********"`: serde output is output, and a secret is
+//!   never printed;
+//! * the [`Event`] enum as `{"<wire name>": {...}}`, an unknown event as
+//!   `{"Unknown": {"headers": [[name, value], ...]}}`.
+//!
+//! Deserializing accepts what serializing gives: the JSON types are checked
+//! (`"cause": "16"` is refused), unknown keys are refused, and the values go
+//! through the wire decoder, so `deserialize(serialize(x)) == x` for every
+//! type (with serde_json's `float_roundtrip` feature for exact decimals; a
+//! `Secret` comes back as the redaction mark). It needs a self-describing
+//! format (JSON, TOML, YAML...).
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use ami_generated::Event;
+//! use ami_runtime::wire::{FromEvent, Message};
+//!
+//! let msg = Message::parse_block(
+//!     "Event: Hangup\nChannel: PJSIP/300-00000001\nUniqueid: 1.1\n\
+//!      ChanVariable: a=1\nCause: 16\nCause-txt: Normal Clearing\nX-New: kept\n",
+//! )
+//! .unwrap();
+//! let Event::Hangup(hangup) = Event::from_event(&msg).unwrap() else {
+//!     unreachable!()
+//! };
+//! let json = serde_json::to_string(&hangup).unwrap();
+//! assert_eq!(
+//!     json,
+//!     r#"{"channel":"PJSIP/300-00000001","uniqueid":"1.1","chan_variable":["a=1"],"cause":16,"cause_txt":"Normal Clearing","extra":[["X-New","kept"]]}"#
+//! );
+//! assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), hangup);
+//! # }
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(rustfmt, rustfmt::skip)]

@@ -15,6 +15,9 @@ use ami_runtime::wire::{
     Message, MessageKind, Reply, ResponseShape,
 };
 
+#[cfg(feature = "serde")]
+use ami_runtime::wire::TypedVisitor;
+
 /// What the registry knows about one action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -4644,6 +4647,3088 @@ pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
         }
         #[cfg(feature = "manager")]
         "waitevent" => decode_reply::<crate::manager::WaitEventAction>(reply),
+        _ => {
+            Err(
+                DecodeError::unexpected(
+                    format!("response to {action}"),
+                    "an action of an enabled family",
+                    action,
+                ),
+            )
+        }
+    }
+}
+
+/// Decode a request as its typed action and hand the value to
+/// `visitor` (feature `serde`): how a tool that knows actions only
+/// by name serializes them (`ami decode` prints them as JSON).
+#[cfg(feature = "serde")]
+#[allow(unused_variables)]
+pub fn visit_action<V: TypedVisitor>(
+    msg: &Message,
+    visitor: V,
+) -> Result<V::Output, Error> {
+    let MessageKind::Action(name) = msg.kind() else {
+        return Err(Error::NotAnAction);
+    };
+    match name.to_ascii_lowercase().as_str() {
+        #[cfg(feature = "channel")]
+        "absolutetimeout" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::channel::AbsoluteTimeoutAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "agent")]
+        "agentlogoff" => {
+            Ok(visitor.visit(decode_action::<crate::agent::AgentLogoffAction>(msg)?))
+        }
+        #[cfg(feature = "agent")]
+        "agents" => Ok(visitor.visit(decode_action::<crate::agent::AgentsAction>(msg)?)),
+        #[cfg(feature = "channel")]
+        "agi" => Ok(visitor.visit(decode_action::<crate::channel::AgiAction>(msg)?)),
+        #[cfg(feature = "channel")]
+        "aocmessage" => {
+            Ok(visitor.visit(decode_action::<crate::channel::AocMessageAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "atxfer" => {
+            Ok(visitor.visit(decode_action::<crate::channel::AtxferAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "blindtransfer" => {
+            Ok(visitor.visit(decode_action::<crate::channel::BlindTransferAction>(msg)?))
+        }
+        #[cfg(feature = "bridge")]
+        "bridge" => Ok(visitor.visit(decode_action::<crate::bridge::BridgeAction>(msg)?)),
+        #[cfg(feature = "bridge")]
+        "bridgedestroy" => {
+            Ok(visitor.visit(decode_action::<crate::bridge::BridgeDestroyAction>(msg)?))
+        }
+        #[cfg(feature = "bridge")]
+        "bridgeinfo" => {
+            Ok(visitor.visit(decode_action::<crate::bridge::BridgeInfoAction>(msg)?))
+        }
+        #[cfg(feature = "bridge")]
+        "bridgekick" => {
+            Ok(visitor.visit(decode_action::<crate::bridge::BridgeKickAction>(msg)?))
+        }
+        #[cfg(feature = "bridge")]
+        "bridgelist" => {
+            Ok(visitor.visit(decode_action::<crate::bridge::BridgeListAction>(msg)?))
+        }
+        #[cfg(feature = "bridge")]
+        "bridgetechnologylist" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::bridge::BridgeTechnologyListAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgetechnologysuspend" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::bridge::BridgeTechnologySuspendAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgetechnologyunsuspend" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::bridge::BridgeTechnologyUnsuspendAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "cancelatxfer" => {
+            Ok(visitor.visit(decode_action::<crate::channel::CancelAtxferAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "challenge" => {
+            Ok(visitor.visit(decode_action::<crate::manager::ChallengeAction>(msg)?))
+        }
+        #[cfg(feature = "monitor")]
+        "changemonitor" => {
+            Ok(visitor.visit(decode_action::<crate::monitor::ChangeMonitorAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "command" => {
+            Ok(visitor.visit(decode_action::<crate::manager::CommandAction>(msg)?))
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgekick" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::confbridge::ConfbridgeKickAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::confbridge::ConfbridgeListAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgelistrooms" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::confbridge::ConfbridgeListRoomsAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgelock" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::confbridge::ConfbridgeLockAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgemute" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::confbridge::ConfbridgeMuteAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgesetsinglevideosrc" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::confbridge::ConfbridgeSetSingleVideoSrcAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgestartrecord" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::confbridge::ConfbridgeStartRecordAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgestoprecord" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::confbridge::ConfbridgeStopRecordAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgeunlock" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::confbridge::ConfbridgeUnlockAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgeunmute" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::confbridge::ConfbridgeUnmuteAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "controlplayback" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::channel::ControlPlaybackAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "coresettings" => {
+            Ok(visitor.visit(decode_action::<crate::manager::CoreSettingsAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "coreshowchannelmap" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::manager::CoreShowChannelMapAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "coreshowchannels" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::manager::CoreShowChannelsAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "corestatus" => {
+            Ok(visitor.visit(decode_action::<crate::manager::CoreStatusAction>(msg)?))
+        }
+        #[cfg(feature = "config")]
+        "createconfig" => {
+            Ok(visitor.visit(decode_action::<crate::config::CreateConfigAction>(msg)?))
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdidialoffhook" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::dahdi::DahdiDialOffhookAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdidndoff" => {
+            Ok(visitor.visit(decode_action::<crate::dahdi::DahdiDndOffAction>(msg)?))
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdidndon" => {
+            Ok(visitor.visit(decode_action::<crate::dahdi::DahdiDndOnAction>(msg)?))
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdihangup" => {
+            Ok(visitor.visit(decode_action::<crate::dahdi::DahdiHangupAction>(msg)?))
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdirestart" => {
+            Ok(visitor.visit(decode_action::<crate::dahdi::DahdiRestartAction>(msg)?))
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdishowchannels" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::dahdi::DahdiShowChannelsAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => {
+            Ok(visitor.visit(decode_action::<crate::dahdi::DahdiShowStatusAction>(msg)?))
+        }
+        #[cfg(feature = "dahdi")]
+        "dahditransfer" => {
+            Ok(visitor.visit(decode_action::<crate::dahdi::DahdiTransferAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "dataget" => {
+            Ok(visitor.visit(decode_action::<crate::manager::DataGetAction>(msg)?))
+        }
+        #[cfg(feature = "db")]
+        "dbdel" => Ok(visitor.visit(decode_action::<crate::db::DbDelAction>(msg)?)),
+        #[cfg(feature = "db")]
+        "dbdeltree" => {
+            Ok(visitor.visit(decode_action::<crate::db::DbDelTreeAction>(msg)?))
+        }
+        #[cfg(feature = "db")]
+        "dbget" => Ok(visitor.visit(decode_action::<crate::db::DbGetAction>(msg)?)),
+        #[cfg(feature = "db")]
+        "dbgettree" => {
+            Ok(visitor.visit(decode_action::<crate::db::DbGetTreeAction>(msg)?))
+        }
+        #[cfg(feature = "db")]
+        "dbput" => Ok(visitor.visit(decode_action::<crate::db::DbPutAction>(msg)?)),
+        #[cfg(feature = "devicestate")]
+        "devicestatelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::devicestate::DeviceStateListAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "dialplanextensionadd" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::dialplan::DialplanExtensionAddAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "dialplanextensionremove" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::dialplan::DialplanExtensionRemoveAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "events" => {
+            Ok(visitor.visit(decode_action::<crate::manager::EventsAction>(msg)?))
+        }
+        #[cfg(feature = "dialplan")]
+        "extensionstate" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::dialplan::ExtensionStateAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "extensionstatelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::dialplan::ExtensionStateListAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "fax")]
+        "faxsession" => {
+            Ok(visitor.visit(decode_action::<crate::fax::FaxSessionAction>(msg)?))
+        }
+        #[cfg(feature = "fax")]
+        "faxsessions" => {
+            Ok(visitor.visit(decode_action::<crate::fax::FaxSessionsAction>(msg)?))
+        }
+        #[cfg(feature = "fax")]
+        "faxstats" => {
+            Ok(visitor.visit(decode_action::<crate::fax::FaxStatsAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "filter" => {
+            Ok(visitor.visit(decode_action::<crate::manager::FilterAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "filterlist" => {
+            Ok(visitor.visit(decode_action::<crate::manager::FilterListAction>(msg)?))
+        }
+        #[cfg(feature = "config")]
+        "getconfig" => {
+            Ok(visitor.visit(decode_action::<crate::config::GetConfigAction>(msg)?))
+        }
+        #[cfg(feature = "config")]
+        "getconfigjson" => {
+            Ok(visitor.visit(decode_action::<crate::config::GetConfigJsonAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "getvar" => {
+            Ok(visitor.visit(decode_action::<crate::channel::GetvarAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "hangup" => {
+            Ok(visitor.visit(decode_action::<crate::channel::HangupAction>(msg)?))
+        }
+        #[cfg(feature = "iax")]
+        "iaxnetstats" => {
+            Ok(visitor.visit(decode_action::<crate::iax::IaxNetStatsAction>(msg)?))
+        }
+        #[cfg(feature = "iax")]
+        "iaxpeerlist" => {
+            Ok(visitor.visit(decode_action::<crate::iax::IaxPeerListAction>(msg)?))
+        }
+        #[cfg(feature = "iax")]
+        "iaxpeers" => {
+            Ok(visitor.visit(decode_action::<crate::iax::IaxPeersAction>(msg)?))
+        }
+        #[cfg(feature = "iax")]
+        "iaxregistry" => {
+            Ok(visitor.visit(decode_action::<crate::iax::IaxRegistryAction>(msg)?))
+        }
+        #[cfg(feature = "xmpp")]
+        "jabbersend" => {
+            Ok(visitor.visit(decode_action::<crate::xmpp::JabberSendAction>(msg)?))
+        }
+        #[cfg(feature = "config")]
+        "listcategories" => {
+            Ok(visitor.visit(decode_action::<crate::config::ListCategoriesAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "listcommands" => {
+            Ok(visitor.visit(decode_action::<crate::manager::ListCommandsAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "localoptimizeaway" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::channel::LocalOptimizeAwayAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "loggerrotate" => {
+            Ok(visitor.visit(decode_action::<crate::manager::LoggerRotateAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "login" => Ok(visitor.visit(decode_action::<crate::manager::LoginAction>(msg)?)),
+        #[cfg(feature = "manager")]
+        "logoff" => {
+            Ok(visitor.visit(decode_action::<crate::manager::LogoffAction>(msg)?))
+        }
+        #[cfg(feature = "voicemail")]
+        "mailboxcount" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::voicemail::MailboxCountAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "mailboxstatus" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::voicemail::MailboxStatusAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "meetme")]
+        "meetmelist" => {
+            Ok(visitor.visit(decode_action::<crate::meetme::MeetmeListAction>(msg)?))
+        }
+        #[cfg(feature = "meetme")]
+        "meetmelistrooms" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::meetme::MeetmeListRoomsAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "meetme")]
+        "meetmemute" => {
+            Ok(visitor.visit(decode_action::<crate::meetme::MeetmeMuteAction>(msg)?))
+        }
+        #[cfg(feature = "meetme")]
+        "meetmeunmute" => {
+            Ok(visitor.visit(decode_action::<crate::meetme::MeetmeUnmuteAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "messagesend" => {
+            Ok(visitor.visit(decode_action::<crate::channel::MessageSendAction>(msg)?))
+        }
+        #[cfg(feature = "monitor")]
+        "mixmonitor" => {
+            Ok(visitor.visit(decode_action::<crate::monitor::MixMonitorAction>(msg)?))
+        }
+        #[cfg(feature = "monitor")]
+        "mixmonitormute" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::monitor::MixMonitorMuteAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "modulecheck" => {
+            Ok(visitor.visit(decode_action::<crate::manager::ModuleCheckAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "moduleload" => {
+            Ok(visitor.visit(decode_action::<crate::manager::ModuleLoadAction>(msg)?))
+        }
+        #[cfg(feature = "monitor")]
+        "monitor" => {
+            Ok(visitor.visit(decode_action::<crate::monitor::MonitorAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "muteaudio" => {
+            Ok(visitor.visit(decode_action::<crate::channel::MuteAudioAction>(msg)?))
+        }
+        #[cfg(feature = "voicemail")]
+        "mwidelete" => {
+            Ok(visitor.visit(decode_action::<crate::voicemail::MwiDeleteAction>(msg)?))
+        }
+        #[cfg(feature = "voicemail")]
+        "mwiget" => {
+            Ok(visitor.visit(decode_action::<crate::voicemail::MwiGetAction>(msg)?))
+        }
+        #[cfg(feature = "voicemail")]
+        "mwiupdate" => {
+            Ok(visitor.visit(decode_action::<crate::voicemail::MwiUpdateAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "originate" => {
+            Ok(visitor.visit(decode_action::<crate::channel::OriginateAction>(msg)?))
+        }
+        #[cfg(feature = "parking")]
+        "park" => Ok(visitor.visit(decode_action::<crate::parking::ParkAction>(msg)?)),
+        #[cfg(feature = "parking")]
+        "parkedcalls" => {
+            Ok(visitor.visit(decode_action::<crate::parking::ParkedCallsAction>(msg)?))
+        }
+        #[cfg(feature = "parking")]
+        "parkinglots" => {
+            Ok(visitor.visit(decode_action::<crate::parking::ParkinglotsAction>(msg)?))
+        }
+        #[cfg(feature = "monitor")]
+        "pausemonitor" => {
+            Ok(visitor.visit(decode_action::<crate::monitor::PauseMonitorAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "ping" => Ok(visitor.visit(decode_action::<crate::manager::PingAction>(msg)?)),
+        #[cfg(feature = "pjsip")]
+        "pjsiphangup" => {
+            Ok(visitor.visit(decode_action::<crate::pjsip::PjsipHangupAction>(msg)?))
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipnotify" => {
+            Ok(visitor.visit(decode_action::<crate::pjsip::PjsipNotifyAction>(msg)?))
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipqualify" => {
+            Ok(visitor.visit(decode_action::<crate::pjsip::PjsipQualifyAction>(msg)?))
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipregister" => {
+            Ok(visitor.visit(decode_action::<crate::pjsip::PjsipRegisterAction>(msg)?))
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::pjsip::PjsipSetMaintenanceAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => {
+            Ok(visitor.visit(decode_action::<crate::pjsip::PjsipShowAorsAction>(msg)?))
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => {
+            Ok(visitor.visit(decode_action::<crate::pjsip::PjsipShowAuthsAction>(msg)?))
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::pjsip::PjsipShowContactsAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowendpoint" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::pjsip::PjsipShowEndpointAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowendpoints" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::pjsip::PjsipShowEndpointsAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::pjsip::PjsipShowMaintenanceAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowregistrationinboundcontactstatuses" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowregistrationsinbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::pjsip::PjsipShowRegistrationsInboundAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowregistrationsoutbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::pjsip::PjsipShowRegistrationsOutboundAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowresourcelists" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::pjsip::PjsipShowResourceListsAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowsubscriptionsinbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::pjsip::PjsipShowSubscriptionsInboundAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowsubscriptionsoutbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::pjsip::PjsipShowSubscriptionsOutboundAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipunregister" => {
+            Ok(visitor.visit(decode_action::<crate::pjsip::PjsipUnregisterAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "playdtmf" => {
+            Ok(visitor.visit(decode_action::<crate::channel::PlayDtmfAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "playmf" => {
+            Ok(visitor.visit(decode_action::<crate::channel::PlayMfAction>(msg)?))
+        }
+        #[cfg(feature = "devicestate")]
+        "presencestate" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::devicestate::PresenceStateAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "devicestate")]
+        "presencestatelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::devicestate::PresenceStateListAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pri")]
+        "pridebugfileset" => {
+            Ok(visitor.visit(decode_action::<crate::pri::PriDebugFileSetAction>(msg)?))
+        }
+        #[cfg(feature = "pri")]
+        "pridebugfileunset" => {
+            Ok(visitor.visit(decode_action::<crate::pri::PriDebugFileUnsetAction>(msg)?))
+        }
+        #[cfg(feature = "pri")]
+        "pridebugset" => {
+            Ok(visitor.visit(decode_action::<crate::pri::PriDebugSetAction>(msg)?))
+        }
+        #[cfg(feature = "pri")]
+        "prishowspans" => {
+            Ok(visitor.visit(decode_action::<crate::pri::PriShowSpansAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queueadd" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueAddAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::queue::QueueChangePriorityCallerAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuelog" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueLogAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuememberringinuse" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::queue::QueueMemberRingInUseAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuepause" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueuePauseAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuepenalty" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueuePenaltyAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuereload" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueReloadAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queueremove" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueRemoveAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuereset" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueResetAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuerule" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueRuleAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queues" => Ok(visitor.visit(decode_action::<crate::queue::QueuesAction>(msg)?)),
+        #[cfg(feature = "queue")]
+        "queuestatus" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueStatusAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuesummary" => {
+            Ok(visitor.visit(decode_action::<crate::queue::QueueSummaryAction>(msg)?))
+        }
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::queue::QueueWithdrawCallerAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "redirect" => {
+            Ok(visitor.visit(decode_action::<crate::channel::RedirectAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "reload" => {
+            Ok(visitor.visit(decode_action::<crate::manager::ReloadAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "sendflash" => {
+            Ok(visitor.visit(decode_action::<crate::channel::SendFlashAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "sendtext" => {
+            Ok(visitor.visit(decode_action::<crate::channel::SendTextAction>(msg)?))
+        }
+        #[cfg(feature = "channel")]
+        "setvar" => {
+            Ok(visitor.visit(decode_action::<crate::channel::SetvarAction>(msg)?))
+        }
+        #[cfg(feature = "dialplan")]
+        "showdialplan" => {
+            Ok(visitor.visit(decode_action::<crate::dialplan::ShowDialPlanAction>(msg)?))
+        }
+        #[cfg(feature = "sip")]
+        "sipnotify" => {
+            Ok(visitor.visit(decode_action::<crate::sip::SipNotifyAction>(msg)?))
+        }
+        #[cfg(feature = "sip")]
+        "sippeers" => {
+            Ok(visitor.visit(decode_action::<crate::sip::SipPeersAction>(msg)?))
+        }
+        #[cfg(feature = "sip")]
+        "sippeerstatus" => {
+            Ok(visitor.visit(decode_action::<crate::sip::SipPeerStatusAction>(msg)?))
+        }
+        #[cfg(feature = "sip")]
+        "sipqualifypeer" => {
+            Ok(visitor.visit(decode_action::<crate::sip::SipQualifyPeerAction>(msg)?))
+        }
+        #[cfg(feature = "sip")]
+        "sipshowpeer" => {
+            Ok(visitor.visit(decode_action::<crate::sip::SipShowPeerAction>(msg)?))
+        }
+        #[cfg(feature = "sip")]
+        "sipshowregistry" => {
+            Ok(visitor.visit(decode_action::<crate::sip::SipShowRegistryAction>(msg)?))
+        }
+        #[cfg(feature = "skinny")]
+        "skinnydevices" => {
+            Ok(visitor.visit(decode_action::<crate::skinny::SkinnyDevicesAction>(msg)?))
+        }
+        #[cfg(feature = "skinny")]
+        "skinnylines" => {
+            Ok(visitor.visit(decode_action::<crate::skinny::SkinnyLinesAction>(msg)?))
+        }
+        #[cfg(feature = "skinny")]
+        "skinnyshowdevice" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::skinny::SkinnyShowDeviceAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "skinny")]
+        "skinnyshowline" => {
+            Ok(visitor.visit(decode_action::<crate::skinny::SkinnyShowLineAction>(msg)?))
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycacheexpire" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::sorcery::SorceryMemoryCacheExpireAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycacheexpireobject" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::sorcery::SorceryMemoryCacheExpireObjectAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycachepopulate" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::sorcery::SorceryMemoryCachePopulateAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycachestale" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::sorcery::SorceryMemoryCacheStaleAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycachestaleobject" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::sorcery::SorceryMemoryCacheStaleObjectAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "status" => {
+            Ok(visitor.visit(decode_action::<crate::channel::StatusAction>(msg)?))
+        }
+        #[cfg(feature = "monitor")]
+        "stopmixmonitor" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::monitor::StopMixMonitorAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "stopmonitor" => {
+            Ok(visitor.visit(decode_action::<crate::monitor::StopMonitorAction>(msg)?))
+        }
+        #[cfg(feature = "monitor")]
+        "unpausemonitor" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::monitor::UnpauseMonitorAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "config")]
+        "updateconfig" => {
+            Ok(visitor.visit(decode_action::<crate::config::UpdateConfigAction>(msg)?))
+        }
+        #[cfg(feature = "manager")]
+        "userevent" => {
+            Ok(visitor.visit(decode_action::<crate::manager::UserEventAction>(msg)?))
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::voicemail::VoicemailBoxSummaryAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::voicemail::VoicemailForwardAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => {
+            Ok(
+                visitor
+                    .visit(decode_action::<crate::voicemail::VoicemailMoveAction>(msg)?),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailrefresh" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::voicemail::VoicemailRefreshAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailremove" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::voicemail::VoicemailRemoveAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserslist" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<crate::voicemail::VoicemailUsersListAction>(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            Ok(
+                visitor
+                    .visit(
+                        decode_action::<
+                            crate::voicemail::VoicemailUserStatusAction,
+                        >(msg)?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "waitevent" => {
+            Ok(visitor.visit(decode_action::<crate::manager::WaitEventAction>(msg)?))
+        }
+        _ => Err(Error::UnknownAction(name.to_owned())),
+    }
+}
+
+/// Decode a reply to `action` (its wire name, any case) into the
+/// typed response and hand the value to `visitor` (feature `serde`).
+/// `Response: Error` replies are the caller's to filter out first.
+#[cfg(feature = "serde")]
+#[allow(unused_variables)]
+pub fn visit_reply<V: TypedVisitor>(
+    action: &str,
+    reply: &Reply,
+    visitor: V,
+) -> Result<V::Output, DecodeError> {
+    match action.to_ascii_lowercase().as_str() {
+        #[cfg(feature = "channel")]
+        "absolutetimeout" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::AbsoluteTimeoutAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::AbsoluteTimeoutAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "agent")]
+        "agentlogoff" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::agent::AgentLogoffAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::agent::AgentLogoffAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "agent")]
+        "agents" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::agent::AgentsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::agent::AgentsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "agi" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::AgiAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::AgiAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "aocmessage" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::AocMessageAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::AocMessageAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "atxfer" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::AtxferAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::AtxferAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "blindtransfer" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::BlindTransferAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::BlindTransferAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridge" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgedestroy" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeDestroyAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeDestroyAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgeinfo" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeInfoAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeInfoAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgekick" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeKickAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeKickAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgetechnologylist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeTechnologyListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeTechnologyListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgetechnologysuspend" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeTechnologySuspendAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeTechnologySuspendAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "bridge")]
+        "bridgetechnologyunsuspend" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::bridge::BridgeTechnologyUnsuspendAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "cancelatxfer" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::CancelAtxferAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::CancelAtxferAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "challenge" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::ChallengeAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::ChallengeAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "changemonitor" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::ChangeMonitorAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::ChangeMonitorAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "command" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::CommandAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::CommandAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgekick" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeKickAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeKickAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgelistrooms" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeListRoomsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeListRoomsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgelock" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeLockAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeLockAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgemute" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeMuteAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeMuteAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgesetsinglevideosrc" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgestartrecord" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeStartRecordAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeStartRecordAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgestoprecord" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeStopRecordAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeStopRecordAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgeunlock" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeUnlockAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeUnlockAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "confbridge")]
+        "confbridgeunmute" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::confbridge::ConfbridgeUnmuteAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::confbridge::ConfbridgeUnmuteAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "controlplayback" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::ControlPlaybackAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::ControlPlaybackAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "coresettings" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::CoreSettingsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::CoreSettingsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "coreshowchannelmap" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::CoreShowChannelMapAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::CoreShowChannelMapAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "coreshowchannels" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::CoreShowChannelsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::CoreShowChannelsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "corestatus" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::CoreStatusAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::CoreStatusAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "config")]
+        "createconfig" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::config::CreateConfigAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::config::CreateConfigAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdidialoffhook" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiDialOffhookAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiDialOffhookAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdidndoff" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiDndOffAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiDndOffAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdidndon" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiDndOnAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiDndOnAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdihangup" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiHangupAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiHangupAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdirestart" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiRestartAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiRestartAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdishowchannels" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiShowChannelsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiShowChannelsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahdishowstatus" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiShowStatusAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiShowStatusAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dahdi")]
+        "dahditransfer" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dahdi::DahdiTransferAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dahdi::DahdiTransferAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "dataget" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::DataGetAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::DataGetAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "db")]
+        "dbdel" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::db::DbDelAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::db::DbDelAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "db")]
+        "dbdeltree" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::db::DbDelTreeAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::db::DbDelTreeAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "db")]
+        "dbget" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::db::DbGetAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::db::DbGetAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "db")]
+        "dbgettree" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::db::DbGetTreeAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::db::DbGetTreeAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "db")]
+        "dbput" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::db::DbPutAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::db::DbPutAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "devicestate")]
+        "devicestatelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::devicestate::DeviceStateListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::devicestate::DeviceStateListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "dialplanextensionadd" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dialplan::DialplanExtensionAddAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dialplan::DialplanExtensionAddAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "dialplanextensionremove" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dialplan::DialplanExtensionRemoveAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dialplan::DialplanExtensionRemoveAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "events" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::EventsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::EventsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "extensionstate" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dialplan::ExtensionStateAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dialplan::ExtensionStateAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "extensionstatelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dialplan::ExtensionStateListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dialplan::ExtensionStateListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "fax")]
+        "faxsession" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::fax::FaxSessionAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::fax::FaxSessionAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "fax")]
+        "faxsessions" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::fax::FaxSessionsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::fax::FaxSessionsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "fax")]
+        "faxstats" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::fax::FaxStatsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::fax::FaxStatsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "filter" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::FilterAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::FilterAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "filterlist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::FilterListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::FilterListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "config")]
+        "getconfig" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::config::GetConfigAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::config::GetConfigAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "config")]
+        "getconfigjson" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::config::GetConfigJsonAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::config::GetConfigJsonAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "getvar" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::GetvarAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::GetvarAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "hangup" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::HangupAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::HangupAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "iax")]
+        "iaxnetstats" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::iax::IaxNetStatsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::iax::IaxNetStatsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "iax")]
+        "iaxpeerlist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::iax::IaxPeerListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::iax::IaxPeerListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "iax")]
+        "iaxpeers" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::iax::IaxPeersAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::iax::IaxPeersAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "iax")]
+        "iaxregistry" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::iax::IaxRegistryAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::iax::IaxRegistryAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "xmpp")]
+        "jabbersend" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::xmpp::JabberSendAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::xmpp::JabberSendAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "config")]
+        "listcategories" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::config::ListCategoriesAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::config::ListCategoriesAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "listcommands" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::ListCommandsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::ListCommandsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "localoptimizeaway" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::LocalOptimizeAwayAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::LocalOptimizeAwayAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "loggerrotate" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::LoggerRotateAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::LoggerRotateAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "login" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::LoginAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::LoginAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "logoff" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::LogoffAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::LogoffAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "mailboxcount" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::MailboxCountAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::MailboxCountAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "mailboxstatus" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::MailboxStatusAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::MailboxStatusAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "meetme")]
+        "meetmelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::meetme::MeetmeListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::meetme::MeetmeListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "meetme")]
+        "meetmelistrooms" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::meetme::MeetmeListRoomsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::meetme::MeetmeListRoomsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "meetme")]
+        "meetmemute" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::meetme::MeetmeMuteAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::meetme::MeetmeMuteAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "meetme")]
+        "meetmeunmute" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::meetme::MeetmeUnmuteAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::meetme::MeetmeUnmuteAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "messagesend" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::MessageSendAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::MessageSendAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "mixmonitor" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::MixMonitorAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::MixMonitorAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "mixmonitormute" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::MixMonitorMuteAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::MixMonitorMuteAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "modulecheck" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::ModuleCheckAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::ModuleCheckAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "moduleload" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::ModuleLoadAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::ModuleLoadAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "monitor" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::MonitorAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::MonitorAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "muteaudio" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::MuteAudioAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::MuteAudioAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "mwidelete" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::MwiDeleteAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::MwiDeleteAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "mwiget" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::MwiGetAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::MwiGetAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "mwiupdate" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::MwiUpdateAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::MwiUpdateAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "originate" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::OriginateAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::OriginateAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "parking")]
+        "park" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::parking::ParkAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::parking::ParkAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "parking")]
+        "parkedcalls" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::parking::ParkedCallsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::parking::ParkedCallsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "parking")]
+        "parkinglots" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::parking::ParkinglotsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::parking::ParkinglotsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "pausemonitor" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::PauseMonitorAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::PauseMonitorAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "ping" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::PingAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::PingAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsiphangup" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipHangupAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipHangupAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipnotify" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipNotifyAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipNotifyAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipqualify" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipQualifyAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipQualifyAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipregister" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipRegisterAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipRegisterAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipsetmaintenance" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipSetMaintenanceAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipSetMaintenanceAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowaors" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowAorsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowAorsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowauths" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowAuthsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowAuthsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowcontacts" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowContactsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowContactsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowendpoint" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowEndpointAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowEndpointAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowendpoints" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowEndpointsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowEndpointsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowmaintenance" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowMaintenanceAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowMaintenanceAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowregistrationinboundcontactstatuses" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowregistrationsinbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowregistrationsoutbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowresourcelists" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowResourceListsAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowResourceListsAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowsubscriptionsinbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipshowsubscriptionsoutbound" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pjsip")]
+        "pjsipunregister" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pjsip::PjsipUnregisterAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pjsip::PjsipUnregisterAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "playdtmf" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::PlayDtmfAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::PlayDtmfAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "playmf" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::PlayMfAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::PlayMfAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "devicestate")]
+        "presencestate" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::devicestate::PresenceStateAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::devicestate::PresenceStateAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "devicestate")]
+        "presencestatelist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::devicestate::PresenceStateListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::devicestate::PresenceStateListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pri")]
+        "pridebugfileset" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pri::PriDebugFileSetAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pri::PriDebugFileSetAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pri")]
+        "pridebugfileunset" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pri::PriDebugFileUnsetAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pri::PriDebugFileUnsetAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pri")]
+        "pridebugset" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pri::PriDebugSetAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pri::PriDebugSetAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "pri")]
+        "prishowspans" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::pri::PriShowSpansAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::pri::PriShowSpansAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queueadd" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueAddAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueAddAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuechangeprioritycaller" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueChangePriorityCallerAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueChangePriorityCallerAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuelog" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueLogAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueLogAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuememberringinuse" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueMemberRingInUseAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueMemberRingInUseAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuepause" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueuePauseAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueuePauseAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuepenalty" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueuePenaltyAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueuePenaltyAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuereload" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueReloadAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueReloadAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queueremove" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueRemoveAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueRemoveAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuereset" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueResetAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueResetAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuerule" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueRuleAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueRuleAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queues" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueuesAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueuesAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuestatus" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueStatusAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueStatusAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuesummary" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueSummaryAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueSummaryAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "queue")]
+        "queuewithdrawcaller" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::queue::QueueWithdrawCallerAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::queue::QueueWithdrawCallerAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "redirect" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::RedirectAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::RedirectAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "reload" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::ReloadAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::ReloadAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "sendflash" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::SendFlashAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::SendFlashAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "sendtext" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::SendTextAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::SendTextAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "setvar" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::SetvarAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::SetvarAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "dialplan")]
+        "showdialplan" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::dialplan::ShowDialPlanAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::dialplan::ShowDialPlanAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sip")]
+        "sipnotify" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sip::SipNotifyAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sip::SipNotifyAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sip")]
+        "sippeers" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sip::SipPeersAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sip::SipPeersAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sip")]
+        "sippeerstatus" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sip::SipPeerStatusAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sip::SipPeerStatusAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sip")]
+        "sipqualifypeer" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sip::SipQualifyPeerAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sip::SipQualifyPeerAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sip")]
+        "sipshowpeer" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sip::SipShowPeerAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sip::SipShowPeerAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sip")]
+        "sipshowregistry" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sip::SipShowRegistryAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sip::SipShowRegistryAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "skinny")]
+        "skinnydevices" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::skinny::SkinnyDevicesAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::skinny::SkinnyDevicesAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "skinny")]
+        "skinnylines" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::skinny::SkinnyLinesAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::skinny::SkinnyLinesAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "skinny")]
+        "skinnyshowdevice" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::skinny::SkinnyShowDeviceAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::skinny::SkinnyShowDeviceAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "skinny")]
+        "skinnyshowline" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::skinny::SkinnyShowLineAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::skinny::SkinnyShowLineAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycacheexpire" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sorcery::SorceryMemoryCacheExpireAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycacheexpireobject" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycachepopulate" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sorcery::SorceryMemoryCachePopulateAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycachestale" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sorcery::SorceryMemoryCacheStaleAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "sorcery")]
+        "sorcerymemorycachestaleobject" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "channel")]
+        "status" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::channel::StatusAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::channel::StatusAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "stopmixmonitor" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::StopMixMonitorAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::StopMixMonitorAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "stopmonitor" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::StopMonitorAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::StopMonitorAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "monitor")]
+        "unpausemonitor" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::monitor::UnpauseMonitorAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::monitor::UnpauseMonitorAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "config")]
+        "updateconfig" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::config::UpdateConfigAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::config::UpdateConfigAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "userevent" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::UserEventAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::UserEventAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailboxsummary" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::VoicemailBoxSummaryAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailforward" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::VoicemailForwardAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::VoicemailForwardAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailmove" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::VoicemailMoveAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::VoicemailMoveAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailrefresh" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::VoicemailRefreshAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::VoicemailRefreshAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailremove" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::VoicemailRemoveAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::VoicemailRemoveAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserslist" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::VoicemailUsersListAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::VoicemailUsersListAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "voicemail")]
+        "voicemailuserstatus" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::voicemail::VoicemailUserStatusAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::voicemail::VoicemailUserStatusAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
+        #[cfg(feature = "manager")]
+        "waitevent" => {
+            Ok(
+                visitor
+                    .visit(
+                        <<crate::manager::WaitEventAction as Action>::Response as FromResponse>::from_reply(
+                            reply,
+                            <crate::manager::WaitEventAction as Action>::NAME,
+                        )?,
+                    ),
+            )
+        }
         _ => {
             Err(
                 DecodeError::unexpected(

@@ -23,6 +23,9 @@
 //!   duplex), with MD5 login, keepalive and reconnection.
 //! * [`testing`] (feature `testing`): a mock AMI server, in-process over TCP
 //!   or in memory, answering from a script.
+//! * feature `serde`: `Serialize` and `Deserialize` for the wire types, and
+//!   for every type the derives give wire behaviour to (the JSON shape is
+//!   documented in `ami-generated`).
 //!
 //! ```
 //! use ami_runtime::wire::Message;
@@ -60,6 +63,31 @@ pub mod wire;
 /// wire behaviour; see the `ami-derive` crate for the attributes.
 pub mod derive {
     pub use ami_derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields, AmiResponse};
+}
+
+/// The serde crate, for the derives' output (downstream crates need not
+/// depend on serde themselves).
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+pub use serde as __serde;
+
+/// Expands to its input when the `serde` feature of this crate is on, to
+/// nothing otherwise: the derives wrap their `Serialize` and `Deserialize`
+/// impls in it, so that the feature of the runtime decides, whichever crate
+/// the derive runs in.
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_serde {
+    ($($tt:tt)*) => { $($tt)* };
+}
+
+/// See the `serde` version above: the feature is off, nothing is emitted.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_serde {
+    ($($tt:tt)*) => {};
 }
 
 // The README's Rust examples run as doctests of this crate (whose

@@ -8,6 +8,8 @@
 //! value (`registry::check_action` for actions, `Event::encode` for
 //! events).
 //!
+//! Each value also goes through serde (JSON) and must come back unchanged.
+//!
 //! Cases per type: 6 by default, so that `cargo test` stays quick on a
 //! loaded machine; set `AMI_PROPTEST_CASES` for a longer run.
 
@@ -18,6 +20,7 @@ use ami_codegen::model::{Field, IndexStyle, Model, Multi, Scalar, Type};
 use ami_generated::registry::{self, check_action, ACTIONS, EVENTS};
 use ami_generated::Event;
 use ami_runtime::wire::{EncodeErrorKind, FromEvent, Message};
+use ami_tests::{round_trip, RoundTrip};
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -171,7 +174,13 @@ fn every_action_round_trips_with_arbitrary_values() {
             .run(&strategy, |headers| {
                 let msg = message(("Action", info.name), headers);
                 match check_action(&msg) {
-                    Ok(()) => Ok(()),
+                    Ok(()) => match registry::visit_action(&msg, RoundTrip) {
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(e)) => {
+                            Err(TestCaseError::fail(format!("{} (serde): {e}", info.name)))
+                        }
+                        Err(e) => Err(TestCaseError::fail(format!("{}: {e}", info.name))),
+                    },
                     // A random choice of optional parameters may break a
                     // constraint between them: refused, as it should be.
                     Err(registry::Error::Encode(e))
@@ -254,6 +263,8 @@ fn every_event_round_trips_with_arbitrary_values() {
                 let again = Event::from_event(&again)
                     .map_err(|e| TestCaseError::fail(format!("{e}: {encoded:?}")))?;
                 prop_assert_eq!(&again, &decoded, "{}", encoded);
+                round_trip(&decoded)
+                    .map_err(|e| TestCaseError::fail(format!("{} (serde): {e}", info.name)))?;
                 Ok(())
             })
             .unwrap_or_else(|e| panic!("{e}"));

@@ -1118,6 +1118,62 @@ fn event_payload(event: Option<&Event>, ty: TokenStream) -> TokenStream {
 /// docs link there, so that the links work on docs.rs too.
 pub const REFERENCE_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/reference");
 
+/// The crate docs' section on the `serde` feature (its doc test runs with
+/// the feature: a dev-dependency of ami-generated on itself turns it on).
+const SERDE_DOC: &str = r##"
+# JSON (feature `serde`)
+
+With the feature `serde`, every action, response and event, every field
+group and enumeration, the [`Event`] enum and the runtime's wire types
+(`Header`, `Message`, `Ack`, `EventList`...) implement `Serialize` and
+`Deserialize` (impls emitted by the derives: no `serde_derive`). The shape:
+
+* an object per struct, keys the Rust field names (snake_case), in
+  declaration order;
+* integers and decimals as JSON numbers, booleans as `true`/`false`,
+  enumerations as their wire spelling (an unknown value as received),
+  variables (`Var`) as `"name=value"`;
+* a `None` field omitted; a repeated or indexed header always an array,
+  even with one value or none;
+* a group flattened into its event (`ChannelSnapshot`'s `channel`,
+  `uniqueid`...), or, under a prefix (`Transferer...`), an object under the
+  field's name; an indexed group (`Action-000000`...) an array of objects;
+* headers no field took in `extra`, in order, as `[name, value]` pairs
+  (omitted when empty);
+* a `Secret` as `"********"`: serde output is output, and a secret is
+  never printed;
+* the [`Event`] enum as `{"<wire name>": {...}}`, an unknown event as
+  `{"Unknown": {"headers": [[name, value], ...]}}`.
+
+Deserializing accepts what serializing gives: the JSON types are checked
+(`"cause": "16"` is refused), unknown keys are refused, and the values go
+through the wire decoder, so `deserialize(serialize(x)) == x` for every
+type (with serde_json's `float_roundtrip` feature for exact decimals; a
+`Secret` comes back as the redaction mark). It needs a self-describing
+format (JSON, TOML, YAML...).
+
+```
+# #[cfg(feature = "serde")] {
+use ami_generated::Event;
+use ami_runtime::wire::{FromEvent, Message};
+
+let msg = Message::parse_block(
+    "Event: Hangup\nChannel: PJSIP/300-00000001\nUniqueid: 1.1\n\
+     ChanVariable: a=1\nCause: 16\nCause-txt: Normal Clearing\nX-New: kept\n",
+)
+.unwrap();
+let Event::Hangup(hangup) = Event::from_event(&msg).unwrap() else {
+    unreachable!()
+};
+let json = serde_json::to_string(&hangup).unwrap();
+assert_eq!(
+    json,
+    r#"{"channel":"PJSIP/300-00000001","uniqueid":"1.1","chan_variable":["a=1"],"cause":16,"cause_txt":"Normal Clearing","extra":[["X-New","kept"]]}"#
+);
+assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), hangup);
+# }
+```"##;
+
 /// `ami-generated/src/lib.rs`: module declarations and the `Event` enum.
 pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
     let mut doc = vec![
@@ -1151,6 +1207,7 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
     }
     doc.push(String::new());
     doc.push("[`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.".to_owned());
+    doc.extend(SERDE_DOC.lines().map(str::to_owned));
     let inner = doc.iter().map(|l| {
         let text = if l.is_empty() {
             String::new()
@@ -1305,6 +1362,26 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             #key => decode_reply::<#ty>(reply),
         }
     });
+    let visits = actions.iter().map(|a| {
+        let feature = &a.family;
+        let key = a.wire.to_ascii_lowercase();
+        let ty = path(a);
+        quote! {
+            #[cfg(feature = #feature)]
+            #key => Ok(visitor.visit(decode_action::<#ty>(msg)?)),
+        }
+    });
+    let reply_visits = actions.iter().map(|a| {
+        let feature = &a.family;
+        let key = a.wire.to_ascii_lowercase();
+        let ty = path(a);
+        quote! {
+            #[cfg(feature = #feature)]
+            #key => Ok(visitor.visit(
+                <<#ty as Action>::Response as FromResponse>::from_reply(reply, <#ty as Action>::NAME)?,
+            )),
+        }
+    });
     format_file(
         "spec/*.toml",
         quote! {
@@ -1321,6 +1398,8 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
                 Message, MessageKind, Reply, ResponseShape,
             };
+            #[cfg(feature = "serde")]
+            use ami_runtime::wire::TypedVisitor;
 
             /// What the registry knows about one action.
             #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1453,6 +1532,41 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
+            /// Decode a request as its typed action and hand the value to
+            /// `visitor` (feature `serde`): how a tool that knows actions only
+            /// by name serializes them (`ami decode` prints them as JSON).
+            #[cfg(feature = "serde")]
+            #[allow(unused_variables)] // `visitor` when no family is enabled
+            pub fn visit_action<V: TypedVisitor>(msg: &Message, visitor: V) -> Result<V::Output, Error> {
+                let MessageKind::Action(name) = msg.kind() else {
+                    return Err(Error::NotAnAction);
+                };
+                match name.to_ascii_lowercase().as_str() {
+                    #(#visits)*
+                    _ => Err(Error::UnknownAction(name.to_owned())),
+                }
+            }
+
+            /// Decode a reply to `action` (its wire name, any case) into the
+            /// typed response and hand the value to `visitor` (feature `serde`).
+            /// `Response: Error` replies are the caller's to filter out first.
+            #[cfg(feature = "serde")]
+            #[allow(unused_variables)] // `reply` and `visitor` when no family is enabled
+            pub fn visit_reply<V: TypedVisitor>(
+                action: &str,
+                reply: &Reply,
+                visitor: V,
+            ) -> Result<V::Output, DecodeError> {
+                match action.to_ascii_lowercase().as_str() {
+                    #(#reply_visits)*
+                    _ => Err(DecodeError::unexpected(
+                        format!("response to {action}"),
+                        "an action of an enabled family",
+                        action,
+                    )),
+                }
+            }
+
             // Unused when no family is enabled. Compiled once per action:
             // what does not depend on the action is in `same_again`.
             #[allow(dead_code)]
@@ -1510,12 +1624,20 @@ pub fn cargo_toml(model: &Model) -> String {
         let deps: Vec<String> = f.depends.iter().map(|d| format!("\"{d}\"")).collect();
         out.push_str(&format!("{} = [{}]\n", f.name, deps.join(", ")));
     }
+    out.push_str(
+        "# `Serialize` and `Deserialize` for every type (JSON shape: the crate docs).\n\
+         serde = [\"ami-runtime/serde\"]\n",
+    );
     out.push_str("\n[dependencies]\nami-runtime.workspace = true\n");
     out.push_str(
         "\n# docs.rs: every family, with a badge naming the feature of each.\n\
          [package.metadata.docs.rs]\n\
          all-features = true\n\
-         rustdoc-args = [\"--cfg\", \"docsrs\"]\n",
+         rustdoc-args = [\"--cfg\", \"docsrs\"]\n\
+         \n[dev-dependencies]\n\
+         # The crate docs' JSON example runs with the `serde` feature on.\n\
+         ami-generated = { path = \".\", features = [\"serde\"] }\n\
+         serde_json.workspace = true\n",
     );
     out
 }

@@ -225,7 +225,13 @@ impl MockBuilder {
     /// Start listening on 127.0.0.1 (a free port); in-memory connections
     /// work too.
     pub async fn start(self) -> io::Result<MockServer> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        self.start_on(("127.0.0.1", 0)).await
+    }
+
+    /// Start listening on `addr` (`127.0.0.1:5038`; port 0 picks a free
+    /// one, which [`MockServer::addr`] tells): what `ami mock` serves on.
+    pub async fn start_on(self, addr: impl tokio::net::ToSocketAddrs) -> io::Result<MockServer> {
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = self.shared();
         let accepting = shared.clone();

@@ -14,6 +14,11 @@ mod fields;
 mod message;
 mod response;
 mod secret;
+#[cfg(feature = "serde")]
+mod serde_impls;
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+pub mod serde_support;
 mod value;
 
 pub use ami_str::AmiStr;
@@ -30,4 +35,6 @@ pub use response::{
     decode_response, Ack, CommandOutput, EventList, FromResponse, Goodbye, RawText, Reply,
 };
 pub use secret::Secret;
+#[cfg(feature = "serde")]
+pub use serde_support::TypedVisitor;
 pub use value::{AmiBool, Var, WireValue};
