@@ -241,8 +241,18 @@ fn events_impls(cont: &Container) -> TokenStream {
     for v in cont.variants() {
         let (variant, cfgs) = (v.ident, &v.cfgs);
         match &v.kind {
-            VariantKind::Event { name, ty } => {
-                let wire = &name.value;
+            VariantKind::Event {
+                name,
+                ty,
+                user_event,
+            } => {
+                // A `UserEvent` subtype is tagged `UserEvent(<subtype>)`, so
+                // that it reads back as itself, not as the plain `UserEvent`.
+                let wire = match user_event {
+                    None => name.value.clone(),
+                    Some(subtype) => format!("{}({})", name.value, subtype.value()),
+                };
+                let wire = &wire;
                 names.push(wire.clone());
                 ser_arms.extend(quote! {
                     #(#cfgs)*
@@ -265,6 +275,20 @@ fn events_impls(cont: &Container) -> TokenStream {
                     #(#cfgs)*
                     if name == #tag {
                         return #ss::from_tree(tree).map(Self::#variant);
+                    }
+                });
+            }
+            VariantKind::Fallback { ty } => {
+                // The other enum serializes (and is tried last to
+                // deserialize) with its own tags.
+                ser_arms.extend(quote! {
+                    #(#cfgs)*
+                    Self::#variant(other) => #serde::Serialize::serialize(other, serializer),
+                });
+                unknown_de = Some(quote! {
+                    #(#cfgs)*
+                    {
+                        return <#ty>::__ami_from_tree(name, tree).map(Self::#variant);
                     }
                 });
             }
@@ -300,7 +324,9 @@ fn events_impls(cont: &Container) -> TokenStream {
         }
 
         impl #ident {
-            fn __ami_from_tree(
+            #[doc(hidden)]
+            #[allow(unreachable_code)] // after a fallback enum, which takes every name
+            pub fn __ami_from_tree(
                 name: &str,
                 tree: #ss::Tree,
             ) -> ::core::result::Result<Self, ::std::string::String> {
