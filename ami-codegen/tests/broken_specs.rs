@@ -281,7 +281,7 @@ fn misspelt_key() {
     check(
         "misspelt_key",
         &[
-            "tests/fixtures/broken/misspelt_key.toml:6:1: unknown field `synopis`, expected one of `name`, `rust_name`, `synopsis`, `description`, `privilege`, `since`, `deprecated`, `removed`, `note`, `deviation`, `use`, `field` (did you mean `synopsis`?) (in event `Hangup`)",
+            "tests/fixtures/broken/misspelt_key.toml:6:1: unknown field `synopis`, expected one of `name`, `user_event`, `rust_name`, `synopsis`, `description`, `privilege`, `since`, `deprecated`, `removed`, `note`, `deviation`, `use`, `field` (did you mean `synopsis`?) (in event `Hangup`)",
         ],
     );
 }
