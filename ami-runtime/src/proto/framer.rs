@@ -224,28 +224,63 @@ enum Resume {
     MidLine(usize),
 }
 
-/// The first `\n` of `data`. Lines are short: a word at a time finds most
-/// of them before a SIMD search (`memchr`) would have paid its setup; the
-/// rest of a long line goes to `memchr`.
-fn find_newline(data: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const WORDS: usize = 4;
-    let mut at = 0;
-    while at < WORDS * 8 {
-        let Some(chunk) = data.get(at..at + 8) else {
-            return data[at..].iter().position(|&b| b == b'\n').map(|p| at + p);
-        };
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let nl = word ^ (ONES * u64::from(b'\n'));
-        // As in `colon_or_space`: the lowest flagged byte is exact.
-        let found = nl.wrapping_sub(ONES) & !nl & HIGH;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
+/// Finds successive `\n`s of a buffer 64 bytes at a time: each block is
+/// turned into a bitmask of its newlines (a compare the compiler
+/// vectorises), and each line end is then a `trailing_zeros` of the mask.
+/// Short lines, the usual case, cost a few instructions each instead of a
+/// search of their own.
+struct Newlines {
+    /// Start of the block the mask describes.
+    block: usize,
+    /// Newlines of the block not returned yet, bit `i` for `block + i`.
+    mask: u64,
+}
+
+impl Newlines {
+    /// A search of `data` from `from` on.
+    fn new(data: &[u8], from: usize) -> Self {
+        Newlines {
+            block: from,
+            mask: newline_mask(&data[from.min(data.len())..]),
         }
-        at += 8;
     }
-    memchr(b'\n', &data[at..]).map(|p| at + p)
+
+    /// The next newline of `data` (the same slice as given to `new`).
+    #[inline]
+    fn next(&mut self, data: &[u8]) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let at = self.block + self.mask.trailing_zeros() as usize;
+                self.mask &= self.mask - 1;
+                return Some(at);
+            }
+            self.block += 64;
+            if self.block >= data.len() {
+                return None;
+            }
+            self.mask = newline_mask(&data[self.block..]);
+        }
+    }
+}
+
+/// Bit `i` set where `data[i]` is `\n`, for the first 64 bytes of `data`.
+#[inline]
+fn newline_mask(data: &[u8]) -> u64 {
+    let block: &[u8; 64] = match data.first_chunk::<64>() {
+        Some(block) => block,
+        None => {
+            let mut mask = 0;
+            for (i, &b) in data.iter().enumerate() {
+                mask |= u64::from(b == b'\n') << i;
+            }
+            return mask;
+        }
+    };
+    let mut mask = 0u64;
+    for (i, &b) in block.iter().enumerate() {
+        mask |= u64::from(b == b'\n') << i;
+    }
+    mask
 }
 
 /// The first `:` or space of `line`. Header names are short, so instead
@@ -346,13 +381,15 @@ impl Scanner {
         limits: &Limits,
         raw_text: bool,
     ) -> Step {
+        let mut newlines = Newlines::new(data, self.pos + self.searched);
         loop {
             let ls = self.pos;
-            let from = ls + self.searched;
-            let found = find_newline(&data[from..]);
+            let found = newlines.next(data);
             #[cfg(test)]
-            SEARCHED.with(|c| c.set(c.get() + found.map_or(data.len() - from, |p| p + 1) as u64));
-            let Some(nl) = found.map(|p| self.searched + p) else {
+            let from = ls + self.searched;
+            #[cfg(test)]
+            SEARCHED.with(|c| c.set(c.get() + found.map_or(data.len() - from, |p| p - from + 1) as u64));
+            let Some(nl) = found.map(|p| p - ls) else {
                 self.searched = data.len() - ls;
                 if data.len() > limits.max_message_bytes {
                     return Step::Refused {
@@ -906,25 +943,36 @@ impl Framer {
 
 #[cfg(test)]
 mod tests {
-    use super::{colon_or_space, find_newline, split_header, split_spaced_header};
+    use super::{colon_or_space, split_header, split_spaced_header, Newlines};
+
+    /// Every newline of `data` from `from` on, in order, as `Newlines` gives them.
+    fn all_newlines(data: &[u8], from: usize) -> Vec<usize> {
+        let mut newlines = Newlines::new(data, from);
+        std::iter::from_fn(|| newlines.next(data)).collect()
+    }
 
     #[test]
-    fn find_newline_finds_the_first_at_any_position() {
-        for len in 0..100 {
-            for at in 0..len {
+    fn newlines_finds_each_in_order_across_blocks() {
+        for len in [0, 1, 7, 63, 64, 65, 127, 128, 129, 200] {
+            for step in [1, 2, 5, 63, 64, 65] {
                 let mut data = vec![b'a'; len];
-                data[at] = b'\n';
-                if at + 1 < len {
-                    data[len - 1] = b'\n';
+                let expected: Vec<usize> = (0..len).step_by(step).collect();
+                for &at in &expected {
+                    data[at] = b'\n';
                 }
-                assert_eq!(find_newline(&data), Some(at), "{len} {at}");
+                for from in [0, 1, 63, 64, 65, len] {
+                    let from = from.min(len);
+                    let tail: Vec<usize> =
+                        expected.iter().copied().filter(|&at| at >= from).collect();
+                    assert_eq!(all_newlines(&data, from), tail, "{len} {step} {from}");
+                }
             }
-            assert_eq!(find_newline(&vec![b'x'; len]), None);
+            assert_eq!(all_newlines(&vec![b'x'; len], 0), Vec::<usize>::new());
         }
         // Bytes next to `\n` (0x0A) are not mistaken for it.
         assert_eq!(
-            find_newline(b"\x0B\x09\x8A\x0B\x0B\x0B\x0B\x0B\x09\xFF\x00\n"),
-            Some(11)
+            all_newlines(b"\x0B\x09\x8A\x0B\x0B\x0B\x0B\x0B\x09\xFF\x00\n", 0),
+            vec![11]
         );
     }
 
