@@ -371,9 +371,9 @@ fn has_line_break(bytes: &[u8]) -> bool {
     if bytes.len() >= 64 {
         return memchr::memchr3(b'\r', b'\n', b'\0', bytes).is_some();
     }
-    bytes
-        .iter()
-        .fold(false, |found, &b| found | (b == b'\r') | (b == b'\n') | (b == 0))
+    bytes.iter().fold(false, |found, &b| {
+        found | (b == b'\r') | (b == b'\n') | (b == 0)
+    })
 }
 
 /// Writes the headers of one action into a byte buffer, refusing CR/LF/NUL,
