@@ -189,6 +189,12 @@ struct Scanner {
     searched: usize,
     /// Lines scanned so far.
     line: u32,
+    /// Whether a byte at or above 0x80 was read: if not, every byte of the
+    /// message up to where scanning stopped is ASCII, hence valid UTF-8.
+    /// (Scanning reads whole 64-byte blocks, past the line end it looks
+    /// for, so this may also see bytes of the next message: the error is
+    /// only ever on the side of validating.)
+    non_ascii: bool,
     mode: Mode,
     text_start: usize,
     /// Start of the last blank line inside raw text.
@@ -228,21 +234,33 @@ enum Resume {
 /// turned into a bitmask of its newlines (a compare the compiler
 /// vectorises), and each line end is then a `trailing_zeros` of the mask.
 /// Short lines, the usual case, cost a few instructions each instead of a
-/// search of their own.
+/// search of their own. The same pass ORs the bytes together, so that a
+/// message found to be ASCII needs no UTF-8 validation of its own.
 struct Newlines {
     /// Start of the block the mask describes.
     block: usize,
     /// Newlines of the block not returned yet, bit `i` for `block + i`.
     mask: u64,
+    /// Every byte of the blocks read so far, ORed: below 0x80 when they
+    /// are all ASCII.
+    bits: u8,
 }
 
 impl Newlines {
     /// A search of `data` from `from` on.
     fn new(data: &[u8], from: usize) -> Self {
+        let (mask, bits) = newline_mask(&data[from.min(data.len())..]);
         Newlines {
             block: from,
-            mask: newline_mask(&data[from.min(data.len())..]),
+            mask,
+            bits,
         }
+    }
+
+    /// Whether every byte read so far (from `from` up to the end of the
+    /// last block, or of `data`) is ASCII.
+    fn ascii(&self) -> bool {
+        self.bits < 0x80
     }
 
     /// The next newline of `data` (the same slice as given to `new`).
@@ -258,29 +276,66 @@ impl Newlines {
             if self.block >= data.len() {
                 return None;
             }
-            self.mask = newline_mask(&data[self.block..]);
+            let (mask, bits) = newline_mask(&data[self.block..]);
+            self.mask = mask;
+            self.bits |= bits;
         }
     }
 }
 
-/// Bit `i` set where `data[i]` is `\n`, for the first 64 bytes of `data`.
+/// For the first 64 bytes of `data`: bit `i` set where `data[i]` is `\n`,
+/// and the bytes ORed together.
 #[inline]
-fn newline_mask(data: &[u8]) -> u64 {
-    let block: &[u8; 64] = match data.first_chunk::<64>() {
-        Some(block) => block,
+fn newline_mask(data: &[u8]) -> (u64, u8) {
+    match data.first_chunk::<64>() {
+        Some(block) => block_mask(block),
         None => {
-            let mut mask = 0;
+            let (mut mask, mut bits) = (0, 0);
             for (i, &b) in data.iter().enumerate() {
                 mask |= u64::from(b == b'\n') << i;
+                bits |= b;
             }
-            return mask;
+            (mask, bits)
         }
+    }
+}
+
+/// [`newline_mask`] of a whole block: four 16-byte compares and
+/// `movemask`s with SSE2, which every x86-64 processor has.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_mask(block: &[u8; 64]) -> (u64, u8) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
     };
     let mut mask = 0u64;
+    let mut high = 0i32;
+    // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics are
+    // available on every x86-64 processor; each `lane` is 16 readable
+    // bytes, and `loadu` needs no alignment.
+    unsafe {
+        let newline = _mm_set1_epi8(b'\n' as i8);
+        for (i, lane) in block.chunks_exact(16).enumerate() {
+            let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+            let eq = _mm_cmpeq_epi8(v, newline);
+            mask |= u64::from(_mm_movemask_epi8(eq) as u16) << (16 * i);
+            // `movemask` of the bytes themselves: their high bits.
+            high |= _mm_movemask_epi8(v);
+        }
+    }
+    (mask, if high != 0 { 0x80 } else { 0 })
+}
+
+/// [`newline_mask`] of a whole block, portably.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn block_mask(block: &[u8; 64]) -> (u64, u8) {
+    let (mut mask, mut bits) = (0u64, 0u8);
     for (i, &b) in block.iter().enumerate() {
         mask |= u64::from(b == b'\n') << i;
+        bits |= b;
     }
-    mask
+    (mask, bits)
 }
 
 /// The first `:` or space of `line`. Header names are short, so instead
@@ -381,14 +436,33 @@ impl Scanner {
         limits: &Limits,
         raw_text: bool,
     ) -> Step {
+        // Every call resumes where the last one stopped reading (`pos +
+        // searched`) or starts a message afresh, so the blocks read cover
+        // the message from its first byte.
         let mut newlines = Newlines::new(data, self.pos + self.searched);
+        let step = self.scan_lines(data, spans, limits, raw_text, &mut newlines);
+        self.non_ascii |= !newlines.ascii();
+        step
+    }
+
+    /// [`Scanner::step`], with the line ends found by `newlines`.
+    fn scan_lines(
+        &mut self,
+        data: &[u8],
+        spans: &mut Vec<Span>,
+        limits: &Limits,
+        raw_text: bool,
+        newlines: &mut Newlines,
+    ) -> Step {
         loop {
             let ls = self.pos;
             let found = newlines.next(data);
             #[cfg(test)]
             let from = ls + self.searched;
             #[cfg(test)]
-            SEARCHED.with(|c| c.set(c.get() + found.map_or(data.len() - from, |p| p - from + 1) as u64));
+            SEARCHED.with(|c| {
+                c.set(c.get() + found.map_or(data.len() - from, |p| p - from + 1) as u64)
+            });
             let Some(nl) = found.map(|p| p - ls) else {
                 self.searched = data.len() - ls;
                 if data.len() > limits.max_message_bytes {
@@ -816,7 +890,15 @@ impl Framer {
                     let text = self.scanner.text;
                     let offset = self.base;
                     let frame = self.split_frame(end);
-                    if let Err(e) = std::str::from_utf8(&frame) {
+                    // A message the scan saw no byte above 0x7F in is
+                    // ASCII: valid UTF-8 without a second pass over it.
+                    let valid = if self.scanner.non_ascii {
+                        std::str::from_utf8(&frame).map(|_| ())
+                    } else {
+                        debug_assert!(frame.is_ascii());
+                        Ok(())
+                    };
+                    if let Err(e) = valid {
                         let error = self.error_in(
                             &frame,
                             offset,
@@ -910,8 +992,9 @@ impl Framer {
         let bytes = &self.frame[..len];
         debug_assert!(std::str::from_utf8(bytes).is_ok());
         // SAFETY: `advance` records a length in `last` only after
-        // `str::from_utf8` accepted exactly these bytes of `frame` (or
-        // after storing a repaired copy made from a `String`), and every
+        // `str::from_utf8` accepted exactly these bytes of `frame`, or the
+        // scan found them all ASCII (`Scanner::non_ascii` false), or after
+        // storing a repaired copy made from a `String`; and every
         // method that replaces `frame` (`feed`, `advance`) resets `last`
         // first. Validating again here would double the cost of UTF-8
         // checking on the hot path.
