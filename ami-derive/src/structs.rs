@@ -403,7 +403,7 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 ..
             } => {
                 let name = &name.value;
-                Some(quote_spanned!(at(ty)=> #sp::Out::Optional(#name, &self.#field)))
+                Some(quote_spanned!(at(ty)=> #sp::Out::Optional(#name, #sp::present(&self.#field))))
             }
             FieldKind::Repeated { name, ty } => {
                 let name = &name.value;

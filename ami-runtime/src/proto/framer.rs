@@ -191,6 +191,12 @@ struct Scanner {
     searched: usize,
     /// Lines scanned so far.
     line: u32,
+    /// Whether a byte at or above 0x80 was read: if not, every byte of the
+    /// message up to where scanning stopped is ASCII, hence valid UTF-8.
+    /// (Scanning reads whole 64-byte blocks, past the line end it looks
+    /// for, so this may also see bytes of the next message: the error is
+    /// only ever on the side of validating.)
+    non_ascii: bool,
     mode: Mode,
     text_start: usize,
     /// Start of the last blank line inside raw text.
@@ -226,28 +232,112 @@ enum Resume {
     MidLine(usize),
 }
 
-/// The first `\n` of `data`. Lines are short: a word at a time finds most
-/// of them before a SIMD search (`memchr`) would have paid its setup; the
-/// rest of a long line goes to `memchr`.
-fn find_newline(data: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const WORDS: usize = 4;
-    let mut at = 0;
-    while at < WORDS * 8 {
-        let Some(chunk) = data.get(at..at + 8) else {
-            return data[at..].iter().position(|&b| b == b'\n').map(|p| at + p);
-        };
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let nl = word ^ (ONES * u64::from(b'\n'));
-        // As in `colon_or_space`: the lowest flagged byte is exact.
-        let found = nl.wrapping_sub(ONES) & !nl & HIGH;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
+/// Finds successive `\n`s of a buffer 64 bytes at a time: each block is
+/// turned into a bitmask of its newlines (a compare the compiler
+/// vectorises), and each line end is then a `trailing_zeros` of the mask.
+/// Short lines, the usual case, cost a few instructions each instead of a
+/// search of their own. The same pass ORs the bytes together, so that a
+/// message found to be ASCII needs no UTF-8 validation of its own.
+struct Newlines {
+    /// Start of the block the mask describes.
+    block: usize,
+    /// Newlines of the block not returned yet, bit `i` for `block + i`.
+    mask: u64,
+    /// Every byte of the blocks read so far, ORed: below 0x80 when they
+    /// are all ASCII.
+    bits: u8,
+}
+
+impl Newlines {
+    /// A search of `data` from `from` on.
+    fn new(data: &[u8], from: usize) -> Self {
+        let (mask, bits) = newline_mask(&data[from.min(data.len())..]);
+        Newlines {
+            block: from,
+            mask,
+            bits,
         }
-        at += 8;
     }
-    memchr(b'\n', &data[at..]).map(|p| at + p)
+
+    /// Whether every byte read so far (from `from` up to the end of the
+    /// last block, or of `data`) is ASCII.
+    fn ascii(&self) -> bool {
+        self.bits < 0x80
+    }
+
+    /// The next newline of `data` (the same slice as given to `new`).
+    #[inline]
+    fn next(&mut self, data: &[u8]) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let at = self.block + self.mask.trailing_zeros() as usize;
+                self.mask &= self.mask - 1;
+                return Some(at);
+            }
+            self.block += 64;
+            if self.block >= data.len() {
+                return None;
+            }
+            let (mask, bits) = newline_mask(&data[self.block..]);
+            self.mask = mask;
+            self.bits |= bits;
+        }
+    }
+}
+
+/// For the first 64 bytes of `data`: bit `i` set where `data[i]` is `\n`,
+/// and the bytes ORed together.
+#[inline]
+fn newline_mask(data: &[u8]) -> (u64, u8) {
+    match data.first_chunk::<64>() {
+        Some(block) => block_mask(block),
+        None => {
+            let (mut mask, mut bits) = (0, 0);
+            for (i, &b) in data.iter().enumerate() {
+                mask |= u64::from(b == b'\n') << i;
+                bits |= b;
+            }
+            (mask, bits)
+        }
+    }
+}
+
+/// [`newline_mask`] of a whole block: four 16-byte compares and
+/// `movemask`s with SSE2, which every x86-64 processor has.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_mask(block: &[u8; 64]) -> (u64, u8) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let mut mask = 0u64;
+    let mut high = 0i32;
+    // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics are
+    // available on every x86-64 processor; each `lane` is 16 readable
+    // bytes, and `loadu` needs no alignment.
+    unsafe {
+        let newline = _mm_set1_epi8(b'\n' as i8);
+        for (i, lane) in block.chunks_exact(16).enumerate() {
+            let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+            let eq = _mm_cmpeq_epi8(v, newline);
+            mask |= u64::from(_mm_movemask_epi8(eq) as u16) << (16 * i);
+            // `movemask` of the bytes themselves: their high bits.
+            high |= _mm_movemask_epi8(v);
+        }
+    }
+    (mask, if high != 0 { 0x80 } else { 0 })
+}
+
+/// [`newline_mask`] of a whole block, portably.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn block_mask(block: &[u8; 64]) -> (u64, u8) {
+    let (mut mask, mut bits) = (0u64, 0u8);
+    for (i, &b) in block.iter().enumerate() {
+        mask |= u64::from(b == b'\n') << i;
+        bits |= b;
+    }
+    (mask, bits)
 }
 
 /// The first `:` or space of `line`. Header names are short, so instead
@@ -348,13 +438,34 @@ impl Scanner {
         limits: &Limits,
         raw_text: bool,
     ) -> Step {
+        // Every call resumes where the last one stopped reading (`pos +
+        // searched`) or starts a message afresh, so the blocks read cover
+        // the message from its first byte.
+        let mut newlines = Newlines::new(data, self.pos + self.searched);
+        let step = self.scan_lines(data, spans, limits, raw_text, &mut newlines);
+        self.non_ascii |= !newlines.ascii();
+        step
+    }
+
+    /// [`Scanner::step`], with the line ends found by `newlines`.
+    fn scan_lines(
+        &mut self,
+        data: &[u8],
+        spans: &mut Vec<Span>,
+        limits: &Limits,
+        raw_text: bool,
+        newlines: &mut Newlines,
+    ) -> Step {
         loop {
             let ls = self.pos;
-            let from = ls + self.searched;
-            let found = find_newline(&data[from..]);
+            let found = newlines.next(data);
             #[cfg(test)]
-            SEARCHED.with(|c| c.set(c.get() + found.map_or(data.len() - from, |p| p + 1) as u64));
-            let Some(nl) = found.map(|p| self.searched + p) else {
+            let from = ls + self.searched;
+            #[cfg(test)]
+            SEARCHED.with(|c| {
+                c.set(c.get() + found.map_or(data.len() - from, |p| p - from + 1) as u64)
+            });
+            let Some(nl) = found.map(|p| p - ls) else {
                 self.searched = data.len() - ls;
                 if data.len() > limits.max_message_bytes {
                     return Step::Refused {
@@ -781,7 +892,15 @@ impl Framer {
                     let text = self.scanner.text;
                     let offset = self.base;
                     let frame = self.split_frame(end);
-                    if let Err(e) = std::str::from_utf8(&frame) {
+                    // A message the scan saw no byte above 0x7F in is
+                    // ASCII: valid UTF-8 without a second pass over it.
+                    let valid = if self.scanner.non_ascii {
+                        std::str::from_utf8(&frame).map(|_| ())
+                    } else {
+                        debug_assert!(frame.is_ascii());
+                        Ok(())
+                    };
+                    if let Err(e) = valid {
                         let error = self.error_in(
                             &frame,
                             offset,
@@ -875,8 +994,9 @@ impl Framer {
         let bytes = &self.frame[..len];
         debug_assert!(std::str::from_utf8(bytes).is_ok());
         // SAFETY: `advance` records a length in `last` only after
-        // `str::from_utf8` accepted exactly these bytes of `frame` (or
-        // after storing a repaired copy made from a `String`), and every
+        // `str::from_utf8` accepted exactly these bytes of `frame`, or the
+        // scan found them all ASCII (`Scanner::non_ascii` false), or after
+        // storing a repaired copy made from a `String`; and every
         // method that replaces `frame` (`feed`, `advance`) resets `last`
         // first. Validating again here would double the cost of UTF-8
         // checking on the hot path.
@@ -908,25 +1028,36 @@ impl Framer {
 
 #[cfg(test)]
 mod tests {
-    use super::{colon_or_space, find_newline, split_header, split_spaced_header};
+    use super::{colon_or_space, split_header, split_spaced_header, Newlines};
+
+    /// Every newline of `data` from `from` on, in order, as `Newlines` gives them.
+    fn all_newlines(data: &[u8], from: usize) -> Vec<usize> {
+        let mut newlines = Newlines::new(data, from);
+        std::iter::from_fn(|| newlines.next(data)).collect()
+    }
 
     #[test]
-    fn find_newline_finds_the_first_at_any_position() {
-        for len in 0..100 {
-            for at in 0..len {
+    fn newlines_finds_each_in_order_across_blocks() {
+        for len in [0, 1, 7, 63, 64, 65, 127, 128, 129, 200] {
+            for step in [1, 2, 5, 63, 64, 65] {
                 let mut data = vec![b'a'; len];
-                data[at] = b'\n';
-                if at + 1 < len {
-                    data[len - 1] = b'\n';
+                let expected: Vec<usize> = (0..len).step_by(step).collect();
+                for &at in &expected {
+                    data[at] = b'\n';
                 }
-                assert_eq!(find_newline(&data), Some(at), "{len} {at}");
+                for from in [0, 1, 63, 64, 65, len] {
+                    let from = from.min(len);
+                    let tail: Vec<usize> =
+                        expected.iter().copied().filter(|&at| at >= from).collect();
+                    assert_eq!(all_newlines(&data, from), tail, "{len} {step} {from}");
+                }
             }
-            assert_eq!(find_newline(&vec![b'x'; len]), None);
+            assert_eq!(all_newlines(&vec![b'x'; len], 0), Vec::<usize>::new());
         }
         // Bytes next to `\n` (0x0A) are not mistaken for it.
         assert_eq!(
-            find_newline(b"\x0B\x09\x8A\x0B\x0B\x0B\x0B\x0B\x09\xFF\x00\n"),
-            Some(11)
+            all_newlines(b"\x0B\x09\x8A\x0B\x0B\x0B\x0B\x0B\x09\xFF\x00\n", 0),
+            vec![11]
         );
     }
 

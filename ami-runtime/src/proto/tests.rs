@@ -205,6 +205,32 @@ fn invalid_utf8_is_reported_then_delivered_repaired() {
 }
 
 #[test]
+fn utf8_is_checked_in_long_messages_and_next_to_ascii_ones() {
+    // Messages longer than the 64-byte blocks the framer scans, with
+    // non-ASCII bytes past the first block, and an ASCII message whose
+    // block reaches into a non-ASCII one after it.
+    let pad = "p".repeat(70);
+    let mut input = format!("Event: A\r\nPad: {pad}\r\nName: caf").into_bytes();
+    input.extend_from_slice(&[0xE9, b'!']);
+    input.extend_from_slice(b"\r\n\r\nEvent: B\r\n\r\n");
+    input.extend_from_slice(format!("Event: C\r\nPad: {pad}\r\nName: Zoë 日本\r\n\r\n").as_bytes());
+    input.extend_from_slice(b"Event: D\r\nBad: ");
+    input.extend_from_slice(&[0xFF]);
+    input.extend_from_slice(b"\r\n\r\n");
+    assert_eq!(
+        frames_with(&input, Limits::default(), false),
+        vec![
+            Out::Err(FrameErrorKind::InvalidUtf8 { valid_up_to: 96 }, None),
+            msg(&[("Event", "A"), ("Pad", &pad), ("Name", "caf\u{FFFD}!")]),
+            msg(&[("Event", "B")]),
+            msg(&[("Event", "C"), ("Pad", &pad), ("Name", "Zoë 日本")]),
+            Out::Err(FrameErrorKind::InvalidUtf8 { valid_up_to: 15 }, None),
+            msg(&[("Event", "D"), ("Bad", "\u{FFFD}")]),
+        ]
+    );
+}
+
+#[test]
 fn oversized_message_is_refused_and_framing_resumes() {
     let limits = Limits {
         max_message_bytes: 64,

@@ -393,6 +393,19 @@ pub fn is_valid_header_name(name: &str) -> bool {
             .any(|b| b == b':' || b == b' ' || b.is_ascii_control())
 }
 
+/// Whether `bytes` holds a CR, LF or NUL. Headers are short: below 64
+/// bytes a loop without early exit (which the compiler vectorises) costs
+/// less than setting up a SIMD search.
+#[inline]
+fn has_line_break(bytes: &[u8]) -> bool {
+    if bytes.len() >= 64 {
+        return memchr::memchr3(b'\r', b'\n', b'\0', bytes).is_some();
+    }
+    bytes.iter().fold(false, |found, &b| {
+        found | (b == b'\r') | (b == b'\n') | (b == 0)
+    })
+}
+
 /// Writes the headers of one action into a byte buffer, refusing CR/LF/NUL,
 /// blank required parameters and values that may not be sent.
 ///
@@ -428,6 +441,11 @@ impl<'a> Encoder<'a> {
 
     fn write_name(&mut self, name: &str, own_index: Option<(IndexStyle, u32)>) -> usize {
         let start = self.out.len();
+        if self.prefix.is_empty() && self.index.is_none() && own_index.is_none() {
+            // The usual case: a plain name, one copy.
+            self.out.extend_from_slice(name.as_bytes());
+            return start;
+        }
         self.out.extend_from_slice(self.prefix.as_bytes());
         self.out.extend_from_slice(name.as_bytes());
         for (style, i) in self.index.into_iter().chain(own_index) {
@@ -480,7 +498,7 @@ impl<'a> Encoder<'a> {
         self.out.extend_from_slice(b": ");
         let value_start = self.out.len();
         value.write_value(self.out);
-        if memchr::memchr3(b'\r', b'\n', b'\0', &self.out[start..]).is_some() {
+        if has_line_break(&self.out[start..]) {
             let param = self.full_name(start);
             let value = String::from_utf8_lossy(&self.out[value_start..]).into_owned();
             return Err(self.error(EncodeErrorKind::LineBreak { param, value }));
