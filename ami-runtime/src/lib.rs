@@ -7,7 +7,7 @@
 //! of `ami-derive`.
 //!
 //! * [`wire`]: the owned message model ([`Message`], [`Header`]), the text
-//!   type of decoded values ([`AmiStr`](wire::AmiStr): a `str` sharing the
+//!   type of decoded values ([`AmiStr`]: a `str` sharing the
 //!   frame it was decoded from, so typed decoding copies no field), the value
 //!   conversions ([`WireValue`]), the traits the derives implement
 //!   ([`Fields`], [`Action`], [`Event`], [`FromResponse`]) and the generic

@@ -2,7 +2,7 @@
 //! an in-house Asterisk module, and a `UserEvent` its dialplan raises.
 //!
 //! `spec/callquality.toml` describes them in the format of the workspace's
-//! `spec/`; `build.rs` runs [`ami_codegen::Builder`] on that folder, which
+//! `spec/`; `build.rs` runs `ami_codegen::Builder` on that folder, which
 //! writes `$OUT_DIR/ami_spec.rs`, included below as the module [`ami`]:
 //!
 //! * [`ami::callquality`]: `CallQualityStatusAction` (and its typed
