@@ -272,7 +272,7 @@ pub async fn events(
     let mut events = client.events();
     tokio::pin!(until);
     let mut printed = 0;
-    while count.map_or(true, |n| printed < n) {
+    while count.is_none_or(|n| printed < n) {
         let item = tokio::select! {
             item = events.recv() => item,
             () = &mut until => break,
