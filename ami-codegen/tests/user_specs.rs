@@ -98,7 +98,7 @@ group = \"ChannelSnaphot\"
             "spec/billing.toml:8:21: events of action `BillingList` names unknown event `UserEvent: NoSuchSubtype`",
             "spec/billing.toml:11:10: event `UserEvent: Charge` is both an item and the completion event",
             "spec/billing.toml:12:12: complete of the response of action `BillingList` is `UserEvent: Charge`, a subtype of `UserEvent`: a list ends on an event told apart by its `Event` header alone",
-            "spec/billing.toml:19:9: event `UserEvent: Charge` uses unknown group `ChannelSnaphot`",
+            "spec/billing.toml:19:9: event `UserEvent: Charge` uses unknown group `ChannelSnaphot` (did you mean `ChannelSnapshot`?)",
         ]
     );
 }
