@@ -258,10 +258,22 @@ fn events_impls(cont: &Container) -> TokenStream {
                     #(#cfgs)*
                     Self::#variant(event) => #ss::serialize_tagged(#wire, &#ss::FieldsSer(event), serializer),
                 });
+                // The tree goes through the enum's own decoder, as a
+                // message would: one decoding path per enum, none per event.
+                let event = &name.value;
+                let subtype = match user_event {
+                    None => quote!(::core::option::Option::None),
+                    Some(subtype) => quote!(::core::option::Option::Some(#subtype)),
+                };
                 de_tests.extend(quote! {
                     #(#cfgs)*
                     if name.eq_ignore_ascii_case(#wire) {
-                        return #ss::fields_from_tree::<#ty>(tree).map(Self::#variant);
+                        return #ss::event_from_tree::<Self>(
+                            #event,
+                            #subtype,
+                            <#ty as #ss::SerFields>::table(),
+                            tree,
+                        );
                     }
                 });
             }

@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::FieldError;
 use super::fields::{Fields, IndexStyle};
-use super::message::{Header, RawHeader};
+use super::message::{Header, Message, RawHeader};
+use super::FromEvent;
 use super::secret::Secret;
 use super::value::{AmiBool, Var};
 
@@ -651,6 +652,38 @@ pub fn fields_from_tree<T: Fields + SerFields>(tree: Tree) -> Result<T, String> 
     let mut headers = Vec::new();
     tree_to_headers(T::table(), tree, &Scope::default(), &mut headers)?;
     decode_headers::<T>(&headers).map_err(|e| e.to_string())
+}
+
+/// An event of an events enum `E` from the tree of its fields (what the
+/// `Deserialize` of a derived events enum calls, with the table of the
+/// variant the JSON tag names): the tree becomes that event's headers,
+/// after `Event: <event>` (and `UserEvent: <subtype>`), and `E`'s own
+/// decoder reads them, as it reads a message off the wire. One generic
+/// instance per enum, not one per event: the per-event work is done by the
+/// decoders the enum has anyway.
+pub fn event_from_tree<E: FromEvent>(
+    event: &'static str,
+    user_event: Option<&'static str>,
+    table: &[FieldSpec],
+    tree: Tree,
+) -> Result<E, String> {
+    let msg = event_message(event, user_event, table, tree)?;
+    E::from_event(&msg).map_err(|e| e.to_string())
+}
+
+/// The message [`event_from_tree`] decodes.
+fn event_message(
+    event: &'static str,
+    user_event: Option<&'static str>,
+    table: &[FieldSpec],
+    tree: Tree,
+) -> Result<Message, String> {
+    let mut msg = Message::new().with("Event", event);
+    if let Some(subtype) = user_event {
+        msg.push("UserEvent", subtype);
+    }
+    tree_to_headers(table, tree, &Scope::default(), &mut msg.headers)?;
+    Ok(msg)
 }
 
 /// Run `T`'s decoder over `headers`.
