@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 use super::error::FieldError;
 use super::fields::{Fields, IndexStyle};
 use super::message::{Header, Message, RawHeader};
-use super::FromEvent;
 use super::secret::Secret;
 use super::value::{AmiBool, Var};
+use super::FromEvent;
 
 /// Something that takes a typed value of a type known only at run time
 /// (what `ami_generated::registry::visit_action` hands the action it
