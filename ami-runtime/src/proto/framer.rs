@@ -321,9 +321,13 @@ impl Newlines {
             let after = self.colons.checked_shr((from - self.block) as u32)?;
             (after != 0).then(|| from + after.trailing_zeros() as usize)
         } else if from >= self.window {
-            let both = (u128::from(self.colons) << 64) | u128::from(self.prev_colons);
-            let after = both >> (from - self.window);
-            (after != 0).then(|| from + after.trailing_zeros() as usize)
+            // `from` is in the block before, which starts at `window`.
+            let before = self.prev_colons >> (from - self.window);
+            if before != 0 {
+                Some(from + before.trailing_zeros() as usize)
+            } else {
+                (self.colons != 0).then(|| self.block + self.colons.trailing_zeros() as usize)
+            }
         } else {
             None
         }
@@ -439,7 +443,13 @@ fn colon_or_space(line: &[u8]) -> Option<usize> {
 /// switches the framer to command text.
 #[inline]
 fn is_response_follows(name: &[u8], value: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(b"Response") && value.eq_ignore_ascii_case(b"Follows")
+    // Setting bit 5 of each byte lowers the case of letters, and of
+    // nothing else that could match: every byte of `response` is a letter.
+    const LOWER: u64 = 0x2020_2020_2020_2020;
+    name.first_chunk::<8>()
+        .is_some_and(|name| u64::from_le_bytes(*name) | LOWER == u64::from_le_bytes(*b"response"))
+        && name.len() == 8
+        && value.eq_ignore_ascii_case(b"Follows")
 }
 
 /// Split a line into header name and value offsets (relative to the line):
@@ -537,7 +547,16 @@ impl Scanner {
         let within_size = data.len() <= limits.max_message_bytes;
         loop {
             if matches!(self.mode, Mode::Start | Mode::Headers) && within_size {
-                if let Some(step) = self.header_run(data, spans, limits, newlines) {
+                // Each header line has a colon and a newline: when the rest
+                // of `data` cannot take the message to the header limit,
+                // the run need not count.
+                let room = spans.len().saturating_add((data.len() - self.pos) / 2);
+                let step = if room < limits.max_headers {
+                    self.header_run::<false>(data, spans, limits, newlines)
+                } else {
+                    self.header_run::<true>(data, spans, limits, newlines)
+                };
+                if let Some(step) = step {
                     return step;
                 }
             }
@@ -668,8 +687,9 @@ impl Scanner {
     ///
     /// Kept out of line, and working on copies of the state written back
     /// on return, so that its loop keeps that state in registers.
+    /// `COUNT_HEADERS`: whether the header limit can be reached in `data`.
     #[inline(never)]
-    fn header_run(
+    fn header_run<const COUNT_HEADERS: bool>(
         &mut self,
         data: &[u8],
         spans: &mut Vec<Span>,
@@ -678,7 +698,7 @@ impl Scanner {
     ) -> Option<Step> {
         let mut nl = *newlines;
         let mut pos = self.pos;
-        let mut line = self.line;
+        let headers_before = spans.len();
         #[cfg(test)]
         let mut searched = self.searched;
         let mut first = self.mode == Mode::Start;
@@ -716,7 +736,7 @@ impl Scanner {
                     if name.first() == Some(&b' ') || name.last() == Some(&b' ') {
                         break None;
                     }
-                    if spans.len() >= limits.max_headers {
+                    if COUNT_HEADERS && spans.len() >= limits.max_headers {
                         break None;
                     }
                 }
@@ -744,7 +764,6 @@ impl Scanner {
                 searched = 0;
             }
             pos = next;
-            line += 1;
             if blank {
                 break Some(Step::Complete { end: next });
             }
@@ -752,8 +771,11 @@ impl Scanner {
         };
         *newlines = nl;
         if pos != self.pos {
+            // The lines taken: the headers, and the blank line if the
+            // message is complete.
+            let taken = spans.len() - headers_before + usize::from(step.is_some());
             self.pos = pos;
-            self.line = line;
+            self.line += taken as u32;
             self.searched = 0;
             if self.mode == Mode::Start {
                 self.mode = Mode::Headers;
@@ -1283,7 +1305,11 @@ mod tests {
                     let at = 1 + rng.below(name.len() - 2);
                     name.replace_range(at..at + 1, " ");
                 }
-                let value = rng.text(0, 150, VALUE);
+                let mut value = rng.text(0, 150, VALUE);
+                if rng.below(10) == 0 {
+                    // Not ASCII: the message is validated as UTF-8.
+                    value.push_str("é日");
+                }
                 let separator = if rng.below(6) == 0 { ":" } else { ": " };
                 stream.extend_from_slice(format!("{name}{separator}{value}").as_bytes());
                 stream.extend_from_slice(eol);
