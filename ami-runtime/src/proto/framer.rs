@@ -236,13 +236,24 @@ enum Resume {
 /// turned into a bitmask of its newlines (a compare the compiler
 /// vectorises), and each line end is then a `trailing_zeros` of the mask.
 /// Short lines, the usual case, cost a few instructions each instead of a
-/// search of their own. The same pass ORs the bytes together, so that a
-/// message found to be ASCII needs no UTF-8 validation of its own.
+/// search of their own. The same pass makes a mask of the colons, so that
+/// the colon of a header line is a `trailing_zeros` too, and ORs the bytes
+/// together, so that a message found to be ASCII needs no UTF-8 validation
+/// of its own.
+#[derive(Clone, Copy)]
 struct Newlines {
-    /// Start of the block the mask describes.
+    /// Start of the block the masks describe.
     block: usize,
     /// Newlines of the block not returned yet, bit `i` for `block + i`.
     mask: u64,
+    /// Colons of the block, bit `i` for `block + i`.
+    colons: u64,
+    /// Colons of the block before, bit `i` for `block - 64 + i`, when
+    /// `window < block` (that block was read by this search).
+    prev_colons: u64,
+    /// Start of the span whose colons are known: `block - 64` once the
+    /// search has moved past its first block, `block` before.
+    window: usize,
     /// Every byte of the blocks read so far, ORed: below 0x80 when they
     /// are all ASCII.
     bits: u8,
@@ -251,11 +262,14 @@ struct Newlines {
 impl Newlines {
     /// A search of `data` from `from` on.
     fn new(data: &[u8], from: usize) -> Self {
-        let (mask, bits) = newline_mask(&data[from.min(data.len())..]);
+        let masks = block_masks(&data[from.min(data.len())..]);
         Newlines {
             block: from,
-            mask,
-            bits,
+            mask: masks.newlines,
+            colons: masks.colons,
+            prev_colons: 0,
+            window: from,
+            bits: masks.bits,
         }
     }
 
@@ -263,6 +277,23 @@ impl Newlines {
     /// last block, or of `data`) is ASCII.
     fn ascii(&self) -> bool {
         self.bits < 0x80
+    }
+
+    /// Move to the next block of `data`, if it has one.
+    #[inline]
+    fn next_block(&mut self, data: &[u8]) -> bool {
+        let block = self.block + 64;
+        let Some(rest) = data.get(block..).filter(|rest| !rest.is_empty()) else {
+            return false;
+        };
+        let masks = block_masks(rest);
+        self.window = self.block;
+        self.block = block;
+        self.mask = masks.newlines;
+        self.prev_colons = self.colons;
+        self.colons = masks.colons;
+        self.bits |= masks.bits;
+        true
     }
 
     /// The next newline of `data` (the same slice as given to `new`).
@@ -274,70 +305,112 @@ impl Newlines {
                 self.mask &= self.mask - 1;
                 return Some(at);
             }
-            self.block += 64;
-            if self.block >= data.len() {
+            if !self.next_block(data) {
                 return None;
             }
-            let (mask, bits) = newline_mask(&data[self.block..]);
-            self.mask = mask;
-            self.bits |= bits;
         }
     }
+
+    /// The first colon at or after `from`, when `from` is inside the
+    /// blocks whose colons are known; `None` when there is no colon in
+    /// them after `from`, or when `from` is before them.
+    #[inline]
+    fn colon_from(&self, from: usize) -> Option<usize> {
+        if from >= self.block {
+            // `from` is at most the newline ending its line, in this block.
+            let after = self.colons.checked_shr((from - self.block) as u32)?;
+            (after != 0).then(|| from + after.trailing_zeros() as usize)
+        } else if from >= self.window {
+            // `from` is in the block before, which starts at `window`.
+            let before = self.prev_colons >> (from - self.window);
+            if before != 0 {
+                Some(from + before.trailing_zeros() as usize)
+            } else {
+                (self.colons != 0).then(|| self.block + self.colons.trailing_zeros() as usize)
+            }
+        } else {
+            None
+        }
+    }
+}
+
+/// The masks of one block: see [`block_masks`].
+struct BlockMasks {
+    newlines: u64,
+    colons: u64,
+    bits: u8,
 }
 
 /// For the first 64 bytes of `data`: bit `i` set where `data[i]` is `\n`,
-/// and the bytes ORed together.
+/// and where it is `:`, and the bytes ORed together.
 #[inline]
-fn newline_mask(data: &[u8]) -> (u64, u8) {
+fn block_masks(data: &[u8]) -> BlockMasks {
     match data.first_chunk::<64>() {
-        Some(block) => block_mask(block),
+        Some(block) => whole_block_masks(block),
         None => {
-            let (mut mask, mut bits) = (0, 0);
+            let mut masks = BlockMasks {
+                newlines: 0,
+                colons: 0,
+                bits: 0,
+            };
             for (i, &b) in data.iter().enumerate() {
-                mask |= u64::from(b == b'\n') << i;
-                bits |= b;
+                masks.newlines |= u64::from(b == b'\n') << i;
+                masks.colons |= u64::from(b == b':') << i;
+                masks.bits |= b;
             }
-            (mask, bits)
+            masks
         }
     }
 }
 
-/// [`newline_mask`] of a whole block: four 16-byte compares and
-/// `movemask`s with SSE2, which every x86-64 processor has.
+/// [`block_masks`] of a whole block: 16-byte compares and `movemask`s
+/// with SSE2, which every x86-64 processor has.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn block_mask(block: &[u8; 64]) -> (u64, u8) {
+fn whole_block_masks(block: &[u8; 64]) -> BlockMasks {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    let mut mask = 0u64;
-    let mut high = 0i32;
+    let mut newlines = 0u64;
+    let mut colons = 0u64;
     // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics are
     // available on every x86-64 processor; each `lane` is 16 readable
     // bytes, and `loadu` needs no alignment.
-    unsafe {
+    let high = unsafe {
         let newline = _mm_set1_epi8(b'\n' as i8);
+        let colon = _mm_set1_epi8(b':' as i8);
+        let mut all = _mm_set1_epi8(0);
         for (i, lane) in block.chunks_exact(16).enumerate() {
             let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
-            let eq = _mm_cmpeq_epi8(v, newline);
-            mask |= u64::from(_mm_movemask_epi8(eq) as u16) << (16 * i);
-            // `movemask` of the bytes themselves: their high bits.
-            high |= _mm_movemask_epi8(v);
+            newlines |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)) as u16) << (16 * i);
+            colons |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)) as u16) << (16 * i);
+            all = _mm_or_si128(all, v);
         }
+        // `movemask` of the bytes themselves: their high bits.
+        _mm_movemask_epi8(all)
+    };
+    BlockMasks {
+        newlines,
+        colons,
+        bits: if high != 0 { 0x80 } else { 0 },
     }
-    (mask, if high != 0 { 0x80 } else { 0 })
 }
 
-/// [`newline_mask`] of a whole block, portably.
+/// [`block_masks`] of a whole block, portably.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn block_mask(block: &[u8; 64]) -> (u64, u8) {
-    let (mut mask, mut bits) = (0u64, 0u8);
+fn whole_block_masks(block: &[u8; 64]) -> BlockMasks {
+    let mut masks = BlockMasks {
+        newlines: 0,
+        colons: 0,
+        bits: 0,
+    };
     for (i, &b) in block.iter().enumerate() {
-        mask |= u64::from(b == b'\n') << i;
-        bits |= b;
+        masks.newlines |= u64::from(b == b'\n') << i;
+        masks.colons |= u64::from(b == b':') << i;
+        masks.bits |= b;
     }
-    (mask, bits)
+    masks
 }
 
 /// The first `:` or space of `line`. Header names are short, so instead
@@ -364,6 +437,19 @@ fn colon_or_space(line: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b':' || b == b' ')
         .map(|p| at + p)
+}
+
+/// Whether a header is `Response: Follows` (ASCII case ignored), which
+/// switches the framer to command text.
+#[inline]
+fn is_response_follows(name: &[u8], value: &[u8]) -> bool {
+    // Setting bit 5 of each byte lowers the case of letters, and of
+    // nothing else that could match: every byte of `response` is a letter.
+    const LOWER: u64 = 0x2020_2020_2020_2020;
+    name.first_chunk::<8>()
+        .is_some_and(|name| u64::from_le_bytes(*name) | LOWER == u64::from_le_bytes(*b"response"))
+        && name.len() == 8
+        && value.eq_ignore_ascii_case(b"Follows")
 }
 
 /// Split a line into header name and value offsets (relative to the line):
@@ -456,7 +542,24 @@ impl Scanner {
         raw_text: bool,
         newlines: &mut Newlines,
     ) -> Step {
+        // No line can take the message past the size limit when the whole
+        // buffer is within it, so the header run need not check it.
+        let within_size = data.len() <= limits.max_message_bytes;
         loop {
+            if matches!(self.mode, Mode::Start | Mode::Headers) && within_size {
+                // Each header line has a colon and a newline: when the rest
+                // of `data` cannot take the message to the header limit,
+                // the run need not count.
+                let room = spans.len().saturating_add((data.len() - self.pos) / 2);
+                let step = if room < limits.max_headers {
+                    self.header_run::<false>(data, spans, limits, newlines)
+                } else {
+                    self.header_run::<true>(data, spans, limits, newlines)
+                };
+                if let Some(step) = step {
+                    return step;
+                }
+            }
             let ls = self.pos;
             let found = newlines.next(data);
             #[cfg(test)]
@@ -570,6 +673,115 @@ impl Scanner {
                 }
             }
         }
+    }
+
+    /// The common case of [`Scanner::scan_lines`], in `Mode::Start` or
+    /// `Mode::Headers`, when the buffer is within the size limit: take
+    /// `Name: Value` lines and the blank line that ends the message, each
+    /// found with the newline and colon masks of its block. Returns `None`,
+    /// with the line it stopped at not taken, at anything else (a leading
+    /// blank line, a line not in the known blocks or with no colon, a first
+    /// line whose name holds a space, a later one whose name starts or ends
+    /// with one, the header limit, `Response: Follows`, the end of `data`),
+    /// for the general loop, which handles every line the same way.
+    ///
+    /// Kept out of line, and working on copies of the state written back
+    /// on return, so that its loop keeps that state in registers.
+    /// `COUNT_HEADERS`: whether the header limit can be reached in `data`.
+    #[inline(never)]
+    fn header_run<const COUNT_HEADERS: bool>(
+        &mut self,
+        data: &[u8],
+        spans: &mut Vec<Span>,
+        limits: &Limits,
+        newlines: &mut Newlines,
+    ) -> Option<Step> {
+        let mut nl = *newlines;
+        let mut pos = self.pos;
+        let headers_before = spans.len();
+        #[cfg(test)]
+        let mut searched = self.searched;
+        let mut first = self.mode == Mode::Start;
+        let step = loop {
+            if nl.mask == 0 {
+                if nl.next_block(data) {
+                    continue;
+                }
+                break None;
+            }
+            let ls = pos;
+            let at = nl.block + nl.mask.trailing_zeros() as usize;
+            let next = at + 1;
+            let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
+            if blank {
+                if first {
+                    // Leading blank lines: the general loop skips them.
+                    break None;
+                }
+            } else {
+                let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
+                    break None;
+                };
+                let name = &data[ls..colon];
+                if first {
+                    // The first line is a header only with a name free of
+                    // spaces (`split_header`); this also rules out the banner.
+                    if name.is_empty() || name.contains(&b' ') {
+                        break None;
+                    }
+                } else {
+                    // A later name may hold inner spaces but neither start
+                    // nor end with one (`split_spaced_header`); an empty one
+                    // is accepted.
+                    if name.first() == Some(&b' ') || name.last() == Some(&b' ') {
+                        break None;
+                    }
+                    if COUNT_HEADERS && spans.len() >= limits.max_headers {
+                        break None;
+                    }
+                }
+                let mut value = colon + 1;
+                if data[value] == b' ' {
+                    // The newline at `at` follows the colon: `value` is in `data`.
+                    value += 1;
+                }
+                let mut le = at;
+                if data[le - 1] == b'\r' {
+                    le -= 1;
+                }
+                if name.len() == 8 && is_response_follows(name, &data[value..le]) {
+                    break None;
+                }
+                spans.push(Span {
+                    name: (ls as u32, colon as u32),
+                    value: (value as u32, le as u32),
+                });
+            }
+            nl.mask &= nl.mask - 1;
+            #[cfg(test)]
+            {
+                SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
+                searched = 0;
+            }
+            pos = next;
+            if blank {
+                break Some(Step::Complete { end: next });
+            }
+            first = false;
+        };
+        *newlines = nl;
+        if pos != self.pos {
+            // The lines taken: the headers, and the blank line if the
+            // message is complete.
+            let taken = spans.len() - headers_before + usize::from(step.is_some());
+            self.pos = pos;
+            self.line += taken as u32;
+            self.searched = 0;
+            if self.mode == Mode::Start {
+                self.mode = Mode::Headers;
+            }
+        }
+        step
     }
 
     /// The mode after a header: `Response: Follows` switches to command text.
@@ -1028,7 +1240,131 @@ impl Framer {
 
 #[cfg(test)]
 mod tests {
-    use super::{colon_or_space, split_header, split_spaced_header, Newlines};
+    use super::{
+        colon_or_space, split_header, split_spaced_header, Frame, FrameErrorKind, Framer, Newlines,
+    };
+
+    /// What the framer gave, owned: a message's headers, or the line of a
+    /// malformed message.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Got {
+        Msg(Vec<(String, String)>),
+        Malformed(u32),
+    }
+
+    /// A small deterministic generator (xorshift), for varied input.
+    struct Xorshift(u64);
+
+    impl Xorshift {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+
+        /// `min` to `min + spread - 1` bytes of `alphabet`.
+        fn text(&mut self, min: usize, spread: usize, alphabet: &[u8]) -> String {
+            let len = min + self.below(spread);
+            (0..len)
+                .map(|_| char::from(alphabet[self.below(alphabet.len())]))
+                .collect()
+        }
+    }
+
+    /// Messages of varied lines (names from empty to longer than a 64-byte
+    /// block, inner spaces, values holding colons, CRLF or LF endings, now
+    /// and then a line that is not a header), with the frames they must
+    /// give, as the rules of `split_header` / `split_spaced_header` state
+    /// them line by line.
+    fn varied_stream(seed: u64, messages: usize) -> (Vec<u8>, Vec<Got>) {
+        const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+        const VALUE: &[u8] = b"abcXYZ019 :/<>@.-";
+        let mut rng = Xorshift(seed);
+        let (mut stream, mut expected) = (Vec::new(), Vec::new());
+        for _ in 0..messages {
+            let lines = 1 + rng.below(30);
+            let mut headers = Vec::new();
+            let mut malformed = None;
+            for n in 0..lines {
+                let eol: &[u8] = if rng.below(4) == 0 { b"\n" } else { b"\r\n" };
+                if n > 0 && rng.below(40) == 0 {
+                    // No colon at all, or a name that starts with a space.
+                    let bad = if rng.below(2) == 0 {
+                        rng.text(1, 90, b"abc xyz")
+                    } else {
+                        format!(" {}: v", rng.text(0, 5, LETTERS))
+                    };
+                    stream.extend_from_slice(bad.as_bytes());
+                    stream.extend_from_slice(eol);
+                    malformed.get_or_insert(n as u32 + 1);
+                    continue;
+                }
+                let mut name = rng.text(usize::from(n == 0), 70, LETTERS);
+                if n > 0 && name.len() > 2 && rng.below(5) == 0 {
+                    let at = 1 + rng.below(name.len() - 2);
+                    name.replace_range(at..at + 1, " ");
+                }
+                let mut value = rng.text(0, 150, VALUE);
+                if rng.below(10) == 0 {
+                    // Not ASCII: the message is validated as UTF-8.
+                    value.push_str("é日");
+                }
+                let separator = if rng.below(6) == 0 { ":" } else { ": " };
+                stream.extend_from_slice(format!("{name}{separator}{value}").as_bytes());
+                stream.extend_from_slice(eol);
+                let value = match separator {
+                    ":" => value.strip_prefix(' ').unwrap_or(&value).to_owned(),
+                    _ => value,
+                };
+                headers.push((name, value));
+            }
+            stream.extend_from_slice(if rng.below(4) == 0 { b"\n" } else { b"\r\n" });
+            expected.push(match malformed {
+                Some(line) => Got::Malformed(line),
+                None => Got::Msg(headers),
+            });
+        }
+        (stream, expected)
+    }
+
+    fn frame_in_chunks(stream: &[u8], chunk: usize) -> Vec<Got> {
+        let mut framer = Framer::new();
+        let mut got = Vec::new();
+        for piece in stream.chunks(chunk) {
+            framer.feed(piece);
+            while let Some(frame) = framer.next_frame() {
+                got.push(match frame {
+                    Frame::Message(m) => Got::Msg(
+                        m.headers()
+                            .map(|h| (h.name.to_owned(), h.value.to_owned()))
+                            .collect(),
+                    ),
+                    Frame::Error(e) => match e.kind {
+                        FrameErrorKind::Malformed { .. } => Got::Malformed(e.line.unwrap_or(0)),
+                        other => panic!("unexpected error {other:?}"),
+                    },
+                    Frame::Banner(b) => panic!("unexpected banner {b:?}"),
+                });
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn varied_lines_frame_the_same_however_the_input_is_split() {
+        for seed in [1, 0x9E37_79B9_7F4A_7C15, 0xDEAD_BEEF] {
+            let (stream, expected) = varied_stream(seed, 300);
+            assert!(expected.iter().any(|g| matches!(g, Got::Malformed(_))));
+            for chunk in [stream.len(), 1, 7, 63, 64, 65, 4096] {
+                assert_eq!(
+                    frame_in_chunks(&stream, chunk),
+                    expected,
+                    "seed {seed} chunk {chunk}"
+                );
+            }
+        }
+    }
 
     /// Every newline of `data` from `from` on, in order, as `Newlines` gives them.
     fn all_newlines(data: &[u8], from: usize) -> Vec<usize> {
