@@ -69,26 +69,44 @@ enum Repr {
     Shared(Bytes),
 }
 
-/// `0[..len]` is the text, `0[INLINE]` is `len` (at most [`INLINE`]); the
-/// bytes between are unspecified (decoding copies a fixed-size window of
-/// the frame) and never read as text. Aligned so that it moves as three
-/// words.
+/// A short text in three words: its bytes first (in memory order), then
+/// unspecified bytes up to byte [`INLINE`] (decoding copies a fixed-size
+/// window of the frame; they are never read as text), and in byte
+/// [`INLINE`] the length. Built and moved as whole words: building it
+/// byte by byte (the window, then the length over its last byte) made the
+/// compiler copy it in pieces, and the loads of the caller then waited on
+/// those narrow stores.
 #[derive(Clone, Copy)]
-#[repr(align(8))]
-struct Inline([u8; INLINE + 1]);
+struct Inline([u64; 3]);
+
+/// Where byte [`INLINE`] of an [`Inline`] sits in its last word.
+const LEN_SHIFT: u32 = if cfg!(target_endian = "little") {
+    56
+} else {
+    0
+};
 
 impl Inline {
     /// `window[..len]` is the text; `len <= INLINE`.
     #[inline(always)]
-    fn new(mut window: [u8; INLINE + 1], len: usize) -> Self {
+    fn new(window: &[u8; INLINE + 1], len: usize) -> Self {
         debug_assert!(len <= INLINE);
-        window[INLINE] = len as u8;
-        Inline(window)
+        let word = |i: usize| {
+            let mut word = [0; 8];
+            word.copy_from_slice(&window[8 * i..8 * i + 8]);
+            u64::from_ne_bytes(word)
+        };
+        let last = (word(2) & !(0xff << LEN_SHIFT)) | ((len as u64) << LEN_SHIFT);
+        Inline([word(0), word(1), last])
     }
 
     #[inline(always)]
     fn as_bytes(&self) -> &[u8] {
-        &self.0[..usize::from(self.0[INLINE])]
+        let len = usize::from((self.0[2] >> LEN_SHIFT) as u8);
+        // SAFETY: three `u64`s are 24 initialised bytes, and `u8` needs no
+        // alignment.
+        let bytes = unsafe { &*self.0.as_ptr().cast::<[u8; INLINE + 1]>() };
+        &bytes[..len]
     }
 }
 
@@ -103,7 +121,7 @@ impl AmiStr {
     /// The empty string (no allocation).
     #[inline]
     pub const fn new() -> Self {
-        AmiStr(Repr::Inline(Inline([0; INLINE + 1])))
+        AmiStr(Repr::Inline(Inline([0; 3])))
     }
 
     /// A string pointing at a `'static` text (no allocation, no copy).
@@ -118,7 +136,7 @@ impl AmiStr {
         if bytes.len() <= INLINE {
             let mut window = [0; INLINE + 1];
             window[..bytes.len()].copy_from_slice(bytes);
-            AmiStr(Repr::Inline(Inline::new(window, bytes.len())))
+            AmiStr(Repr::Inline(Inline::new(&window, bytes.len())))
         } else {
             AmiStr(Repr::Shared(Bytes::copy_from_slice(bytes)))
         }
@@ -130,23 +148,33 @@ impl AmiStr {
     /// header value of a framed message into a field without allocating.
     #[inline]
     pub fn shared(text: &str, source: &Bytes) -> Self {
-        let base = source.as_ptr() as usize;
-        let start = (text.as_ptr() as usize).wrapping_sub(base);
+        let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
         let len = text.len();
-        if start > source.len() || len > source.len() - start {
-            return AmiStr::copy_from(text);
-        }
         if len <= INLINE {
             // Copy a window of constant size (three word moves) rather than
             // `len` bytes (a call to `memcpy`) when the source has that
             // many bytes from `start`: in a frame it mostly has (the line
-            // ending and the next headers follow).
+            // ending and the next headers follow). Only this path is
+            // inlined into the decoding helpers, so that the string goes
+            // to its slot in registers.
             if let Some(window) = source
                 .get(start..)
                 .and_then(|rest| rest.first_chunk::<{ INLINE + 1 }>())
             {
-                return AmiStr(Repr::Inline(Inline::new(*window, len)));
+                // `text` starts at `start` and is shorter than the window.
+                return AmiStr(Repr::Inline(Inline::new(window, len)));
             }
+        }
+        AmiStr::shared_slow(text, source)
+    }
+
+    /// [`AmiStr::shared`] for long text, text at the very end of `source`
+    /// and text outside it: kept out of line.
+    #[inline(never)]
+    fn shared_slow(text: &str, source: &Bytes) -> Self {
+        let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
+        let len = text.len();
+        if len <= INLINE || start > source.len() || len > source.len() - start {
             return AmiStr::copy_from(text);
         }
         // SAFETY: `text` lies inside `source` (checked above), so this

@@ -441,7 +441,9 @@ pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Resu
 /// Whether the `Event` header's value `found` names `event` (ignoring ASCII
 /// case), or the error saying so.
 fn check_event_name(found: &str, event: &str) -> Result<(), DecodeError> {
-    if found.eq_ignore_ascii_case(event) {
+    // Asterisk spells event names as the spec does: an exact comparison (a
+    // few word compares) settles it before the case-insensitive loop.
+    if found == event || found.eq_ignore_ascii_case(event) {
         Ok(())
     } else {
         Err(DecodeError::unexpected(
