@@ -95,7 +95,7 @@ impl<'a> RawHeader<'a> {
     }
 
     /// The value as an [`AmiStr`] (shared with the buffer when there is one).
-    #[inline]
+    #[inline(always)]
     pub fn value_str(&self) -> AmiStr {
         share(self.value, self.value_source)
     }
@@ -117,7 +117,7 @@ impl<'a> RawHeader<'a> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn share(text: &str, source: Option<&Bytes>) -> AmiStr {
     match source {
         Some(source) => AmiStr::shared(text, source),

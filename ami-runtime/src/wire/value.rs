@@ -82,7 +82,10 @@ impl WireValue for AmiStr {
         Ok(AmiStr::from(value.to_owned()))
     }
 
-    #[inline]
+    // Always inlined: the string then goes to its slot in registers rather
+    // than through a `Result` in memory (whose narrow stores the slot's
+    // wide loads waited on).
+    #[inline(always)]
     fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
         Ok(header.value_str())
     }
