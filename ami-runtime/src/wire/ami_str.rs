@@ -9,26 +9,33 @@ use std::ops::Deref;
 
 use bytes::Bytes;
 
-/// Immutable UTF-8 text backed by [`bytes::Bytes`]: the type of every text
-/// field of a decoded action, response or event, and of [`Header`] names and
-/// values.
+/// Immutable UTF-8 text, short text held in place and longer text backed
+/// by [`bytes::Bytes`]: the type of every text field of a decoded action,
+/// response or event, and of [`Header`] names and values.
 ///
-/// # Why `Bytes`
+/// # Why not a `String`, and why not always `Bytes`
 ///
 /// Decoding used to copy each header value into its own `String`: one
 /// allocation per text field, most of the cost of typed decoding. The
 /// framer now freezes each complete message into one [`Bytes`] (see
-/// `proto::Framer`), and a decoded field is a slice of it: a reference count
-/// increment, no allocation, no copy. The alternative, a borrowed view type
-/// generated beside each owned one, would tie every event to the read
-/// buffer's lifetime; an `AmiStr` is owned, `'static`, `Send` and `Sync`, so
-/// an event decoded from the socket can go to another task as is. The price
-/// is that a kept field keeps its whole frame alive (a few hundred bytes);
-/// [`AmiStr::into_string`] or `String::from` detaches it.
+/// `proto::Framer`), and a decoded field longer than 23 bytes is a slice of
+/// it: a reference count increment, no allocation, no copy. Most AMI values
+/// are shorter than that (`0`, `Up`, `default`, `1511987918.22`,
+/// `SCCP/101-00000004`), and for those even the reference count (an atomic
+/// increment, a call through the `Bytes` vtable, and the same again to drop
+/// it) costs more than copying the text: they are held inline, in the 24
+/// bytes beside the discriminant, so `AmiStr` stays the size of a `Bytes`.
+///
+/// The alternative, a borrowed view type generated beside each owned one,
+/// would tie every event to the read buffer's lifetime; an `AmiStr` is
+/// owned, `'static`, `Send` and `Sync`, so an event decoded from the socket
+/// can go to another task as is. The price is that a kept long field keeps
+/// its whole frame alive (a few hundred bytes); [`AmiStr::into_string`] or
+/// `String::from` detaches it.
 ///
 /// Text built by the program is cheap too: `From<&'static str>` points at
 /// the literal (no allocation), and `From<String>` takes the `String`'s
-/// buffer over.
+/// buffer over (or holds a short one inline).
 ///
 /// It reads as a `str` everywhere: [`Deref`], [`AsRef<str>`],
 /// [`Borrow<str>`] (so `HashMap<AmiStr, _>` is looked up by `&str`), and
@@ -40,39 +47,140 @@ use bytes::Bytes;
 /// let channel = AmiStr::from("PJSIP/alice-00000001");
 /// assert_eq!(channel, "PJSIP/alice-00000001");
 /// assert!(channel.starts_with("PJSIP/"));
-/// let copy = channel.clone(); // shares the text
+/// let copy = channel.clone(); // shares (or for short text, copies) the text
 /// assert_eq!(copy.as_str(), &*channel);
 /// ```
 ///
 /// [`Header`]: super::Header
-#[derive(Clone, Default)]
-pub struct AmiStr(Bytes);
+#[derive(Clone)]
+pub struct AmiStr(Repr);
+
+/// The longest text held inline: what fits beside the niche that tells the
+/// two forms apart (the vtable pointer of `Bytes`), less a byte for the
+/// length, so that an `AmiStr` is as large as a `Bytes` (the test
+/// `is_as_small_as_bytes` pins it).
+const INLINE: usize = 23;
+
+#[derive(Clone)]
+enum Repr {
+    /// A short text held in place.
+    Inline(Inline),
+    /// The whole of the `Bytes` is the text.
+    Shared(Bytes),
+}
+
+/// A short text in three words: its bytes first (in memory order), then
+/// unspecified bytes up to byte [`INLINE`] (decoding copies a fixed-size
+/// window of the frame; they are never read as text), and in byte
+/// [`INLINE`] the length. Built and moved as whole words: building it
+/// byte by byte (the window, then the length over its last byte) made the
+/// compiler copy it in pieces, and the loads of the caller then waited on
+/// those narrow stores.
+#[derive(Clone, Copy)]
+struct Inline([u64; 3]);
+
+/// Where byte [`INLINE`] of an [`Inline`] sits in its last word.
+const LEN_SHIFT: u32 = if cfg!(target_endian = "little") {
+    56
+} else {
+    0
+};
+
+impl Inline {
+    /// `window[..len]` is the text; `len <= INLINE`.
+    #[inline(always)]
+    fn new(window: &[u8; INLINE + 1], len: usize) -> Self {
+        debug_assert!(len <= INLINE);
+        let word = |i: usize| {
+            let mut word = [0; 8];
+            word.copy_from_slice(&window[8 * i..8 * i + 8]);
+            u64::from_ne_bytes(word)
+        };
+        let last = (word(2) & !(0xff << LEN_SHIFT)) | ((len as u64) << LEN_SHIFT);
+        Inline([word(0), word(1), last])
+    }
+
+    #[inline(always)]
+    fn as_bytes(&self) -> &[u8] {
+        let len = usize::from((self.0[2] >> LEN_SHIFT) as u8);
+        // SAFETY: three `u64`s are 24 initialised bytes, and `u8` needs no
+        // alignment.
+        let bytes = unsafe { &*self.0.as_ptr().cast::<[u8; INLINE + 1]>() };
+        &bytes[..len]
+    }
+}
+
+impl Default for AmiStr {
+    #[inline]
+    fn default() -> Self {
+        AmiStr::new()
+    }
+}
 
 impl AmiStr {
     /// The empty string (no allocation).
+    #[inline]
     pub const fn new() -> Self {
-        AmiStr(Bytes::new())
+        AmiStr(Repr::Inline(Inline([0; 3])))
     }
 
     /// A string pointing at a `'static` text (no allocation, no copy).
     pub const fn from_static(text: &'static str) -> Self {
-        AmiStr(Bytes::from_static(text.as_bytes()))
+        AmiStr(Repr::Shared(Bytes::from_static(text.as_bytes())))
+    }
+
+    /// A copy of `text`: held inline when short, else one allocation.
+    #[inline]
+    pub fn copy_from(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        if bytes.len() <= INLINE {
+            let mut window = [0; INLINE + 1];
+            window[..bytes.len()].copy_from_slice(bytes);
+            AmiStr(Repr::Inline(Inline::new(&window, bytes.len())))
+        } else {
+            AmiStr(Repr::Shared(Bytes::copy_from_slice(bytes)))
+        }
     }
 
     /// `text` as a slice of `source` when `text` lies inside it (a reference
-    /// count increment), or else a copy. This is how decoding turns a header
-    /// value of a framed message into a field without copying it.
+    /// count increment), or else a copy; short text is copied inline either
+    /// way (cheaper than the reference count). This is how decoding turns a
+    /// header value of a framed message into a field without allocating.
+    #[inline]
     pub fn shared(text: &str, source: &Bytes) -> Self {
-        let base = source.as_ptr() as usize;
-        let start = (text.as_ptr() as usize).wrapping_sub(base);
-        if start <= source.len() && text.len() <= source.len() - start {
-            // SAFETY: `text` lies inside `source` (checked just above), so
-            // this range of `source` holds exactly the bytes of `text`,
-            // which are UTF-8; `Bytes` never changes the bytes it shares.
-            unsafe { AmiStr::from_utf8_unchecked(source.slice(start..start + text.len())) }
-        } else {
-            AmiStr::from(text.to_owned())
+        let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
+        let len = text.len();
+        if len <= INLINE {
+            // Copy a window of constant size (three word moves) rather than
+            // `len` bytes (a call to `memcpy`) when the source has that
+            // many bytes from `start`: in a frame it mostly has (the line
+            // ending and the next headers follow). Only this path is
+            // inlined into the decoding helpers, so that the string goes
+            // to its slot in registers.
+            if let Some(window) = source
+                .get(start..)
+                .and_then(|rest| rest.first_chunk::<{ INLINE + 1 }>())
+            {
+                // `text` starts at `start` and is shorter than the window.
+                return AmiStr(Repr::Inline(Inline::new(window, len)));
+            }
         }
+        AmiStr::shared_slow(text, source)
+    }
+
+    /// [`AmiStr::shared`] for long text, text at the very end of `source`
+    /// and text outside it: kept out of line.
+    #[inline(never)]
+    fn shared_slow(text: &str, source: &Bytes) -> Self {
+        let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
+        let len = text.len();
+        if len <= INLINE || start > source.len() || len > source.len() - start {
+            return AmiStr::copy_from(text);
+        }
+        // SAFETY: `text` lies inside `source` (checked above), so this
+        // range of `source` holds exactly the bytes of `text`, which are
+        // UTF-8; `Bytes` never changes the bytes it shares.
+        unsafe { AmiStr::from_utf8_unchecked(source.slice(start..start + len)) }
     }
 
     /// UTF-8 bytes as text, or the bytes back when they are not UTF-8.
@@ -89,57 +197,79 @@ impl AmiStr {
     /// # Safety
     ///
     /// `bytes` must be valid UTF-8.
+    #[inline]
     pub unsafe fn from_utf8_unchecked(bytes: Bytes) -> Self {
-        AmiStr(bytes)
+        AmiStr(Repr::Shared(bytes))
     }
 
     /// The text.
+    #[inline]
     pub fn as_str(&self) -> &str {
+        let bytes: &[u8] = match &self.0 {
+            Repr::Inline(inline) => inline.as_bytes(),
+            Repr::Shared(bytes) => bytes,
+        };
         // SAFETY: every constructor checks or is given UTF-8 (`from_utf8`,
-        // `shared` slices text at its own bounds, `From<String>` and
-        // `from_static` take `str`s), and `Bytes` is immutable.
-        unsafe { std::str::from_utf8_unchecked(&self.0) }
+        // `shared` and `copy_from` take text at its own bounds,
+        // `From<String>` and `from_static` take `str`s), and neither form
+        // is ever changed.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
-    /// The bytes the text shares (cloning them is a reference count increment).
-    pub fn as_bytes_shared(&self) -> &Bytes {
-        &self.0
+    /// The buffer the text shares, or `None` for a short text held inline
+    /// (cloning the buffer is a reference count increment).
+    #[inline]
+    pub fn shared_bytes(&self) -> Option<&Bytes> {
+        match &self.0 {
+            Repr::Inline(_) => None,
+            Repr::Shared(bytes) => Some(bytes),
+        }
     }
 
-    /// The shared bytes.
+    /// The text as [`Bytes`] (a copy for a short text held inline).
     pub fn into_bytes(self) -> Bytes {
-        self.0
+        match self.0 {
+            Repr::Inline(_) => Bytes::copy_from_slice(self.as_bytes()),
+            Repr::Shared(bytes) => bytes,
+        }
     }
 
     /// An owned `String` (a copy, unless this string holds the only
     /// reference to a buffer that came from a `String`).
     pub fn into_string(self) -> String {
-        // SAFETY: the bytes of an `AmiStr` are UTF-8.
-        unsafe { String::from_utf8_unchecked(Vec::from(self.0)) }
+        match self.0 {
+            Repr::Inline(_) => self.as_str().to_owned(),
+            // SAFETY: the bytes of an `AmiStr` are UTF-8.
+            Repr::Shared(bytes) => unsafe { String::from_utf8_unchecked(Vec::from(bytes)) },
+        }
     }
 }
 
 impl Deref for AmiStr {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl AsRef<str> for AmiStr {
+    #[inline]
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl AsRef<[u8]> for AmiStr {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        self.as_bytes()
     }
 }
 
 impl Borrow<str> for AmiStr {
+    #[inline]
     fn borrow(&self) -> &str {
         self.as_str()
     }
@@ -158,8 +288,9 @@ impl fmt::Debug for AmiStr {
 }
 
 impl PartialEq for AmiStr {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.as_str() == other.as_str()
     }
 }
 
@@ -228,13 +359,17 @@ impl From<&'static str> for AmiStr {
 
 impl From<String> for AmiStr {
     fn from(text: String) -> Self {
-        AmiStr(Bytes::from(text))
+        if text.len() <= INLINE {
+            AmiStr::copy_from(&text)
+        } else {
+            AmiStr(Repr::Shared(Bytes::from(text)))
+        }
     }
 }
 
 impl From<&String> for AmiStr {
     fn from(text: &String) -> Self {
-        AmiStr::from(text.clone())
+        AmiStr::copy_from(text)
     }
 }
 
@@ -267,7 +402,7 @@ impl From<AmiStr> for String {
 
 impl From<AmiStr> for Bytes {
     fn from(text: AmiStr) -> Self {
-        text.0
+        text.into_bytes()
     }
 }
 
@@ -275,7 +410,7 @@ impl std::str::FromStr for AmiStr {
     type Err = std::convert::Infallible;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(AmiStr::from(text.to_owned()))
+        Ok(AmiStr::copy_from(text))
     }
 }
 
@@ -285,19 +420,63 @@ mod tests {
     use std::collections::HashMap;
 
     #[test]
-    fn shared_slices_inside_the_source_and_copies_outside() {
-        let source = Bytes::from_static(b"Event: Hangup\r\nChannel: SIP/a\r\n");
-        let text = std::str::from_utf8(&source[24..29]).unwrap();
-        let s = AmiStr::shared(text, &source);
-        assert_eq!(s, "SIP/a");
-        assert_eq!(s.as_ptr(), text.as_ptr(), "no copy");
-        let elsewhere = String::from("SIP/a");
-        let copied = AmiStr::shared(&elsewhere, &source);
-        assert_eq!(copied, "SIP/a");
-        assert_ne!(copied.as_ptr(), elsewhere.as_ptr());
-        // Empty text at the very end of the source is inside it.
+    fn shared_slices_long_text_inside_the_source_and_copies_the_rest() {
+        let source = Bytes::from_static(
+            b"Event: Hangup\r\nChannel: PJSIP/alice-00000001-a;b\r\nCause: 16\r\n",
+        );
+        let at = |text: &str| {
+            let start = source
+                .windows(text.len())
+                .position(|w| w == text.as_bytes());
+            std::str::from_utf8(&source[start.unwrap()..][..text.len()]).unwrap()
+        };
+        // Longer than the inline capacity: a slice of the source.
+        let long = at("PJSIP/alice-00000001-a;b");
+        let s = AmiStr::shared(long, &source);
+        assert_eq!(s, long);
+        assert_eq!(s.as_ptr(), long.as_ptr(), "no copy");
+        assert!(s.shared_bytes().is_some());
+        // Short, with a whole window after it, and short at the very end
+        // (no window): held inline, equal to the text and nothing more.
         let end = std::str::from_utf8(&source[source.len()..]).unwrap();
-        assert_eq!(AmiStr::shared(end, &source), "");
+        for short in [at("Hangup"), at("16"), end] {
+            let s = AmiStr::shared(short, &source);
+            assert_eq!(s, short);
+            assert_eq!(s.len(), short.len());
+            assert!(s.shared_bytes().is_none());
+        }
+        // Outside the source: a copy.
+        let elsewhere = String::from("PJSIP/alice-00000001-a;b");
+        let copied = AmiStr::shared(&elsewhere, &source);
+        assert_eq!(copied, elsewhere);
+        assert_ne!(copied.as_ptr(), elsewhere.as_ptr());
+        assert_eq!(AmiStr::shared("ab", &source), "ab");
+    }
+
+    #[test]
+    fn short_and_long_forms_are_the_same_text() {
+        let long = "x".repeat(INLINE + 1);
+        for text in ["", "a", &"y".repeat(INLINE), &long] {
+            let forms = [
+                AmiStr::copy_from(text),
+                AmiStr::from(text.to_owned()),
+                AmiStr::from(&text.to_owned()),
+                AmiStr::from_utf8(Bytes::copy_from_slice(text.as_bytes())).unwrap(),
+                text.parse().unwrap(),
+            ];
+            for form in &forms {
+                assert_eq!(form, &forms[0]);
+                assert_eq!(form.as_str(), text);
+                assert_eq!(form.clone().into_string(), text);
+                assert_eq!(&form.clone().into_bytes()[..], text.as_bytes());
+            }
+        }
+        assert_eq!(AmiStr::copy_from(&long).shared_bytes().unwrap(), &long);
+    }
+
+    #[test]
+    fn is_as_small_as_bytes() {
+        assert_eq!(std::mem::size_of::<AmiStr>(), std::mem::size_of::<Bytes>());
     }
 
     #[test]

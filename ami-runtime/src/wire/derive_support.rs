@@ -186,7 +186,7 @@ fn same_wire(a: &dyn WriteValue, b: &dyn WriteValue) -> bool {
 /// variant order), with one loop for every enumeration rather than a
 /// `match` of byte strings per enumeration.
 pub fn value_index(value: &str, values: &[&str]) -> Option<usize> {
-    let value = value.trim();
+    let value = super::value::trim_value(value);
     values.iter().position(|v| v.eq_ignore_ascii_case(value))
 }
 
@@ -441,7 +441,9 @@ pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Resu
 /// Whether the `Event` header's value `found` names `event` (ignoring ASCII
 /// case), or the error saying so.
 fn check_event_name(found: &str, event: &str) -> Result<(), DecodeError> {
-    if found.eq_ignore_ascii_case(event) {
+    // Asterisk spells event names as the spec does: an exact comparison (a
+    // few word compares) settles it before the case-insensitive loop.
+    if found == event || found.eq_ignore_ascii_case(event) {
         Ok(())
     } else {
         Err(DecodeError::unexpected(
@@ -564,6 +566,13 @@ mod tests {
         assert_eq!(strip_key_prefix(b"Dest", b"dest"), Some(&b""[..]));
         assert_eq!(strip_key_prefix(b"Des", b"dest"), None);
         assert_eq!(strip_key_prefix(b"DistChannel", b"dest"), None);
+    }
+
+    #[test]
+    fn value_index_trims_and_ignores_case() {
+        assert_eq!(value_index(" up ", &["Down", "Up"]), Some(1));
+        assert_eq!(value_index("\u{a0}DOWN", &["Down", "Up"]), Some(0));
+        assert_eq!(value_index("Dow", &["Down", "Up"]), None);
     }
 
     #[test]

@@ -84,6 +84,7 @@ impl<'a> RawHeader<'a> {
     }
 
     /// Whether this header is called `name`, ignoring ASCII case.
+    #[inline]
     pub fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name)
     }
@@ -94,7 +95,7 @@ impl<'a> RawHeader<'a> {
     }
 
     /// The value as an [`AmiStr`] (shared with the buffer when there is one).
-    #[inline]
+    #[inline(always)]
     pub fn value_str(&self) -> AmiStr {
         share(self.value, self.value_source)
     }
@@ -102,6 +103,7 @@ impl<'a> RawHeader<'a> {
     /// `part`, a piece of the value (the name of a `name=value` pair), as
     /// an [`AmiStr`]: a slice of the value's buffer when `part` lies in it,
     /// else a copy.
+    #[inline]
     pub fn share(&self, part: &str) -> AmiStr {
         share(part, self.value_source)
     }
@@ -115,11 +117,11 @@ impl<'a> RawHeader<'a> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn share(text: &str, source: Option<&Bytes>) -> AmiStr {
     match source {
         Some(source) => AmiStr::shared(text, source),
-        None => AmiStr::from(text.to_owned()),
+        None => AmiStr::copy_from(text),
     }
 }
 
@@ -128,8 +130,8 @@ impl<'a> From<&'a Header> for RawHeader<'a> {
         RawHeader {
             name: &header.name,
             value: &header.value,
-            name_source: Some(header.name.as_bytes_shared()),
-            value_source: Some(header.value.as_bytes_shared()),
+            name_source: header.name.shared_bytes(),
+            value_source: header.value.shared_bytes(),
         }
     }
 }
@@ -268,8 +270,10 @@ impl Message {
     /// `--END COMMAND--`) become [`Message::text`].
     pub fn parse_block(text: &str) -> Result<Message, ParseBlockError> {
         // One copy of the block; every header is a slice of it.
-        let block = AmiStr::from(text.to_owned());
-        let (text, source) = (block.as_str(), block.as_bytes_shared());
+        let block = Bytes::copy_from_slice(text.as_bytes());
+        let source = &block;
+        // A copy of a `str`: always UTF-8.
+        let text = std::str::from_utf8(&block).unwrap_or_default();
         let push = |msg: &mut Message, name: &str, value: &str| {
             let header = RawHeader::in_buffer(name, value, source).to_header();
             msg.headers.push(header);

@@ -42,6 +42,19 @@ pub trait WireValue: Sized {
     }
 }
 
+/// `value.trim()`, without the Unicode-aware scan in the usual case of a
+/// value that neither starts nor ends with a space: an ASCII byte above
+/// `' '` is no white space, so then there is nothing to trim.
+#[inline]
+pub(crate) fn trim_value(value: &str) -> &str {
+    let plain = |b: u8| b > b' ' && b.is_ascii();
+    match value.as_bytes() {
+        [first, .., last] if plain(*first) && plain(*last) => value,
+        [only] if plain(*only) => value,
+        _ => value.trim(),
+    }
+}
+
 impl WireValue for String {
     const EXPECTED: &'static str = "text";
 
@@ -69,7 +82,10 @@ impl WireValue for AmiStr {
         Ok(AmiStr::from(value.to_owned()))
     }
 
-    #[inline]
+    // Always inlined: the string then goes to its slot in registers rather
+    // than through a `Result` in memory (whose narrow stores the slot's
+    // wide loads waited on).
+    #[inline(always)]
     fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
         Ok(header.value_str())
     }
@@ -89,9 +105,9 @@ macro_rules! integer_value {
         impl WireValue for $ty {
             const EXPECTED: &'static str = $expected;
 
+            #[inline]
             fn parse_wire(value: &str) -> Result<Self, ValueError> {
-                value
-                    .trim()
+                trim_value(value)
                     .parse()
                     .map_err(|_| ValueError::new(value, Self::EXPECTED))
             }
@@ -114,8 +130,7 @@ impl WireValue for f64 {
     const EXPECTED: &'static str = "a decimal number";
 
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
-        value
-            .trim()
+        trim_value(value)
             .parse()
             .map_err(|_| ValueError::new(value, Self::EXPECTED))
     }
@@ -133,7 +148,7 @@ impl WireValue for bool {
     const EXPECTED: &'static str = "a boolean (yes/no, true/false, 1/0, on/off)";
 
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
-        let v = value.trim();
+        let v = trim_value(value);
         const TRUE: [&str; 6] = ["yes", "true", "y", "t", "1", "on"];
         const FALSE: [&str; 6] = ["no", "false", "n", "f", "0", "off"];
         if TRUE.iter().any(|t| v.eq_ignore_ascii_case(t)) {
@@ -251,10 +266,12 @@ impl WireValue for Var {
     }
 
     fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
-        match header.value.split_once('=') {
-            Some((name, v)) if !name.is_empty() => Ok(Var {
-                name: header.share(name),
-                value: header.share(v),
+        // `memchr` rather than `split_once`: the values are short, and the
+        // generic search of `str` costs more than the rest of the decoding.
+        match memchr::memchr(b'=', header.value.as_bytes()) {
+            Some(at) if at > 0 => Ok(Var {
+                name: header.share(&header.value[..at]),
+                value: header.share(&header.value[at + 1..]),
             }),
             _ => Err(ValueError::new(header.value, Self::EXPECTED)),
         }
@@ -303,6 +320,25 @@ mod tests {
             bool::parse_wire("maybe").unwrap_err().to_string(),
             "invalid value \"maybe\": expected a boolean (yes/no, true/false, 1/0, on/off)"
         );
+    }
+
+    #[test]
+    fn trim_value_is_trim() {
+        for text in [
+            "",
+            " ",
+            "1",
+            " 1",
+            "1 ",
+            "\t12\r",
+            "a b",
+            "\u{a0}7\u{a0}",
+            "\u{2003}",
+            "x\u{85}",
+            "\u{7f}",
+        ] {
+            assert_eq!(trim_value(text), text.trim(), "{text:?}");
+        }
     }
 
     #[test]
