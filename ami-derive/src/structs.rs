@@ -21,7 +21,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::Type;
 
-use crate::internals::ast::{Container, Field, FieldKind};
+use crate::internals::ast::{Container, Field, FieldKind, WireName};
 use crate::internals::attr::{ConstraintKind, ContainerAttrs, IndexStyle, Shape};
 use crate::internals::Derive;
 
@@ -386,6 +386,9 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
     let mut extra = TokenStream::new();
     for f in cont.fields() {
         let field = f.ident;
+        // Each table entry names its header with `": "` already joined,
+        // the bytes written before the value (one copy instead of two).
+        let head = |name: &WireName| format!("{}: ", name.value);
         let entry = match &f.kind {
             FieldKind::Value {
                 name,
@@ -393,8 +396,10 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 optional: false,
                 ty,
             } => {
-                let name = &name.value;
-                Some(quote_spanned!(at(ty)=> #sp::Out::Value(#name, &self.#field, #required)))
+                let head = head(name);
+                Some(
+                    quote_spanned!(at(ty)=> #sp::Out::Value(#head, #sp::value_ref(&self.#field), #required)),
+                )
             }
             FieldKind::Value {
                 name,
@@ -402,17 +407,17 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 ty,
                 ..
             } => {
-                let name = &name.value;
-                Some(quote_spanned!(at(ty)=> #sp::Out::Optional(#name, #sp::present(&self.#field))))
+                let head = head(name);
+                Some(quote_spanned!(at(ty)=> #sp::Out::Optional(#head, #sp::present(&self.#field))))
             }
             FieldKind::Repeated { name, ty } => {
-                let name = &name.value;
-                Some(quote_spanned!(at(ty)=> #sp::Out::Repeated(#name, &self.#field)))
+                let head = head(name);
+                Some(quote_spanned!(at(ty)=> #sp::Out::Repeated(#head, &self.#field)))
             }
             FieldKind::Indexed { name, style, ty } => {
-                let name = &name.value;
+                let head = head(name);
                 let style = style_tokens(*style);
-                Some(quote_spanned!(at(ty)=> #sp::Out::Indexed(#name, #style, &self.#field)))
+                Some(quote_spanned!(at(ty)=> #sp::Out::Indexed(#head, #style, &self.#field)))
             }
             _ => None,
         };

@@ -12,7 +12,9 @@
 use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
-use super::fields::{decode_fields, Encoder, Event, Fields, IndexStyle, MessageRole};
+use super::fields::{
+    decode_fields, has_line_break, Encoder, Event, Fields, IndexStyle, MessageRole, Name,
+};
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::WireValue;
 
@@ -83,10 +85,11 @@ pub fn strip_key_prefix<'k>(key: &'k [u8], lower: &[u8]) -> Option<&'k [u8]> {
 pub trait WriteValue {
     /// [`WireValue::write_wire`].
     fn write_value(&self, out: &mut Vec<u8>);
-    /// [`WireValue::check_wire`].
-    fn check_value(&self) -> Result<(), ValueError>;
-    /// [`WireValue::is_blank`].
-    fn is_blank_value(&self) -> bool;
+    /// What encoding does with a value, in one virtual call: refuse it if
+    /// [`WireValue::check_wire`] does (or, when `required`, if it
+    /// [`WireValue::is_blank`]), else write it. Checking for line breaks
+    /// is left to the caller, which looks at the bytes written.
+    fn write_checked(&self, out: &mut Vec<u8>, required: bool) -> Result<(), ValueRefusal>;
 }
 
 impl<V: WireValue> WriteValue for V {
@@ -94,12 +97,46 @@ impl<V: WireValue> WriteValue for V {
         self.write_wire(out);
     }
 
-    fn check_value(&self) -> Result<(), ValueError> {
-        self.check_wire()
+    fn write_checked(&self, out: &mut Vec<u8>, required: bool) -> Result<(), ValueRefusal> {
+        if let Err(error) = self.check_wire() {
+            return Err(ValueRefusal::Invalid(error));
+        }
+        if required && self.is_blank() {
+            return Err(ValueRefusal::Blank);
+        }
+        self.write_wire(out);
+        Ok(())
     }
+}
 
-    fn is_blank_value(&self) -> bool {
-        self.is_blank()
+/// Why [`WriteValue::write_checked`] refused a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueRefusal {
+    /// [`WireValue::check_wire`] refused it.
+    Invalid(ValueError),
+    /// A required value is blank.
+    Blank,
+}
+
+/// A value to write: text, which the encoder checks and copies itself, or
+/// any other value, behind one virtual call ([`WriteValue::write_checked`]).
+/// Made by [`value_ref`], which picks `Text` where the type allows it
+/// ([`WireValue::as_wire_text`]).
+#[derive(Clone, Copy)]
+pub enum ValueRef<'a> {
+    /// Text sent as is.
+    Text(&'a str),
+    /// Any other value.
+    Other(&'a dyn WriteValue),
+}
+
+/// `value` as a [`ValueRef`]: text where [`WireValue::as_wire_text`] gives
+/// it (the test is decided by the type, so it vanishes once inlined).
+#[inline(always)]
+pub fn value_ref<V: WireValue>(value: &V) -> ValueRef<'_> {
+    match value.as_wire_text() {
+        Some(text) => ValueRef::Text(text),
+        None => ValueRef::Other(value),
     }
 }
 
@@ -108,8 +145,8 @@ impl<V: WireValue> WriteValue for V {
 /// the type is known, instead of through a virtual call per absent field
 /// (an `Originate` has some twenty, most of them absent).
 #[inline(always)]
-pub fn present<V: WireValue>(value: &Option<V>) -> Option<&dyn WriteValue> {
-    value.as_ref().map(|v| v as &dyn WriteValue)
+pub fn present<V: WireValue>(value: &Option<V>) -> Option<ValueRef<'_>> {
+    value.as_ref().map(value_ref)
 }
 
 /// A repeated or indexed field (`Vec<V>`) as a trait object.
@@ -117,7 +154,7 @@ pub trait ValueList {
     /// How many values there are.
     fn count(&self) -> usize;
     /// Value `i` (`i < count()`).
-    fn at(&self, i: usize) -> &dyn WriteValue;
+    fn at(&self, i: usize) -> ValueRef<'_>;
 }
 
 impl<V: WireValue> ValueList for Vec<V> {
@@ -125,8 +162,8 @@ impl<V: WireValue> ValueList for Vec<V> {
         self.len()
     }
 
-    fn at(&self, i: usize) -> &dyn WriteValue {
-        &self[i]
+    fn at(&self, i: usize) -> ValueRef<'_> {
+        value_ref(&self[i])
     }
 }
 
@@ -134,11 +171,15 @@ impl<V: WireValue> ValueList for Vec<V> {
 /// [`encode_values`]: a table entry per field instead of a call per field,
 /// so that each struct's `encode` stays small. Field groups and extra
 /// headers are not in tables: `encode` writes them between tables.
+///
+/// Each name is the header name followed by `": "` (`"Channel: "`), the
+/// bytes written before the value, and must hold no CR, LF or NUL: the
+/// derive checks its literals, and [`encode_values`] does not look again.
 pub enum Out<'a> {
     /// `Name: value`; a `required` value may not be blank.
-    Value(&'a str, &'a dyn WriteValue, bool),
+    Value(&'a str, ValueRef<'a>, bool),
     /// `Name: value` when the value is present (see [`present`]).
-    Optional(&'a str, Option<&'a dyn WriteValue>),
+    Optional(&'a str, Option<ValueRef<'a>>),
     /// `Name: value` once per value.
     Repeated(&'a str, &'a dyn ValueList),
     /// `Name-000000: value`, `Name-000001: ...` (or `Name(0)`...).
@@ -149,27 +190,80 @@ pub enum Out<'a> {
 /// [`Encoder::optional`], [`Encoder::repeated`] and [`Encoder::indexed`]
 /// would.
 pub fn encode_values(enc: &mut Encoder<'_>, fields: &[Out<'_>]) -> Result<(), EncodeError> {
+    if !enc.writes_plain_names() {
+        return encode_decorated_values(enc, fields);
+    }
+    // The usual case, outside any group: each header is its name as the
+    // table gives it, then the value.
+    for field in fields {
+        let (head, value, required) = match *field {
+            Out::Value(head, value, required) => (head, value, required),
+            Out::Optional(head, Some(value)) => (head, value, false),
+            Out::Optional(_, None) => continue,
+            Out::Repeated(head, values) => {
+                debug_check_head(head);
+                for i in 0..values.count() {
+                    enc.put_plain(head, values.at(i), false)?;
+                }
+                continue;
+            }
+            Out::Indexed(head, style, values) => {
+                for (i, index) in (0..values.count()).zip(0u32..) {
+                    enc.put(joined(head), Some((style, index)), values.at(i), false)?;
+                }
+                continue;
+            }
+        };
+        debug_check_head(head);
+        enc.put_plain(head, value, required)?;
+    }
+    Ok(())
+}
+
+/// [`encode_values`] inside a group (a prefix or an index to add to each
+/// name).
+#[cold]
+fn encode_decorated_values(enc: &mut Encoder<'_>, fields: &[Out<'_>]) -> Result<(), EncodeError> {
     for field in fields {
         match *field {
-            Out::Value(name, value, required) => enc.value(name, None, value, required)?,
-            Out::Optional(name, value) => {
+            Out::Value(head, value, required) => {
+                enc.put(joined(head), None, value, required)?;
+            }
+            Out::Optional(head, value) => {
                 if let Some(value) = value {
-                    enc.value(name, None, value, false)?;
+                    enc.put(joined(head), None, value, false)?;
                 }
             }
-            Out::Repeated(name, values) => {
+            Out::Repeated(head, values) => {
                 for i in 0..values.count() {
-                    enc.value(name, None, values.at(i), false)?;
+                    enc.put(joined(head), None, values.at(i), false)?;
                 }
             }
-            Out::Indexed(name, style, values) => {
+            Out::Indexed(head, style, values) => {
                 for (i, index) in (0..values.count()).zip(0u32..) {
-                    enc.value(name, Some((style, index)), values.at(i), false)?;
+                    enc.put(joined(head), Some((style, index)), values.at(i), false)?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// A name of an [`Out`] entry, `"Name: "`.
+#[inline(always)]
+fn joined(head: &str) -> Name<'_> {
+    debug_check_head(head);
+    Name::Joined(head)
+}
+
+/// In debug builds, that `head` is a name of an [`Out`] entry: a header
+/// name, valid on the wire, then `": "` (the derive ensures it).
+#[inline(always)]
+fn debug_check_head(head: &str) {
+    debug_assert!(
+        head.ends_with(": ") && head.len() > 2 && !has_line_break(head.as_bytes()),
+        "{head:?}: not a header name followed by \": \""
+    );
 }
 
 /// Whether two values have the same wire form (`Yes` and `true` do, for a
@@ -380,7 +474,10 @@ pub enum Constraint {
 }
 
 /// Check one constraint, given which of its parameters are set; `rule` is
-/// the constraint in words, for the error.
+/// the constraint in words, for the error. Inlined into each action's
+/// `encode`, where `constraint` and the length of `set` are constants: a
+/// few instructions, and a call only to build the error.
+#[inline]
 pub fn check_constraint(
     enc: &Encoder<'_>,
     constraint: Constraint,
@@ -397,10 +494,16 @@ pub fn check_constraint(
     if holds {
         Ok(())
     } else {
-        Err(enc.error(EncodeErrorKind::Constraint {
-            rule: rule.to_owned(),
-        }))
+        Err(constraint_error(enc, rule))
     }
+}
+
+#[cold]
+#[inline(never)]
+fn constraint_error(enc: &Encoder<'_>, rule: &str) -> EncodeError {
+    enc.error(EncodeErrorKind::Constraint {
+        rule: rule.to_owned(),
+    })
 }
 
 fn event_header<M: MessageView>(msg: &M) -> Option<&str> {

@@ -1,7 +1,7 @@
 //! The traits that `ami-derive` implements, and the generic helpers its
 //! generated code calls, so that per-struct generated code stays small.
 
-use super::derive_support::{key_is, WriteValue};
+use super::derive_support::{key_is, value_ref, ValueRef, ValueRefusal};
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
@@ -393,17 +393,149 @@ pub fn is_valid_header_name(name: &str) -> bool {
             .any(|b| b == b':' || b == b' ' || b.is_ascii_control())
 }
 
-/// Whether `bytes` holds a CR, LF or NUL. Headers are short: below 64
-/// bytes a loop without early exit (which the compiler vectorises) costs
-/// less than setting up a SIMD search.
-#[inline]
-fn has_line_break(bytes: &[u8]) -> bool {
-    if bytes.len() >= 64 {
+/// Whether `bytes` holds a CR, LF or NUL, the bytes that would end a
+/// header early (and so inject another) or cut it short.
+///
+/// Header values are short, so this reads them 8 bytes at a time in
+/// plain `u64`s (the last word overlapping the one before it) rather than
+/// setting up a SIMD search, which only pays for long values.
+#[inline(always)]
+pub(crate) fn has_line_break(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len > 64 {
         return memchr::memchr3(b'\r', b'\n', b'\0', bytes).is_some();
     }
-    bytes.iter().fold(false, |found, &b| {
-        found | (b == b'\r') | (b == b'\n') | (b == 0)
-    })
+    let word = |at: usize| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let half = |at: usize| {
+        let mut half = [0; 4];
+        half.copy_from_slice(&bytes[at..at + 4]);
+        u64::from(u32::from_le_bytes(half))
+    };
+    if len >= 8 {
+        let mut at = 0;
+        while at + 8 < len {
+            if word_has_line_break(word(at)) {
+                return true;
+            }
+            at += 8;
+        }
+        word_has_line_break(word(len - 8))
+    } else if len >= 4 {
+        word_has_line_break(half(0) | half(len - 4) << 32)
+    } else {
+        bytes.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0)
+    }
+}
+
+/// Whether a byte of `word` is CR, LF or NUL. A byte is zero exactly when
+/// `(b - 1) & !b` has its top bit set (with borrows between the bytes,
+/// which never hide the first zero byte); CR and LF are found as zero bytes
+/// of `word` XOR a word of CRs, or of LFs. All three are below 14, so one
+/// such test against 14 rules out most words first (it is exact too: a
+/// byte below 14 sets its top bit in `word - 14 * ONES`, borrow or not, and
+/// no byte of 128 or more does, since `!word` clears it).
+#[inline(always)]
+fn word_has_line_break(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |n: u64| word.wrapping_sub(n * ONES) & !word & HIGH;
+    if below(14) == 0 {
+        return false;
+    }
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    zero(word) | zero(word ^ (u64::from(b'\r') * ONES)) | zero(word ^ (u64::from(b'\n') * ONES))
+        != 0
+}
+
+/// Whether a text value counts as blank (`trim()` leaves nothing), with a
+/// shortcut for the usual case: a first byte that is ASCII and above the
+/// space is no whitespace, so the text is not blank.
+#[inline]
+pub(crate) fn is_blank_text(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(&b) if b > b' ' && b.is_ascii() => false,
+        _ => text.trim().is_empty(),
+    }
+}
+
+/// Append `head`, `text` and CR LF to `out` with one capacity check: the
+/// bytes of one header, in the usual case.
+#[inline(always)]
+fn append_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) {
+    let total = head.len() + text.len() + 2;
+    out.reserve(total);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `total` bytes past `len`, and the
+    // three copies fill exactly that range: `head` at `len`, `text` right
+    // after it, CR LF last. Every byte up to `len + total` is then
+    // initialised, so the length may be set there.
+    unsafe {
+        let dst = out.as_mut_ptr().add(len);
+        copy_short(head, dst);
+        copy_short(text, dst.add(head.len()));
+        dst.add(head.len() + text.len())
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
+        out.set_len(len + total);
+    }
+}
+
+/// Append `bytes` to `out` (what `extend_from_slice` does, but short
+/// slices are copied inline rather than through a call to `memcpy`).
+#[inline(always)]
+pub(crate) fn append(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len());
+    let len = out.len();
+    // SAFETY: `reserve` made room for `bytes.len()` bytes past `len`, which
+    // the copy fills.
+    unsafe {
+        copy_short(bytes, out.as_mut_ptr().add(len));
+        out.set_len(len + bytes.len());
+    }
+}
+
+/// Copy `src` to `dst`. Header names and values are mostly under 32
+/// bytes: those are copied with two overlapping loads and stores of a
+/// fixed size (a few instructions), where `memcpy` would cost a call and
+/// its own dispatch on the length for each piece of each header.
+///
+/// # Safety
+///
+/// `dst` must be valid for writes of `src.len()` bytes, and not overlap
+/// `src`.
+#[inline(always)]
+unsafe fn copy_short(src: &[u8], dst: *mut u8) {
+    let n = src.len();
+    let s = src.as_ptr();
+    // SAFETY (every branch): each copy reads and writes `WIDTH` bytes at
+    // offset 0 or `n - WIDTH`, which lie within the `n` bytes of `src` and
+    // `dst` since `n >= WIDTH` in that branch; the caller guarantees that
+    // `dst` holds `n` writable bytes apart from `src`.
+    unsafe {
+        if n >= 16 {
+            if n > 32 {
+                std::ptr::copy_nonoverlapping(s, dst, n);
+            } else {
+                std::ptr::copy_nonoverlapping(s, dst, 16);
+                std::ptr::copy_nonoverlapping(s.add(n - 16), dst.add(n - 16), 16);
+            }
+        } else if n >= 8 {
+            std::ptr::copy_nonoverlapping(s, dst, 8);
+            std::ptr::copy_nonoverlapping(s.add(n - 8), dst.add(n - 8), 8);
+        } else if n >= 4 {
+            std::ptr::copy_nonoverlapping(s, dst, 4);
+            std::ptr::copy_nonoverlapping(s.add(n - 4), dst.add(n - 4), 4);
+        } else if n > 0 {
+            // One, two or three bytes: the first, the middle and the last.
+            *dst = *s;
+            *dst.add(n / 2) = *s.add(n / 2);
+            *dst.add(n - 1) = *s.add(n - 1);
+        }
+    }
 }
 
 /// Writes the headers of one action into a byte buffer, refusing CR/LF/NUL,
@@ -416,6 +548,27 @@ pub struct Encoder<'a> {
     action: &'static str,
     prefix: String,
     index: Option<(IndexStyle, u32)>,
+}
+
+/// A header name as the encoder receives it: from a derive, already
+/// followed by `": "` and known to be valid (the derive checks its
+/// literals); from a caller of the public methods, bare and unchecked.
+#[derive(Clone, Copy)]
+pub(crate) enum Name<'n> {
+    /// `"Channel: "`: the name, then `": "`.
+    Joined(&'n str),
+    /// `"Channel"`.
+    Bare(&'n str),
+}
+
+impl<'n> Name<'n> {
+    /// The name alone.
+    fn bare(self) -> &'n str {
+        match self {
+            Name::Joined(head) => &head[..head.len() - 2],
+            Name::Bare(name) => name,
+        }
+    }
 }
 
 impl<'a> Encoder<'a> {
@@ -439,13 +592,29 @@ impl<'a> Encoder<'a> {
         EncodeError::new(self.action, kind)
     }
 
-    fn write_name(&mut self, name: &str, own_index: Option<(IndexStyle, u32)>) -> usize {
+    /// Write the name of a header and `": "`; returns where it starts.
+    #[inline]
+    fn write_name(&mut self, name: Name<'_>, own_index: Option<(IndexStyle, u32)>) -> usize {
         let start = self.out.len();
-        if self.prefix.is_empty() && self.index.is_none() && own_index.is_none() {
-            // The usual case: a plain name, one copy.
-            self.out.extend_from_slice(name.as_bytes());
-            return start;
+        if let Name::Joined(head) = name {
+            if self.is_plain(own_index) {
+                // The usual case: a plain name, one copy.
+                append(self.out, head.as_bytes());
+                return start;
+            }
         }
+        self.write_decorated_name(name.bare(), own_index);
+        start
+    }
+
+    /// Whether a name is written as is: no group prefix, no index.
+    #[inline(always)]
+    fn is_plain(&self, own_index: Option<(IndexStyle, u32)>) -> bool {
+        self.prefix.is_empty() && self.index.is_none() && own_index.is_none()
+    }
+
+    /// [`Encoder::write_name`] with a group prefix or an index.
+    fn write_decorated_name(&mut self, name: &str, own_index: Option<(IndexStyle, u32)>) {
         self.out.extend_from_slice(self.prefix.as_bytes());
         self.out.extend_from_slice(name.as_bytes());
         for (style, i) in self.index.into_iter().chain(own_index) {
@@ -466,7 +635,7 @@ impl<'a> Encoder<'a> {
                 }
             }
         }
-        start
+        self.out.extend_from_slice(b": ");
     }
 
     fn full_name(&self, start: usize) -> String {
@@ -477,34 +646,156 @@ impl<'a> Encoder<'a> {
         String::from_utf8_lossy(&self.out[start..end]).into_owned()
     }
 
-    /// Write one header. Not generic: the value comes as a `dyn`, so that
-    /// this body is compiled once, not once per value type.
-    pub(crate) fn value(
+    /// Write one header. Not generic: the value comes as a [`ValueRef`],
+    /// text or a `dyn`, so that this body is compiled once, not once per
+    /// value type. Text (most parameters) is checked and copied here with
+    /// no virtual call; other values are checked and written by one
+    /// virtual call, then their bytes are checked for line breaks.
+    pub(crate) fn put(
         &mut self,
-        name: &str,
+        name: Name<'_>,
         index: Option<(IndexStyle, u32)>,
-        value: &dyn WriteValue,
+        value: ValueRef<'_>,
         required: bool,
     ) -> Result<(), EncodeError> {
-        let start = self.write_name(name, index);
-        if let Err(error) = value.check_value() {
-            let param = self.full_name(start);
-            return Err(self.error(EncodeErrorKind::InvalidValue { param, error }));
-        }
-        if required && value.is_blank_value() {
-            let param = self.full_name(start);
-            return Err(self.error(EncodeErrorKind::MissingRequired { param }));
-        }
-        self.out.extend_from_slice(b": ");
-        let value_start = self.out.len();
-        value.write_value(self.out);
-        if has_line_break(&self.out[start..]) {
-            let param = self.full_name(start);
-            let value = String::from_utf8_lossy(&self.out[value_start..]).into_owned();
-            return Err(self.error(EncodeErrorKind::LineBreak { param, value }));
+        match value {
+            ValueRef::Text(text) => {
+                if (required && is_blank_text(text)) || has_line_break(text.as_bytes()) {
+                    return Err(self.refused_text(name, index, text, required));
+                }
+                match name {
+                    Name::Joined(head) if self.is_plain(index) => {
+                        append_line(self.out, head.as_bytes(), text.as_bytes());
+                        return Ok(());
+                    }
+                    _ => {
+                        self.write_name(name, index);
+                        append(self.out, text.as_bytes());
+                    }
+                }
+            }
+            ValueRef::Other(value) => {
+                let start = self.write_name(name, index);
+                let value_start = self.out.len();
+                if let Err(refusal) = value.write_checked(self.out, required) {
+                    return Err(self.refused(start, refusal));
+                }
+                if has_line_break(&self.out[value_start..]) {
+                    return Err(self.line_break(start, value_start));
+                }
+            }
         }
         self.out.extend_from_slice(b"\r\n");
         Ok(())
+    }
+
+    /// Whether names are written as given: no group prefix, no index of a
+    /// group. Then [`Encoder::put_plain`] may write them.
+    #[inline(always)]
+    pub(crate) fn writes_plain_names(&self) -> bool {
+        self.is_plain(None)
+    }
+
+    /// [`Encoder::put`] for a header of no index, `head` being its name
+    /// followed by `": "`, while [`Encoder::writes_plain_names`]: the hot
+    /// path of encoding, inlined into the loop of `encode_values`.
+    #[inline(always)]
+    pub(crate) fn put_plain(
+        &mut self,
+        head: &str,
+        value: ValueRef<'_>,
+        required: bool,
+    ) -> Result<(), EncodeError> {
+        debug_assert!(self.writes_plain_names());
+        match value {
+            ValueRef::Text(text) => {
+                if (required && is_blank_text(text)) || has_line_break(text.as_bytes()) {
+                    return Err(self.refused_text(Name::Joined(head), None, text, required));
+                }
+                append_line(self.out, head.as_bytes(), text.as_bytes());
+            }
+            ValueRef::Other(value) => {
+                let start = self.out.len();
+                append(self.out, head.as_bytes());
+                let value_start = self.out.len();
+                if let Err(refusal) = value.write_checked(self.out, required) {
+                    return Err(self.refused(start, refusal));
+                }
+                if has_line_break(&self.out[value_start..]) {
+                    return Err(self.line_break(start, value_start));
+                }
+                self.out.extend_from_slice(b"\r\n");
+            }
+        }
+        Ok(())
+    }
+
+    /// The error for a text value that [`Encoder::put`] refused (blank
+    /// though required, or holding a line break).
+    #[cold]
+    #[inline(never)]
+    fn refused_text(
+        &mut self,
+        name: Name<'_>,
+        index: Option<(IndexStyle, u32)>,
+        text: &str,
+        required: bool,
+    ) -> EncodeError {
+        let start = self.write_name(name, index);
+        let param = self.full_name(start);
+        if required && is_blank_text(text) {
+            return self.error(EncodeErrorKind::MissingRequired { param });
+        }
+        let value = text.to_owned();
+        self.error(EncodeErrorKind::LineBreak { param, value })
+    }
+
+    /// The error for a value whose
+    /// [`WriteValue::write_checked`](super::derive_support::WriteValue::write_checked)
+    /// refused it.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, start: usize, refusal: ValueRefusal) -> EncodeError {
+        let param = self.full_name(start);
+        match refusal {
+            ValueRefusal::Invalid(error) => {
+                self.error(EncodeErrorKind::InvalidValue { param, error })
+            }
+            ValueRefusal::Blank => self.error(EncodeErrorKind::MissingRequired { param }),
+        }
+    }
+
+    /// The error for a written value holding CR, LF or NUL.
+    #[cold]
+    #[inline(never)]
+    fn line_break(&self, start: usize, value_start: usize) -> EncodeError {
+        let param = self.full_name(start);
+        let value = String::from_utf8_lossy(&self.out[value_start..]).into_owned();
+        self.error(EncodeErrorKind::LineBreak { param, value })
+    }
+
+    /// A header name given to a public method: refused when it holds CR,
+    /// LF or NUL (names from the derive were checked when it expanded).
+    fn checked_name<'n>(&self, name: &'n str) -> Result<Name<'n>, EncodeError> {
+        if has_line_break(name.as_bytes()) {
+            return Err(self.error(EncodeErrorKind::LineBreak {
+                param: name.escape_debug().to_string(),
+                value: name.to_owned(),
+            }));
+        }
+        Ok(Name::Bare(name))
+    }
+
+    /// Write one header whose name a caller gave: checked first.
+    fn value(
+        &mut self,
+        name: &str,
+        index: Option<(IndexStyle, u32)>,
+        value: ValueRef<'_>,
+        required: bool,
+    ) -> Result<(), EncodeError> {
+        let name = self.checked_name(name)?;
+        self.put(name, index, value, required)
     }
 
     /// Write `name: value`. A `required` parameter may not be blank.
@@ -514,7 +805,7 @@ impl<'a> Encoder<'a> {
         value: &V,
         required: bool,
     ) -> Result<(), EncodeError> {
-        self.value(name, None, value, required)
+        self.value(name, None, value_ref(value), required)
     }
 
     /// Write `name: value` if the value is present.
@@ -524,7 +815,7 @@ impl<'a> Encoder<'a> {
         value: &Option<V>,
     ) -> Result<(), EncodeError> {
         match value {
-            Some(v) => self.value(name, None, v, false),
+            Some(v) => self.value(name, None, value_ref(v), false),
             None => Ok(()),
         }
     }
@@ -533,7 +824,7 @@ impl<'a> Encoder<'a> {
     pub fn repeated<V: WireValue>(&mut self, name: &str, values: &[V]) -> Result<(), EncodeError> {
         values
             .iter()
-            .try_for_each(|v| self.value(name, None, v, false))
+            .try_for_each(|v| self.value(name, None, value_ref(v), false))
     }
 
     /// Write `name-000000: value`, `name-000001: ...` (or `name(0)`...) for the values.
@@ -546,7 +837,7 @@ impl<'a> Encoder<'a> {
         values
             .iter()
             .zip(0u32..)
-            .try_for_each(|(v, i)| self.value(name, Some((style, i)), v, false))
+            .try_for_each(|(v, i)| self.value(name, Some((style, i)), value_ref(v), false))
     }
 
     /// Write a header taken as is (the extra headers of a struct): its name
@@ -559,7 +850,13 @@ impl<'a> Encoder<'a> {
                 error: super::ValueError::new(name, HEADER_NAME_RULE),
             }));
         }
-        self.value(&header.name, None, &header.value, false)
+        // A valid header name holds no control character: no check left.
+        self.put(
+            Name::Bare(&header.name),
+            None,
+            ValueRef::Text(&header.value),
+            false,
+        )
     }
 
     /// Write the fields of a group under a name prefix (`Transferer`).
@@ -568,6 +865,8 @@ impl<'a> Encoder<'a> {
     }
 
     fn group_dyn(&mut self, prefix: &str, group: &dyn EncodeFields) -> Result<(), EncodeError> {
+        // The prefix goes before every name of the group: checked once here.
+        self.checked_name(prefix)?;
         let saved = self.prefix.len();
         self.prefix.push_str(prefix);
         let result = group.encode_fields(self);
@@ -652,49 +951,23 @@ fn encode_message(
     let start = out.len();
     let result = (|| {
         let mut enc = Encoder::new(out, name);
-        enc.out.extend_from_slice(head);
-        enc.out.extend_from_slice(name.as_bytes());
-        enc.out.extend_from_slice(b"\r\n");
+        append_line(enc.out, head, name.as_bytes());
         if let Some(subtype) = user_event {
             enc.out.extend_from_slice(b"UserEvent: ");
             enc.out.extend_from_slice(subtype.as_bytes());
             enc.out.extend_from_slice(b"\r\n");
         }
         if let Some(id) = action_id {
-            enc.value("ActionID", None, &BorrowedText(id), true)?;
+            enc.put_plain("ActionID: ", ValueRef::Text(id), true)?;
         }
         fields.encode_fields(&mut enc)?;
-        enc.out.extend_from_slice(b"\r\n");
+        append(enc.out, b"\r\n");
         Ok(())
     })();
     if result.is_err() {
         out.truncate(start);
     }
     result
-}
-
-/// Text written through [`Encoder::value`] without an owned copy (the
-/// ActionID of [`encode_action`]), so that encoding allocates nothing. It
-/// is only ever written: it cannot be decoded.
-struct BorrowedText<'a>(&'a str);
-
-impl WireValue for BorrowedText<'_> {
-    const EXPECTED: &'static str = <String as WireValue>::EXPECTED;
-
-    fn parse_wire(value: &str) -> Result<Self, super::ValueError> {
-        Err(super::ValueError::new(
-            value,
-            "text borrowed for writing only",
-        ))
-    }
-
-    fn write_wire(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.0.as_bytes());
-    }
-
-    fn is_blank(&self) -> bool {
-        self.0.trim().is_empty()
-    }
 }
 
 /// Decode a request message into the typed action `A` (what a server, a
@@ -784,6 +1057,69 @@ mod tests {
         );
         // Only ASCII letters change: other UTF-8 stays as it was.
         assert_eq!(lowercase_key("Ä-X", <[u8]>::to_vec), "Ä-x".as_bytes());
+    }
+
+    #[test]
+    fn line_breaks_found_at_every_length_and_position() {
+        // Every length up to past the SIMD cut-off, every position, and each
+        // byte value there: the same verdict as a plain search. Bytes next
+        // to the targets (and 0x80 and up, where borrows could mislead the
+        // word tests) fill the rest.
+        for len in 0..=80 {
+            for fill in [b'a', 0x0e, 0x0c, 0x0b, 0x01, 0x80, 0xff] {
+                let mut bytes = vec![fill; len];
+                assert!(!has_line_break(&bytes), "{len} {fill:#x}");
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        bytes[at] = b;
+                        let expected = matches!(b, b'\r' | b'\n' | 0);
+                        assert_eq!(has_line_break(&bytes), expected, "{len} {at} {b:#x}");
+                    }
+                    bytes[at] = fill;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blank_text_is_what_trim_leaves_empty() {
+        for text in [
+            "",
+            " ",
+            "\t",
+            "\r\n",
+            "\u{a0}",
+            "\u{2003}x",
+            "\u{3000}",
+            " a",
+            "a",
+            "é",
+            "\x0b",
+            "\x7f",
+        ] {
+            assert_eq!(is_blank_text(text), text.trim().is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn short_copies_write_every_byte_once() {
+        // Every length around the copy widths, after a prefix of every
+        // length up to 8 (so that the copies land at odd offsets).
+        let src: Vec<u8> = (1..=70).collect();
+        for before in 0..8 {
+            for n in 0..=src.len() {
+                let mut out = vec![0xAA; before];
+                append(&mut out, &src[..n]);
+                let mut line = vec![0xAA; before];
+                append_line(&mut line, &src[..n], &src[n..]);
+                let mut expected = vec![0xAA; before];
+                expected.extend_from_slice(&src[..n]);
+                assert_eq!(out, expected, "{before} {n}");
+                expected.extend_from_slice(&src[n..]);
+                expected.extend_from_slice(b"\r\n");
+                assert_eq!(line, expected, "{before} {n}");
+            }
+        }
     }
 
     #[test]

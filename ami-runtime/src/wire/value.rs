@@ -2,6 +2,7 @@
 
 use super::ami_str::AmiStr;
 use super::error::ValueError;
+use super::fields::{append, is_blank_text};
 use super::message::RawHeader;
 use std::fmt;
 
@@ -40,6 +41,17 @@ pub trait WireValue: Sized {
     fn is_blank(&self) -> bool {
         false
     }
+
+    /// The value as text, for a type whose wire form is that text as is:
+    /// [`WireValue::write_wire`] writes exactly its bytes,
+    /// [`WireValue::check_wire`] accepts every value, and
+    /// [`WireValue::is_blank`] says whether `trim()` leaves nothing. The
+    /// encoder then checks and copies the text itself, with no virtual call.
+    /// `None` (the default) for every other type.
+    #[inline(always)]
+    fn as_wire_text(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// `value.trim()`, without the Unicode-aware scan in the usual case of a
@@ -70,7 +82,12 @@ impl WireValue for String {
     }
 
     fn is_blank(&self) -> bool {
-        self.trim().is_empty()
+        is_blank_text(self)
+    }
+
+    #[inline(always)]
+    fn as_wire_text(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
@@ -96,7 +113,12 @@ impl WireValue for AmiStr {
     }
 
     fn is_blank(&self) -> bool {
-        self.trim().is_empty()
+        is_blank_text(self)
+    }
+
+    #[inline(always)]
+    fn as_wire_text(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
@@ -278,9 +300,10 @@ impl WireValue for Var {
     }
 
     fn write_wire(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.name.as_bytes());
+        out.reserve(self.name.len() + 1 + self.value.len());
+        append(out, self.name.as_bytes());
         out.push(b'=');
-        out.extend_from_slice(self.value.as_bytes());
+        append(out, self.value.as_bytes());
     }
 
     fn check_wire(&self) -> Result<(), ValueError> {
