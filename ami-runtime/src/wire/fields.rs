@@ -261,7 +261,9 @@ pub fn decode_message<T: Fields, M: MessageView>(
 /// runtime's own callers use. This is the only part of decoding that is
 /// compiled once per struct (it makes the decoding state and hands it to
 /// [`feed_headers`] as a `dyn`), so that the crate of generated
-/// structs stays quick to build.
+/// structs stays quick to build. Never inlined: its callers (per action,
+/// per event, per list) stay a few lines each instead of a copy of it.
+#[inline(never)]
 pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     msg: &M,
     role: MessageRole,
