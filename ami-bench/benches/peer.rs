@@ -21,12 +21,10 @@ use std::time::{Duration, Instant};
 
 use ami_bench::{
     corpus_stream, frame_stream, spec_example_stream, split_lines, workspace_root, AllocCount,
-    CountingAlloc, CHUNK, CORPUS_PATH,
+    BenchActions, CountingAlloc, CHUNK, CORPUS_PATH,
 };
-use ami_generated::channel::{HangupAction, OriginateAction};
-use ami_generated::manager::PingAction;
 use ami_generated::Event;
-use ami_runtime::wire::{encode_action, FromEvent, Var};
+use ami_runtime::wire::FromEvent;
 use asterisk_rs_ami::action::AmiAction;
 use asterisk_rs_ami::{AmiCodec, AmiEvent, RawAmiMessage};
 use bytes::BytesMut;
@@ -86,37 +84,9 @@ fn peer_typed(stream: &[u8]) -> usize {
     })
 }
 
-struct OurActions {
-    ping: PingAction,
-    hangup: HangupAction,
-    originate: OriginateAction,
-}
-
-fn our_actions() -> OurActions {
-    OurActions {
-        ping: PingAction::new(),
-        hangup: HangupAction::new("PJSIP/alice-00000001").with_cause(16),
-        originate: OriginateAction::new("PJSIP/alice")
-            .with_exten("2002")
-            .with_context("from-internal")
-            .with_priority("1")
-            .with_timeout(30_000)
-            .with_caller_id("Alice <1001>")
-            .with_async_(true)
-            .with_variable(vec![
-                Var::new("CDR(userfield)", "bench"),
-                Var::new("X", "1"),
-            ]),
-    }
-}
-
-fn ours_encode(actions: &OurActions, out: &mut Vec<u8>, iters: usize) -> usize {
+fn ours_encode(actions: &BenchActions, out: &mut Vec<u8>, iters: usize) -> usize {
     for _ in 0..iters {
-        out.clear();
-        let ok = encode_action(black_box(&actions.ping), Some("1"), out).is_ok()
-            && encode_action(black_box(&actions.hangup), Some("2"), out).is_ok()
-            && encode_action(black_box(&actions.originate), Some("3"), out).is_ok();
-        black_box((ok, out.len()));
+        black_box((actions.encode(out), out.len()));
     }
     3 * iters
 }
@@ -267,7 +237,7 @@ fn table_for_stream(label: &str, stream: &[u8]) {
 }
 
 fn table_for_encoding() {
-    let ours = our_actions();
+    let ours = BenchActions::new();
     let peer = peer_actions();
     let mut out = Vec::with_capacity(1024);
     let mut peer_out = BytesMut::with_capacity(1024);
@@ -320,7 +290,7 @@ fn criterion_stream(c: &mut Criterion, label: &str, stream: &[u8]) {
 }
 
 fn criterion_encoding(c: &mut Criterion) {
-    let ours = our_actions();
+    let ours = BenchActions::new();
     let peer = peer_actions();
     let mut group = c.benchmark_group("encoding");
     group.throughput(Throughput::Elements(3));

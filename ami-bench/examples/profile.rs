@@ -4,11 +4,9 @@
 
 use std::hint::black_box;
 
-use ami_bench::{corpus_stream, frame_stream, split_lines, workspace_root, CHUNK};
-use ami_generated::channel::{HangupAction, OriginateAction};
-use ami_generated::manager::PingAction;
+use ami_bench::{corpus_stream, frame_stream, split_lines, workspace_root, BenchActions, CHUNK};
 use ami_generated::Event;
-use ami_runtime::wire::{encode_action, FromEvent, Var};
+use ami_runtime::wire::FromEvent;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -17,26 +15,10 @@ fn main() {
     let mut start = std::time::Instant::now();
     let mut bytes = 0usize;
     if case == "encode" {
-        let ping = PingAction::new();
-        let hangup = HangupAction::new("PJSIP/alice-00000001").with_cause(16);
-        let originate = OriginateAction::new("PJSIP/alice")
-            .with_exten("2002")
-            .with_context("from-internal")
-            .with_priority("1")
-            .with_timeout(30_000)
-            .with_caller_id("Alice <1001>")
-            .with_async_(true)
-            .with_variable(vec![
-                Var::new("CDR(userfield)", "bench"),
-                Var::new("X", "1"),
-            ]);
+        let actions = BenchActions::new();
         let mut out = Vec::new();
         for _ in 0..rounds * 1_000_000 {
-            out.clear();
-            let ok = encode_action(black_box(&ping), Some("1"), &mut out).is_ok()
-                && encode_action(black_box(&hangup), Some("2"), &mut out).is_ok()
-                && encode_action(black_box(&originate), Some("3"), &mut out).is_ok();
-            black_box((ok, out.len()));
+            black_box((actions.encode(&mut out), out.len()));
         }
         let secs = start.elapsed().as_secs_f64();
         println!("{:.2} M actions/s", 3.0 * rounds as f64 / secs);

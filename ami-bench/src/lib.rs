@@ -13,7 +13,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
+use ami_generated::channel::{HangupAction, OriginateAction};
+use ami_generated::manager::PingAction;
 use ami_runtime::proto::{Framer, Produced, RawMessage};
+use ami_runtime::wire::{encode_action, Var};
 
 /// Size of one simulated socket read.
 pub const CHUNK: usize = 16 * 1024;
@@ -155,6 +158,53 @@ pub fn frame_stream(stream: &[u8], chunk: usize, mut each: impl FnMut(&RawMessag
         }
     }
     count
+}
+
+/// The actions every encoding measure writes: Ping, Hangup with a cause,
+/// and an Originate with eight fields and two channel variables.
+pub struct BenchActions {
+    /// `Ping`.
+    pub ping: PingAction,
+    /// `Hangup` of a PJSIP channel, cause 16.
+    pub hangup: HangupAction,
+    /// `Originate` to an extension, with `Variable`s.
+    pub originate: OriginateAction,
+}
+
+impl BenchActions {
+    /// The three actions.
+    pub fn new() -> Self {
+        BenchActions {
+            ping: PingAction::new(),
+            hangup: HangupAction::new("PJSIP/alice-00000001").with_cause(16),
+            originate: OriginateAction::new("PJSIP/alice")
+                .with_exten("2002")
+                .with_context("from-internal")
+                .with_priority("1")
+                .with_timeout(30_000)
+                .with_caller_id("Alice <1001>")
+                .with_async_(true)
+                .with_variable(vec![
+                    Var::new("CDR(userfield)", "bench"),
+                    Var::new("X", "1"),
+                ]),
+        }
+    }
+
+    /// Clear `out`, then encode the three (ActionIDs 1, 2, 3) into it;
+    /// whether all three encoded.
+    pub fn encode(&self, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        encode_action(std::hint::black_box(&self.ping), Some("1"), out).is_ok()
+            && encode_action(std::hint::black_box(&self.hangup), Some("2"), out).is_ok()
+            && encode_action(std::hint::black_box(&self.originate), Some("3"), out).is_ok()
+    }
+}
+
+impl Default for BenchActions {
+    fn default() -> Self {
+        BenchActions::new()
+    }
 }
 
 /// A global allocator that counts allocations (and reallocations) and the

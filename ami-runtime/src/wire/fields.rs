@@ -1,7 +1,7 @@
 //! The traits that `ami-derive` implements, and the generic helpers its
 //! generated code calls, so that per-struct generated code stays small.
 
-use super::derive_support::{key_is, value_ref, ValueRef, ValueRefusal};
+use super::derive_support::{key_is, value_ref, ValueRef, ValueRefusal, WriteValue};
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
@@ -678,14 +678,28 @@ impl<'a> Encoder<'a> {
             }
             ValueRef::Other(value) => {
                 let start = self.write_name(name, index);
-                let value_start = self.out.len();
-                if let Err(refusal) = value.write_checked(self.out, required) {
-                    return Err(self.refused(start, refusal));
-                }
-                if has_line_break(&self.out[value_start..]) {
-                    return Err(self.line_break(start, value_start));
-                }
+                return self.finish_other(start, value, required);
             }
+        }
+        self.out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// The value of a header whose name was written from `start`, then the
+    /// line end: a non-text value, written and checked by its own code.
+    #[inline(always)]
+    fn finish_other(
+        &mut self,
+        start: usize,
+        value: &dyn WriteValue,
+        required: bool,
+    ) -> Result<(), EncodeError> {
+        let value_start = self.out.len();
+        if let Err(refusal) = value.write_checked(self.out, required) {
+            return Err(self.refused(start, refusal));
+        }
+        if has_line_break(&self.out[value_start..]) {
+            return Err(self.line_break(start, value_start));
         }
         self.out.extend_from_slice(b"\r\n");
         Ok(())
@@ -719,14 +733,7 @@ impl<'a> Encoder<'a> {
             ValueRef::Other(value) => {
                 let start = self.out.len();
                 append(self.out, head.as_bytes());
-                let value_start = self.out.len();
-                if let Err(refusal) = value.write_checked(self.out, required) {
-                    return Err(self.refused(start, refusal));
-                }
-                if has_line_break(&self.out[value_start..]) {
-                    return Err(self.line_break(start, value_start));
-                }
-                self.out.extend_from_slice(b"\r\n");
+                return self.finish_other(start, value, required);
             }
         }
         Ok(())
