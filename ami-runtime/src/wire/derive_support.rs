@@ -118,26 +118,33 @@ pub enum ValueRefusal {
     Blank,
 }
 
-/// A value to write: text, which the encoder checks and copies itself, or
-/// any other value, behind one virtual call ([`WriteValue::write_checked`]).
-/// Made by [`value_ref`], which picks `Text` where the type allows it
-/// ([`WireValue::as_wire_text`]).
+/// A value to write: text, an integer, a boolean or a variable, which the
+/// encoder checks and writes itself, or any other value, behind one
+/// virtual call ([`WriteValue::write_checked`]). Made by [`value_ref`]
+/// ([`WireValue::wire_ref`]).
 #[derive(Clone, Copy)]
 pub enum ValueRef<'a> {
     /// Text sent as is.
     Text(&'a str),
+    /// A signed integer, sent in decimal (never refused).
+    Int(i64),
+    /// An unsigned integer, sent in decimal (never refused).
+    UInt(u64),
+    /// A boolean, sent as `true` or `false` (never refused).
+    Bool(bool),
+    /// A [`Var`](super::Var): its name and its value, sent as `name=value`;
+    /// refused as [`WireValue::check_wire`] of `Var` refuses it (an empty
+    /// name, or one holding `=`), or for a line break in either part.
+    Var(&'a str, &'a str),
     /// Any other value.
     Other(&'a dyn WriteValue),
 }
 
-/// `value` as a [`ValueRef`]: text where [`WireValue::as_wire_text`] gives
-/// it (the test is decided by the type, so it vanishes once inlined).
+/// `value` as a [`ValueRef`] ([`WireValue::wire_ref`]; the variant is
+/// decided by the type, so the choice vanishes once inlined).
 #[inline(always)]
 pub fn value_ref<V: WireValue>(value: &V) -> ValueRef<'_> {
-    match value.as_wire_text() {
-        Some(text) => ValueRef::Text(text),
-        None => ValueRef::Other(value),
-    }
+    value.wire_ref()
 }
 
 /// An optional field (`Option<V>`) as the value to write, if any: the

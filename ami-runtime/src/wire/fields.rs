@@ -5,7 +5,7 @@ use super::derive_support::{key_is, value_ref, ValueRef, ValueRefusal, WriteValu
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
-use super::value::WireValue;
+use super::value::{bool_word, Var, WireValue};
 
 /// A struct whose fields map to headers: actions, responses, events and the
 /// shared field groups (channel snapshot, bridge snapshot...).
@@ -486,6 +486,45 @@ fn append_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) {
     }
 }
 
+/// Whether the parts of a [`Var`] may be sent as they are: what
+/// [`WireValue::check_wire`] of `Var` asks (a name, holding no `=`), and no
+/// CR, LF or NUL in either part. Names are short: one inline pass looks
+/// for all four bytes in it (a call to `memchr` cost more than the loop).
+#[inline(always)]
+fn is_clean_var(name: &str, value: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .bytes()
+            .any(|b| matches!(b, b'=' | b'\r' | b'\n' | b'\0'))
+        && !has_line_break(value.as_bytes())
+}
+
+/// Append `head`, `name`, `=`, `value` and CR LF to `out` with one capacity
+/// check: a header whose value is a [`Var`].
+#[inline(always)]
+fn append_var_line(out: &mut Vec<u8>, head: &[u8], name: &[u8], value: &[u8]) {
+    let total = head.len() + name.len() + 1 + value.len() + 2;
+    out.reserve(total);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `total` bytes past `len`, and the
+    // copies fill exactly that range, in order: `head`, `name`, `=`,
+    // `value`, CR LF. Every byte up to `len + total` is then initialised.
+    unsafe {
+        let mut dst = out.as_mut_ptr().add(len);
+        copy_short(head, dst);
+        dst = dst.add(head.len());
+        copy_short(name, dst);
+        dst = dst.add(name.len());
+        dst.write(b'=');
+        dst = dst.add(1);
+        copy_short(value, dst);
+        dst.add(value.len())
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
+        out.set_len(len + total);
+    }
+}
+
 /// Append `bytes` to `out` (what `extend_from_slice` does, but short
 /// slices are copied inline rather than through a call to `memcpy`).
 #[inline(always)]
@@ -676,6 +715,27 @@ impl<'a> Encoder<'a> {
                     }
                 }
             }
+            ValueRef::Int(n) => {
+                self.write_name(name, index);
+                append(self.out, itoa::Buffer::new().format(n).as_bytes());
+            }
+            ValueRef::UInt(n) => {
+                self.write_name(name, index);
+                append(self.out, itoa::Buffer::new().format(n).as_bytes());
+            }
+            ValueRef::Bool(b) => {
+                self.write_name(name, index);
+                append(self.out, bool_word(b).as_bytes());
+            }
+            ValueRef::Var(var_name, var_value) => {
+                let start = self.write_name(name, index);
+                if !is_clean_var(var_name, var_value) {
+                    return Err(self.refused_var(start, var_name, var_value));
+                }
+                append(self.out, var_name.as_bytes());
+                self.out.push(b'=');
+                append(self.out, var_value.as_bytes());
+            }
             ValueRef::Other(value) => {
                 let start = self.write_name(name, index);
                 return self.finish_other(start, value, required);
@@ -730,6 +790,24 @@ impl<'a> Encoder<'a> {
                 }
                 append_line(self.out, head.as_bytes(), text.as_bytes());
             }
+            // Digits and `true`/`false`: nothing to check.
+            ValueRef::Int(n) => {
+                let mut digits = itoa::Buffer::new();
+                append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
+            }
+            ValueRef::UInt(n) => {
+                let mut digits = itoa::Buffer::new();
+                append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
+            }
+            ValueRef::Bool(b) => append_line(self.out, head.as_bytes(), bool_word(b).as_bytes()),
+            ValueRef::Var(name, value) => {
+                if !is_clean_var(name, value) {
+                    let start = self.out.len();
+                    append(self.out, head.as_bytes());
+                    return Err(self.refused_var(start, name, value));
+                }
+                append_var_line(self.out, head.as_bytes(), name.as_bytes(), value.as_bytes());
+            }
             ValueRef::Other(value) => {
                 let start = self.out.len();
                 append(self.out, head.as_bytes());
@@ -737,6 +815,22 @@ impl<'a> Encoder<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The error for a [`ValueRef::Var`] that [`is_clean_var`] refused,
+    /// its header name written from `start`: the error the value as a
+    /// [`Var`] gets from [`Encoder::finish_other`] (refused by
+    /// [`WireValue::check_wire`], else for a line break).
+    #[cold]
+    #[inline(never)]
+    fn refused_var(&mut self, start: usize, name: &str, value: &str) -> EncodeError {
+        let var = Var::new(name.to_owned(), value.to_owned());
+        if let Err(error) = var.check_wire() {
+            return self.refused(start, ValueRefusal::Invalid(error));
+        }
+        let value_start = self.out.len();
+        var.write_wire(self.out);
+        self.line_break(start, value_start)
     }
 
     /// The error for a text value that [`Encoder::put`] refused (blank
@@ -1143,6 +1237,62 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "UnitAmount(0): 5\r\nUnitAmount(1): 6\r\nCat-000000: a\r\n"
         );
+    }
+
+    /// What one header gives, written through `value` or through the
+    /// virtual call of `ValueRef::Other` on `wrapped`: bytes or error text,
+    /// on the plain path and on the general one (`put`, with an index).
+    fn direct_and_virtual(value: ValueRef<'_>, wrapped: &dyn WriteValue) -> [String; 2] {
+        let written = |value: ValueRef<'_>| {
+            let mut out = Vec::new();
+            let mut enc = Encoder::new(&mut out, "Test");
+            let plain = enc
+                .put_plain("Variable: ", value, true)
+                .map_err(|e| e.to_string());
+            let indexed = enc
+                .put(
+                    Name::Bare("Variable"),
+                    Some((IndexStyle::Paren, 2)),
+                    value,
+                    true,
+                )
+                .map_err(|e| e.to_string());
+            format!("{plain:?} {indexed:?} {:?}", String::from_utf8_lossy(&out))
+        };
+        [written(value), written(ValueRef::Other(wrapped))]
+    }
+
+    #[test]
+    fn direct_values_write_and_refuse_as_the_virtual_path_does() {
+        fn same<V: WireValue>(value: V) {
+            let [direct, virtual_] = direct_and_virtual(value_ref(&value), &value);
+            assert_eq!(direct, virtual_);
+        }
+        same(i64::MIN);
+        same(-1i32);
+        same(u64::MAX);
+        same(0u32);
+        same(true);
+        same(false);
+        for (name, value) in [
+            ("CDR(userfield)", "bench"),
+            ("X", ""),
+            ("X", "a=b"),
+            ("", "v"),
+            ("a=b", "v"),
+            ("a\r\nAction: Logoff", "v"),
+            ("X", "v\r\nAction: Logoff"),
+            ("X", "v\0w"),
+            ("", "v\n"),
+            ("=", "\r"),
+        ] {
+            let var = Var::new(name, value);
+            assert!(matches!(value_ref(&var), ValueRef::Var(..)));
+            same(var);
+        }
+        assert!(matches!(value_ref(&7u64), ValueRef::UInt(7)));
+        assert!(matches!(value_ref(&-7i32), ValueRef::Int(-7)));
+        assert!(matches!(value_ref(&true), ValueRef::Bool(true)));
     }
 
     #[test]

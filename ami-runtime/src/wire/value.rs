@@ -1,6 +1,7 @@
 //! Conversions between header values and Rust types.
 
 use super::ami_str::AmiStr;
+use super::derive_support::ValueRef;
 use super::error::ValueError;
 use super::fields::{append, is_blank_text};
 use super::message::RawHeader;
@@ -51,6 +52,22 @@ pub trait WireValue: Sized {
     #[inline(always)]
     fn as_wire_text(&self) -> Option<&str> {
         None
+    }
+
+    /// The value as the encoder takes it (what
+    /// [`value_ref`](super::derive_support::value_ref) gives): by default
+    /// text where [`WireValue::as_wire_text`] gives it, else the value
+    /// behind one virtual call. Integers, `bool` and [`Var`] give their
+    /// parts instead, which the encoder writes and checks itself with the
+    /// same outcome as [`WireValue::check_wire`], [`WireValue::is_blank`]
+    /// and [`WireValue::write_wire`]. Only for the encoder: not a stable API.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn wire_ref(&self) -> ValueRef<'_> {
+        match self.as_wire_text() {
+            Some(text) => ValueRef::Text(text),
+            None => ValueRef::Other(self),
+        }
     }
 }
 
@@ -123,7 +140,7 @@ impl WireValue for AmiStr {
 }
 
 macro_rules! integer_value {
-    ($($ty:ty => $expected:literal),*) => {$(
+    ($($ty:ty => $expected:literal, $direct:ident),*) => {$(
         impl WireValue for $ty {
             const EXPECTED: &'static str = $expected;
 
@@ -137,15 +154,22 @@ macro_rules! integer_value {
             fn write_wire(&self, out: &mut Vec<u8>) {
                 out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
             }
+
+            // Every integer may be sent, none is blank, and its digits
+            // hold no line break: the encoder writes them itself.
+            #[inline(always)]
+            fn wire_ref(&self) -> ValueRef<'_> {
+                ValueRef::$direct((*self).into())
+            }
         }
     )*};
 }
 
 integer_value!(
-    i64 => "an integer",
-    u64 => "a non-negative integer",
-    i32 => "an integer",
-    u32 => "a non-negative integer"
+    i64 => "an integer", Int,
+    u64 => "a non-negative integer", UInt,
+    i32 => "an integer", Int,
+    u32 => "a non-negative integer", UInt
 );
 
 impl WireValue for f64 {
@@ -183,7 +207,23 @@ impl WireValue for bool {
     }
 
     fn write_wire(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(if *self { b"true" } else { b"false" });
+        out.extend_from_slice(bool_word(*self).as_bytes());
+    }
+
+    // Always sent, never blank, no line break: written by the encoder.
+    #[inline(always)]
+    fn wire_ref(&self) -> ValueRef<'_> {
+        ValueRef::Bool(*self)
+    }
+}
+
+/// The wire form of a `bool`: `true` or `false`.
+#[inline(always)]
+pub(crate) fn bool_word(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
     }
 }
 
@@ -304,6 +344,13 @@ impl WireValue for Var {
         append(out, self.name.as_bytes());
         out.push(b'=');
         append(out, self.value.as_bytes());
+    }
+
+    // Its two parts, which the encoder checks (`check_wire`, line breaks)
+    // and writes around the `=` itself.
+    #[inline(always)]
+    fn wire_ref(&self) -> ValueRef<'_> {
+        ValueRef::Var(&self.name, &self.value)
     }
 
     fn check_wire(&self) -> Result<(), ValueError> {
