@@ -587,8 +587,27 @@ unsafe fn copy_short(src: &[u8], dst: *mut u8) {
 pub struct Encoder<'a> {
     out: &'a mut Vec<u8>,
     action: &'static str,
-    prefix: String,
+    /// The prefixes of the groups being written, innermost first (`None`
+    /// outside any group): each group writes through an encoder of its own
+    /// whose list adds its prefix to the enclosing one's, so that nesting
+    /// groups allocates nothing.
+    prefix: Option<&'a Prefix<'a>>,
     index: Option<(IndexStyle, u32)>,
+}
+
+/// One link of the list of group prefixes of an [`Encoder`]: a prefix and
+/// the prefixes around it, kept on the call stack by `Encoder::group`.
+struct Prefix<'p> {
+    outer: Option<&'p Prefix<'p>>,
+    text: &'p str,
+}
+
+/// Append the prefixes of `prefix`, outermost first.
+fn write_prefix(out: &mut Vec<u8>, prefix: Option<&Prefix<'_>>) {
+    if let Some(prefix) = prefix {
+        write_prefix(out, prefix.outer);
+        out.extend_from_slice(prefix.text.as_bytes());
+    }
 }
 
 /// A header name as the encoder receives it: from a derive, already
@@ -618,7 +637,7 @@ impl<'a> Encoder<'a> {
         Encoder {
             out,
             action,
-            prefix: String::new(),
+            prefix: None,
             index: None,
         }
     }
@@ -651,12 +670,12 @@ impl<'a> Encoder<'a> {
     /// Whether a name is written as is: no group prefix, no index.
     #[inline(always)]
     fn is_plain(&self, own_index: Option<(IndexStyle, u32)>) -> bool {
-        self.prefix.is_empty() && self.index.is_none() && own_index.is_none()
+        self.prefix.is_none() && self.index.is_none() && own_index.is_none()
     }
 
     /// [`Encoder::write_name`] with a group prefix or an index.
     fn write_decorated_name(&mut self, name: &str, own_index: Option<(IndexStyle, u32)>) {
-        self.out.extend_from_slice(self.prefix.as_bytes());
+        write_prefix(self.out, self.prefix);
         self.out.extend_from_slice(name.as_bytes());
         for (style, i) in self.index.into_iter().chain(own_index) {
             let mut digits = itoa::Buffer::new();
@@ -970,11 +989,23 @@ impl<'a> Encoder<'a> {
     fn group_dyn(&mut self, prefix: &str, group: &dyn EncodeFields) -> Result<(), EncodeError> {
         // The prefix goes before every name of the group: checked once here.
         self.checked_name(prefix)?;
-        let saved = self.prefix.len();
-        self.prefix.push_str(prefix);
-        let result = group.encode_fields(self);
-        self.prefix.truncate(saved);
-        result
+        let link = Prefix {
+            outer: self.prefix,
+            text: prefix,
+        };
+        let mut inner = Encoder {
+            out: &mut *self.out,
+            action: self.action,
+            // An empty prefix (a group flattened as is) changes no name:
+            // the group's names stay plain.
+            prefix: if prefix.is_empty() {
+                self.prefix
+            } else {
+                Some(&link)
+            },
+            index: self.index,
+        };
+        group.encode_fields(&mut inner)
     }
 
     /// Write each entry of an indexed group, entry `i` with every name
