@@ -5,9 +5,10 @@
 //! Per struct the output is one small decoding state (`__AmiPartial`, a slot
 //! per field), an `accept` made of one `match` on the length of the header
 //! name (each arm comparing names ignoring ASCII case) plus a line per
-//! group, and an `encode` that lists the value fields in a table (an entry
-//! per field, one `encode_values` call per run of them) and writes groups
-//! between the runs.
+//! group, and an `encode` that lists the value fields in tables (a `const`
+//! table of header names, a table of values built at run time, one
+//! `encode_values` call per run of value fields) and writes groups between
+//! the runs.
 //! Parsing, duplicate handling, index bookkeeping and writing are helpers in
 //! `ami_runtime::wire::derive_support`, generic only where they must be:
 //! what is compiled once per struct or per value type is kept to a few
@@ -367,7 +368,8 @@ fn finish_body(fields: &[Field]) -> TokenStream {
 
 /// `encode`: the value fields go in tables, one `encode_values` call per
 /// run of them (an entry per field rather than a call and a `?` per field
-/// keeps each struct's `encode` small); groups are written between the
+/// keeps each struct's `encode` small; what does not change, the names and
+/// how each is written, is a `const` table); groups are written between the
 /// runs, extra headers last.
 fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
     let sp = support();
@@ -376,18 +378,25 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    let mut run: Vec<TokenStream> = Vec::new();
-    let flush = |run: &mut Vec<TokenStream>, out: &mut TokenStream| {
+    // A run of value fields: the static half of each entry (name and how it
+    // is written) and the value.
+    let mut run: Vec<(TokenStream, TokenStream)> = Vec::new();
+    let flush = |run: &mut Vec<(TokenStream, TokenStream)>, out: &mut TokenStream| {
         if !run.is_empty() {
-            out.extend(quote!(#sp::encode_values(enc, &[#(#run),*])?;));
-            run.clear();
+            let (heads, slots): (Vec<_>, Vec<_>) = run.drain(..).unzip();
+            // The heads in a `const`: a table in read-only data, nothing
+            // built at run time but the slots.
+            out.extend(quote! {{
+                const HEADS: &[#sp::Head] = &[#(#heads),*];
+                #sp::encode_values(enc, HEADS, &[#(#slots),*])?;
+            }});
         }
     };
     let mut extra = TokenStream::new();
     for f in cont.fields() {
         let field = f.ident;
-        // Each table entry names its header with `": "` already joined,
-        // the bytes written before the value (one copy instead of two).
+        // Each head names its header with `": "` already joined, the bytes
+        // written before the value (one copy instead of two).
         let head = |name: &WireName| format!("{}: ", name.value);
         let entry = match &f.kind {
             FieldKind::Value {
@@ -397,9 +406,10 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 ty,
             } => {
                 let head = head(name);
-                Some(
-                    quote_spanned!(at(ty)=> #sp::Out::Value(#head, #sp::value_ref(&self.#field), #required)),
-                )
+                Some((
+                    quote!(#sp::Head::value(#head, #required)),
+                    quote_spanned!(at(ty)=> #sp::slot(&self.#field)),
+                ))
             }
             FieldKind::Value {
                 name,
@@ -408,16 +418,25 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
                 ..
             } => {
                 let head = head(name);
-                Some(quote_spanned!(at(ty)=> #sp::Out::Optional(#head, #sp::present(&self.#field))))
+                Some((
+                    quote!(#sp::Head::value(#head, false)),
+                    quote_spanned!(at(ty)=> #sp::present(&self.#field)),
+                ))
             }
             FieldKind::Repeated { name, ty } => {
                 let head = head(name);
-                Some(quote_spanned!(at(ty)=> #sp::Out::Repeated(#head, &self.#field)))
+                Some((
+                    quote!(#sp::Head::repeated(#head)),
+                    quote_spanned!(at(ty)=> #sp::list(&self.#field)),
+                ))
             }
             FieldKind::Indexed { name, style, ty } => {
                 let head = head(name);
                 let style = style_tokens(*style);
-                Some(quote_spanned!(at(ty)=> #sp::Out::Indexed(#head, #style, &self.#field)))
+                Some((
+                    quote!(#sp::Head::indexed(#head, #style)),
+                    quote_spanned!(at(ty)=> #sp::list(&self.#field)),
+                ))
             }
             _ => None,
         };

@@ -403,10 +403,20 @@ pub fn is_valid_header_name(name: &str) -> bool {
 /// setting up a SIMD search, which only pays for long values.
 #[inline(always)]
 pub(crate) fn has_line_break(bytes: &[u8]) -> bool {
-    let len = bytes.len();
-    if len > 64 {
+    if bytes.len() > 64 {
         return memchr::memchr3(b'\r', b'\n', b'\0', bytes).is_some();
     }
+    any_word(bytes, word_has_line_break)
+}
+
+/// Whether `test` holds for a word of `bytes`, read as `u64`s of 8 bytes
+/// (the last overlapping the one before it), 4 + 4 bytes, or for up to 3
+/// bytes the first, the middle and the last byte then the last again up to
+/// 8: every byte is in some word, and each word holds only bytes of
+/// `bytes`. For a `test` that looks for some byte value in a word.
+#[inline(always)]
+fn any_word(bytes: &[u8], test: impl Fn(u64) -> bool) -> bool {
+    let len = bytes.len();
     let word = |at: usize| {
         let mut word = [0; 8];
         word.copy_from_slice(&bytes[at..at + 8]);
@@ -420,36 +430,61 @@ pub(crate) fn has_line_break(bytes: &[u8]) -> bool {
     if len >= 8 {
         let mut at = 0;
         while at + 8 < len {
-            if word_has_line_break(word(at)) {
+            if test(word(at)) {
                 return true;
             }
             at += 8;
         }
-        word_has_line_break(word(len - 8))
+        test(word(len - 8))
     } else if len >= 4 {
-        word_has_line_break(half(0) | half(len - 4) << 32)
+        test(half(0) | half(len - 4) << 32)
+    } else if len > 0 {
+        let (first, middle, last) = (bytes[0], bytes[len / 2], bytes[len - 1]);
+        test(short_word(first, middle, last))
     } else {
-        bytes.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0)
+        false
     }
 }
 
-/// Whether a byte of `word` is CR, LF or NUL. A byte is zero exactly when
-/// `(b - 1) & !b` has its top bit set (with borrows between the bytes,
-/// which never hide the first zero byte); CR and LF are found as zero bytes
-/// of `word` XOR a word of CRs, or of LFs. All three are below 14, so one
-/// such test against 14 rules out most words first (it is exact too: a
-/// byte below 14 sets its top bit in `word - 14 * ONES`, borrow or not, and
-/// no byte of 128 or more does, since `!word` clears it).
+/// The word [`any_word`] reads for up to 3 bytes: the first, the middle,
+/// then the last one repeated (never a byte that is not in them).
+#[inline(always)]
+fn short_word(first: u8, middle: u8, last: u8) -> u64 {
+    ((u64::from(last) * ONES) & !0xffff) | (u64::from(middle) << 8) | u64::from(first)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether a byte of `word` is zero: exactly when `(b - 1) & !b` has its
+/// top bit set (with borrows between the bytes, which never hide the first
+/// zero byte).
+#[inline(always)]
+fn word_has_zero(word: u64) -> bool {
+    zero_bytes(word) != 0
+}
+
+/// The top bit of each byte of `word` that is zero, and maybe of some
+/// bytes after the first zero one: nonzero exactly when a byte is zero.
+#[inline(always)]
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGH
+}
+
+/// Whether a byte of `word` is CR, LF or NUL. CR and LF are found as zero
+/// bytes ([`word_has_zero`]) of `word` XOR a word of CRs, or of LFs. All
+/// three are below 14, so one such test against 14 rules out most words
+/// first (it is exact too: a byte below 14 sets its top bit in
+/// `word - 14 * ONES`, borrow or not, and no byte of 128 or more does,
+/// since `!word` clears it).
 #[inline(always)]
 fn word_has_line_break(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |n: u64| word.wrapping_sub(n * ONES) & !word & HIGH;
-    if below(14) == 0 {
+    if word.wrapping_sub(14 * ONES) & !word & HIGH == 0 {
         return false;
     }
-    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
-    zero(word) | zero(word ^ (u64::from(b'\r') * ONES)) | zero(word ^ (u64::from(b'\n') * ONES))
+    zero_bytes(word)
+        | zero_bytes(word ^ (u64::from(b'\r') * ONES))
+        | zero_bytes(word ^ (u64::from(b'\n') * ONES))
         != 0
 }
 
@@ -486,43 +521,183 @@ fn append_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) {
     }
 }
 
-/// Whether the parts of a [`Var`] may be sent as they are: what
-/// [`WireValue::check_wire`] of `Var` asks (a name, holding no `=`), and no
-/// CR, LF or NUL in either part. Names are short: one inline pass looks
-/// for all four bytes in it (a call to `memchr` cost more than the loop).
+/// [`append_line`] for a text value, checking it for CR, LF and NUL while
+/// copying it (one pass over its bytes for both): `false`, with `out` as it
+/// was, when it holds one.
 #[inline(always)]
-fn is_clean_var(name: &str, value: &str) -> bool {
-    !name.is_empty()
-        && !name
-            .bytes()
-            .any(|b| matches!(b, b'=' | b'\r' | b'\n' | b'\0'))
-        && !has_line_break(value.as_bytes())
-}
-
-/// Append `head`, `name`, `=`, `value` and CR LF to `out` with one capacity
-/// check: a header whose value is a [`Var`].
-#[inline(always)]
-fn append_var_line(out: &mut Vec<u8>, head: &[u8], name: &[u8], value: &[u8]) {
-    let total = head.len() + name.len() + 1 + value.len() + 2;
+fn append_text_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) -> bool {
+    let total = head.len() + text.len() + 2;
     out.reserve(total);
     let len = out.len();
     // SAFETY: `reserve` made room for `total` bytes past `len`, and the
-    // copies fill exactly that range, in order: `head`, `name`, `=`,
-    // `value`, CR LF. Every byte up to `len + total` is then initialised.
+    // copies fill exactly that range: `head` at `len`, `text` right after
+    // it, CR LF last. Every byte up to `len + total` is then initialised,
+    // so the length may be set there; when the text is refused the length
+    // stays `len`, and the bytes written past it are spare capacity.
+    unsafe {
+        let dst = out.as_mut_ptr().add(len);
+        copy_short(head, dst);
+        if copy_and_test(text, dst.add(head.len()), word_has_line_break) {
+            return false;
+        }
+        dst.add(head.len() + text.len())
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
+        out.set_len(len + total);
+    }
+    true
+}
+
+/// Append `head`, `name`, CR LF, `ActionID: `, `id` and CR LF to `out` with
+/// one capacity check, `id` checked for CR, LF and NUL while it is copied:
+/// the first two lines of an action. `false`, with `out` as it was, when
+/// `id` holds one of them.
+#[inline(always)]
+fn append_name_and_id(out: &mut Vec<u8>, head: &[u8], name: &[u8], id: &[u8]) -> bool {
+    const ID: [u8; 12] = *b"\r\nActionID: ";
+    let total = head.len() + name.len() + ID.len() + id.len() + 2;
+    out.reserve(total);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `total` bytes past `len`, and the
+    // copies fill exactly that range, in order: `head`, `name`, `ID`, `id`,
+    // CR LF. Every byte up to `len + total` is then initialised; when `id`
+    // is refused the length stays `len`, and the bytes written past it are
+    // spare capacity.
     unsafe {
         let mut dst = out.as_mut_ptr().add(len);
         copy_short(head, dst);
         dst = dst.add(head.len());
         copy_short(name, dst);
         dst = dst.add(name.len());
+        dst.cast::<[u8; 12]>().write_unaligned(ID);
+        dst = dst.add(ID.len());
+        if copy_and_test(id, dst, word_has_line_break) {
+            return false;
+        }
+        dst.add(id.len())
+            .cast::<[u8; 2]>()
+            .write_unaligned(*b"\r\n");
+        out.set_len(len + total);
+    }
+    true
+}
+
+/// Copy `src` to `dst`, as [`copy_short`] does, and say whether `test`
+/// holds for a word of it (read as [`any_word`] reads them; the words are
+/// those the copy loads anyway, so the check costs no second pass and no
+/// second choice of the length's case). Values over 64 bytes are copied by
+/// `memcpy`, then read by [`any_word`].
+///
+/// # Safety
+///
+/// As for [`copy_short`]: `dst` must be valid for writes of `src.len()`
+/// bytes, and not overlap `src`.
+#[inline(always)]
+unsafe fn copy_and_test(src: &[u8], dst: *mut u8, test: impl Fn(u64) -> bool) -> bool {
+    let n = src.len();
+    if n > 64 {
+        // SAFETY: the caller's guarantee, for the `n` bytes of `src`.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
+        return any_word(src, test);
+    }
+    // Each 8-byte word of `src` at `at` (`at + 8 <= n`), stored at `dst + at`.
+    let word = |at: usize| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&src[at..at + 8]);
+        // SAFETY: `at + 8 <= n`, and the caller guarantees `n` writable
+        // bytes at `dst`.
+        unsafe { dst.add(at).cast::<[u8; 8]>().write_unaligned(word) };
+        u64::from_le_bytes(word)
+    };
+    let half = |at: usize| {
+        let mut half = [0; 4];
+        half.copy_from_slice(&src[at..at + 4]);
+        // SAFETY: as for `word`, with `at + 4 <= n`.
+        unsafe { dst.add(at).cast::<[u8; 4]>().write_unaligned(half) };
+        u64::from(u32::from_le_bytes(half))
+    };
+    if n >= 8 {
+        let mut found = false;
+        let mut at = 0;
+        while at + 8 < n {
+            found |= test(word(at));
+            at += 8;
+        }
+        found | test(word(n - 8))
+    } else if n >= 4 {
+        let low = half(0);
+        test(low | half(n - 4) << 32)
+    } else if n > 0 {
+        let (first, middle, last) = (src[0], src[n / 2], src[n - 1]);
+        // SAFETY: `n / 2` and `n - 1` are below `n`, the bytes writable
+        // at `dst`.
+        unsafe {
+            *dst = first;
+            *dst.add(n / 2) = middle;
+            *dst.add(n - 1) = last;
+        }
+        test(short_word(first, middle, last))
+    } else {
+        false
+    }
+}
+
+/// Whether the parts of a [`Var`] may be sent as they are: what
+/// [`WireValue::check_wire`] of `Var` asks (a name, holding no `=`), and no
+/// CR, LF or NUL in either part. Names are short: they are read a word at
+/// a time, as [`has_line_break`] reads values, looking for all four bytes
+/// at once (a call to `memchr` cost more, a byte loop four instructions a
+/// byte).
+#[inline(always)]
+fn is_clean_var(name: &str, value: &str) -> bool {
+    let name = name.as_bytes();
+    let stops = if name.len() > 64 {
+        name.iter()
+            .any(|&b| matches!(b, b'=' | b'\r' | b'\n' | b'\0'))
+    } else {
+        any_word(name, word_has_var_stop)
+    };
+    !name.is_empty() && !stops && !has_line_break(value.as_bytes())
+}
+
+/// Whether a byte of `word` is `=`, CR, LF or NUL (see
+/// [`word_has_line_break`]).
+#[inline(always)]
+fn word_has_var_stop(word: u64) -> bool {
+    word_has_line_break(word) | word_has_zero(word ^ (u64::from(b'=') * ONES))
+}
+
+/// Append `head`, `name`, `=`, `value` and CR LF to `out` with one capacity
+/// check: a header whose value is a [`Var`], the parts checked while they
+/// are copied ([`copy_and_test`]). `false`, with `out` as it was, when the
+/// parts may not be sent as they are ([`is_clean_var`]).
+#[inline(always)]
+fn append_var_line(out: &mut Vec<u8>, head: &[u8], name: &[u8], value: &[u8]) -> bool {
+    let total = head.len() + name.len() + 1 + value.len() + 2;
+    out.reserve(total);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `total` bytes past `len`, and the
+    // copies fill exactly that range, in order: `head`, `name`, `=`,
+    // `value`, CR LF. Every byte up to `len + total` is then initialised;
+    // when the parts are refused the length stays `len`, and the bytes
+    // written past it are spare capacity.
+    unsafe {
+        let mut dst = out.as_mut_ptr().add(len);
+        copy_short(head, dst);
+        dst = dst.add(head.len());
+        let bad_name = name.is_empty() | copy_and_test(name, dst, word_has_var_stop);
+        dst = dst.add(name.len());
         dst.write(b'=');
         dst = dst.add(1);
-        copy_short(value, dst);
+        if bad_name | copy_and_test(value, dst, word_has_line_break) {
+            return false;
+        }
         dst.add(value.len())
             .cast::<[u8; 2]>()
             .write_unaligned(*b"\r\n");
         out.set_len(len + total);
     }
+    true
 }
 
 /// Append `bytes` to `out` (what `extend_from_slice` does, but short
@@ -746,10 +921,11 @@ impl<'a> Encoder<'a> {
                 self.write_name(name, index);
                 append(self.out, bool_word(b).as_bytes());
             }
-            ValueRef::Var(var_name, var_value) => {
+            ValueRef::Var(var) => {
                 let start = self.write_name(name, index);
+                let (var_name, var_value) = (var.name.as_str(), var.value.as_str());
                 if !is_clean_var(var_name, var_value) {
-                    return Err(self.refused_var(start, var_name, var_value));
+                    return Err(self.refused_var(start, var));
                 }
                 append(self.out, var_name.as_bytes());
                 self.out.push(b'=');
@@ -804,10 +980,11 @@ impl<'a> Encoder<'a> {
         debug_assert!(self.writes_plain_names());
         match value {
             ValueRef::Text(text) => {
-                if (required && is_blank_text(text)) || has_line_break(text.as_bytes()) {
+                if (required && is_blank_text(text))
+                    || !append_text_line(self.out, head.as_bytes(), text.as_bytes())
+                {
                     return Err(self.refused_text(Name::Joined(head), None, text, required));
                 }
-                append_line(self.out, head.as_bytes(), text.as_bytes());
             }
             // Digits and `true`/`false`: nothing to check.
             ValueRef::Int(n) => {
@@ -819,21 +996,35 @@ impl<'a> Encoder<'a> {
                 append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
             }
             ValueRef::Bool(b) => append_line(self.out, head.as_bytes(), bool_word(b).as_bytes()),
-            ValueRef::Var(name, value) => {
-                if !is_clean_var(name, value) {
-                    let start = self.out.len();
-                    append(self.out, head.as_bytes());
-                    return Err(self.refused_var(start, name, value));
-                }
-                append_var_line(self.out, head.as_bytes(), name.as_bytes(), value.as_bytes());
-            }
-            ValueRef::Other(value) => {
-                let start = self.out.len();
-                append(self.out, head.as_bytes());
-                return self.finish_other(start, value, required);
-            }
+            ValueRef::Var(var) => return self.put_var_plain(head, var),
+            ValueRef::Other(value) => return self.put_other_plain(head, value, required),
         }
         Ok(())
+    }
+
+    /// [`Encoder::put_plain`] of a [`ValueRef::Var`].
+    #[inline(always)]
+    pub(crate) fn put_var_plain(&mut self, head: &str, var: &Var) -> Result<(), EncodeError> {
+        let (name, value) = (var.name.as_bytes(), var.value.as_bytes());
+        if !append_var_line(self.out, head.as_bytes(), name, value) {
+            let start = self.out.len();
+            append(self.out, head.as_bytes());
+            return Err(self.refused_var(start, var));
+        }
+        Ok(())
+    }
+
+    /// [`Encoder::put_plain`] of a [`ValueRef::Other`].
+    #[inline(never)]
+    pub(crate) fn put_other_plain(
+        &mut self,
+        head: &str,
+        value: &dyn WriteValue,
+        required: bool,
+    ) -> Result<(), EncodeError> {
+        let start = self.out.len();
+        append(self.out, head.as_bytes());
+        self.finish_other(start, value, required)
     }
 
     /// The error for a [`ValueRef::Var`] that [`is_clean_var`] refused,
@@ -842,8 +1033,7 @@ impl<'a> Encoder<'a> {
     /// [`WireValue::check_wire`], else for a line break).
     #[cold]
     #[inline(never)]
-    fn refused_var(&mut self, start: usize, name: &str, value: &str) -> EncodeError {
-        let var = Var::new(name.to_owned(), value.to_owned());
+    fn refused_var(&mut self, start: usize, var: &Var) -> EncodeError {
         if let Err(error) = var.check_wire() {
             return self.refused(start, ValueRefusal::Invalid(error));
         }
@@ -1085,14 +1275,23 @@ fn encode_message(
     let start = out.len();
     let result = (|| {
         let mut enc = Encoder::new(out, name);
-        append_line(enc.out, head, name.as_bytes());
-        if let Some(subtype) = user_event {
-            enc.out.extend_from_slice(b"UserEvent: ");
-            enc.out.extend_from_slice(subtype.as_bytes());
-            enc.out.extend_from_slice(b"\r\n");
-        }
-        if let Some(id) = action_id {
-            enc.put_plain("ActionID: ", ValueRef::Text(id), true)?;
+        match (user_event, action_id) {
+            // The usual first lines of an action, in one go.
+            (None, Some(id))
+                if !is_blank_text(id)
+                    && append_name_and_id(enc.out, head, name.as_bytes(), id.as_bytes()) => {}
+            // Anything else, and the refusal of an ActionID, line by line.
+            _ => {
+                append_line(enc.out, head, name.as_bytes());
+                if let Some(subtype) = user_event {
+                    enc.out.extend_from_slice(b"UserEvent: ");
+                    enc.out.extend_from_slice(subtype.as_bytes());
+                    enc.out.extend_from_slice(b"\r\n");
+                }
+                if let Some(id) = action_id {
+                    enc.put_plain("ActionID: ", ValueRef::Text(id), true)?;
+                }
+            }
         }
         fields.encode_fields(&mut enc)?;
         append(enc.out, b"\r\n");
@@ -1208,11 +1407,120 @@ mod tests {
                         bytes[at] = b;
                         let expected = matches!(b, b'\r' | b'\n' | 0);
                         assert_eq!(has_line_break(&bytes), expected, "{len} {at} {b:#x}");
+                        // The same verdict when checked while copied, and
+                        // the line written only when accepted.
+                        let mut out = b"X".to_vec();
+                        let written = append_text_line(&mut out, b"Name: ", &bytes);
+                        assert_eq!(written, !expected, "{len} {at} {b:#x}");
+                        if written {
+                            assert_eq!(out, [&b"XName: "[..], &bytes, b"\r\n"].concat());
+                        } else {
+                            assert_eq!(out, b"X");
+                        }
                     }
                     bytes[at] = fill;
                 }
             }
         }
+    }
+
+    #[test]
+    fn var_names_checked_at_every_length_and_position() {
+        // As for line breaks: every length up to past the cut-off, every
+        // position, each ASCII byte there (`<` and `>` sit next to `=`),
+        // against the plain definition.
+        let plain = |name: &str| {
+            !name.is_empty() && !name.bytes().any(|b| matches!(b, b'=' | b'\r' | b'\n' | 0))
+        };
+        for len in 0..=80 {
+            for fill in [b'a', b'<', b'>', 0x0e, 0x7f] {
+                let mut name = vec![fill; len];
+                for at in 0..len {
+                    for b in 0..0x80u8 {
+                        name[at] = b;
+                        let text = std::str::from_utf8(&name).unwrap();
+                        assert_eq!(is_clean_var(text, "v"), plain(text), "{len} {at} {b:#x}");
+                        // The same verdict when checked while copied, for
+                        // the name and, swapped, for the value (where only
+                        // CR, LF and NUL are refused).
+                        let mut out = b"X".to_vec();
+                        let written = append_var_line(&mut out, b"V: ", &name, b"v");
+                        assert_eq!(written, plain(text), "{len} {at} {b:#x}");
+                        if written {
+                            assert_eq!(out, [&b"XV: "[..], &name, b"=v\r\n"].concat());
+                        } else {
+                            assert_eq!(out, b"X");
+                        }
+                        let written = append_var_line(&mut out, b"V: ", b"n", &name);
+                        assert_eq!(written, !has_line_break(&name), "{len} {at} {b:#x}");
+                        out.truncate(1);
+                    }
+                    name[at] = fill;
+                }
+            }
+        }
+        assert!(!is_clean_var("é=", "v"));
+        assert!(is_clean_var("é", "ü"));
+        assert!(!is_clean_var("X", "\0"));
+    }
+
+    #[test]
+    fn action_ids_are_written_or_refused_whole() {
+        struct Ping;
+        impl Fields for Ping {
+            type Partial = ();
+            fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> {
+                Ok(false)
+            }
+            fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> {
+                Ok(Ping)
+            }
+            fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> {
+                Ok(())
+            }
+        }
+        impl Action for Ping {
+            const NAME: &'static str = "Ping";
+            const SHAPE: ResponseShape = ResponseShape::Single;
+            type Response = super::super::Ack;
+        }
+        for len in 0..=80 {
+            let id = "7".repeat(len);
+            let mut out = b"x".to_vec();
+            let result = encode_action(&Ping, Some(&id), &mut out);
+            if len == 0 {
+                assert_eq!(
+                    result.unwrap_err().to_string(),
+                    "action Ping: required parameter ActionID is empty"
+                );
+                assert_eq!(out, b"x");
+                continue;
+            }
+            result.unwrap();
+            assert_eq!(
+                out,
+                format!("xAction: Ping\r\nActionID: {id}\r\n\r\n").as_bytes()
+            );
+            for at in [0, len / 2, len - 1] {
+                let mut bad = id.clone().into_bytes();
+                bad[at] = b'\n';
+                let bad = String::from_utf8(bad).unwrap();
+                let mut out = b"x".to_vec();
+                let err = encode_action(&Ping, Some(&bad), &mut out).unwrap_err();
+                // A lone line break is blank first.
+                assert!(
+                    matches!(&err.kind, EncodeErrorKind::LineBreak { param, value } if param == "ActionID" && *value == bad)
+                        || (len == 1
+                            && matches!(err.kind, EncodeErrorKind::MissingRequired { .. })),
+                    "{err}"
+                );
+                assert_eq!(out, b"x");
+            }
+        }
+        let mut out = Vec::new();
+        let err = encode_action(&Ping, Some(" \t"), &mut out).unwrap_err();
+        assert!(matches!(err.kind, EncodeErrorKind::MissingRequired { .. }));
+        assert!(out.is_empty());
     }
 
     #[test]

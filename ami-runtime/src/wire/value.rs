@@ -346,11 +346,11 @@ impl WireValue for Var {
         append(out, self.value.as_bytes());
     }
 
-    // Its two parts, which the encoder checks (`check_wire`, line breaks)
-    // and writes around the `=` itself.
+    // The encoder checks its two parts (`check_wire`, line breaks) and
+    // writes them around the `=` itself.
     #[inline(always)]
     fn wire_ref(&self) -> ValueRef<'_> {
-        ValueRef::Var(&self.name, &self.value)
+        ValueRef::Var(self)
     }
 
     fn check_wire(&self) -> Result<(), ValueError> {
