@@ -37,6 +37,12 @@ pub fn expand(cont: &Container) -> TokenStream {
     let str_arms = values
         .iter()
         .map(|(variant, wire, cfgs)| quote!(#(#cfgs)* Self::#variant => #wire,));
+    // A known variant goes to the encoder as its spelling, text it checks
+    // and copies itself; `Unknown`, which `check_wire` refuses, through
+    // the general path that refuses it.
+    let ref_arms = values.iter().map(
+        |(variant, wire, cfgs)| quote!(#(#cfgs)* Self::#variant => #sp::ValueRef::Text(#wire),),
+    );
     let known_arms = values.iter().map(
         |(variant, _, cfgs)| quote!(#(#cfgs)* Self::#variant => ::core::result::Result::Ok(()),),
     );
@@ -83,6 +89,14 @@ pub fn expand(cont: &Container) -> TokenStream {
 
             fn is_blank(&self) -> bool {
                 self.as_str().trim().is_empty()
+            }
+
+            #[inline]
+            fn wire_ref(&self) -> #sp::ValueRef<'_> {
+                match self {
+                    #(#ref_arms)*
+                    Self::#unknown(_) => #sp::ValueRef::Other(self),
+                }
             }
         }
 

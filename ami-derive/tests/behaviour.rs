@@ -114,6 +114,21 @@ pub struct PickAction {
     pub extra: Vec<Header>,
 }
 
+/// An action with an enumeration and a boolean that keeps its spelling.
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "SetMode", response = Ack)]
+pub struct SetModeAction {
+    /// Mode.
+    #[ami(name = "Mode", required)]
+    pub mode: Mode,
+    /// Flag.
+    #[ami(name = "Flag")]
+    pub flag: Option<AmiBool>,
+    /// Extra headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
 /// An action whose extra field is declared first and is not called `extra`.
 #[derive(Clone, Debug, PartialEq, AmiAction)]
 #[ami(action = "Raw", response = "ami_runtime::wire::RawText", shape = "raw")]
@@ -283,6 +298,41 @@ fn at_most_one_and_repeated_counts_as_set() {
     );
     let a = PickAction::new().with_b(vec!["y".into(), "z".into()]);
     assert_eq!(encode(&a).unwrap(), "Action: Pick\r\nB: y\r\nB: z\r\n\r\n");
+}
+
+#[test]
+fn enums_and_spelled_booleans_encode_as_spelled_and_unknown_values_are_refused() {
+    let flag = |text: &str| AmiBool {
+        value: true,
+        text: text.to_owned().into(),
+    };
+    let a = SetModeAction::new(Mode::On).with_flag(flag("Yes"));
+    assert_eq!(
+        encode(&a).unwrap(),
+        "Action: SetMode\r\nMode: on\r\nFlag: Yes\r\n\r\n"
+    );
+    let a = SetModeAction::new(Mode::Off).with_flag(AmiBool::new(false));
+    assert_eq!(
+        encode(&a).unwrap(),
+        "Action: SetMode\r\nMode: Off\r\nFlag: false\r\n\r\n"
+    );
+    for unknown in ["x", "", "a\r\nAction: Logoff"] {
+        let a = SetModeAction::new(Mode::Unknown(unknown.into()));
+        assert_eq!(
+            encode(&a).unwrap_err().to_string(),
+            format!(
+                "action SetMode: parameter Mode: invalid value {unknown:?}: expected one of on, Off"
+            )
+        );
+    }
+    let a = SetModeAction::new(Mode::On).with_flag(flag("maybe"));
+    assert_eq!(
+        encode(&a).unwrap_err().to_string(),
+        "action SetMode: parameter Flag: invalid value \"maybe\": \
+         expected a boolean (yes/no, true/false, 1/0, on/off)"
+    );
+    let a = SetModeAction::new(Mode::On).with_flag(flag("yes\r\nAction: Logoff"));
+    assert!(encode(&a).is_err());
 }
 
 #[test]

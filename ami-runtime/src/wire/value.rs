@@ -290,6 +290,18 @@ impl WireValue for AmiBool {
     fn check_wire(&self) -> Result<(), ValueError> {
         bool::parse_wire(&self.text).map(|_| ())
     }
+
+    // A spelling that `check_wire` accepts goes to the encoder as text,
+    // which it checks and copies itself (a boolean word is never blank);
+    // any other through the general path that refuses it.
+    #[inline]
+    fn wire_ref(&self) -> ValueRef<'_> {
+        match self.text.as_str() {
+            text @ ("true" | "false") => ValueRef::Text(text),
+            text if bool::parse_wire(text).is_ok() => ValueRef::Text(text),
+            _ => ValueRef::Other(self),
+        }
+    }
 }
 
 /// A `name=value` pair, as in repeated `Variable:` and `ChanVariable:` headers.
