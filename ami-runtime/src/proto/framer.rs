@@ -202,9 +202,6 @@ struct Scanner {
     /// Start of the last blank line inside raw text.
     blank_start: usize,
     text: Option<(u32, u32)>,
-    /// Index of the first span of this message in the vector of spans,
-    /// which may start with the spans of messages scanned ahead of it.
-    first_span: usize,
 }
 
 /// What one scanning step found.
@@ -318,13 +315,11 @@ impl Newlines {
         }
     }
 
-    /// The first colon of `data` at or after `from`, the start of a line
-    /// ending at `to`: from the masks when `from` is inside the blocks whose
-    /// colons are known (`None` when there is no colon in them after
-    /// `from`, or one that is at or after `to`), else from a search of the
-    /// line (that started two blocks back or more).
+    /// The first colon at or after `from`, when `from` is inside the
+    /// blocks whose colons are known; `None` when there is no colon in
+    /// them after `from`, or when `from` is before them.
     #[inline]
-    fn colon_in(&self, data: &[u8], from: usize, to: usize) -> Option<usize> {
+    fn colon_from(&self, from: usize) -> Option<usize> {
         if from >= self.block {
             // `from` is at most the newline ending its line, in this block.
             let after = self.colons.checked_shr((from - self.block) as u32)?;
@@ -338,7 +333,7 @@ impl Newlines {
                 (self.colons != 0).then(|| self.block + self.colons.trailing_zeros() as usize)
             }
         } else {
-            memchr(b':', &data[from..to]).map(|colon| from + colon)
+            None
         }
     }
 }
@@ -627,12 +622,11 @@ impl Scanner {
                 // Each header line has a colon and a newline: when the rest
                 // of `data` cannot take the message to the header limit,
                 // the run need not count.
-                let room =
-                    (spans.len() - self.first_span).saturating_add((data.len() - self.pos) / 2);
+                let room = spans.len().saturating_add((data.len() - self.pos) / 2);
                 let step = if room < limits.max_headers {
-                    self.header_run::<false>(data, spans, limits, newlines, None)
+                    self.header_run::<false>(data, spans, limits, newlines)
                 } else {
-                    self.header_run::<true>(data, spans, limits, newlines, None)
+                    self.header_run::<true>(data, spans, limits, newlines)
                 };
                 if let Some(step) = step {
                     return step;
@@ -708,7 +702,7 @@ impl Scanner {
                     if !Self::push_spaced_header(spans, ls, line) {
                         return self.malformed(line, next);
                     }
-                    if spans.len() - self.first_span > limits.max_headers {
+                    if spans.len() > limits.max_headers {
                         return Self::too_many_headers(limits, self.line, next);
                     }
                     self.mode = self.after_header(spans, data);
@@ -722,7 +716,7 @@ impl Scanner {
                             || name.eq_ignore_ascii_case(b"ActionID")
                     }) {
                         Self::push_header(spans, ls, line);
-                        if spans.len() - self.first_span > limits.max_headers {
+                        if spans.len() > limits.max_headers {
                             return Self::too_many_headers(limits, self.line, next);
                         }
                     } else {
@@ -766,15 +760,6 @@ impl Scanner {
     /// Kept out of line, and working on copies of the state written back
     /// on return, so that its loop keeps that state in registers.
     /// `COUNT_HEADERS`: whether the header limit can be reached in `data`.
-    ///
-    /// `ahead`, for [`Framer::scan_ahead`] only (the run then starts at a
-    /// message start): where `data` starts in the buffer, and the queue of
-    /// complete messages. Each message that ends in the run with no byte
-    /// above 0x7F read so far is queued there (with spans relative to the
-    /// start of `data`, for the caller to move to the message's start), and
-    /// the run goes on with the next one; the state of the scanner, the
-    /// step returned and the spans after the last queued message are then
-    /// to be dropped.
     #[inline(never)]
     fn header_run<const COUNT_HEADERS: bool>(
         &mut self,
@@ -782,14 +767,10 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-        mut ahead: Option<(&mut Vec<Ready>, usize)>,
     ) -> Option<Step> {
         let mut nl = *newlines;
         let mut pos = self.pos;
         let headers_before = spans.len();
-        let mut first_span = self.first_span;
-        // Start of the message being scanned: 0 but in `ahead` runs.
-        let mut msg = 0;
         #[cfg(test)]
         let mut searched = self.searched;
         let mut first = self.mode == Mode::Start;
@@ -810,7 +791,7 @@ impl Scanner {
                     break None;
                 }
             } else {
-                let Some(colon) = nl.colon_in(data, ls, at).filter(|&colon| colon < at) else {
+                let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
                     break None;
                 };
                 let name = &data[ls..colon];
@@ -827,7 +808,7 @@ impl Scanner {
                     if name.first() == Some(&b' ') || name.last() == Some(&b' ') {
                         break None;
                     }
-                    if COUNT_HEADERS && spans.len() - first_span >= limits.max_headers {
+                    if COUNT_HEADERS && spans.len() >= limits.max_headers {
                         break None;
                     }
                 }
@@ -843,7 +824,6 @@ impl Scanner {
                 if name.len() == 8 && is_response_follows(name, &data[value..le]) {
                     break None;
                 }
-                // In an `ahead` run, relative to the start of `data`.
                 spans.push(Span {
                     name: (ls as u32, colon as u32),
                     value: (value as u32, le as u32),
@@ -857,22 +837,7 @@ impl Scanner {
             }
             pos = next;
             if blank {
-                match &mut ahead {
-                    // Every block read so far is ASCII: so is the message.
-                    Some((ready, offset)) if nl.ascii() => {
-                        ready.push(Ready {
-                            start: *offset + msg,
-                            end: *offset + next,
-                            spans: (first_span, spans.len()),
-                            text: None,
-                        });
-                        first_span = spans.len();
-                        msg = next;
-                        first = true;
-                        continue;
-                    }
-                    _ => break Some(Step::Complete { end: next }),
-                }
+                break Some(Step::Complete { end: next });
             }
             first = false;
         };
@@ -889,18 +854,6 @@ impl Scanner {
             }
         }
         step
-    }
-
-    /// Whether `frame`, the message just completed, is valid UTF-8: a
-    /// message the scan saw no byte above 0x7F in is ASCII, valid without a
-    /// second pass over it.
-    fn check_utf8(&self, frame: &[u8]) -> Result<(), std::str::Utf8Error> {
-        if self.non_ascii {
-            std::str::from_utf8(frame).map(|_| ())
-        } else {
-            debug_assert!(frame.is_ascii());
-            Ok(())
-        }
     }
 
     /// The mode after a header: `Response: Follows` switches to command text.
@@ -1003,29 +956,16 @@ impl Skipping {
     }
 }
 
-/// A complete message of `Framer::batch`, waiting to be handed out: its
-/// bytes, and the range of its spans in `Framer::spans` (offsets relative
-/// to `start`).
-#[derive(Clone, Copy, Debug)]
-struct Ready {
-    start: usize,
-    end: usize,
-    spans: (usize, usize),
-    text: Option<(u32, u32)>,
-}
-
-/// What the last [`Framer::advance`] produced, for the accessors.
+/// What the last [`Framer::advance`] produced, for the accessors; the data
+/// is in `Framer::frame`.
 #[derive(Clone, Copy, Debug, Default)]
 enum Last {
     #[default]
     Nothing,
-    /// A banner: its text is the first `len` bytes of `Framer::frame`.
+    /// A banner: its text is the first `len` bytes of the frame.
     Banner { len: usize },
-    /// A message of `Framer::batch`.
-    Message(Ready),
-    /// The repaired copy of a message: the whole of `Framer::frame`, with
-    /// all of `Framer::spans`.
-    Repaired { text: Option<(u32, u32)> },
+    /// A message: the whole frame.
+    Message { text: Option<(u32, u32)> },
 }
 
 /// A repaired copy waiting to be delivered after its `InvalidUtf8` error.
@@ -1039,15 +979,12 @@ enum RepairedPending {
 
 /// The streaming framer: feed it bytes, take frames out.
 ///
-/// Received bytes go into one [`BytesMut`]. When a message completes, the
-/// scan goes on over the messages after it that are complete too, and all
-/// of them are split off the buffer at once and frozen into one [`Bytes`]
-/// (one split and one reference count update for a read's worth of
-/// messages, not one per message). Each [`RawMessage`] lent out reads its
-/// part of it: its headers are `&str`s for framing-only users, and typed
-/// decoding keeps [`AmiStr`](crate::wire::AmiStr) slices of it (a reference
-/// count increment per field, no copy). When nothing holds a part of it
-/// any more, the buffer is reused for the next reads.
+/// Received bytes go into one [`BytesMut`]; each complete message is split
+/// off it and frozen into a [`Bytes`] once, and the [`RawMessage`] lent out
+/// reads that frame: its headers are `&str`s for framing-only users, and
+/// typed decoding keeps [`AmiStr`](crate::wire::AmiStr) slices of it (a
+/// reference count increment per field, no copy). When nothing holds a
+/// frame any more, the buffer is reused for the next reads.
 ///
 /// ```
 /// use ami_runtime::proto::{Framer, Frame};
@@ -1069,20 +1006,12 @@ pub struct Framer {
     base: u64,
     limits: Limits,
     scanner: Scanner,
-    /// The spans of the messages in `ready`, then those of the message
-    /// being scanned (from `scanner.first_span` on).
     spans: Vec<Span>,
     skipping: Option<Skipping>,
     raw_text: bool,
     last: Last,
-    /// Complete messages split off `buf` together, frozen.
-    batch: Bytes,
-    /// The messages of `batch`, in order; `ready[next_ready]` is the next
-    /// one to hand out.
-    ready: Vec<Ready>,
-    next_ready: usize,
-    /// The last banner produced, frozen, or the repaired copy of a message
-    /// that was not valid UTF-8.
+    /// The last banner or message produced, frozen (for a message that was
+    /// not valid UTF-8, its repaired copy).
     frame: Bytes,
     /// The repaired copy of a message or banner that was not valid UTF-8,
     /// delivered by the `advance` after its error.
@@ -1119,46 +1048,21 @@ impl Framer {
     /// Append received bytes.
     pub fn feed(&mut self, data: &[u8]) {
         self.last = Last::Nothing;
-        // Let go of the last frames: when the caller kept no part of the
+        // Let go of the last frame: when the caller kept no part of the
         // buffer either, appending reuses it instead of allocating.
         self.frame = Bytes::new();
-        if self.next_ready == self.ready.len() {
-            self.retire_ready();
-        }
         self.buf.extend_from_slice(data);
     }
 
     /// Bytes held: the unfinished message (never more than the size limit
     /// plus the last read) and frames not yet taken.
     pub fn buffered(&self) -> usize {
-        self.buf.len() + self.queued()
+        self.buf.len()
     }
 
     /// Offset in the stream of the next byte to frame.
     pub fn stream_offset(&self) -> u64 {
-        self.base - self.queued() as u64
-    }
-
-    /// Bytes of the complete messages not handed out yet.
-    fn queued(&self) -> usize {
-        self.ready
-            .get(self.next_ready)
-            .map_or(0, |ready| self.batch.len() - ready.start)
-    }
-
-    /// Forget the messages of `batch`, all handed out: drop their spans,
-    /// and let go of the batch.
-    fn retire_ready(&mut self) {
-        let Some(last) = self.ready.last() else {
-            return;
-        };
-        let spans = last.spans.1;
-        debug_assert_eq!(self.scanner.first_span, spans);
-        self.spans.drain(..spans);
-        self.scanner.first_span -= spans;
-        self.ready.clear();
-        self.next_ready = 0;
-        self.batch = Bytes::new();
+        self.base
     }
 
     /// Drop `n` bytes from the front of the buffer, and start a new message.
@@ -1209,7 +1113,7 @@ impl Framer {
             RepairedPending::None => {}
             RepairedPending::Message => {
                 self.frame = std::mem::take(&mut self.repaired);
-                self.last = Last::Repaired {
+                self.last = Last::Message {
                     text: self.scanner.text,
                 };
                 self.scanner = Scanner::default();
@@ -1223,12 +1127,6 @@ impl Framer {
                 return Some(Produced::Banner);
             }
         }
-        if let Some(&ready) = self.ready.get(self.next_ready) {
-            self.next_ready += 1;
-            self.last = Last::Message(ready);
-            return Some(Produced::Message);
-        }
-        self.retire_ready();
         loop {
             if let Some(skipping) = &mut self.skipping {
                 let (n, done) = skipping.skip(&self.buf);
@@ -1275,9 +1173,18 @@ impl Framer {
                     return Some(Produced::Banner);
                 }
                 Step::Complete { end } => {
-                    if let Err(e) = self.scanner.check_utf8(&self.buf[..end]) {
-                        let offset = self.base;
-                        let frame = self.split_frame(end);
+                    let text = self.scanner.text;
+                    let offset = self.base;
+                    let frame = self.split_frame(end);
+                    // A message the scan saw no byte above 0x7F in is
+                    // ASCII: valid UTF-8 without a second pass over it.
+                    let valid = if self.scanner.non_ascii {
+                        std::str::from_utf8(&frame).map(|_| ())
+                    } else {
+                        debug_assert!(frame.is_ascii());
+                        Ok(())
+                    };
+                    if let Err(e) = valid {
                         let error = self.error_in(
                             &frame,
                             offset,
@@ -1289,19 +1196,10 @@ impl Framer {
                         self.repair(&frame);
                         return Some(Produced::Error(error));
                     }
-                    let first = Ready {
-                        start: 0,
-                        end,
-                        spans: (0, self.spans.len()),
-                        text: self.scanner.text,
-                    };
-                    self.ready.push(first);
-                    let taken = self.scan_ahead(end);
-                    self.base += taken as u64;
-                    self.batch = self.buf.split_to(taken).freeze();
-                    self.next_ready = 1;
+                    self.frame = frame;
+                    self.last = Last::Message { text };
                     // Spans stay until the next advance: the message borrows them.
-                    self.last = Last::Message(first);
+                    self.scanner = Scanner::default();
                     return Some(Produced::Message);
                 }
                 Step::Refused { kind, line, resume } => {
@@ -1325,95 +1223,6 @@ impl Framer {
                 return None;
             }
         }
-    }
-
-    /// After a message that completed at `end` (queued in `ready`), scan
-    /// the messages that follow it in the buffer and queue each that is
-    /// complete; returns where the last queued one ends. Stops at a message
-    /// that does not complete in the buffer (its scan is kept for the next
-    /// [`Framer::advance`]), and at anything else the general path of
-    /// `advance` must handle, which then scans that message again from its
-    /// first byte once the queue is empty: leading blank lines, a banner, a
-    /// refused message, invalid UTF-8, and headerless text (its end depends
-    /// on [`Framer::set_raw_text_expected`], which the caller may change
-    /// after each message it reads).
-    fn scan_ahead(&mut self, mut end: usize) -> usize {
-        loop {
-            end = self.plain_run(end);
-            self.scanner = Scanner {
-                first_span: self.spans.len(),
-                ..Scanner::default()
-            };
-            if end == self.buf.len() {
-                return end;
-            }
-            let data = &self.buf[end..];
-            let step = self
-                .scanner
-                .step(data, &mut self.spans, &self.limits, self.raw_text);
-            let text = matches!(self.scanner.mode, Mode::Text { .. });
-            match step {
-                Step::Complete { end: len }
-                    if !text && self.scanner.check_utf8(&data[..len]).is_ok() =>
-                {
-                    self.ready.push(Ready {
-                        start: end,
-                        end: end + len,
-                        spans: (self.scanner.first_span, self.spans.len()),
-                        text: self.scanner.text,
-                    });
-                    end += len;
-                }
-                Step::NeedMore if !text => return end,
-                _ => {
-                    self.spans.truncate(self.scanner.first_span);
-                    self.scanner = Scanner {
-                        first_span: self.spans.len(),
-                        ..Scanner::default()
-                    };
-                    return end;
-                }
-            }
-        }
-    }
-
-    /// The part of [`Framer::scan_ahead`] that queues, from `end` on, the
-    /// messages of plain `Name: Value` lines that are complete, in one run
-    /// of [`Scanner::header_run`] over them; returns where the last queued
-    /// one ends. It stops at the first line the run does not take, or after
-    /// the first message with a byte above 0x7F: the general scan takes
-    /// that message from its start.
-    fn plain_run(&mut self, end: usize) -> usize {
-        let data = &self.buf[end..];
-        if data.len() > self.limits.max_message_bytes {
-            // The run does not check the size limit.
-            return end;
-        }
-        let mut scanner = Scanner {
-            first_span: self.spans.len(),
-            ..Scanner::default()
-        };
-        let mut newlines = Newlines::new(data, 0);
-        let queued = self.ready.len();
-        let ahead = Some((&mut self.ready, end));
-        if data.len() / 2 < self.limits.max_headers {
-            scanner.header_run::<false>(data, &mut self.spans, &self.limits, &mut newlines, ahead);
-        } else {
-            scanner.header_run::<true>(data, &mut self.spans, &self.limits, &mut newlines, ahead);
-        }
-        for ready in &self.ready[queued..] {
-            let shift = (ready.start - end) as u32;
-            for span in &mut self.spans[ready.spans.0..ready.spans.1] {
-                span.name.0 -= shift;
-                span.name.1 -= shift;
-                span.value.0 -= shift;
-                span.value.1 -= shift;
-            }
-        }
-        // `ready` ends with the message that ends at `end`.
-        let last = self.ready.last().map_or((end, 0), |r| (r.end, r.spans.1));
-        self.spans.truncate(last.1);
-        last.0
     }
 
     /// Re-scan a message that is not valid UTF-8 from its repaired copy, so
@@ -1459,22 +1268,30 @@ impl Framer {
     /// The banner line produced by the last [`Framer::advance`].
     pub fn banner(&self) -> Option<&str> {
         match self.last {
-            Last::Banner { len } => Some(checked_str(&self.frame[..len])),
+            Last::Banner { len } => Some(self.checked_str(len)),
             _ => None,
         }
+    }
+
+    /// The first `len` bytes of the frame, which `advance` validated as UTF-8.
+    fn checked_str(&self, len: usize) -> &str {
+        let bytes = &self.frame[..len];
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: `advance` records a length in `last` only after
+        // `str::from_utf8` accepted exactly these bytes of `frame`, or the
+        // scan found them all ASCII (`Scanner::non_ascii` false), or after
+        // storing a repaired copy made from a `String`; and every
+        // method that replaces `frame` (`feed`, `advance`) resets `last`
+        // first. Validating again here would double the cost of UTF-8
+        // checking on the hot path.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     /// The message produced by the last [`Framer::advance`].
     pub fn message(&self) -> Option<RawMessage<'_>> {
         match self.last {
-            Last::Message(ready) => Some(RawMessage::new(
-                checked_str(&self.batch[ready.start..ready.end]),
-                &self.batch,
-                &self.spans[ready.spans.0..ready.spans.1],
-                ready.text,
-            )),
-            Last::Repaired { text } => Some(RawMessage::new(
-                checked_str(&self.frame),
+            Last::Message { text } => Some(RawMessage::new(
+                self.checked_str(self.frame.len()),
                 &self.frame,
                 &self.spans,
                 text,
@@ -1491,21 +1308,6 @@ impl Framer {
             Produced::Error(e) => Some(Frame::Error(e)),
         }
     }
-}
-
-/// Bytes of `Framer::frame` or `Framer::batch` named by `Framer::last`,
-/// which `advance` validated as UTF-8.
-fn checked_str(bytes: &[u8]) -> &str {
-    debug_assert!(std::str::from_utf8(bytes).is_ok());
-    // SAFETY: `advance` records a range in `last` only after
-    // `str::from_utf8` accepted exactly those bytes of `frame` or `batch`
-    // (`Scanner::check_utf8`), or the scan found them all ASCII
-    // (`Scanner::non_ascii` false), or after storing a repaired copy made
-    // from a `String`; every method that replaces `frame` or `batch`
-    // (`feed`, `advance`) resets `last` first, and the ranges of `ready`
-    // (queued by the same checks) go with the `batch` they describe. Validating
-    // again here would double the cost of UTF-8 checking on the hot path.
-    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 #[cfg(test)]
@@ -1713,7 +1515,7 @@ mod tests {
     }
 
     #[test]
-    fn messages_framed_ahead_wait_for_their_turn() {
+    fn messages_of_one_read_are_handed_out_in_turn() {
         let first = "Event: A\r\nX: 1\r\n\r\n";
         let second = "Response: Success\r\nActionID: 7\r\n\r\n";
         let third = "Event: Long\r\nValue: ".to_owned() + &"v".repeat(150) + "\r\n\r\n";
@@ -1738,7 +1540,7 @@ mod tests {
         let expected: Vec<(u64, usize)> =
             ends.iter().map(|&end| (end as u64, total - end)).collect();
         assert_eq!(offsets, expected);
-        // The scan of the unfinished message goes on with the next read.
+        // The unfinished message completes with the next read.
         framer.feed(b"tial\r\n\r\n");
         let Some(Frame::Message(message)) = framer.next_frame() else {
             panic!("no message")

@@ -1,7 +1,7 @@
 //! Borrowed views of framed messages: header slices into the read buffer.
 //!
 //! A [`RawMessage`] costs no allocation: it is the validated text of one
-//! frame (a part of the [`Bytes`] the framer froze) plus the offsets of its
+//! frame (frozen into [`Bytes`] by the framer) plus the offsets of its
 //! headers. Typed decoding reads it in place (it is a [`MessageView`]), and
 //! the text fields it keeps are [`AmiStr`](crate::wire::AmiStr) slices of the frame: no copy,
 //! no allocation per field. It becomes an owned [`Message`] only when
@@ -31,22 +31,20 @@ pub(crate) struct Span {
 #[derive(Clone, Copy)]
 pub struct RawMessage<'a> {
     frame: &'a str,
-    /// The frozen buffer `frame` lies in (it may hold other messages too).
     bytes: &'a Bytes,
     spans: &'a [Span],
     text: Option<(u32, u32)>,
 }
 
 impl<'a> RawMessage<'a> {
-    /// `frame` must lie in `bytes`; the spans are relative to its start.
+    /// `frame` must be the text of `bytes`.
     pub(crate) fn new(
         frame: &'a str,
         bytes: &'a Bytes,
         spans: &'a [Span],
         text: Option<(u32, u32)>,
     ) -> Self {
-        debug_assert!(bytes.as_ptr_range().start <= frame.as_ptr());
-        debug_assert!(frame.as_bytes().as_ptr_range().end <= bytes.as_ptr_range().end);
+        debug_assert_eq!(frame.as_ptr(), bytes.as_ptr());
         RawMessage {
             frame,
             bytes,
@@ -55,10 +53,10 @@ impl<'a> RawMessage<'a> {
         }
     }
 
-    /// The frame as shared [`Bytes`] (a reference count increment, no
-    /// copy): the same bytes as [`RawMessage::as_str`].
-    pub fn bytes(&self) -> Bytes {
-        self.bytes.slice_ref(self.frame.as_bytes())
+    /// The frozen frame the headers are slices of (cloning it is a
+    /// reference count increment).
+    pub fn bytes(&self) -> &'a Bytes {
+        self.bytes
     }
 
     fn slice(&self, (start, end): (u32, u32)) -> &'a str {
