@@ -1,10 +1,16 @@
 //! One case of the peer benchmark, repeated, for a profiler:
-//! `cargo run --release -p ami-bench --example profile -- <framing|typed|bound|encode> [rounds]`
-//! (for instance under `perf record`), on the shared corpus x200.
+//! `cargo run --release -p ami-bench --example profile -- <case> [rounds]`
+//! (for instance under `perf record`). Cases: `framing`, `typed`, `bound`
+//! on the shared corpus x200; `framing-examples`, `typed-examples`,
+//! `bound-examples` on the spec-example stream of the same length (as the
+//! peer benchmark builds it); `encode`.
 
 use std::hint::black_box;
 
-use ami_bench::{corpus_stream, frame_stream, split_lines, workspace_root, BenchActions, CHUNK};
+use ami_bench::{
+    corpus_stream, frame_stream, spec_example_stream, split_lines, workspace_root, BenchActions,
+    CHUNK,
+};
 use ami_generated::Event;
 use ami_runtime::wire::FromEvent;
 
@@ -24,17 +30,28 @@ fn main() {
         println!("{:.2} M actions/s", 3.0 * rounds as f64 / secs);
         return;
     }
-    let stream = match corpus_stream(&workspace_root()) {
+    let root = workspace_root();
+    let corpus = match corpus_stream(&root) {
         Ok(Some(stream)) => stream,
         other => {
             eprintln!("corpus not available: {other:?}");
             std::process::exit(2);
         }
     };
+    let (stream, kind) = match case.strip_suffix("-examples") {
+        Some(kind) => match spec_example_stream(&root, corpus.len()) {
+            Ok(stream) => (stream, kind),
+            Err(e) => {
+                eprintln!("spec examples not available: {e}");
+                std::process::exit(2);
+            }
+        },
+        None => (corpus, case.as_str()),
+    };
     start = std::time::Instant::now();
     for _ in 0..rounds {
         bytes += stream.len();
-        let n = match case.as_str() {
+        let n = match kind {
             "bound" => split_lines(&stream, CHUNK),
             "framing" => frame_stream(&stream, CHUNK, |m| {
                 black_box(m.headers().len());

@@ -1515,6 +1515,70 @@ mod tests {
     }
 
     #[test]
+    fn messages_of_one_read_are_handed_out_in_turn() {
+        let first = "Event: A\r\nX: 1\r\n\r\n";
+        let second = "Response: Success\r\nActionID: 7\r\n\r\n";
+        let third = "Event: Long\r\nValue: ".to_owned() + &"v".repeat(150) + "\r\n\r\n";
+        let input = format!("{first}{second}{third}Event: Par");
+        let mut framer = Framer::new();
+        framer.feed(input.as_bytes());
+        let mut offsets = Vec::new();
+        let mut seen = Vec::new();
+        while framer.advance().is_some() {
+            let message = framer.message().expect("a message");
+            assert_eq!(&message.bytes()[..], message.as_str().as_bytes());
+            seen.push(message.as_str().to_owned());
+            offsets.push((framer.stream_offset(), framer.buffered()));
+        }
+        assert_eq!(seen, [first, second, third.as_str()]);
+        let total = input.len();
+        let ends = [
+            first.len(),
+            first.len() + second.len(),
+            total - "Event: Par".len(),
+        ];
+        let expected: Vec<(u64, usize)> =
+            ends.iter().map(|&end| (end as u64, total - end)).collect();
+        assert_eq!(offsets, expected);
+        // The unfinished message completes with the next read.
+        framer.feed(b"tial\r\n\r\n");
+        let Some(Frame::Message(message)) = framer.next_frame() else {
+            panic!("no message")
+        };
+        assert_eq!(message.get("Event"), Some("Partial"));
+        assert_eq!(framer.buffered(), 0);
+    }
+
+    #[test]
+    fn raw_text_expected_after_a_message_of_the_same_read_applies_to_the_text() {
+        // The `Queues` reply follows another message in the same read; the
+        // caller learns it awaits raw text only from that other message.
+        let input = b"Response: Success\r\nActionID: 1\r\n\r\nqueue one\r\n\r\nqueue two\r\n\r\n\r\nEvent: After\r\n\r\n";
+        for expect_text in [false, true] {
+            let mut framer = Framer::new();
+            framer.feed(input);
+            let mut texts = Vec::new();
+            while let Some(frame) = framer.next_frame() {
+                let Frame::Message(message) = frame else {
+                    panic!("{frame:?}")
+                };
+                if message.is_empty() {
+                    texts.push(message.text().unwrap_or_default());
+                }
+                if message.get("ActionID") == Some("1") {
+                    framer.set_raw_text_expected(expect_text);
+                }
+            }
+            let expected: &[&str] = if expect_text {
+                &["queue one\n\nqueue two"]
+            } else {
+                &["queue one", "queue two"]
+            };
+            assert_eq!(texts, expected, "raw text expected: {expect_text}");
+        }
+    }
+
+    #[test]
     fn inner_spaces_only_in_later_header_names() {
         assert_eq!(split_header(b"Named Callgroup: x"), None);
         assert_eq!(split_spaced_header(b"Named Callgroup: x"), Some((15, 17)));
