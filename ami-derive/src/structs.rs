@@ -699,6 +699,13 @@ fn event_impl(cont: &Container) -> TokenStream {
                 #sp::decode_named_event(msg, name)
             }
 
+            fn from_named_event_boxed<__AmiMsg: #rt::MessageView>(
+                msg: &__AmiMsg,
+                name: &str,
+            ) -> ::core::result::Result<::std::boxed::Box<Self>, #rt::DecodeError> {
+                #sp::decode_named_event_boxed(msg, name)
+            }
+
             fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {
                 <Self as #rt::Fields>::unknown_headers(self, out)
             }

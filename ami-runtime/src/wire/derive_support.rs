@@ -13,7 +13,8 @@ use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{
-    decode_fields, has_line_break, Encoder, Event, Fields, IndexStyle, MessageRole, Name,
+    decode_fields, decode_fields_boxed, has_line_break, Encoder, Event, Fields, IndexStyle,
+    MessageRole, Name,
 };
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::WireValue;
@@ -537,15 +538,33 @@ fn no_event_header(event: &str) -> DecodeError {
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
+    let role = event_role::<E, M>(msg, name)?;
+    decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+}
+
+/// [`decode_named_event`] into a `Box` (what the boxed variants of an enum
+/// of events call, through `FromEvent::from_named_event_boxed`): the event
+/// is moved into its box as soon as it is built.
+pub fn decode_named_event_boxed<E: Event, M: MessageView>(
+    msg: &M,
+    name: &str,
+) -> Result<Box<E>, DecodeError> {
+    let role = event_role::<E, M>(msg, name)?;
+    decode_fields_boxed(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+}
+
+/// The role of an event message whose `Event` header is `name`, once its
+/// name (and for a `UserEvent` subtype its `UserEvent` header) is checked.
+#[inline]
+fn event_role<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<MessageRole, DecodeError> {
     check_event_name(name, E::NAME)?;
-    let role = match E::USER_EVENT {
+    Ok(match E::USER_EVENT {
         None => MessageRole::Event,
         Some(subtype) => {
             check_user_event(user_event_header(msg), E::NAME, subtype)?;
             MessageRole::UserEvent
         }
-    };
-    decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+    })
 }
 
 /// Whether the `Event` header's value `found` names `event` (ignoring ASCII

@@ -133,15 +133,29 @@ pub trait FromEvent: Sized {
         Self::from_event(msg)
     }
 
+    /// [`FromEvent::from_named_event`] into a `Box`: what an enum of events
+    /// calls for its variants, which hold their events boxed. The default
+    /// boxes the decoded value; a derived event struct overrides it to
+    /// move its value into the box once, as soon as it is built, instead
+    /// of through each `Result` on the way. Only for the derives: not a
+    /// stable API.
+    #[doc(hidden)]
+    fn from_named_event_boxed<M: MessageView>(
+        msg: &M,
+        name: &str,
+    ) -> Result<Box<Self>, DecodeError> {
+        Self::from_named_event(msg, name).map(Box::new)
+    }
+
     /// Headers that decoding kept but no field recognised.
     fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
         let _ = out;
     }
 }
 
-/// A boxed event decodes as the event does: an enum of events can hold its
-/// large variants in a `Box` (`EndpointDetail(Box<EndpointDetailEvent>)`),
-/// so that the enum stays small to move around.
+/// A boxed event decodes as the event does: an enum of events holds each
+/// event in a `Box` (`Hangup(Box<HangupEvent>)`), so that the enum stays
+/// small to move around.
 impl<T: FromEvent> FromEvent for Box<T> {
     fn accepts(name: &str) -> bool {
         T::accepts(name)
@@ -156,7 +170,7 @@ impl<T: FromEvent> FromEvent for Box<T> {
     }
 
     fn from_named_event<M: MessageView>(msg: &M, name: &str) -> Result<Self, DecodeError> {
-        T::from_named_event(msg, name).map(Box::new)
+        T::from_named_event_boxed(msg, name)
     }
 
     fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
@@ -269,13 +283,39 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     role: MessageRole,
     context: &dyn Fn() -> String,
 ) -> Result<T, DecodeError> {
+    decode_fields_into(msg, role, context, |value| value)
+}
+
+/// [`decode_fields`] into a `Box`: the value built by `finish` is moved
+/// into its box at once, rather than through the `Result`s of the callers
+/// first (what the boxed variants of an enum of events decode with). The
+/// events of a crate use either this or [`decode_fields`], so it adds no
+/// copy per struct.
+#[inline(never)]
+pub(crate) fn decode_fields_boxed<T: Fields, M: MessageView>(
+    msg: &M,
+    role: MessageRole,
+    context: &dyn Fn() -> String,
+) -> Result<Box<T>, DecodeError> {
+    decode_fields_into(msg, role, context, Box::new)
+}
+
+/// The body of [`decode_fields`] and [`decode_fields_boxed`]: `wrap` takes
+/// the value where `finish` left it.
+#[inline(always)]
+fn decode_fields_into<T: Fields, M: MessageView, O>(
+    msg: &M,
+    role: MessageRole,
+    context: &dyn Fn() -> String,
+    wrap: impl FnOnce(T) -> O,
+) -> Result<O, DecodeError> {
     let mut partial = T::Partial::default();
     let fed = feed_headers(msg, role, &mut Offer::<T>(&mut partial));
     if let Err(error) = fed {
         return Err(field_error(context, error));
     }
     match T::finish(&mut partial, "") {
-        Ok(value) => Ok(value),
+        Ok(value) => Ok(wrap(value)),
         Err(error) => Err(field_error(context, error)),
     }
 }
