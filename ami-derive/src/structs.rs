@@ -143,7 +143,7 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
                 partial: &mut Self::Partial,
                 key: &[u8],
                 header: &#rt::RawHeader<'_>,
-            ) -> ::core::result::Result<bool, #rt::FieldError> {
+            ) -> #rt::Accepted {
                 #accept
             }
 

@@ -23,11 +23,7 @@ pub trait Fields: Sized {
     /// ASCII case (the derive compares keys with
     /// `derive_support::key_is`, which needs no lowercased copy). Returns
     /// `Ok(true)` when a field took the header.
-    fn accept(
-        partial: &mut Self::Partial,
-        key: &[u8],
-        header: &RawHeader<'_>,
-    ) -> Result<bool, FieldError>;
+    fn accept(partial: &mut Self::Partial, key: &[u8], header: &RawHeader<'_>) -> Accepted;
 
     /// Keep a header that no field took, in the struct's `#[ami(extra)]`
     /// field. Returns `false` when the struct has no such field.
@@ -52,6 +48,13 @@ pub trait Fields: Sized {
         let _ = out;
     }
 }
+
+/// What offering a header to the fields of a struct gives
+/// ([`Fields::accept`]): whether a field took it, or why the field refused
+/// its value. The error is boxed so that the result is two words, returned
+/// in registers: it passes up through a call per nesting level for every
+/// header decoded, and a refused value is rare.
+pub type Accepted = Result<bool, Box<FieldError>>;
 
 /// How the runtime collects the reply to an action. Stated by the spec for
 /// each action, never guessed from message text.
@@ -183,11 +186,7 @@ impl<T: FromEvent> FromEvent for Box<T> {
 impl<T: Fields> Fields for Box<T> {
     type Partial = T::Partial;
 
-    fn accept(
-        partial: &mut Self::Partial,
-        key: &[u8],
-        header: &RawHeader<'_>,
-    ) -> Result<bool, FieldError> {
+    fn accept(partial: &mut Self::Partial, key: &[u8], header: &RawHeader<'_>) -> Accepted {
         T::accept(partial, key, header)
     }
 
@@ -283,7 +282,12 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     role: MessageRole,
     context: &dyn Fn() -> String,
 ) -> Result<T, DecodeError> {
-    decode_fields_into(msg, role, context, |value| value)
+    let mut partial = T::Partial::default();
+    feed_fields::<T, M>(msg, role, context, &mut partial)?;
+    match T::finish(&mut partial, "") {
+        Ok(value) => Ok(value),
+        Err(error) => Err(field_error(context, error)),
+    }
 }
 
 /// [`decode_fields`] into a `Box`: the value built by `finish` is moved
@@ -297,47 +301,56 @@ pub(crate) fn decode_fields_boxed<T: Fields, M: MessageView>(
     role: MessageRole,
     context: &dyn Fn() -> String,
 ) -> Result<Box<T>, DecodeError> {
-    decode_fields_into(msg, role, context, Box::new)
-}
-
-/// The body of [`decode_fields`] and [`decode_fields_boxed`]: `wrap` takes
-/// the value where `finish` left it.
-#[inline(always)]
-fn decode_fields_into<T: Fields, M: MessageView, O>(
-    msg: &M,
-    role: MessageRole,
-    context: &dyn Fn() -> String,
-    wrap: impl FnOnce(T) -> O,
-) -> Result<O, DecodeError> {
     let mut partial = T::Partial::default();
-    let fed = feed_headers(msg, role, &mut Offer::<T>(&mut partial));
-    if let Err(error) = fed {
-        return Err(field_error(context, error));
-    }
+    feed_fields::<T, M>(msg, role, context, &mut partial)?;
+    // Written out rather than shared with `decode_fields` through a
+    // closure taking the value: that closure cost a copy of the value.
     match T::finish(&mut partial, "") {
-        Ok(value) => Ok(wrap(value)),
+        Ok(value) => Ok(Box::new(value)),
         Err(error) => Err(field_error(context, error)),
     }
 }
 
-/// Where [`feed_headers`] offers headers. A trait of one method rather than
-/// a `dyn FnMut`: its vtable holds that method alone, with no `call_once`
-/// shims compiled per struct.
+/// Offer the headers of `msg` to the decoding state of `T`.
+#[inline(always)]
+fn feed_fields<T: Fields, M: MessageView>(
+    msg: &M,
+    role: MessageRole,
+    context: &dyn Fn() -> String,
+    partial: &mut T::Partial,
+) -> Result<(), DecodeError> {
+    match feed_headers(msg, role, &mut Offer::<T>(partial)) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(field_error(context, *error)),
+    }
+}
+
+/// Where [`feed_headers`] offers headers: the decoding state of a struct
+/// behind a `dyn`, so that the loop is compiled once. A trait rather than
+/// a `dyn FnMut`: its vtable holds its two methods alone, with no
+/// `call_once` shims compiled per struct.
 trait HeaderSink {
-    fn offer(&mut self, key: &[u8], header: &RawHeader<'_>) -> Result<(), FieldError>;
+    /// [`Fields::accept`].
+    fn accept(&mut self, key: &[u8], header: &RawHeader<'_>) -> Accepted;
+    /// [`Fields::accept_unknown`].
+    fn accept_unknown(&mut self, header: &RawHeader<'_>);
 }
 
 /// The decoding state of `T`, as a [`HeaderSink`].
 struct Offer<'p, T: Fields>(&'p mut T::Partial);
 
 impl<T: Fields> HeaderSink for Offer<'_, T> {
-    fn offer(&mut self, key: &[u8], header: &RawHeader<'_>) -> Result<(), FieldError> {
-        if !T::accept(self.0, key, header)? {
-            // Structs without an extra field drop nothing silently: the
-            // derive requires one on every top-level message struct.
-            T::accept_unknown(self.0, header);
-        }
-        Ok(())
+    // Inlined: the vtable entry is `T::accept` behind one load, a jump
+    // rather than a call with a frame of its own per header.
+    #[inline]
+    fn accept(&mut self, key: &[u8], header: &RawHeader<'_>) -> Accepted {
+        T::accept(self.0, key, header)
+    }
+
+    fn accept_unknown(&mut self, header: &RawHeader<'_>) {
+        // Structs without an extra field drop nothing silently: the
+        // derive requires one on every top-level message struct.
+        T::accept_unknown(self.0, header);
     }
 }
 
@@ -345,17 +358,22 @@ impl<T: Fields> HeaderSink for Offer<'_, T> {
 /// in wire order: the loop of [`decode_message`], compiled once per message
 /// type rather than once per struct (the call through `dyn` costs a few
 /// nanoseconds per header, next to the match on the name behind it).
+/// Never inlined: inlined into each struct's decoder, the loop would be
+/// compiled once per struct.
+#[inline(never)]
 fn feed_headers<M: MessageView>(
     msg: &M,
     role: MessageRole,
     sink: &mut dyn HeaderSink,
-) -> Result<(), FieldError> {
+) -> Result<(), Box<FieldError>> {
     for header in msg.raw_headers() {
         let key = header.name.as_bytes();
         if role.is_framing(key) {
             continue;
         }
-        sink.offer(key, &header)?;
+        if !sink.accept(key, &header)? {
+            sink.accept_unknown(&header);
+        }
     }
     Ok(())
 }
@@ -1039,12 +1057,12 @@ impl<'a> Encoder<'a> {
 /// `out` is left exactly as it was: nothing of a bad action reaches the wire.
 ///
 /// ```
-/// use ami_runtime::wire::{encode_action, Encoder, EncodeError, Fields, FieldError, RawHeader, Action, ResponseShape, Ack};
+/// use ami_runtime::wire::{encode_action, Accepted, Encoder, EncodeError, Fields, FieldError, RawHeader, Action, ResponseShape, Ack};
 ///
 /// struct Ping;
 /// impl Fields for Ping {
 ///     type Partial = ();
-///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> { Ok(false) }
+///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted { Ok(false) }
 ///     fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
 ///     fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> { Ok(()) }
 /// }

@@ -691,7 +691,7 @@ pub fn decode_headers<T: Fields>(headers: &[Header]) -> Result<T, FieldError> {
     let mut partial = T::Partial::default();
     for header in headers {
         let raw = RawHeader::from(header);
-        if !T::accept(&mut partial, raw.name.as_bytes(), &raw)? {
+        if !T::accept(&mut partial, raw.name.as_bytes(), &raw).map_err(|error| *error)? {
             T::accept_unknown(&mut partial, &raw);
         }
     }
