@@ -476,7 +476,7 @@ struct Demo {
 impl Fields for Demo {
     type Partial = ();
     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted {
-        Ok(false)
+        Accepted::Left
     }
     fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> {
         Ok(Demo {

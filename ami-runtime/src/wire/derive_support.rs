@@ -326,22 +326,31 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
 }
 
 /// Offer a header to a single-valued field. A repeat that says the same as
-/// the first occurrence is dropped; a different one is refused (`Ok(false)`)
-/// so that the message keeps it among its extra headers.
+/// the first occurrence is dropped; a different one is left
+/// ([`Accepted::Left`]) so that the message keeps it among its extra
+/// headers.
 pub fn accept_value<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> Accepted {
     match slot {
-        None => {
-            *slot = Some(parse(header)?);
-            Ok(true)
-        }
-        Some(first) => Ok(same_value(first, header.value)),
+        None => match parse(header) {
+            Ok(value) => {
+                *slot = Some(value);
+                Accepted::Taken
+            }
+            Err(error) => Accepted::Refused(error),
+        },
+        Some(first) => Accepted::taken_if(same_value(first, header.value)),
     }
 }
 
 /// Offer a header to a repeated field: every occurrence is kept, in order.
 pub fn accept_repeated<T: WireValue>(values: &mut Vec<T>, header: &RawHeader<'_>) -> Accepted {
-    values.push(parse(header)?);
-    Ok(true)
+    match parse(header) {
+        Ok(value) => {
+            values.push(value);
+            Accepted::Taken
+        }
+        Err(error) => Accepted::Refused(error),
+    }
 }
 
 /// Offer entry `index` of an indexed field. Entries are kept sorted by
@@ -352,11 +361,14 @@ pub fn accept_indexed<T: WireValue>(
     header: &RawHeader<'_>,
 ) -> Accepted {
     match entries.binary_search_by_key(&index, |(i, _)| *i) {
-        Ok(pos) => Ok(same_value(&entries[pos].1, header.value)),
-        Err(pos) => {
-            entries.insert(pos, (index, parse(header)?));
-            Ok(true)
-        }
+        Ok(pos) => Accepted::taken_if(same_value(&entries[pos].1, header.value)),
+        Err(pos) => match parse(header) {
+            Ok(value) => {
+                entries.insert(pos, (index, value));
+                Accepted::Taken
+            }
+            Err(error) => Accepted::Refused(error),
+        },
     }
 }
 
@@ -396,9 +408,9 @@ pub fn accept_optional_group<G: Fields>(
     key: &[u8],
     header: &RawHeader<'_>,
 ) -> Accepted {
-    let taken = G::accept(&mut slot.0, key, header)?;
-    slot.1 |= taken;
-    Ok(taken)
+    let accepted = G::accept(&mut slot.0, key, header);
+    slot.1 |= accepted.is_taken();
+    accepted
 }
 
 /// Build an optional flattened group: `None` when none of its headers came.
@@ -423,7 +435,7 @@ pub fn accept_indexed_group<G: Fields>(
     header: &RawHeader<'_>,
 ) -> Accepted {
     let Some((name, index, rest)) = super::fields::split_index(key, style) else {
-        return Ok(false);
+        return Accepted::Left;
     };
     let joined;
     let inner = if rest.is_empty() {
@@ -436,11 +448,11 @@ pub fn accept_indexed_group<G: Fields>(
         Ok(pos) => G::accept(&mut entries[pos].1, inner, header),
         Err(pos) => {
             let mut partial = G::Partial::default();
-            let taken = G::accept(&mut partial, inner, header)?;
-            if taken {
+            let accepted = G::accept(&mut partial, inner, header);
+            if accepted.is_taken() {
                 entries.insert(pos, (index, partial));
             }
-            Ok(taken)
+            accepted
         }
     }
 }
@@ -707,10 +719,11 @@ mod tests {
     #[test]
     fn repeated_value_is_dropped_only_when_it_says_the_same() {
         let mut slot = None;
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "yes")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("a", "True")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "no")), Ok(false));
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "?")), Ok(false));
+        let accept = |slot: &mut Option<bool>, name, value| accept_value(slot, &raw(name, value));
+        assert_eq!(accept(&mut slot, "A", "yes"), Accepted::Taken);
+        assert_eq!(accept(&mut slot, "a", "True"), Accepted::Taken);
+        assert_eq!(accept(&mut slot, "A", "no"), Accepted::Left);
+        assert_eq!(accept(&mut slot, "A", "?"), Accepted::Left);
         assert_eq!(slot, Some(true));
     }
 
@@ -718,8 +731,8 @@ mod tests {
     fn indexed_entries_are_sorted() {
         let mut entries = Vec::new();
         for (i, v) in [(2, "c"), (0, "a"), (1, "b"), (0, "a"), (0, "z")] {
-            let taken = accept_indexed::<String>(&mut entries, i, &raw("X", v)).unwrap();
-            assert_eq!(taken, v != "z");
+            let accepted = accept_indexed::<String>(&mut entries, i, &raw("X", v));
+            assert_eq!(accepted, Accepted::taken_if(v != "z"));
         }
         assert_eq!(finish_indexed(entries), ["a", "b", "c"]);
     }

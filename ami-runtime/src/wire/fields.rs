@@ -22,7 +22,7 @@ pub trait Fields: Sized {
     /// group prefix and group index already removed; names match ignoring
     /// ASCII case (the derive compares keys with
     /// `derive_support::key_is`, which needs no lowercased copy). Returns
-    /// `Ok(true)` when a field took the header.
+    /// [`Accepted::Taken`] when a field took the header.
     fn accept(partial: &mut Self::Partial, key: &[u8], header: &RawHeader<'_>) -> Accepted;
 
     /// Keep a header that no field took, in the struct's `#[ami(extra)]`
@@ -49,12 +49,44 @@ pub trait Fields: Sized {
     }
 }
 
-/// What offering a header to the fields of a struct gives
-/// ([`Fields::accept`]): whether a field took it, or why the field refused
-/// its value. The error is boxed so that the result is two words, returned
-/// in registers: it passes up through a call per nesting level for every
-/// header decoded, and a refused value is rare.
-pub type Accepted = Result<bool, Box<FieldError>>;
+/// What the fields of a struct did with a header offered to them
+/// ([`Fields::accept`]).
+///
+/// An enum of its own rather than a `Result<bool, FieldError>`: it passes
+/// up through a call per nesting level (event, field group, value) for
+/// every header decoded, and in this form, with the rare error boxed, it is
+/// two words returned in registers, where the `Result` went through memory
+/// at each level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Accepted {
+    /// A field took the header.
+    Taken,
+    /// No field takes a header of that name, or a single-valued field
+    /// already holds a different value: the header is the message's to
+    /// keep among its extra headers.
+    Left,
+    /// The field of that name refused the value.
+    Refused(Box<FieldError>),
+}
+
+impl Accepted {
+    /// [`Accepted::Taken`] when `taken`, else [`Accepted::Left`].
+    #[inline]
+    pub fn taken_if(taken: bool) -> Self {
+        if taken {
+            Accepted::Taken
+        } else {
+            Accepted::Left
+        }
+    }
+
+    /// Whether a field took the header.
+    #[inline]
+    pub fn is_taken(&self) -> bool {
+        matches!(self, Accepted::Taken)
+    }
+}
 
 /// How the runtime collects the reply to an action. Stated by the spec for
 /// each action, never guessed from message text.
@@ -303,10 +335,18 @@ pub(crate) fn decode_fields_boxed<T: Fields, M: MessageView>(
 ) -> Result<Box<T>, DecodeError> {
     let mut partial = T::Partial::default();
     feed_fields::<T, M>(msg, role, context, &mut partial)?;
-    // Written out rather than shared with `decode_fields` through a
-    // closure taking the value: that closure cost a copy of the value.
+    // The box is allocated before `finish` runs: `Box::new(value)` after it
+    // kept a second copy of the value on the stack, to drop should the
+    // allocation unwind.
+    let mut slot = Box::new(std::mem::MaybeUninit::<T>::uninit());
     match T::finish(&mut partial, "") {
-        Ok(value) => Ok(Box::new(value)),
+        Ok(value) => {
+            slot.write(value);
+            // SAFETY: the value was just written into `slot`, and
+            // `MaybeUninit<T>` has the layout of `T`, so the allocation is
+            // that of a `Box<T>` holding an initialised `T`.
+            Ok(unsafe { Box::from_raw(Box::into_raw(slot).cast::<T>()) })
+        }
         Err(error) => Err(field_error(context, error)),
     }
 }
@@ -371,8 +411,10 @@ fn feed_headers<M: MessageView>(
         if role.is_framing(key) {
             continue;
         }
-        if !sink.accept(key, &header)? {
-            sink.accept_unknown(&header);
+        match sink.accept(key, &header) {
+            Accepted::Taken => {}
+            Accepted::Left => sink.accept_unknown(&header),
+            Accepted::Refused(error) => return Err(error),
         }
     }
     Ok(())
@@ -1062,7 +1104,7 @@ impl<'a> Encoder<'a> {
 /// struct Ping;
 /// impl Fields for Ping {
 ///     type Partial = ();
-///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted { Ok(false) }
+///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted { Accepted::Left }
 ///     fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
 ///     fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> { Ok(()) }
 /// }
