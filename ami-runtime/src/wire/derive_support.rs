@@ -331,12 +331,9 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
 /// headers.
 pub fn accept_value<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> Accepted {
     match slot {
-        None => match parse(header) {
-            Ok(value) => {
-                *slot = Some(value);
-                Accepted::Taken
-            }
-            Err(error) => Accepted::Refused(error),
+        None => match T::decode_into(header, slot) {
+            Ok(()) => Accepted::Taken,
+            Err(error) => Accepted::Refused(invalid(header, error)),
         },
         Some(first) => Accepted::taken_if(same_value(first, header.value)),
     }

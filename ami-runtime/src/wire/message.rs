@@ -101,6 +101,16 @@ impl<'a> RawHeader<'a> {
         share(self.value, self.value_source)
     }
 
+    /// `*slot = Some(self.value_str())`, without a temporary string in
+    /// between ([`AmiStr::share_into`]).
+    #[inline(always)]
+    pub(crate) fn value_str_into(&self, slot: &mut Option<AmiStr>) {
+        match self.value_source {
+            Some(source) => AmiStr::share_into(self.value, source, slot),
+            None => *slot = Some(AmiStr::copy_from(self.value)),
+        }
+    }
+
     /// `part`, a piece of the value (the name of a `name=value` pair), as
     /// an [`AmiStr`]: a slice of the value's buffer when `part` lies in it,
     /// else a copy.
