@@ -1,7 +1,8 @@
 //! Typed decoding allocates per event, not per field: text fields are
-//! slices of the frame (`AmiStr`), so what is left is a vector for the
-//! repeated or extra headers an event actually has, a box for the few
-//! large variants of `ami_generated::Event`, and the read buffer's growth.
+//! slices of the frame (`AmiStr`), so what is left is the box that holds
+//! the event in its variant of `ami_generated::Event`, a vector for the
+//! repeated or extra headers an event actually has, and the read buffer's
+//! growth.
 //! One test in this binary, so that no other test's allocations are
 //! counted.
 
@@ -131,7 +132,7 @@ Extra:
 ";
 
 #[test]
-fn typed_decoding_allocates_at_most_one_vector_per_event() {
+fn typed_decoding_allocates_a_box_and_at_most_one_vector_per_event() {
     let stream = repeated(&to_crlf(EVENTS), 200);
     let decode = |stream: &[u8]| {
         let mut typed = 0usize;
@@ -160,12 +161,13 @@ fn typed_decoding_allocates_at_most_one_vector_per_event() {
     let (all, typed) = decode(&stream);
     assert_eq!(typed, all, "every event typed");
     assert_eq!(framed, 5 * 200);
-    // The VarSet's `ChanVariable` vector is the only per-event allocation
-    // of these five events; the rest is the framers' buffers (one framer
-    // per part) and their growth.
+    // Each event's box, and the VarSet's `ChanVariable` vector, are the
+    // only per-event allocations of these five events (1.2 per event);
+    // the rest is the framers' buffers (one framer per part) and their
+    // growth.
     let per_event = spent.allocs as f64 / framed as f64;
     assert!(
-        per_event <= 0.3,
+        per_event <= 1.3,
         "{per_event:.2} allocations per event ({spent:?} over {framed} events)"
     );
 }

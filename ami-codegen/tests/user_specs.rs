@@ -213,7 +213,7 @@ required = true
         "/// * [`ChargeEvent`]: A charge.",
         "pub enum BillingEvent {",
         "#[ami(name = \"UserEvent\", user_event = \"Charge\")]",
-        "Charge(self::billing::ChargeEvent),",
+        "Charge(Box<self::billing::ChargeEvent>),",
         "#[ami(fallback)]",
         "Asterisk(::ami_generated::Event),",
     ] {

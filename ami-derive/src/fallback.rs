@@ -29,7 +29,7 @@ pub fn expand(input: &DeriveInput, derive: Derive, cont: Option<&Container>) -> 
                 _: &mut (),
                 _: &[u8],
                 _: &#rt::RawHeader<'_>,
-            ) -> ::core::result::Result<bool, #rt::FieldError> {
+            ) -> #rt::Accepted {
                 ::core::unimplemented!()
             }
             fn finish(_: &mut (), _: &str) -> ::core::result::Result<Self, #rt::FieldError> {

@@ -144,7 +144,7 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
                 partial: &mut Self::Partial,
                 key: &[u8],
                 header: &#rt::RawHeader<'_>,
-            ) -> ::core::result::Result<bool, #rt::FieldError> {
+            ) -> #rt::Accepted {
                 #accept
             }
 
@@ -292,35 +292,39 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                     )
                 };
                 let accept = if *optional {
-                    quote_spanned!(at(ty)=> #sp::accept_optional_group::<#ty>(&mut partial.#slot, #key_expr, header)?)
+                    quote_spanned!(at(ty)=> #sp::accept_optional_group::<#ty>(&mut partial.#slot, #key_expr, header))
                 } else {
-                    quote_spanned!(at(ty)=> <#ty as #rt::Fields>::accept(&mut partial.#slot, #key_expr, header)?)
+                    quote_spanned!(at(ty)=> <#ty as #rt::Fields>::accept(&mut partial.#slot, #key_expr, header))
+                };
+                // A group that leaves the header lets the next one try.
+                let call = quote! {
+                    match #accept {
+                        #rt::Accepted::Left => {}
+                        accepted => return accepted,
+                    }
                 };
                 match strip {
-                    Some(strip) => quote!(if let #strip {
-                        if #accept {
-                            return ::core::result::Result::Ok(true);
-                        }
-                    }),
-                    None => quote!(if #accept {
-                        return ::core::result::Result::Ok(true);
-                    }),
+                    Some(strip) => quote!(if let #strip { #call }),
+                    None => call,
                 }
             }
             FieldKind::IndexedGroup { style, ty } => {
                 let style = style_tokens(*style);
                 let accept = quote_spanned!(at(ty)=>
-                    #sp::accept_indexed_group::<#ty>(&mut partial.#slot, #style, key, header)?
+                    #sp::accept_indexed_group::<#ty>(&mut partial.#slot, #style, key, header)
                 );
-                quote!(if #accept {
-                    return ::core::result::Result::Ok(true);
-                })
+                quote! {
+                    match #accept {
+                        #rt::Accepted::Left => {}
+                        accepted => return accepted,
+                    }
+                }
             }
             _ => continue,
         };
         out.extend(call);
     }
-    out.extend(quote!(::core::result::Result::Ok(false)));
+    out.extend(quote!(#rt::Accepted::Left));
     out
 }
 
@@ -716,6 +720,13 @@ fn event_impl(cont: &Container) -> TokenStream {
                 name: &str,
             ) -> ::core::result::Result<Self, #rt::DecodeError> {
                 #sp::decode_named_event(msg, name)
+            }
+
+            fn from_named_event_boxed<__AmiMsg: #rt::MessageView>(
+                msg: &__AmiMsg,
+                name: &str,
+            ) -> ::core::result::Result<::std::boxed::Box<Self>, #rt::DecodeError> {
+                #sp::decode_named_event_boxed(msg, name)
             }
 
             fn unknown_headers<'a>(&'a self, out: &mut ::std::vec::Vec<&'a #rt::Header>) {

@@ -95,7 +95,7 @@
 //!     json,
 //!     r#"{"channel":"PJSIP/300-00000001","uniqueid":"1.1","chan_variable":["a=1"],"cause":16,"cause_txt":"Normal Clearing","extra":[["X-New","kept"]]}"#
 //! );
-//! assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), hangup);
+//! assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), *hangup);
 //! # }
 //! ```
 
@@ -248,138 +248,137 @@ pub mod registry;
 /// or [`Event::Unknown`] with the message as received.
 #[derive(Clone, Debug, PartialEq, AmiEvents)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Raised when an agent has logged in (with the `AgentLogin()` application).
     #[cfg(feature = "agent")]
     #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     #[ami(name = "AgentLogin")]
-    AgentLogin(agent::AgentLoginEvent),
+    AgentLogin(Box<agent::AgentLoginEvent>),
     /// Raised when an agent has logged off.
     #[cfg(feature = "agent")]
     #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     #[ami(name = "AgentLogoff")]
-    AgentLogoff(agent::AgentLogoffEvent),
+    AgentLogoff(Box<agent::AgentLogoffEvent>),
     /// Raised in response to an `Agents` command: one defined agent and its status.
     #[cfg(feature = "agent")]
     #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     #[ami(name = "Agents")]
-    Agents(agent::AgentsEvent),
+    Agents(Box<agent::AgentsEvent>),
     /// Raised at the end of the `Agents` list.
     #[cfg(feature = "agent")]
     #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
     #[ami(name = "AgentsComplete")]
-    AgentsComplete(agent::AgentsCompleteEvent),
+    AgentsComplete(Box<agent::AgentsCompleteEvent>),
     /// Raised when a bridge is created.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeCreate")]
-    BridgeCreate(bridge::BridgeCreateEvent),
+    BridgeCreate(Box<bridge::BridgeCreateEvent>),
     /// Raised when a bridge is destroyed.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeDestroy")]
-    BridgeDestroy(bridge::BridgeDestroyEvent),
+    BridgeDestroy(Box<bridge::BridgeDestroyEvent>),
     /// Raised when a channel enters a bridge.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeEnter")]
-    BridgeEnter(bridge::BridgeEnterEvent),
+    BridgeEnter(Box<bridge::BridgeEnterEvent>),
     /// Raised in response to a `BridgeInfo` command: one channel in the bridge.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeInfoChannel")]
-    BridgeInfoChannel(bridge::BridgeInfoChannelEvent),
+    BridgeInfoChannel(Box<bridge::BridgeInfoChannelEvent>),
     /// Raised at the end of the `BridgeInfo` list: the bridge itself.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeInfoComplete")]
-    BridgeInfoComplete(bridge::BridgeInfoCompleteEvent),
+    BridgeInfoComplete(Box<bridge::BridgeInfoCompleteEvent>),
     /// Raised when a channel leaves a bridge.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeLeave")]
-    BridgeLeave(bridge::BridgeLeaveEvent),
+    BridgeLeave(Box<bridge::BridgeLeaveEvent>),
     /// Raised at the end of the `BridgeList` list.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeListComplete")]
-    BridgeListComplete(bridge::BridgeListCompleteEvent),
+    BridgeListComplete(Box<bridge::BridgeListCompleteEvent>),
     /// Raised in response to a `BridgeList` command: one bridge.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeListItem")]
-    BridgeListItem(bridge::BridgeListItemEvent),
+    BridgeListItem(Box<bridge::BridgeListItemEvent>),
     /// Raised when two bridges are merged: the channels of the `From*` bridge move into the `To*` bridge.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeMerge")]
-    BridgeMerge(bridge::BridgeMergeEvent),
+    BridgeMerge(Box<bridge::BridgeMergeEvent>),
     /// Raised at the end of the `BridgeTechnologyList` list.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeTechnologyListComplete")]
-    BridgeTechnologyListComplete(bridge::BridgeTechnologyListCompleteEvent),
+    BridgeTechnologyListComplete(Box<bridge::BridgeTechnologyListCompleteEvent>),
     /// Raised in response to a `BridgeTechnologyList` command: one bridging technology.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeTechnologyListItem")]
-    BridgeTechnologyListItem(bridge::BridgeTechnologyListItemEvent),
+    BridgeTechnologyListItem(Box<bridge::BridgeTechnologyListItemEvent>),
     /// Raised when the channel that is the source of video in a bridge changes.
     #[cfg(feature = "bridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
     #[ami(name = "BridgeVideoSourceUpdate")]
-    BridgeVideoSourceUpdate(bridge::BridgeVideoSourceUpdateEvent),
+    BridgeVideoSourceUpdate(Box<bridge::BridgeVideoSourceUpdateEvent>),
     /// Raised when a call detail record (CDR) is written.
     #[cfg(feature = "cdr")]
     #[cfg_attr(docsrs, doc(cfg(feature = "cdr")))]
     #[ami(name = "Cdr")]
-    Cdr(cdr::CdrEvent),
+    Cdr(Box<cdr::CdrEvent>),
     /// Raised for each channel event log (CEL) record.
     #[cfg(feature = "cel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "cel")))]
     #[ami(name = "CEL")]
-    Cel(cel::CelEvent),
+    Cel(Box<cel::CelEvent>),
     /// Raised when an AGI command received from the AGI script has finished.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AGIExecEnd")]
-    AgiExecEnd(channel::AgiExecEndEvent),
+    AgiExecEnd(Box<channel::AgiExecEndEvent>),
     /// Raised when an AGI command received from the AGI script starts to run.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AGIExecStart")]
-    AgiExecStart(channel::AgiExecStartEvent),
+    AgiExecStart(Box<channel::AgiExecStartEvent>),
     /// Raised when an Advice of Charge message is sent during a call (AOC-D).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AOC-D")]
-    AocD(channel::AocDEvent),
+    AocD(Box<channel::AocDEvent>),
     /// Raised when an Advice of Charge message is sent at the end of a call (AOC-E).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AOC-E")]
-    AocE(channel::AocEEvent),
+    AocE(Box<channel::AocEEvent>),
     /// Raised when an Advice of Charge message with the charging rates (AOC-S) is sent, usually at call setup.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AOC-S")]
-    AocS(channel::AocSEvent),
+    AocS(Box<channel::AocSEvent>),
     /// Raised when a channel stops Async AGI (it hung up, or the script sent `ASYNCAGI BREAK`).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AsyncAGIEnd")]
-    AsyncAgiEnd(channel::AsyncAgiEndEvent),
+    AsyncAgiEnd(Box<channel::AsyncAgiEndEvent>),
     /// Raised when Async AGI completes an AGI command.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AsyncAGIExec")]
-    AsyncAgiExec(channel::AsyncAgiExecEvent),
+    AsyncAgiExec(Box<channel::AsyncAgiExecEvent>),
     /// Raised when a channel starts Async AGI: it is ready for `AGI` actions.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "AsyncAGIStart")]
-    AsyncAgiStart(channel::AsyncAgiStartEvent),
+    AsyncAgiStart(Box<channel::AsyncAgiStartEvent>),
     /// Raised when an attended transfer is complete.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
@@ -389,657 +388,657 @@ pub enum Event {
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "BlindTransfer")]
-    BlindTransfer(channel::BlindTransferEvent),
+    BlindTransfer(Box<channel::BlindTransferEvent>),
     /// Raised when talking starts to be detected on a channel (`TALK_DETECT()`).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "ChannelTalkingStart")]
-    ChannelTalkingStart(channel::ChannelTalkingStartEvent),
+    ChannelTalkingStart(Box<channel::ChannelTalkingStartEvent>),
     /// Raised when talking is no longer detected on a channel (`TALK_DETECT()`).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "ChannelTalkingStop")]
-    ChannelTalkingStop(channel::ChannelTalkingStopEvent),
+    ChannelTalkingStop(Box<channel::ChannelTalkingStopEvent>),
     /// Raised when a channel starts spying on another (`ChanSpy()`).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "ChanSpyStart")]
-    ChanSpyStart(channel::ChanSpyStartEvent),
+    ChanSpyStart(Box<channel::ChanSpyStartEvent>),
     /// Raised when a channel stops spying on another.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "ChanSpyStop")]
-    ChanSpyStop(channel::ChanSpyStopEvent),
+    ChanSpyStop(Box<channel::ChanSpyStopEvent>),
     /// Raised when a dial action has started.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "DialBegin")]
-    DialBegin(channel::DialBeginEvent),
+    DialBegin(Box<channel::DialBeginEvent>),
     /// Raised when a dial action has completed.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "DialEnd")]
-    DialEnd(channel::DialEndEvent),
+    DialEnd(Box<channel::DialEndEvent>),
     /// Raised when dial status has changed (ringing, progress...).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "DialState")]
-    DialState(channel::DialStateEvent),
+    DialState(Box<channel::DialStateEvent>),
     /// Raised when a DTMF digit has started on a channel.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "DTMFBegin")]
-    DtmfBegin(channel::DtmfBeginEvent),
+    DtmfBegin(Box<channel::DtmfBeginEvent>),
     /// Raised when a DTMF digit has ended on a channel.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "DTMFEnd")]
-    DtmfEnd(channel::DtmfEndEvent),
+    DtmfEnd(Box<channel::DtmfEndEvent>),
     /// Raised when a hook flash happens on a channel.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Flash")]
-    Flash(channel::FlashEvent),
+    Flash(Box<channel::FlashEvent>),
     /// Raised when a channel is hung up.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Hangup")]
-    Hangup(channel::HangupEvent),
+    Hangup(Box<channel::HangupEvent>),
     /// Raised when a hangup handler is taken off a channel's stack (`CHANNEL(hangup_handler_pop)`).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "HangupHandlerPop")]
-    HangupHandlerPop(channel::HangupHandlerPopEvent),
+    HangupHandlerPop(Box<channel::HangupHandlerPopEvent>),
     /// Raised when a hangup handler is put on a channel's stack (`CHANNEL(hangup_handler_push)`).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "HangupHandlerPush")]
-    HangupHandlerPush(channel::HangupHandlerPushEvent),
+    HangupHandlerPush(Box<channel::HangupHandlerPushEvent>),
     /// Raised when a hangup handler is about to run on a channel.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "HangupHandlerRun")]
-    HangupHandlerRun(channel::HangupHandlerRunEvent),
+    HangupHandlerRun(Box<channel::HangupHandlerRunEvent>),
     /// Raised when a hangup is requested (by an application or AMI), before the channel hangs up.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "HangupRequest")]
-    HangupRequest(channel::HangupRequestEvent),
+    HangupRequest(Box<channel::HangupRequestEvent>),
     /// Raised when a channel goes on hold.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Hold")]
-    Hold(channel::HoldEvent),
+    Hold(Box<channel::HoldEvent>),
     /// Raised when the two halves of a Local channel are bridged together.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "LocalBridge")]
-    LocalBridge(channel::LocalBridgeEvent),
+    LocalBridge(Box<channel::LocalBridgeEvent>),
     /// Raised when the two halves of a Local channel start to optimize themselves out of the media path.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "LocalOptimizationBegin")]
-    LocalOptimizationBegin(channel::LocalOptimizationBeginEvent),
+    LocalOptimizationBegin(Box<channel::LocalOptimizationBeginEvent>),
     /// Raised when the two halves of a Local channel have finished optimizing themselves out of the media path.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "LocalOptimizationEnd")]
-    LocalOptimizationEnd(channel::LocalOptimizationEndEvent),
+    LocalOptimizationEnd(Box<channel::LocalOptimizationEndEvent>),
     /// Raised when an ISDN malicious call identification request arrives (sig_pri).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "MCID")]
-    Mcid(channel::McidEvent),
+    Mcid(Box<channel::McidEvent>),
     /// Raised when a channel starts hearing music on hold.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "MusicOnHoldStart")]
-    MusicOnHoldStart(channel::MusicOnHoldStartEvent),
+    MusicOnHoldStart(Box<channel::MusicOnHoldStartEvent>),
     /// Raised when music on hold stops on a channel.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "MusicOnHoldStop")]
-    MusicOnHoldStop(channel::MusicOnHoldStopEvent),
+    MusicOnHoldStop(Box<channel::MusicOnHoldStopEvent>),
     /// Raised when a channel's account code changes.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "NewAccountCode")]
-    NewAccountCode(channel::NewAccountCodeEvent),
+    NewAccountCode(Box<channel::NewAccountCodeEvent>),
     /// Raised when a channel receives new caller ID information.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "NewCallerid")]
-    NewCallerid(channel::NewCalleridEvent),
+    NewCallerid(Box<channel::NewCalleridEvent>),
     /// Raised when a new channel is created.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Newchannel")]
-    Newchannel(channel::NewchannelEvent),
+    Newchannel(Box<channel::NewchannelEvent>),
     /// Raised when a channel's connected line information changes.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "NewConnectedLine")]
-    NewConnectedLine(channel::NewConnectedLineEvent),
+    NewConnectedLine(Box<channel::NewConnectedLineEvent>),
     /// Raised when a channel enters a new context, extension or priority, to run a dialplan application.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Newexten")]
-    Newexten(channel::NewextenEvent),
+    Newexten(Box<channel::NewextenEvent>),
     /// Raised when a channel's state changes (ringing, answered...).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Newstate")]
-    Newstate(channel::NewstateEvent),
+    Newstate(Box<channel::NewstateEvent>),
     /// Raised in response to an `Originate` command: the outcome of the call.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "OriginateResponse")]
-    OriginateResponse(channel::OriginateResponseEvent),
+    OriginateResponse(Box<channel::OriginateResponseEvent>),
     /// Raised when a call is picked up by another channel (`Pickup()`, the pickup feature code).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Pickup")]
-    Pickup(channel::PickupEvent),
+    Pickup(Box<channel::PickupEvent>),
     /// Raised when a channel gets a new name.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Rename")]
-    Rename(channel::RenameEvent),
+    Rename(Box<channel::RenameEvent>),
     /// Raised when a chan_sip call is ended by a session timer or an RTP timeout.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "SessionTimeout")]
-    SessionTimeout(channel::SessionTimeoutEvent),
+    SessionTimeout(Box<channel::SessionTimeoutEvent>),
     /// Raised when a soft hangup is requested with a specific cause code.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "SoftHangupRequest")]
-    SoftHangupRequest(channel::SoftHangupRequestEvent),
+    SoftHangupRequest(Box<channel::SoftHangupRequestEvent>),
     /// Raised in response to a `Status` command: one channel and its variables.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Status")]
-    Status(channel::StatusEvent),
+    Status(Box<channel::StatusEvent>),
     /// Raised at the end of the `Status` list.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "StatusComplete")]
-    StatusComplete(channel::StatusCompleteEvent),
+    StatusComplete(Box<channel::StatusCompleteEvent>),
     /// Raised when a channel goes off hold.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Unhold")]
-    Unhold(channel::UnholdEvent),
+    Unhold(Box<channel::UnholdEvent>),
     /// Raised when a variable local to the dialplan is set (also global ones, with channel `none`).
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "VarSet")]
-    VarSet(channel::VarSetEvent),
+    VarSet(Box<channel::VarSetEvent>),
     /// Raised when a wink (a short off-hook signal of analog trunks) happens on a channel.
     #[cfg(feature = "channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
     #[ami(name = "Wink")]
-    Wink(channel::WinkEvent),
+    Wink(Box<channel::WinkEvent>),
     /// Raised when a conference ends (its last participant leaves).
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeEnd")]
-    ConfbridgeEnd(confbridge::ConfbridgeEndEvent),
+    ConfbridgeEnd(Box<confbridge::ConfbridgeEndEvent>),
     /// Raised when a channel joins a ConfBridge conference.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeJoin")]
-    ConfbridgeJoin(confbridge::ConfbridgeJoinEvent),
+    ConfbridgeJoin(Box<confbridge::ConfbridgeJoinEvent>),
     /// Raised when a channel leaves a ConfBridge conference (hang up, menu, or `ConfbridgeKick`).
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeLeave")]
-    ConfbridgeLeave(confbridge::ConfbridgeLeaveEvent),
+    ConfbridgeLeave(Box<confbridge::ConfbridgeLeaveEvent>),
     /// Raised in response to a `ConfbridgeList` command: one participant of the conference.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeList")]
-    ConfbridgeList(confbridge::ConfbridgeListEvent),
+    ConfbridgeList(Box<confbridge::ConfbridgeListEvent>),
     /// Raised at the end of the `ConfbridgeList` list.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeListComplete")]
-    ConfbridgeListComplete(confbridge::ConfbridgeListCompleteEvent),
+    ConfbridgeListComplete(Box<confbridge::ConfbridgeListCompleteEvent>),
     /// Raised in response to a `ConfbridgeListRooms` command: one active conference.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeListRooms")]
-    ConfbridgeListRooms(confbridge::ConfbridgeListRoomsEvent),
+    ConfbridgeListRooms(Box<confbridge::ConfbridgeListRoomsEvent>),
     /// Raised at the end of the `ConfbridgeListRooms` list.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeListRoomsComplete")]
-    ConfbridgeListRoomsComplete(confbridge::ConfbridgeListRoomsCompleteEvent),
+    ConfbridgeListRoomsComplete(Box<confbridge::ConfbridgeListRoomsCompleteEvent>),
     /// Raised when a ConfBridge participant is muted.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeMute")]
-    ConfbridgeMute(confbridge::ConfbridgeMuteEvent),
+    ConfbridgeMute(Box<confbridge::ConfbridgeMuteEvent>),
     /// Raised when a conference starts recording.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeRecord")]
-    ConfbridgeRecord(confbridge::ConfbridgeRecordEvent),
+    ConfbridgeRecord(Box<confbridge::ConfbridgeRecordEvent>),
     /// Raised when a conference starts (its first participant joins).
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeStart")]
-    ConfbridgeStart(confbridge::ConfbridgeStartEvent),
+    ConfbridgeStart(Box<confbridge::ConfbridgeStartEvent>),
     /// Raised when a conference that was recording stops recording.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeStopRecord")]
-    ConfbridgeStopRecord(confbridge::ConfbridgeStopRecordEvent),
+    ConfbridgeStopRecord(Box<confbridge::ConfbridgeStopRecordEvent>),
     /// Raised when a ConfBridge participant starts or stops talking (needs `talk_detection_events` in the user profile).
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeTalking")]
-    ConfbridgeTalking(confbridge::ConfbridgeTalkingEvent),
+    ConfbridgeTalking(Box<confbridge::ConfbridgeTalkingEvent>),
     /// Raised when a ConfBridge participant is unmuted.
     #[cfg(feature = "confbridge")]
     #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
     #[ami(name = "ConfbridgeUnmute")]
-    ConfbridgeUnmute(confbridge::ConfbridgeUnmuteEvent),
+    ConfbridgeUnmute(Box<confbridge::ConfbridgeUnmuteEvent>),
     /// Raised when an alarm is set on a DAHDI channel.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "Alarm")]
-    Alarm(dahdi::AlarmEvent),
+    Alarm(Box<dahdi::AlarmEvent>),
     /// Raised when the alarm of a DAHDI channel is cleared.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "AlarmClear")]
-    AlarmClear(dahdi::AlarmClearEvent),
+    AlarmClear(Box<dahdi::AlarmClearEvent>),
     /// Raised when an Asterisk channel is created on a DAHDI channel, or gets tied to one.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "DAHDIChannel")]
-    DahdiChannel(dahdi::DahdiChannelEvent),
+    DahdiChannel(Box<dahdi::DahdiChannelEvent>),
     /// Raised in response to a `DAHDIShowChannels` command: the status of one DAHDI channel.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "DAHDIShowChannels")]
-    DahdiShowChannels(dahdi::DahdiShowChannelsEvent),
+    DahdiShowChannels(Box<dahdi::DahdiShowChannelsEvent>),
     /// Raised at the end of the `DAHDIShowChannels` list.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "DAHDIShowChannelsComplete")]
-    DahdiShowChannelsComplete(dahdi::DahdiShowChannelsCompleteEvent),
+    DahdiShowChannelsComplete(Box<dahdi::DahdiShowChannelsCompleteEvent>),
     /// Raised in response to a `DAHDIShowStatus` command: the status of one DAHDI span.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "DAHDIShowStatus")]
-    DahdiShowStatus(dahdi::DahdiShowStatusEvent),
+    DahdiShowStatus(Box<dahdi::DahdiShowStatusEvent>),
     /// Raised at the end of the `DAHDIShowStatus` list.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "DAHDIShowStatusComplete")]
-    DahdiShowStatusComplete(dahdi::DahdiShowStatusCompleteEvent),
+    DahdiShowStatusComplete(Box<dahdi::DahdiShowStatusCompleteEvent>),
     /// Raised when the Do Not Disturb state of a DAHDI channel changes.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "DNDState")]
-    DndState(dahdi::DndStateEvent),
+    DndState(Box<dahdi::DndStateEvent>),
     /// Raised when an alarm is set on a DAHDI span.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "SpanAlarm")]
-    SpanAlarm(dahdi::SpanAlarmEvent),
+    SpanAlarm(Box<dahdi::SpanAlarmEvent>),
     /// Raised when the alarm of a DAHDI span is cleared.
     #[cfg(feature = "dahdi")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
     #[ami(name = "SpanAlarmClear")]
-    SpanAlarmClear(dahdi::SpanAlarmClearEvent),
+    SpanAlarmClear(Box<dahdi::SpanAlarmClearEvent>),
     /// Raised at the end of the `DBGet` list.
     #[cfg(feature = "db")]
     #[cfg_attr(docsrs, doc(cfg(feature = "db")))]
     #[ami(name = "DBGetComplete")]
-    DbGetComplete(db::DbGetCompleteEvent),
+    DbGetComplete(Box<db::DbGetCompleteEvent>),
     /// Raised in response to a `DBGet` command: the entry found.
     #[cfg(feature = "db")]
     #[cfg_attr(docsrs, doc(cfg(feature = "db")))]
     #[ami(name = "DBGetResponse")]
-    DbGetResponse(db::DbGetResponseEvent),
+    DbGetResponse(Box<db::DbGetResponseEvent>),
     /// Raised at the end of the `DBGetTree` list.
     #[cfg(feature = "db")]
     #[cfg_attr(docsrs, doc(cfg(feature = "db")))]
     #[ami(name = "DBGetTreeComplete")]
-    DbGetTreeComplete(db::DbGetTreeCompleteEvent),
+    DbGetTreeComplete(Box<db::DbGetTreeCompleteEvent>),
     /// Raised in response to a `DBGetTree` command: one entry found.
     #[cfg(feature = "db")]
     #[cfg_attr(docsrs, doc(cfg(feature = "db")))]
     #[ami(name = "DBGetTreeResponse")]
-    DbGetTreeResponse(db::DbGetTreeResponseEvent),
+    DbGetTreeResponse(Box<db::DbGetTreeResponseEvent>),
     /// Raised when a device state changes, and in response to `DeviceStateList`.
     #[cfg(feature = "devicestate")]
     #[cfg_attr(docsrs, doc(cfg(feature = "devicestate")))]
     #[ami(name = "DeviceStateChange")]
-    DeviceStateChange(devicestate::DeviceStateChangeEvent),
+    DeviceStateChange(Box<devicestate::DeviceStateChangeEvent>),
     /// Raised at the end of the `DeviceStateList` list.
     #[cfg(feature = "devicestate")]
     #[cfg_attr(docsrs, doc(cfg(feature = "devicestate")))]
     #[ami(name = "DeviceStateListComplete")]
-    DeviceStateListComplete(devicestate::DeviceStateListCompleteEvent),
+    DeviceStateListComplete(Box<devicestate::DeviceStateListCompleteEvent>),
     /// Raised when a presence state changes, and in response to `PresenceStateList`.
     #[cfg(feature = "devicestate")]
     #[cfg_attr(docsrs, doc(cfg(feature = "devicestate")))]
     #[ami(name = "PresenceStateChange")]
-    PresenceStateChange(devicestate::PresenceStateChangeEvent),
+    PresenceStateChange(Box<devicestate::PresenceStateChangeEvent>),
     /// Raised at the end of the `PresenceStateList` list.
     #[cfg(feature = "devicestate")]
     #[cfg_attr(docsrs, doc(cfg(feature = "devicestate")))]
     #[ami(name = "PresenceStateListComplete")]
-    PresenceStateListComplete(devicestate::PresenceStateListCompleteEvent),
+    PresenceStateListComplete(Box<devicestate::PresenceStateListCompleteEvent>),
     /// Raised at the end of the `ExtensionStateList` list.
     #[cfg(feature = "dialplan")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dialplan")))]
     #[ami(name = "ExtensionStateListComplete")]
-    ExtensionStateListComplete(dialplan::ExtensionStateListCompleteEvent),
+    ExtensionStateListComplete(Box<dialplan::ExtensionStateListCompleteEvent>),
     /// Raised when a hint changes due to a device state change, and in response to `ExtensionStateList`.
     #[cfg(feature = "dialplan")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dialplan")))]
     #[ami(name = "ExtensionStatus")]
-    ExtensionStatus(dialplan::ExtensionStatusEvent),
+    ExtensionStatus(Box<dialplan::ExtensionStatusEvent>),
     /// Raised in response to a `ShowDialPlan` command: one dialplan entry.
     #[cfg(feature = "dialplan")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dialplan")))]
     #[ami(name = "ListDialplan")]
-    ListDialplan(dialplan::ListDialplanEvent),
+    ListDialplan(Box<dialplan::ListDialplanEvent>),
     /// Raised when a hint changes due to a presence state change.
     #[cfg(feature = "dialplan")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dialplan")))]
     #[ami(name = "PresenceStatus")]
-    PresenceStatus(dialplan::PresenceStatusEvent),
+    PresenceStatus(Box<dialplan::PresenceStatusEvent>),
     /// Raised at the end of the `ShowDialPlan` list.
     #[cfg(feature = "dialplan")]
     #[cfg_attr(docsrs, doc(cfg(feature = "dialplan")))]
     #[ami(name = "ShowDialPlanComplete")]
-    ShowDialPlanComplete(dialplan::ShowDialPlanCompleteEvent),
+    ShowDialPlanComplete(Box<dialplan::ShowDialPlanCompleteEvent>),
     /// Raised in response to a `FAXSession` command: the details of one FAX session.
     #[cfg(feature = "fax")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
     #[ami(name = "FAXSession")]
-    FaxSession(fax::FaxSessionEvent),
+    FaxSession(Box<fax::FaxSessionEvent>),
     /// Raised at the end of the `FAXSessions` list.
     #[cfg(feature = "fax")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
     #[ami(name = "FAXSessionsComplete")]
-    FaxSessionsComplete(fax::FaxSessionsCompleteEvent),
+    FaxSessionsComplete(Box<fax::FaxSessionsCompleteEvent>),
     /// Raised in response to a `FAXSessions` command: one active FAX session.
     #[cfg(feature = "fax")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
     #[ami(name = "FAXSessionsEntry")]
-    FaxSessionsEntry(fax::FaxSessionsEntryEvent),
+    FaxSessionsEntry(Box<fax::FaxSessionsEntryEvent>),
     /// Raised in response to a `FAXStats` command: the FAX statistics.
     #[cfg(feature = "fax")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
     #[ami(name = "FAXStats")]
-    FaxStats(fax::FaxStatsEvent),
+    FaxStats(Box<fax::FaxStatsEvent>),
     /// Raised from time to time while a fax is being sent or received (with the `s` option of `SendFAX()`/`ReceiveFAX()`).
     #[cfg(feature = "fax")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
     #[ami(name = "FAXStatus")]
-    FaxStatus(fax::FaxStatusEvent),
+    FaxStatus(Box<fax::FaxStatusEvent>),
     /// Raised when a `ReceiveFAX()` operation has finished.
     #[cfg(feature = "fax")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
     #[ami(name = "ReceiveFAX")]
-    ReceiveFax(fax::ReceiveFaxEvent),
+    ReceiveFax(Box<fax::ReceiveFaxEvent>),
     /// Raised when a `SendFAX()` operation has finished.
     #[cfg(feature = "fax")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
     #[ami(name = "SendFAX")]
-    SendFax(fax::SendFaxEvent),
+    SendFax(Box<fax::SendFaxEvent>),
     /// Raised in response to a `CoreShowChannels` command: one active channel.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "CoreShowChannel")]
-    CoreShowChannel(manager::CoreShowChannelEvent),
+    CoreShowChannel(Box<manager::CoreShowChannelEvent>),
     /// Raised in response to a `CoreShowChannelMap` command: one connected channel.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "CoreShowChannelMap")]
-    CoreShowChannelMap(manager::CoreShowChannelMapEvent),
+    CoreShowChannelMap(Box<manager::CoreShowChannelMapEvent>),
     /// Raised at the end of the `CoreShowChannelMap` list.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "CoreShowChannelMapComplete")]
-    CoreShowChannelMapComplete(manager::CoreShowChannelMapCompleteEvent),
+    CoreShowChannelMapComplete(Box<manager::CoreShowChannelMapCompleteEvent>),
     /// Raised at the end of the `CoreShowChannels` list.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "CoreShowChannelsComplete")]
-    CoreShowChannelsComplete(manager::CoreShowChannelsCompleteEvent),
+    CoreShowChannelsComplete(Box<manager::CoreShowChannelsCompleteEvent>),
     /// The reply to a `DataGet` command: the requested data tree.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "DataGet Tree")]
-    DataGetTree(manager::DataGetTreeEvent),
+    DataGetTree(Box<manager::DataGetTreeEvent>),
     /// Raised when Asterisk detects a probable deadlock (builds with `DETECT_DEADLOCKS`).
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "DeadlockStart")]
-    DeadlockStart(manager::DeadlockStartEvent),
+    DeadlockStart(Box<manager::DeadlockStartEvent>),
     /// Raised when all Asterisk initialization procedures have finished.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "FullyBooted")]
-    FullyBooted(manager::FullyBootedEvent),
+    FullyBooted(Box<manager::FullyBootedEvent>),
     /// Raised when a module has been loaded (at startup, or by `ModuleLoad` or the CLI).
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "Load")]
-    Load(manager::LoadEvent),
+    Load(Box<manager::LoadEvent>),
     /// Raised when a logger channel is disabled after an error, or enabled again after a reload.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "LogChannel")]
-    LogChannel(manager::LogChannelEvent),
+    LogChannel(Box<manager::LogChannelEvent>),
     /// Raised when an outbound registration (PJSIP, IAX2, chan_sip) completes or fails.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "Registry")]
-    Registry(manager::RegistryEvent),
+    Registry(Box<manager::RegistryEvent>),
     /// Raised when a module has been reloaded in Asterisk.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "Reload")]
-    Reload(manager::ReloadEvent),
+    Reload(Box<manager::ReloadEvent>),
     /// Raised when Asterisk shuts down or restarts.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "Shutdown")]
-    Shutdown(manager::ShutdownEvent),
+    Shutdown(Box<manager::ShutdownEvent>),
     /// Raised when a module has been unloaded.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "Unload")]
-    Unload(manager::UnloadEvent),
+    Unload(Box<manager::UnloadEvent>),
     /// A user-defined event, raised by the `UserEvent` action or dialplan application.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "UserEvent")]
-    UserEvent(manager::UserEvent),
+    UserEvent(Box<manager::UserEvent>),
     /// Raised at the end of the events returned by a `WaitEvent` command.
     #[cfg(feature = "manager")]
     #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
     #[ami(name = "WaitEventComplete")]
-    WaitEventComplete(manager::WaitEventCompleteEvent),
+    WaitEventComplete(Box<manager::WaitEventCompleteEvent>),
     /// Raised when a MeetMe conference ends.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeEnd")]
-    MeetmeEnd(meetme::MeetmeEndEvent),
+    MeetmeEnd(Box<meetme::MeetmeEndEvent>),
     /// Raised when a user joins a MeetMe conference.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeJoin")]
-    MeetmeJoin(meetme::MeetmeJoinEvent),
+    MeetmeJoin(Box<meetme::MeetmeJoinEvent>),
     /// Raised when a user leaves a MeetMe conference.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeLeave")]
-    MeetmeLeave(meetme::MeetmeLeaveEvent),
+    MeetmeLeave(Box<meetme::MeetmeLeaveEvent>),
     /// Raised in response to a `MeetmeList` command: one participant of a conference.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeList")]
-    MeetmeList(meetme::MeetmeListEvent),
+    MeetmeList(Box<meetme::MeetmeListEvent>),
     /// Raised at the end of the `MeetmeList` list.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeListComplete")]
-    MeetmeListComplete(meetme::MeetmeListCompleteEvent),
+    MeetmeListComplete(Box<meetme::MeetmeListCompleteEvent>),
     /// Raised in response to a `MeetmeListRooms` command: one active conference.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeListRooms")]
-    MeetmeListRooms(meetme::MeetmeListRoomsEvent),
+    MeetmeListRooms(Box<meetme::MeetmeListRoomsEvent>),
     /// Raised at the end of the `MeetmeListRooms` list.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeListRoomsComplete")]
-    MeetmeListRoomsComplete(meetme::MeetmeListRoomsCompleteEvent),
+    MeetmeListRoomsComplete(Box<meetme::MeetmeListRoomsCompleteEvent>),
     /// Raised when a MeetMe user is muted or unmuted.
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeMute")]
-    MeetmeMute(meetme::MeetmeMuteEvent),
+    MeetmeMute(Box<meetme::MeetmeMuteEvent>),
     /// Raised when a MeetMe user starts or stops talking (needs talker detection, option `T`).
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeTalking")]
-    MeetmeTalking(meetme::MeetmeTalkingEvent),
+    MeetmeTalking(Box<meetme::MeetmeTalkingEvent>),
     /// Raised when a MeetMe user asks to talk, or withdraws the request (a listen-only user pressing the talk key).
     #[cfg(feature = "meetme")]
     #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
     #[ami(name = "MeetmeTalkRequest")]
-    MeetmeTalkRequest(meetme::MeetmeTalkRequestEvent),
+    MeetmeTalkRequest(Box<meetme::MeetmeTalkRequestEvent>),
     /// Raised when a MixMonitor recording is muted or unmuted on a channel.
     #[cfg(feature = "monitor")]
     #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
     #[ami(name = "MixMonitorMute")]
-    MixMonitorMute(monitor::MixMonitorMuteEvent),
+    MixMonitorMute(Box<monitor::MixMonitorMuteEvent>),
     /// Raised when a MixMonitor recording has started on a channel.
     #[cfg(feature = "monitor")]
     #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
     #[ami(name = "MixMonitorStart")]
-    MixMonitorStart(monitor::MixMonitorStartEvent),
+    MixMonitorStart(Box<monitor::MixMonitorStartEvent>),
     /// Raised when a MixMonitor recording has stopped on a channel.
     #[cfg(feature = "monitor")]
     #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
     #[ami(name = "MixMonitorStop")]
-    MixMonitorStop(monitor::MixMonitorStopEvent),
+    MixMonitorStop(Box<monitor::MixMonitorStopEvent>),
     /// Raised when a `Monitor()` recording (res_monitor) starts on a channel.
     #[cfg(feature = "monitor")]
     #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
     #[ami(name = "MonitorStart")]
-    MonitorStart(monitor::MonitorStartEvent),
+    MonitorStart(Box<monitor::MonitorStartEvent>),
     /// Raised when a `Monitor()` recording (res_monitor) stops on a channel.
     #[cfg(feature = "monitor")]
     #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
     #[ami(name = "MonitorStop")]
-    MonitorStop(monitor::MonitorStopEvent),
+    MonitorStop(Box<monitor::MonitorStopEvent>),
     /// Raised when a channel is parked; also one parked call in response to a `ParkedCalls` command.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "ParkedCall")]
-    ParkedCall(parking::ParkedCallEvent),
+    ParkedCall(Box<parking::ParkedCallEvent>),
     /// Raised when a channel leaves a parking lot because it hung up without being answered.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "ParkedCallGiveUp")]
-    ParkedCallGiveUp(parking::ParkedCallGiveUpEvent),
+    ParkedCallGiveUp(Box<parking::ParkedCallGiveUpEvent>),
     /// Raised at the end of the `ParkedCalls` list.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "ParkedCallsComplete")]
-    ParkedCallsComplete(parking::ParkedCallsCompleteEvent),
+    ParkedCallsComplete(Box<parking::ParkedCallsCompleteEvent>),
     /// Raised when a channel takes the place of a parked channel in its parking space.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "ParkedCallSwap")]
-    ParkedCallSwap(parking::ParkedCallSwapEvent),
+    ParkedCallSwap(Box<parking::ParkedCallSwapEvent>),
     /// Raised when a channel leaves a parking lot because it reached the time limit of being parked.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "ParkedCallTimeOut")]
-    ParkedCallTimeOut(parking::ParkedCallTimeOutEvent),
+    ParkedCallTimeOut(Box<parking::ParkedCallTimeOutEvent>),
     /// Raised in response to a `Parkinglots` command: one parking lot.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "Parkinglot")]
-    Parkinglot(parking::ParkinglotEvent),
+    Parkinglot(Box<parking::ParkinglotEvent>),
     /// Raised at the end of the `Parkinglots` list.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "ParkinglotsComplete")]
-    ParkinglotsComplete(parking::ParkinglotsCompleteEvent),
+    ParkinglotsComplete(Box<parking::ParkinglotsCompleteEvent>),
     /// Raised when a channel leaves a parking lot because it was retrieved and reconnected.
     #[cfg(feature = "parking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
     #[ami(name = "UnParkedCall")]
-    UnParkedCall(parking::UnParkedCallEvent),
+    UnParkedCall(Box<parking::UnParkedCallEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: the configuration and contacts of one AoR of the endpoint.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "AorDetail")]
-    AorDetail(pjsip::AorDetailEvent),
+    AorDetail(Box<pjsip::AorDetailEvent>),
     /// Raised in response to `PJSIPShowAors`: the settings and contacts of one AoR.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "AorList")]
-    AorList(pjsip::AorListEvent),
+    AorList(Box<pjsip::AorListEvent>),
     /// Raised at the end of the `PJSIPShowAors` list.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "AorListComplete")]
-    AorListComplete(pjsip::AorListCompleteEvent),
+    AorListComplete(Box<pjsip::AorListCompleteEvent>),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationsOutbound`: one authentication object.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "AuthDetail")]
-    AuthDetail(pjsip::AuthDetailEvent),
+    AuthDetail(Box<pjsip::AuthDetailEvent>),
     /// Raised in response to `PJSIPShowAuths`: the settings of one authentication object.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "AuthList")]
-    AuthList(pjsip::AuthListEvent),
+    AuthList(Box<pjsip::AuthListEvent>),
     /// Raised at the end of the `PJSIPShowAuths` list.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "AuthListComplete")]
-    AuthListComplete(pjsip::AuthListCompleteEvent),
+    AuthListComplete(Box<pjsip::AuthListCompleteEvent>),
     /// Raised in response to `PJSIPShowContacts`: one contact, its details and its qualify status.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "ContactList")]
-    ContactList(pjsip::ContactListEvent),
+    ContactList(Box<pjsip::ContactListEvent>),
     /// Raised at the end of the `PJSIPShowContacts` list.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "ContactListComplete")]
-    ContactListComplete(pjsip::ContactListCompleteEvent),
+    ContactListComplete(Box<pjsip::ContactListCompleteEvent>),
     /// Raised when the qualify status of a PJSIP contact changes, or when a contact is added or removed.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "ContactStatus")]
-    ContactStatus(pjsip::ContactStatusEvent),
+    ContactStatus(Box<pjsip::ContactStatusEvent>),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationInboundContactStatuses`: the status of one contact.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "ContactStatusDetail")]
-    ContactStatusDetail(pjsip::ContactStatusDetailEvent),
+    ContactStatusDetail(Box<pjsip::ContactStatusDetailEvent>),
     /// Raised at the end of the `PJSIPShowRegistrationInboundContactStatuses` list: the number of contacts listed.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "ContactStatusDetailComplete")]
-    ContactStatusDetailComplete(pjsip::ContactStatusDetailCompleteEvent),
+    ContactStatusDetailComplete(Box<pjsip::ContactStatusDetailCompleteEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: the configuration and state of one endpoint.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
@@ -1049,397 +1048,405 @@ pub enum Event {
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "EndpointDetailComplete")]
-    EndpointDetailComplete(pjsip::EndpointDetailCompleteEvent),
+    EndpointDetailComplete(Box<pjsip::EndpointDetailCompleteEvent>),
     /// Raised in response to `PJSIPShowEndpoints`: one endpoint and its status.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "EndpointList")]
-    EndpointList(pjsip::EndpointListEvent),
+    EndpointList(Box<pjsip::EndpointListEvent>),
     /// Raised at the end of the `PJSIPShowEndpoints` list: the number of endpoints listed.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "EndpointListComplete")]
-    EndpointListComplete(pjsip::EndpointListCompleteEvent),
+    EndpointListComplete(Box<pjsip::EndpointListCompleteEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: one identify section that matches requests to the endpoint.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "IdentifyDetail")]
-    IdentifyDetail(pjsip::IdentifyDetailEvent),
+    IdentifyDetail(Box<pjsip::IdentifyDetailEvent>),
     /// Raised in response to `PJSIPShowRegistrationsInbound`: one AoR with contacts.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "InboundRegistrationDetail")]
-    InboundRegistrationDetail(pjsip::InboundRegistrationDetailEvent),
+    InboundRegistrationDetail(Box<pjsip::InboundRegistrationDetailEvent>),
     /// Raised at the end of the `PJSIPShowRegistrationsInbound` list: the number of AoRs listed.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "InboundRegistrationDetailComplete")]
-    InboundRegistrationDetailComplete(pjsip::InboundRegistrationDetailCompleteEvent),
+    InboundRegistrationDetailComplete(
+        Box<pjsip::InboundRegistrationDetailCompleteEvent>,
+    ),
     /// Raised in response to `PJSIPShowSubscriptionsInbound`: one inbound subscription.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "InboundSubscriptionDetail")]
-    InboundSubscriptionDetail(pjsip::InboundSubscriptionDetailEvent),
+    InboundSubscriptionDetail(Box<pjsip::InboundSubscriptionDetailEvent>),
     /// Raised at the end of the `PJSIPShowSubscriptionsInbound` list: the number of inbound subscriptions listed.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "InboundSubscriptionDetailComplete")]
-    InboundSubscriptionDetailComplete(pjsip::InboundSubscriptionDetailCompleteEvent),
+    InboundSubscriptionDetailComplete(
+        Box<pjsip::InboundSubscriptionDetailCompleteEvent>,
+    ),
     /// Raised in response to `PJSIPShowRegistrationsOutbound`: one outbound registration and its status.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "OutboundRegistrationDetail")]
-    OutboundRegistrationDetail(pjsip::OutboundRegistrationDetailEvent),
+    OutboundRegistrationDetail(Box<pjsip::OutboundRegistrationDetailEvent>),
     /// Raised at the end of the `PJSIPShowRegistrationsOutbound` list.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "OutboundRegistrationDetailComplete")]
-    OutboundRegistrationDetailComplete(pjsip::OutboundRegistrationDetailCompleteEvent),
+    OutboundRegistrationDetailComplete(
+        Box<pjsip::OutboundRegistrationDetailCompleteEvent>,
+    ),
     /// Raised in response to `PJSIPShowSubscriptionsOutbound`: one outbound subscription.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "OutboundSubscriptionDetail")]
-    OutboundSubscriptionDetail(pjsip::OutboundSubscriptionDetailEvent),
+    OutboundSubscriptionDetail(Box<pjsip::OutboundSubscriptionDetailEvent>),
     /// Raised at the end of the `PJSIPShowSubscriptionsOutbound` list: the number of outbound subscriptions listed.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "OutboundSubscriptionDetailComplete")]
-    OutboundSubscriptionDetailComplete(pjsip::OutboundSubscriptionDetailCompleteEvent),
+    OutboundSubscriptionDetailComplete(
+        Box<pjsip::OutboundSubscriptionDetailCompleteEvent>,
+    ),
     /// Raised when a PJSIP endpoint enters or leaves maintenance mode, and in response to `PJSIPShowMaintenance`.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "PJSIPMaintenanceStatus")]
-    PjsipMaintenanceStatus(pjsip::PjsipMaintenanceStatusEvent),
+    PjsipMaintenanceStatus(Box<pjsip::PjsipMaintenanceStatusEvent>),
     /// Raised at the end of the `PJSIPShowMaintenance` list.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "PJSIPMaintenanceStatusComplete")]
-    PjsipMaintenanceStatusComplete(pjsip::PjsipMaintenanceStatusCompleteEvent),
+    PjsipMaintenanceStatusComplete(Box<pjsip::PjsipMaintenanceStatusCompleteEvent>),
     /// Raised in response to `PJSIPShowResourceLists`: one resource list.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "ResourceListDetail")]
-    ResourceListDetail(pjsip::ResourceListDetailEvent),
+    ResourceListDetail(Box<pjsip::ResourceListDetailEvent>),
     /// Raised at the end of the `PJSIPShowResourceLists` list: the number of resource lists listed.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "ResourceListDetailComplete")]
-    ResourceListDetailComplete(pjsip::ResourceListDetailCompleteEvent),
+    ResourceListDetailComplete(Box<pjsip::ResourceListDetailCompleteEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: the transport the endpoint uses.
     #[cfg(feature = "pjsip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
     #[ami(name = "TransportDetail")]
-    TransportDetail(pjsip::TransportDetailEvent),
+    TransportDetail(Box<pjsip::TransportDetailEvent>),
     /// Raised in response to a `PRIShowSpans` command: the status of one D-channel of a PRI span.
     #[cfg(feature = "pri")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pri")))]
     #[ami(name = "PRIShowSpans")]
-    PriShowSpans(pri::PriShowSpansEvent),
+    PriShowSpans(Box<pri::PriShowSpansEvent>),
     /// Raised at the end of the `PRIShowSpans` list.
     #[cfg(feature = "pri")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pri")))]
     #[ami(name = "PRIShowSpansComplete")]
-    PriShowSpansComplete(pri::PriShowSpansCompleteEvent),
+    PriShowSpansComplete(Box<pri::PriShowSpansCompleteEvent>),
     /// Raised when a queue member is rung for a caller in the queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "AgentCalled")]
-    AgentCalled(queue::AgentCalledEvent),
+    AgentCalled(Box<queue::AgentCalledEvent>),
     /// Raised when a queue member has finished servicing a caller in the queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "AgentComplete")]
-    AgentComplete(queue::AgentCompleteEvent),
+    AgentComplete(Box<queue::AgentCompleteEvent>),
     /// Raised when a queue member answers and is connected to a caller in the queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "AgentConnect")]
-    AgentConnect(queue::AgentConnectEvent),
+    AgentConnect(Box<queue::AgentConnectEvent>),
     /// Raised when a queue member hangs up on a caller in the queue before the call is connected (during the member announcement).
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "AgentDump")]
-    AgentDump(queue::AgentDumpEvent),
+    AgentDump(Box<queue::AgentDumpEvent>),
     /// Raised when a queue member was rung for a caller in the queue and did not answer.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "AgentRingNoAnswer")]
-    AgentRingNoAnswer(queue::AgentRingNoAnswerEvent),
+    AgentRingNoAnswer(Box<queue::AgentRingNoAnswerEvent>),
     /// Raised when a caller abandons a queue (hangs up before a member answers).
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueCallerAbandon")]
-    QueueCallerAbandon(queue::QueueCallerAbandonEvent),
+    QueueCallerAbandon(Box<queue::QueueCallerAbandonEvent>),
     /// Raised when a caller joins a queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueCallerJoin")]
-    QueueCallerJoin(queue::QueueCallerJoinEvent),
+    QueueCallerJoin(Box<queue::QueueCallerJoinEvent>),
     /// Raised when a caller leaves a queue (answered by a member, or gone).
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueCallerLeave")]
-    QueueCallerLeave(queue::QueueCallerLeaveEvent),
+    QueueCallerLeave(Box<queue::QueueCallerLeaveEvent>),
     /// Raised in response to a `QueueStatus` command: one caller waiting in a queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueEntry")]
-    QueueEntry(queue::QueueEntryEvent),
+    QueueEntry(Box<queue::QueueEntryEvent>),
     /// Raised in response to a `QueueStatus` command: one member of a queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMember")]
-    QueueMember(queue::QueueMemberEvent),
+    QueueMember(Box<queue::QueueMemberEvent>),
     /// Raised when a member is added to a queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMemberAdded")]
-    QueueMemberAdded(queue::QueueMemberAddedEvent),
+    QueueMemberAdded(Box<queue::QueueMemberAddedEvent>),
     /// Raised when a queue member is paused or unpaused.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMemberPause")]
-    QueueMemberPause(queue::QueueMemberPauseEvent),
+    QueueMemberPause(Box<queue::QueueMemberPauseEvent>),
     /// Raised when a queue member is paused or unpaused (before Asterisk 12.2).
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMemberPaused")]
-    QueueMemberPaused(queue::QueueMemberPausedEvent),
+    QueueMemberPaused(Box<queue::QueueMemberPausedEvent>),
     /// Raised when the penalty of a queue member is changed.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMemberPenalty")]
-    QueueMemberPenalty(queue::QueueMemberPenaltyEvent),
+    QueueMemberPenalty(Box<queue::QueueMemberPenaltyEvent>),
     /// Raised when a member is removed from a queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMemberRemoved")]
-    QueueMemberRemoved(queue::QueueMemberRemovedEvent),
+    QueueMemberRemoved(Box<queue::QueueMemberRemovedEvent>),
     /// Raised when the ringinuse setting of a queue member is changed.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMemberRinginuse")]
-    QueueMemberRinginuse(queue::QueueMemberRinginuseEvent),
+    QueueMemberRinginuse(Box<queue::QueueMemberRinginuseEvent>),
     /// Raised when the status of a queue member has changed (device state, pause, call counters).
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueMemberStatus")]
-    QueueMemberStatus(queue::QueueMemberStatusEvent),
+    QueueMemberStatus(Box<queue::QueueMemberStatusEvent>),
     /// Raised in response to a `QueueStatus` command: the parameters and counters of one queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueParams")]
-    QueueParams(queue::QueueParamsEvent),
+    QueueParams(Box<queue::QueueParamsEvent>),
     /// Raised at the end of the `QueueStatus` list.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueStatusComplete")]
-    QueueStatusComplete(queue::QueueStatusCompleteEvent),
+    QueueStatusComplete(Box<queue::QueueStatusCompleteEvent>),
     /// Raised in response to a `QueueSummary` command: the summary of one queue.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueSummary")]
-    QueueSummary(queue::QueueSummaryEvent),
+    QueueSummary(Box<queue::QueueSummaryEvent>),
     /// Raised at the end of the `QueueSummary` list.
     #[cfg(feature = "queue")]
     #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     #[ami(name = "QueueSummaryComplete")]
-    QueueSummaryComplete(queue::QueueSummaryCompleteEvent),
+    QueueSummaryComplete(Box<queue::QueueSummaryCompleteEvent>),
     /// Raised when Asterisk receives an RTCP report.
     #[cfg(feature = "rtp")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rtp")))]
     #[ami(name = "RTCPReceived")]
-    RtcpReceived(rtp::RtcpReceivedEvent),
+    RtcpReceived(Box<rtp::RtcpReceivedEvent>),
     /// Raised when Asterisk sends an RTCP report.
     #[cfg(feature = "rtp")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rtp")))]
     #[ami(name = "RTCPSent")]
-    RtcpSent(rtp::RtcpSentEvent),
+    RtcpSent(Box<rtp::RtcpSentEvent>),
     /// Raised when a request uses an authentication method that the service does not allow.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "AuthMethodNotAllowed")]
-    AuthMethodNotAllowed(security::AuthMethodNotAllowedEvent),
+    AuthMethodNotAllowed(Box<security::AuthMethodNotAllowedEvent>),
     /// Raised when a request that was challenged answers the challenge wrongly.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "ChallengeResponseFailed")]
-    ChallengeResponseFailed(security::ChallengeResponseFailedEvent),
+    ChallengeResponseFailed(Box<security::ChallengeResponseFailedEvent>),
     /// Raised when a service sends an authentication challenge to a request.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "ChallengeSent")]
-    ChallengeSent(security::ChallengeSentEvent),
+    ChallengeSent(Box<security::ChallengeSentEvent>),
     /// Raised when a request is refused by an access control list (`permit`/`deny`, `acl`).
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "FailedACL")]
-    FailedAcl(security::FailedAclEvent),
+    FailedAcl(Box<security::FailedAclEvent>),
     /// Raised when a request fails to authenticate because its account does not exist.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "InvalidAccountID")]
-    InvalidAccountId(security::InvalidAccountIdEvent),
+    InvalidAccountId(Box<security::InvalidAccountIdEvent>),
     /// Raised when a request gives a wrong password (or a wrong digest) while authenticating.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "InvalidPassword")]
-    InvalidPassword(security::InvalidPasswordEvent),
+    InvalidPassword(Box<security::InvalidPasswordEvent>),
     /// Raised when a request uses a transport that the service does not allow for it (UDP where only TLS is allowed...).
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "InvalidTransport")]
-    InvalidTransport(security::InvalidTransportEvent),
+    InvalidTransport(Box<security::InvalidTransportEvent>),
     /// Raised when a request fails because the system load average is over the configured limit.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "LoadAverageLimit")]
-    LoadAverageLimit(security::LoadAverageLimitEvent),
+    LoadAverageLimit(Box<security::LoadAverageLimitEvent>),
     /// Raised when a request fails because memory could not be allocated for it.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "MemoryLimit")]
-    MemoryLimit(security::MemoryLimitEvent),
+    MemoryLimit(Box<security::MemoryLimitEvent>),
     /// Raised when a service receives a badly formatted request.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "RequestBadFormat")]
-    RequestBadFormat(security::RequestBadFormatEvent),
+    RequestBadFormat(Box<security::RequestBadFormatEvent>),
     /// Raised when a service refuses a request (not permitted to that account, for instance).
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "RequestNotAllowed")]
-    RequestNotAllowed(security::RequestNotAllowedEvent),
+    RequestNotAllowed(Box<security::RequestNotAllowedEvent>),
     /// Raised when a request fails because the service does not support part of it.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "RequestNotSupported")]
-    RequestNotSupported(security::RequestNotSupportedEvent),
+    RequestNotSupported(Box<security::RequestNotSupportedEvent>),
     /// Raised when a request fails because the service has reached its limit of concurrent sessions.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "SessionLimit")]
-    SessionLimit(security::SessionLimitEvent),
+    SessionLimit(Box<security::SessionLimitEvent>),
     /// Raised when a request authenticates successfully with a service (a manager login, a SIP registration...).
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "SuccessfulAuth")]
-    SuccessfulAuth(security::SuccessfulAuthEvent),
+    SuccessfulAuth(Box<security::SuccessfulAuthEvent>),
     /// Raised when a request of a session in progress comes from another address than the session's.
     #[cfg(feature = "security")]
     #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
     #[ami(name = "UnexpectedAddress")]
-    UnexpectedAddress(security::UnexpectedAddressEvent),
+    UnexpectedAddress(Box<security::UnexpectedAddressEvent>),
     /// Raised in response to `SIPpeers`, `IAXpeers` and `IAXpeerlist`: one peer and its status.
     #[cfg(feature = "sip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
     #[ami(name = "PeerEntry")]
-    PeerEntry(sip::PeerEntryEvent),
+    PeerEntry(Box<sip::PeerEntryEvent>),
     /// Raised at the end of the `SIPpeers`, `IAXpeers` and `IAXpeerlist` lists.
     #[cfg(feature = "sip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
     #[ami(name = "PeerlistComplete")]
-    PeerListComplete(sip::PeerListCompleteEvent),
+    PeerListComplete(Box<sip::PeerListCompleteEvent>),
     /// Raised when the status of a peer changes, and in response to `SIPpeerstatus`.
     #[cfg(feature = "sip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
     #[ami(name = "PeerStatus")]
-    PeerStatus(sip::PeerStatusEvent),
+    PeerStatus(Box<sip::PeerStatusEvent>),
     /// Raised at the end of the `SIPshowregistry` and `IAXregistry` lists.
     #[cfg(feature = "sip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
     #[ami(name = "RegistrationsComplete")]
-    RegistrationsComplete(sip::RegistrationsCompleteEvent),
+    RegistrationsComplete(Box<sip::RegistrationsCompleteEvent>),
     /// Raised in response to `SIPshowregistry` and `IAXregistry`: one outbound registration.
     #[cfg(feature = "sip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
     #[ami(name = "RegistryEntry")]
-    RegistryEntry(sip::RegistryEntryEvent),
+    RegistryEntry(Box<sip::RegistryEntryEvent>),
     /// Raised at the end of the `SIPpeerstatus` list.
     #[cfg(feature = "sip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
     #[ami(name = "SIPpeerstatusComplete")]
-    SipPeerStatusComplete(sip::SipPeerStatusCompleteEvent),
+    SipPeerStatusComplete(Box<sip::SipPeerStatusCompleteEvent>),
     /// Raised when `SIPqualifypeer` has finished qualifying the peer.
     #[cfg(feature = "sip")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
     #[ami(name = "SIPQualifyPeerDone")]
-    SipQualifyPeerDone(sip::SipQualifyPeerDoneEvent),
+    SipQualifyPeerDone(Box<sip::SipQualifyPeerDoneEvent>),
     /// Raised in response to a `SKINNYdevices` command: one Skinny device.
     #[cfg(feature = "skinny")]
     #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
     #[ami(name = "DeviceEntry")]
-    DeviceEntry(skinny::DeviceEntryEvent),
+    DeviceEntry(Box<skinny::DeviceEntryEvent>),
     /// Raised at the end of the `SKINNYdevices` list.
     #[cfg(feature = "skinny")]
     #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
     #[ami(name = "DevicelistComplete")]
-    DevicelistComplete(skinny::DevicelistCompleteEvent),
+    DevicelistComplete(Box<skinny::DevicelistCompleteEvent>),
     /// Raised in response to a `SKINNYlines` command: one Skinny line.
     #[cfg(feature = "skinny")]
     #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
     #[ami(name = "LineEntry")]
-    LineEntry(skinny::LineEntryEvent),
+    LineEntry(Box<skinny::LineEntryEvent>),
     /// Raised at the end of the `SKINNYlines` list.
     #[cfg(feature = "skinny")]
     #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
     #[ami(name = "LinelistComplete")]
-    LinelistComplete(skinny::LinelistCompleteEvent),
+    LinelistComplete(Box<skinny::LinelistCompleteEvent>),
     /// Raised when the state of messages in a voicemail mailbox has changed, or when a channel has finished interacting with a mailbox.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "MessageWaiting")]
-    MessageWaiting(voicemail::MessageWaitingEvent),
+    MessageWaiting(Box<voicemail::MessageWaitingEvent>),
     /// Raised when the MiniVoiceMail applications send a new-message notification.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "MiniVoiceMail")]
-    MiniVoiceMail(voicemail::MiniVoiceMailEvent),
+    MiniVoiceMail(Box<voicemail::MiniVoiceMailEvent>),
     /// Raised in response to an `MWIGet` command: one mailbox and its message counts.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "MWIGet")]
-    MwiGet(voicemail::MwiGetEvent),
+    MwiGet(Box<voicemail::MwiGetEvent>),
     /// Raised at the end of the `MWIGet` list.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "MWIGetComplete")]
-    MwiGetComplete(voicemail::MwiGetCompleteEvent),
+    MwiGetComplete(Box<voicemail::MwiGetCompleteEvent>),
     /// Raised in response to a `VoicemailBoxSummary` command: one message of the mailbox.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "VoicemailBoxDetail")]
-    VoicemailBoxDetail(voicemail::VoicemailBoxDetailEvent),
+    VoicemailBoxDetail(Box<voicemail::VoicemailBoxDetailEvent>),
     /// Raised at the end of the `VoicemailBoxSummary` list.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "VoicemailBoxDetailComplete")]
-    VoicemailBoxDetailComplete(voicemail::VoicemailBoxDetailCompleteEvent),
+    VoicemailBoxDetailComplete(Box<voicemail::VoicemailBoxDetailCompleteEvent>),
     /// Raised when the password of a voicemail mailbox is changed.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "VoicemailPasswordChange")]
-    VoicemailPasswordChange(voicemail::VoicemailPasswordChangeEvent),
+    VoicemailPasswordChange(Box<voicemail::VoicemailPasswordChangeEvent>),
     /// Raised in response to a `VoicemailUserStatus` command: the settings and message counts of one mailbox.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "VoicemailUserDetail")]
-    VoicemailUserDetail(voicemail::VoicemailUserDetailEvent),
+    VoicemailUserDetail(Box<voicemail::VoicemailUserDetailEvent>),
     /// Raised at the end of the `VoicemailUserStatus` list.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "VoicemailUserDetailComplete")]
-    VoicemailUserDetailComplete(voicemail::VoicemailUserDetailCompleteEvent),
+    VoicemailUserDetailComplete(Box<voicemail::VoicemailUserDetailCompleteEvent>),
     /// Raised in response to a `VoicemailUsersList` command: one voicemail user and its settings.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "VoicemailUserEntry")]
-    VoicemailUserEntry(voicemail::VoicemailUserEntryEvent),
+    VoicemailUserEntry(Box<voicemail::VoicemailUserEntryEvent>),
     /// Raised at the end of the `VoicemailUsersList` list.
     #[cfg(feature = "voicemail")]
     #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
     #[ami(name = "VoicemailUserEntryComplete")]
-    VoicemailUserEntryComplete(voicemail::VoicemailUserEntryCompleteEvent),
+    VoicemailUserEntryComplete(Box<voicemail::VoicemailUserEntryCompleteEvent>),
     /// An event this spec does not list (or of a disabled family), as received.
     #[ami(unknown)]
     Unknown(ami_runtime::wire::Message),

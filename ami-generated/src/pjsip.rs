@@ -756,26 +756,25 @@ pub struct PjsipShowEndpointAction {
 /// One item event of the [`PjsipShowEndpointAction`] list: `EndpointDetail`, `AorDetail`, `AuthDetail`, `TransportDetail`, `IdentifyDetail`, `ContactStatusDetail`.
 #[derive(Clone, Debug, PartialEq, AmiEvents)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant)]
 pub enum PjsipShowEndpointItem {
     /// Raised in response to `PJSIPShowEndpoint`: the configuration and state of one endpoint.
     #[ami(name = "EndpointDetail")]
     EndpointDetail(Box<EndpointDetailEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: the configuration and contacts of one AoR of the endpoint.
     #[ami(name = "AorDetail")]
-    AorDetail(AorDetailEvent),
+    AorDetail(Box<AorDetailEvent>),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationsOutbound`: one authentication object.
     #[ami(name = "AuthDetail")]
-    AuthDetail(AuthDetailEvent),
+    AuthDetail(Box<AuthDetailEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: the transport the endpoint uses.
     #[ami(name = "TransportDetail")]
-    TransportDetail(TransportDetailEvent),
+    TransportDetail(Box<TransportDetailEvent>),
     /// Raised in response to `PJSIPShowEndpoint`: one identify section that matches requests to the endpoint.
     #[ami(name = "IdentifyDetail")]
-    IdentifyDetail(IdentifyDetailEvent),
+    IdentifyDetail(Box<IdentifyDetailEvent>),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationInboundContactStatuses`: the status of one contact.
     #[ami(name = "ContactStatusDetail")]
-    ContactStatusDetail(ContactStatusDetailEvent),
+    ContactStatusDetail(Box<ContactStatusDetailEvent>),
 }
 
 /// Lists PJSIP endpoints.
@@ -1125,14 +1124,13 @@ pub struct PjsipShowRegistrationsOutboundAction {
 /// One item event of the [`PjsipShowRegistrationsOutboundAction`] list: `OutboundRegistrationDetail`, `AuthDetail`.
 #[derive(Clone, Debug, PartialEq, AmiEvents)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant)]
 pub enum PjsipShowRegistrationsOutboundItem {
     /// Raised in response to `PJSIPShowRegistrationsOutbound`: one outbound registration and its status.
     #[ami(name = "OutboundRegistrationDetail")]
-    OutboundRegistrationDetail(OutboundRegistrationDetailEvent),
+    OutboundRegistrationDetail(Box<OutboundRegistrationDetailEvent>),
     /// Raised in response to `PJSIPShowEndpoint` and `PJSIPShowRegistrationsOutbound`: one authentication object.
     #[ami(name = "AuthDetail")]
-    AuthDetail(AuthDetailEvent),
+    AuthDetail(Box<AuthDetailEvent>),
 }
 
 /// Display settings for configured resource lists.

@@ -883,17 +883,16 @@ pub struct QueueStatusAction {
 /// One item event of the [`QueueStatusAction`] list: `QueueParams`, `QueueMember`, `QueueEntry`.
 #[derive(Clone, Debug, PartialEq, AmiEvents)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant)]
 pub enum QueueStatusItem {
     /// Raised in response to a `QueueStatus` command: the parameters and counters of one queue.
     #[ami(name = "QueueParams")]
-    QueueParams(QueueParamsEvent),
+    QueueParams(Box<QueueParamsEvent>),
     /// Raised in response to a `QueueStatus` command: one member of a queue.
     #[ami(name = "QueueMember")]
-    QueueMember(QueueMemberEvent),
+    QueueMember(Box<QueueMemberEvent>),
     /// Raised in response to a `QueueStatus` command: one caller waiting in a queue.
     #[ami(name = "QueueEntry")]
-    QueueEntry(QueueEntryEvent),
+    QueueEntry(Box<QueueEntryEvent>),
 }
 
 /// Show a summary of queues.

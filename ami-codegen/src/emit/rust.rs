@@ -571,7 +571,7 @@ impl<'m> ModuleGen<'m> {
                         let docs = doc_lines(&markdown_lines(&synopsis));
                         let attr = events_variant_attr(i);
                         let variant = ident(&i.rust);
-                        let ty = event_payload(event, self.path(i));
+                        let ty = event_payload(self.path(i));
                         quote! {
                             #docs
                             #attr
@@ -583,7 +583,6 @@ impl<'m> ModuleGen<'m> {
                     #docs
                     #[derive(Clone, Debug, PartialEq, AmiEvents)]
                     #[non_exhaustive]
-                    #[allow(clippy::large_enum_variant)]
                     pub enum #name {
                         #(#variants)*
                     }
@@ -1043,7 +1042,7 @@ pub fn user_rs(model: &Model, enum_name: &str, source: &str) -> String {
         let variant = ident(&e.rust);
         let module = module_path(model, &e.family, Scope::Top);
         let ty = ident(&e.type_name);
-        let payload = event_payload(Some(e), quote!(#module::#ty));
+        let payload = event_payload(quote!(#module::#ty));
         quote! {
             #docs
             #attr
@@ -1056,7 +1055,6 @@ pub fn user_rs(model: &Model, enum_name: &str, source: &str) -> String {
         /// when its `UserEvent` header matches), then whatever
         /// `ami_generated::Event` decodes, its `Unknown` included.
         #[derive(Clone, Debug, PartialEq, ami_runtime::derive::AmiEvents)]
-        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variants)*
             /// Every other event, as `ami_generated` decodes it.
@@ -1096,21 +1094,18 @@ pub fn base_spec_rs(model: &Model) -> Result<String, CodeError> {
     )
 }
 
-/// Events with more fields than this are held in a `Box` by the enums of
-/// events (`Event`, the item enums of lists). A value of an enum is as large
-/// as its largest variant: unboxed, `EndpointDetail` (143 fields, about
-/// 2 KiB; the next widest event has 51) would make every `Event` that size
-/// to move and store, for the price of one allocation per such event.
-const BOXED_EVENT_FIELDS: usize = 64;
-
-/// The payload of the variant of an enum of events that holds `event`
-/// (whose struct is `ty`).
-fn event_payload(event: Option<&Event>, ty: TokenStream) -> TokenStream {
-    if event.is_some_and(|e| e.field_count() > BOXED_EVENT_FIELDS) {
-        quote!(Box<#ty>)
-    } else {
-        ty
-    }
+/// The payload of the variant of an enum of events that holds an event
+/// whose struct is `ty`: always a `Box` of it. A value of an enum is as
+/// large as its largest variant, and events are wide (`VarSet`, the most
+/// frequent, is some 700 bytes; `EndpointDetail` about 2 KiB): unboxed,
+/// each decoded event was moved several times at the size of the widest
+/// (from the decoder to the `Result` to the enum to the caller). Boxed, an
+/// enum of events is as small as its `Unknown` message (56 bytes), and a
+/// derived event decodes straight into its box
+/// (`FromEvent::from_named_event_boxed`): one allocation per event for no
+/// moves of the event at all.
+fn event_payload(ty: TokenStream) -> TokenStream {
+    quote!(Box<#ty>)
 }
 
 /// Where the reference pages are read online: the repository of
@@ -1170,7 +1165,7 @@ assert_eq!(
     json,
     r#"{"channel":"PJSIP/300-00000001","uniqueid":"1.1","chan_variable":["a=1"],"cause":16,"cause_txt":"Normal Clearing","extra":[["X-New","kept"]]}"#
 );
-assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), hangup);
+assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).unwrap(), *hangup);
 # }
 ```"##;
 
@@ -1239,7 +1234,7 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
             let variant = ident(&e.rust);
             let family = ident(&f.name);
             let ty = ident(&e.type_name);
-            let payload = event_payload(Some(e), quote!(#family::#ty));
+            let payload = event_payload(quote!(#family::#ty));
             quote! {
                 #docs
                 #[cfg(feature = #feature)]
@@ -1265,8 +1260,7 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
             /// or [`Event::Unknown`] with the message as received.
             #[derive(Clone, Debug, PartialEq, AmiEvents)]
             #[non_exhaustive]
-            #[allow(clippy::large_enum_variant)]
-            pub enum Event {
+                pub enum Event {
                 #(#variants)*
                 /// An event this spec does not list (or of a disabled family), as received.
                 #[ami(unknown)]

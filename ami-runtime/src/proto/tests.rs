@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::wire::{
-    Ack, Action, EncodeError, EncodeErrorKind, Encoder, FieldError, Fields, Message, ResponseShape,
+    Accepted, Ack, Action, EncodeError, EncodeErrorKind, Encoder, FieldError, Fields, Message,
+    ResponseShape,
 };
 
 /// What a frame turns into, owned, for comparisons.
@@ -474,8 +475,8 @@ struct Demo {
 
 impl Fields for Demo {
     type Partial = ();
-    fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> {
-        Ok(false)
+    fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted {
+        Accepted::Left
     }
     fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> {
         Ok(Demo {

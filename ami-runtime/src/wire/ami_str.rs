@@ -168,6 +168,33 @@ impl AmiStr {
         AmiStr::shared_slow(text, source)
     }
 
+    /// `*slot = Some(AmiStr::shared(text, source))`, with each of the two
+    /// ways of building the string writing its result into `slot` itself:
+    /// where they met, the string went through a temporary on the stack
+    /// first (a dozen moves per text field decoded).
+    #[inline(always)]
+    pub(crate) fn share_into(text: &str, source: &Bytes, slot: &mut Option<AmiStr>) {
+        let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
+        let len = text.len();
+        if len <= INLINE {
+            // As in `shared`.
+            if let Some(window) = source
+                .get(start..)
+                .and_then(|rest| rest.first_chunk::<{ INLINE + 1 }>())
+            {
+                *slot = Some(AmiStr(Repr::Inline(Inline::new(window, len))));
+                return;
+            }
+        }
+        AmiStr::shared_slow_into(text, source, slot);
+    }
+
+    /// [`AmiStr::share_into`] for what [`AmiStr::shared_slow`] builds.
+    #[inline(never)]
+    fn shared_slow_into(text: &str, source: &Bytes, slot: &mut Option<AmiStr>) {
+        *slot = Some(AmiStr::shared_slow(text, source));
+    }
+
     /// [`AmiStr::shared`] for long text, text at the very end of `source`
     /// and text outside it: kept out of line.
     #[inline(never)]

@@ -13,7 +13,8 @@ use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{
-    decode_fields, has_line_break, Encoder, Event, Fields, IndexStyle, MessageRole, Name,
+    decode_fields, decode_fields_boxed, has_line_break, Accepted, Encoder, Event, Fields,
+    IndexStyle, MessageRole, Name,
 };
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
@@ -406,13 +407,19 @@ fn same_wire(a: &dyn WriteValue, b: &dyn WriteValue) -> bool {
 /// `match` of byte strings per enumeration.
 pub fn value_index(value: &str, values: &[&str]) -> Option<usize> {
     let value = super::value::trim_value(value);
-    values.iter().position(|v| v.eq_ignore_ascii_case(value))
+    // Asterisk spells values as the spec does: an exact comparison finds
+    // them for a compare of lengths per value and one of bytes, where
+    // ignoring case costs a dozen instructions a byte.
+    values
+        .iter()
+        .position(|v| *v == value)
+        .or_else(|| values.iter().position(|v| v.eq_ignore_ascii_case(value)))
 }
 
 // Inlined into the decoding helpers: the value then goes straight into its
 // slot instead of through a `Result` in memory.
 #[inline]
-fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
+fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, Box<FieldError>> {
     match T::decode(header) {
         Ok(value) => Ok(value),
         Err(error) => Err(invalid(header, error)),
@@ -420,11 +427,11 @@ fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, FieldError> {
 }
 
 #[cold]
-fn invalid(header: &RawHeader<'_>, error: ValueError) -> FieldError {
-    FieldError::Invalid {
+fn invalid(header: &RawHeader<'_>, error: ValueError) -> Box<FieldError> {
+    Box::new(FieldError::Invalid {
         field: header.name.to_owned(),
         error,
-    }
+    })
 }
 
 /// Whether `text` says the same as `value` does: both are written in wire
@@ -437,28 +444,28 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
 }
 
 /// Offer a header to a single-valued field. A repeat that says the same as
-/// the first occurrence is dropped; a different one is refused (`Ok(false)`)
-/// so that the message keeps it among its extra headers.
-pub fn accept_value<T: WireValue>(
-    slot: &mut Option<T>,
-    header: &RawHeader<'_>,
-) -> Result<bool, FieldError> {
+/// the first occurrence is dropped; a different one is left
+/// ([`Accepted::Left`]) so that the message keeps it among its extra
+/// headers.
+pub fn accept_value<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> Accepted {
     match slot {
-        None => {
-            *slot = Some(parse(header)?);
-            Ok(true)
-        }
-        Some(first) => Ok(same_value(first, header.value)),
+        None => match T::decode_into(header, slot) {
+            Ok(()) => Accepted::Taken,
+            Err(error) => Accepted::Refused(invalid(header, error)),
+        },
+        Some(first) => Accepted::taken_if(same_value(first, header.value)),
     }
 }
 
 /// Offer a header to a repeated field: every occurrence is kept, in order.
-pub fn accept_repeated<T: WireValue>(
-    values: &mut Vec<T>,
-    header: &RawHeader<'_>,
-) -> Result<bool, FieldError> {
-    values.push(parse(header)?);
-    Ok(true)
+pub fn accept_repeated<T: WireValue>(values: &mut Vec<T>, header: &RawHeader<'_>) -> Accepted {
+    match parse(header) {
+        Ok(value) => {
+            values.push(value);
+            Accepted::Taken
+        }
+        Err(error) => Accepted::Refused(error),
+    }
 }
 
 /// Offer entry `index` of an indexed field. Entries are kept sorted by
@@ -467,13 +474,16 @@ pub fn accept_indexed<T: WireValue>(
     entries: &mut Vec<(u32, T)>,
     index: u32,
     header: &RawHeader<'_>,
-) -> Result<bool, FieldError> {
+) -> Accepted {
     match entries.binary_search_by_key(&index, |(i, _)| *i) {
-        Ok(pos) => Ok(same_value(&entries[pos].1, header.value)),
-        Err(pos) => {
-            entries.insert(pos, (index, parse(header)?));
-            Ok(true)
-        }
+        Ok(pos) => Accepted::taken_if(same_value(&entries[pos].1, header.value)),
+        Err(pos) => match parse(header) {
+            Ok(value) => {
+                entries.insert(pos, (index, value));
+                Accepted::Taken
+            }
+            Err(error) => Accepted::Refused(error),
+        },
     }
 }
 
@@ -512,10 +522,10 @@ pub fn accept_optional_group<G: Fields>(
     slot: &mut (G::Partial, bool),
     key: &[u8],
     header: &RawHeader<'_>,
-) -> Result<bool, FieldError> {
-    let taken = G::accept(&mut slot.0, key, header)?;
-    slot.1 |= taken;
-    Ok(taken)
+) -> Accepted {
+    let accepted = G::accept(&mut slot.0, key, header);
+    slot.1 |= accepted.is_taken();
+    accepted
 }
 
 /// Build an optional flattened group: `None` when none of its headers came.
@@ -538,9 +548,9 @@ pub fn accept_indexed_group<G: Fields>(
     style: IndexStyle,
     key: &[u8],
     header: &RawHeader<'_>,
-) -> Result<bool, FieldError> {
+) -> Accepted {
     let Some((name, index, rest)) = super::fields::split_index(key, style) else {
-        return Ok(false);
+        return Accepted::Left;
     };
     let joined;
     let inner = if rest.is_empty() {
@@ -553,11 +563,11 @@ pub fn accept_indexed_group<G: Fields>(
         Ok(pos) => G::accept(&mut entries[pos].1, inner, header),
         Err(pos) => {
             let mut partial = G::Partial::default();
-            let taken = G::accept(&mut partial, inner, header)?;
-            if taken {
+            let accepted = G::accept(&mut partial, inner, header);
+            if accepted.is_taken() {
                 entries.insert(pos, (index, partial));
             }
-            Ok(taken)
+            accepted
         }
     }
 }
@@ -655,15 +665,33 @@ fn no_event_header(event: &str) -> DecodeError {
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
+    let role = event_role::<E, M>(msg, name)?;
+    decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+}
+
+/// [`decode_named_event`] into a `Box` (what the boxed variants of an enum
+/// of events call, through `FromEvent::from_named_event_boxed`): the event
+/// is moved into its box as soon as it is built.
+pub fn decode_named_event_boxed<E: Event, M: MessageView>(
+    msg: &M,
+    name: &str,
+) -> Result<Box<E>, DecodeError> {
+    let role = event_role::<E, M>(msg, name)?;
+    decode_fields_boxed(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+}
+
+/// The role of an event message whose `Event` header is `name`, once its
+/// name (and for a `UserEvent` subtype its `UserEvent` header) is checked.
+#[inline]
+fn event_role<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<MessageRole, DecodeError> {
     check_event_name(name, E::NAME)?;
-    let role = match E::USER_EVENT {
+    Ok(match E::USER_EVENT {
         None => MessageRole::Event,
         Some(subtype) => {
             check_user_event(user_event_header(msg), E::NAME, subtype)?;
             MessageRole::UserEvent
         }
-    };
-    decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+    })
 }
 
 /// Whether the `Event` header's value `found` names `event` (ignoring ASCII
@@ -806,10 +834,11 @@ mod tests {
     #[test]
     fn repeated_value_is_dropped_only_when_it_says_the_same() {
         let mut slot = None;
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "yes")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("a", "True")), Ok(true));
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "no")), Ok(false));
-        assert_eq!(accept_value::<bool>(&mut slot, &raw("A", "?")), Ok(false));
+        let accept = |slot: &mut Option<bool>, name, value| accept_value(slot, &raw(name, value));
+        assert_eq!(accept(&mut slot, "A", "yes"), Accepted::Taken);
+        assert_eq!(accept(&mut slot, "a", "True"), Accepted::Taken);
+        assert_eq!(accept(&mut slot, "A", "no"), Accepted::Left);
+        assert_eq!(accept(&mut slot, "A", "?"), Accepted::Left);
         assert_eq!(slot, Some(true));
     }
 
@@ -817,8 +846,8 @@ mod tests {
     fn indexed_entries_are_sorted() {
         let mut entries = Vec::new();
         for (i, v) in [(2, "c"), (0, "a"), (1, "b"), (0, "a"), (0, "z")] {
-            let taken = accept_indexed::<String>(&mut entries, i, &raw("X", v)).unwrap();
-            assert_eq!(taken, v != "z");
+            let accepted = accept_indexed::<String>(&mut entries, i, &raw("X", v));
+            assert_eq!(accepted, Accepted::taken_if(v != "z"));
         }
         assert_eq!(finish_indexed(entries), ["a", "b", "c"]);
     }

@@ -22,12 +22,8 @@ pub trait Fields: Sized {
     /// group prefix and group index already removed; names match ignoring
     /// ASCII case (the derive compares keys with
     /// `derive_support::key_is`, which needs no lowercased copy). Returns
-    /// `Ok(true)` when a field took the header.
-    fn accept(
-        partial: &mut Self::Partial,
-        key: &[u8],
-        header: &RawHeader<'_>,
-    ) -> Result<bool, FieldError>;
+    /// [`Accepted::Taken`] when a field took the header.
+    fn accept(partial: &mut Self::Partial, key: &[u8], header: &RawHeader<'_>) -> Accepted;
 
     /// Keep a header that no field took, in the struct's `#[ami(extra)]`
     /// field. Returns `false` when the struct has no such field.
@@ -50,6 +46,45 @@ pub trait Fields: Sized {
     /// including those of nested groups.
     fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
         let _ = out;
+    }
+}
+
+/// What the fields of a struct did with a header offered to them
+/// ([`Fields::accept`]).
+///
+/// An enum of its own rather than a `Result<bool, FieldError>`: it passes
+/// up through a call per nesting level (event, field group, value) for
+/// every header decoded, and in this form, with the rare error boxed, it is
+/// two words returned in registers, where the `Result` went through memory
+/// at each level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Accepted {
+    /// A field took the header.
+    Taken,
+    /// No field takes a header of that name, or a single-valued field
+    /// already holds a different value: the header is the message's to
+    /// keep among its extra headers.
+    Left,
+    /// The field of that name refused the value.
+    Refused(Box<FieldError>),
+}
+
+impl Accepted {
+    /// [`Accepted::Taken`] when `taken`, else [`Accepted::Left`].
+    #[inline]
+    pub fn taken_if(taken: bool) -> Self {
+        if taken {
+            Accepted::Taken
+        } else {
+            Accepted::Left
+        }
+    }
+
+    /// Whether a field took the header.
+    #[inline]
+    pub fn is_taken(&self) -> bool {
+        matches!(self, Accepted::Taken)
     }
 }
 
@@ -133,15 +168,29 @@ pub trait FromEvent: Sized {
         Self::from_event(msg)
     }
 
+    /// [`FromEvent::from_named_event`] into a `Box`: what an enum of events
+    /// calls for its variants, which hold their events boxed. The default
+    /// boxes the decoded value; a derived event struct overrides it to
+    /// move its value into the box once, as soon as it is built, instead
+    /// of through each `Result` on the way. Only for the derives: not a
+    /// stable API.
+    #[doc(hidden)]
+    fn from_named_event_boxed<M: MessageView>(
+        msg: &M,
+        name: &str,
+    ) -> Result<Box<Self>, DecodeError> {
+        Self::from_named_event(msg, name).map(Box::new)
+    }
+
     /// Headers that decoding kept but no field recognised.
     fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
         let _ = out;
     }
 }
 
-/// A boxed event decodes as the event does: an enum of events can hold its
-/// large variants in a `Box` (`EndpointDetail(Box<EndpointDetailEvent>)`),
-/// so that the enum stays small to move around.
+/// A boxed event decodes as the event does: an enum of events holds each
+/// event in a `Box` (`Hangup(Box<HangupEvent>)`), so that the enum stays
+/// small to move around.
 impl<T: FromEvent> FromEvent for Box<T> {
     fn accepts(name: &str) -> bool {
         T::accepts(name)
@@ -156,7 +205,7 @@ impl<T: FromEvent> FromEvent for Box<T> {
     }
 
     fn from_named_event<M: MessageView>(msg: &M, name: &str) -> Result<Self, DecodeError> {
-        T::from_named_event(msg, name).map(Box::new)
+        T::from_named_event_boxed(msg, name)
     }
 
     fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
@@ -169,11 +218,7 @@ impl<T: FromEvent> FromEvent for Box<T> {
 impl<T: Fields> Fields for Box<T> {
     type Partial = T::Partial;
 
-    fn accept(
-        partial: &mut Self::Partial,
-        key: &[u8],
-        header: &RawHeader<'_>,
-    ) -> Result<bool, FieldError> {
+    fn accept(partial: &mut Self::Partial, key: &[u8], header: &RawHeader<'_>) -> Accepted {
         T::accept(partial, key, header)
     }
 
@@ -270,34 +315,82 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     context: &dyn Fn() -> String,
 ) -> Result<T, DecodeError> {
     let mut partial = T::Partial::default();
-    let fed = feed_headers(msg, role, &mut Offer::<T>(&mut partial));
-    if let Err(error) = fed {
-        return Err(field_error(context, error));
-    }
+    feed_fields::<T, M>(msg, role, context, &mut partial)?;
     match T::finish(&mut partial, "") {
         Ok(value) => Ok(value),
         Err(error) => Err(field_error(context, error)),
     }
 }
 
-/// Where [`feed_headers`] offers headers. A trait of one method rather than
-/// a `dyn FnMut`: its vtable holds that method alone, with no `call_once`
-/// shims compiled per struct.
+/// [`decode_fields`] into a `Box`: the value built by `finish` is moved
+/// into its box at once, rather than through the `Result`s of the callers
+/// first (what the boxed variants of an enum of events decode with). The
+/// events of a crate use either this or [`decode_fields`], so it adds no
+/// copy per struct.
+#[inline(never)]
+pub(crate) fn decode_fields_boxed<T: Fields, M: MessageView>(
+    msg: &M,
+    role: MessageRole,
+    context: &dyn Fn() -> String,
+) -> Result<Box<T>, DecodeError> {
+    let mut partial = T::Partial::default();
+    feed_fields::<T, M>(msg, role, context, &mut partial)?;
+    // The box is allocated before `finish` runs: `Box::new(value)` after it
+    // kept a second copy of the value on the stack, to drop should the
+    // allocation unwind.
+    let mut slot = Box::new(std::mem::MaybeUninit::<T>::uninit());
+    match T::finish(&mut partial, "") {
+        Ok(value) => {
+            slot.write(value);
+            // SAFETY: the value was just written into `slot`, and
+            // `MaybeUninit<T>` has the layout of `T`, so the allocation is
+            // that of a `Box<T>` holding an initialised `T`.
+            Ok(unsafe { Box::from_raw(Box::into_raw(slot).cast::<T>()) })
+        }
+        Err(error) => Err(field_error(context, error)),
+    }
+}
+
+/// Offer the headers of `msg` to the decoding state of `T`.
+#[inline(always)]
+fn feed_fields<T: Fields, M: MessageView>(
+    msg: &M,
+    role: MessageRole,
+    context: &dyn Fn() -> String,
+    partial: &mut T::Partial,
+) -> Result<(), DecodeError> {
+    match feed_headers(msg, role, &mut Offer::<T>(partial)) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(field_error(context, *error)),
+    }
+}
+
+/// Where [`feed_headers`] offers headers: the decoding state of a struct
+/// behind a `dyn`, so that the loop is compiled once. A trait rather than
+/// a `dyn FnMut`: its vtable holds its two methods alone, with no
+/// `call_once` shims compiled per struct.
 trait HeaderSink {
-    fn offer(&mut self, key: &[u8], header: &RawHeader<'_>) -> Result<(), FieldError>;
+    /// [`Fields::accept`].
+    fn accept(&mut self, key: &[u8], header: &RawHeader<'_>) -> Accepted;
+    /// [`Fields::accept_unknown`].
+    fn accept_unknown(&mut self, header: &RawHeader<'_>);
 }
 
 /// The decoding state of `T`, as a [`HeaderSink`].
 struct Offer<'p, T: Fields>(&'p mut T::Partial);
 
 impl<T: Fields> HeaderSink for Offer<'_, T> {
-    fn offer(&mut self, key: &[u8], header: &RawHeader<'_>) -> Result<(), FieldError> {
-        if !T::accept(self.0, key, header)? {
-            // Structs without an extra field drop nothing silently: the
-            // derive requires one on every top-level message struct.
-            T::accept_unknown(self.0, header);
-        }
-        Ok(())
+    // Inlined: the vtable entry is `T::accept` behind one load, a jump
+    // rather than a call with a frame of its own per header.
+    #[inline]
+    fn accept(&mut self, key: &[u8], header: &RawHeader<'_>) -> Accepted {
+        T::accept(self.0, key, header)
+    }
+
+    fn accept_unknown(&mut self, header: &RawHeader<'_>) {
+        // Structs without an extra field drop nothing silently: the
+        // derive requires one on every top-level message struct.
+        T::accept_unknown(self.0, header);
     }
 }
 
@@ -305,17 +398,24 @@ impl<T: Fields> HeaderSink for Offer<'_, T> {
 /// in wire order: the loop of [`decode_message`], compiled once per message
 /// type rather than once per struct (the call through `dyn` costs a few
 /// nanoseconds per header, next to the match on the name behind it).
+/// Never inlined: inlined into each struct's decoder, the loop would be
+/// compiled once per struct.
+#[inline(never)]
 fn feed_headers<M: MessageView>(
     msg: &M,
     role: MessageRole,
     sink: &mut dyn HeaderSink,
-) -> Result<(), FieldError> {
+) -> Result<(), Box<FieldError>> {
     for header in msg.raw_headers() {
         let key = header.name.as_bytes();
         if role.is_framing(key) {
             continue;
         }
-        sink.offer(key, &header)?;
+        match sink.accept(key, &header) {
+            Accepted::Taken => {}
+            Accepted::Left => sink.accept_unknown(&header),
+            Accepted::Refused(error) => return Err(error),
+        }
     }
     Ok(())
 }
@@ -1220,12 +1320,12 @@ impl<'a> Encoder<'a> {
 /// `out` is left exactly as it was: nothing of a bad action reaches the wire.
 ///
 /// ```
-/// use ami_runtime::wire::{encode_action, Encoder, EncodeError, Fields, FieldError, RawHeader, Action, ResponseShape, Ack};
+/// use ami_runtime::wire::{encode_action, Accepted, Encoder, EncodeError, Fields, FieldError, RawHeader, Action, ResponseShape, Ack};
 ///
 /// struct Ping;
 /// impl Fields for Ping {
 ///     type Partial = ();
-///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> { Ok(false) }
+///     fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted { Accepted::Left }
 ///     fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> { Ok(Ping) }
 ///     fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> { Ok(()) }
 /// }

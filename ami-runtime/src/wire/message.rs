@@ -5,6 +5,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::ami_str::AmiStr;
+use super::derive_support::key_is;
 
 /// One `Name: Value` header line, as received or to be sent.
 ///
@@ -100,6 +101,16 @@ impl<'a> RawHeader<'a> {
         share(self.value, self.value_source)
     }
 
+    /// `*slot = Some(self.value_str())`, without a temporary string in
+    /// between ([`AmiStr::share_into`]).
+    #[inline(always)]
+    pub(crate) fn value_str_into(&self, slot: &mut Option<AmiStr>) {
+        match self.value_source {
+            Some(source) => AmiStr::share_into(self.value, source, slot),
+            None => *slot = Some(AmiStr::copy_from(self.value)),
+        }
+    }
+
     /// `part`, a piece of the value (the name of a `name=value` pair), as
     /// an [`AmiStr`]: a slice of the value's buffer when `part` lies in it,
     /// else a copy.
@@ -171,13 +182,17 @@ impl<'a> MessageKind<'a> {
     /// `Response`, `Event` or `Action` decides (on the wire it is the
     /// first header of all).
     pub(crate) fn of(mut headers: impl Iterator<Item = RawHeader<'a>>) -> Self {
+        // `key_is` compares a word or two against constants, where
+        // `eq_ignore_ascii_case` loops over bytes: this runs for every
+        // event decoded.
         headers
             .find_map(|h| {
-                if h.is("Response") {
+                let name = h.name.as_bytes();
+                if key_is(name, b"response") {
                     Some(MessageKind::Response(h.value))
-                } else if h.is("Event") {
+                } else if key_is(name, b"event") {
                     Some(MessageKind::Event(h.value))
-                } else if h.is("Action") {
+                } else if key_is(name, b"action") {
                     Some(MessageKind::Action(h.value))
                 } else {
                     None

@@ -27,8 +27,8 @@ pub use error::{
 };
 pub use fields::{
     decode_action, decode_message, encode_action, encode_event, encode_event_message,
-    is_valid_header_name, lowercase_key, split_index, Action, Encoder, Event, Fields, FromEvent,
-    IndexStyle, MessageRole, ResponseShape,
+    is_valid_header_name, lowercase_key, split_index, Accepted, Action, Encoder, Event, Fields,
+    FromEvent, IndexStyle, MessageRole, ResponseShape,
 };
 pub use message::{Header, Message, MessageKind, MessageView, ParseBlockError, RawHeader};
 pub use response::{

@@ -24,7 +24,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::error::FieldError;
-use super::fields::{Fields, IndexStyle};
+use super::fields::{Accepted, Fields, IndexStyle};
 use super::message::{Header, Message, RawHeader};
 use super::secret::Secret;
 use super::value::{AmiBool, Var};
@@ -691,8 +691,12 @@ pub fn decode_headers<T: Fields>(headers: &[Header]) -> Result<T, FieldError> {
     let mut partial = T::Partial::default();
     for header in headers {
         let raw = RawHeader::from(header);
-        if !T::accept(&mut partial, raw.name.as_bytes(), &raw)? {
-            T::accept_unknown(&mut partial, &raw);
+        match T::accept(&mut partial, raw.name.as_bytes(), &raw) {
+            Accepted::Taken => {}
+            Accepted::Left => {
+                T::accept_unknown(&mut partial, &raw);
+            }
+            Accepted::Refused(error) => return Err(*error),
         }
     }
     T::finish(&mut partial, "")

@@ -29,6 +29,16 @@ pub trait WireValue: Sized {
         Self::parse_wire(header.value)
     }
 
+    /// `*slot = Some(Self::decode(header)?)`: what decoding a single-valued
+    /// field does. [`AmiStr`] overrides it to build the string right in
+    /// the slot. Only for the decoding helpers: not a stable API.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn decode_into(header: &RawHeader<'_>, slot: &mut Option<Self>) -> Result<(), ValueError> {
+        *slot = Some(Self::decode(header)?);
+        Ok(())
+    }
+
     /// Append the wire form of the value to `out`.
     fn write_wire(&self, out: &mut Vec<u8>);
 
@@ -124,6 +134,12 @@ impl WireValue for AmiStr {
         Ok(header.value_str())
     }
 
+    #[inline(always)]
+    fn decode_into(header: &RawHeader<'_>, slot: &mut Option<Self>) -> Result<(), ValueError> {
+        header.value_str_into(slot);
+        Ok(())
+    }
+
     #[inline]
     fn write_wire(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.as_bytes());
@@ -146,6 +162,9 @@ macro_rules! integer_value {
 
             #[inline]
             fn parse_wire(value: &str) -> Result<Self, ValueError> {
+                if let Some(n) = short_decimal(value.as_bytes()).and_then(|n| Self::try_from(n).ok()) {
+                    return Ok(n);
+                }
                 trim_value(value)
                     .parse()
                     .map_err(|_| ValueError::new(value, Self::EXPECTED))
@@ -163,6 +182,27 @@ macro_rules! integer_value {
             }
         }
     )*};
+}
+
+/// The number that 1 to 18 ASCII digits spell, `None` for anything else:
+/// the usual integer value (`0`, `16`, `1511987918`) read in one short
+/// loop. What it reads, `str::parse` reads the same (18 digits cannot
+/// overflow a `u64`); the rest (signs, spaces, overflow, errors) is left
+/// to it.
+#[inline]
+fn short_decimal(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 18 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in bytes {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+    }
+    Some(n)
 }
 
 integer_value!(
@@ -385,6 +425,58 @@ mod tests {
         let mut out = Vec::new();
         v.write_wire(&mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn integers_parse_as_str_parse_does() {
+        let inputs = [
+            "",
+            "0",
+            "7",
+            "007",
+            "16",
+            "1511987918",
+            "999999999999999999",
+            "1000000000000000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            "4294967295",
+            "4294967296",
+            "2147483648",
+            "-1",
+            "+5",
+            " 5",
+            "5 ",
+            "1a",
+            "a1",
+            "١",
+            "9223372036854775807",
+            "9223372036854775808",
+        ];
+        for input in inputs {
+            let trimmed = input.trim();
+            let map = |e: ValueError| e.value;
+            assert_eq!(
+                u64::parse_wire(input).map_err(map),
+                trimmed.parse::<u64>().map_err(|_| input.to_owned()),
+                "{input:?}"
+            );
+            assert_eq!(
+                u32::parse_wire(input).map_err(map),
+                trimmed.parse::<u32>().map_err(|_| input.to_owned()),
+                "{input:?}"
+            );
+            assert_eq!(
+                i64::parse_wire(input).map_err(map),
+                trimmed.parse::<i64>().map_err(|_| input.to_owned()),
+                "{input:?}"
+            );
+            assert_eq!(
+                i32::parse_wire(input).map_err(map),
+                trimmed.parse::<i32>().map_err(|_| input.to_owned()),
+                "{input:?}"
+            );
+        }
     }
 
     #[test]
