@@ -213,8 +213,8 @@ impl<T: FromEvent> FromEvent for Box<T> {
     }
 }
 
-/// A boxed event encodes as the event does (the large variants of an enum
-/// of events are boxed).
+/// A boxed event encodes as the event does (every variant of an enum of
+/// events holds its event boxed).
 impl<T: Fields> Fields for Box<T> {
     type Partial = T::Partial;
 
@@ -1570,8 +1570,8 @@ mod tests {
         struct Ping;
         impl Fields for Ping {
             type Partial = ();
-            fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Result<bool, FieldError> {
-                Ok(false)
+            fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted {
+                Accepted::Left
             }
             fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> {
                 Ok(Ping)

@@ -247,8 +247,8 @@ pub trait SerFields {
         Self: Sized;
 }
 
-/// A boxed group serializes as the group does (the large variants of an
-/// enum of events are boxed).
+/// A boxed group serializes as the group does (every variant of an enum
+/// of events holds its event boxed).
 impl<T: SerFields> SerFields for Box<T> {
     fn ser_fields(&self, sink: &mut dyn FieldSink) {
         T::ser_fields(self, sink);
