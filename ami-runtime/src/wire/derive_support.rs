@@ -5,9 +5,9 @@
 //! Build time: every generic function here is compiled again for each type
 //! it is used with, and `ami-generated` uses them with hundreds of structs
 //! and value types. So the generic ones are thin shims that hand their work
-//! to bodies compiled once, through `dyn` ([`WriteValue`], [`Out`] and the
-//! decoding loop of `decode_message`); a virtual call per field costs a few
-//! nanoseconds, next to parsing the field.
+//! to bodies compiled once, through `dyn` or tables ([`WriteValue`], the
+//! [`Head`] tables of encoding, the decoding loop of `decode_message`); a
+//! virtual call per field costs a few nanoseconds, next to parsing the field.
 
 use std::borrow::Cow;
 
