@@ -189,16 +189,24 @@ impl AmiStr {
         AmiStr::shared_slow_into(text, source, slot);
     }
 
-    /// [`AmiStr::share_into`] for what [`AmiStr::shared_slow`] builds.
+    /// [`AmiStr::share_into`] for what [`AmiStr::shared_slow`] builds,
+    /// written into `slot` directly (not through a second call and a move
+    /// of its result).
     #[inline(never)]
     fn shared_slow_into(text: &str, source: &Bytes, slot: &mut Option<AmiStr>) {
-        *slot = Some(AmiStr::shared_slow(text, source));
+        *slot = Some(AmiStr::shared_slow_body(text, source));
     }
 
     /// [`AmiStr::shared`] for long text, text at the very end of `source`
     /// and text outside it: kept out of line.
     #[inline(never)]
     fn shared_slow(text: &str, source: &Bytes) -> Self {
+        AmiStr::shared_slow_body(text, source)
+    }
+
+    /// The body of [`AmiStr::shared_slow`] and [`AmiStr::shared_slow_into`].
+    #[inline(always)]
+    fn shared_slow_body(text: &str, source: &Bytes) -> Self {
         let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
         let len = text.len();
         if len <= INLINE || start > source.len() || len > source.len() - start {

@@ -546,6 +546,20 @@ fn any_word(bytes: &[u8], test: impl Fn(u64) -> bool) -> bool {
     }
 }
 
+/// The position of the first `needle` in `bytes`, for short text such as
+/// a header value. On x86-64 this is `memchr`'s SSE2 search (SSE2 is part
+/// of every x86-64) called directly: `memchr::memchr` first picks the best
+/// search of the CPU it runs on through a function pointer, a set-up that
+/// costs as much as the search itself on values of a few dozen bytes.
+#[inline(always)]
+pub(crate) fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(finder) = memchr::arch::x86_64::sse2::memchr::One::new(needle) {
+        return finder.find(bytes);
+    }
+    memchr::memchr(needle, bytes)
+}
+
 /// The word [`any_word`] reads for up to 3 bytes: the first, the middle,
 /// then the last one repeated (never a byte that is not in them).
 #[inline(always)]
@@ -1491,6 +1505,30 @@ mod tests {
         );
         // Only ASCII letters change: other UTF-8 stays as it was.
         assert_eq!(lowercase_key("Ä-X", <[u8]>::to_vec), "Ä-x".as_bytes());
+    }
+
+    #[test]
+    fn find_byte_finds_the_first_at_every_length_and_position() {
+        // Every length across the search's blocks of 16 and 32 bytes, the
+        // needle at every position (alone, and followed by a second one,
+        // which must not be the one found), between bytes next to it and
+        // bytes of 0x80 and up.
+        for len in 0..=80 {
+            for fill in [b'a', b'<', b'>', 0x01, 0x80, 0xbd, 0xff] {
+                let mut bytes = vec![fill; len];
+                assert_eq!(find_byte(b'=', &bytes), None, "{len} {fill:#x}");
+                for at in 0..len {
+                    bytes[at] = b'=';
+                    assert_eq!(find_byte(b'=', &bytes), Some(at), "{len} {fill:#x} {at}");
+                    for later in at + 1..len {
+                        bytes[later] = b'=';
+                        assert_eq!(find_byte(b'=', &bytes), Some(at), "{len} {at} {later}");
+                        bytes[later] = fill;
+                    }
+                    bytes[at] = fill;
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::ami_str::AmiStr;
 use super::derive_support::ValueRef;
 use super::error::ValueError;
-use super::fields::{append, is_blank_text};
+use super::fields::{append, find_byte, is_blank_text};
 use super::message::RawHeader;
 use std::fmt;
 
@@ -380,9 +380,10 @@ impl WireValue for Var {
     }
 
     fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
-        // `memchr` rather than `split_once`: the values are short, and the
-        // generic search of `str` costs more than the rest of the decoding.
-        match memchr::memchr(b'=', header.value.as_bytes()) {
+        // `find_byte` rather than `split_once` or `memchr::memchr`: the
+        // values are short, and the generic search of `str` (or the run-time
+        // choice of `memchr`'s search) costs more than the search itself.
+        match find_byte(b'=', header.value.as_bytes()) {
             Some(at) if at > 0 => Ok(Var {
                 name: header.share(&header.value[..at]),
                 value: header.share(&header.value[at + 1..]),
