@@ -665,7 +665,7 @@ fn no_event_header(event: &str) -> DecodeError {
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
-    let role = event_role::<E, M>(msg, name)?;
+    let role = event_role(msg, name, E::NAME, E::USER_EVENT)?;
     decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
 }
 
@@ -676,19 +676,26 @@ pub fn decode_named_event_boxed<E: Event, M: MessageView>(
     msg: &M,
     name: &str,
 ) -> Result<Box<E>, DecodeError> {
-    let role = event_role::<E, M>(msg, name)?;
+    let role = event_role(msg, name, E::NAME, E::USER_EVENT)?;
     decode_fields_boxed(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
 }
 
 /// The role of an event message whose `Event` header is `name`, once its
-/// name (and for a `UserEvent` subtype its `UserEvent` header) is checked.
-#[inline]
-fn event_role<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<MessageRole, DecodeError> {
-    check_event_name(name, E::NAME)?;
-    Ok(match E::USER_EVENT {
+/// name (and for a `UserEvent` subtype its `UserEvent` header) is checked
+/// against `event` (and `user_event`). Generic over the message alone, not
+/// the event: one copy per kind of message rather than one per event type.
+#[inline(never)]
+fn event_role<M: MessageView>(
+    msg: &M,
+    name: &str,
+    event: &str,
+    user_event: Option<&str>,
+) -> Result<MessageRole, DecodeError> {
+    check_event_name(name, event)?;
+    Ok(match user_event {
         None => MessageRole::Event,
         Some(subtype) => {
-            check_user_event(user_event_header(msg), E::NAME, subtype)?;
+            check_user_event(user_event_header(msg), event, subtype)?;
             MessageRole::UserEvent
         }
     })
