@@ -5,10 +5,9 @@
 //! Per struct the output is one small decoding state (`__AmiPartial`, a slot
 //! per field), an `accept` made of one `match` on the length of the header
 //! name (each arm comparing names ignoring ASCII case) plus a line per
-//! group, and an `encode` that lists the value fields in tables (a `const`
-//! table of header names, a table of values built at run time, one
-//! `encode_values` call per run of value fields) and writes groups between
-//! the runs.
+//! group, and an `encode` that is a `static` table of the fields (per
+//! field its header name, its offset and its declared type, which picks a
+//! writer compiled once per field type) handed to one loop of the runtime.
 //! Parsing, duplicate handling, index bookkeeping and writing are helpers in
 //! `ami_runtime::wire::derive_support`, generic only where they must be:
 //! what is compiled once per struct or per value type is kept to a few
@@ -370,120 +369,86 @@ fn finish_body(fields: &[Field]) -> TokenStream {
     }
 }
 
-/// `encode`: the value fields go in tables, one `encode_values` call per
-/// run of them (an entry per field rather than a call and a `?` per field
-/// keeps each struct's `encode` small; what does not change, the names and
-/// how each is written, is a `const` table); groups are written between the
-/// runs, extra headers last.
+/// `encode`: the constraint checks of an action, then one call of the
+/// runtime's table loop with a `static` table of the fields, an entry per
+/// field in declaration order and the extra headers last. An entry names
+/// the field's offset (`offset_of!`) and its declared type, which picks a
+/// writer compiled once per field type: nothing is compiled per field.
 fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
     let sp = support();
+    let ident = cont.ident;
     let mut out = if derive == Derive::Action {
         constraint_checks(cont)
     } else {
         TokenStream::new()
     };
-    // A run of value fields: the static half of each entry (name and how it
-    // is written) and the value.
-    let mut run: Vec<(TokenStream, TokenStream)> = Vec::new();
-    let flush = |run: &mut Vec<(TokenStream, TokenStream)>, out: &mut TokenStream| {
-        if !run.is_empty() {
-            let (heads, slots): (Vec<_>, Vec<_>) = run.drain(..).unzip();
-            // The heads in a `const`: a table in read-only data, nothing
-            // built at run time but the slots.
-            out.extend(quote! {{
-                const HEADS: &[#sp::Head] = &[#(#heads),*];
-                #sp::encode_values(enc, HEADS, &[#(#slots),*])?;
-            }});
-        }
-    };
-    let mut extra = TokenStream::new();
+    let mut entries = Vec::new();
+    let mut extra = None;
     for f in cont.fields() {
         let field = f.ident;
-        // Each head names its header with `": "` already joined, the bytes
-        // written before the value (one copy instead of two).
+        // The declared type of the field: the writer reads the field as it.
+        let ty = f.ty;
+        let offset = quote!(::core::mem::offset_of!(#ident, #field));
+        // Each value's head is its header name with `": "` already joined,
+        // the bytes written before the value (one copy instead of two).
         let head = |name: &WireName| format!("{}: ", name.value);
         let entry = match &f.kind {
             FieldKind::Value {
                 name,
                 required,
                 optional: false,
-                ty,
+                ..
             } => {
                 let head = head(name);
-                Some((
-                    quote!(#sp::Head::value(#head, #required)),
-                    quote_spanned!(at(ty)=> #sp::slot(&self.#field)),
-                ))
+                quote_spanned!(at(ty)=> #sp::Entry::value::<#ty>(#head, #required, #offset))
             }
             FieldKind::Value {
                 name,
                 optional: true,
-                ty,
                 ..
             } => {
                 let head = head(name);
-                Some((
-                    quote!(#sp::Head::value(#head, false)),
-                    quote_spanned!(at(ty)=> #sp::present(&self.#field)),
-                ))
+                quote_spanned!(at(ty)=> #sp::Entry::optional::<#ty>(#head, #offset))
             }
-            FieldKind::Repeated { name, ty } => {
+            FieldKind::Repeated { name, .. } => {
                 let head = head(name);
-                Some((
-                    quote!(#sp::Head::repeated(#head)),
-                    quote_spanned!(at(ty)=> #sp::list(&self.#field)),
-                ))
+                quote_spanned!(at(ty)=> #sp::Entry::repeated::<#ty>(#head, #offset))
             }
-            FieldKind::Indexed { name, style, ty } => {
+            FieldKind::Indexed { name, style, .. } => {
                 let head = head(name);
                 let style = style_tokens(*style);
-                Some((
-                    quote!(#sp::Head::indexed(#head, #style)),
-                    quote_spanned!(at(ty)=> #sp::list(&self.#field)),
-                ))
+                quote_spanned!(at(ty)=> #sp::Entry::indexed::<#ty>(#head, #style, #offset))
             }
-            _ => None,
-        };
-        if let Some(entry) = entry {
-            run.push(entry);
-            continue;
-        }
-        flush(&mut run, &mut out);
-        let call = match &f.kind {
             FieldKind::Flatten {
                 prefix,
                 optional: false,
-                ty,
-            } => quote_spanned!(at(ty)=> enc.group(#prefix, &self.#field)?;),
+                ..
+            } => quote_spanned!(at(ty)=> #sp::Entry::group::<#ty>(#prefix, #offset)),
             FieldKind::Flatten {
                 prefix,
                 optional: true,
-                ty,
-            } => quote_spanned! {at(ty)=>
-                if let ::core::option::Option::Some(group) = &self.#field {
-                    enc.group(#prefix, group)?;
-                }
-            },
-            FieldKind::IndexedGroup { style, ty } => {
+                ..
+            } => quote_spanned!(at(ty)=> #sp::Entry::optional_group::<#ty>(#prefix, #offset)),
+            FieldKind::IndexedGroup { style, .. } => {
                 let style = style_tokens(*style);
-                quote_spanned!(at(ty)=> enc.indexed_group(#style, &self.#field)?;)
+                quote_spanned!(at(ty)=> #sp::Entry::indexed_group::<#ty>(#style, #offset))
             }
             FieldKind::Extra => {
                 // Extra headers go last, wherever the field is declared.
-                extra = quote! {
-                    for header in &self.#field {
-                        enc.header(header)?;
-                    }
-                };
+                extra = Some(quote_spanned!(at(ty)=> #sp::Entry::extra::<#ty>(#offset)));
                 continue;
             }
-            _ => continue,
         };
-        out.extend(call);
+        entries.push(entry);
     }
-    flush(&mut run, &mut out);
-    out.extend(extra);
-    out.extend(quote!(::core::result::Result::Ok(())));
+    entries.extend(extra);
+    out.extend(quote! {
+        // SAFETY: each entry is made from one field of this struct: its
+        // offset (`offset_of!`) and its declared type, the type the entry's
+        // writer reads at that offset.
+        static FIELDS: #sp::FieldTable<#ident> = unsafe { #sp::FieldTable::new(&[#(#entries),*]) };
+        FIELDS.encode(self, enc)
+    });
     out
 }
 

@@ -4,8 +4,9 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields};
 use ami_runtime::wire::{
-    decode_message, encode_action, encode_event, Ack, Action, AmiBool, DecodeErrorKind, Event,
-    FieldError, Fields, FromEvent, Header, Message, MessageRole, WireValue,
+    decode_message, encode_action, encode_event, Ack, Action, AmiBool, DecodeErrorKind,
+    EncodeErrorKind, Event, FieldError, Fields, FromEvent, Header, Message, MessageRole, Var,
+    WireValue,
 };
 
 /// A value with two spellings.
@@ -538,4 +539,118 @@ fn enums_pick_subtypes_first_then_fall_back() {
             .to_string(),
         "event UserEvent: expected one of UserEvent (Quality), found Event: UserEvent"
     );
+}
+
+/// A group with a list, to write under a prefix.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct Listed {
+    /// Tags.
+    #[ami(name = "Tag", repeated)]
+    pub tags: Vec<String>,
+    /// A variable.
+    #[ami(name = "V")]
+    pub v: Option<Var>,
+}
+
+/// Every kind of entry of a derived encoding table, mixed, the extra
+/// headers declared in the middle.
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "Table", response = Ack)]
+pub struct TableAction {
+    /// A number.
+    #[ami(name = "Count", required)]
+    pub count: u32,
+    /// Extra headers (written last).
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+    /// An enumeration.
+    #[ami(name = "Mode")]
+    pub mode: Option<Mode>,
+    /// Never set here.
+    #[ami(name = "Absent")]
+    pub absent: Option<i64>,
+    /// Variables.
+    #[ami(name = "Variable", repeated)]
+    pub variables: Vec<Var>,
+    /// Indexed numbers.
+    #[ami(name = "Line", index = "paren")]
+    pub lines: Vec<u64>,
+    /// A group without a prefix.
+    #[ami(flatten)]
+    pub plain: Inner,
+    /// An optional group, present.
+    #[ami(flatten, prefix = "Opt")]
+    pub optional: Option<Listed>,
+    /// An optional group, absent.
+    #[ami(flatten, prefix = "None")]
+    pub none: Option<Listed>,
+    /// Indexed groups.
+    #[ami(group, index = "dash6")]
+    pub categories: Vec<Category>,
+    /// Text, last of the fields.
+    #[ami(name = "Last")]
+    pub last: Option<String>,
+}
+
+fn table_action() -> TableAction {
+    TableAction::new(3u32, Inner::new("i"))
+        .with_extra(vec![Header::new("X-Extra", "e")])
+        .with_mode(Mode::On)
+        .with_variables(vec![Var::new("A", "1"), Var::new("B", "2")])
+        .with_lines(vec![10, 11])
+        .with_optional(
+            Listed::new()
+                .with_tags(vec!["t1".into(), "t2".into()])
+                .with_v(Var::new("k", "v")),
+        )
+        .with_categories(vec![Category::new("c").with_lines(vec!["l".into()])])
+        .with_last("end")
+}
+
+#[test]
+fn every_kind_of_table_entry_encodes_in_declaration_order() {
+    assert_eq!(
+        encode(&table_action()).unwrap(),
+        "Action: Table\r\nCount: 3\r\nMode: on\r\nVariable: A=1\r\nVariable: B=2\r\n\
+         Line(0): 10\r\nLine(1): 11\r\nId: i\r\nOptTag: t1\r\nOptTag: t2\r\nOptV: k=v\r\n\
+         Category-000000: c\r\nLine-000000-000000: l\r\nLast: end\r\n\
+         X-Extra: e\r\n\r\n"
+    );
+}
+
+#[test]
+fn table_entries_refuse_values_with_their_full_names() {
+    let refused = |a: TableAction| match encode(&a).unwrap_err().kind {
+        EncodeErrorKind::LineBreak { param, .. } => param,
+        EncodeErrorKind::MissingRequired { param } => format!("required {param}"),
+        other => format!("{other:?}"),
+    };
+    let mut a = table_action();
+    a.optional.as_mut().unwrap().tags[1] = "t\n".into();
+    assert_eq!(refused(a), "OptTag");
+    let mut a = table_action();
+    a.optional.as_mut().unwrap().v = Some(Var::new("k", "v\r"));
+    assert_eq!(refused(a), "OptV");
+    let mut a = table_action();
+    a.variables[0] = Var::new("A", "\0");
+    assert_eq!(refused(a), "Variable");
+    let mut a = table_action();
+    a.plain.id = " ".into();
+    assert_eq!(refused(a), "required Id");
+    let mut a = table_action();
+    a.categories[0].lines[0] = "l\r\n".into();
+    assert_eq!(refused(a), "Line-000000-000000");
+    let mut a = table_action();
+    a.extra[0].value = "e\n".into();
+    assert_eq!(refused(a), "X-Extra");
+    let mut a = table_action();
+    a.mode = Some(Mode::Unknown("x".into()));
+    assert!(matches!(
+        encode(&a).unwrap_err().kind,
+        EncodeErrorKind::InvalidValue { param, .. } if param == "Mode"
+    ));
+    // A refused action writes nothing.
+    let mut out = b"before".to_vec();
+    assert!(encode_action(&a, Some("1"), &mut out).is_err());
+    assert_eq!(out, b"before");
 }

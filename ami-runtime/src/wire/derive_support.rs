@@ -6,18 +6,19 @@
 //! it is used with, and `ami-generated` uses them with hundreds of structs
 //! and value types. So the generic ones are thin shims that hand their work
 //! to bodies compiled once, through `dyn` or tables ([`WriteValue`], the
-//! [`Head`] tables of encoding, the decoding loop of `decode_message`); a
+//! [`FieldTable`]s of encoding, the decoding loop of `decode_message`); a
 //! virtual call per field costs a few nanoseconds, next to parsing the field.
 
 use std::borrow::Cow;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{
-    decode_fields, decode_fields_boxed, has_line_break, Accepted, Encoder, Event, Fields,
-    IndexStyle, MessageRole, Name,
+    decode_fields, decode_fields_boxed, Accepted, Encoder, Event, Fields, IndexStyle, MessageRole,
 };
 use super::message::{MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
+
+pub use super::encode_table::{Entry, FieldTable, GroupList, OptionalGroup, OptionalValue};
 
 /// Whether the header name `key` is `lower` (a lowercase constant) ignoring
 /// ASCII case, as `key.eq_ignore_ascii_case(lower)` says, without a
@@ -122,8 +123,7 @@ pub enum ValueRefusal {
 /// A value to write: text, an integer, a boolean or a variable, which the
 /// encoder checks and writes itself, or any other value, behind one
 /// virtual call ([`WriteValue::write_checked`]). Made by [`value_ref`]
-/// ([`WireValue::wire_ref`]). Three words: the tables of
-/// [`encode_values`] hold one per field.
+/// ([`WireValue::wire_ref`]).
 #[derive(Clone, Copy)]
 pub enum ValueRef<'a> {
     /// Text sent as is.
@@ -175,221 +175,6 @@ impl<V: WireValue> ValueList for Vec<V> {
         self.iter()
             .try_for_each(|value| enc.put_plain(head, value_ref(value), false))
     }
-}
-
-/// How one value field of a struct is written: the static half of an
-/// entry of the tables that a derived `Fields::encode` hands to
-/// [`encode_values`] (the derive puts them in a `const`, so that nothing
-/// of it is built at run time). The other half, the field's value, is a
-/// [`Slot`].
-///
-/// `name` is the header name followed by `": "` (`"Channel: "`), the
-/// bytes written before the value, and must hold no CR, LF or NUL: the
-/// derive checks its literals, and [`encode_values`] does not look again.
-#[derive(Clone, Copy, Debug)]
-pub struct Head {
-    /// `"Channel: "`.
-    pub name: &'static str,
-    /// Whether the value may not be blank.
-    pub required: bool,
-    /// For a list ([`Slot::List`]): `None` to write `Name: value` once
-    /// per value, or the style of the index that follows each name
-    /// (`Name-000000`, `Name(0)`).
-    pub index: Option<IndexStyle>,
-}
-
-impl Head {
-    /// A single value, `Name: value`; a `required` value may not be blank.
-    pub const fn value(name: &'static str, required: bool) -> Head {
-        Head {
-            name,
-            required,
-            index: None,
-        }
-    }
-
-    /// A list written as `Name: value` once per value.
-    pub const fn repeated(name: &'static str) -> Head {
-        Head::value(name, false)
-    }
-
-    /// A list written as `Name-000000: value`, `Name-000001: ...` (or
-    /// `Name(0)`...).
-    pub const fn indexed(name: &'static str, style: IndexStyle) -> Head {
-        Head {
-            name,
-            required: false,
-            index: Some(style),
-        }
-    }
-}
-
-/// The value of one field in the tables of [`encode_values`], beside its
-/// [`Head`]: the dynamic half, three words, built where the type is known
-/// ([`slot`], [`present`], [`list`]). The variants of a [`ValueRef`] are
-/// repeated here rather than nested, so that the loop of [`encode_values`]
-/// picks what to do with one jump.
-#[derive(Clone, Copy)]
-pub enum Slot<'a> {
-    /// [`ValueRef::Text`].
-    Text(&'a str),
-    /// [`ValueRef::Int`].
-    Int(i64),
-    /// [`ValueRef::UInt`].
-    UInt(u64),
-    /// [`ValueRef::Bool`].
-    Bool(bool),
-    /// [`ValueRef::Var`].
-    Var(&'a Var),
-    /// [`ValueRef::Other`].
-    Other(&'a dyn WriteValue),
-    /// An optional field that is absent: nothing is written.
-    Absent,
-    /// A repeated or indexed field.
-    List(&'a dyn ValueList),
-}
-
-impl<'a> From<ValueRef<'a>> for Slot<'a> {
-    #[inline(always)]
-    fn from(value: ValueRef<'a>) -> Self {
-        match value {
-            ValueRef::Text(text) => Slot::Text(text),
-            ValueRef::Int(n) => Slot::Int(n),
-            ValueRef::UInt(n) => Slot::UInt(n),
-            ValueRef::Bool(b) => Slot::Bool(b),
-            ValueRef::Var(var) => Slot::Var(var),
-            ValueRef::Other(value) => Slot::Other(value),
-        }
-    }
-}
-
-/// A field that is always present, as the value to write.
-#[inline(always)]
-pub fn slot<V: WireValue>(value: &V) -> Slot<'_> {
-    value.wire_ref().into()
-}
-
-/// An optional field (`Option<V>`) as the value to write, if any: the
-/// `None` test happens where the table of [`encode_values`] is built, where
-/// the type is known, instead of through a virtual call per absent field
-/// (an `Originate` has some twenty, most of them absent).
-#[inline(always)]
-pub fn present<V: WireValue>(value: &Option<V>) -> Slot<'_> {
-    match value {
-        Some(value) => value.wire_ref().into(),
-        None => Slot::Absent,
-    }
-}
-
-/// A repeated or indexed field (`Vec<V>`) as the values to write.
-#[inline(always)]
-pub fn list<V: WireValue>(values: &Vec<V>) -> Slot<'_> {
-    Slot::List(values)
-}
-
-/// Write the value fields of a struct in order: the value of `slots[i]`
-/// as `heads[i]` says, as [`Encoder::field`], [`Encoder::optional`],
-/// [`Encoder::repeated`] and [`Encoder::indexed`] would. The two tables
-/// have one entry per field (a derived `encode` passes a `const` table of
-/// heads and builds the slots); extra entries of the longer one are
-/// ignored.
-pub fn encode_values(
-    enc: &mut Encoder<'_>,
-    heads: &[Head],
-    slots: &[Slot<'_>],
-) -> Result<(), EncodeError> {
-    debug_assert_eq!(heads.len(), slots.len());
-    if !enc.writes_plain_names() {
-        return encode_decorated_values(enc, heads, slots);
-    }
-    // The usual case, outside any group: each header is its name as the
-    // table gives it, then the value. Text, numbers and booleans are
-    // written inline; the rarer values out of line, which keeps the state
-    // of this loop in registers.
-    for (head, slot) in heads.iter().zip(slots) {
-        let (name, required) = (head.name, head.required);
-        debug_check_head(name);
-        match *slot {
-            Slot::Text(text) => enc.put_plain(name, ValueRef::Text(text), required)?,
-            Slot::Int(n) => enc.put_plain(name, ValueRef::Int(n), required)?,
-            Slot::UInt(n) => enc.put_plain(name, ValueRef::UInt(n), required)?,
-            Slot::Bool(b) => enc.put_plain(name, ValueRef::Bool(b), required)?,
-            Slot::Var(var) => enc.put_var_plain(name, var)?,
-            Slot::Other(value) => enc.put_other_plain(name, value, required)?,
-            Slot::Absent => {}
-            Slot::List(values) => encode_list(enc, head, values)?,
-        }
-    }
-    Ok(())
-}
-
-/// The values of a list field, outside any group.
-#[inline(never)]
-fn encode_list(
-    enc: &mut Encoder<'_>,
-    head: &Head,
-    values: &dyn ValueList,
-) -> Result<(), EncodeError> {
-    match head.index {
-        None => {
-            debug_check_head(head.name);
-            values.put_plain_each(enc, head.name)?;
-        }
-        Some(style) => {
-            for (i, index) in (0..values.count()).zip(0u32..) {
-                enc.put(joined(head.name), Some((style, index)), values.at(i), false)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// [`encode_values`] inside a group (a prefix or an index to add to each
-/// name).
-#[cold]
-fn encode_decorated_values(
-    enc: &mut Encoder<'_>,
-    heads: &[Head],
-    slots: &[Slot<'_>],
-) -> Result<(), EncodeError> {
-    for (head, slot) in heads.iter().zip(slots) {
-        let name = joined(head.name);
-        let value = match *slot {
-            Slot::Text(text) => ValueRef::Text(text),
-            Slot::Int(n) => ValueRef::Int(n),
-            Slot::UInt(n) => ValueRef::UInt(n),
-            Slot::Bool(b) => ValueRef::Bool(b),
-            Slot::Var(var) => ValueRef::Var(var),
-            Slot::Other(value) => ValueRef::Other(value),
-            Slot::Absent => continue,
-            Slot::List(values) => {
-                for (i, index) in (0..values.count()).zip(0u32..) {
-                    let own_index = head.index.map(|style| (style, index));
-                    enc.put(name, own_index, values.at(i), false)?;
-                }
-                continue;
-            }
-        };
-        enc.put(name, None, value, head.required)?;
-    }
-    Ok(())
-}
-
-/// A name of a [`Head`], `"Name: "`.
-#[inline(always)]
-fn joined(head: &str) -> Name<'_> {
-    debug_check_head(head);
-    Name::Joined(head)
-}
-
-/// In debug builds, that `head` is a name of a [`Head`]: a header
-/// name, valid on the wire, then `": "` (the derive ensures it).
-#[inline(always)]
-fn debug_check_head(head: &str) {
-    debug_assert!(
-        head.ends_with(": ") && head.len() > 2 && !has_line_break(head.as_bytes()),
-        "{head:?}: not a header name followed by \": \""
-    );
 }
 
 /// Whether two values have the same wire form (`Yes` and `true` do, for a

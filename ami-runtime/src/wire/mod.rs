@@ -9,6 +9,7 @@
 mod ami_str;
 #[doc(hidden)]
 pub mod derive_support;
+mod encode_table;
 mod error;
 mod fields;
 mod message;

@@ -1,0 +1,413 @@
+//! Table-driven encoding of derived structs.
+//!
+//! A derived `Fields::encode` holds no per-field code: it hands the struct
+//! to [`FieldTable::encode`] with a `static` table built by the derive, one
+//! [`Entry`] per field in spec order (extra headers last). An entry holds
+//! what does not change (the header name followed by `": "`, or a group's
+//! prefix; whether the value may be blank; an index style), the offset of
+//! the field in the struct, and a writer: a function compiled once per
+//! field TYPE (`AmiStr`, `Option<u32>`, `Vec<Var>`, a group...), never per
+//! struct or per field. One loop, compiled once, walks the table.
+//!
+//! Safety rests on one promise, made by the single `unsafe` call in the
+//! derive's output ([`FieldTable::new`]): each entry's offset is that of a
+//! field of the struct whose declared type is the type its writer was made
+//! for. The derive emits both halves of each entry from the same field of
+//! the same struct (`core::mem::offset_of!(Struct, field)` and
+//! `Entry::value::<FieldType>`, `FieldType` being the tokens of the field's
+//! declaration), so they cannot disagree. A writer then reads the field
+//! through a pointer of exactly that type, derived from a `&Struct` that
+//! outlives the call.
+
+use std::marker::PhantomData;
+
+use super::derive_support::{ValueList, ValueRef};
+use super::error::EncodeError;
+use super::fields::{has_line_break, Encoder, Fields, IndexStyle, Name};
+use super::message::Header;
+use super::value::WireValue;
+
+/// What writes one field: called with the address of the field (of the type
+/// the writer was made for), the encoder, and the field's entry.
+type Writer = unsafe fn(*const u8, &mut Encoder<'_>, &Entry) -> Result<(), EncodeError>;
+
+/// How one field of a derived struct is written: an entry of a
+/// [`FieldTable`]. Made by the derive, with the constructors below; the
+/// type parameter of each is the declared type of the field.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    /// For a value, its header name followed by `": "` (`"Channel: "`),
+    /// which must hold no CR, LF or NUL (the derive checks its literals and
+    /// the writers do not look again); for a group, its name prefix
+    /// (checked when written, as [`Encoder::group`] does).
+    name: &'static str,
+    /// Whether a value may not be blank.
+    required: bool,
+    /// The index style of an indexed field or group.
+    index: Option<IndexStyle>,
+    /// Where the field is in the struct (`offset_of!`).
+    offset: usize,
+    /// How to write it.
+    write: Writer,
+}
+
+impl Entry {
+    /// A field of type `T`, written `Name: value`; a `required` value may
+    /// not be blank. `head` is `"Name: "`.
+    pub const fn value<T: WireValue>(head: &'static str, required: bool, offset: usize) -> Entry {
+        Entry {
+            name: head,
+            required,
+            index: None,
+            offset,
+            write: write_value_at::<T>,
+        }
+    }
+
+    /// An optional field (`Option<T>`), written `Name: value` when present.
+    pub const fn optional<F: OptionalValue>(head: &'static str, offset: usize) -> Entry {
+        Entry {
+            name: head,
+            required: false,
+            index: None,
+            offset,
+            write: write_optional_at::<F>,
+        }
+    }
+
+    /// A repeated field (`Vec<T>`), written `Name: value` once per value.
+    pub const fn repeated<F: ValueList>(head: &'static str, offset: usize) -> Entry {
+        Entry {
+            name: head,
+            required: false,
+            index: None,
+            offset,
+            write: write_list_at::<F>,
+        }
+    }
+
+    /// An indexed field (`Vec<T>`), written `Name-000000: value`,
+    /// `Name-000001: ...` (or `Name(0)`...).
+    pub const fn indexed<F: ValueList>(
+        head: &'static str,
+        style: IndexStyle,
+        offset: usize,
+    ) -> Entry {
+        Entry {
+            name: head,
+            required: false,
+            index: Some(style),
+            offset,
+            write: write_list_at::<F>,
+        }
+    }
+
+    /// A group of fields flattened under a name `prefix` (may be empty).
+    pub const fn group<G: Fields>(prefix: &'static str, offset: usize) -> Entry {
+        Entry {
+            name: prefix,
+            required: false,
+            index: None,
+            offset,
+            write: write_group_at::<G>,
+        }
+    }
+
+    /// An optional group (`Option<G>`), written when present.
+    pub const fn optional_group<F: OptionalGroup>(prefix: &'static str, offset: usize) -> Entry {
+        Entry {
+            name: prefix,
+            required: false,
+            index: None,
+            offset,
+            write: write_optional_group_at::<F>,
+        }
+    }
+
+    /// An indexed group (`Vec<G>`): entry `i` with every name suffixed by
+    /// index `i`.
+    pub const fn indexed_group<F: GroupList>(style: IndexStyle, offset: usize) -> Entry {
+        Entry {
+            name: "",
+            required: false,
+            index: Some(style),
+            offset,
+            write: write_indexed_group_at::<F>,
+        }
+    }
+
+    /// The extra headers (`Vec<Header>`), written as they are.
+    pub const fn extra<F: AsRef<[Header]>>(offset: usize) -> Entry {
+        Entry {
+            name: "",
+            required: false,
+            index: None,
+            offset,
+            write: write_extra_at::<F>,
+        }
+    }
+}
+
+/// The encoding table of a struct `S`: its [`Entry`]s in the order they
+/// are written.
+pub struct FieldTable<S> {
+    entries: &'static [Entry],
+    // `fn(&S)`: the table neither owns an `S` nor stops being `Sync`.
+    _struct: PhantomData<fn(&S)>,
+}
+
+impl<S> FieldTable<S> {
+    /// The table of `entries`.
+    ///
+    /// # Safety
+    ///
+    /// For each entry, `offset` must be the offset in `S` of a field whose
+    /// type is the type parameter the entry was made with
+    /// (`Entry::value::<T>(.., core::mem::offset_of!(S, field))` with
+    /// `field: T`): [`FieldTable::encode`] reads the field as that type.
+    pub const unsafe fn new(entries: &'static [Entry]) -> Self {
+        FieldTable {
+            entries,
+            _struct: PhantomData,
+        }
+    }
+
+    /// Write the fields of `value` in table order.
+    #[inline(always)]
+    pub fn encode(&self, value: &S, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        // SAFETY: `value` is a live `S`, and `new`'s contract says each
+        // entry reads a field of `S` of the type its writer expects.
+        unsafe { encode_entries((value as *const S).cast(), enc, self.entries) }
+    }
+}
+
+/// The loop of every derived `encode`, compiled once.
+///
+/// # Safety
+///
+/// `base` points to a live struct for which each entry's offset and writer
+/// are those of one of its fields ([`FieldTable::new`]).
+unsafe fn encode_entries(
+    base: *const u8,
+    enc: &mut Encoder<'_>,
+    entries: &[Entry],
+) -> Result<(), EncodeError> {
+    for entry in entries {
+        // SAFETY: the caller's contract: `base + offset` is a field of the
+        // type `entry.write` was made for, inside the same struct.
+        unsafe { (entry.write)(base.add(entry.offset), enc, entry)? };
+    }
+    Ok(())
+}
+
+/// An `Option<T>` of a value type: what [`Entry::optional`] takes.
+pub trait OptionalValue {
+    /// The value, if present.
+    fn present(&self) -> Option<ValueRef<'_>>;
+}
+
+impl<T: WireValue> OptionalValue for Option<T> {
+    #[inline(always)]
+    fn present(&self) -> Option<ValueRef<'_>> {
+        self.as_ref().map(WireValue::wire_ref)
+    }
+}
+
+/// An `Option<G>` of a group: what [`Entry::optional_group`] takes.
+pub trait OptionalGroup {
+    /// The group's type.
+    type Group: Fields;
+    /// The group, if present.
+    fn present(&self) -> Option<&Self::Group>;
+}
+
+impl<G: Fields> OptionalGroup for Option<G> {
+    type Group = G;
+    #[inline(always)]
+    fn present(&self) -> Option<&G> {
+        self.as_ref()
+    }
+}
+
+/// A `Vec<G>` of groups: what [`Entry::indexed_group`] takes.
+pub trait GroupList {
+    /// The group's type.
+    type Group: Fields;
+    /// The groups, in index order.
+    fn groups(&self) -> &[Self::Group];
+}
+
+impl<G: Fields> GroupList for Vec<G> {
+    type Group = G;
+    #[inline(always)]
+    fn groups(&self) -> &[G] {
+        self
+    }
+}
+
+/// [`Entry::value`]'s writer.
+///
+/// # Safety
+///
+/// `field` points to a live `T`.
+unsafe fn write_value_at<T: WireValue>(
+    field: *const u8,
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract.
+    let value = unsafe { &*field.cast::<T>() };
+    put_value(enc, entry, value.wire_ref())
+}
+
+/// [`Entry::optional`]'s writer.
+///
+/// # Safety
+///
+/// `field` points to a live `F`.
+unsafe fn write_optional_at<F: OptionalValue>(
+    field: *const u8,
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract.
+    let value = unsafe { &*field.cast::<F>() };
+    match value.present() {
+        Some(value) => put_value(enc, entry, value),
+        None => Ok(()),
+    }
+}
+
+/// One value: where names are written as they are (outside any group, the
+/// usual case), straight into the buffer, inlined into each writer, where
+/// the kind of value is known; else through the general path.
+#[inline(always)]
+fn put_value(enc: &mut Encoder<'_>, entry: &Entry, value: ValueRef<'_>) -> Result<(), EncodeError> {
+    debug_check_head(entry.name);
+    if enc.writes_plain_names() {
+        enc.put_plain(entry.name, value, entry.required)
+    } else {
+        put_decorated(enc, entry, value)
+    }
+}
+
+/// [`put_value`] inside a group (a prefix or an index to add to the name).
+#[inline(never)]
+fn put_decorated(
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+    value: ValueRef<'_>,
+) -> Result<(), EncodeError> {
+    enc.put(Name::Joined(entry.name), None, value, entry.required)
+}
+
+/// [`Entry::repeated`]'s and [`Entry::indexed`]'s writer.
+///
+/// # Safety
+///
+/// `field` points to a live `F`.
+unsafe fn write_list_at<F: ValueList>(
+    field: *const u8,
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract.
+    let values = unsafe { &*field.cast::<F>() };
+    put_list(enc, entry, values)
+}
+
+/// The values of a list, compiled once.
+#[inline(never)]
+fn put_list(
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+    values: &dyn ValueList,
+) -> Result<(), EncodeError> {
+    debug_check_head(entry.name);
+    if entry.index.is_none() && enc.writes_plain_names() {
+        return values.put_plain_each(enc, entry.name);
+    }
+    for (i, index) in (0..values.count()).zip(0u32..) {
+        let own_index = entry.index.map(|style| (style, index));
+        enc.put(Name::Joined(entry.name), own_index, values.at(i), false)?;
+    }
+    Ok(())
+}
+
+/// [`Entry::group`]'s writer.
+///
+/// # Safety
+///
+/// `field` points to a live `G`.
+unsafe fn write_group_at<G: Fields>(
+    field: *const u8,
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract.
+    let group = unsafe { &*field.cast::<G>() };
+    enc.group(entry.name, group)
+}
+
+/// [`Entry::optional_group`]'s writer.
+///
+/// # Safety
+///
+/// `field` points to a live `F`.
+unsafe fn write_optional_group_at<F: OptionalGroup>(
+    field: *const u8,
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract.
+    let group = unsafe { &*field.cast::<F>() };
+    match group.present() {
+        Some(group) => enc.group(entry.name, group),
+        None => Ok(()),
+    }
+}
+
+/// [`Entry::indexed_group`]'s writer.
+///
+/// # Safety
+///
+/// `field` points to a live `F`.
+unsafe fn write_indexed_group_at<F: GroupList>(
+    field: *const u8,
+    enc: &mut Encoder<'_>,
+    entry: &Entry,
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract.
+    let groups = unsafe { &*field.cast::<F>() };
+    // `Entry::indexed_group` always sets a style.
+    let style = entry.index.unwrap_or(IndexStyle::Dash6);
+    enc.indexed_group(style, groups.groups())
+}
+
+/// [`Entry::extra`]'s writer.
+///
+/// # Safety
+///
+/// `field` points to a live `F`.
+unsafe fn write_extra_at<F: AsRef<[Header]>>(
+    field: *const u8,
+    enc: &mut Encoder<'_>,
+    _: &Entry,
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract.
+    let headers = unsafe { &*field.cast::<F>() };
+    headers
+        .as_ref()
+        .iter()
+        .try_for_each(|header| enc.header(header))
+}
+
+/// In debug builds, that `head` is the name of a value entry: a header
+/// name, valid on the wire, then `": "` (the derive ensures it).
+#[inline(always)]
+fn debug_check_head(head: &str) {
+    debug_assert!(
+        head.ends_with(": ") && head.len() > 2 && !has_line_break(head.as_bytes()),
+        "{head:?}: not a header name followed by \": \""
+    );
+}
