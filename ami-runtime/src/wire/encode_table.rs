@@ -29,7 +29,14 @@ use super::value::WireValue;
 
 /// What writes one field: called with the address of the field (of the type
 /// the writer was made for), the encoder, and the field's entry.
-type Writer = unsafe fn(*const u8, &mut Encoder<'_>, &Entry) -> Result<(), EncodeError>;
+///
+/// The error is boxed (allocated only when a value is refused) so that the
+/// result comes back in a register: an `EncodeError` is eleven words, which
+/// would go through memory after every field.
+type Writer = unsafe fn(*const u8, &mut Encoder<'_>, &Entry) -> Written;
+
+/// What a [`Writer`] returns.
+type Written = Result<(), Box<EncodeError>>;
 
 /// How one field of a derived struct is written: an entry of a
 /// [`FieldTable`]. Made by the derive, with the constructors below; the
@@ -195,7 +202,9 @@ unsafe fn encode_entries(
     for entry in entries {
         // SAFETY: the caller's contract: `base + offset` is a field of the
         // type `entry.write` was made for, inside the same struct.
-        unsafe { (entry.write)(base.add(entry.offset), enc, entry)? };
+        if let Err(error) = unsafe { (entry.write)(base.add(entry.offset), enc, entry) } {
+            return Err(*error);
+        }
     }
     Ok(())
 }
@@ -254,7 +263,7 @@ unsafe fn write_value_at<T: WireValue>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     entry: &Entry,
-) -> Result<(), EncodeError> {
+) -> Written {
     // SAFETY: the caller's contract.
     let value = unsafe { &*field.cast::<T>() };
     put_value(enc, entry, value.wire_ref())
@@ -269,7 +278,7 @@ unsafe fn write_optional_at<F: OptionalValue>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     entry: &Entry,
-) -> Result<(), EncodeError> {
+) -> Written {
     // SAFETY: the caller's contract.
     let value = unsafe { &*field.cast::<F>() };
     match value.present() {
@@ -282,10 +291,11 @@ unsafe fn write_optional_at<F: OptionalValue>(
 /// usual case), straight into the buffer, inlined into each writer, where
 /// the kind of value is known; else through the general path.
 #[inline(always)]
-fn put_value(enc: &mut Encoder<'_>, entry: &Entry, value: ValueRef<'_>) -> Result<(), EncodeError> {
+fn put_value(enc: &mut Encoder<'_>, entry: &Entry, value: ValueRef<'_>) -> Written {
     debug_check_head(entry.name);
     if enc.writes_plain_names() {
         enc.put_plain(entry.name, value, entry.required)
+            .map_err(Box::new)
     } else {
         put_decorated(enc, entry, value)
     }
@@ -293,12 +303,9 @@ fn put_value(enc: &mut Encoder<'_>, entry: &Entry, value: ValueRef<'_>) -> Resul
 
 /// [`put_value`] inside a group (a prefix or an index to add to the name).
 #[inline(never)]
-fn put_decorated(
-    enc: &mut Encoder<'_>,
-    entry: &Entry,
-    value: ValueRef<'_>,
-) -> Result<(), EncodeError> {
+fn put_decorated(enc: &mut Encoder<'_>, entry: &Entry, value: ValueRef<'_>) -> Written {
     enc.put(Name::Joined(entry.name), None, value, entry.required)
+        .map_err(Box::new)
 }
 
 /// [`Entry::repeated`]'s and [`Entry::indexed`]'s writer.
@@ -310,7 +317,7 @@ unsafe fn write_list_at<F: ValueList>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     entry: &Entry,
-) -> Result<(), EncodeError> {
+) -> Written {
     // SAFETY: the caller's contract.
     let values = unsafe { &*field.cast::<F>() };
     put_list(enc, entry, values)
@@ -318,14 +325,10 @@ unsafe fn write_list_at<F: ValueList>(
 
 /// The values of a list, compiled once.
 #[inline(never)]
-fn put_list(
-    enc: &mut Encoder<'_>,
-    entry: &Entry,
-    values: &dyn ValueList,
-) -> Result<(), EncodeError> {
+fn put_list(enc: &mut Encoder<'_>, entry: &Entry, values: &dyn ValueList) -> Written {
     debug_check_head(entry.name);
     if entry.index.is_none() && enc.writes_plain_names() {
-        return values.put_plain_each(enc, entry.name);
+        return values.put_plain_each(enc, entry.name).map_err(Box::new);
     }
     for (i, index) in (0..values.count()).zip(0u32..) {
         let own_index = entry.index.map(|style| (style, index));
@@ -343,10 +346,10 @@ unsafe fn write_group_at<G: Fields>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     entry: &Entry,
-) -> Result<(), EncodeError> {
+) -> Written {
     // SAFETY: the caller's contract.
     let group = unsafe { &*field.cast::<G>() };
-    enc.group(entry.name, group)
+    enc.group(entry.name, group).map_err(Box::new)
 }
 
 /// [`Entry::optional_group`]'s writer.
@@ -358,11 +361,11 @@ unsafe fn write_optional_group_at<F: OptionalGroup>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     entry: &Entry,
-) -> Result<(), EncodeError> {
+) -> Written {
     // SAFETY: the caller's contract.
     let group = unsafe { &*field.cast::<F>() };
     match group.present() {
-        Some(group) => enc.group(entry.name, group),
+        Some(group) => enc.group(entry.name, group).map_err(Box::new),
         None => Ok(()),
     }
 }
@@ -376,12 +379,12 @@ unsafe fn write_indexed_group_at<F: GroupList>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     entry: &Entry,
-) -> Result<(), EncodeError> {
+) -> Written {
     // SAFETY: the caller's contract.
     let groups = unsafe { &*field.cast::<F>() };
     // `Entry::indexed_group` always sets a style.
     let style = entry.index.unwrap_or(IndexStyle::Dash6);
-    enc.indexed_group(style, groups.groups())
+    enc.indexed_group(style, groups.groups()).map_err(Box::new)
 }
 
 /// [`Entry::extra`]'s writer.
@@ -393,13 +396,23 @@ unsafe fn write_extra_at<F: AsRef<[Header]>>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     _: &Entry,
-) -> Result<(), EncodeError> {
+) -> Written {
     // SAFETY: the caller's contract.
-    let headers = unsafe { &*field.cast::<F>() };
+    let headers = unsafe { &*field.cast::<F>() }.as_ref();
+    // Usually there are none: say so before setting up the loop.
+    if headers.is_empty() {
+        return Ok(());
+    }
+    put_headers(enc, headers)
+}
+
+/// The extra headers, compiled once.
+#[inline(never)]
+fn put_headers(enc: &mut Encoder<'_>, headers: &[Header]) -> Written {
     headers
-        .as_ref()
         .iter()
         .try_for_each(|header| enc.header(header))
+        .map_err(Box::new)
 }
 
 /// In debug builds, that `head` is the name of a value entry: a header
