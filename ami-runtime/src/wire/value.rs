@@ -222,6 +222,18 @@ impl WireValue for f64 {
     }
 
     fn write_wire(&self, out: &mut Vec<u8>) {
+        // A whole number below 10^15 (seconds, counts, the usual values) is
+        // written as the integer it is, which is what `Display` writes for
+        // it ("5", never "5.0" or an exponent), for a tenth of the cost of
+        // the float formatting machinery; minus zero ("-0") and every
+        // other value go through `Display`.
+        let value = *self;
+        if value.fract() == 0.0 && value.abs() < 1e15 && !(value == 0.0 && value.is_sign_negative())
+        {
+            // Exact: a whole number below 2^53 converts without loss.
+            append(out, itoa::Buffer::new().format(value as i64).as_bytes());
+            return;
+        }
         use std::io::Write;
         let _ = write!(out, "{self}");
     }
@@ -420,6 +432,42 @@ impl WireValue for Var {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn floats_are_written_as_display_writes_them() {
+        let values = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            5.0,
+            16.0,
+            30_000.0,
+            -42.0,
+            1e14,
+            999_999_999_999_999.0,
+            -999_999_999_999_999.0,
+            1e15,
+            1e16,
+            1e300,
+            0.5,
+            -0.25,
+            1.5,
+            1_494_854_593.314_921,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for value in values {
+            let mut out = b"x".to_vec();
+            value.write_wire(&mut out);
+            assert_eq!(out, format!("x{value}").into_bytes(), "{value:?}");
+        }
+    }
     use super::*;
 
     fn wire<T: WireValue>(v: &T) -> String {
