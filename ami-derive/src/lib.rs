@@ -46,7 +46,14 @@
 //! with the same value is dropped, a different one lands in `extra`, so
 //! nothing is lost. An `Option<G>` group is `None` when none of its headers
 //! came. Encoding writes the fields in declaration order, the extra headers
-//! last.
+//! last: the derived `encode` is a `static` table of the fields (per field
+//! its header name, its `offset_of!` and its declared type, which picks a
+//! writer compiled once per field type) walked by one loop of the runtime
+//! (`FieldTable` in `ami_runtime::wire::derive_support`). That table is
+//! built in one `unsafe` block per struct, whose promise (each offset is
+//! that of a field of the declared type) holds by construction (the
+//! `unsafe_code` lint, being no lint of external macros, stays quiet in a
+//! crate that forbids it).
 //!
 //! Every struct derive also generates `new(..)` taking the fields that have no
 //! empty value (plain `T` and `G`), and a setter `with_<field>(..)` for each

@@ -563,6 +563,9 @@ pub struct TableAction {
     /// Extra headers (written last).
     #[ami(extra)]
     pub extra: Vec<Header>,
+    /// A number of the same type as `count`, in the same run.
+    #[ami(name = "Total")]
+    pub total: u32,
     /// An enumeration.
     #[ami(name = "Mode")]
     pub mode: Option<Mode>,
@@ -572,6 +575,9 @@ pub struct TableAction {
     /// Variables.
     #[ami(name = "Variable", repeated)]
     pub variables: Vec<Var>,
+    /// Repeated numbers, in one run with the indexed ones.
+    #[ami(name = "Num", repeated)]
+    pub nums: Vec<u64>,
     /// Indexed numbers.
     #[ami(name = "Line", index = "paren")]
     pub lines: Vec<u64>,
@@ -587,16 +593,23 @@ pub struct TableAction {
     /// Indexed groups.
     #[ami(group, index = "dash6")]
     pub categories: Vec<Category>,
-    /// Text, last of the fields.
+    /// Text.
     #[ami(name = "Last")]
     pub last: Option<String>,
+    /// Text, absent, in a run of three.
+    #[ami(name = "Gap")]
+    pub gap: Option<String>,
+    /// Text, last of the fields.
+    #[ami(name = "Tail")]
+    pub tail: Option<String>,
 }
 
 fn table_action() -> TableAction {
-    TableAction::new(3u32, Inner::new("i"))
+    TableAction::new(3u32, 4u32, Inner::new("i"))
         .with_extra(vec![Header::new("X-Extra", "e")])
         .with_mode(Mode::On)
         .with_variables(vec![Var::new("A", "1"), Var::new("B", "2")])
+        .with_nums(vec![7, 8])
         .with_lines(vec![10, 11])
         .with_optional(
             Listed::new()
@@ -605,16 +618,17 @@ fn table_action() -> TableAction {
         )
         .with_categories(vec![Category::new("c").with_lines(vec!["l".into()])])
         .with_last("end")
+        .with_tail("tail")
 }
 
 #[test]
 fn every_kind_of_table_entry_encodes_in_declaration_order() {
     assert_eq!(
         encode(&table_action()).unwrap(),
-        "Action: Table\r\nCount: 3\r\nMode: on\r\nVariable: A=1\r\nVariable: B=2\r\n\
-         Line(0): 10\r\nLine(1): 11\r\nId: i\r\nOptTag: t1\r\nOptTag: t2\r\nOptV: k=v\r\n\
+        "Action: Table\r\nCount: 3\r\nTotal: 4\r\nMode: on\r\nVariable: A=1\r\nVariable: B=2\r\n\
+         Num: 7\r\nNum: 8\r\nLine(0): 10\r\nLine(1): 11\r\nId: i\r\nOptTag: t1\r\nOptTag: t2\r\nOptV: k=v\r\n\
          Category-000000: c\r\nLine-000000-000000: l\r\nLast: end\r\n\
-         X-Extra: e\r\n\r\n"
+         Tail: tail\r\nX-Extra: e\r\n\r\n"
     );
 }
 
@@ -640,6 +654,9 @@ fn table_entries_refuse_values_with_their_full_names() {
     let mut a = table_action();
     a.categories[0].lines[0] = "l\r\n".into();
     assert_eq!(refused(a), "Line-000000-000000");
+    let mut a = table_action();
+    a.tail = Some("t\r".into());
+    assert_eq!(refused(a), "Tail");
     let mut a = table_action();
     a.extra[0].value = "e\n".into();
     assert_eq!(refused(a), "X-Extra");

@@ -1083,7 +1083,7 @@ impl<'a> Encoder<'a> {
 
     /// [`Encoder::put`] for a header of no index, `head` being its name
     /// followed by `": "`, while [`Encoder::writes_plain_names`]: the hot
-    /// path of encoding, inlined into the loop of `encode_values`.
+    /// path of encoding, inlined into the writers of the encoding tables.
     #[inline(always)]
     pub(crate) fn put_plain(
         &mut self,
