@@ -16,8 +16,16 @@ use super::fields::{
     decode_fields, decode_fields_boxed, has_line_break, Accepted, Encoder, Event, Fields,
     IndexStyle, MessageRole, Name,
 };
-use super::message::{MessageKind, MessageView, RawHeader};
+use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
+
+/// Append a reference to each of `headers` to `out`: what the derived
+/// `unknown_headers` does with the `#[ami(extra)]` field, compiled once
+/// here rather than as an inlined `Vec::extend` in every struct.
+#[inline(never)]
+pub fn push_headers<'a>(out: &mut Vec<&'a Header>, headers: &'a [Header]) {
+    out.extend(headers);
+}
 
 /// Whether the header name `key` is `lower` (a lowercase constant) ignoring
 /// ASCII case, as `key.eq_ignore_ascii_case(lower)` says, without a
@@ -666,7 +674,7 @@ fn no_event_header(event: &str) -> DecodeError {
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
     let role = event_role(msg, name, E::NAME, E::USER_EVENT)?;
-    decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+    decode_fields(msg, role, &lazy_event_context(E::NAME, E::USER_EVENT))
 }
 
 /// [`decode_named_event`] into a `Box` (what the boxed variants of an enum
@@ -677,7 +685,7 @@ pub fn decode_named_event_boxed<E: Event, M: MessageView>(
     name: &str,
 ) -> Result<Box<E>, DecodeError> {
     let role = event_role(msg, name, E::NAME, E::USER_EVENT)?;
-    decode_fields_boxed(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+    decode_fields_boxed(msg, role, &lazy_event_context(E::NAME, E::USER_EVENT))
 }
 
 /// The role of an event message whose `Event` header is `name`, once its
@@ -731,6 +739,16 @@ fn check_user_event(found: Option<&str>, event: &str, subtype: &str) -> Result<(
             |v| format!("UserEvent: {v}"),
         ),
     ))
+}
+
+/// [`event_context`], built only when an error needs it. A function that
+/// is not generic, so that every event shares its closure type: a closure
+/// written in `decode_named_event::<E>` would be one type per event, each
+/// with its own `Fn` vtable and `call_once` shims (about 9k lines of IR
+/// over the generated crate).
+#[inline(never)]
+fn lazy_event_context(event: &'static str, subtype: Option<&'static str>) -> impl Fn() -> String {
+    move || event_context(event, subtype)
 }
 
 /// `event Hangup`, or `event UserEvent CallQualityReport` for a subtype.
