@@ -77,8 +77,8 @@ pub fn expand(cont: &Container) -> TokenStream {
             // One test, not an arm per known value: only `Unknown` is refused.
             fn check_wire(&self) -> ::core::result::Result<(), #rt::ValueError> {
                 if let Self::#unknown(value) = self {
-                    return ::core::result::Result::Err(#rt::ValueError::new(
-                        ::core::clone::Clone::clone(value),
+                    return ::core::result::Result::Err(#sp::unknown_value(
+                        value,
                         <Self as #rt::WireValue>::EXPECTED,
                     ));
                 }
