@@ -43,9 +43,6 @@ pub fn expand(cont: &Container) -> TokenStream {
     let ref_arms = values.iter().map(
         |(variant, wire, cfgs)| quote!(#(#cfgs)* Self::#variant => #sp::ValueRef::Text(#wire),),
     );
-    let known_arms = values.iter().map(
-        |(variant, _, cfgs)| quote!(#(#cfgs)* Self::#variant => ::core::result::Result::Ok(()),),
-    );
     let values_doc = format!(
         " The wire values of [`{ident}`], in declaration order ([`{ident}::{unknown}`] excepted)."
     );
@@ -77,14 +74,15 @@ pub fn expand(cont: &Container) -> TokenStream {
                 out.extend_from_slice(self.as_str().as_bytes());
             }
 
+            // One test, not an arm per known value: only `Unknown` is refused.
             fn check_wire(&self) -> ::core::result::Result<(), #rt::ValueError> {
-                match self {
-                    #(#known_arms)*
-                    Self::#unknown(value) => ::core::result::Result::Err(#rt::ValueError::new(
-                        ::core::clone::Clone::clone(value),
+                if let Self::#unknown(value) = self {
+                    return ::core::result::Result::Err(#sp::unknown_value(
+                        value,
                         <Self as #rt::WireValue>::EXPECTED,
-                    )),
+                    ));
                 }
+                ::core::result::Result::Ok(())
             }
 
             fn is_blank(&self) -> bool {

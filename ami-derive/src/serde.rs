@@ -3,8 +3,9 @@
 //! runtime decides whether they exist (in whatever crate the derive runs).
 //!
 //! Per struct the output is small and mostly non-generic: `ser_fields`, one
-//! `FieldSink` call per field (the sink is `&mut dyn`), a static table of
-//! keys, wire names and JSON types, and two one-line trait impls that call
+//! call that hands the fields (as `dyn` references, a list per kind of
+//! field) to the runtime's loop, a static table of keys, wire names and JSON
+//! types, and two one-line trait impls that call
 //! the runtime's generic adapters (`serialize_fields`,
 //! `deserialize_fields`). Deserializing goes through the type's existing
 //! decoder, so the JSON form accepts what the wire form accepts, with the
@@ -56,111 +57,82 @@ pub fn expand(cont: &Container, derive: Derive) -> TokenStream {
 fn struct_impls(cont: &Container) -> TokenStream {
     let ident = cont.ident;
     let (ss, serde) = (ss(), serde());
-    let mut calls = TokenStream::new();
+    // `ser_fields` is one call: the table gives each field's key and kind,
+    // the slots the field values behind a `dyn` (a list per kind, in
+    // declaration order), and the loop over both is compiled once in the
+    // runtime (`ser_table`).
+    let (mut values, mut lists, mut groups, mut group_lists) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut extra = quote!(&[]);
     let mut table = Vec::new();
     for f in cont.fields() {
         let field = f.ident;
         let key = field.unraw().to_string();
-        let (call, spec) = match &f.kind {
-            FieldKind::Value {
-                name, optional, ty, ..
-            } => {
+        let spec = match &f.kind {
+            FieldKind::Value { name, ty, .. } => {
                 let wire = &name.value;
-                let value = quote_spanned!(ty.span()=> <#ty as #ss::SerdeValue>::value_ref(value));
-                let call = if *optional {
-                    quote! {
-                        if let ::core::option::Option::Some(value) = &self.#field {
-                            sink.value(#key, #value);
-                        }
-                    }
-                } else {
-                    quote!({
-                        let value = &self.#field;
-                        sink.value(#key, #value);
-                    })
-                };
-                let spec = quote!(#ss::SpecKind::Value {
+                values.push(quote_spanned!(ty.span()=> &self.#field));
+                quote!(#ss::SpecKind::Value {
                     wire: #wire,
                     json: <#ty as #ss::SerdeValue>::KIND,
-                });
-                (call, spec)
+                })
             }
             FieldKind::Repeated { name, ty } => {
                 let wire = &name.value;
-                (
-                    quote!(sink.list(#key, &self.#field);),
-                    quote!(#ss::SpecKind::Repeated {
-                        wire: #wire,
-                        json: <#ty as #ss::SerdeValue>::KIND,
-                    }),
-                )
+                lists.push(quote!(&self.#field));
+                quote!(#ss::SpecKind::Repeated {
+                    wire: #wire,
+                    json: <#ty as #ss::SerdeValue>::KIND,
+                })
             }
             FieldKind::Indexed { name, style: s, ty } => {
                 let (wire, s) = (&name.value, style(*s));
-                (
-                    quote!(sink.list(#key, &self.#field);),
-                    quote!(#ss::SpecKind::Indexed {
-                        wire: #wire,
-                        style: #s,
-                        json: <#ty as #ss::SerdeValue>::KIND,
-                    }),
-                )
+                lists.push(quote!(&self.#field));
+                quote!(#ss::SpecKind::Indexed {
+                    wire: #wire,
+                    style: #s,
+                    json: <#ty as #ss::SerdeValue>::KIND,
+                })
             }
-            FieldKind::Flatten {
-                prefix,
-                optional,
-                ty,
-            } => {
+            FieldKind::Flatten { prefix, ty, .. } => {
                 let fields = quote!(<#ty as #ss::SerFields>::table);
-                let (put, spec) = if prefix.is_empty() {
-                    (
-                        quote!(<#ty as #ss::SerFields>::ser_fields(group, sink);),
-                        quote!(#ss::SpecKind::Flatten { fields: #fields }),
-                    )
+                groups.push(quote_spanned!(ty.span()=> &self.#field));
+                if prefix.is_empty() {
+                    quote!(#ss::SpecKind::Flatten { fields: #fields })
                 } else {
-                    (
-                        quote!(sink.group(#key, group);),
-                        quote!(#ss::SpecKind::Prefixed { prefix: #prefix, fields: #fields }),
-                    )
-                };
-                let call = if *optional {
-                    quote! {
-                        if let ::core::option::Option::Some(group) = &self.#field {
-                            #put
-                        }
-                    }
-                } else {
-                    quote!({
-                        let group = &self.#field;
-                        #put
-                    })
-                };
-                (call, spec)
+                    quote!(#ss::SpecKind::Prefixed { prefix: #prefix, fields: #fields })
+                }
             }
             FieldKind::IndexedGroup { style: s, ty } => {
                 let s = style(*s);
-                (
-                    quote!(sink.groups(#key, &self.#field);),
-                    quote!(#ss::SpecKind::Groups {
-                        style: #s,
-                        fields: <#ty as #ss::SerFields>::table,
-                    }),
-                )
+                group_lists.push(quote!(&self.#field));
+                quote!(#ss::SpecKind::Groups {
+                    style: #s,
+                    fields: <#ty as #ss::SerFields>::table,
+                })
             }
-            FieldKind::Extra => (
-                quote!(sink.extra(#key, &self.#field);),
-                quote!(#ss::SpecKind::Extra),
-            ),
+            FieldKind::Extra => {
+                extra = quote!(&self.#field);
+                quote!(#ss::SpecKind::Extra)
+            }
         };
-        calls.extend(call);
         table.push(quote!(#ss::FieldSpec { key: #key, kind: #spec }));
     }
     quote! {
         #[automatically_derived]
         impl #ss::SerFields for #ident {
-            #[allow(unused_variables)]
             fn ser_fields(&self, sink: &mut dyn #ss::FieldSink) {
-                #calls
+                #ss::ser_table(
+                    sink,
+                    <Self as #ss::SerFields>::table(),
+                    &#ss::SerSlots {
+                        values: &[#(#values),*],
+                        lists: &[#(#lists),*],
+                        groups: &[#(#groups),*],
+                        group_lists: &[#(#group_lists),*],
+                        extra: #extra,
+                    },
+                );
             }
 
             fn table() -> &'static [#ss::FieldSpec] {
@@ -259,22 +231,24 @@ fn events_impls(cont: &Container) -> TokenStream {
                     Self::#variant(event) => #ss::serialize_tagged(#wire, &#ss::FieldsSer(event), serializer),
                 });
                 // The tree goes through the enum's own decoder, as a
-                // message would: one decoding path per enum, none per event.
+                // message would: one decoding path per enum, none per event,
+                // and a table entry per event rather than a test and a call.
                 let event = &name.value;
+                // The table of a boxed event is the event's: naming it
+                // spares a `Box<T>::table` function per event.
+                let table_ty = unboxed(ty);
                 let subtype = match user_event {
                     None => quote!(::core::option::Option::None),
                     Some(subtype) => quote!(::core::option::Option::Some(#subtype)),
                 };
                 de_tests.extend(quote! {
                     #(#cfgs)*
-                    if name.eq_ignore_ascii_case(#wire) {
-                        return #ss::event_from_tree::<Self>(
-                            #event,
-                            #subtype,
-                            <#ty as #ss::SerFields>::table(),
-                            tree,
-                        );
-                    }
+                    #ss::TreeEvent {
+                        tag: #wire,
+                        event: #event,
+                        user_event: #subtype,
+                        fields: <#table_ty as #ss::SerFields>::table,
+                    },
                 });
             }
             VariantKind::Unknown => {
@@ -342,7 +316,15 @@ fn events_impls(cont: &Container) -> TokenStream {
                 name: &str,
                 tree: #ss::Tree,
             ) -> ::core::result::Result<Self, ::std::string::String> {
-                #de_tests
+                static EVENTS: &[#ss::TreeEvent] = &[#de_tests];
+                if let ::core::option::Option::Some(event) = #ss::tree_event(EVENTS, name) {
+                    return #ss::event_from_tree::<Self>(
+                        event.event,
+                        event.user_event,
+                        (event.fields)(),
+                        tree,
+                    );
+                }
                 #unknown_de
                 ::core::result::Result::Err(::std::format!(
                     "unknown event `{}`: expected {}", name, #expected
@@ -350,4 +332,22 @@ fn events_impls(cont: &Container) -> TokenStream {
             }
         }
     }
+}
+
+/// `T` for `Box<T>` (written `Box<T>` or with a path to `Box`), else `ty`.
+fn unboxed(ty: &syn::Type) -> &syn::Type {
+    if let syn::Type::Path(path) = ty {
+        if let Some(last) = path.path.segments.last() {
+            if last.ident == "Box" {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let [syn::GenericArgument::Type(inner)] =
+                        args.args.iter().collect::<Vec<_>>().as_slice()
+                    {
+                        return inner;
+                    }
+                }
+            }
+        }
+    }
+    ty
 }

@@ -509,12 +509,12 @@ fn constraint_checks(cont: &Container) -> TokenStream {
 }
 
 fn unknown_headers_body(fields: &[Field]) -> TokenStream {
-    let rt = rt();
+    let (rt, sp) = (rt(), support());
     let mut out = TokenStream::new();
     for f in fields {
         let field = f.ident;
         out.extend(match &f.kind {
-            FieldKind::Extra => quote!(out.extend(&self.#field);),
+            FieldKind::Extra => quote!(#sp::push_headers(out, &self.#field);),
             FieldKind::Flatten {
                 optional: false,
                 ty,
@@ -603,6 +603,7 @@ fn constructors(cont: &Container) -> TokenStream {
                 quote! {
                     #docs
                     #[must_use]
+                    #[inline]
                     pub fn #setter(mut self, value: #param) -> Self {
                         self.#field =
                             ::core::option::Option::Some(::core::convert::Into::into(value));
@@ -615,6 +616,7 @@ fn constructors(cont: &Container) -> TokenStream {
                 quote! {
                     #docs
                     #[must_use]
+                    #[inline]
                     pub fn #setter(mut self, value: #ty) -> Self {
                         self.#field = value;
                         self
@@ -627,6 +629,7 @@ fn constructors(cont: &Container) -> TokenStream {
         #[allow(dead_code, clippy::too_many_arguments)]
         impl #ident {
             #[doc = #new_doc]
+            #[inline]
             pub fn new(#(#args),*) -> Self {
                 Self {
                     #(#inits,)*
@@ -668,6 +671,7 @@ fn event_impl(cont: &Container) -> TokenStream {
 
         #[automatically_derived]
         impl #rt::FromEvent for #ident {
+            #[inline]
             fn accepts(name: &str) -> bool {
                 name.eq_ignore_ascii_case(#name)
             }

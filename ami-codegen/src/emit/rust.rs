@@ -1340,20 +1340,14 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
     });
     let checks = actions.iter().map(|a| {
         let feature = &a.family;
-        let key = a.wire.to_ascii_lowercase();
         let ty = path(a);
         quote! {
             #[cfg(feature = #feature)]
-            #key => same_again(msg, round_trip::<#ty>),
-        }
-    });
-    let replies = actions.iter().map(|a| {
-        let feature = &a.family;
-        let key = a.wire.to_ascii_lowercase();
-        let ty = path(a);
-        quote! {
-            #[cfg(feature = #feature)]
-            #key => decode_reply::<#ty>(reply),
+            Checks {
+                name: <#ty as Action>::NAME,
+                round_trip: round_trip::<#ty>,
+                reply: decode_reply::<#ty>,
+            },
         }
     });
     let visits = actions.iter().map(|a| {
@@ -1499,6 +1493,32 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
+            /// What [`check_action`] and [`check_reply`] run for one action:
+            /// a table rather than a `match` arm per action, so that the
+            /// lookup is compiled once.
+            struct Checks {
+                /// Wire name (matched ignoring ASCII case).
+                name: &'static str,
+                /// `round_trip` of the action.
+                round_trip: RoundTrip,
+                /// `decode_reply` of the action.
+                reply: fn(&Reply) -> Result<(), DecodeError>,
+            }
+
+            /// Decode a request as one typed action and encode it again.
+            type RoundTrip = fn(&Message, &mut Vec<u8>) -> Result<(), Error>;
+
+            /// The checks of every action of the enabled families, in the
+            /// order of [`ACTIONS`].
+            static CHECKS: &[Checks] = &[
+                #(#checks)*
+            ];
+
+            /// The checks of the action called `name`, ignoring ASCII case.
+            fn checks(name: &str) -> Option<&'static Checks> {
+                CHECKS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+            }
+
             /// Validate a request: decode it as its typed action, encode that
             /// again (which checks values and constraints), and decode the
             /// encoding: it must give the same value.
@@ -1506,20 +1526,19 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 let MessageKind::Action(name) = msg.kind() else {
                     return Err(Error::NotAnAction);
                 };
-                match name.to_ascii_lowercase().as_str() {
-                    #(#checks)*
-                    _ => Err(Error::UnknownAction(name.to_owned())),
+                match checks(name) {
+                    Some(checks) => same_again(msg, checks.round_trip),
+                    None => Err(Error::UnknownAction(name.to_owned())),
                 }
             }
 
             /// Decode a reply to `action` (its wire name, any case) into the
             /// typed response. `Response: Error` replies are the caller's to
             /// filter out first, as the protocol core does.
-            #[allow(unused_variables)] // `reply` when no family is enabled
             pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
-                match action.to_ascii_lowercase().as_str() {
-                    #(#replies)*
-                    _ => Err(DecodeError::unexpected(
+                match checks(action) {
+                    Some(checks) => (checks.reply)(reply),
+                    None => Err(DecodeError::unexpected(
                         format!("response to {action}"),
                         "an action of an enabled family",
                         action,
@@ -1563,22 +1582,27 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             }
 
             // Unused when no family is enabled. Compiled once per action, so
-            // it only decodes and encodes: the rest is in `same_again`.
+            // it only decodes and encodes, with no `?` (each one a conversion
+            // compiled per action): the rest is in `same_again` and `encoded`.
             #[allow(dead_code)]
             fn round_trip<A: Action>(msg: &Message, out: &mut Vec<u8>) -> Result<(), Error> {
-                let action: A = decode_action(msg)?;
-                encode_action(&action, msg.action_id(), out)?;
-                Ok(())
+                match decode_action::<A>(msg) {
+                    Ok(action) => encoded(encode_action(&action, msg.action_id(), out)),
+                    Err(error) => Err(Error::Decode(error)),
+                }
+            }
+
+            /// The result of `encode_action` as the registry's.
+            #[allow(dead_code)]
+            fn encoded(result: Result<(), EncodeError>) -> Result<(), Error> {
+                result.map_err(Error::Encode)
             }
 
             /// `Ok` when the action in `msg`, decoded and encoded by
             /// `round_trip`, gives bytes that decode and encode to the same
             /// bytes again.
             #[allow(dead_code)]
-            fn same_again(
-                msg: &Message,
-                round_trip: fn(&Message, &mut Vec<u8>) -> Result<(), Error>,
-            ) -> Result<(), Error> {
+            fn same_again(msg: &Message, round_trip: RoundTrip) -> Result<(), Error> {
                 let mut out = Vec::new();
                 round_trip(msg, &mut out)?;
                 let encoded = String::from_utf8_lossy(&out).into_owned();

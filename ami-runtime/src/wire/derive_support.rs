@@ -15,10 +15,27 @@ use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueE
 use super::fields::{
     decode_fields, decode_fields_boxed, Accepted, Encoder, Event, Fields, IndexStyle, MessageRole,
 };
-use super::message::{MessageKind, MessageView, RawHeader};
+use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
 
 pub use super::encode_table::{Entry, FieldTable, GroupList, OptionalGroup, OptionalValue};
+
+/// The error for the `Unknown` value `value` of an enumeration that takes
+/// `expected` (what a derived `check_wire` refuses), built once here rather
+/// than inlined in every enumeration.
+#[cold]
+#[inline(never)]
+pub fn unknown_value(value: &str, expected: &'static str) -> ValueError {
+    ValueError::new(value, expected)
+}
+
+/// Append a reference to each of `headers` to `out`: what the derived
+/// `unknown_headers` does with the `#[ami(extra)]` field, compiled once
+/// here rather than as an inlined `Vec::extend` in every struct.
+#[inline(never)]
+pub fn push_headers<'a>(out: &mut Vec<&'a Header>, headers: &'a [Header]) {
+    out.extend(headers);
+}
 
 /// Whether the header name `key` is `lower` (a lowercase constant) ignoring
 /// ASCII case, as `key.eq_ignore_ascii_case(lower)` says, without a
@@ -450,8 +467,11 @@ fn no_event_header(event: &str) -> DecodeError {
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
-    let role = event_role(msg, name, E::NAME, E::USER_EVENT)?;
-    decode_fields(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+    // `match` rather than `?`: no `Try` conversion compiled per event.
+    match event_role(msg, name, E::NAME, E::USER_EVENT) {
+        Ok(role) => decode_fields(msg, role, &lazy_event_context(&(E::NAME, E::USER_EVENT))),
+        Err(error) => Err(error),
+    }
 }
 
 /// [`decode_named_event`] into a `Box` (what the boxed variants of an enum
@@ -461,8 +481,11 @@ pub fn decode_named_event_boxed<E: Event, M: MessageView>(
     msg: &M,
     name: &str,
 ) -> Result<Box<E>, DecodeError> {
-    let role = event_role(msg, name, E::NAME, E::USER_EVENT)?;
-    decode_fields_boxed(msg, role, &|| event_context(E::NAME, E::USER_EVENT))
+    // `match` rather than `?`: no `Try` conversion compiled per event.
+    match event_role(msg, name, E::NAME, E::USER_EVENT) {
+        Ok(role) => decode_fields_boxed(msg, role, &lazy_event_context(&(E::NAME, E::USER_EVENT))),
+        Err(error) => Err(error),
+    }
 }
 
 /// The role of an event message whose `Event` header is `name`, once its
@@ -516,6 +539,17 @@ fn check_user_event(found: Option<&str>, event: &str, subtype: &str) -> Result<(
             |v| format!("UserEvent: {v}"),
         ),
     ))
+}
+
+/// [`event_context`], built only when an error needs it. A function that
+/// is not generic, so that every event shares its closure type: a closure
+/// written in `decode_named_event::<E>` would be one type per event, each
+/// with its own `Fn` vtable and `call_once` shims (about 9k lines of IR
+/// over the generated crate). `names` (`Event`, `UserEvent` subtype) is a
+/// constant promoted per event, so the closure is one pointer to make.
+#[inline]
+fn lazy_event_context(names: &'static (&'static str, Option<&'static str>)) -> impl Fn() -> String {
+    move || event_context(names.0, names.1)
 }
 
 /// `event Hangup`, or `event UserEvent CallQualityReport` for a subtype.

@@ -1420,8 +1420,11 @@ fn encode_message(
 /// Decode a request message into the typed action `A` (what a server, a
 /// mock or a capture reader sees).
 pub fn decode_action<A: Action>(msg: &Message) -> Result<A, DecodeError> {
-    check_action_name(msg, A::NAME)?;
-    decode_fields(msg, MessageRole::Action, &named_context("action", A::NAME))
+    // `match` rather than `?`: no `Try` conversion compiled per action.
+    match check_action_name(msg, A::NAME) {
+        Ok(()) => decode_fields(msg, MessageRole::Action, &named_context("action", A::NAME)),
+        Err(error) => Err(error),
+    }
 }
 
 /// Whether `msg` is the action called `name` (ignoring ASCII case), or the

@@ -160,22 +160,25 @@ pub struct EventList<I, C> {
 }
 
 impl<I: FromEvent, C: FromEvent> FromResponse for EventList<I, C> {
-    // A plain loop, and the errors built out of line: this is compiled once
-    // per list action, so iterator adapters would be copied that many times.
+    // Compiled once per list action, so it is kept to the two decoders:
+    // the loop over the items, the check for the completion event and the
+    // `Message` are in `decode_items` and `list_message`, compiled once.
+    // `match` rather than `?`: no `Try` conversion to copy per action.
+    #[allow(clippy::question_mark)]
     fn from_reply(reply: &Reply, action: &'static str) -> Result<Self, DecodeError> {
-        let mut items = Vec::with_capacity(reply.items.len());
-        for item in &reply.items {
-            items.push(I::from_event(item)?);
-        }
-        let complete = match &reply.complete {
-            Some(msg) => C::from_event(msg)?,
-            None => return Err(no_completion_event(action)),
+        let mut items = Vec::<I>::new();
+        let complete = match decode_items(reply, action, &mut items) {
+            Ok(complete) => complete,
+            Err(error) => return Err(error),
         };
-        Ok(EventList {
-            message: reply.head.get("Message").map(str::to_owned),
-            items,
-            complete,
-        })
+        match C::from_event(complete) {
+            Ok(complete) => Ok(EventList {
+                message: list_message(&reply.head),
+                items,
+                complete,
+            }),
+            Err(error) => Err(error),
+        }
     }
 
     fn unknown_headers<'a>(&'a self, out: &mut Vec<&'a Header>) {
@@ -184,6 +187,57 @@ impl<I: FromEvent, C: FromEvent> FromResponse for EventList<I, C> {
         }
         self.complete.unknown_headers(out);
     }
+}
+
+/// Where [`decode_items`] puts the items of a list: a `Vec` of the item
+/// type behind a `dyn`, so that the loop is compiled once rather than once
+/// per list action.
+trait ItemSink {
+    /// Make room for `n` more items.
+    fn reserve(&mut self, n: usize);
+    /// Decode `msg` as an item and append it.
+    fn push_item(&mut self, msg: &Message) -> Result<(), DecodeError>;
+}
+
+impl<I: FromEvent> ItemSink for Vec<I> {
+    fn reserve(&mut self, n: usize) {
+        Vec::reserve_exact(self, n);
+    }
+
+    fn push_item(&mut self, msg: &Message) -> Result<(), DecodeError> {
+        match I::from_event(msg) {
+            Ok(item) => {
+                self.push(item);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// Decode the items of `reply` into `items`, in order, then give the
+/// completion event (or the error of the first item that does not decode,
+/// or of a missing completion event).
+#[inline(never)]
+fn decode_items<'r>(
+    reply: &'r Reply,
+    action: &str,
+    items: &mut dyn ItemSink,
+) -> Result<&'r Message, DecodeError> {
+    items.reserve(reply.items.len());
+    for item in &reply.items {
+        items.push_item(item)?;
+    }
+    match &reply.complete {
+        Some(complete) => Ok(complete),
+        None => Err(no_completion_event(action)),
+    }
+}
+
+/// The `Message` of a list's start response.
+#[inline(never)]
+fn list_message(head: &Message) -> Option<String> {
+    head.get("Message").map(str::to_owned)
 }
 
 #[cold]

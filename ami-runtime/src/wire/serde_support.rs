@@ -259,6 +259,116 @@ impl<T: SerFields> SerFields for Box<T> {
     }
 }
 
+/// A value field behind a `dyn`: a [`SerdeValue`], or an `Option` of one
+/// (omitted when `None`). The vtables are one per value type, shared by
+/// every struct.
+pub trait DynField {
+    /// The value to serialize, if any.
+    fn dyn_value(&self) -> Option<ValueRef<'_>>;
+}
+
+impl<T: SerdeValue> DynField for T {
+    fn dyn_value(&self) -> Option<ValueRef<'_>> {
+        Some(self.value_ref())
+    }
+}
+
+impl<T: SerdeValue> DynField for Option<T> {
+    fn dyn_value(&self) -> Option<ValueRef<'_>> {
+        self.as_ref().map(T::value_ref)
+    }
+}
+
+/// A group field behind a `dyn`: a [`SerFields`], or an `Option` of one
+/// (omitted when `None`).
+pub trait DynGroup {
+    /// The group, if any.
+    fn dyn_group(&self) -> Option<&dyn SerFields>;
+}
+
+impl<G: SerFields> DynGroup for G {
+    fn dyn_group(&self) -> Option<&dyn SerFields> {
+        Some(self)
+    }
+}
+
+impl<G: SerFields> DynGroup for Option<G> {
+    fn dyn_group(&self) -> Option<&dyn SerFields> {
+        match self {
+            Some(group) => Some(group),
+            None => None,
+        }
+    }
+}
+
+/// The fields of a struct as its derived `ser_fields` hands them to
+/// [`ser_table`]: one list per kind of field, each in declaration order;
+/// the table says which kind each field is and its key. Arrays of `dyn`
+/// references rather than one list of an enum: a fat pointer per field is
+/// all the derive writes per field.
+pub struct SerSlots<'a> {
+    /// The value fields ([`SpecKind::Value`]).
+    pub values: &'a [&'a dyn DynField],
+    /// The repeated and indexed fields ([`SpecKind::Repeated`],
+    /// [`SpecKind::Indexed`]).
+    pub lists: &'a [&'a dyn ValueList],
+    /// The groups ([`SpecKind::Flatten`], [`SpecKind::Prefixed`]).
+    pub groups: &'a [&'a dyn DynGroup],
+    /// The indexed groups ([`SpecKind::Groups`]).
+    pub group_lists: &'a [&'a dyn GroupList],
+    /// The extra headers ([`SpecKind::Extra`]).
+    pub extra: &'a [Header],
+}
+
+/// Hand every field of a struct to `sink`, in the order of `table` (what a
+/// derived `ser_fields` calls, so that the loop is compiled once).
+pub fn ser_table(sink: &mut dyn FieldSink, table: &[FieldSpec], slots: &SerSlots<'_>) {
+    let mut values = slots.values.iter();
+    let mut lists = slots.lists.iter();
+    let mut groups = slots.groups.iter();
+    let mut group_lists = slots.group_lists.iter();
+    for spec in table {
+        let key = spec.key;
+        // The derive writes one slot per entry of the table: a slot that
+        // is not there is a bug of the derive, and serializes nothing.
+        match spec.kind {
+            SpecKind::Value { .. } => {
+                if let Some(value) = values.next().and_then(|v| v.dyn_value()) {
+                    sink.value(key, value);
+                }
+            }
+            SpecKind::Repeated { .. } | SpecKind::Indexed { .. } => {
+                if let Some(list) = lists.next() {
+                    sink.list(key, *list);
+                }
+            }
+            SpecKind::Flatten { .. } => {
+                if let Some(group) = groups.next().and_then(|g| g.dyn_group()) {
+                    group.ser_fields(sink);
+                }
+            }
+            SpecKind::Prefixed { .. } => {
+                if let Some(group) = groups.next().and_then(|g| g.dyn_group()) {
+                    sink.group(key, group);
+                }
+            }
+            SpecKind::Groups { .. } => {
+                if let Some(list) = group_lists.next() {
+                    sink.groups(key, *list);
+                }
+            }
+            SpecKind::Extra => sink.extra(key, slots.extra),
+        }
+    }
+    debug_assert!(
+        values.next().is_none()
+            && lists.next().is_none()
+            && groups.next().is_none()
+            && group_lists.next().is_none(),
+        "more slots than fields in the table"
+    );
+}
+
 /// One field of a [`SerFields::table`].
 #[derive(Debug)]
 pub struct FieldSpec {
@@ -669,6 +779,25 @@ pub fn event_from_tree<E: FromEvent>(
 ) -> Result<E, String> {
     let msg = event_message(event, user_event, table, tree)?;
     E::from_event(&msg).map_err(|e| e.to_string())
+}
+
+/// One event of an enum of events, as its derived `Deserialize` looks it
+/// up by JSON tag (a static table per enum, one entry per event).
+#[derive(Debug)]
+pub struct TreeEvent {
+    /// The JSON tag: the wire name, `UserEvent(<subtype>)` for a subtype.
+    pub tag: &'static str,
+    /// The `Event` header value.
+    pub event: &'static str,
+    /// The `UserEvent` header value of a subtype.
+    pub user_event: Option<&'static str>,
+    /// The event's fields.
+    pub fields: fn() -> &'static [FieldSpec],
+}
+
+/// The first of `events` whose tag is `tag`, ignoring ASCII case.
+pub fn tree_event(events: &'static [TreeEvent], tag: &str) -> Option<&'static TreeEvent> {
+    events.iter().find(|e| tag.eq_ignore_ascii_case(e.tag))
 }
 
 /// The message [`event_from_tree`] decodes.
