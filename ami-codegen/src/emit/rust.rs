@@ -1592,8 +1592,10 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
-            /// The result of `encode_action` as the registry's.
+            /// The result of `encode_action` as the registry's (out of line:
+            /// it would be inlined into every `round_trip`).
             #[allow(dead_code)]
+            #[inline(never)]
             fn encoded(result: Result<(), EncodeError>) -> Result<(), Error> {
                 result.map_err(Error::Encode)
             }
