@@ -71,7 +71,7 @@ pub fn expand(cont: &Container) -> TokenStream {
             }
 
             fn write_wire(&self, out: &mut ::std::vec::Vec<u8>) {
-                out.extend_from_slice(self.as_str().as_bytes());
+                #sp::write_text(out, self.as_str());
             }
 
             // One test, not an arm per known value: only `Unknown` is refused.

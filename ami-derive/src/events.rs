@@ -142,9 +142,16 @@ pub fn expand(cont: &Container) -> TokenStream {
         let (variant, ty, cfgs) = (e.variant, e.ty, &e.cfgs);
         quote!(#cfgs Self::#variant(event) => <#ty as #rt::FromEvent>::unknown_headers(event, out),)
     });
+    // A boxed event is encoded as the event it holds: no `Fields` impl of
+    // `Box<T>` compiled per event.
     let encode_arms = events.iter().map(|e| {
         let (variant, cfgs) = (e.variant, &e.cfgs);
-        quote!(#cfgs Self::#variant(event) => #rt::encode_event(event, out),)
+        let event = if std::ptr::eq(unboxed(e.ty), e.ty) {
+            quote!(event)
+        } else {
+            quote!(&**event)
+        };
+        quote!(#cfgs Self::#variant(event) => #rt::encode_event(#event, out),)
     });
     let (rest_name, rest_headers, rest_encode) = match (unknown, fallback) {
         (Some(v), _) => {
@@ -242,4 +249,22 @@ struct EventVariant<'a> {
     subtype: Option<String>,
     /// The variant's `#[cfg]`s.
     cfgs: TokenStream,
+}
+
+/// `T` for `Box<T>` (written `Box<T>` or with a path to `Box`), else `ty`.
+pub(crate) fn unboxed(ty: &syn::Type) -> &syn::Type {
+    if let syn::Type::Path(path) = ty {
+        if let Some(last) = path.path.segments.last() {
+            if last.ident == "Box" {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let [syn::GenericArgument::Type(inner)] =
+                        args.args.iter().collect::<Vec<_>>().as_slice()
+                    {
+                        return inner;
+                    }
+                }
+            }
+        }
+    }
+    ty
 }

@@ -236,7 +236,7 @@ fn events_impls(cont: &Container) -> TokenStream {
                 let event = &name.value;
                 // The table of a boxed event is the event's: naming it
                 // spares a `Box<T>::table` function per event.
-                let table_ty = unboxed(ty);
+                let table_ty = crate::events::unboxed(ty);
                 let subtype = match user_event {
                     None => quote!(::core::option::Option::None),
                     Some(subtype) => quote!(::core::option::Option::Some(#subtype)),
@@ -332,22 +332,4 @@ fn events_impls(cont: &Container) -> TokenStream {
             }
         }
     }
-}
-
-/// `T` for `Box<T>` (written `Box<T>` or with a path to `Box`), else `ty`.
-fn unboxed(ty: &syn::Type) -> &syn::Type {
-    if let syn::Type::Path(path) = ty {
-        if let Some(last) = path.path.segments.last() {
-            if last.ident == "Box" {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let [syn::GenericArgument::Type(inner)] =
-                        args.args.iter().collect::<Vec<_>>().as_slice()
-                    {
-                        return inner;
-                    }
-                }
-            }
-        }
-    }
-    ty
 }

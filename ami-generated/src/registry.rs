@@ -3784,8 +3784,9 @@ struct Checks {
     name: &'static str,
     /// `round_trip` of the action.
     round_trip: RoundTrip,
-    /// `decode_reply` of the action.
-    reply: fn(&Reply) -> Result<(), DecodeError>,
+    /// `decode_reply` of the action's response type (one per
+    /// type: most actions share `Ack`).
+    reply: fn(&Reply, &'static str) -> Result<(), DecodeError>,
 }
 
 /// Decode a request as one typed action and encode it again.
@@ -3797,649 +3798,709 @@ static CHECKS: &[Checks] = &[
     Checks {
         name: <crate::channel::AbsoluteTimeoutAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::AbsoluteTimeoutAction>,
-        reply: decode_reply::<crate::channel::AbsoluteTimeoutAction>,
+        reply: decode_reply::<
+            <crate::channel::AbsoluteTimeoutAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "agent")]
     Checks {
         name: <crate::agent::AgentLogoffAction as Action>::NAME,
         round_trip: round_trip::<crate::agent::AgentLogoffAction>,
-        reply: decode_reply::<crate::agent::AgentLogoffAction>,
+        reply: decode_reply::<<crate::agent::AgentLogoffAction as Action>::Response>,
     },
     #[cfg(feature = "agent")]
     Checks {
         name: <crate::agent::AgentsAction as Action>::NAME,
         round_trip: round_trip::<crate::agent::AgentsAction>,
-        reply: decode_reply::<crate::agent::AgentsAction>,
+        reply: decode_reply::<<crate::agent::AgentsAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::AgiAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::AgiAction>,
-        reply: decode_reply::<crate::channel::AgiAction>,
+        reply: decode_reply::<<crate::channel::AgiAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::AocMessageAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::AocMessageAction>,
-        reply: decode_reply::<crate::channel::AocMessageAction>,
+        reply: decode_reply::<<crate::channel::AocMessageAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::AtxferAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::AtxferAction>,
-        reply: decode_reply::<crate::channel::AtxferAction>,
+        reply: decode_reply::<<crate::channel::AtxferAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::BlindTransferAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::BlindTransferAction>,
-        reply: decode_reply::<crate::channel::BlindTransferAction>,
+        reply: decode_reply::<<crate::channel::BlindTransferAction as Action>::Response>,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeAction>,
-        reply: decode_reply::<crate::bridge::BridgeAction>,
+        reply: decode_reply::<<crate::bridge::BridgeAction as Action>::Response>,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeDestroyAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeDestroyAction>,
-        reply: decode_reply::<crate::bridge::BridgeDestroyAction>,
+        reply: decode_reply::<<crate::bridge::BridgeDestroyAction as Action>::Response>,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeInfoAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeInfoAction>,
-        reply: decode_reply::<crate::bridge::BridgeInfoAction>,
+        reply: decode_reply::<<crate::bridge::BridgeInfoAction as Action>::Response>,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeKickAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeKickAction>,
-        reply: decode_reply::<crate::bridge::BridgeKickAction>,
+        reply: decode_reply::<<crate::bridge::BridgeKickAction as Action>::Response>,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeListAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeListAction>,
-        reply: decode_reply::<crate::bridge::BridgeListAction>,
+        reply: decode_reply::<<crate::bridge::BridgeListAction as Action>::Response>,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeTechnologyListAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeTechnologyListAction>,
-        reply: decode_reply::<crate::bridge::BridgeTechnologyListAction>,
+        reply: decode_reply::<
+            <crate::bridge::BridgeTechnologyListAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeTechnologySuspendAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeTechnologySuspendAction>,
-        reply: decode_reply::<crate::bridge::BridgeTechnologySuspendAction>,
+        reply: decode_reply::<
+            <crate::bridge::BridgeTechnologySuspendAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "bridge")]
     Checks {
         name: <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::NAME,
         round_trip: round_trip::<crate::bridge::BridgeTechnologyUnsuspendAction>,
-        reply: decode_reply::<crate::bridge::BridgeTechnologyUnsuspendAction>,
+        reply: decode_reply::<
+            <crate::bridge::BridgeTechnologyUnsuspendAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::CancelAtxferAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::CancelAtxferAction>,
-        reply: decode_reply::<crate::channel::CancelAtxferAction>,
+        reply: decode_reply::<<crate::channel::CancelAtxferAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::ChallengeAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::ChallengeAction>,
-        reply: decode_reply::<crate::manager::ChallengeAction>,
+        reply: decode_reply::<<crate::manager::ChallengeAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::ChangeMonitorAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::ChangeMonitorAction>,
-        reply: decode_reply::<crate::monitor::ChangeMonitorAction>,
+        reply: decode_reply::<<crate::monitor::ChangeMonitorAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::CommandAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::CommandAction>,
-        reply: decode_reply::<crate::manager::CommandAction>,
+        reply: decode_reply::<<crate::manager::CommandAction as Action>::Response>,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeKickAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeKickAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeKickAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeKickAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeListAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeListAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeListAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeListAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeListRoomsAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeListRoomsAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeListRoomsAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeListRoomsAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeLockAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeLockAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeLockAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeLockAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeMuteAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeMuteAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeMuteAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeMuteAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeSetSingleVideoSrcAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeSetSingleVideoSrcAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeSetSingleVideoSrcAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeStartRecordAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeStartRecordAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeStartRecordAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeStartRecordAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeStopRecordAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeStopRecordAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeStopRecordAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeStopRecordAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeUnlockAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeUnlockAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeUnlockAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeUnlockAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "confbridge")]
     Checks {
         name: <crate::confbridge::ConfbridgeUnmuteAction as Action>::NAME,
         round_trip: round_trip::<crate::confbridge::ConfbridgeUnmuteAction>,
-        reply: decode_reply::<crate::confbridge::ConfbridgeUnmuteAction>,
+        reply: decode_reply::<
+            <crate::confbridge::ConfbridgeUnmuteAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::ControlPlaybackAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::ControlPlaybackAction>,
-        reply: decode_reply::<crate::channel::ControlPlaybackAction>,
+        reply: decode_reply::<
+            <crate::channel::ControlPlaybackAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::CoreSettingsAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::CoreSettingsAction>,
-        reply: decode_reply::<crate::manager::CoreSettingsAction>,
+        reply: decode_reply::<<crate::manager::CoreSettingsAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::CoreShowChannelMapAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::CoreShowChannelMapAction>,
-        reply: decode_reply::<crate::manager::CoreShowChannelMapAction>,
+        reply: decode_reply::<
+            <crate::manager::CoreShowChannelMapAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::CoreShowChannelsAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::CoreShowChannelsAction>,
-        reply: decode_reply::<crate::manager::CoreShowChannelsAction>,
+        reply: decode_reply::<
+            <crate::manager::CoreShowChannelsAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::CoreStatusAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::CoreStatusAction>,
-        reply: decode_reply::<crate::manager::CoreStatusAction>,
+        reply: decode_reply::<<crate::manager::CoreStatusAction as Action>::Response>,
     },
     #[cfg(feature = "config")]
     Checks {
         name: <crate::config::CreateConfigAction as Action>::NAME,
         round_trip: round_trip::<crate::config::CreateConfigAction>,
-        reply: decode_reply::<crate::config::CreateConfigAction>,
+        reply: decode_reply::<<crate::config::CreateConfigAction as Action>::Response>,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiDialOffhookAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiDialOffhookAction>,
-        reply: decode_reply::<crate::dahdi::DahdiDialOffhookAction>,
+        reply: decode_reply::<<crate::dahdi::DahdiDialOffhookAction as Action>::Response>,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiDndOffAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiDndOffAction>,
-        reply: decode_reply::<crate::dahdi::DahdiDndOffAction>,
+        reply: decode_reply::<<crate::dahdi::DahdiDndOffAction as Action>::Response>,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiDndOnAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiDndOnAction>,
-        reply: decode_reply::<crate::dahdi::DahdiDndOnAction>,
+        reply: decode_reply::<<crate::dahdi::DahdiDndOnAction as Action>::Response>,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiHangupAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiHangupAction>,
-        reply: decode_reply::<crate::dahdi::DahdiHangupAction>,
+        reply: decode_reply::<<crate::dahdi::DahdiHangupAction as Action>::Response>,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiRestartAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiRestartAction>,
-        reply: decode_reply::<crate::dahdi::DahdiRestartAction>,
+        reply: decode_reply::<<crate::dahdi::DahdiRestartAction as Action>::Response>,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiShowChannelsAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiShowChannelsAction>,
-        reply: decode_reply::<crate::dahdi::DahdiShowChannelsAction>,
+        reply: decode_reply::<
+            <crate::dahdi::DahdiShowChannelsAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiShowStatusAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiShowStatusAction>,
-        reply: decode_reply::<crate::dahdi::DahdiShowStatusAction>,
+        reply: decode_reply::<<crate::dahdi::DahdiShowStatusAction as Action>::Response>,
     },
     #[cfg(feature = "dahdi")]
     Checks {
         name: <crate::dahdi::DahdiTransferAction as Action>::NAME,
         round_trip: round_trip::<crate::dahdi::DahdiTransferAction>,
-        reply: decode_reply::<crate::dahdi::DahdiTransferAction>,
+        reply: decode_reply::<<crate::dahdi::DahdiTransferAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::DataGetAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::DataGetAction>,
-        reply: decode_reply::<crate::manager::DataGetAction>,
+        reply: decode_reply::<<crate::manager::DataGetAction as Action>::Response>,
     },
     #[cfg(feature = "db")]
     Checks {
         name: <crate::db::DbDelAction as Action>::NAME,
         round_trip: round_trip::<crate::db::DbDelAction>,
-        reply: decode_reply::<crate::db::DbDelAction>,
+        reply: decode_reply::<<crate::db::DbDelAction as Action>::Response>,
     },
     #[cfg(feature = "db")]
     Checks {
         name: <crate::db::DbDelTreeAction as Action>::NAME,
         round_trip: round_trip::<crate::db::DbDelTreeAction>,
-        reply: decode_reply::<crate::db::DbDelTreeAction>,
+        reply: decode_reply::<<crate::db::DbDelTreeAction as Action>::Response>,
     },
     #[cfg(feature = "db")]
     Checks {
         name: <crate::db::DbGetAction as Action>::NAME,
         round_trip: round_trip::<crate::db::DbGetAction>,
-        reply: decode_reply::<crate::db::DbGetAction>,
+        reply: decode_reply::<<crate::db::DbGetAction as Action>::Response>,
     },
     #[cfg(feature = "db")]
     Checks {
         name: <crate::db::DbGetTreeAction as Action>::NAME,
         round_trip: round_trip::<crate::db::DbGetTreeAction>,
-        reply: decode_reply::<crate::db::DbGetTreeAction>,
+        reply: decode_reply::<<crate::db::DbGetTreeAction as Action>::Response>,
     },
     #[cfg(feature = "db")]
     Checks {
         name: <crate::db::DbPutAction as Action>::NAME,
         round_trip: round_trip::<crate::db::DbPutAction>,
-        reply: decode_reply::<crate::db::DbPutAction>,
+        reply: decode_reply::<<crate::db::DbPutAction as Action>::Response>,
     },
     #[cfg(feature = "devicestate")]
     Checks {
         name: <crate::devicestate::DeviceStateListAction as Action>::NAME,
         round_trip: round_trip::<crate::devicestate::DeviceStateListAction>,
-        reply: decode_reply::<crate::devicestate::DeviceStateListAction>,
+        reply: decode_reply::<
+            <crate::devicestate::DeviceStateListAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "dialplan")]
     Checks {
         name: <crate::dialplan::DialplanExtensionAddAction as Action>::NAME,
         round_trip: round_trip::<crate::dialplan::DialplanExtensionAddAction>,
-        reply: decode_reply::<crate::dialplan::DialplanExtensionAddAction>,
+        reply: decode_reply::<
+            <crate::dialplan::DialplanExtensionAddAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "dialplan")]
     Checks {
         name: <crate::dialplan::DialplanExtensionRemoveAction as Action>::NAME,
         round_trip: round_trip::<crate::dialplan::DialplanExtensionRemoveAction>,
-        reply: decode_reply::<crate::dialplan::DialplanExtensionRemoveAction>,
+        reply: decode_reply::<
+            <crate::dialplan::DialplanExtensionRemoveAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::EventsAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::EventsAction>,
-        reply: decode_reply::<crate::manager::EventsAction>,
+        reply: decode_reply::<<crate::manager::EventsAction as Action>::Response>,
     },
     #[cfg(feature = "dialplan")]
     Checks {
         name: <crate::dialplan::ExtensionStateAction as Action>::NAME,
         round_trip: round_trip::<crate::dialplan::ExtensionStateAction>,
-        reply: decode_reply::<crate::dialplan::ExtensionStateAction>,
+        reply: decode_reply::<
+            <crate::dialplan::ExtensionStateAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "dialplan")]
     Checks {
         name: <crate::dialplan::ExtensionStateListAction as Action>::NAME,
         round_trip: round_trip::<crate::dialplan::ExtensionStateListAction>,
-        reply: decode_reply::<crate::dialplan::ExtensionStateListAction>,
+        reply: decode_reply::<
+            <crate::dialplan::ExtensionStateListAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "fax")]
     Checks {
         name: <crate::fax::FaxSessionAction as Action>::NAME,
         round_trip: round_trip::<crate::fax::FaxSessionAction>,
-        reply: decode_reply::<crate::fax::FaxSessionAction>,
+        reply: decode_reply::<<crate::fax::FaxSessionAction as Action>::Response>,
     },
     #[cfg(feature = "fax")]
     Checks {
         name: <crate::fax::FaxSessionsAction as Action>::NAME,
         round_trip: round_trip::<crate::fax::FaxSessionsAction>,
-        reply: decode_reply::<crate::fax::FaxSessionsAction>,
+        reply: decode_reply::<<crate::fax::FaxSessionsAction as Action>::Response>,
     },
     #[cfg(feature = "fax")]
     Checks {
         name: <crate::fax::FaxStatsAction as Action>::NAME,
         round_trip: round_trip::<crate::fax::FaxStatsAction>,
-        reply: decode_reply::<crate::fax::FaxStatsAction>,
+        reply: decode_reply::<<crate::fax::FaxStatsAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::FilterAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::FilterAction>,
-        reply: decode_reply::<crate::manager::FilterAction>,
+        reply: decode_reply::<<crate::manager::FilterAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::FilterListAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::FilterListAction>,
-        reply: decode_reply::<crate::manager::FilterListAction>,
+        reply: decode_reply::<<crate::manager::FilterListAction as Action>::Response>,
     },
     #[cfg(feature = "config")]
     Checks {
         name: <crate::config::GetConfigAction as Action>::NAME,
         round_trip: round_trip::<crate::config::GetConfigAction>,
-        reply: decode_reply::<crate::config::GetConfigAction>,
+        reply: decode_reply::<<crate::config::GetConfigAction as Action>::Response>,
     },
     #[cfg(feature = "config")]
     Checks {
         name: <crate::config::GetConfigJsonAction as Action>::NAME,
         round_trip: round_trip::<crate::config::GetConfigJsonAction>,
-        reply: decode_reply::<crate::config::GetConfigJsonAction>,
+        reply: decode_reply::<<crate::config::GetConfigJsonAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::GetvarAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::GetvarAction>,
-        reply: decode_reply::<crate::channel::GetvarAction>,
+        reply: decode_reply::<<crate::channel::GetvarAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::HangupAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::HangupAction>,
-        reply: decode_reply::<crate::channel::HangupAction>,
+        reply: decode_reply::<<crate::channel::HangupAction as Action>::Response>,
     },
     #[cfg(feature = "iax")]
     Checks {
         name: <crate::iax::IaxNetStatsAction as Action>::NAME,
         round_trip: round_trip::<crate::iax::IaxNetStatsAction>,
-        reply: decode_reply::<crate::iax::IaxNetStatsAction>,
+        reply: decode_reply::<<crate::iax::IaxNetStatsAction as Action>::Response>,
     },
     #[cfg(feature = "iax")]
     Checks {
         name: <crate::iax::IaxPeerListAction as Action>::NAME,
         round_trip: round_trip::<crate::iax::IaxPeerListAction>,
-        reply: decode_reply::<crate::iax::IaxPeerListAction>,
+        reply: decode_reply::<<crate::iax::IaxPeerListAction as Action>::Response>,
     },
     #[cfg(feature = "iax")]
     Checks {
         name: <crate::iax::IaxPeersAction as Action>::NAME,
         round_trip: round_trip::<crate::iax::IaxPeersAction>,
-        reply: decode_reply::<crate::iax::IaxPeersAction>,
+        reply: decode_reply::<<crate::iax::IaxPeersAction as Action>::Response>,
     },
     #[cfg(feature = "iax")]
     Checks {
         name: <crate::iax::IaxRegistryAction as Action>::NAME,
         round_trip: round_trip::<crate::iax::IaxRegistryAction>,
-        reply: decode_reply::<crate::iax::IaxRegistryAction>,
+        reply: decode_reply::<<crate::iax::IaxRegistryAction as Action>::Response>,
     },
     #[cfg(feature = "xmpp")]
     Checks {
         name: <crate::xmpp::JabberSendAction as Action>::NAME,
         round_trip: round_trip::<crate::xmpp::JabberSendAction>,
-        reply: decode_reply::<crate::xmpp::JabberSendAction>,
+        reply: decode_reply::<<crate::xmpp::JabberSendAction as Action>::Response>,
     },
     #[cfg(feature = "config")]
     Checks {
         name: <crate::config::ListCategoriesAction as Action>::NAME,
         round_trip: round_trip::<crate::config::ListCategoriesAction>,
-        reply: decode_reply::<crate::config::ListCategoriesAction>,
+        reply: decode_reply::<<crate::config::ListCategoriesAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::ListCommandsAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::ListCommandsAction>,
-        reply: decode_reply::<crate::manager::ListCommandsAction>,
+        reply: decode_reply::<<crate::manager::ListCommandsAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::LocalOptimizeAwayAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::LocalOptimizeAwayAction>,
-        reply: decode_reply::<crate::channel::LocalOptimizeAwayAction>,
+        reply: decode_reply::<
+            <crate::channel::LocalOptimizeAwayAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::LoggerRotateAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::LoggerRotateAction>,
-        reply: decode_reply::<crate::manager::LoggerRotateAction>,
+        reply: decode_reply::<<crate::manager::LoggerRotateAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::LoginAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::LoginAction>,
-        reply: decode_reply::<crate::manager::LoginAction>,
+        reply: decode_reply::<<crate::manager::LoginAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::LogoffAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::LogoffAction>,
-        reply: decode_reply::<crate::manager::LogoffAction>,
+        reply: decode_reply::<<crate::manager::LogoffAction as Action>::Response>,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::MailboxCountAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::MailboxCountAction>,
-        reply: decode_reply::<crate::voicemail::MailboxCountAction>,
+        reply: decode_reply::<<crate::voicemail::MailboxCountAction as Action>::Response>,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::MailboxStatusAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::MailboxStatusAction>,
-        reply: decode_reply::<crate::voicemail::MailboxStatusAction>,
+        reply: decode_reply::<
+            <crate::voicemail::MailboxStatusAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "meetme")]
     Checks {
         name: <crate::meetme::MeetmeListAction as Action>::NAME,
         round_trip: round_trip::<crate::meetme::MeetmeListAction>,
-        reply: decode_reply::<crate::meetme::MeetmeListAction>,
+        reply: decode_reply::<<crate::meetme::MeetmeListAction as Action>::Response>,
     },
     #[cfg(feature = "meetme")]
     Checks {
         name: <crate::meetme::MeetmeListRoomsAction as Action>::NAME,
         round_trip: round_trip::<crate::meetme::MeetmeListRoomsAction>,
-        reply: decode_reply::<crate::meetme::MeetmeListRoomsAction>,
+        reply: decode_reply::<<crate::meetme::MeetmeListRoomsAction as Action>::Response>,
     },
     #[cfg(feature = "meetme")]
     Checks {
         name: <crate::meetme::MeetmeMuteAction as Action>::NAME,
         round_trip: round_trip::<crate::meetme::MeetmeMuteAction>,
-        reply: decode_reply::<crate::meetme::MeetmeMuteAction>,
+        reply: decode_reply::<<crate::meetme::MeetmeMuteAction as Action>::Response>,
     },
     #[cfg(feature = "meetme")]
     Checks {
         name: <crate::meetme::MeetmeUnmuteAction as Action>::NAME,
         round_trip: round_trip::<crate::meetme::MeetmeUnmuteAction>,
-        reply: decode_reply::<crate::meetme::MeetmeUnmuteAction>,
+        reply: decode_reply::<<crate::meetme::MeetmeUnmuteAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::MessageSendAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::MessageSendAction>,
-        reply: decode_reply::<crate::channel::MessageSendAction>,
+        reply: decode_reply::<<crate::channel::MessageSendAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::MixMonitorAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::MixMonitorAction>,
-        reply: decode_reply::<crate::monitor::MixMonitorAction>,
+        reply: decode_reply::<<crate::monitor::MixMonitorAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::MixMonitorMuteAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::MixMonitorMuteAction>,
-        reply: decode_reply::<crate::monitor::MixMonitorMuteAction>,
+        reply: decode_reply::<<crate::monitor::MixMonitorMuteAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::ModuleCheckAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::ModuleCheckAction>,
-        reply: decode_reply::<crate::manager::ModuleCheckAction>,
+        reply: decode_reply::<<crate::manager::ModuleCheckAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::ModuleLoadAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::ModuleLoadAction>,
-        reply: decode_reply::<crate::manager::ModuleLoadAction>,
+        reply: decode_reply::<<crate::manager::ModuleLoadAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::MonitorAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::MonitorAction>,
-        reply: decode_reply::<crate::monitor::MonitorAction>,
+        reply: decode_reply::<<crate::monitor::MonitorAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::MuteAudioAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::MuteAudioAction>,
-        reply: decode_reply::<crate::channel::MuteAudioAction>,
+        reply: decode_reply::<<crate::channel::MuteAudioAction as Action>::Response>,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::MwiDeleteAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::MwiDeleteAction>,
-        reply: decode_reply::<crate::voicemail::MwiDeleteAction>,
+        reply: decode_reply::<<crate::voicemail::MwiDeleteAction as Action>::Response>,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::MwiGetAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::MwiGetAction>,
-        reply: decode_reply::<crate::voicemail::MwiGetAction>,
+        reply: decode_reply::<<crate::voicemail::MwiGetAction as Action>::Response>,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::MwiUpdateAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::MwiUpdateAction>,
-        reply: decode_reply::<crate::voicemail::MwiUpdateAction>,
+        reply: decode_reply::<<crate::voicemail::MwiUpdateAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::OriginateAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::OriginateAction>,
-        reply: decode_reply::<crate::channel::OriginateAction>,
+        reply: decode_reply::<<crate::channel::OriginateAction as Action>::Response>,
     },
     #[cfg(feature = "parking")]
     Checks {
         name: <crate::parking::ParkAction as Action>::NAME,
         round_trip: round_trip::<crate::parking::ParkAction>,
-        reply: decode_reply::<crate::parking::ParkAction>,
+        reply: decode_reply::<<crate::parking::ParkAction as Action>::Response>,
     },
     #[cfg(feature = "parking")]
     Checks {
         name: <crate::parking::ParkedCallsAction as Action>::NAME,
         round_trip: round_trip::<crate::parking::ParkedCallsAction>,
-        reply: decode_reply::<crate::parking::ParkedCallsAction>,
+        reply: decode_reply::<<crate::parking::ParkedCallsAction as Action>::Response>,
     },
     #[cfg(feature = "parking")]
     Checks {
         name: <crate::parking::ParkinglotsAction as Action>::NAME,
         round_trip: round_trip::<crate::parking::ParkinglotsAction>,
-        reply: decode_reply::<crate::parking::ParkinglotsAction>,
+        reply: decode_reply::<<crate::parking::ParkinglotsAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::PauseMonitorAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::PauseMonitorAction>,
-        reply: decode_reply::<crate::monitor::PauseMonitorAction>,
+        reply: decode_reply::<<crate::monitor::PauseMonitorAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::PingAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::PingAction>,
-        reply: decode_reply::<crate::manager::PingAction>,
+        reply: decode_reply::<<crate::manager::PingAction as Action>::Response>,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipHangupAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipHangupAction>,
-        reply: decode_reply::<crate::pjsip::PjsipHangupAction>,
+        reply: decode_reply::<<crate::pjsip::PjsipHangupAction as Action>::Response>,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipNotifyAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipNotifyAction>,
-        reply: decode_reply::<crate::pjsip::PjsipNotifyAction>,
+        reply: decode_reply::<<crate::pjsip::PjsipNotifyAction as Action>::Response>,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipQualifyAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipQualifyAction>,
-        reply: decode_reply::<crate::pjsip::PjsipQualifyAction>,
+        reply: decode_reply::<<crate::pjsip::PjsipQualifyAction as Action>::Response>,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipRegisterAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipRegisterAction>,
-        reply: decode_reply::<crate::pjsip::PjsipRegisterAction>,
+        reply: decode_reply::<<crate::pjsip::PjsipRegisterAction as Action>::Response>,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipSetMaintenanceAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipSetMaintenanceAction>,
-        reply: decode_reply::<crate::pjsip::PjsipSetMaintenanceAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipSetMaintenanceAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowAorsAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowAorsAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowAorsAction>,
+        reply: decode_reply::<<crate::pjsip::PjsipShowAorsAction as Action>::Response>,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowAuthsAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowAuthsAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowAuthsAction>,
+        reply: decode_reply::<<crate::pjsip::PjsipShowAuthsAction as Action>::Response>,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowContactsAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowContactsAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowContactsAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowContactsAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowEndpointAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowEndpointAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowEndpointAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowEndpointAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowEndpointsAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowEndpointsAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowEndpointsAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowEndpointsAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowMaintenanceAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowMaintenanceAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowMaintenanceAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowMaintenanceAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
@@ -4448,386 +4509,432 @@ static CHECKS: &[Checks] = &[
             crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction,
         >,
         reply: decode_reply::<
-            crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction,
+            <crate::pjsip::PjsipShowRegistrationInboundContactStatusesAction as Action>::Response,
         >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowRegistrationsInboundAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowRegistrationsInboundAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowRegistrationsInboundAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowRegistrationsOutboundAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowRegistrationsOutboundAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowRegistrationsOutboundAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowResourceListsAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowResourceListsAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowResourceListsAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowResourceListsAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowSubscriptionsInboundAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowSubscriptionsInboundAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowSubscriptionsInboundAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipShowSubscriptionsOutboundAction>,
-        reply: decode_reply::<crate::pjsip::PjsipShowSubscriptionsOutboundAction>,
+        reply: decode_reply::<
+            <crate::pjsip::PjsipShowSubscriptionsOutboundAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pjsip")]
     Checks {
         name: <crate::pjsip::PjsipUnregisterAction as Action>::NAME,
         round_trip: round_trip::<crate::pjsip::PjsipUnregisterAction>,
-        reply: decode_reply::<crate::pjsip::PjsipUnregisterAction>,
+        reply: decode_reply::<<crate::pjsip::PjsipUnregisterAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::PlayDtmfAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::PlayDtmfAction>,
-        reply: decode_reply::<crate::channel::PlayDtmfAction>,
+        reply: decode_reply::<<crate::channel::PlayDtmfAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::PlayMfAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::PlayMfAction>,
-        reply: decode_reply::<crate::channel::PlayMfAction>,
+        reply: decode_reply::<<crate::channel::PlayMfAction as Action>::Response>,
     },
     #[cfg(feature = "devicestate")]
     Checks {
         name: <crate::devicestate::PresenceStateAction as Action>::NAME,
         round_trip: round_trip::<crate::devicestate::PresenceStateAction>,
-        reply: decode_reply::<crate::devicestate::PresenceStateAction>,
+        reply: decode_reply::<
+            <crate::devicestate::PresenceStateAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "devicestate")]
     Checks {
         name: <crate::devicestate::PresenceStateListAction as Action>::NAME,
         round_trip: round_trip::<crate::devicestate::PresenceStateListAction>,
-        reply: decode_reply::<crate::devicestate::PresenceStateListAction>,
+        reply: decode_reply::<
+            <crate::devicestate::PresenceStateListAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "pri")]
     Checks {
         name: <crate::pri::PriDebugFileSetAction as Action>::NAME,
         round_trip: round_trip::<crate::pri::PriDebugFileSetAction>,
-        reply: decode_reply::<crate::pri::PriDebugFileSetAction>,
+        reply: decode_reply::<<crate::pri::PriDebugFileSetAction as Action>::Response>,
     },
     #[cfg(feature = "pri")]
     Checks {
         name: <crate::pri::PriDebugFileUnsetAction as Action>::NAME,
         round_trip: round_trip::<crate::pri::PriDebugFileUnsetAction>,
-        reply: decode_reply::<crate::pri::PriDebugFileUnsetAction>,
+        reply: decode_reply::<<crate::pri::PriDebugFileUnsetAction as Action>::Response>,
     },
     #[cfg(feature = "pri")]
     Checks {
         name: <crate::pri::PriDebugSetAction as Action>::NAME,
         round_trip: round_trip::<crate::pri::PriDebugSetAction>,
-        reply: decode_reply::<crate::pri::PriDebugSetAction>,
+        reply: decode_reply::<<crate::pri::PriDebugSetAction as Action>::Response>,
     },
     #[cfg(feature = "pri")]
     Checks {
         name: <crate::pri::PriShowSpansAction as Action>::NAME,
         round_trip: round_trip::<crate::pri::PriShowSpansAction>,
-        reply: decode_reply::<crate::pri::PriShowSpansAction>,
+        reply: decode_reply::<<crate::pri::PriShowSpansAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueAddAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueAddAction>,
-        reply: decode_reply::<crate::queue::QueueAddAction>,
+        reply: decode_reply::<<crate::queue::QueueAddAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueChangePriorityCallerAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueChangePriorityCallerAction>,
-        reply: decode_reply::<crate::queue::QueueChangePriorityCallerAction>,
+        reply: decode_reply::<
+            <crate::queue::QueueChangePriorityCallerAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueLogAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueLogAction>,
-        reply: decode_reply::<crate::queue::QueueLogAction>,
+        reply: decode_reply::<<crate::queue::QueueLogAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueMemberRingInUseAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueMemberRingInUseAction>,
-        reply: decode_reply::<crate::queue::QueueMemberRingInUseAction>,
+        reply: decode_reply::<
+            <crate::queue::QueueMemberRingInUseAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueuePauseAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueuePauseAction>,
-        reply: decode_reply::<crate::queue::QueuePauseAction>,
+        reply: decode_reply::<<crate::queue::QueuePauseAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueuePenaltyAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueuePenaltyAction>,
-        reply: decode_reply::<crate::queue::QueuePenaltyAction>,
+        reply: decode_reply::<<crate::queue::QueuePenaltyAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueReloadAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueReloadAction>,
-        reply: decode_reply::<crate::queue::QueueReloadAction>,
+        reply: decode_reply::<<crate::queue::QueueReloadAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueRemoveAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueRemoveAction>,
-        reply: decode_reply::<crate::queue::QueueRemoveAction>,
+        reply: decode_reply::<<crate::queue::QueueRemoveAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueResetAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueResetAction>,
-        reply: decode_reply::<crate::queue::QueueResetAction>,
+        reply: decode_reply::<<crate::queue::QueueResetAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueRuleAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueRuleAction>,
-        reply: decode_reply::<crate::queue::QueueRuleAction>,
+        reply: decode_reply::<<crate::queue::QueueRuleAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueuesAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueuesAction>,
-        reply: decode_reply::<crate::queue::QueuesAction>,
+        reply: decode_reply::<<crate::queue::QueuesAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueStatusAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueStatusAction>,
-        reply: decode_reply::<crate::queue::QueueStatusAction>,
+        reply: decode_reply::<<crate::queue::QueueStatusAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueSummaryAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueSummaryAction>,
-        reply: decode_reply::<crate::queue::QueueSummaryAction>,
+        reply: decode_reply::<<crate::queue::QueueSummaryAction as Action>::Response>,
     },
     #[cfg(feature = "queue")]
     Checks {
         name: <crate::queue::QueueWithdrawCallerAction as Action>::NAME,
         round_trip: round_trip::<crate::queue::QueueWithdrawCallerAction>,
-        reply: decode_reply::<crate::queue::QueueWithdrawCallerAction>,
+        reply: decode_reply::<
+            <crate::queue::QueueWithdrawCallerAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::RedirectAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::RedirectAction>,
-        reply: decode_reply::<crate::channel::RedirectAction>,
+        reply: decode_reply::<<crate::channel::RedirectAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::ReloadAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::ReloadAction>,
-        reply: decode_reply::<crate::manager::ReloadAction>,
+        reply: decode_reply::<<crate::manager::ReloadAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::SendFlashAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::SendFlashAction>,
-        reply: decode_reply::<crate::channel::SendFlashAction>,
+        reply: decode_reply::<<crate::channel::SendFlashAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::SendTextAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::SendTextAction>,
-        reply: decode_reply::<crate::channel::SendTextAction>,
+        reply: decode_reply::<<crate::channel::SendTextAction as Action>::Response>,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::SetvarAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::SetvarAction>,
-        reply: decode_reply::<crate::channel::SetvarAction>,
+        reply: decode_reply::<<crate::channel::SetvarAction as Action>::Response>,
     },
     #[cfg(feature = "dialplan")]
     Checks {
         name: <crate::dialplan::ShowDialPlanAction as Action>::NAME,
         round_trip: round_trip::<crate::dialplan::ShowDialPlanAction>,
-        reply: decode_reply::<crate::dialplan::ShowDialPlanAction>,
+        reply: decode_reply::<<crate::dialplan::ShowDialPlanAction as Action>::Response>,
     },
     #[cfg(feature = "sip")]
     Checks {
         name: <crate::sip::SipNotifyAction as Action>::NAME,
         round_trip: round_trip::<crate::sip::SipNotifyAction>,
-        reply: decode_reply::<crate::sip::SipNotifyAction>,
+        reply: decode_reply::<<crate::sip::SipNotifyAction as Action>::Response>,
     },
     #[cfg(feature = "sip")]
     Checks {
         name: <crate::sip::SipPeersAction as Action>::NAME,
         round_trip: round_trip::<crate::sip::SipPeersAction>,
-        reply: decode_reply::<crate::sip::SipPeersAction>,
+        reply: decode_reply::<<crate::sip::SipPeersAction as Action>::Response>,
     },
     #[cfg(feature = "sip")]
     Checks {
         name: <crate::sip::SipPeerStatusAction as Action>::NAME,
         round_trip: round_trip::<crate::sip::SipPeerStatusAction>,
-        reply: decode_reply::<crate::sip::SipPeerStatusAction>,
+        reply: decode_reply::<<crate::sip::SipPeerStatusAction as Action>::Response>,
     },
     #[cfg(feature = "sip")]
     Checks {
         name: <crate::sip::SipQualifyPeerAction as Action>::NAME,
         round_trip: round_trip::<crate::sip::SipQualifyPeerAction>,
-        reply: decode_reply::<crate::sip::SipQualifyPeerAction>,
+        reply: decode_reply::<<crate::sip::SipQualifyPeerAction as Action>::Response>,
     },
     #[cfg(feature = "sip")]
     Checks {
         name: <crate::sip::SipShowPeerAction as Action>::NAME,
         round_trip: round_trip::<crate::sip::SipShowPeerAction>,
-        reply: decode_reply::<crate::sip::SipShowPeerAction>,
+        reply: decode_reply::<<crate::sip::SipShowPeerAction as Action>::Response>,
     },
     #[cfg(feature = "sip")]
     Checks {
         name: <crate::sip::SipShowRegistryAction as Action>::NAME,
         round_trip: round_trip::<crate::sip::SipShowRegistryAction>,
-        reply: decode_reply::<crate::sip::SipShowRegistryAction>,
+        reply: decode_reply::<<crate::sip::SipShowRegistryAction as Action>::Response>,
     },
     #[cfg(feature = "skinny")]
     Checks {
         name: <crate::skinny::SkinnyDevicesAction as Action>::NAME,
         round_trip: round_trip::<crate::skinny::SkinnyDevicesAction>,
-        reply: decode_reply::<crate::skinny::SkinnyDevicesAction>,
+        reply: decode_reply::<<crate::skinny::SkinnyDevicesAction as Action>::Response>,
     },
     #[cfg(feature = "skinny")]
     Checks {
         name: <crate::skinny::SkinnyLinesAction as Action>::NAME,
         round_trip: round_trip::<crate::skinny::SkinnyLinesAction>,
-        reply: decode_reply::<crate::skinny::SkinnyLinesAction>,
+        reply: decode_reply::<<crate::skinny::SkinnyLinesAction as Action>::Response>,
     },
     #[cfg(feature = "skinny")]
     Checks {
         name: <crate::skinny::SkinnyShowDeviceAction as Action>::NAME,
         round_trip: round_trip::<crate::skinny::SkinnyShowDeviceAction>,
-        reply: decode_reply::<crate::skinny::SkinnyShowDeviceAction>,
+        reply: decode_reply::<
+            <crate::skinny::SkinnyShowDeviceAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "skinny")]
     Checks {
         name: <crate::skinny::SkinnyShowLineAction as Action>::NAME,
         round_trip: round_trip::<crate::skinny::SkinnyShowLineAction>,
-        reply: decode_reply::<crate::skinny::SkinnyShowLineAction>,
+        reply: decode_reply::<<crate::skinny::SkinnyShowLineAction as Action>::Response>,
     },
     #[cfg(feature = "sorcery")]
     Checks {
         name: <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::NAME,
         round_trip: round_trip::<crate::sorcery::SorceryMemoryCacheExpireAction>,
-        reply: decode_reply::<crate::sorcery::SorceryMemoryCacheExpireAction>,
+        reply: decode_reply::<
+            <crate::sorcery::SorceryMemoryCacheExpireAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "sorcery")]
     Checks {
         name: <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::NAME,
         round_trip: round_trip::<crate::sorcery::SorceryMemoryCacheExpireObjectAction>,
-        reply: decode_reply::<crate::sorcery::SorceryMemoryCacheExpireObjectAction>,
+        reply: decode_reply::<
+            <crate::sorcery::SorceryMemoryCacheExpireObjectAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "sorcery")]
     Checks {
         name: <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::NAME,
         round_trip: round_trip::<crate::sorcery::SorceryMemoryCachePopulateAction>,
-        reply: decode_reply::<crate::sorcery::SorceryMemoryCachePopulateAction>,
+        reply: decode_reply::<
+            <crate::sorcery::SorceryMemoryCachePopulateAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "sorcery")]
     Checks {
         name: <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::NAME,
         round_trip: round_trip::<crate::sorcery::SorceryMemoryCacheStaleAction>,
-        reply: decode_reply::<crate::sorcery::SorceryMemoryCacheStaleAction>,
+        reply: decode_reply::<
+            <crate::sorcery::SorceryMemoryCacheStaleAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "sorcery")]
     Checks {
         name: <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::NAME,
         round_trip: round_trip::<crate::sorcery::SorceryMemoryCacheStaleObjectAction>,
-        reply: decode_reply::<crate::sorcery::SorceryMemoryCacheStaleObjectAction>,
+        reply: decode_reply::<
+            <crate::sorcery::SorceryMemoryCacheStaleObjectAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "channel")]
     Checks {
         name: <crate::channel::StatusAction as Action>::NAME,
         round_trip: round_trip::<crate::channel::StatusAction>,
-        reply: decode_reply::<crate::channel::StatusAction>,
+        reply: decode_reply::<<crate::channel::StatusAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::StopMixMonitorAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::StopMixMonitorAction>,
-        reply: decode_reply::<crate::monitor::StopMixMonitorAction>,
+        reply: decode_reply::<<crate::monitor::StopMixMonitorAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::StopMonitorAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::StopMonitorAction>,
-        reply: decode_reply::<crate::monitor::StopMonitorAction>,
+        reply: decode_reply::<<crate::monitor::StopMonitorAction as Action>::Response>,
     },
     #[cfg(feature = "monitor")]
     Checks {
         name: <crate::monitor::UnpauseMonitorAction as Action>::NAME,
         round_trip: round_trip::<crate::monitor::UnpauseMonitorAction>,
-        reply: decode_reply::<crate::monitor::UnpauseMonitorAction>,
+        reply: decode_reply::<<crate::monitor::UnpauseMonitorAction as Action>::Response>,
     },
     #[cfg(feature = "config")]
     Checks {
         name: <crate::config::UpdateConfigAction as Action>::NAME,
         round_trip: round_trip::<crate::config::UpdateConfigAction>,
-        reply: decode_reply::<crate::config::UpdateConfigAction>,
+        reply: decode_reply::<<crate::config::UpdateConfigAction as Action>::Response>,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::UserEventAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::UserEventAction>,
-        reply: decode_reply::<crate::manager::UserEventAction>,
+        reply: decode_reply::<<crate::manager::UserEventAction as Action>::Response>,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::VoicemailBoxSummaryAction>,
-        reply: decode_reply::<crate::voicemail::VoicemailBoxSummaryAction>,
+        reply: decode_reply::<
+            <crate::voicemail::VoicemailBoxSummaryAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailForwardAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::VoicemailForwardAction>,
-        reply: decode_reply::<crate::voicemail::VoicemailForwardAction>,
+        reply: decode_reply::<
+            <crate::voicemail::VoicemailForwardAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailMoveAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::VoicemailMoveAction>,
-        reply: decode_reply::<crate::voicemail::VoicemailMoveAction>,
+        reply: decode_reply::<
+            <crate::voicemail::VoicemailMoveAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailRefreshAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::VoicemailRefreshAction>,
-        reply: decode_reply::<crate::voicemail::VoicemailRefreshAction>,
+        reply: decode_reply::<
+            <crate::voicemail::VoicemailRefreshAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailRemoveAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::VoicemailRemoveAction>,
-        reply: decode_reply::<crate::voicemail::VoicemailRemoveAction>,
+        reply: decode_reply::<
+            <crate::voicemail::VoicemailRemoveAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailUsersListAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::VoicemailUsersListAction>,
-        reply: decode_reply::<crate::voicemail::VoicemailUsersListAction>,
+        reply: decode_reply::<
+            <crate::voicemail::VoicemailUsersListAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailUserStatusAction as Action>::NAME,
         round_trip: round_trip::<crate::voicemail::VoicemailUserStatusAction>,
-        reply: decode_reply::<crate::voicemail::VoicemailUserStatusAction>,
+        reply: decode_reply::<
+            <crate::voicemail::VoicemailUserStatusAction as Action>::Response,
+        >,
     },
     #[cfg(feature = "manager")]
     Checks {
         name: <crate::manager::WaitEventAction as Action>::NAME,
         round_trip: round_trip::<crate::manager::WaitEventAction>,
-        reply: decode_reply::<crate::manager::WaitEventAction>,
+        reply: decode_reply::<<crate::manager::WaitEventAction as Action>::Response>,
     },
 ];
 /// The checks of the action called `name`, ignoring ASCII case.
@@ -4853,7 +4960,7 @@ pub fn check_action(msg: &Message) -> Result<(), Error> {
 /// filter out first, as the protocol core does.
 pub fn check_reply(action: &str, reply: &Reply) -> Result<(), DecodeError> {
     match checks(action) {
-        Some(checks) => (checks.reply)(reply),
+        Some(checks) => (checks.reply)(reply, checks.name),
         None => {
             Err(
                 DecodeError::unexpected(
@@ -7956,8 +8063,10 @@ fn round_trip<A: Action>(msg: &Message, out: &mut Vec<u8>) -> Result<(), Error> 
     }
 }
 
-/// The result of `encode_action` as the registry's.
+/// The result of `encode_action` as the registry's (out of line:
+/// it would be inlined into every `round_trip`).
 #[allow(dead_code)]
+#[inline(never)]
 fn encoded(result: Result<(), EncodeError>) -> Result<(), Error> {
     result.map_err(Error::Encode)
 }
@@ -7977,9 +8086,14 @@ fn same_again(msg: &Message, round_trip: RoundTrip) -> Result<(), Error> {
     }
 }
 
+/// Decode a reply to the action called `action` as its response
+/// type `R`.
 #[allow(dead_code)]
-fn decode_reply<A: Action>(reply: &Reply) -> Result<(), DecodeError> {
-    match <A::Response as FromResponse>::from_reply(reply, A::NAME) {
+fn decode_reply<R: FromResponse>(
+    reply: &Reply,
+    action: &'static str,
+) -> Result<(), DecodeError> {
+    match R::from_reply(reply, action) {
         Ok(_) => Ok(()),
         Err(error) => Err(error),
     }

@@ -29,6 +29,13 @@ pub fn unknown_value(value: &str, expected: &'static str) -> ValueError {
     ValueError::new(value, expected)
 }
 
+/// Append `text` to `out`: what a derived `write_wire` of an enumeration
+/// does with its spelling, compiled once rather than inlined in each.
+#[inline(never)]
+pub fn write_text(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(text.as_bytes());
+}
+
 /// Append a reference to each of `headers` to `out`: what the derived
 /// `unknown_headers` does with the `#[ami(extra)]` field, compiled once
 /// here rather than as an inlined `Vec::extend` in every struct.
