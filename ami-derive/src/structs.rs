@@ -115,7 +115,7 @@ fn partial_struct(fields: &[Field]) -> TokenStream {
 
 fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
     let ident = cont.ident;
-    let rt = rt();
+    let (rt, sp) = (rt(), support());
     let accept = accept_body(cont.fields());
     let finish = finish_body(cont.fields());
     let encode = encode_body(cont, derive);
@@ -149,11 +149,19 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
 
             #accept_unknown
 
-            #[allow(unused_variables)]
             fn finish(
                 partial: &mut Self::Partial,
                 prefix: &str,
             ) -> ::core::result::Result<Self, #rt::FieldError> {
+                #sp::finish_in_place::<Self>(partial, prefix)
+            }
+
+            #[allow(unused_variables)]
+            fn finish_into<'o>(
+                partial: &mut Self::Partial,
+                prefix: &str,
+                out: &'o mut ::core::mem::MaybeUninit<Self>,
+            ) -> ::core::result::Result<&'o mut Self, #rt::FieldError> {
                 #finish
             }
 
@@ -327,45 +335,114 @@ fn accept_body(fields: &[Field]) -> TokenStream {
     out
 }
 
+/// `finish_into`: the struct built in `out`, field by field. First, in
+/// declaration order, the steps that can fail (a required value missing, a
+/// group incomplete), so that the error is the one `finish` always gave:
+/// required values and optional or indexed groups into locals, groups
+/// built in their own field (`finish_group_into`: no copy of the group),
+/// which an error further on drops again. Then every other field is
+/// written, so that `out` is whole.
 fn finish_body(fields: &[Field]) -> TokenStream {
     let sp = support();
-    let inits = fields.iter().map(|f| {
+    let mut steps = TokenStream::new();
+    let mut writes = TokenStream::new();
+    // Groups built in place so far: dropped when a later step fails.
+    let mut built: Vec<&syn::Ident> = Vec::new();
+    for f in fields {
         let slot = f.ident;
-        let value = match &f.kind {
+        let local = format_ident!("__ami_{}", slot.unraw());
+        let undo = built
+            .iter()
+            .map(|g| quote!(::core::ptr::drop_in_place(::core::ptr::addr_of_mut!((*place).#g));));
+        let undo = if built.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! {
+                // SAFETY: these groups were built in `out` by the steps above.
+                unsafe { #(#undo)* }
+            }
+        };
+        let fallible = match &f.kind {
             FieldKind::Value {
                 name,
                 optional: false,
                 ..
             } => {
                 let name = &name.value;
-                quote!(#sp::finish_value(::core::mem::take(&mut partial.#slot), prefix, #name)?)
+                Some(
+                    quote!(#sp::finish_value(::core::mem::take(&mut partial.#slot), prefix, #name)),
+                )
+            }
+            FieldKind::Flatten {
+                prefix: group_prefix,
+                optional: true,
+                ty,
+            } => Some(
+                quote_spanned!(at(ty)=> #sp::finish_optional_group::<#ty>(&mut partial.#slot, prefix, #group_prefix)),
+            ),
+            FieldKind::IndexedGroup { style, ty } => {
+                let style = style_tokens(*style);
+                Some(
+                    quote_spanned!(at(ty)=> #sp::finish_indexed_group::<#ty>(::core::mem::take(&mut partial.#slot), #style, prefix)),
+                )
+            }
+            FieldKind::Flatten {
+                prefix: group_prefix,
+                optional: false,
+                ty,
+            } => {
+                let build = quote_spanned!(at(ty)=>
+                    #sp::finish_group_into::<#ty>(&mut partial.#slot, prefix, #group_prefix, ::core::ptr::addr_of_mut!((*place).#slot))
+                );
+                steps.extend(quote! {
+                    // SAFETY: `place` is `out`, valid for writes, and this
+                    // field of it holds nothing yet.
+                    if let ::core::result::Result::Err(error) = unsafe { #build } {
+                        #undo
+                        return ::core::result::Result::Err(error);
+                    }
+                });
+                built.push(slot);
+                continue;
             }
             FieldKind::Value { optional: true, .. }
             | FieldKind::Repeated { .. }
-            | FieldKind::Extra => quote!(::core::mem::take(&mut partial.#slot)),
-            FieldKind::Indexed { .. } => quote!(#sp::finish_indexed(::core::mem::take(&mut partial.#slot))),
-            FieldKind::Flatten {
-                prefix: group_prefix,
-                optional,
-                ty,
-            } => {
-                if *optional {
-                    quote_spanned!(at(ty)=> #sp::finish_optional_group::<#ty>(&mut partial.#slot, prefix, #group_prefix)?)
-                } else {
-                    quote_spanned!(at(ty)=> #sp::finish_group::<#ty>(&mut partial.#slot, prefix, #group_prefix)?)
-                }
+            | FieldKind::Extra => {
+                writes.extend(quote! {
+                    #sp::move_slot(&mut partial.#slot, ::core::ptr::addr_of_mut!((*place).#slot));
+                });
+                continue;
             }
-            FieldKind::IndexedGroup { style, ty } => {
-                let style = style_tokens(*style);
-                quote_spanned!(at(ty)=> #sp::finish_indexed_group::<#ty>(::core::mem::take(&mut partial.#slot), #style, prefix)?)
+            FieldKind::Indexed { .. } => {
+                writes.extend(quote! {
+                    ::core::ptr::addr_of_mut!((*place).#slot).write(#sp::finish_indexed(::core::mem::take(&mut partial.#slot)));
+                });
+                continue;
             }
         };
-        quote!(#slot: #value)
-    });
+        steps.extend(quote! {
+            let #local = match #fallible {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(error) => {
+                    #undo
+                    return ::core::result::Result::Err(error);
+                }
+            };
+        });
+        writes.extend(quote! {
+            ::core::ptr::addr_of_mut!((*place).#slot).write(#local);
+        });
+    }
     quote! {
-        ::core::result::Result::Ok(Self {
-            #(#inits,)*
-        })
+        let place: *mut Self = out.as_mut_ptr();
+        #steps
+        // SAFETY: `place` is `out`, valid for writes; each field not built
+        // in place above is written here, once, so every field of `Self`
+        // now holds a value and `out` is initialised.
+        unsafe {
+            #writes
+            ::core::result::Result::Ok(out.assume_init_mut())
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //! virtual call per field costs a few nanoseconds, next to parsing the field.
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{
@@ -323,6 +324,74 @@ pub fn finish_group<G: Fields>(
     prefix: &str,
 ) -> Result<G, FieldError> {
     G::finish(partial, &join_prefix(outer, prefix))
+}
+
+/// Build a flattened group in `place`, its field in the struct that a
+/// derived [`Fields::finish_into`] builds: the group is written where it
+/// stays, not returned and copied. `outer` is the prefix of the enclosing
+/// struct. On an error nothing is left in `place` to drop.
+///
+/// # Safety
+///
+/// `place` must be valid for writes of a `G` and hold no value that needs
+/// dropping (it is overwritten without being dropped).
+#[inline]
+pub unsafe fn finish_group_into<G: Fields>(
+    partial: &mut G::Partial,
+    outer: &str,
+    prefix: &str,
+    place: *mut G,
+) -> Result<(), FieldError> {
+    // SAFETY: `place` is valid for writes of a `G` (the caller's promise),
+    // and `MaybeUninit<G>` has the layout of `G` and may hold anything.
+    let out = unsafe { &mut *place.cast::<MaybeUninit<G>>() };
+    match G::finish_into(partial, &join_prefix(outer, prefix), out) {
+        Ok(done) => {
+            super::fields::is_initialised(done, place);
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Move the value of a decoding slot to `to`, its field in the struct that
+/// a derived [`Fields::finish_into`] builds, and leave the slot empty (its
+/// `Default`). What `*to = mem::take(slot)` does, but copied from the slot
+/// to the field directly: the `take` went through a temporary on the stack
+/// (a dozen moves per field of every struct decoded).
+///
+/// # Safety
+///
+/// `to` must be valid for writes of a `T` and hold no value that needs
+/// dropping (it is overwritten without being dropped).
+#[inline(always)]
+pub unsafe fn move_slot<T: Default>(slot: &mut T, to: *mut T) {
+    // Made first, so that nothing can unwind between the copy and the
+    // overwrite, while the value has two owners.
+    let empty = T::default();
+    // SAFETY: `to` is valid for writes (the caller's promise) and cannot
+    // overlap `slot`, a live `&mut`. After the copy the value is owned by
+    // `*to`; the slot's bits are overwritten without being dropped.
+    unsafe {
+        std::ptr::copy_nonoverlapping(slot, to, 1);
+        std::ptr::write(slot, empty);
+    }
+}
+
+/// [`Fields::finish`] of a derived struct: its [`Fields::finish_into`] on
+/// the stack (the derive builds structs in place; this is the by-value
+/// form, for a struct decoded on its own).
+#[inline]
+pub fn finish_in_place<T: Fields>(partial: &mut T::Partial, prefix: &str) -> Result<T, FieldError> {
+    let mut out = MaybeUninit::<T>::uninit();
+    let place = out.as_ptr();
+    match T::finish_into(partial, prefix, &mut out) {
+        Ok(done) => super::fields::is_initialised(done, place),
+        Err(error) => return Err(error),
+    }
+    // SAFETY: `finish_into` returned a `&mut T` to `out` itself (checked
+    // just above), so `out` holds an initialised `T`.
+    Ok(unsafe { out.assume_init() })
 }
 
 /// Offer a header to an optional flattened group, remembering whether the

@@ -39,6 +39,27 @@ pub trait Fields: Sized {
     /// name missing fields.
     fn finish(partial: &mut Self::Partial, prefix: &str) -> Result<Self, FieldError>;
 
+    /// [`Fields::finish`] into `out`, the place the struct is to live in
+    /// (the box of a boxed event, or the field of an enclosing struct for
+    /// a flattened group): what the derive implements, writing each field
+    /// where it belongs, so that the struct (hundreds of bytes for an event
+    /// with a channel snapshot) is not built on the stack and then copied
+    /// once per level. Returns `out`, initialised; on an error `out` holds
+    /// nothing to drop. The default writes what [`Fields::finish`] returns.
+    /// Only for the derives: not a stable API.
+    #[doc(hidden)]
+    #[inline]
+    fn finish_into<'o>(
+        partial: &mut Self::Partial,
+        prefix: &str,
+        out: &'o mut std::mem::MaybeUninit<Self>,
+    ) -> Result<&'o mut Self, FieldError> {
+        match Self::finish(partial, prefix) {
+            Ok(value) => Ok(out.write(value)),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Write every field in spec order, then the extra headers.
     fn encode(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError>;
 
@@ -335,20 +356,35 @@ pub(crate) fn decode_fields_boxed<T: Fields, M: MessageView>(
 ) -> Result<Box<T>, DecodeError> {
     let mut partial = T::Partial::default();
     feed_fields::<T, M>(msg, role, context, &mut partial)?;
-    // The box is allocated before `finish` runs: `Box::new(value)` after it
-    // kept a second copy of the value on the stack, to drop should the
-    // allocation unwind.
+    // The box is allocated before `finish_into` runs, which builds the
+    // value in it: no copy of the value on the stack first.
     let mut slot = Box::new(std::mem::MaybeUninit::<T>::uninit());
-    match T::finish(&mut partial, "") {
-        Ok(value) => {
-            slot.write(value);
-            // SAFETY: the value was just written into `slot`, and
+    let place = slot.as_ptr();
+    match T::finish_into(&mut partial, "", &mut slot) {
+        Ok(done) => {
+            is_initialised(done, place);
+            // SAFETY: `finish_into` returned a `&mut T` to `slot` itself
+            // (just checked), so `slot` holds an initialised `T`; and
             // `MaybeUninit<T>` has the layout of `T`, so the allocation is
-            // that of a `Box<T>` holding an initialised `T`.
+            // that of a `Box<T>` holding it.
             Ok(unsafe { Box::from_raw(Box::into_raw(slot).cast::<T>()) })
         }
         Err(error) => Err(field_error(context, error)),
     }
+}
+
+/// Check that the `&mut T` that [`Fields::finish_into`] returned is the
+/// place it was given, which it then holds initialised (a `&mut T` only
+/// ever points at a valid `T`): what lets its callers assume the place
+/// initialised without trusting every implementation. A derived or default
+/// `finish_into` always returns its place; anything else is a bug of a
+/// hand-written one.
+#[inline(always)]
+pub(crate) fn is_initialised<T>(done: &mut T, place: *const T) {
+    assert!(
+        std::ptr::eq(done, place),
+        "Fields::finish_into returned a value other than the one it was given to build"
+    );
 }
 
 /// Offer the headers of `msg` to the decoding state of `T`.
