@@ -222,8 +222,35 @@ pub fn value_index(value: &str, values: &[&str]) -> Option<usize> {
     // ignoring case costs a dozen instructions a byte.
     values
         .iter()
-        .position(|v| *v == value)
+        .position(|v| same_text(v.as_bytes(), value.as_bytes()))
         .or_else(|| values.iter().position(|v| v.eq_ignore_ascii_case(value)))
+}
+
+/// `a == b`, with short texts (names, enumeration values: mostly under 16
+/// bytes) compared in two overlapping words of 8, 4 or 1 bytes inline,
+/// where `==` calls `memcmp` (a call and its set-up per comparison).
+#[inline]
+pub(crate) fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let half = |bytes: &[u8], at: usize| {
+        let mut half = [0; 4];
+        half.copy_from_slice(&bytes[at..at + 4]);
+        u32::from_le_bytes(half)
+    };
+    match len {
+        17.. => a == b,
+        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        _ => a.iter().zip(b).all(|(x, y)| x == y),
+    }
 }
 
 // Inlined into the decoding helpers: the value then goes straight into its
@@ -590,7 +617,7 @@ fn event_role<M: MessageView>(
 fn check_event_name(found: &str, event: &str) -> Result<(), DecodeError> {
     // Asterisk spells event names as the spec does: an exact comparison (a
     // few word compares) settles it before the case-insensitive loop.
-    if found == event || found.eq_ignore_ascii_case(event) {
+    if same_text(found.as_bytes(), event.as_bytes()) || found.eq_ignore_ascii_case(event) {
         Ok(())
     } else {
         Err(DecodeError::unexpected(
@@ -724,6 +751,25 @@ mod tests {
         assert_eq!(strip_key_prefix(b"Dest", b"dest"), Some(&b""[..]));
         assert_eq!(strip_key_prefix(b"Des", b"dest"), None);
         assert_eq!(strip_key_prefix(b"DistChannel", b"dest"), None);
+    }
+
+    #[test]
+    fn same_text_is_equality() {
+        // Every length up to past the word compares, a difference at every
+        // position (each byte value there), and a length apart.
+        for len in 0..=40usize {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_text(&a, &a.clone()), "{len}");
+            assert!(!same_text(&a, &a[..len.saturating_sub(1)]) || len == 0);
+            assert!(!same_text(&a, &[&a[..], b"a"].concat()), "{len}");
+            for at in 0..len {
+                for byte in [0u8, b'A', a[at] ^ 0x20, a[at] ^ 0x80, 0xff] {
+                    let mut b = a.clone();
+                    b[at] = byte;
+                    assert_eq!(same_text(&a, &b), a == b, "{len} {at} {byte:#x}");
+                }
+            }
+        }
     }
 
     #[test]
