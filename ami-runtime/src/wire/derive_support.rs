@@ -296,12 +296,9 @@ pub fn accept_value<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) 
 
 /// Offer a header to a repeated field: every occurrence is kept, in order.
 pub fn accept_repeated<T: WireValue>(values: &mut Vec<T>, header: &RawHeader<'_>) -> Accepted {
-    match parse(header) {
-        Ok(value) => {
-            values.push(value);
-            Accepted::Taken
-        }
-        Err(error) => Accepted::Refused(error),
+    match T::decode_push(header, values) {
+        Ok(()) => Accepted::Taken,
+        Err(error) => Accepted::Refused(invalid(header, error)),
     }
 }
 

@@ -39,6 +39,17 @@ pub trait WireValue: Sized {
         Ok(())
     }
 
+    /// `values.push(Self::decode(header)?)`: what decoding a repeated
+    /// field does. [`Var`] overrides it to build the pair in the vector
+    /// (not in a `Result` first, then moved). Only for the decoding
+    /// helpers: not a stable API.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
+        values.push(Self::decode(header)?);
+        Ok(())
+    }
+
     /// Append the wire form of the value to `out`.
     fn write_wire(&self, out: &mut Vec<u8>);
 
@@ -381,6 +392,24 @@ impl fmt::Display for Var {
     }
 }
 
+/// `text` split at its first `=` into a name that is not empty and a
+/// value: how a [`Var`] is read.
+#[inline(always)]
+fn var_split(text: &str) -> Option<(&str, &str)> {
+    // `find_byte` rather than `split_once` or `memchr::memchr`: the
+    // values are short, and the generic search of `str` (or the run-time
+    // choice of `memchr`'s search) costs more than the search itself.
+    match find_byte(b'=', text.as_bytes()) {
+        Some(at) if at > 0 => Some((&text[..at], &text[at + 1..])),
+        _ => None,
+    }
+}
+
+#[cold]
+fn var_error(text: &str) -> ValueError {
+    ValueError::new(text, <Var as WireValue>::EXPECTED)
+}
+
 impl WireValue for Var {
     const EXPECTED: &'static str = "name=value";
 
@@ -392,15 +421,28 @@ impl WireValue for Var {
     }
 
     fn decode(header: &RawHeader<'_>) -> Result<Self, ValueError> {
-        // `find_byte` rather than `split_once` or `memchr::memchr`: the
-        // values are short, and the generic search of `str` (or the run-time
-        // choice of `memchr`'s search) costs more than the search itself.
-        match find_byte(b'=', header.value.as_bytes()) {
-            Some(at) if at > 0 => Ok(Var {
-                name: header.share(&header.value[..at]),
-                value: header.share(&header.value[at + 1..]),
+        match var_split(header.value) {
+            Some((name, value)) => Ok(Var {
+                name: header.share(name),
+                value: header.share(value),
             }),
-            _ => Err(ValueError::new(header.value, Self::EXPECTED)),
+            None => Err(var_error(header.value)),
+        }
+    }
+
+    // The pair is built where it stays, in the vector of a repeated field
+    // (`ChanVariable`: a few per channel event), rather than returned
+    // through a `Result` and moved in.
+    fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
+        match var_split(header.value) {
+            Some((name, value)) => {
+                values.push(Var {
+                    name: header.share(name),
+                    value: header.share(value),
+                });
+                Ok(())
+            }
+            None => Err(var_error(header.value)),
         }
     }
 
@@ -571,6 +613,32 @@ mod tests {
         assert_eq!(v.value, "sip:300@10.1.27.60:5060;a=b");
         assert_eq!(wire(&v), "SIPURI=sip:300@10.1.27.60:5060;a=b");
         assert!(Var::parse_wire("novalue").is_err());
+    }
+
+    #[test]
+    fn var_decode_push_pushes_what_decode_gives() {
+        for text in [
+            "A=b",
+            "A=",
+            "=b",
+            "no equals",
+            "",
+            "A_NAME_LONGER_THAN_23_BYTES=v=w",
+        ] {
+            let header = RawHeader::new("ChanVariable", text);
+            let mut values = vec![Var::new("x", "y")];
+            let pushed = Var::decode_push(&header, &mut values).map_err(|e| e.to_string());
+            match Var::decode(&header) {
+                Ok(var) => {
+                    assert_eq!(pushed, Ok(()), "{text:?}");
+                    assert_eq!(values, [Var::new("x", "y"), var], "{text:?}");
+                }
+                Err(error) => {
+                    assert_eq!(pushed, Err(error.to_string()), "{text:?}");
+                    assert_eq!(values, [Var::new("x", "y")], "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
