@@ -117,6 +117,10 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
     let ident = cont.ident;
     let (rt, sp) = (rt(), support());
     let accept = accept_body(cont.fields());
+    let groups = cont.fields().iter().filter_map(|f| match &f.kind {
+        FieldKind::Flatten { ty, .. } => Some(*ty),
+        _ => None,
+    });
     let finish = finish_body(cont.fields());
     let encode = encode_body(cont, derive);
     let unknown = unknown_headers_body(cont.fields());
@@ -137,6 +141,10 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
         #[automatically_derived]
         impl #rt::Fields for #ident {
             type Partial = __AmiPartial;
+
+            // `finish_into` moves every value out of the slots (a group's
+            // slot is emptied by the group's own `finish_into`).
+            const FINISH_EMPTIES: bool = true #(&& <#groups as #rt::Fields>::FINISH_EMPTIES)*;
 
             #[allow(unused_variables)]
             fn accept(

@@ -18,6 +18,14 @@ pub trait Fields: Sized {
     /// Decoding state: one slot per field.
     type Partial: Default;
 
+    /// Whether a successful [`Fields::finish_into`] leaves the decoding
+    /// state with nothing to drop (every value moved out): decoding then
+    /// skips dropping it, a test of each of its slots. True for derived
+    /// structs whose groups are derived too; a wrong `true` would only
+    /// leak. Only for the derives: not a stable API.
+    #[doc(hidden)]
+    const FINISH_EMPTIES: bool = false;
+
     /// Offer one header. `key` is the header name as received, with any
     /// group prefix and group index already removed; names match ignoring
     /// ASCII case (the derive compares keys with
@@ -338,8 +346,22 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     let mut partial = T::Partial::default();
     feed_fields::<T, M>(msg, role, context, &mut partial)?;
     match T::finish(&mut partial, "") {
-        Ok(value) => Ok(value),
+        Ok(value) => {
+            forget_emptied::<T>(partial);
+            Ok(value)
+        }
         Err(error) => Err(field_error(context, error)),
+    }
+}
+
+/// Forget the decoding state `partial` of `T` rather than drop it when
+/// finishing left nothing in it to drop ([`Fields::FINISH_EMPTIES`]):
+/// the drop would only test each slot. Forgetting never is unsound; at
+/// worst (a wrong `FINISH_EMPTIES`) it leaks.
+#[inline(always)]
+fn forget_emptied<T: Fields>(partial: T::Partial) {
+    if T::FINISH_EMPTIES {
+        std::mem::forget(partial);
     }
 }
 
@@ -363,6 +385,7 @@ pub(crate) fn decode_fields_boxed<T: Fields, M: MessageView>(
     match T::finish_into(&mut partial, "", &mut slot) {
         Ok(done) => {
             is_initialised(done, place);
+            forget_emptied::<T>(partial);
             // SAFETY: `finish_into` returned a `&mut T` to `slot` itself
             // (just checked), so `slot` holds an initialised `T`; and
             // `MaybeUninit<T>` has the layout of `T`, so the allocation is
