@@ -617,12 +617,19 @@ fn check_event_name(found: &str, event: &str) -> Result<(), DecodeError> {
     if same_text(found.as_bytes(), event.as_bytes()) || found.eq_ignore_ascii_case(event) {
         Ok(())
     } else {
-        Err(DecodeError::unexpected(
-            format!("event {event}"),
-            format!("Event: {event}"),
-            format!("Event: {found}"),
-        ))
+        Err(wrong_event_name(found, event))
     }
+}
+
+/// The error of [`check_event_name`], out of its way.
+#[cold]
+#[inline(never)]
+fn wrong_event_name(found: &str, event: &str) -> DecodeError {
+    DecodeError::unexpected(
+        format!("event {event}"),
+        format!("Event: {event}"),
+        format!("Event: {found}"),
+    )
 }
 
 /// Whether the `UserEvent` header's value `found` is `subtype` (ignoring

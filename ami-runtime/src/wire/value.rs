@@ -181,6 +181,18 @@ macro_rules! integer_value {
                     .map_err(|_| ValueError::new(value, Self::EXPECTED))
             }
 
+            // The usual short number is read inline, straight into the
+            // slot; anything else through `parse_wire` (out of line).
+            #[inline(always)]
+            fn decode_into(header: &RawHeader<'_>, slot: &mut Option<Self>) -> Result<(), ValueError> {
+                if let Some(n) = short_decimal(header.value.as_bytes()).and_then(|n| Self::try_from(n).ok()) {
+                    *slot = Some(n);
+                    return Ok(());
+                }
+                *slot = Some(Self::parse_wire(header.value)?);
+                Ok(())
+            }
+
             fn write_wire(&self, out: &mut Vec<u8>) {
                 out.extend_from_slice(itoa::Buffer::new().format(*self).as_bytes());
             }
@@ -436,6 +448,12 @@ impl WireValue for Var {
     fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
         match var_split(header.value) {
             Some((name, value)) => {
+                if values.capacity() == 0 {
+                    // The first variable of a struct: room for four at
+                    // once (what `push` would make room for too), without
+                    // the generic growth path around the allocation.
+                    *values = Vec::with_capacity(4);
+                }
                 values.push(Var {
                     name: header.share(name),
                     value: header.share(value),
@@ -566,6 +584,28 @@ mod tests {
                 i32::parse_wire(input).map_err(map),
                 trimmed.parse::<i32>().map_err(|_| input.to_owned()),
                 "{input:?}"
+            );
+            // Decoding into a slot reads the same (its short path inline).
+            fn decoded<T: WireValue>(input: &str) -> Result<Option<T>, String> {
+                let mut slot = None;
+                T::decode_into(&RawHeader::new("N", input), &mut slot).map_err(|e| e.value)?;
+                Ok(slot)
+            }
+            assert_eq!(
+                decoded::<u64>(input),
+                u64::parse_wire(input).map(Some).map_err(map)
+            );
+            assert_eq!(
+                decoded::<u32>(input),
+                u32::parse_wire(input).map(Some).map_err(map)
+            );
+            assert_eq!(
+                decoded::<i64>(input),
+                i64::parse_wire(input).map(Some).map_err(map)
+            );
+            assert_eq!(
+                decoded::<i32>(input),
+                i32::parse_wire(input).map(Some).map_err(map)
             );
         }
     }
