@@ -14,7 +14,8 @@ use std::mem::MaybeUninit;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{
-    decode_fields, decode_fields_boxed, Accepted, Encoder, Event, Fields, IndexStyle, MessageRole,
+    decode_fields, decode_untyped_boxed, ops_of, Accepted, DecodeOps, Encoder, Event, Fields,
+    IndexStyle, MessageRole,
 };
 use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
@@ -576,14 +577,53 @@ pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Resu
 
 /// [`decode_named_event`] into a `Box` (what the boxed variants of an enum
 /// of events call, through `FromEvent::from_named_event_boxed`): the event
-/// is moved into its box as soon as it is built.
+/// is built in its box. All but a cast and the room for the decoding state
+/// is in `decode_event_untyped_boxed`, compiled once per message type.
 pub fn decode_named_event_boxed<E: Event, M: MessageView>(
     msg: &M,
     name: &str,
 ) -> Result<Box<E>, DecodeError> {
-    // `match` rather than `?`: no `Try` conversion compiled per event.
-    match event_role(msg, name, E::NAME, E::USER_EVENT) {
-        Ok(role) => decode_fields_boxed(msg, role, &lazy_event_context(&(E::NAME, E::USER_EVENT))),
+    let mut partial = E::Partial::default();
+    // SAFETY: the operations are those of `E`, and `partial` is an
+    // `E::Partial`, as `decode_event_untyped_boxed` requires.
+    let decoded = unsafe {
+        decode_event_untyped_boxed(
+            msg,
+            name,
+            &(E::NAME, E::USER_EVENT),
+            ops_of::<E>(),
+            (&mut partial as *mut E::Partial).cast(),
+        )
+    };
+    match decoded {
+        Ok(ptr) => {
+            super::fields::forget_emptied::<E>(partial);
+            // SAFETY: the pointer is an allocation of `E`'s layout from
+            // the global allocator holding an initialised `E`: a
+            // `Box<E>`'s (`decode_untyped_boxed`).
+            Ok(unsafe { Box::from_raw(ptr.cast::<E>()) })
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The body of [`decode_named_event_boxed`]: the event's name checked
+/// against `names` (`Event`, `UserEvent` subtype), then the event decoded
+/// into a new box ([`decode_untyped_boxed`]).
+///
+/// # Safety
+/// As [`decode_untyped_boxed`]: `ops` and `partial` are those of the event
+/// that `names` names.
+#[inline(never)]
+unsafe fn decode_event_untyped_boxed<M: MessageView>(
+    msg: &M,
+    name: &str,
+    names: &'static (&'static str, Option<&'static str>),
+    ops: &DecodeOps,
+    partial: *mut u8,
+) -> Result<*mut u8, DecodeError> {
+    match event_role(msg, name, names.0, names.1) {
+        Ok(role) => decode_untyped_boxed(msg, role, &lazy_event_context(names), ops, partial),
         Err(error) => Err(error),
     }
 }
@@ -591,8 +631,9 @@ pub fn decode_named_event_boxed<E: Event, M: MessageView>(
 /// The role of an event message whose `Event` header is `name`, once its
 /// name (and for a `UserEvent` subtype its `UserEvent` header) is checked
 /// against `event` (and `user_event`). Generic over the message alone, not
-/// the event: one copy per kind of message rather than one per event type.
-#[inline(never)]
+/// the event; inlined into its two callers (one copy per kind of message
+/// each), where the usual case, no subtype, is a name compare and a return.
+#[inline]
 fn event_role<M: MessageView>(
     msg: &M,
     name: &str,
@@ -600,13 +641,22 @@ fn event_role<M: MessageView>(
     user_event: Option<&str>,
 ) -> Result<MessageRole, DecodeError> {
     check_event_name(name, event)?;
-    Ok(match user_event {
-        None => MessageRole::Event,
-        Some(subtype) => {
-            check_user_event(user_event_header(msg), event, subtype)?;
-            MessageRole::UserEvent
-        }
-    })
+    match user_event {
+        None => Ok(MessageRole::Event),
+        Some(subtype) => user_event_role(msg, event, subtype),
+    }
+}
+
+/// The role of a `UserEvent` subtype's message, once its `UserEvent`
+/// header is checked against `subtype`.
+#[inline(never)]
+fn user_event_role<M: MessageView>(
+    msg: &M,
+    event: &str,
+    subtype: &str,
+) -> Result<MessageRole, DecodeError> {
+    check_user_event(user_event_header(msg), event, subtype)?;
+    Ok(MessageRole::UserEvent)
 }
 
 /// Whether the `Event` header's value `found` names `event` (ignoring ASCII

@@ -7,6 +7,10 @@ use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
 use super::value::{bool_word, Var, WireValue};
 
+use std::alloc::Layout;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+
 /// A struct whose fields map to headers: actions, responses, events and the
 /// shared field groups (channel snapshot, bridge snapshot...).
 ///
@@ -332,25 +336,39 @@ pub fn decode_message<T: Fields, M: MessageView>(
 }
 
 /// [`decode_message`] with the context behind a reference: what the
-/// runtime's own callers use. This is the only part of decoding that is
-/// compiled once per struct (it makes the decoding state and hands it to
-/// [`feed_headers`] as a `dyn`), so that the crate of generated
-/// structs stays quick to build. Never inlined: its callers (per action,
-/// per event, per list) stay a few lines each instead of a copy of it.
-#[inline(never)]
+/// runtime's own callers use. Compiled once per struct and message type,
+/// it is a shim of a few lines: it makes room on the stack for the decoding
+/// state and the value, and hands them, untyped, to [`decode_untyped`],
+/// which runs the decoding through the struct's [`DecodeOps`] and is
+/// compiled once per message type. Keeping the body out of the generic
+/// code is what keeps the crate of generated structs quick to build.
 pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     msg: &M,
     role: MessageRole,
     context: &dyn Fn() -> String,
 ) -> Result<T, DecodeError> {
     let mut partial = T::Partial::default();
-    feed_fields::<T, M>(msg, role, context, &mut partial)?;
-    match T::finish(&mut partial, "") {
-        Ok(value) => {
+    let mut value = MaybeUninit::<T>::uninit();
+    // SAFETY: the operations are those of `T` (`ops_of`), `partial` is a
+    // `T::Partial` and `value` has room for a `T`, as they require.
+    let decoded = unsafe {
+        decode_untyped(
+            msg,
+            role,
+            context,
+            ops_of::<T>(),
+            (&mut partial as *mut T::Partial).cast(),
+            value.as_mut_ptr().cast(),
+        )
+    };
+    match decoded {
+        Ok(()) => {
             forget_emptied::<T>(partial);
-            Ok(value)
+            // SAFETY: `decode_untyped` wrote a `T` into `value` when it
+            // returns `Ok`.
+            Ok(unsafe { value.assume_init() })
         }
-        Err(error) => Err(field_error(context, error)),
+        Err(error) => Err(error),
     }
 }
 
@@ -359,40 +377,9 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
 /// the drop would only test each slot. Forgetting never is unsound; at
 /// worst (a wrong `FINISH_EMPTIES`) it leaks.
 #[inline(always)]
-fn forget_emptied<T: Fields>(partial: T::Partial) {
+pub(crate) fn forget_emptied<T: Fields>(partial: T::Partial) {
     if T::FINISH_EMPTIES {
         std::mem::forget(partial);
-    }
-}
-
-/// [`decode_fields`] into a `Box`: the value built by `finish` is moved
-/// into its box at once, rather than through the `Result`s of the callers
-/// first (what the boxed variants of an enum of events decode with). The
-/// events of a crate use either this or [`decode_fields`], so it adds no
-/// copy per struct.
-#[inline(never)]
-pub(crate) fn decode_fields_boxed<T: Fields, M: MessageView>(
-    msg: &M,
-    role: MessageRole,
-    context: &dyn Fn() -> String,
-) -> Result<Box<T>, DecodeError> {
-    let mut partial = T::Partial::default();
-    feed_fields::<T, M>(msg, role, context, &mut partial)?;
-    // The box is allocated before `finish_into` runs, which builds the
-    // value in it: no copy of the value on the stack first.
-    let mut slot = Box::new(std::mem::MaybeUninit::<T>::uninit());
-    let place = slot.as_ptr();
-    match T::finish_into(&mut partial, "", &mut slot) {
-        Ok(done) => {
-            is_initialised(done, place);
-            forget_emptied::<T>(partial);
-            // SAFETY: `finish_into` returned a `&mut T` to `slot` itself
-            // (just checked), so `slot` holds an initialised `T`; and
-            // `MaybeUninit<T>` has the layout of `T`, so the allocation is
-            // that of a `Box<T>` holding it.
-            Ok(unsafe { Box::from_raw(Box::into_raw(slot).cast::<T>()) })
-        }
-        Err(error) => Err(field_error(context, error)),
     }
 }
 
@@ -410,69 +397,178 @@ pub(crate) fn is_initialised<T>(done: &mut T, place: *const T) {
     );
 }
 
-/// Offer the headers of `msg` to the decoding state of `T`.
+/// What the decoding loop needs to know of a struct `T` whose type it does
+/// not see: its [`Fields`] methods behind untyped pointers, to its decoding
+/// state (`*mut T::Partial`) and to the value (`*mut T`), and the layout of
+/// `T`. One `static`-like constant per struct ([`ops_of`]), so that the loop
+/// and everything around it ([`decode_untyped`]) is compiled once per
+/// message type rather than once per struct.
+///
+/// Made only by [`ops_of`]: every pointer an operation takes must point to
+/// the type named with it, which only holds when all the operations come
+/// from the same `T`.
+pub(crate) struct DecodeOps {
+    /// [`Fields::accept`] on the state.
+    accept: unsafe fn(*mut u8, &[u8], &RawHeader<'_>) -> Accepted,
+    /// [`Fields::accept_unknown`] on the state.
+    accept_unknown: unsafe fn(*mut u8, &RawHeader<'_>) -> bool,
+    /// [`Fields::finish_into`] on the state, the value built in place at
+    /// the second (uninitialised) pointer on `Ok`.
+    finish: unsafe fn(*mut u8, &str, *mut u8) -> Result<(), FieldError>,
+    /// The layout of `T`, for the box of [`decode_untyped_boxed`].
+    layout: Layout,
+}
+
+/// The [`DecodeOps`] of `T`.
+struct OpsOf<T>(PhantomData<T>);
+
+impl<T: Fields> OpsOf<T> {
+    const OPS: DecodeOps = DecodeOps {
+        accept: accept_partial::<T>,
+        accept_unknown: accept_unknown_partial::<T>,
+        finish: finish_partial::<T>,
+        layout: Layout::new::<T>(),
+    };
+}
+
+/// The [`DecodeOps`] of `T`, a constant promoted to a `static`.
 #[inline(always)]
-fn feed_fields<T: Fields, M: MessageView>(
+pub(crate) fn ops_of<T: Fields>() -> &'static DecodeOps {
+    &OpsOf::<T>::OPS
+}
+
+/// # Safety
+/// `partial` points to an initialised `T::Partial`, not otherwise borrowed.
+unsafe fn accept_partial<T: Fields>(
+    partial: *mut u8,
+    key: &[u8],
+    header: &RawHeader<'_>,
+) -> Accepted {
+    T::accept(&mut *partial.cast::<T::Partial>(), key, header)
+}
+
+/// # Safety
+/// As [`accept_partial`].
+unsafe fn accept_unknown_partial<T: Fields>(partial: *mut u8, header: &RawHeader<'_>) -> bool {
+    T::accept_unknown(&mut *partial.cast::<T::Partial>(), header)
+}
+
+/// # Safety
+/// As [`accept_partial`]; `value` is valid for writes of a `T`.
+unsafe fn finish_partial<T: Fields>(
+    partial: *mut u8,
+    prefix: &str,
+    value: *mut u8,
+) -> Result<(), FieldError> {
+    let out = &mut *value.cast::<MaybeUninit<T>>();
+    let place = out.as_ptr();
+    match T::finish_into(&mut *partial.cast::<T::Partial>(), prefix, out) {
+        Ok(done) => {
+            is_initialised(done, place);
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Decode `msg` into a value of the struct that `ops` describes, written to
+/// `value`: the decoding state `partial` is fed every header, then
+/// finished. On `Err`, nothing was written to `value`. The caller made the
+/// state and drops it (typed code, where both are inlined and cheap).
+///
+/// # Safety
+/// `ops` is `ops_of::<T>()` for some `T`, `partial` points to a
+/// `T::Partial`, and `value` is valid for writes of a `T` (suitably
+/// aligned); neither is otherwise borrowed.
+#[inline(never)]
+unsafe fn decode_untyped<M: MessageView>(
     msg: &M,
     role: MessageRole,
     context: &dyn Fn() -> String,
-    partial: &mut T::Partial,
+    ops: &DecodeOps,
+    partial: *mut u8,
+    value: *mut u8,
 ) -> Result<(), DecodeError> {
-    match feed_headers(msg, role, &mut Offer::<T>(partial)) {
+    if let Err(error) = feed_headers(msg, role, ops, partial) {
+        return Err(field_error(context, *error));
+    }
+    match (ops.finish)(partial, "", value) {
         Ok(()) => Ok(()),
-        Err(error) => Err(field_error(context, *error)),
+        Err(error) => Err(field_error(context, error)),
     }
 }
 
-/// Where [`feed_headers`] offers headers: the decoding state of a struct
-/// behind a `dyn`, so that the loop is compiled once. A trait rather than
-/// a `dyn FnMut`: its vtable holds its two methods alone, with no
-/// `call_once` shims compiled per struct.
-trait HeaderSink {
-    /// [`Fields::accept`].
-    fn accept(&mut self, key: &[u8], header: &RawHeader<'_>) -> Accepted;
-    /// [`Fields::accept_unknown`].
-    fn accept_unknown(&mut self, header: &RawHeader<'_>);
-}
-
-/// The decoding state of `T`, as a [`HeaderSink`].
-struct Offer<'p, T: Fields>(&'p mut T::Partial);
-
-impl<T: Fields> HeaderSink for Offer<'_, T> {
-    // Inlined: the vtable entry is `T::accept` behind one load, a jump
-    // rather than a call with a frame of its own per header.
-    #[inline]
-    fn accept(&mut self, key: &[u8], header: &RawHeader<'_>) -> Accepted {
-        T::accept(self.0, key, header)
-    }
-
-    fn accept_unknown(&mut self, header: &RawHeader<'_>) {
-        // Structs without an extra field drop nothing silently: the
-        // derive requires one on every top-level message struct.
-        T::accept_unknown(self.0, header);
-    }
-}
-
-/// Offer every header of `msg` but the framing headers of `role` to `sink`,
-/// in wire order: the loop of [`decode_message`], compiled once per message
-/// type rather than once per struct (the call through `dyn` costs a few
-/// nanoseconds per header, next to the match on the name behind it).
-/// Never inlined: inlined into each struct's decoder, the loop would be
-/// compiled once per struct.
-#[inline(never)]
-fn feed_headers<M: MessageView>(
+/// [`decode_untyped`] into a new allocation of the layout of `ops`' struct:
+/// on `Ok`, the pointer to it, holding the value (what a `Box` of it
+/// holds). Allocating the box before `finish` runs lets `finish` write the
+/// value straight into it.
+///
+/// # Safety
+/// As [`decode_untyped`], with no `value`.
+#[inline]
+pub(crate) unsafe fn decode_untyped_boxed<M: MessageView>(
     msg: &M,
     role: MessageRole,
-    sink: &mut dyn HeaderSink,
+    context: &dyn Fn() -> String,
+    ops: &DecodeOps,
+    partial: *mut u8,
+) -> Result<*mut u8, DecodeError> {
+    let layout = ops.layout;
+    let ptr = if layout.size() == 0 {
+        // What `Box` holds for a zero-sized value: a dangling, aligned
+        // pointer (the derives make no such struct, but a hand-written
+        // `Fields` may).
+        layout.align() as *mut u8
+    } else {
+        let ptr = std::alloc::alloc(layout);
+        if ptr.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        ptr
+    };
+    // Frees the allocation unless the value was written to it.
+    struct Allocation(*mut u8, Layout);
+    impl Drop for Allocation {
+        fn drop(&mut self) {
+            if self.1.size() != 0 {
+                // SAFETY: allocated above with this layout, and not handed
+                // out (the guard is forgotten once it is).
+                unsafe { std::alloc::dealloc(self.0, self.1) }
+            }
+        }
+    }
+    let allocation = Allocation(ptr, layout);
+    decode_untyped(msg, role, context, ops, partial, ptr)?;
+    std::mem::forget(allocation);
+    Ok(ptr)
+}
+
+/// Offer every header of `msg` but the framing headers of `role` to the
+/// decoding state `partial` of the struct that `ops` describes, in wire
+/// order. Compiled once per message type, with [`decode_untyped`].
+///
+/// # Safety
+/// `ops` is `ops_of::<T>()` and `partial` an initialised `T::Partial`, not
+/// otherwise borrowed.
+#[inline(always)]
+unsafe fn feed_headers<M: MessageView>(
+    msg: &M,
+    role: MessageRole,
+    ops: &DecodeOps,
+    partial: *mut u8,
 ) -> Result<(), Box<FieldError>> {
     for header in msg.raw_headers() {
         let key = header.name.as_bytes();
         if role.is_framing(key) {
             continue;
         }
-        match sink.accept(key, &header) {
+        match (ops.accept)(partial, key, &header) {
             Accepted::Taken => {}
-            Accepted::Left => sink.accept_unknown(&header),
+            // Structs without an extra field drop nothing silently: the
+            // derive requires one on every top-level message struct.
+            Accepted::Left => {
+                (ops.accept_unknown)(partial, &header);
+            }
             Accepted::Refused(error) => return Err(error),
         }
     }
@@ -1532,6 +1628,169 @@ pub fn encode_event_message(msg: &Message, out: &mut Vec<u8>) -> Result<(), Enco
 mod tests {
     use super::super::AmiBool;
     use super::*;
+
+    /// A hand-written event with no field at all: zero-sized, so that its
+    /// box is the dangling pointer of [`decode_untyped_boxed`].
+    #[derive(Debug, PartialEq)]
+    struct Empty;
+
+    impl Fields for Empty {
+        type Partial = ();
+
+        fn accept(_: &mut (), _: &[u8], _: &RawHeader<'_>) -> Accepted {
+            Accepted::Left
+        }
+
+        fn finish(_: &mut (), _: &str) -> Result<Self, FieldError> {
+            Ok(Empty)
+        }
+
+        fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> {
+            Ok(())
+        }
+    }
+
+    impl Event for Empty {
+        const NAME: &'static str = "Empty";
+    }
+
+    impl FromEvent for Empty {
+        fn accepts(name: &str) -> bool {
+            name.eq_ignore_ascii_case(Self::NAME)
+        }
+
+        fn from_event<M: MessageView>(msg: &M) -> Result<Self, DecodeError> {
+            super::super::derive_support::decode_event(msg)
+        }
+    }
+
+    /// A hand-written event whose decoding state owns heap memory (a
+    /// `Vec` per header and a `String`), refuses a header called `Bad`,
+    /// requires `Name`, and panics on a header called `Panic`: every way
+    /// out of the untyped decoder (the value written to its box, the box
+    /// freed on an error or a panic, the state dropped each time).
+    #[derive(Debug, PartialEq)]
+    struct Owning {
+        name: String,
+        others: Vec<String>,
+        wide: [u64; 32],
+    }
+
+    #[derive(Default)]
+    struct OwningPartial {
+        name: Option<String>,
+        others: Vec<String>,
+    }
+
+    impl Fields for Owning {
+        type Partial = OwningPartial;
+
+        fn accept(partial: &mut OwningPartial, key: &[u8], header: &RawHeader<'_>) -> Accepted {
+            match key {
+                b"Name" => {
+                    partial.name = Some(header.value.to_owned());
+                    Accepted::Taken
+                }
+                b"Bad" => Accepted::Refused(Box::new(FieldError::Missing {
+                    field: "refused".to_owned(),
+                })),
+                b"Panic" => panic!("a field's decoder panicked"),
+                _ => Accepted::Left,
+            }
+        }
+
+        fn accept_unknown(partial: &mut OwningPartial, header: &RawHeader<'_>) -> bool {
+            partial.others.push(header.name.to_owned());
+            true
+        }
+
+        fn finish(partial: &mut OwningPartial, prefix: &str) -> Result<Self, FieldError> {
+            let name = partial.name.take().ok_or_else(|| FieldError::Missing {
+                field: format!("{prefix}Name"),
+            })?;
+            Ok(Owning {
+                name,
+                others: std::mem::take(&mut partial.others),
+                wide: [7; 32],
+            })
+        }
+
+        fn encode(&self, _: &mut Encoder<'_>) -> Result<(), EncodeError> {
+            Ok(())
+        }
+    }
+
+    impl Event for Owning {
+        const NAME: &'static str = "Owning";
+    }
+
+    impl FromEvent for Owning {
+        fn accepts(name: &str) -> bool {
+            name.eq_ignore_ascii_case(Self::NAME)
+        }
+
+        fn from_event<M: MessageView>(msg: &M) -> Result<Self, DecodeError> {
+            super::super::derive_support::decode_event(msg)
+        }
+    }
+
+    fn event(text: &str) -> Message {
+        Message::parse_block(text).unwrap()
+    }
+
+    #[test]
+    fn untyped_decoder_builds_values_in_place_and_in_boxes() {
+        use super::super::derive_support::{decode_event, decode_named_event_boxed};
+        // Zero-sized: no allocation, still a box that drops cleanly.
+        let msg = event("Event: Empty\r\nX: 1\r\n");
+        assert_eq!(
+            *decode_named_event_boxed::<Empty, _>(&msg, "Empty").unwrap(),
+            Empty
+        );
+        assert_eq!(decode_event::<Empty, _>(&msg).unwrap(), Empty);
+
+        let msg = event("Event: Owning\r\nA: 1\r\nName: n\r\nB: 2\r\n");
+        let expected = Owning {
+            name: "n".to_owned(),
+            others: vec!["A".to_owned(), "B".to_owned()],
+            wide: [7; 32],
+        };
+        assert_eq!(
+            *decode_named_event_boxed::<Owning, _>(&msg, "Owning").unwrap(),
+            expected
+        );
+        assert_eq!(decode_event::<Owning, _>(&msg).unwrap(), expected);
+        // The event's name is checked before anything is decoded.
+        let error = decode_named_event_boxed::<Owning, _>(&msg, "Other").unwrap_err();
+        assert!(error.to_string().contains("Event: Other"), "{error}");
+    }
+
+    #[test]
+    fn untyped_decoder_frees_what_it_made_on_errors_and_panics() {
+        use super::super::derive_support::{decode_event, decode_named_event_boxed};
+        // A refused header: the box is freed, the state dropped.
+        let msg = event("Event: Owning\r\nA: 1\r\nBad: x\r\nName: n\r\n");
+        let error = decode_named_event_boxed::<Owning, _>(&msg, "Owning").unwrap_err();
+        assert!(error.to_string().contains("refused"), "{error}");
+        assert!(decode_event::<Owning, _>(&msg).is_err());
+        // `finish` refuses (a missing field): the same.
+        let msg = event("Event: Owning\r\nA: 1\r\n");
+        let error = decode_named_event_boxed::<Owning, _>(&msg, "Owning").unwrap_err();
+        assert!(error.to_string().contains("Name"), "{error}");
+        // A panic goes through, and the decoder still works afterwards.
+        let msg = event("Event: Owning\r\nA: 1\r\nPanic: x\r\n");
+        let panicked = std::panic::catch_unwind(|| {
+            let _ = decode_named_event_boxed::<Owning, _>(&msg, "Owning");
+        });
+        assert!(panicked.is_err());
+        let msg = event("Event: Owning\r\nName: n\r\n");
+        assert_eq!(
+            decode_named_event_boxed::<Owning, _>(&msg, "Owning")
+                .unwrap()
+                .name,
+            "n"
+        );
+    }
 
     #[test]
     fn split_index_styles() {
