@@ -236,10 +236,10 @@ enum Resume {
 /// turned into a bitmask of its newlines (a compare the compiler
 /// vectorises), and each line end is then a `trailing_zeros` of the mask.
 /// Short lines, the usual case, cost a few instructions each instead of a
-/// search of their own. The same pass makes a mask of the colons, from
-/// which the header run finds the first colon of every line of a block at
-/// once ([`first_colons`]), and ORs the bytes together, so that a message
-/// found to be ASCII needs no UTF-8 validation of its own.
+/// search of their own. The same pass makes a mask of the colons, so that
+/// the colon of a header line is a `trailing_zeros` too, and ORs the bytes
+/// together, so that a message found to be ASCII needs no UTF-8 validation
+/// of its own.
 #[derive(Clone, Copy)]
 struct Newlines {
     /// Start of the block the masks describe.
@@ -248,6 +248,12 @@ struct Newlines {
     mask: u64,
     /// Colons of the block, bit `i` for `block + i`.
     colons: u64,
+    /// Colons of the block before, bit `i` for `block - 64 + i`, when
+    /// `window < block` (that block was read by this search).
+    prev_colons: u64,
+    /// Start of the span whose colons are known: `block - 64` once the
+    /// search has moved past its first block, `block` before.
+    window: usize,
     /// Every byte of the blocks read so far, ORed: below 0x80 when they
     /// are all ASCII.
     bits: u8,
@@ -264,6 +270,8 @@ impl Newlines {
             block: from,
             mask: masks.newlines,
             colons: masks.colons,
+            prev_colons: 0,
+            window: from,
             bits: masks.bits,
             wide,
         }
@@ -283,8 +291,10 @@ impl Newlines {
             return false;
         };
         let masks = block_masks(rest, self.wide);
+        self.window = self.block;
         self.block = block;
         self.mask = masks.newlines;
+        self.prev_colons = self.colons;
         self.colons = masks.colons;
         self.bits |= masks.bits;
         true
@@ -304,32 +314,28 @@ impl Newlines {
             }
         }
     }
-}
 
-/// The first colon of every line of a block at once: given the block's
-/// `newlines` and `colons` masks, the lines that start in it other than
-/// after its newlines (`starts`: bit `i` when a line starts at `i`), and
-/// `carry`, 1 when a line with no colon yet runs into the block from the
-/// one before (or starts at its first byte), returns the mask of the
-/// colons that are the first of their line, and the carry into the next
-/// block.
-///
-/// Adding a 1 at each line start to the mask of the bytes that are
-/// neither colon nor newline carries it along the line up to the first
-/// colon, which it sets (and stops), or up to the newline, which it sets
-/// too (and stops: the line has no colon); a line start on a colon sets
-/// it and carries nothing. Newlines stop every carry, so lines do not
-/// disturb each other, and the carry out of bit 63 is the carry of a line
-/// that goes on into the next block.
-#[inline]
-fn first_colons(newlines: u64, colons: u64, starts: u64, carry: u64) -> (u64, u64) {
-    let starts = (newlines << 1) | starts;
-    let plain = !(colons | newlines);
-    let (sum, over) = plain.overflowing_add(starts);
-    let (sum, over_carry) = sum.overflowing_add(carry);
-    // A newline at bit 63 starts a line at the next block's first byte.
-    let next = u64::from(over | over_carry) | (newlines >> 63);
-    (sum & colons, next)
+    /// The first colon at or after `from`, when `from` is inside the
+    /// blocks whose colons are known; `None` when there is no colon in
+    /// them after `from`, or when `from` is before them.
+    #[inline]
+    fn colon_from(&self, from: usize) -> Option<usize> {
+        if from >= self.block {
+            // `from` is at most the newline ending its line, in this block.
+            let after = self.colons.checked_shr((from - self.block) as u32)?;
+            (after != 0).then(|| from + after.trailing_zeros() as usize)
+        } else if from >= self.window {
+            // `from` is in the block before, which starts at `window`.
+            let before = self.prev_colons >> (from - self.window);
+            if before != 0 {
+                Some(from + before.trailing_zeros() as usize)
+            } else {
+                (self.colons != 0).then(|| self.block + self.colons.trailing_zeros() as usize)
+            }
+        } else {
+            None
+        }
+    }
 }
 
 /// The masks of one block: see [`block_masks`].
@@ -744,13 +750,12 @@ impl Scanner {
     /// The common case of [`Scanner::scan_lines`], in `Mode::Start` or
     /// `Mode::Headers`, when the buffer is within the size limit: take
     /// `Name: Value` lines and the blank line that ends the message, each
-    /// found with the newline mask of its block and the first colons of
-    /// its lines ([`first_colons`]). Returns `None`, with the line it
-    /// stopped at not taken, at anything else (a leading blank line, a line
-    /// that started before the known blocks or has no colon, a first line
-    /// whose name holds a space, a later one whose name starts or ends with
-    /// one, the header limit, `Response: Follows`, the end of `data`), for
-    /// the general loop, which handles every line the same way.
+    /// found with the newline and colon masks of its block. Returns `None`,
+    /// with the line it stopped at not taken, at anything else (a leading
+    /// blank line, a line not in the known blocks or with no colon, a first
+    /// line whose name holds a space, a later one whose name starts or ends
+    /// with one, the header limit, `Response: Follows`, the end of `data`),
+    /// for the general loop, which handles every line the same way.
     ///
     /// Kept out of line, and working on copies of the state written back
     /// on return, so that its loop keeps that state in registers.
@@ -765,102 +770,30 @@ impl Scanner {
     ) -> Option<Step> {
         let mut nl = *newlines;
         let mut pos = self.pos;
-        // The first line must start in the block the masks describe (or
-        // at the start of the next one): a line that began before it, in
-        // bytes searched by an earlier step, is for the general loop.
-        let offset = pos.checked_sub(nl.block).filter(|&offset| offset <= 64)?;
-        let start = 1u64.checked_shl(offset as u32).unwrap_or(0);
-        let (mut firsts, mut carry) = first_colons(nl.mask, nl.colons, start, 0);
-        carry |= u64::from(offset == 64);
-        // The first colon of the line being scanned when it lies in an
-        // earlier block than its newline; `usize::MAX` when there is none.
-        let mut pending = usize::MAX;
         let headers_before = spans.len();
         #[cfg(test)]
         let mut searched = self.searched;
-        // The message starts at `data[0]`, so its first line is the one at
-        // 0 (`Mode::Start`).
-        debug_assert_eq!(self.mode == Mode::Start, pos == 0);
-        // Each block has at most 64 newlines, hence at most 64 lines ending
-        // in it: room for them is made when the run moves to a block, and
-        // their spans are written into it at `out` (the length is set when
-        // moving on, and on return).
-        spans.reserve(64);
-        // SAFETY: `spans.len()` is within the allocation.
-        let mut out = unsafe { spans.as_mut_ptr().add(spans.len()) };
-        // The length of `spans` once the spans before `out` are in.
-        let written = |out: *mut Span, spans: &Vec<Span>| -> usize {
-            // SAFETY: `out` was made from the pointer of `spans`' current
-            // allocation, at or past its start.
-            unsafe { out.offset_from(spans.as_ptr()) as usize }
-        };
-        let bytes = data.as_ptr();
-        // SAFETY (for `byte`): callers read only below `at`, a newline the
-        // masks found, hence an index of `data` (the masks cover no byte
-        // past its end).
-        let byte = |i: usize| -> u8 {
-            debug_assert!(i < data.len());
-            unsafe { *bytes.add(i) }
-        };
+        let mut first = self.mode == Mode::Start;
         let step = loop {
             if nl.mask == 0 {
-                // The colon of the line going on into the next block, if
-                // it has one here.
-                if firsts != 0 {
-                    pending = nl.block + firsts.trailing_zeros() as usize;
+                if nl.next_block(data) {
+                    continue;
                 }
-                if !nl.next_block(data) {
-                    break None;
-                }
-                (firsts, carry) = first_colons(nl.mask, nl.colons, 0, carry);
-                let len = written(out, spans);
-                // SAFETY: the spans up to `out` were written below, in the
-                // room reserved.
-                unsafe { spans.set_len(len) };
-                spans.reserve(64);
-                // SAFETY: `len` is the length of `spans`.
-                out = unsafe { spans.as_mut_ptr().add(len) };
-                continue;
+                break None;
             }
             let ls = pos;
             let at = nl.block + nl.mask.trailing_zeros() as usize;
-            // The first colons up to the newline: at most one, this line's.
-            let own = firsts & (nl.mask ^ (nl.mask - 1));
-            let colon = if own != 0 {
-                nl.block + own.trailing_zeros() as usize
-            } else {
-                pending
-            };
-            if colon >= at {
-                let next = at + 1;
-                // No colon: only the blank line that ends the message is
-                // taken here.
-                let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
-                if !blank || ls == 0 {
+            let next = at + 1;
+            let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
+            if blank {
+                if first {
                     // Leading blank lines: the general loop skips them.
                     break None;
                 }
-                nl.mask &= nl.mask - 1;
-                #[cfg(test)]
-                SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
-                pos = next;
-                break Some(Step::Complete { end: next });
-            }
-            debug_assert!(ls <= colon && colon < at && at < data.len());
-            // `ls <= colon < at`: the name, the byte after the colon and
-            // the one before the newline are below `at`.
-            let lead = byte(ls);
-            // The byte before the colon; for an empty name, the newline
-            // before it (or the colon itself at the start of `data`).
-            let trail = byte(colon.saturating_sub(1));
-            let value = colon + 1 + usize::from(byte(colon + 1) == b' ');
-            let le = at - usize::from(byte(at - 1) == b'\r');
-            // One test for the rare lines: the first of the message, a name
-            // that starts or ends with a space, and `Response` (`response`
-            // in any case, 8 bytes).
-            let maybe_follows = (colon - ls == 8) & (lead | 0x20 == b'r');
-            let first = ls == 0;
-            if first | (lead == b' ') | (trail == b' ') | maybe_follows {
+            } else {
+                let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
+                    break None;
+                };
                 let name = &data[ls..colon];
                 if first {
                     // The first line is a header only with a name free of
@@ -868,47 +801,51 @@ impl Scanner {
                     if name.is_empty() || name.contains(&b' ') {
                         break None;
                     }
-                } else if name.first() == Some(&b' ') || name.last() == Some(&b' ') {
+                } else {
                     // A later name may hold inner spaces but neither start
                     // nor end with one (`split_spaced_header`); an empty one
                     // is accepted.
+                    if name.first() == Some(&b' ') || name.last() == Some(&b' ') {
+                        break None;
+                    }
+                    if COUNT_HEADERS && spans.len() >= limits.max_headers {
+                        break None;
+                    }
+                }
+                let mut value = colon + 1;
+                if data[value] == b' ' {
+                    // The newline at `at` follows the colon: `value` is in `data`.
+                    value += 1;
+                }
+                let mut le = at;
+                if data[le - 1] == b'\r' {
+                    le -= 1;
+                }
+                if name.len() == 8 && is_response_follows(name, &data[value..le]) {
                     break None;
                 }
-                if is_response_follows(name, &data[value..le]) {
-                    break None;
-                }
-            }
-            if COUNT_HEADERS && !first && written(out, spans) >= limits.max_headers {
-                break None;
-            }
-            // SAFETY: room for 64 spans past `spans.len()` was made when
-            // the run reached this block, and each span written since took
-            // a newline of the block's mask, which has at most 64.
-            unsafe {
-                out.write(Span {
+                spans.push(Span {
                     name: (ls as u32, colon as u32),
                     value: (value as u32, le as u32),
                 });
-                out = out.add(1);
             }
-            firsts ^= own;
-            pending = usize::MAX;
             nl.mask &= nl.mask - 1;
             #[cfg(test)]
             {
-                SEARCHED.with(|c| c.set(c.get() + (at + 1 - (ls + searched)) as u64));
+                SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
                 searched = 0;
             }
-            pos = at + 1;
+            pos = next;
+            if blank {
+                break Some(Step::Complete { end: next });
+            }
+            first = false;
         };
-        let len = written(out, spans);
-        // SAFETY: as at the block changes above.
-        unsafe { spans.set_len(len) };
         *newlines = nl;
         if pos != self.pos {
             // The lines taken: the headers, and the blank line if the
             // message is complete.
-            let taken = len - headers_before + usize::from(step.is_some());
+            let taken = spans.len() - headers_before + usize::from(step.is_some());
             self.pos = pos;
             self.line += taken as u32;
             self.searched = 0;
@@ -1376,8 +1313,8 @@ impl Framer {
 #[cfg(test)]
 mod tests {
     use super::{
-        block_masks, colon_or_space, first_colons, portable_block_masks, split_header,
-        split_spaced_header, wide_blocks, Frame, FrameErrorKind, Framer, Newlines, FORCE_SSE2,
+        block_masks, colon_or_space, portable_block_masks, split_header, split_spaced_header,
+        wide_blocks, Frame, FrameErrorKind, Framer, Newlines, FORCE_SSE2,
     };
 
     /// What the framer gave, owned: a message's headers, or the line of a
@@ -1541,58 +1478,6 @@ mod tests {
                 assert_eq!(got.colons, expected.colons, "wide {wide}");
                 assert_eq!(got.bits >= 0x80, expected.bits >= 0x80, "wide {wide}");
             }
-        }
-    }
-
-    /// `first_colons` as its definition says, a byte at a time: the first
-    /// colon of each line of `block` from `from` on, a line starting after
-    /// each newline; `looking`: whether the line at `from` has had no
-    /// colon yet (it starts there, or runs in with no colon).
-    fn first_colons_bytewise(block: &[u8; 64], from: usize, looking: bool) -> (u64, u64) {
-        let (mut firsts, mut looking) = (0u64, looking);
-        for (i, &b) in block.iter().enumerate().skip(from) {
-            if b == b'\n' {
-                looking = true;
-            } else if b == b':' && looking {
-                firsts |= 1 << i;
-                looking = false;
-            }
-        }
-        (firsts, u64::from(looking))
-    }
-
-    #[test]
-    fn first_colons_marks_the_first_colon_of_each_line() {
-        let mut rng = Xorshift(0xC0105);
-        for _ in 0..20_000 {
-            let mut block = [b'a'; 64];
-            let density = 1 + rng.below(12);
-            for b in &mut block {
-                *b = match rng.below(density + 2) {
-                    0 => b'\n',
-                    1 => b':',
-                    _ => b'a',
-                };
-            }
-            let masks = portable_block_masks(&block);
-            let (got, expected) = if rng.below(2) == 0 {
-                // A header run starting at a line start in the block: the
-                // newlines before it are taken already.
-                let from = rng.below(64);
-                let newlines = masks.newlines & !((1 << from) - 1);
-                (
-                    first_colons(newlines, masks.colons, 1 << from, 0),
-                    first_colons_bytewise(&block, from, true),
-                )
-            } else {
-                // A later block, a line running into it or not.
-                let carry = rng.below(2) == 0;
-                (
-                    first_colons(masks.newlines, masks.colons, 0, u64::from(carry)),
-                    first_colons_bytewise(&block, 0, carry),
-                )
-            };
-            assert_eq!(got, expected, "{:?}", String::from_utf8_lossy(&block));
         }
     }
 
