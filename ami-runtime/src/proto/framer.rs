@@ -806,61 +806,65 @@ impl Scanner {
             let ls = pos;
             let at = nl.block + nl.mask.trailing_zeros() as usize;
             let next = at + 1;
-            let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
-            if blank {
-                if first {
+            let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
+                // No colon: only the blank line that ends the message is
+                // taken here (header lines, with their colon before the
+                // newline, are never blank).
+                let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
+                if !blank || first {
                     // Leading blank lines: the general loop skips them.
                     break None;
                 }
+                nl.mask &= nl.mask - 1;
+                #[cfg(test)]
+                SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
+                pos = next;
+                break Some(Step::Complete { end: next });
+            };
+            // `ls <= colon < at`, and `at` is a newline the masks found
+            // in `data`: the reads below, up to `at`, are in `data`.
+            debug_assert!(ls <= colon && colon < at && at < data.len());
+            let byte = |i: usize| -> u8 {
+                debug_assert!(i <= at);
+                // SAFETY: `i <= at < data.len()` (above).
+                unsafe { *data.get_unchecked(i) }
+            };
+            if first {
+                // The first line is a header only with a name free of
+                // spaces (`split_header`); this also rules out the banner.
+                let name = &data[ls..colon];
+                if name.is_empty() || name.contains(&b' ') {
+                    break None;
+                }
             } else {
-                let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
-                    break None;
-                };
-                // `ls <= colon < at`, and `at` is a newline the masks found
-                // in `data`: the reads below, up to `at`, are in `data`.
-                debug_assert!(ls <= colon && colon < at && at < data.len());
-                let byte = |i: usize| -> u8 {
-                    debug_assert!(i <= at);
-                    // SAFETY: `i <= at < data.len()` (above).
-                    unsafe { *data.get_unchecked(i) }
-                };
-                if first {
-                    // The first line is a header only with a name free of
-                    // spaces (`split_header`); this also rules out the banner.
-                    let name = &data[ls..colon];
-                    if name.is_empty() || name.contains(&b' ') {
-                        break None;
-                    }
-                } else {
-                    // A later name may hold inner spaces but neither start
-                    // nor end with one (`split_spaced_header`); an empty one
-                    // is accepted: its first byte is the colon, and the byte
-                    // before it the newline of the line before (a later line
-                    // starts after one, so `colon >= ls >= 1`).
-                    debug_assert!(ls >= 1 && data[ls - 1] == b'\n');
-                    if (byte(ls) == b' ') | (byte(colon - 1) == b' ') {
-                        break None;
-                    }
-                    if COUNT_HEADERS && written(out, spans) >= limits.max_headers {
-                        break None;
-                    }
-                }
-                // The newline at `at` follows the colon: `colon + 1 <= at`.
-                let value = colon + 1 + usize::from(byte(colon + 1) == b' ');
-                let le = at - usize::from(byte(at - 1) == b'\r');
-                if colon - ls == 8 && is_response_follows(&data[ls..colon], &data[value..le]) {
+                // A later name may hold inner spaces but neither start
+                // nor end with one (`split_spaced_header`); an empty one
+                // is accepted: its first byte is the colon, and the byte
+                // before it the newline of the line before (a later line
+                // starts after one, so `colon >= ls >= 1`).
+                debug_assert!(ls >= 1 && data[ls - 1] == b'\n');
+                if (byte(ls) == b' ') | (byte(colon - 1) == b' ') {
                     break None;
                 }
-                // SAFETY: room for 64 spans past `out` was made when the run
-                // reached this block, and each span written since took one
-                // of the block's newlines, which are at most 64.
-                unsafe {
-                    out.write(Span {
-                        name: (ls as u32, colon as u32),
-                        value: (value as u32, le as u32),
-                    });
-                    out = out.add(1);
+                if COUNT_HEADERS && written(out, spans) >= limits.max_headers {
+                    break None;
                 }
+            }
+            // The newline at `at` follows the colon: `colon + 1 <= at`.
+            let value = colon + 1 + usize::from(byte(colon + 1) == b' ');
+            let le = at - usize::from(byte(at - 1) == b'\r');
+            if colon - ls == 8 && is_response_follows(&data[ls..colon], &data[value..le]) {
+                break None;
+            }
+            // SAFETY: room for 64 spans past `out` was made when the run
+            // reached this block, and each span written since took one
+            // of the block's newlines, which are at most 64.
+            unsafe {
+                out.write(Span {
+                    name: (ls as u32, colon as u32),
+                    value: (value as u32, le as u32),
+                });
+                out = out.add(1);
             }
             nl.mask &= nl.mask - 1;
             #[cfg(test)]
@@ -869,9 +873,6 @@ impl Scanner {
                 searched = 0;
             }
             pos = next;
-            if blank {
-                break Some(Step::Complete { end: next });
-            }
             first = false;
         };
         let len = written(out, spans);
