@@ -773,7 +773,11 @@ impl Scanner {
         let headers_before = spans.len();
         #[cfg(test)]
         let mut searched = self.searched;
-        let mut first = self.mode == Mode::Start;
+        // The first line of the message (`Mode::Start`, which is at 0):
+        // taken on the stricter rules of a first line, or left to the
+        // general loop. Every later line starts after a newline, at 1 or
+        // more.
+        let mut first = self.mode == Mode::Start || pos == 0;
         // A block has at most 64 newlines, hence at most 64 lines ending in
         // it: room for them is made when the run reaches a block, and their
         // spans are written at `out` (the length of `spans` is set when
@@ -821,8 +825,10 @@ impl Scanner {
                 pos = next;
                 break Some(Step::Complete { end: next });
             };
-            // `ls <= colon < at`, and `at` is a newline the masks found
-            // in `data`: the reads below, up to `at`, are in `data`.
+            // `ls <= colon < at`, and `at` is a newline of `data`: the masks
+            // are made from the bytes of `data` itself (`Newlines::new`,
+            // `next_block`), so each bit is an index of `data`. The reads
+            // below, up to `at`, are in `data`.
             debug_assert!(ls <= colon && colon < at && at < data.len());
             let byte = |i: usize| -> u8 {
                 debug_assert!(i <= at);
@@ -841,7 +847,7 @@ impl Scanner {
                 // nor end with one (`split_spaced_header`); an empty one
                 // is accepted: its first byte is the colon, and the byte
                 // before it the newline of the line before (a later line
-                // starts after one, so `colon >= ls >= 1`).
+                // starts after one: `colon >= ls >= 1`, see `first`).
                 debug_assert!(ls >= 1 && data[ls - 1] == b'\n');
                 if (byte(ls) == b' ') | (byte(colon - 1) == b' ') {
                     break None;
