@@ -773,10 +773,36 @@ impl Scanner {
         let headers_before = spans.len();
         #[cfg(test)]
         let mut searched = self.searched;
-        let mut first = self.mode == Mode::Start;
+        // The first line of the message (`Mode::Start`, which is at 0):
+        // taken on the stricter rules of a first line, or left to the
+        // general loop. Every later line starts after a newline, at 1 or
+        // more.
+        let mut first = self.mode == Mode::Start || pos == 0;
+        // A block has at most 64 newlines, hence at most 64 lines ending in
+        // it: room for them is made when the run reaches a block, and their
+        // spans are written at `out` (the length of `spans` is set when
+        // more room is needed, and on return).
+        spans.reserve(64);
+        // SAFETY: `spans.len()` is within the allocation.
+        let mut out = unsafe { spans.as_mut_ptr().add(spans.len()) };
+        // The length of `spans` once the spans before `out` are in.
+        let written = |out: *mut Span, spans: &Vec<Span>| -> usize {
+            // SAFETY: `out` was made from the pointer of `spans`' current
+            // allocation, at or past its start.
+            unsafe { out.offset_from(spans.as_ptr()) as usize }
+        };
         let step = loop {
             if nl.mask == 0 {
                 if nl.next_block(data) {
+                    let len = written(out, spans);
+                    if spans.capacity() - len < 64 {
+                        // SAFETY: the spans up to `out` were written below,
+                        // in the room made.
+                        unsafe { spans.set_len(len) };
+                        spans.reserve(64);
+                        // SAFETY: `len` is the length of `spans`.
+                        out = unsafe { spans.as_mut_ptr().add(len) };
+                    }
                     continue;
                 }
                 break None;
@@ -784,50 +810,67 @@ impl Scanner {
             let ls = pos;
             let at = nl.block + nl.mask.trailing_zeros() as usize;
             let next = at + 1;
-            let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
-            if blank {
-                if first {
+            let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
+                // No colon: only the blank line that ends the message is
+                // taken here (header lines, with their colon before the
+                // newline, are never blank).
+                let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
+                if !blank || first {
                     // Leading blank lines: the general loop skips them.
                     break None;
                 }
-            } else {
-                let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
-                    break None;
-                };
+                nl.mask &= nl.mask - 1;
+                #[cfg(test)]
+                SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
+                pos = next;
+                break Some(Step::Complete { end: next });
+            };
+            // `ls <= colon < at`, and `at` is a newline of `data`: the masks
+            // are made from the bytes of `data` itself (`Newlines::new`,
+            // `next_block`), so each bit is an index of `data`. The reads
+            // below, up to `at`, are in `data`.
+            debug_assert!(ls <= colon && colon < at && at < data.len());
+            let byte = |i: usize| -> u8 {
+                debug_assert!(i <= at);
+                // SAFETY: `i <= at < data.len()` (above).
+                unsafe { *data.get_unchecked(i) }
+            };
+            if first {
+                // The first line is a header only with a name free of
+                // spaces (`split_header`); this also rules out the banner.
                 let name = &data[ls..colon];
-                if first {
-                    // The first line is a header only with a name free of
-                    // spaces (`split_header`); this also rules out the banner.
-                    if name.is_empty() || name.contains(&b' ') {
-                        break None;
-                    }
-                } else {
-                    // A later name may hold inner spaces but neither start
-                    // nor end with one (`split_spaced_header`); an empty one
-                    // is accepted.
-                    if name.first() == Some(&b' ') || name.last() == Some(&b' ') {
-                        break None;
-                    }
-                    if COUNT_HEADERS && spans.len() >= limits.max_headers {
-                        break None;
-                    }
-                }
-                let mut value = colon + 1;
-                if data[value] == b' ' {
-                    // The newline at `at` follows the colon: `value` is in `data`.
-                    value += 1;
-                }
-                let mut le = at;
-                if data[le - 1] == b'\r' {
-                    le -= 1;
-                }
-                if name.len() == 8 && is_response_follows(name, &data[value..le]) {
+                if name.is_empty() || name.contains(&b' ') {
                     break None;
                 }
-                spans.push(Span {
+            } else {
+                // A later name may hold inner spaces but neither start
+                // nor end with one (`split_spaced_header`); an empty one
+                // is accepted: its first byte is the colon, and the byte
+                // before it the newline of the line before (a later line
+                // starts after one: `colon >= ls >= 1`, see `first`).
+                debug_assert!(ls >= 1 && data[ls - 1] == b'\n');
+                if (byte(ls) == b' ') | (byte(colon - 1) == b' ') {
+                    break None;
+                }
+                if COUNT_HEADERS && written(out, spans) >= limits.max_headers {
+                    break None;
+                }
+            }
+            // The newline at `at` follows the colon: `colon + 1 <= at`.
+            let value = colon + 1 + usize::from(byte(colon + 1) == b' ');
+            let le = at - usize::from(byte(at - 1) == b'\r');
+            if colon - ls == 8 && is_response_follows(&data[ls..colon], &data[value..le]) {
+                break None;
+            }
+            // SAFETY: room for 64 spans past `out` was made when the run
+            // reached this block, and each span written since took one
+            // of the block's newlines, which are at most 64.
+            unsafe {
+                out.write(Span {
                     name: (ls as u32, colon as u32),
                     value: (value as u32, le as u32),
                 });
+                out = out.add(1);
             }
             nl.mask &= nl.mask - 1;
             #[cfg(test)]
@@ -836,16 +879,16 @@ impl Scanner {
                 searched = 0;
             }
             pos = next;
-            if blank {
-                break Some(Step::Complete { end: next });
-            }
             first = false;
         };
+        let len = written(out, spans);
+        // SAFETY: as when making room above.
+        unsafe { spans.set_len(len) };
         *newlines = nl;
         if pos != self.pos {
             // The lines taken: the headers, and the blank line if the
             // message is complete.
-            let taken = spans.len() - headers_before + usize::from(step.is_some());
+            let taken = len - headers_before + usize::from(step.is_some());
             self.pos = pos;
             self.line += taken as u32;
             self.searched = 0;
