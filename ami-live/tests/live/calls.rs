@@ -271,6 +271,16 @@ async fn transfers_and_redirect() {
     // Redirect both halves of a call elsewhere.
     let mark = s.mark();
     let call = originate(&s, "redirect", "250", "test", "Wait", "30").await;
+    // Only once the channel runs its dialplan: a Redirect of a channel
+    // whose PBX thread is still starting makes Asterisk 22 start a second
+    // one on it ("already has PBX structure??"), and the two crash it
+    // (FRACK in __ast_answer, seen once in CI on 2026-11-30).
+    s.wait_event(
+        mark,
+        "Newexten",
+        &[("Uniqueid", &call.other_id), ("Context", "test")],
+    )
+    .await;
     s.ok(&RedirectAction::new(call.other.clone(), "sit", "live", "1"))
         .await;
     s.wait_event(
