@@ -378,10 +378,17 @@ pub(crate) fn decode_fields<T: Fields, M: MessageView>(
 /// hand-written one.
 #[inline(always)]
 pub(crate) fn is_initialised<T>(done: &mut T, place: *const T) {
-    assert!(
-        std::ptr::eq(done, place),
-        "Fields::finish_into returned a value other than the one it was given to build"
-    );
+    if !std::ptr::eq(done, place) {
+        finished_elsewhere();
+    }
+}
+
+/// The panic of [`is_initialised`], out of line: one copy, not one per
+/// struct.
+#[cold]
+#[inline(never)]
+fn finished_elsewhere() -> ! {
+    panic!("Fields::finish_into returned a value other than the one it was given to build")
 }
 
 /// What the decoding loop needs to know of a struct `T` whose type it does
@@ -1606,10 +1613,55 @@ fn encode_message(
 
 /// Decode a request message into the typed action `A` (what a server, a
 /// mock or a capture reader sees).
+///
+/// A shim per action: all but the room for the decoding state and the
+/// value is in `decode_action_untyped`, compiled once.
 pub fn decode_action<A: Action>(msg: &Message) -> Result<A, DecodeError> {
+    let mut partial = MaybeUninit::<A::Partial>::uninit();
+    let mut value = MaybeUninit::<A>::uninit();
+    // SAFETY: the operations are those of `A` (`ops_of`), `partial` has
+    // room for an `A::Partial` and `value` for an `A`, as they require.
+    let decoded = unsafe {
+        decode_action_untyped(
+            msg,
+            A::NAME,
+            ops_of::<A>(),
+            partial.as_mut_ptr().cast(),
+            value.as_mut_ptr().cast(),
+        )
+    };
     // `match` rather than `?`: no `Try` conversion compiled per action.
-    match check_action_name(msg, A::NAME) {
-        Ok(()) => decode_fields(msg, MessageRole::Action, &named_context("action", A::NAME)),
+    match decoded {
+        // SAFETY: `decode_action_untyped` wrote an `A` into `value` when
+        // it returns `Ok`.
+        Ok(()) => Ok(unsafe { value.assume_init() }),
+        Err(error) => Err(error),
+    }
+}
+
+/// The body of [`decode_action`]: the action's name checked, then the
+/// action decoded ([`decode_untyped`]).
+///
+/// # Safety
+/// As [`decode_untyped`]: `ops`, `partial` and `value` are those of the
+/// action called `name`.
+#[inline(never)]
+unsafe fn decode_action_untyped(
+    msg: &Message,
+    name: &'static str,
+    ops: &DecodeOps,
+    partial: *mut u8,
+    value: *mut u8,
+) -> Result<(), DecodeError> {
+    match check_action_name(msg, name) {
+        Ok(()) => decode_untyped(
+            msg,
+            MessageRole::Action,
+            &named_context("action", name),
+            ops,
+            partial,
+            value,
+        ),
         Err(error) => Err(error),
     }
 }
