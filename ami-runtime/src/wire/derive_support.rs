@@ -14,7 +14,7 @@ use std::mem::MaybeUninit;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{
-    decode_fields, decode_untyped_boxed, finish_partial, ops_of, Accepted, DecodeOps, Encoder,
+    decode_untyped, decode_untyped_boxed, finish_partial, ops_of, Accepted, DecodeOps, Encoder,
     Event, Fields, IndexStyle, MessageRole,
 };
 use super::message::{Header, MessageKind, MessageView, RawHeader};
@@ -576,10 +576,52 @@ fn no_event_header(event: &str) -> DecodeError {
 
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
+///
+/// A shim per event: all but the room for the decoding state and the value
+/// is in `decode_event_untyped`, compiled once per message type.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
+    let mut partial = MaybeUninit::<E::Partial>::uninit();
+    let mut value = MaybeUninit::<E>::uninit();
+    // SAFETY: the operations are those of `E`, `partial` has room for an
+    // `E::Partial` and `value` for an `E`, as `decode_event_untyped`
+    // requires.
+    let decoded = unsafe {
+        decode_event_untyped(
+            msg,
+            name,
+            &(E::NAME, E::USER_EVENT),
+            ops_of::<E>(),
+            partial.as_mut_ptr().cast(),
+            value.as_mut_ptr().cast(),
+        )
+    };
     // `match` rather than `?`: no `Try` conversion compiled per event.
-    match event_role(msg, name, E::NAME, E::USER_EVENT) {
-        Ok(role) => decode_fields(msg, role, &lazy_event_context(&(E::NAME, E::USER_EVENT))),
+    match decoded {
+        // SAFETY: `decode_event_untyped` wrote an `E` into `value` when it
+        // returns `Ok`.
+        Ok(()) => Ok(unsafe { value.assume_init() }),
+        Err(error) => Err(error),
+    }
+}
+
+/// The body of [`decode_named_event`]: the event's name checked against
+/// `names` (`Event`, `UserEvent` subtype), then the event decoded into
+/// `value` ([`decode_untyped`]).
+///
+/// # Safety
+/// As [`decode_untyped`]: `ops`, `partial` and `value` are those of the
+/// event that `names` names.
+#[inline(never)]
+unsafe fn decode_event_untyped<M: MessageView>(
+    msg: &M,
+    name: &str,
+    names: &'static (&'static str, Option<&'static str>),
+    ops: &DecodeOps,
+    partial: *mut u8,
+    value: *mut u8,
+) -> Result<(), DecodeError> {
+    match event_role(msg, name, names.0, names.1) {
+        Ok(role) => decode_untyped(msg, role, &lazy_event_context(names), ops, partial, value),
         Err(error) => Err(error),
     }
 }

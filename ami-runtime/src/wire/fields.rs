@@ -501,7 +501,7 @@ pub(crate) unsafe fn finish_partial<T: Fields>(
 /// otherwise borrowed. Nothing in either is dropped (both are overwritten),
 /// and `partial` holds nothing to drop on return.
 #[inline(never)]
-unsafe fn decode_untyped<M: MessageView>(
+pub(crate) unsafe fn decode_untyped<M: MessageView>(
     msg: &M,
     role: MessageRole,
     context: &dyn Fn() -> String,
