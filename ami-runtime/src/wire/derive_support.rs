@@ -14,8 +14,8 @@ use std::mem::MaybeUninit;
 
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError, ValueError};
 use super::fields::{
-    decode_fields, decode_untyped_boxed, ops_of, Accepted, DecodeOps, Encoder, Event, Fields,
-    IndexStyle, MessageRole,
+    decode_untyped, decode_untyped_boxed, finish_partial, ops_of, Accepted, DecodeOps, Encoder,
+    Event, Fields, IndexStyle, MessageRole,
 };
 use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
@@ -405,18 +405,27 @@ pub unsafe fn move_slot<T: Default>(slot: &mut T, to: *mut T) {
 
 /// [`Fields::finish`] of a derived struct: its [`Fields::finish_into`] on
 /// the stack (the derive builds structs in place; this is the by-value
-/// form, for a struct decoded on its own).
+/// form, for a struct decoded on its own), called through the untyped shim
+/// that decoding uses anyway, so that this copy per struct is a call and a
+/// copy.
 #[inline]
 pub fn finish_in_place<T: Fields>(partial: &mut T::Partial, prefix: &str) -> Result<T, FieldError> {
     let mut out = MaybeUninit::<T>::uninit();
-    let place = out.as_ptr();
-    match T::finish_into(partial, prefix, &mut out) {
-        Ok(done) => super::fields::is_initialised(done, place),
-        Err(error) => return Err(error),
+    // SAFETY: `partial` is a `T::Partial`, not otherwise borrowed, and
+    // `out` has room for a `T`, as `finish_partial::<T>` requires.
+    let finished = unsafe {
+        finish_partial::<T>(
+            (partial as *mut T::Partial).cast(),
+            prefix,
+            out.as_mut_ptr().cast(),
+        )
+    };
+    match finished {
+        // SAFETY: `finish_partial` wrote a `T` to `out` when it returns
+        // `Ok`.
+        Ok(()) => Ok(unsafe { out.assume_init() }),
+        Err(error) => Err(error),
     }
-    // SAFETY: `finish_into` returned a `&mut T` to `out` itself (checked
-    // just above), so `out` holds an initialised `T`.
-    Ok(unsafe { out.assume_init() })
 }
 
 /// Offer a header to an optional flattened group, remembering whether the
@@ -567,10 +576,52 @@ fn no_event_header(event: &str) -> DecodeError {
 
 /// [`decode_event`] for a message whose `Event` header, `name`, the caller
 /// has already read.
+///
+/// A shim per event: all but the room for the decoding state and the value
+/// is in `decode_event_untyped`, compiled once per message type.
 pub fn decode_named_event<E: Event, M: MessageView>(msg: &M, name: &str) -> Result<E, DecodeError> {
+    let mut partial = MaybeUninit::<E::Partial>::uninit();
+    let mut value = MaybeUninit::<E>::uninit();
+    // SAFETY: the operations are those of `E`, `partial` has room for an
+    // `E::Partial` and `value` for an `E`, as `decode_event_untyped`
+    // requires.
+    let decoded = unsafe {
+        decode_event_untyped(
+            msg,
+            name,
+            &(E::NAME, E::USER_EVENT),
+            ops_of::<E>(),
+            partial.as_mut_ptr().cast(),
+            value.as_mut_ptr().cast(),
+        )
+    };
     // `match` rather than `?`: no `Try` conversion compiled per event.
-    match event_role(msg, name, E::NAME, E::USER_EVENT) {
-        Ok(role) => decode_fields(msg, role, &lazy_event_context(&(E::NAME, E::USER_EVENT))),
+    match decoded {
+        // SAFETY: `decode_event_untyped` wrote an `E` into `value` when it
+        // returns `Ok`.
+        Ok(()) => Ok(unsafe { value.assume_init() }),
+        Err(error) => Err(error),
+    }
+}
+
+/// The body of [`decode_named_event`]: the event's name checked against
+/// `names` (`Event`, `UserEvent` subtype), then the event decoded into
+/// `value` ([`decode_untyped`]).
+///
+/// # Safety
+/// As [`decode_untyped`]: `ops`, `partial` and `value` are those of the
+/// event that `names` names.
+#[inline(never)]
+unsafe fn decode_event_untyped<M: MessageView>(
+    msg: &M,
+    name: &str,
+    names: &'static (&'static str, Option<&'static str>),
+    ops: &DecodeOps,
+    partial: *mut u8,
+    value: *mut u8,
+) -> Result<(), DecodeError> {
+    match event_role(msg, name, names.0, names.1) {
+        Ok(role) => decode_untyped(msg, role, &lazy_event_context(names), ops, partial, value),
         Err(error) => Err(error),
     }
 }
@@ -583,26 +634,23 @@ pub fn decode_named_event_boxed<E: Event, M: MessageView>(
     msg: &M,
     name: &str,
 ) -> Result<Box<E>, DecodeError> {
-    let mut partial = E::Partial::default();
-    // SAFETY: the operations are those of `E`, and `partial` is an
-    // `E::Partial`, as `decode_event_untyped_boxed` requires.
+    let mut partial = MaybeUninit::<E::Partial>::uninit();
+    // SAFETY: the operations are those of `E`, and `partial` has room for
+    // an `E::Partial`, as `decode_event_untyped_boxed` requires.
     let decoded = unsafe {
         decode_event_untyped_boxed(
             msg,
             name,
             &(E::NAME, E::USER_EVENT),
             ops_of::<E>(),
-            (&mut partial as *mut E::Partial).cast(),
+            partial.as_mut_ptr().cast(),
         )
     };
     match decoded {
-        Ok(ptr) => {
-            super::fields::forget_emptied::<E>(partial);
-            // SAFETY: the pointer is an allocation of `E`'s layout from
-            // the global allocator holding an initialised `E`: a
-            // `Box<E>`'s (`decode_untyped_boxed`).
-            Ok(unsafe { Box::from_raw(ptr.cast::<E>()) })
-        }
+        // SAFETY: the pointer is an allocation of `E`'s layout from the
+        // global allocator holding an initialised `E`: a `Box<E>`'s
+        // (`decode_untyped_boxed`).
+        Ok(ptr) => Ok(unsafe { Box::from_raw(ptr.cast::<E>()) }),
         Err(error) => Err(error),
     }
 }

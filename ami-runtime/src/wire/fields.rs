@@ -339,47 +339,34 @@ pub fn decode_message<T: Fields, M: MessageView>(
 /// runtime's own callers use. Compiled once per struct and message type,
 /// it is a shim of a few lines: it makes room on the stack for the decoding
 /// state and the value, and hands them, untyped, to [`decode_untyped`],
-/// which runs the decoding through the struct's [`DecodeOps`] and is
-/// compiled once per message type. Keeping the body out of the generic
-/// code is what keeps the crate of generated structs quick to build.
+/// which makes the state, runs the decoding through the struct's
+/// [`DecodeOps`] and drops the state, compiled once per message type.
+/// Keeping the body out of the generic code is what keeps the crate of
+/// generated structs quick to build.
 pub(crate) fn decode_fields<T: Fields, M: MessageView>(
     msg: &M,
     role: MessageRole,
     context: &dyn Fn() -> String,
 ) -> Result<T, DecodeError> {
-    let mut partial = T::Partial::default();
+    let mut partial = MaybeUninit::<T::Partial>::uninit();
     let mut value = MaybeUninit::<T>::uninit();
-    // SAFETY: the operations are those of `T` (`ops_of`), `partial` is a
-    // `T::Partial` and `value` has room for a `T`, as they require.
+    // SAFETY: the operations are those of `T` (`ops_of`), `partial` has
+    // room for a `T::Partial` and `value` for a `T`, as they require.
     let decoded = unsafe {
         decode_untyped(
             msg,
             role,
             context,
             ops_of::<T>(),
-            (&mut partial as *mut T::Partial).cast(),
+            partial.as_mut_ptr().cast(),
             value.as_mut_ptr().cast(),
         )
     };
     match decoded {
-        Ok(()) => {
-            forget_emptied::<T>(partial);
-            // SAFETY: `decode_untyped` wrote a `T` into `value` when it
-            // returns `Ok`.
-            Ok(unsafe { value.assume_init() })
-        }
+        // SAFETY: `decode_untyped` wrote a `T` into `value` when it
+        // returns `Ok`.
+        Ok(()) => Ok(unsafe { value.assume_init() }),
         Err(error) => Err(error),
-    }
-}
-
-/// Forget the decoding state `partial` of `T` rather than drop it when
-/// finishing left nothing in it to drop ([`Fields::FINISH_EMPTIES`]):
-/// the drop would only test each slot. Forgetting never is unsound; at
-/// worst (a wrong `FINISH_EMPTIES`) it leaks.
-#[inline(always)]
-pub(crate) fn forget_emptied<T: Fields>(partial: T::Partial) {
-    if T::FINISH_EMPTIES {
-        std::mem::forget(partial);
     }
 }
 
@@ -391,10 +378,17 @@ pub(crate) fn forget_emptied<T: Fields>(partial: T::Partial) {
 /// hand-written one.
 #[inline(always)]
 pub(crate) fn is_initialised<T>(done: &mut T, place: *const T) {
-    assert!(
-        std::ptr::eq(done, place),
-        "Fields::finish_into returned a value other than the one it was given to build"
-    );
+    if !std::ptr::eq(done, place) {
+        finished_elsewhere();
+    }
+}
+
+/// The panic of [`is_initialised`], out of line: one copy, not one per
+/// struct.
+#[cold]
+#[inline(never)]
+fn finished_elsewhere() -> ! {
+    panic!("Fields::finish_into returned a value other than the one it was given to build")
 }
 
 /// What the decoding loop needs to know of a struct `T` whose type it does
@@ -415,6 +409,13 @@ pub(crate) struct DecodeOps {
     /// [`Fields::finish_into`] on the state, the value built in place at
     /// the second (uninitialised) pointer on `Ok`.
     finish: unsafe fn(*mut u8, &str, *mut u8) -> Result<(), FieldError>,
+    /// Writes a new (`Default`) `T::Partial` to the (uninitialised) place.
+    init: unsafe fn(*mut u8),
+    /// Drops the `T::Partial` in place.
+    drop: unsafe fn(*mut u8),
+    /// [`Fields::FINISH_EMPTIES`] of `T`: a successful `finish` leaves
+    /// nothing in the state to drop, so the drop is skipped.
+    finish_empties: bool,
     /// The layout of `T`, for the box of [`decode_untyped_boxed`].
     layout: Layout,
 }
@@ -427,6 +428,9 @@ impl<T: Fields> OpsOf<T> {
         accept: accept_partial::<T>,
         accept_unknown: accept_unknown_partial::<T>,
         finish: finish_partial::<T>,
+        init: init_partial::<T>,
+        drop: drop_partial::<T>,
+        finish_empties: T::FINISH_EMPTIES,
         layout: Layout::new::<T>(),
     };
 }
@@ -454,8 +458,22 @@ unsafe fn accept_unknown_partial<T: Fields>(partial: *mut u8, header: &RawHeader
 }
 
 /// # Safety
-/// As [`accept_partial`]; `value` is valid for writes of a `T`.
-unsafe fn finish_partial<T: Fields>(
+/// `partial` is valid for writes of a `T::Partial` and holds nothing to
+/// drop (it is overwritten).
+unsafe fn init_partial<T: Fields>(partial: *mut u8) {
+    partial.cast::<T::Partial>().write(T::Partial::default());
+}
+
+/// # Safety
+/// As [`accept_partial`]; the state is not used again.
+unsafe fn drop_partial<T: Fields>(partial: *mut u8) {
+    std::ptr::drop_in_place(partial.cast::<T::Partial>());
+}
+
+/// # Safety
+/// As [`accept_partial`]; `value` is valid for writes of a `T`, which
+/// holds a `T` on `Ok` and nothing to drop on `Err`.
+pub(crate) unsafe fn finish_partial<T: Fields>(
     partial: *mut u8,
     prefix: &str,
     value: *mut u8,
@@ -472,16 +490,18 @@ unsafe fn finish_partial<T: Fields>(
 }
 
 /// Decode `msg` into a value of the struct that `ops` describes, written to
-/// `value`: the decoding state `partial` is fed every header, then
-/// finished. On `Err`, nothing was written to `value`. The caller made the
-/// state and drops it (typed code, where both are inlined and cheap).
+/// `value`: a decoding state is made at `partial`, fed every header,
+/// finished, then dropped (unless finishing emptied it,
+/// [`Fields::FINISH_EMPTIES`]), on every path, unwinding included. On
+/// `Err`, nothing was written to `value`.
 ///
 /// # Safety
-/// `ops` is `ops_of::<T>()` for some `T`, `partial` points to a
-/// `T::Partial`, and `value` is valid for writes of a `T` (suitably
-/// aligned); neither is otherwise borrowed.
+/// `ops` is `ops_of::<T>()` for some `T`, `partial` is valid for writes of
+/// a `T::Partial` and `value` of a `T` (both suitably aligned); neither is
+/// otherwise borrowed. Nothing in either is dropped (both are overwritten),
+/// and `partial` holds nothing to drop on return.
 #[inline(never)]
-unsafe fn decode_untyped<M: MessageView>(
+pub(crate) unsafe fn decode_untyped<M: MessageView>(
     msg: &M,
     role: MessageRole,
     context: &dyn Fn() -> String,
@@ -489,11 +509,30 @@ unsafe fn decode_untyped<M: MessageView>(
     partial: *mut u8,
     value: *mut u8,
 ) -> Result<(), DecodeError> {
+    // Drops the state when it goes out of scope, unless forgotten.
+    struct State<'a>(&'a DecodeOps, *mut u8);
+    impl Drop for State<'_> {
+        fn drop(&mut self) {
+            // SAFETY: the state was made at `self.1` with the operations
+            // of its struct (`self.0`) just below, and is not used again.
+            unsafe { (self.0.drop)(self.1) }
+        }
+    }
+    (ops.init)(partial);
+    let state = State(ops, partial);
     if let Err(error) = feed_headers(msg, role, ops, partial) {
         return Err(field_error(context, *error));
     }
     match (ops.finish)(partial, "", value) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            if ops.finish_empties {
+                // Nothing left to drop: the drop would only test each slot.
+                // Forgetting never is unsound; at worst (a wrong
+                // `FINISH_EMPTIES`) it leaks.
+                std::mem::forget(state);
+            }
+            Ok(())
+        }
         Err(error) => Err(field_error(context, error)),
     }
 }
@@ -1574,10 +1613,55 @@ fn encode_message(
 
 /// Decode a request message into the typed action `A` (what a server, a
 /// mock or a capture reader sees).
+///
+/// A shim per action: all but the room for the decoding state and the
+/// value is in `decode_action_untyped`, compiled once.
 pub fn decode_action<A: Action>(msg: &Message) -> Result<A, DecodeError> {
+    let mut partial = MaybeUninit::<A::Partial>::uninit();
+    let mut value = MaybeUninit::<A>::uninit();
+    // SAFETY: the operations are those of `A` (`ops_of`), `partial` has
+    // room for an `A::Partial` and `value` for an `A`, as they require.
+    let decoded = unsafe {
+        decode_action_untyped(
+            msg,
+            A::NAME,
+            ops_of::<A>(),
+            partial.as_mut_ptr().cast(),
+            value.as_mut_ptr().cast(),
+        )
+    };
     // `match` rather than `?`: no `Try` conversion compiled per action.
-    match check_action_name(msg, A::NAME) {
-        Ok(()) => decode_fields(msg, MessageRole::Action, &named_context("action", A::NAME)),
+    match decoded {
+        // SAFETY: `decode_action_untyped` wrote an `A` into `value` when
+        // it returns `Ok`.
+        Ok(()) => Ok(unsafe { value.assume_init() }),
+        Err(error) => Err(error),
+    }
+}
+
+/// The body of [`decode_action`]: the action's name checked, then the
+/// action decoded ([`decode_untyped`]).
+///
+/// # Safety
+/// As [`decode_untyped`]: `ops`, `partial` and `value` are those of the
+/// action called `name`.
+#[inline(never)]
+unsafe fn decode_action_untyped(
+    msg: &Message,
+    name: &'static str,
+    ops: &DecodeOps,
+    partial: *mut u8,
+    value: *mut u8,
+) -> Result<(), DecodeError> {
+    match check_action_name(msg, name) {
+        Ok(()) => decode_untyped(
+            msg,
+            MessageRole::Action,
+            &named_context("action", name),
+            ops,
+            partial,
+            value,
+        ),
         Err(error) => Err(error),
     }
 }
@@ -1680,6 +1764,29 @@ mod tests {
     struct OwningPartial {
         name: Option<String>,
         others: Vec<String>,
+        _dropped: CountsDrops,
+    }
+
+    thread_local! {
+        /// How many `OwningPartial`s this thread dropped.
+        static PARTIALS_DROPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Counts its drops in `PARTIALS_DROPPED`.
+    #[derive(Default)]
+    struct CountsDrops;
+
+    impl Drop for CountsDrops {
+        fn drop(&mut self) {
+            PARTIALS_DROPPED.with(|n| n.set(n.get() + 1));
+        }
+    }
+
+    /// How many `OwningPartial`s `f` dropped.
+    fn partials_dropped_by(f: impl FnOnce()) -> usize {
+        let before = PARTIALS_DROPPED.with(|n| n.get());
+        f();
+        PARTIALS_DROPPED.with(|n| n.get()) - before
     }
 
     impl Fields for Owning {
@@ -1768,28 +1875,44 @@ mod tests {
     #[test]
     fn untyped_decoder_frees_what_it_made_on_errors_and_panics() {
         use super::super::derive_support::{decode_event, decode_named_event_boxed};
-        // A refused header: the box is freed, the state dropped.
+        // A refused header: the box is freed, the state dropped (once).
         let msg = event("Event: Owning\r\nA: 1\r\nBad: x\r\nName: n\r\n");
-        let error = decode_named_event_boxed::<Owning, _>(&msg, "Owning").unwrap_err();
-        assert!(error.to_string().contains("refused"), "{error}");
-        assert!(decode_event::<Owning, _>(&msg).is_err());
+        let dropped = partials_dropped_by(|| {
+            let error = decode_named_event_boxed::<Owning, _>(&msg, "Owning").unwrap_err();
+            assert!(error.to_string().contains("refused"), "{error}");
+            assert!(decode_event::<Owning, _>(&msg).is_err());
+        });
+        assert_eq!(dropped, 2);
         // `finish` refuses (a missing field): the same.
         let msg = event("Event: Owning\r\nA: 1\r\n");
-        let error = decode_named_event_boxed::<Owning, _>(&msg, "Owning").unwrap_err();
-        assert!(error.to_string().contains("Name"), "{error}");
-        // A panic goes through, and the decoder still works afterwards.
-        let msg = event("Event: Owning\r\nA: 1\r\nPanic: x\r\n");
-        let panicked = std::panic::catch_unwind(|| {
-            let _ = decode_named_event_boxed::<Owning, _>(&msg, "Owning");
+        let dropped = partials_dropped_by(|| {
+            let error = decode_named_event_boxed::<Owning, _>(&msg, "Owning").unwrap_err();
+            assert!(error.to_string().contains("Name"), "{error}");
         });
-        assert!(panicked.is_err());
+        assert_eq!(dropped, 1);
+        // A panic goes through, dropping the state on the way, and the
+        // decoder still works afterwards.
+        let msg = event("Event: Owning\r\nA: 1\r\nPanic: x\r\n");
+        let dropped = partials_dropped_by(|| {
+            let panicked = std::panic::catch_unwind(|| {
+                let _ = decode_named_event_boxed::<Owning, _>(&msg, "Owning");
+            });
+            assert!(panicked.is_err());
+        });
+        assert_eq!(dropped, 1);
+        // Decoded: the state is dropped too (`Owning` does not promise
+        // `FINISH_EMPTIES`).
         let msg = event("Event: Owning\r\nName: n\r\n");
-        assert_eq!(
-            decode_named_event_boxed::<Owning, _>(&msg, "Owning")
-                .unwrap()
-                .name,
-            "n"
-        );
+        let dropped = partials_dropped_by(|| {
+            assert_eq!(
+                decode_named_event_boxed::<Owning, _>(&msg, "Owning")
+                    .unwrap()
+                    .name,
+                "n"
+            );
+            assert_eq!(decode_event::<Owning, _>(&msg).unwrap().name, "n");
+        });
+        assert_eq!(dropped, 2);
     }
 
     #[test]
