@@ -706,6 +706,18 @@ pub struct Direct {
     /// Not read by the loop itself.
     #[ami(name = "Small")]
     pub small: Option<u32>,
+    /// A variable.
+    #[ami(name = "Var")]
+    pub var: Option<Var>,
+    /// Repeated text.
+    #[ami(name = "Tag", repeated)]
+    pub tags: Vec<AmiStr>,
+    /// Repeated variables.
+    #[ami(name = "Variable", repeated)]
+    pub variables: Vec<Var>,
+    /// Indexed text (through its writer, for the index).
+    #[ami(name = "Line", index = "dash6")]
+    pub lines: Vec<AmiStr>,
 }
 
 /// [`Direct`] at the top level and under a prefix (where every field goes
@@ -738,10 +750,15 @@ fn direct() -> Direct {
     .with_opt_uint(0u64)
     .with_opt_flag(false)
     .with_small(7u32)
+    .with_var(Var::new("CDR(userfield)", "bench"))
+    .with_tags(vec!["t1".into(), "t2".into()])
+    .with_variables(vec![Var::new("X", "1"), Var::new("Y", "")])
+    .with_lines(vec!["l0".into()])
 }
 
 const DIRECT_LINES: &str = "Text: PJSIP/alice-00000001\r\nOptText: a text of more than twenty-three bytes\r\n\
-    UInt: 18446744073709551615\r\nOptUInt: 0\r\nInt: -42\r\nFlag: true\r\nOptFlag: false\r\nSmall: 7\r\n";
+    UInt: 18446744073709551615\r\nOptUInt: 0\r\nInt: -42\r\nFlag: true\r\nOptFlag: false\r\nSmall: 7\r\n\
+    Var: CDR(userfield)=bench\r\nTag: t1\r\nTag: t2\r\nVariable: X=1\r\nVariable: Y=\r\nLine-000000: l0\r\n";
 
 #[test]
 fn fields_read_by_the_table_loop_encode_as_their_values_do() {
@@ -792,6 +809,24 @@ fn fields_read_by_the_table_loop_encode_as_their_values_do() {
     let mut a = DirectAction::new(direct()).with_inner(direct());
     a.inner.as_mut().unwrap().opt_text = Some("\n".into());
     assert_eq!(refused(a), "InOptText: \"\\n\"");
+    let mut a = DirectAction::new(direct());
+    a.top.tags[1] = "t\r".into();
+    assert_eq!(refused(a), "Tag: \"t\\r\"");
+    let mut a = DirectAction::new(direct());
+    a.top.variables[1] = Var::new("Y", "\n");
+    assert_eq!(refused(a), "Variable: \"Y=\\n\"");
+    let mut a = DirectAction::new(direct());
+    a.top.var = Some(Var::new("A=B", "c"));
+    assert!(matches!(
+        encode(&a).unwrap_err().kind,
+        EncodeErrorKind::InvalidValue { param, .. } if param == "Var"
+    ));
+    let mut a = DirectAction::new(direct());
+    a.top.variables[0] = Var::new("", "1");
+    assert!(matches!(
+        encode(&a).unwrap_err().kind,
+        EncodeErrorKind::InvalidValue { param, .. } if param == "Variable"
+    ));
 }
 
 thread_local! {

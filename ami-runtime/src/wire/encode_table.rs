@@ -26,6 +26,7 @@ use super::derive_support::{ValueList, ValueRef};
 use super::error::EncodeError;
 use super::fields::{has_line_break, Encoder, Fields, IndexStyle, Name};
 use super::message::Header;
+use super::value::Var;
 use super::value::WireValue;
 
 /// What writes one field: called with the address of the field (of the type
@@ -76,6 +77,8 @@ enum Kind {
     Int,
     /// A `bool`.
     Bool,
+    /// A [`Var`].
+    Var,
     /// An `Option<AmiStr>`.
     OptText,
     /// An `Option<u64>`.
@@ -84,17 +87,24 @@ enum Kind {
     OptInt,
     /// An `Option<bool>`.
     OptBool,
+    /// An `Option<Var>`.
+    OptVar,
+    /// A `Vec<AmiStr>`, repeated (no index).
+    TextList,
+    /// A `Vec<Var>`, repeated (no index).
+    VarList,
 }
 
 /// Whether the table loop may read a field of type `T` itself, and how: a
 /// proof that `T` is one of the few types it knows ([`AmiStr`], `u64`,
-/// `i64`, `bool`, and `Option`s of them), or [`Direct::NONE`]: the field
-/// is written by the writer made for its type, as any other.
+/// `i64`, `bool`, [`Var`], `Option`s of them, `Vec<AmiStr>` and
+/// `Vec<Var>`), or [`Direct::NONE`]: the field is written by the writer
+/// made for its type, as any other.
 ///
 /// The proof rests on who can make one: a `Direct<T>` other than `NONE` is
 /// made only in this crate, by the constants of `Direct<AmiStr>`,
-/// `Direct<u64>`, `Direct<i64>` and `Direct<bool>` and by
-/// `Direct::optional` of those. A `Direct<T>` that says "text" therefore
+/// `Direct<u64>`, `Direct<i64>`, `Direct<bool>` and `Direct<Var>`, and by
+/// `Direct::optional` and `Direct::list` of those. A `Direct<T>` that says "text" therefore
 /// has `T = AmiStr`, whatever `WireValue` impl hands it out (the
 /// constant's type would not match any other `T`). Only for the derive
 /// support: not a stable API.
@@ -132,6 +142,17 @@ impl<T> Direct<T> {
             Kind::UInt => Kind::OptUInt,
             Kind::Int => Kind::OptInt,
             Kind::Bool => Kind::OptBool,
+            Kind::Var => Kind::OptVar,
+            _ => Kind::Call,
+        })
+    }
+
+    /// The same for a `Vec<T>` (each element a `T`), written as repeated
+    /// headers.
+    pub(crate) const fn list(self) -> Direct<Vec<T>> {
+        Direct::of(match self.kind {
+            Kind::Text => Kind::TextList,
+            Kind::Var => Kind::VarList,
             _ => Kind::Call,
         })
     }
@@ -155,6 +176,11 @@ impl Direct<i64> {
 impl Direct<bool> {
     /// Read as a `bool`.
     pub(crate) const BOOL: Self = Direct::of(Kind::Bool);
+}
+
+impl Direct<Var> {
+    /// Read as a [`Var`].
+    pub(crate) const VAR: Self = Direct::of(Kind::Var);
 }
 
 impl Entry {
@@ -189,7 +215,7 @@ impl Entry {
             name: head,
             required: false,
             index: None,
-            direct: Kind::Call,
+            direct: F::DIRECT.kind,
             offset,
             write: write_list_at::<F>,
         }
@@ -339,6 +365,23 @@ unsafe fn encode_entries(
                 Some(b) => ValueRef::Bool(b),
                 None => continue,
             },
+            Kind::Var => ValueRef::Var(unsafe { &*field.cast::<Var>() }),
+            Kind::OptVar => match unsafe { &*field.cast::<Option<Var>>() } {
+                Some(var) => ValueRef::Var(var),
+                None => continue,
+            },
+            Kind::TextList => {
+                for text in unsafe { &*field.cast::<Vec<AmiStr>>() } {
+                    enc.put_plain(entry.name, ValueRef::Text(text), false)?;
+                }
+                continue;
+            }
+            Kind::VarList => {
+                for var in unsafe { &*field.cast::<Vec<Var>>() } {
+                    enc.put_var_plain(entry.name, var)?;
+                }
+                continue;
+            }
             Kind::Call => {
                 // SAFETY: as above, for the writer made for the field's type.
                 if let Err(error) = unsafe { (entry.write)(field, enc, entry) } {
@@ -494,9 +537,30 @@ unsafe fn write_list_at<F: ValueList>(
     put_list(enc, entry, values)
 }
 
+/// A [`ValueList`] as a trait object (`ValueList` itself has a constant).
+trait DynList {
+    fn count(&self) -> usize;
+    fn at(&self, i: usize) -> ValueRef<'_>;
+    fn put_plain_each(&self, enc: &mut Encoder<'_>, head: &str) -> Result<(), EncodeError>;
+}
+
+impl<F: ValueList> DynList for F {
+    fn count(&self) -> usize {
+        ValueList::count(self)
+    }
+
+    fn at(&self, i: usize) -> ValueRef<'_> {
+        ValueList::at(self, i)
+    }
+
+    fn put_plain_each(&self, enc: &mut Encoder<'_>, head: &str) -> Result<(), EncodeError> {
+        ValueList::put_plain_each(self, enc, head)
+    }
+}
+
 /// The values of a list, compiled once.
 #[inline(never)]
-fn put_list(enc: &mut Encoder<'_>, entry: &Entry, values: &dyn ValueList) -> Written {
+fn put_list(enc: &mut Encoder<'_>, entry: &Entry, values: &dyn DynList) -> Written {
     debug_check_head(entry.name);
     if entry.index.is_none() && enc.writes_plain_names() {
         return values.put_plain_each(enc, entry.name).map_err(Box::new);

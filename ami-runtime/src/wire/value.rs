@@ -434,6 +434,7 @@ fn var_error(text: &str) -> ValueError {
 
 impl WireValue for Var {
     const EXPECTED: &'static str = "name=value";
+    const DIRECT: Direct<Self> = Direct::<Var>::VAR;
 
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
         match value.split_once('=') {
