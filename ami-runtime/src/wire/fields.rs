@@ -845,7 +845,7 @@ fn append_text_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) -> bool {
     unsafe {
         let dst = out.as_mut_ptr().add(len);
         copy_short(head, dst);
-        if copy_and_test(text, dst.add(head.len()), word_has_line_break) {
+        if copy_and_test(text, dst.add(head.len()), below_14, line_break_in) {
             return false;
         }
         dst.add(head.len() + text.len())
@@ -879,7 +879,7 @@ fn append_name_and_id(out: &mut Vec<u8>, head: &[u8], name: &[u8], id: &[u8]) ->
         dst = dst.add(name.len());
         dst.cast::<[u8; 12]>().write_unaligned(ID);
         dst = dst.add(ID.len());
-        if copy_and_test(id, dst, word_has_line_break) {
+        if copy_and_test(id, dst, below_14, line_break_in) {
             return false;
         }
         dst.add(id.len())
@@ -890,24 +890,29 @@ fn append_name_and_id(out: &mut Vec<u8>, head: &[u8], name: &[u8], id: &[u8]) ->
     true
 }
 
-/// Copy `src` to `dst`, as [`copy_short`] does, and say whether `test`
-/// holds for a word of it (read as [`any_word`] reads them; the words are
-/// those the copy loads anyway, so the check costs no second pass and no
-/// second choice of the length's case). Values over 64 bytes are copied by
-/// `memcpy`, then read by [`any_word`].
+/// Copy `src` to `dst`, as [`copy_short`] does, and say whether `exact`
+/// holds for it: a search for a few byte values (CR, LF, NUL...).
+///
+/// The words the copy loads (as [`any_word`] reads them) are tested on
+/// the way by `suspect`, which gives a mask that is nonzero whenever a
+/// word may hold one of those bytes (and sometimes when it does not: a
+/// tab is below 14, as CR, LF and NUL are). The masks of all the words are
+/// or-ed, with no branch per word; only when the result is nonzero, which
+/// is rare, does `exact` read `src` again, out of line. Values over 64
+/// bytes are copied by `memcpy`, then read by `exact` alone.
 ///
 /// # Safety
 ///
 /// As for [`copy_short`]: `dst` must be valid for writes of `src.len()`
 /// bytes, and not overlap `src`.
 #[inline(always)]
-unsafe fn copy_and_test(src: &[u8], dst: *mut u8, test: impl Fn(u64) -> bool) -> bool {
+unsafe fn copy_and_test(
+    src: &[u8],
+    dst: *mut u8,
+    suspect: impl Fn(u64) -> u64,
+    exact: fn(&[u8]) -> bool,
+) -> bool {
     let n = src.len();
-    if n > 64 {
-        // SAFETY: the caller's guarantee, for the `n` bytes of `src`.
-        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
-        return any_word(src, test);
-    }
     // Each 8-byte word of `src` at `at` (`at + 8 <= n`), stored at `dst + at`.
     let word = |at: usize| {
         let mut word = [0; 8];
@@ -924,17 +929,27 @@ unsafe fn copy_and_test(src: &[u8], dst: *mut u8, test: impl Fn(u64) -> bool) ->
         unsafe { dst.add(at).cast::<[u8; 4]>().write_unaligned(half) };
         u64::from(u32::from_le_bytes(half))
     };
-    if n >= 8 {
-        let mut found = false;
-        let mut at = 0;
-        while at + 8 < n {
-            found |= test(word(at));
-            at += 8;
+    let mask = if n >= 8 {
+        if n <= 16 {
+            suspect(word(0)) | suspect(word(n - 8))
+        } else if n <= 32 {
+            suspect(word(0)) | suspect(word(8)) | suspect(word(n - 16)) | suspect(word(n - 8))
+        } else if n <= 64 {
+            let mut mask = 0;
+            let mut at = 0;
+            while at + 8 < n {
+                mask |= suspect(word(at));
+                at += 8;
+            }
+            mask | suspect(word(n - 8))
+        } else {
+            // SAFETY: the caller's guarantee, for the `n` bytes of `src`.
+            unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
+            return exact(src);
         }
-        found | test(word(n - 8))
     } else if n >= 4 {
         let low = half(0);
-        test(low | half(n - 4) << 32)
+        suspect(low | half(n - 4) << 32)
     } else if n > 0 {
         let (first, middle, last) = (src[0], src[n / 2], src[n - 1]);
         // SAFETY: `n / 2` and `n - 1` are below `n`, the bytes writable
@@ -944,10 +959,42 @@ unsafe fn copy_and_test(src: &[u8], dst: *mut u8, test: impl Fn(u64) -> bool) ->
             *dst.add(n / 2) = middle;
             *dst.add(n - 1) = last;
         }
-        test(short_word(first, middle, last))
+        suspect(short_word(first, middle, last))
     } else {
-        false
-    }
+        0
+    };
+    mask != 0 && exact(src)
+}
+
+/// The top bit of each byte of `word` below 14 (CR, LF and NUL are), and
+/// maybe of some bytes after the first such byte: nonzero exactly when a
+/// byte is below 14 (see [`word_has_line_break`]). What
+/// [`copy_and_test`] takes as `suspect` for a value.
+#[inline(always)]
+fn below_14(word: u64) -> u64 {
+    word.wrapping_sub(14 * ONES) & !word & HIGH
+}
+
+/// [`below_14`], or a byte is `=`: `suspect` for a variable's name.
+#[inline(always)]
+fn below_14_or_equals(word: u64) -> u64 {
+    below_14(word) | zero_bytes(word ^ (u64::from(b'=') * ONES))
+}
+
+/// [`has_line_break`], out of line: `exact` for a value.
+#[cold]
+#[inline(never)]
+fn line_break_in(bytes: &[u8]) -> bool {
+    has_line_break(bytes)
+}
+
+/// Whether a byte of a variable's name is `=`, CR, LF or NUL, out of
+/// line: `exact` for a name.
+#[cold]
+#[inline(never)]
+fn var_stop_in(name: &[u8]) -> bool {
+    name.iter()
+        .any(|&b| matches!(b, b'=' | b'\r' | b'\n' | b'\0'))
 }
 
 /// Whether the parts of a [`Var`] may be sent as they are: what
@@ -993,11 +1040,11 @@ fn append_var_line(out: &mut Vec<u8>, head: &[u8], name: &[u8], value: &[u8]) ->
         let mut dst = out.as_mut_ptr().add(len);
         copy_short(head, dst);
         dst = dst.add(head.len());
-        let bad_name = name.is_empty() | copy_and_test(name, dst, word_has_var_stop);
+        let bad_name = name.is_empty() | copy_and_test(name, dst, below_14_or_equals, var_stop_in);
         dst = dst.add(name.len());
         dst.write(b'=');
         dst = dst.add(1);
-        if bad_name | copy_and_test(value, dst, word_has_line_break) {
+        if bad_name | copy_and_test(value, dst, below_14, line_break_in) {
             return false;
         }
         dst.add(value.len())
