@@ -718,6 +718,10 @@ pub struct Direct {
     /// Indexed text (through its writer, for the index).
     #[ami(name = "Line", index = "dash6")]
     pub lines: Vec<AmiStr>,
+    /// Text under a name too long for the loop's padded copy (through its
+    /// writer).
+    #[ami(name = "AHeaderNameOfThirtyOneBytes0123")]
+    pub long: Option<AmiStr>,
 }
 
 /// [`Direct`] at the top level and under a prefix (where every field goes
@@ -754,11 +758,13 @@ fn direct() -> Direct {
     .with_tags(vec!["t1".into(), "t2".into()])
     .with_variables(vec![Var::new("X", "1"), Var::new("Y", "")])
     .with_lines(vec!["l0".into()])
+    .with_long("x")
 }
 
 const DIRECT_LINES: &str = "Text: PJSIP/alice-00000001\r\nOptText: a text of more than twenty-three bytes\r\n\
     UInt: 18446744073709551615\r\nOptUInt: 0\r\nInt: -42\r\nFlag: true\r\nOptFlag: false\r\nSmall: 7\r\n\
-    Var: CDR(userfield)=bench\r\nTag: t1\r\nTag: t2\r\nVariable: X=1\r\nVariable: Y=\r\nLine-000000: l0\r\n";
+    Var: CDR(userfield)=bench\r\nTag: t1\r\nTag: t2\r\nVariable: X=1\r\nVariable: Y=\r\nLine-000000: l0\r\n\
+    AHeaderNameOfThirtyOneBytes0123: x\r\n";
 
 #[test]
 fn fields_read_by_the_table_loop_encode_as_their_values_do() {
