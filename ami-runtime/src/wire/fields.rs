@@ -807,6 +807,32 @@ pub(crate) fn is_blank_text(text: &str) -> bool {
     }
 }
 
+/// The decimal digits of `n` when it is below 1000, from a table (no
+/// division, no call): what `itoa` writes for it.
+#[inline(always)]
+fn small_number(n: u64) -> Option<&'static [u8]> {
+    if n >= 1000 {
+        return None;
+    }
+    let n = n as usize;
+    // Each number has three digits in the table, with leading zeros.
+    let skip = usize::from(n < 100) + usize::from(n < 10);
+    SMALL_NUMBERS.get(3 * n + skip..3 * n + 3)
+}
+
+/// `000`, `001`, ... `999`, one after the other.
+static SMALL_NUMBERS: [u8; 3000] = {
+    let mut digits = [0; 3000];
+    let mut n = 0;
+    while n < 1000 {
+        digits[3 * n] = b'0' + (n / 100) as u8;
+        digits[3 * n + 1] = b'0' + (n / 10 % 10) as u8;
+        digits[3 * n + 2] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    digits
+};
+
 /// Append `head`, `text` and CR LF to `out` with one capacity check: the
 /// bytes of one header, in the usual case.
 #[inline(always)]
@@ -1341,15 +1367,22 @@ impl<'a> Encoder<'a> {
                     return Err(self.refused_text(Name::Joined(head), None, text, required));
                 }
             }
-            // Digits and `true`/`false`: nothing to check.
-            ValueRef::Int(n) => {
-                let mut digits = itoa::Buffer::new();
-                append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
-            }
-            ValueRef::UInt(n) => {
-                let mut digits = itoa::Buffer::new();
-                append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
-            }
+            // Digits and `true`/`false`: nothing to check. Numbers below
+            // 1000 (the usual cause, priority, count) from a table.
+            ValueRef::Int(n) => match u64::try_from(n).ok().and_then(small_number) {
+                Some(digits) => append_line(self.out, head.as_bytes(), digits),
+                None => {
+                    let mut digits = itoa::Buffer::new();
+                    append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
+                }
+            },
+            ValueRef::UInt(n) => match small_number(n) {
+                Some(digits) => append_line(self.out, head.as_bytes(), digits),
+                None => {
+                    let mut digits = itoa::Buffer::new();
+                    append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
+                }
+            },
             ValueRef::Bool(b) => append_line(self.out, head.as_bytes(), bool_word(b).as_bytes()),
             ValueRef::Var(var) => return self.put_var_plain(head, var),
             ValueRef::Other(value) => return self.put_other_plain(head, value, required),
@@ -2182,6 +2215,34 @@ mod tests {
         ] {
             assert_eq!(is_blank_text(text), text.trim().is_empty(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn small_numbers_are_written_as_itoa_writes_them() {
+        for n in 0..1000u64 {
+            assert_eq!(small_number(n), Some(n.to_string().as_bytes()), "{n}");
+        }
+        assert_eq!(small_number(1000), None);
+        assert_eq!(small_number(u64::MAX), None);
+        // Through the encoder: the table below 1000, `itoa` above, signs.
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out, "Test");
+        for n in [0, 7, 42, 999, 1000, 30_000, u64::MAX] {
+            enc.put_plain("N: ", ValueRef::UInt(n), false).unwrap();
+        }
+        for n in [0, 9, 10, 999, 1000, -1, -999, i64::MIN] {
+            enc.put_plain("I: ", ValueRef::Int(n), false).unwrap();
+        }
+        let expected: String = [0, 7, 42, 999, 1000, 30_000, u64::MAX]
+            .iter()
+            .map(|n| format!("N: {n}\r\n"))
+            .chain(
+                [0, 9, 10, 999, 1000, -1, -999, i64::MIN]
+                    .iter()
+                    .map(|n| format!("I: {n}\r\n")),
+            )
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 
     #[test]
