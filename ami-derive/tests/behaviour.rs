@@ -4,7 +4,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields};
 use ami_runtime::wire::{
-    decode_message, encode_action, encode_event, Ack, Action, AmiBool, DecodeErrorKind,
+    decode_message, encode_action, encode_event, Ack, Action, AmiBool, AmiStr, DecodeErrorKind,
     EncodeErrorKind, Event, FieldError, Fields, FromEvent, Header, Message, MessageRole, Var,
     WireValue,
 };
@@ -670,6 +670,169 @@ fn table_entries_refuse_values_with_their_full_names() {
     let mut out = b"before".to_vec();
     assert!(encode_action(&a, Some("1"), &mut out).is_err());
     assert_eq!(out, b"before");
+}
+
+/// The types whose fields the table loop reads itself (`AmiStr`, `u64`,
+/// `i64`, `bool` and their `Option`s), beside one it does not (`u32`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct Direct {
+    /// Required text.
+    #[ami(name = "Text", required)]
+    pub text: AmiStr,
+    /// Optional text.
+    #[ami(name = "OptText")]
+    pub opt_text: Option<AmiStr>,
+    /// Optional text, absent.
+    #[ami(name = "NoText")]
+    pub no_text: Option<AmiStr>,
+    /// Unsigned.
+    #[ami(name = "UInt")]
+    pub uint: u64,
+    /// Optional unsigned.
+    #[ami(name = "OptUInt")]
+    pub opt_uint: Option<u64>,
+    /// Signed.
+    #[ami(name = "Int")]
+    pub int: i64,
+    /// Optional signed, absent.
+    #[ami(name = "OptInt")]
+    pub opt_int: Option<i64>,
+    /// Boolean.
+    #[ami(name = "Flag")]
+    pub flag: bool,
+    /// Optional boolean.
+    #[ami(name = "OptFlag")]
+    pub opt_flag: Option<bool>,
+    /// Not read by the loop itself.
+    #[ami(name = "Small")]
+    pub small: Option<u32>,
+    /// A variable.
+    #[ami(name = "Var")]
+    pub var: Option<Var>,
+    /// Repeated text.
+    #[ami(name = "Tag", repeated)]
+    pub tags: Vec<AmiStr>,
+    /// Repeated variables.
+    #[ami(name = "Variable", repeated)]
+    pub variables: Vec<Var>,
+    /// Indexed text (through its writer, for the index).
+    #[ami(name = "Line", index = "dash6")]
+    pub lines: Vec<AmiStr>,
+    /// Text under a name too long for the loop's padded copy (through its
+    /// writer).
+    #[ami(name = "AHeaderNameOfThirtyOneBytes0123")]
+    pub long: Option<AmiStr>,
+}
+
+/// [`Direct`] at the top level and under a prefix (where every field goes
+/// through its writer).
+#[derive(Clone, Debug, PartialEq, AmiAction)]
+#[ami(action = "Direct", response = Ack)]
+pub struct DirectAction {
+    /// The fields at the top level.
+    #[ami(flatten)]
+    pub top: Direct,
+    /// The same under a prefix.
+    #[ami(flatten, prefix = "In")]
+    pub inner: Option<Direct>,
+    /// Extra headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+fn direct() -> Direct {
+    Direct::new(
+        "PJSIP/alice-00000001",
+        18_446_744_073_709_551_615u64,
+        -42i64,
+        true,
+    )
+    // Over 23 bytes: held in a shared buffer rather than inline.
+    .with_opt_text(AmiStr::from(
+        "a text of more than twenty-three bytes".to_owned(),
+    ))
+    .with_opt_uint(0u64)
+    .with_opt_flag(false)
+    .with_small(7u32)
+    .with_var(Var::new("CDR(userfield)", "bench"))
+    .with_tags(vec!["t1".into(), "t2".into()])
+    .with_variables(vec![Var::new("X", "1"), Var::new("Y", "")])
+    .with_lines(vec!["l0".into()])
+    .with_long("x")
+}
+
+const DIRECT_LINES: &str = "Text: PJSIP/alice-00000001\r\nOptText: a text of more than twenty-three bytes\r\n\
+    UInt: 18446744073709551615\r\nOptUInt: 0\r\nInt: -42\r\nFlag: true\r\nOptFlag: false\r\nSmall: 7\r\n\
+    Var: CDR(userfield)=bench\r\nTag: t1\r\nTag: t2\r\nVariable: X=1\r\nVariable: Y=\r\nLine-000000: l0\r\n\
+    AHeaderNameOfThirtyOneBytes0123: x\r\n";
+
+#[test]
+fn fields_read_by_the_table_loop_encode_as_their_values_do() {
+    let a = DirectAction::new(direct()).with_inner(direct().with_opt_int(i64::MIN));
+    let inner = DIRECT_LINES.replace("\r\n", "\r\nIn").replace(
+        "Int: -42\r\nInFlag",
+        &format!("Int: -42\r\nInOptInt: {}\r\nInFlag", i64::MIN),
+    );
+    let expected = format!(
+        "Action: Direct\r\nActionID: 9\r\n{DIRECT_LINES}In{}\r\n",
+        inner.strip_suffix("In").unwrap()
+    );
+    let mut out = Vec::new();
+    encode_action(&a, Some("9"), &mut out).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+    // Each value the same as through the general path (`WireValue::write_wire`).
+    let mut v = Vec::new();
+    i64::MIN.write_wire(&mut v);
+    assert_eq!(v, i64::MIN.to_string().as_bytes());
+
+    let refused = |a: DirectAction| {
+        let mut out = b"before".to_vec();
+        let error = encode_action(&a, Some("9"), &mut out).unwrap_err();
+        assert_eq!(out, b"before", "a refused action writes nothing");
+        match error.kind {
+            EncodeErrorKind::LineBreak { param, value } => format!("{param}: {value:?}"),
+            EncodeErrorKind::MissingRequired { param } => format!("required {param}"),
+            other => format!("{other:?}"),
+        }
+    };
+    let mut a = DirectAction::new(direct());
+    a.top.text = " ".into();
+    assert_eq!(refused(a), "required Text");
+    let mut a = DirectAction::new(direct());
+    a.top.text = "".into();
+    assert_eq!(refused(a), "required Text");
+    let mut a = DirectAction::new(direct());
+    a.top.text = "x\r\nAction: Logoff".into();
+    assert_eq!(refused(a), "Text: \"x\\r\\nAction: Logoff\"");
+    let mut a = DirectAction::new(direct());
+    a.top.opt_text = Some(AmiStr::from(
+        "a long text with a NUL \0 past its first words".to_owned(),
+    ));
+    assert_eq!(
+        refused(a),
+        "OptText: \"a long text with a NUL \\0 past its first words\""
+    );
+    let mut a = DirectAction::new(direct()).with_inner(direct());
+    a.inner.as_mut().unwrap().opt_text = Some("\n".into());
+    assert_eq!(refused(a), "InOptText: \"\\n\"");
+    let mut a = DirectAction::new(direct());
+    a.top.tags[1] = "t\r".into();
+    assert_eq!(refused(a), "Tag: \"t\\r\"");
+    let mut a = DirectAction::new(direct());
+    a.top.variables[1] = Var::new("Y", "\n");
+    assert_eq!(refused(a), "Variable: \"Y=\\n\"");
+    let mut a = DirectAction::new(direct());
+    a.top.var = Some(Var::new("A=B", "c"));
+    assert!(matches!(
+        encode(&a).unwrap_err().kind,
+        EncodeErrorKind::InvalidValue { param, .. } if param == "Var"
+    ));
+    let mut a = DirectAction::new(direct());
+    a.top.variables[0] = Var::new("", "1");
+    assert!(matches!(
+        encode(&a).unwrap_err().kind,
+        EncodeErrorKind::InvalidValue { param, .. } if param == "Variable"
+    ));
 }
 
 thread_local! {

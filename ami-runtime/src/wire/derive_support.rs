@@ -20,7 +20,7 @@ use super::fields::{
 use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
 
-pub use super::encode_table::{Entry, FieldTable, GroupList, OptionalGroup, OptionalValue};
+pub use super::encode_table::{Direct, Entry, FieldTable, GroupList, OptionalGroup, OptionalValue};
 
 /// The error for the `Unknown` value `value` of an enumeration that takes
 /// `expected` (what a derived `check_wire` refuses), built once here rather
@@ -176,7 +176,12 @@ pub fn value_ref<V: WireValue>(value: &V) -> ValueRef<'_> {
 }
 
 /// A repeated or indexed field (`Vec<V>`) as a trait object.
-pub trait ValueList {
+pub trait ValueList: Sized {
+    /// Whether the encoder's table loop reads the list itself (a repeated
+    /// field, no index): see [`Direct`].
+    #[doc(hidden)]
+    const DIRECT: Direct<Self> = Direct::NONE;
+
     /// How many values there are.
     fn count(&self) -> usize;
     /// Value `i` (`i < count()`).
@@ -188,6 +193,8 @@ pub trait ValueList {
 }
 
 impl<V: WireValue> ValueList for Vec<V> {
+    const DIRECT: Direct<Self> = V::DIRECT.list();
+
     fn count(&self) -> usize {
         self.len()
     }

@@ -21,10 +21,12 @@
 
 use std::marker::PhantomData;
 
+use super::ami_str::AmiStr;
 use super::derive_support::{ValueList, ValueRef};
 use super::error::EncodeError;
 use super::fields::{has_line_break, Encoder, Fields, IndexStyle, Name};
 use super::message::Header;
+use super::value::Var;
 use super::value::WireValue;
 
 /// What writes one field: called with the address of the field (of the type
@@ -52,10 +54,133 @@ pub struct Entry {
     required: bool,
     /// The index style of an indexed field or group.
     index: Option<IndexStyle>,
+    /// How the table loop reads the field itself, if it may ([`Direct`]):
+    /// then `write` is called only inside a group.
+    direct: Kind,
     /// Where the field is in the struct (`offset_of!`).
     offset: usize,
     /// How to write it.
     write: Writer,
+}
+
+/// A type whose fields the table loop reads itself (no call of a writer):
+/// what a [`Direct`] says of its type.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// None of the below: the entry's writer writes it.
+    Call,
+    /// An [`AmiStr`].
+    Text,
+    /// A `u64`.
+    UInt,
+    /// An `i64`.
+    Int,
+    /// A `bool`.
+    Bool,
+    /// A [`Var`].
+    Var,
+    /// An `Option<AmiStr>`.
+    OptText,
+    /// An `Option<u64>`.
+    OptUInt,
+    /// An `Option<i64>`.
+    OptInt,
+    /// An `Option<bool>`.
+    OptBool,
+    /// An `Option<Var>`.
+    OptVar,
+    /// A `Vec<AmiStr>`, repeated (no index).
+    TextList,
+    /// A `Vec<Var>`, repeated (no index).
+    VarList,
+}
+
+/// Whether the table loop may read a field of type `T` itself, and how: a
+/// proof that `T` is one of the few types it knows ([`AmiStr`], `u64`,
+/// `i64`, `bool`, [`Var`], `Option`s of them, `Vec<AmiStr>` and
+/// `Vec<Var>`), or [`Direct::NONE`]: the field is written by the writer
+/// made for its type, as any other.
+///
+/// The proof rests on who can make one: a `Direct<T>` other than `NONE` is
+/// made only in this crate, by the constants of `Direct<AmiStr>`,
+/// `Direct<u64>`, `Direct<i64>`, `Direct<bool>` and `Direct<Var>`, and by
+/// `Direct::optional` and `Direct::list` of those. A `Direct<T>` that says "text" therefore
+/// has `T = AmiStr`, whatever `WireValue` impl hands it out (the
+/// constant's type would not match any other `T`). Only for the derive
+/// support: not a stable API.
+#[doc(hidden)]
+pub struct Direct<T> {
+    kind: Kind,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Direct<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Direct<T> {}
+
+impl<T> Direct<T> {
+    /// No shortcut: fields of type `T` go through their writer.
+    pub const NONE: Direct<T> = Direct::of(Kind::Call);
+
+    /// Only for the constants below, each of the one type its kind names.
+    const fn of(kind: Kind) -> Self {
+        Direct {
+            kind,
+            _type: PhantomData,
+        }
+    }
+
+    /// The same for an `Option<T>` (`Some` holds a `T`, so the proof
+    /// carries over).
+    pub(crate) const fn optional(self) -> Direct<Option<T>> {
+        Direct::of(match self.kind {
+            Kind::Text => Kind::OptText,
+            Kind::UInt => Kind::OptUInt,
+            Kind::Int => Kind::OptInt,
+            Kind::Bool => Kind::OptBool,
+            Kind::Var => Kind::OptVar,
+            _ => Kind::Call,
+        })
+    }
+
+    /// The same for a `Vec<T>` (each element a `T`), written as repeated
+    /// headers.
+    pub(crate) const fn list(self) -> Direct<Vec<T>> {
+        Direct::of(match self.kind {
+            Kind::Text => Kind::TextList,
+            Kind::Var => Kind::VarList,
+            _ => Kind::Call,
+        })
+    }
+}
+
+impl Direct<AmiStr> {
+    /// Text, read as an [`AmiStr`].
+    pub(crate) const TEXT: Self = Direct::of(Kind::Text);
+}
+
+impl Direct<u64> {
+    /// Read as a `u64`.
+    pub(crate) const UINT: Self = Direct::of(Kind::UInt);
+}
+
+impl Direct<i64> {
+    /// Read as an `i64`.
+    pub(crate) const INT: Self = Direct::of(Kind::Int);
+}
+
+impl Direct<bool> {
+    /// Read as a `bool`.
+    pub(crate) const BOOL: Self = Direct::of(Kind::Bool);
+}
+
+impl Direct<Var> {
+    /// Read as a [`Var`].
+    pub(crate) const VAR: Self = Direct::of(Kind::Var);
 }
 
 impl Entry {
@@ -66,6 +191,7 @@ impl Entry {
             name: head,
             required,
             index: None,
+            direct: T::DIRECT.kind,
             offset,
             write: write_value_at::<T>,
         }
@@ -77,6 +203,7 @@ impl Entry {
             name: head,
             required: false,
             index: None,
+            direct: F::DIRECT.kind,
             offset,
             write: write_optional_at::<F>,
         }
@@ -88,6 +215,7 @@ impl Entry {
             name: head,
             required: false,
             index: None,
+            direct: F::DIRECT.kind,
             offset,
             write: write_list_at::<F>,
         }
@@ -104,6 +232,7 @@ impl Entry {
             name: head,
             required: false,
             index: Some(style),
+            direct: Kind::Call,
             offset,
             write: write_list_at::<F>,
         }
@@ -115,6 +244,7 @@ impl Entry {
             name: prefix,
             required: false,
             index: None,
+            direct: Kind::Call,
             offset,
             write: write_group_at::<G>,
         }
@@ -126,6 +256,7 @@ impl Entry {
             name: prefix,
             required: false,
             index: None,
+            direct: Kind::Call,
             offset,
             write: write_optional_group_at::<F>,
         }
@@ -138,6 +269,7 @@ impl Entry {
             name: "",
             required: false,
             index: Some(style),
+            direct: Kind::Call,
             offset,
             write: write_indexed_group_at::<F>,
         }
@@ -149,6 +281,7 @@ impl Entry {
             name: "",
             required: false,
             index: None,
+            direct: Kind::Call,
             offset,
             write: write_extra_at::<F>,
         }
@@ -199,6 +332,81 @@ unsafe fn encode_entries(
     enc: &mut Encoder<'_>,
     entries: &[Entry],
 ) -> Result<(), EncodeError> {
+    if !enc.writes_plain_names() {
+        // SAFETY: the caller's contract, passed on.
+        return unsafe { encode_entries_by_call(base, enc, entries) };
+    }
+    // Outside any group (the usual case): the fields of the types the
+    // loop knows ([`Direct`]) are read and written here, with no call.
+    for entry in entries {
+        // SAFETY (each read below): the caller's contract says that
+        // `base + offset` is a live field of the type the entry was made
+        // for, and the entry's `direct` kind, taken from a `Direct` of that
+        // type, proves which type that is.
+        let field = unsafe { base.add(entry.offset) };
+        let value = match entry.direct {
+            Kind::Text => ValueRef::Text(unsafe { &*field.cast::<AmiStr>() }),
+            Kind::UInt => ValueRef::UInt(unsafe { *field.cast::<u64>() }),
+            Kind::Int => ValueRef::Int(unsafe { *field.cast::<i64>() }),
+            Kind::Bool => ValueRef::Bool(unsafe { *field.cast::<bool>() }),
+            Kind::OptText => match unsafe { &*field.cast::<Option<AmiStr>>() } {
+                Some(text) => ValueRef::Text(text),
+                None => continue,
+            },
+            Kind::OptUInt => match unsafe { *field.cast::<Option<u64>>() } {
+                Some(n) => ValueRef::UInt(n),
+                None => continue,
+            },
+            Kind::OptInt => match unsafe { *field.cast::<Option<i64>>() } {
+                Some(n) => ValueRef::Int(n),
+                None => continue,
+            },
+            Kind::OptBool => match unsafe { *field.cast::<Option<bool>>() } {
+                Some(b) => ValueRef::Bool(b),
+                None => continue,
+            },
+            Kind::Var => ValueRef::Var(unsafe { &*field.cast::<Var>() }),
+            Kind::OptVar => match unsafe { &*field.cast::<Option<Var>>() } {
+                Some(var) => ValueRef::Var(var),
+                None => continue,
+            },
+            Kind::TextList => {
+                for text in unsafe { &*field.cast::<Vec<AmiStr>>() } {
+                    enc.put_plain(entry.name, ValueRef::Text(text), false)?;
+                }
+                continue;
+            }
+            Kind::VarList => {
+                for var in unsafe { &*field.cast::<Vec<Var>>() } {
+                    enc.put_var_plain(entry.name, var)?;
+                }
+                continue;
+            }
+            Kind::Call => {
+                // SAFETY: as above, for the writer made for the field's type.
+                if let Err(error) = unsafe { (entry.write)(field, enc, entry) } {
+                    return Err(*error);
+                }
+                continue;
+            }
+        };
+        debug_check_head(entry.name);
+        enc.put_plain(entry.name, value, entry.required)?;
+    }
+    Ok(())
+}
+
+/// [`encode_entries`] inside a group: every field through its writer.
+///
+/// # Safety
+///
+/// As for [`encode_entries`].
+#[inline(never)]
+unsafe fn encode_entries_by_call(
+    base: *const u8,
+    enc: &mut Encoder<'_>,
+    entries: &[Entry],
+) -> Result<(), EncodeError> {
     for entry in entries {
         // SAFETY: the caller's contract: `base + offset` is a field of the
         // type `entry.write` was made for, inside the same struct.
@@ -210,12 +418,18 @@ unsafe fn encode_entries(
 }
 
 /// An `Option<T>` of a value type: what [`Entry::optional`] takes.
-pub trait OptionalValue {
+pub trait OptionalValue: Sized {
+    /// Whether the table loop may read the field itself ([`Direct`]).
+    #[doc(hidden)]
+    const DIRECT: Direct<Self> = Direct::NONE;
+
     /// The value, if present.
     fn present(&self) -> Option<ValueRef<'_>>;
 }
 
 impl<T: WireValue> OptionalValue for Option<T> {
+    const DIRECT: Direct<Self> = T::DIRECT.optional();
+
     #[inline(always)]
     fn present(&self) -> Option<ValueRef<'_>> {
         self.as_ref().map(WireValue::wire_ref)
@@ -323,9 +537,30 @@ unsafe fn write_list_at<F: ValueList>(
     put_list(enc, entry, values)
 }
 
+/// A [`ValueList`] as a trait object (`ValueList` itself has a constant).
+trait DynList {
+    fn count(&self) -> usize;
+    fn at(&self, i: usize) -> ValueRef<'_>;
+    fn put_plain_each(&self, enc: &mut Encoder<'_>, head: &str) -> Result<(), EncodeError>;
+}
+
+impl<F: ValueList> DynList for F {
+    fn count(&self) -> usize {
+        ValueList::count(self)
+    }
+
+    fn at(&self, i: usize) -> ValueRef<'_> {
+        ValueList::at(self, i)
+    }
+
+    fn put_plain_each(&self, enc: &mut Encoder<'_>, head: &str) -> Result<(), EncodeError> {
+        ValueList::put_plain_each(self, enc, head)
+    }
+}
+
 /// The values of a list, compiled once.
 #[inline(never)]
-fn put_list(enc: &mut Encoder<'_>, entry: &Entry, values: &dyn ValueList) -> Written {
+fn put_list(enc: &mut Encoder<'_>, entry: &Entry, values: &dyn DynList) -> Written {
     debug_check_head(entry.name);
     if entry.index.is_none() && enc.writes_plain_names() {
         return values.put_plain_each(enc, entry.name).map_err(Box::new);

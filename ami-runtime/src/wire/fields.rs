@@ -807,6 +807,32 @@ pub(crate) fn is_blank_text(text: &str) -> bool {
     }
 }
 
+/// The decimal digits of `n` when it is below 1000, from a table (no
+/// division, no call): what `itoa` writes for it.
+#[inline(always)]
+fn small_number(n: u64) -> Option<&'static [u8]> {
+    if n >= 1000 {
+        return None;
+    }
+    let n = n as usize;
+    // Each number has three digits in the table, with leading zeros.
+    let skip = usize::from(n < 100) + usize::from(n < 10);
+    SMALL_NUMBERS.get(3 * n + skip..3 * n + 3)
+}
+
+/// `000`, `001`, ... `999`, one after the other.
+static SMALL_NUMBERS: [u8; 3000] = {
+    let mut digits = [0; 3000];
+    let mut n = 0;
+    while n < 1000 {
+        digits[3 * n] = b'0' + (n / 100) as u8;
+        digits[3 * n + 1] = b'0' + (n / 10 % 10) as u8;
+        digits[3 * n + 2] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    digits
+};
+
 /// Append `head`, `text` and CR LF to `out` with one capacity check: the
 /// bytes of one header, in the usual case.
 #[inline(always)]
@@ -845,7 +871,7 @@ fn append_text_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) -> bool {
     unsafe {
         let dst = out.as_mut_ptr().add(len);
         copy_short(head, dst);
-        if copy_and_test(text, dst.add(head.len()), word_has_line_break) {
+        if copy_and_test(text, dst.add(head.len()), below_14, line_break_in) {
             return false;
         }
         dst.add(head.len() + text.len())
@@ -879,7 +905,7 @@ fn append_name_and_id(out: &mut Vec<u8>, head: &[u8], name: &[u8], id: &[u8]) ->
         dst = dst.add(name.len());
         dst.cast::<[u8; 12]>().write_unaligned(ID);
         dst = dst.add(ID.len());
-        if copy_and_test(id, dst, word_has_line_break) {
+        if copy_and_test(id, dst, below_14, line_break_in) {
             return false;
         }
         dst.add(id.len())
@@ -890,24 +916,29 @@ fn append_name_and_id(out: &mut Vec<u8>, head: &[u8], name: &[u8], id: &[u8]) ->
     true
 }
 
-/// Copy `src` to `dst`, as [`copy_short`] does, and say whether `test`
-/// holds for a word of it (read as [`any_word`] reads them; the words are
-/// those the copy loads anyway, so the check costs no second pass and no
-/// second choice of the length's case). Values over 64 bytes are copied by
-/// `memcpy`, then read by [`any_word`].
+/// Copy `src` to `dst`, as [`copy_short`] does, and say whether `exact`
+/// holds for it: a search for a few byte values (CR, LF, NUL...).
+///
+/// The words the copy loads (as [`any_word`] reads them) are tested on
+/// the way by `suspect`, which gives a mask that is nonzero whenever a
+/// word may hold one of those bytes (and sometimes when it does not: a
+/// tab is below 14, as CR, LF and NUL are). The masks of all the words are
+/// or-ed, with no branch per word; only when the result is nonzero, which
+/// is rare, does `exact` read `src` again, out of line. Values over 64
+/// bytes are copied by `memcpy`, then read by `exact` alone.
 ///
 /// # Safety
 ///
 /// As for [`copy_short`]: `dst` must be valid for writes of `src.len()`
 /// bytes, and not overlap `src`.
 #[inline(always)]
-unsafe fn copy_and_test(src: &[u8], dst: *mut u8, test: impl Fn(u64) -> bool) -> bool {
+unsafe fn copy_and_test(
+    src: &[u8],
+    dst: *mut u8,
+    suspect: impl Fn(u64) -> u64,
+    exact: fn(&[u8]) -> bool,
+) -> bool {
     let n = src.len();
-    if n > 64 {
-        // SAFETY: the caller's guarantee, for the `n` bytes of `src`.
-        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
-        return any_word(src, test);
-    }
     // Each 8-byte word of `src` at `at` (`at + 8 <= n`), stored at `dst + at`.
     let word = |at: usize| {
         let mut word = [0; 8];
@@ -924,17 +955,27 @@ unsafe fn copy_and_test(src: &[u8], dst: *mut u8, test: impl Fn(u64) -> bool) ->
         unsafe { dst.add(at).cast::<[u8; 4]>().write_unaligned(half) };
         u64::from(u32::from_le_bytes(half))
     };
-    if n >= 8 {
-        let mut found = false;
-        let mut at = 0;
-        while at + 8 < n {
-            found |= test(word(at));
-            at += 8;
+    let mask = if n >= 8 {
+        if n <= 16 {
+            suspect(word(0)) | suspect(word(n - 8))
+        } else if n <= 32 {
+            suspect(word(0)) | suspect(word(8)) | suspect(word(n - 16)) | suspect(word(n - 8))
+        } else if n <= 64 {
+            let mut mask = 0;
+            let mut at = 0;
+            while at + 8 < n {
+                mask |= suspect(word(at));
+                at += 8;
+            }
+            mask | suspect(word(n - 8))
+        } else {
+            // SAFETY: the caller's guarantee, for the `n` bytes of `src`.
+            unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
+            return exact(src);
         }
-        found | test(word(n - 8))
     } else if n >= 4 {
         let low = half(0);
-        test(low | half(n - 4) << 32)
+        suspect(low | half(n - 4) << 32)
     } else if n > 0 {
         let (first, middle, last) = (src[0], src[n / 2], src[n - 1]);
         // SAFETY: `n / 2` and `n - 1` are below `n`, the bytes writable
@@ -944,10 +985,42 @@ unsafe fn copy_and_test(src: &[u8], dst: *mut u8, test: impl Fn(u64) -> bool) ->
             *dst.add(n / 2) = middle;
             *dst.add(n - 1) = last;
         }
-        test(short_word(first, middle, last))
+        suspect(short_word(first, middle, last))
     } else {
-        false
-    }
+        0
+    };
+    mask != 0 && exact(src)
+}
+
+/// The top bit of each byte of `word` below 14 (CR, LF and NUL are), and
+/// maybe of some bytes after the first such byte: nonzero exactly when a
+/// byte is below 14 (see [`word_has_line_break`]). What
+/// [`copy_and_test`] takes as `suspect` for a value.
+#[inline(always)]
+fn below_14(word: u64) -> u64 {
+    word.wrapping_sub(14 * ONES) & !word & HIGH
+}
+
+/// [`below_14`], or a byte is `=`: `suspect` for a variable's name.
+#[inline(always)]
+fn below_14_or_equals(word: u64) -> u64 {
+    below_14(word) | zero_bytes(word ^ (u64::from(b'=') * ONES))
+}
+
+/// [`has_line_break`], out of line: `exact` for a value.
+#[cold]
+#[inline(never)]
+fn line_break_in(bytes: &[u8]) -> bool {
+    has_line_break(bytes)
+}
+
+/// Whether a byte of a variable's name is `=`, CR, LF or NUL, out of
+/// line: `exact` for a name.
+#[cold]
+#[inline(never)]
+fn var_stop_in(name: &[u8]) -> bool {
+    name.iter()
+        .any(|&b| matches!(b, b'=' | b'\r' | b'\n' | b'\0'))
 }
 
 /// Whether the parts of a [`Var`] may be sent as they are: what
@@ -993,11 +1066,11 @@ fn append_var_line(out: &mut Vec<u8>, head: &[u8], name: &[u8], value: &[u8]) ->
         let mut dst = out.as_mut_ptr().add(len);
         copy_short(head, dst);
         dst = dst.add(head.len());
-        let bad_name = name.is_empty() | copy_and_test(name, dst, word_has_var_stop);
+        let bad_name = name.is_empty() | copy_and_test(name, dst, below_14_or_equals, var_stop_in);
         dst = dst.add(name.len());
         dst.write(b'=');
         dst = dst.add(1);
-        if bad_name | copy_and_test(value, dst, word_has_line_break) {
+        if bad_name | copy_and_test(value, dst, below_14, line_break_in) {
             return false;
         }
         dst.add(value.len())
@@ -1294,15 +1367,22 @@ impl<'a> Encoder<'a> {
                     return Err(self.refused_text(Name::Joined(head), None, text, required));
                 }
             }
-            // Digits and `true`/`false`: nothing to check.
-            ValueRef::Int(n) => {
-                let mut digits = itoa::Buffer::new();
-                append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
-            }
-            ValueRef::UInt(n) => {
-                let mut digits = itoa::Buffer::new();
-                append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
-            }
+            // Digits and `true`/`false`: nothing to check. Numbers below
+            // 1000 (the usual cause, priority, count) from a table.
+            ValueRef::Int(n) => match u64::try_from(n).ok().and_then(small_number) {
+                Some(digits) => append_line(self.out, head.as_bytes(), digits),
+                None => {
+                    let mut digits = itoa::Buffer::new();
+                    append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
+                }
+            },
+            ValueRef::UInt(n) => match small_number(n) {
+                Some(digits) => append_line(self.out, head.as_bytes(), digits),
+                None => {
+                    let mut digits = itoa::Buffer::new();
+                    append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
+                }
+            },
             ValueRef::Bool(b) => append_line(self.out, head.as_bytes(), bool_word(b).as_bytes()),
             ValueRef::Var(var) => return self.put_var_plain(head, var),
             ValueRef::Other(value) => return self.put_other_plain(head, value, required),
@@ -1554,7 +1634,12 @@ pub fn encode_action<A: Action>(
     action_id: Option<&str>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
-    encode_message(b"Action: ", A::NAME, None, action_id, action, out)
+    // `match` rather than `?`: the error comes back boxed (in a register),
+    // and an action that encodes needs no drop of an error here.
+    match encode_message(b"Action: ", A::NAME, None, action_id, action, out) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(*error),
+    }
 }
 
 /// The fields of a struct as a trait object, for the encoding helpers that
@@ -1571,7 +1656,9 @@ impl<F: Fields> EncodeFields for F {
 
 /// `head` + `name`, the `ActionID` if given, the fields, the blank line;
 /// `out` is rolled back when anything is refused. Shared by
-/// [`encode_action`] and [`encode_event`].
+/// [`encode_action`] and [`encode_event`]. The error is boxed (allocated
+/// only when something is refused) so that the result comes back in a
+/// register rather than in eleven words of memory.
 fn encode_message(
     head: &[u8],
     name: &'static str,
@@ -1579,7 +1666,7 @@ fn encode_message(
     action_id: Option<&str>,
     fields: &dyn EncodeFields,
     out: &mut Vec<u8>,
-) -> Result<(), EncodeError> {
+) -> Result<(), Box<EncodeError>> {
     let start = out.len();
     let result = (|| {
         let mut enc = Encoder::new(out, name);
@@ -1597,11 +1684,12 @@ fn encode_message(
                     enc.out.extend_from_slice(b"\r\n");
                 }
                 if let Some(id) = action_id {
-                    enc.put_plain("ActionID: ", ValueRef::Text(id), true)?;
+                    enc.put_plain("ActionID: ", ValueRef::Text(id), true)
+                        .map_err(Box::new)?;
                 }
             }
         }
-        fields.encode_fields(&mut enc)?;
+        fields.encode_fields(&mut enc).map_err(Box::new)?;
         append(enc.out, b"\r\n");
         Ok(())
     })();
@@ -1688,7 +1776,10 @@ fn check_action_name(msg: &Message, name: &str) -> Result<(), DecodeError> {
 /// end of `out`, as a server sends it (for mock servers and tests). When a
 /// field is refused, `out` is left exactly as it was.
 pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    encode_message(b"Event: ", E::NAME, E::USER_EVENT, None, event, out)
+    match encode_message(b"Event: ", E::NAME, E::USER_EVENT, None, event, out) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(*error),
+    }
 }
 
 /// Encode an event kept as received (a [`Message`] whose first header is
@@ -2124,6 +2215,34 @@ mod tests {
         ] {
             assert_eq!(is_blank_text(text), text.trim().is_empty(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn small_numbers_are_written_as_itoa_writes_them() {
+        for n in 0..1000u64 {
+            assert_eq!(small_number(n), Some(n.to_string().as_bytes()), "{n}");
+        }
+        assert_eq!(small_number(1000), None);
+        assert_eq!(small_number(u64::MAX), None);
+        // Through the encoder: the table below 1000, `itoa` above, signs.
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out, "Test");
+        for n in [0, 7, 42, 999, 1000, 30_000, u64::MAX] {
+            enc.put_plain("N: ", ValueRef::UInt(n), false).unwrap();
+        }
+        for n in [0, 9, 10, 999, 1000, -1, -999, i64::MIN] {
+            enc.put_plain("I: ", ValueRef::Int(n), false).unwrap();
+        }
+        let expected: String = [0, 7, 42, 999, 1000, 30_000, u64::MAX]
+            .iter()
+            .map(|n| format!("N: {n}\r\n"))
+            .chain(
+                [0, 9, 10, 999, 1000, -1, -999, i64::MIN]
+                    .iter()
+                    .map(|n| format!("I: {n}\r\n")),
+            )
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Conversions between header values and Rust types.
 
 use super::ami_str::AmiStr;
-use super::derive_support::ValueRef;
+use super::derive_support::{Direct, ValueRef};
 use super::error::ValueError;
 use super::fields::{append, find_byte, is_blank_text};
 use super::message::RawHeader;
@@ -15,6 +15,13 @@ use std::fmt;
 pub trait WireValue: Sized {
     /// What a valid value looks like, for error messages ("an integer").
     const EXPECTED: &'static str;
+
+    /// Whether the encoder's table loop reads fields of this type itself
+    /// (set for `AmiStr`, `u64`, `i64` and `bool` only; nothing else can
+    /// make one but [`Direct::NONE`]). Only for the encoder: not a stable
+    /// API.
+    #[doc(hidden)]
+    const DIRECT: Direct<Self> = Direct::NONE;
 
     /// Parse a header value.
     fn parse_wire(value: &str) -> Result<Self, ValueError>;
@@ -132,6 +139,7 @@ impl WireValue for String {
 /// Text fields of decoded messages: a slice of the frame, no copy.
 impl WireValue for AmiStr {
     const EXPECTED: &'static str = "text";
+    const DIRECT: Direct<Self> = Direct::<AmiStr>::TEXT;
 
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
         Ok(AmiStr::from(value.to_owned()))
@@ -167,9 +175,10 @@ impl WireValue for AmiStr {
 }
 
 macro_rules! integer_value {
-    ($($ty:ty => $expected:literal, $direct:ident),*) => {$(
+    ($($ty:ty => $expected:literal, $direct:ident, $table:expr),*) => {$(
         impl WireValue for $ty {
             const EXPECTED: &'static str = $expected;
+            const DIRECT: Direct<Self> = $table;
 
             #[inline]
             fn parse_wire(value: &str) -> Result<Self, ValueError> {
@@ -229,10 +238,10 @@ fn short_decimal(bytes: &[u8]) -> Option<u64> {
 }
 
 integer_value!(
-    i64 => "an integer", Int,
-    u64 => "a non-negative integer", UInt,
-    i32 => "an integer", Int,
-    u32 => "a non-negative integer", UInt
+    i64 => "an integer", Int, Direct::<i64>::INT,
+    u64 => "a non-negative integer", UInt, Direct::<u64>::UINT,
+    i32 => "an integer", Int, Direct::NONE,
+    u32 => "a non-negative integer", UInt, Direct::NONE
 );
 
 impl WireValue for f64 {
@@ -267,6 +276,7 @@ impl WireValue for f64 {
 /// Sent as `true` / `false`.
 impl WireValue for bool {
     const EXPECTED: &'static str = "a boolean (yes/no, true/false, 1/0, on/off)";
+    const DIRECT: Direct<Self> = Direct::<bool>::BOOL;
 
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
         let v = trim_value(value);
@@ -424,6 +434,7 @@ fn var_error(text: &str) -> ValueError {
 
 impl WireValue for Var {
     const EXPECTED: &'static str = "name=value";
+    const DIRECT: Direct<Self> = Direct::<Var>::VAR;
 
     fn parse_wire(value: &str) -> Result<Self, ValueError> {
         match value.split_once('=') {
