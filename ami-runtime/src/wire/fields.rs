@@ -1629,14 +1629,30 @@ impl<'a> Encoder<'a> {
 /// assert!(encode_action(&Ping, Some("4\r\n2"), &mut out).is_err());
 /// assert_eq!(out, b"Action: Ping\r\nActionID: 42\r\n\r\n");
 /// ```
+#[inline]
 pub fn encode_action<A: Action>(
     action: &A,
     action_id: Option<&str>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
+    encode_message_unboxed(b"Action: ", A::NAME, None, action_id, action, out)
+}
+
+/// [`encode_message`] with its refusal moved out of the box: compiled once,
+/// so that [`encode_action`] and [`encode_event`] are one call wherever
+/// they are used (once per message type in the generated registry).
+#[inline(never)]
+fn encode_message_unboxed(
+    head: &[u8],
+    name: &'static str,
+    user_event: Option<&str>,
+    action_id: Option<&str>,
+    fields: &dyn EncodeFields,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     // `match` rather than `?`: the error comes back boxed (in a register),
-    // and an action that encodes needs no drop of an error here.
-    match encode_message(b"Action: ", A::NAME, None, action_id, action, out) {
+    // and a message that encodes needs no drop of an error here.
+    match encode_message(head, name, user_event, action_id, fields, out) {
         Ok(()) => Ok(()),
         Err(error) => Err(*error),
     }
@@ -1775,11 +1791,9 @@ fn check_action_name(msg: &Message, name: &str) -> Result<(), DecodeError> {
 /// Encode `event` in wire form (`Event:`, every field, blank line) at the
 /// end of `out`, as a server sends it (for mock servers and tests). When a
 /// field is refused, `out` is left exactly as it was.
+#[inline]
 pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    match encode_message(b"Event: ", E::NAME, E::USER_EVENT, None, event, out) {
-        Ok(()) => Ok(()),
-        Err(error) => Err(*error),
-    }
+    encode_message_unboxed(b"Event: ", E::NAME, E::USER_EVENT, None, event, out)
 }
 
 /// Encode an event kept as received (a [`Message`] whose first header is
