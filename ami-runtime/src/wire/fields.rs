@@ -787,7 +787,7 @@ fn zero_bytes(word: u64) -> u64 {
 /// since `!word` clears it).
 #[inline(always)]
 fn word_has_line_break(word: u64) -> bool {
-    if word.wrapping_sub(14 * ONES) & !word & HIGH == 0 {
+    if below_14(word) == 0 {
         return false;
     }
     zero_bytes(word)
@@ -1015,7 +1015,8 @@ fn line_break_in(bytes: &[u8]) -> bool {
 }
 
 /// Whether a byte of a variable's name is `=`, CR, LF or NUL, out of
-/// line: `exact` for a name.
+/// line: `exact` for a name, and the whole test of a name too long for
+/// [`any_word`].
 #[cold]
 #[inline(never)]
 fn var_stop_in(name: &[u8]) -> bool {
@@ -1033,8 +1034,7 @@ fn var_stop_in(name: &[u8]) -> bool {
 fn is_clean_var(name: &str, value: &str) -> bool {
     let name = name.as_bytes();
     let stops = if name.len() > 64 {
-        name.iter()
-            .any(|&b| matches!(b, b'=' | b'\r' | b'\n' | b'\0'))
+        var_stop_in(name)
     } else {
         any_word(name, word_has_var_stop)
     };

@@ -17,7 +17,7 @@ pub trait WireValue: Sized {
     const EXPECTED: &'static str;
 
     /// Whether the encoder's table loop reads fields of this type itself
-    /// (set for `AmiStr`, `u64`, `i64` and `bool` only; nothing else can
+    /// (set for `AmiStr`, `u64`, `i64`, `bool` and `Var` only; nothing else can
     /// make one but [`Direct::NONE`]). Only for the encoder: not a stable
     /// API.
     #[doc(hidden)]
