@@ -25,11 +25,18 @@ pub async fn exclusive() -> RwLockWriteGuard<'static, ()> {
 
 /// A unique id for a call of this run: `live-<tag>-<pid>-<n>`, used as the
 /// `Uniqueid` of the originated channel so that a test finds its own
-/// events among those of the tests running beside it.
+/// events among those of the tests running beside it; the other half of
+/// a Local channel gets `<id>-2`.
+///
+/// `n` has a fixed width: Asterisk (22, its default channel storage)
+/// checks an assigned id against the live channels by PREFIX, so that
+/// `...-1` would be refused ("Channel Unique ID already in use", Originate
+/// `Response: Failure`, no channel at all) while `...-13-2` is up. With a
+/// fixed width, an id is a prefix only of its own call's `-2` half.
 pub fn call_id(tag: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     format!(
-        "live-{tag}-{}-{}",
+        "live-{tag}-{}-{:06}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )

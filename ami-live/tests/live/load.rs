@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use ami_generated::channel::{GetvarAction, OriginateAction, SetvarAction};
+use ami_generated::manager::CommandAction;
 use ami_live::{Seen, Session};
 use tokio::task::JoinSet;
 
@@ -91,22 +92,33 @@ async fn event_stream_under_load() {
     }
     // Every half of every call must hang up, and the stream must not have
     // skipped anything on the way.
+    // A call Asterisk refused (`OriginateResponse` with `Response:
+    // Failure`) never makes a channel: the wait ends at once with it.
     let mut gone = BTreeSet::new();
+    let mut refused = None;
     let wait = s
         .wait_within(
             mark,
             Duration::from_secs(180),
             "the Hangup of every call",
             |seen| {
-                if let Some(id) = seen.get("Uniqueid") {
-                    if seen.is("Hangup") && ids.contains(id) {
+                if let Some(id) = seen.get("Uniqueid").filter(|id| ids.contains(*id)) {
+                    if seen.is("Hangup") {
                         gone.insert(id.to_owned());
+                    } else if seen.is("OriginateResponse")
+                        && seen.get("Response") == Some("Failure")
+                    {
+                        refused = Some(id.to_owned());
                     }
                 }
-                gone.len() == ids.len()
+                refused.is_some() || gone.len() == ids.len()
             },
         )
         .await;
+    let wait = match &refused {
+        Some(id) => Err(format!("load: Asterisk refused the call {id}")),
+        None => wait.map(drop),
+    };
     let items = s.since(mark);
     let lost: Vec<String> = items
         .iter()
@@ -114,10 +126,19 @@ async fn event_stream_under_load() {
         .map(|i| i.to_string())
         .collect();
     if let Err(e) = wait {
+        // The refused call first, then the halves still up.
+        let missing: Vec<&String> = refused
+            .iter()
+            .chain(
+                ids.iter()
+                    .filter(|id| !gone.contains(*id) && Some(*id) != refused.as_ref()),
+            )
+            .collect();
         panic!(
-            "{e}\n{} of {} halves hung up; stream problems: {lost:?}",
+            "{e}\n{} of {} halves hung up; stream problems: {lost:?}\n{}",
             gone.len(),
-            ids.len()
+            ids.len(),
+            what_became_of(&s, &items, &missing).await
         );
     }
     assert!(lost.is_empty(), "the stream reported: {lost:?}");
@@ -132,4 +153,51 @@ async fn event_stream_under_load() {
         started.elapsed().as_secs_f64()
     ));
     s.finish().await;
+}
+
+/// For a failure report: the events that name each of the first `missing`
+/// channels, and the channels Asterisk still has.
+async fn what_became_of(s: &Session, items: &[Seen], missing: &[&String]) -> String {
+    let mut out = String::new();
+    for id in missing.iter().take(6) {
+        let about: Vec<String> = items
+            .iter()
+            .filter(|i| {
+                ["Uniqueid", "DestUniqueid", "Linkedid"]
+                    .iter()
+                    .any(|h| i.get(h) == Some(id.as_str()))
+            })
+            .map(|i| {
+                let mut line = i.name().unwrap_or("?").to_owned();
+                for h in [
+                    "Uniqueid",
+                    "Channel",
+                    "ChannelStateDesc",
+                    "Response",
+                    "Reason",
+                    "Application",
+                    "Cause",
+                ] {
+                    if let Some(v) = i.get(h) {
+                        line.push_str(&format!(" {h}={v}"));
+                    }
+                }
+                line
+            })
+            .collect();
+        out.push_str(&format!("{id}: {} events: {about:?}\n", about.len()));
+    }
+    match s
+        .send(&CommandAction::new("core show channels concise"))
+        .await
+    {
+        Ok(reply) => {
+            out.push_str(&format!("channels left ({}):\n", reply.lines.len()));
+            for line in reply.lines.iter().take(20) {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        Err(e) => out.push_str(&format!("core show channels: {e}\n")),
+    }
+    out
 }
