@@ -1489,7 +1489,7 @@ pub struct OriginateAction {
     /// Comma-separated codecs to use for the call (`ulaw,alaw`).
     #[ami(name = "Codecs")]
     pub codecs: Option<AmiStr>,
-    /// Unique ID to give the originated channel.
+    /// Unique ID to give the originated channel. Asterisk checks it against the unique IDs of live channels by prefix (seen on 22.10.1): an ID that is a prefix of a live channel's ID is refused (`OriginateResponse` with `Response: Failure`, no channel made), so give IDs a fixed width.
     #[ami(name = "ChannelId")]
     pub channel_id: Option<AmiStr>,
     /// Unique ID to give the second half of a `Local` channel.
