@@ -67,6 +67,12 @@ pub fn all(model: &Model) -> Result<BTreeMap<String, String>, rust::CodeError> {
             format!("{dir}/src/lib.rs"),
             rust::part_lib_rs(model, part, title)?,
         );
+        let checks = if part == parts::BASE {
+            rust::checks_support_rs()?
+        } else {
+            rust::part_checks_rs(model, part)?
+        };
+        files.insert(format!("{dir}/src/checks.rs"), checks);
     }
     for family in &model.families {
         files.insert(

@@ -1386,6 +1386,11 @@ pub fn part_lib_rs(model: &Model, part: &str, title: &str) -> Result<String, Cod
             }
         }
     });
+    let checks_doc = if part == parts::BASE {
+        " What `ami_generated::registry` runs for one action (not a stable API)."
+    } else {
+        " The checks of this crate's actions, for `ami_generated::registry` (not a stable API)."
+    };
     format_file(
         "spec/*.toml",
         quote! {
@@ -1394,6 +1399,10 @@ pub fn part_lib_rs(model: &Model, part: &str, title: &str) -> Result<String, Cod
             #![cfg_attr(docsrs, feature(doc_cfg))]
 
             #(#modules)*
+
+            #[doc = #checks_doc]
+            #[doc(hidden)]
+            pub mod checks;
         },
     )
 }
@@ -1493,6 +1502,7 @@ fn availability_tokens(v: &Versions) -> TokenStream {
 
 /// `ami-generated/src/registry.rs`: actions and events by name, for tools.
 pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
+    let base_crate = ident(&parts::crate_ident(parts::BASE));
     let mut actions: Vec<&Action> = model.actions().collect();
     actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
     let path = |a: &Action| {
@@ -1528,17 +1538,23 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             },
         }
     });
-    let checks = actions.iter().map(|a| {
-        let feature = &a.family;
-        let ty = path(a);
-        quote! {
-            #[cfg(feature = #feature)]
-            Checks {
-                name: <#ty as Action>::NAME,
-                round_trip: round_trip::<#ty>,
-                reply: decode_reply::<<#ty as Action>::Response>,
-            },
+    // The checks are tables of the part crates (`part_checks_rs`): the
+    // code per action is compiled there, in parallel.
+    let part_checks = part_list(model).into_iter().filter_map(|(part, _)| {
+        let families = parts::families(model, part);
+        let features: Vec<&str> = families
+            .iter()
+            .filter(|f| !f.is_common())
+            .map(|f| f.name.as_str())
+            .collect();
+        if features.is_empty() {
+            return None;
         }
+        let krate = ident(&parts::crate_ident(part));
+        Some(quote! {
+            #[cfg(any(#(feature = #features),*))]
+            #krate::checks::CHECKS,
+        })
     });
     let visits = actions.iter().map(|a| {
         let feature = &a.family;
@@ -1573,11 +1589,11 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             #[allow(unused_imports)]
             use ami_runtime::version::{Availability, Version};
             use ami_runtime::wire::{
-                decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
-                Message, MessageKind, Reply, ResponseShape,
+                Action, DecodeError, EncodeError, Message, MessageKind, Reply, ResponseShape,
             };
             #[cfg(feature = "serde")]
-            use ami_runtime::wire::TypedVisitor;
+            use ami_runtime::wire::{decode_action, FromResponse, TypedVisitor};
+            use #base_crate::checks::{Checks, Refusal, RoundTrip};
 
             /// What the registry knows about one action.
             #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1683,31 +1699,17 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
-            /// What [`check_action`] and [`check_reply`] run for one action:
-            /// a table rather than a `match` arm per action, so that the
-            /// lookup is compiled once.
-            struct Checks {
-                /// Wire name (matched ignoring ASCII case).
-                name: &'static str,
-                /// `round_trip` of the action.
-                round_trip: RoundTrip,
-                /// `decode_reply` of the action's response type (one per
-                /// type: most actions share `Ack`).
-                reply: fn(&Reply, &'static str) -> Result<(), DecodeError>,
-            }
-
-            /// Decode a request as one typed action and encode it again.
-            type RoundTrip = fn(&Message, &mut Vec<u8>) -> Result<(), Error>;
-
-            /// The checks of every action of the enabled families, in the
-            /// order of [`ACTIONS`].
-            static CHECKS: &[Checks] = &[
-                #(#checks)*
+            /// The checks of the actions of each part crate that is built.
+            static CHECKS: &[&[Checks]] = &[
+                #(#part_checks)*
             ];
 
             /// The checks of the action called `name`, ignoring ASCII case.
             fn checks(name: &str) -> Option<&'static Checks> {
-                CHECKS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+                CHECKS
+                    .iter()
+                    .flat_map(|part| part.iter())
+                    .find(|c| c.name.eq_ignore_ascii_case(name))
             }
 
             /// Validate a request: decode it as its typed action, encode that
@@ -1772,23 +1774,13 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
-            // Unused when no family is enabled. Compiled once per action, so
-            // it only decodes and encodes, with no `?` (each one a conversion
-            // compiled per action): the rest is in `same_again` and `encoded`.
-            #[allow(dead_code)]
-            fn round_trip<A: Action>(msg: &Message, out: &mut Vec<u8>) -> Result<(), Error> {
-                match decode_action::<A>(msg) {
-                    Ok(action) => encoded(encode_action(&action, msg.action_id(), out)),
-                    Err(error) => Err(Error::Decode(error)),
+            /// One round trip, its refusal as the registry's error.
+            fn run(round_trip: RoundTrip, msg: &Message, out: &mut Vec<u8>) -> Result<(), Error> {
+                match round_trip(msg, out) {
+                    Ok(()) => Ok(()),
+                    Err(Refusal::Decode(error)) => Err(Error::Decode(error)),
+                    Err(Refusal::Encode(error)) => Err(Error::Encode(error)),
                 }
-            }
-
-            /// The result of `encode_action` as the registry's (out of line:
-            /// it would be inlined into every `round_trip`).
-            #[allow(dead_code)]
-            #[inline(never)]
-            fn encoded(result: Result<(), EncodeError>) -> Result<(), Error> {
-                result.map_err(Error::Encode)
             }
 
             /// `Ok` when the action in `msg`, decoded and encoded by
@@ -1797,7 +1789,7 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             #[allow(dead_code)]
             fn same_again(msg: &Message, round_trip: RoundTrip) -> Result<(), Error> {
                 let mut out = Vec::new();
-                round_trip(msg, &mut out)?;
+                run(round_trip, msg, &mut out)?;
                 let encoded = String::from_utf8_lossy(&out).into_owned();
                 let mut again = Vec::new();
                 match Message::parse_block(&encoded) {
@@ -1805,16 +1797,121 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                     _ => Err(Error::RoundTrip { encoded }),
                 }
             }
+        },
+    )
+}
+
+/// `ami-generated/parts/common/src/checks.rs`: what the registry runs for
+/// one action, in the base crate so that each part holds the checks of its
+/// own actions (`part_checks_rs`) and the facade's registry looks them up.
+pub fn checks_support_rs() -> Result<String, CodeError> {
+    format_file(
+        "ami-codegen",
+        quote! {
+            //! What `ami_generated::registry` runs for one action: a table of
+            //! [`Checks`] per part crate (its module `checks`), so that the code
+            //! per action is compiled in the part, in parallel with the others.
+            //! Not a stable API: use `ami_generated::registry`.
+
+            use ami_runtime::wire::{
+                decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
+                Message, Reply,
+            };
+
+            /// Why a round trip refused a request.
+            #[derive(Debug)]
+            pub enum Refusal {
+                /// It does not decode as its typed action.
+                Decode(DecodeError),
+                /// The typed action refuses to encode.
+                Encode(EncodeError),
+            }
+
+            /// Decode a request as one typed action and encode it again.
+            pub type RoundTrip = fn(&Message, &mut Vec<u8>) -> Result<(), Refusal>;
+
+            /// What the registry's `check_action` and `check_reply` run for
+            /// one action: a table rather than a `match` arm per action, so
+            /// that the lookup is compiled once.
+            #[derive(Debug)]
+            pub struct Checks {
+                /// Wire name (matched ignoring ASCII case).
+                pub name: &'static str,
+                /// [`round_trip`] of the action.
+                pub round_trip: RoundTrip,
+                /// [`decode_reply`] of the action's response type (one per
+                /// type: most actions share `Ack`).
+                pub reply: fn(&Reply, &'static str) -> Result<(), DecodeError>,
+            }
+
+            /// Decode `msg` as the action `A` and encode it to `out`.
+            /// Compiled once per action, so it only decodes and encodes,
+            /// with no `?` (each one a conversion compiled per action).
+            pub fn round_trip<A: Action>(msg: &Message, out: &mut Vec<u8>) -> Result<(), Refusal> {
+                match decode_action::<A>(msg) {
+                    Ok(action) => encoded(encode_action(&action, msg.action_id(), out)),
+                    Err(error) => Err(Refusal::Decode(error)),
+                }
+            }
+
+            /// The result of `encode_action` as a [`Refusal`] (out of line: it
+            /// would be inlined into every [`round_trip`]).
+            #[inline(never)]
+            fn encoded(result: Result<(), EncodeError>) -> Result<(), Refusal> {
+                result.map_err(Refusal::Encode)
+            }
 
             /// Decode a reply to the action called `action` as its response
             /// type `R`.
-            #[allow(dead_code)]
-            fn decode_reply<R: FromResponse>(reply: &Reply, action: &'static str) -> Result<(), DecodeError> {
+            pub fn decode_reply<R: FromResponse>(reply: &Reply, action: &'static str) -> Result<(), DecodeError> {
                 match R::from_reply(reply, action) {
                     Ok(_) => Ok(()),
                     Err(error) => Err(error),
                 }
             }
+        },
+    )
+}
+
+/// `ami-generated/parts/<part>/src/checks.rs`: the [`checks_support_rs`]
+/// table of the part's actions, sorted by name (ignoring case).
+pub fn part_checks_rs(model: &Model, part: &str) -> Result<String, CodeError> {
+    let mut actions: Vec<&Action> = model
+        .actions()
+        .filter(|a| parts::of(&a.family) == part)
+        .collect();
+    actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
+    let base = ident(&parts::crate_ident(parts::BASE));
+    let checks = actions.iter().map(|a| {
+        let feature = &a.family;
+        let family = ident(&a.family);
+        let ty = ident(&a.type_name);
+        quote! {
+            #[cfg(feature = #feature)]
+            Checks {
+                name: <crate::#family::#ty as Action>::NAME,
+                round_trip: round_trip::<crate::#family::#ty>,
+                reply: decode_reply::<<crate::#family::#ty as Action>::Response>,
+            },
+        }
+    });
+    format_file(
+        "spec/*.toml",
+        quote! {
+            //! The checks of this crate's actions, for `ami_generated::registry`
+            //! (compiled here, in parallel with the other parts). Not a stable
+            //! API: use `ami_generated::registry`.
+
+            // Unused when no family of the part is enabled.
+            #[allow(unused_imports)]
+            use ami_runtime::wire::Action;
+            #[allow(unused_imports)]
+            use #base::checks::{decode_reply, round_trip, Checks};
+
+            /// The checks of every action of the enabled families.
+            pub static CHECKS: &[Checks] = &[
+                #(#checks)*
+            ];
         },
     )
 }

@@ -50,3 +50,7 @@ pub mod queue;
 #[cfg(feature = "voicemail")]
 #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
 pub mod voicemail;
+
+/// The checks of this crate's actions, for `ami_generated::registry` (not a stable API).
+#[doc(hidden)]
+pub mod checks;

@@ -44,3 +44,7 @@ pub mod manager;
 #[cfg(feature = "xmpp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "xmpp")))]
 pub mod xmpp;
+
+/// The checks of this crate's actions, for `ami_generated::registry` (not a stable API).
+#[doc(hidden)]
+pub mod checks;

@@ -16,3 +16,7 @@
 
 /// Shared field groups
 pub mod common;
+
+/// What `ami_generated::registry` runs for one action (not a stable API).
+#[doc(hidden)]
+pub mod checks;

@@ -80,3 +80,7 @@ pub mod security;
 #[cfg(feature = "sorcery")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sorcery")))]
 pub mod sorcery;
+
+/// The checks of this crate's actions, for `ami_generated::registry` (not a stable API).
+#[doc(hidden)]
+pub mod checks;

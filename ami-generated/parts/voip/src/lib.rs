@@ -44,3 +44,7 @@ pub mod sip;
 #[cfg(feature = "skinny")]
 #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
 pub mod skinny;
+
+/// The checks of this crate's actions, for `ami_generated::registry` (not a stable API).
+#[doc(hidden)]
+pub mod checks;
