@@ -51,8 +51,8 @@
 //!
 //! * `ami-generated-common`: the shared field groups (`common`)
 //! * `ami-generated-calls`: channels and calls, the manager session, call records, XMPP (`cdr`, `cel`, `channel`, `manager`, `xmpp`)
-//! * `ami-generated-voip`: VoIP channel drivers: PJSIP, SIP, IAX2, Skinny, RTP (`iax`, `pjsip`, `rtp`, `sip`, `skinny`)
-//! * `ami-generated-apps`: applications: queues, voicemail, conferences, agents, parking (`agent`, `confbridge`, `meetme`, `parking`, `queue`, `voicemail`)
+//! * `ami-generated-voip`: VoIP channel drivers: PJSIP, SIP, IAX2, RTP (`iax`, `pjsip`, `rtp`, `sip`)
+//! * `ami-generated-apps`: applications: queues, voicemail, conferences, agents, parking; the Skinny (SCCP) driver (`agent`, `confbridge`, `meetme`, `parking`, `queue`, `skinny`, `voicemail`)
 //! * `ami-generated-pbx`: PBX core and telephony: bridges, dialplan, device state, DAHDI and PRI, fax, recording, configuration, AstDB, sorcery, security (`bridge`, `config`, `dahdi`, `db`, `devicestate`, `dialplan`, `fax`, `monitor`, `pri`, `security`, `sorcery`)
 //!
 //! # JSON (feature `serde`)
@@ -234,7 +234,7 @@ pub use ami_generated_voip::sip;
 #[cfg(feature = "skinny")]
 #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
 #[doc(inline)]
-pub use ami_generated_voip::skinny;
+pub use ami_generated_apps::skinny;
 
 #[cfg(feature = "sorcery")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sorcery")))]

@@ -3776,8 +3776,11 @@ impl From<EncodeError> for Error {
     }
 }
 
-/// The checks of the actions of each part crate that is built.
-static CHECKS: &[&[Checks]] = &[
+/// The checks of the actions of each part crate that is built,
+/// by reference to the part's `static`: a copy of its value
+/// would be a table of this crate, whose functions (the code per
+/// action) would be compiled here again.
+static CHECKS: &[&&[Checks]] = &[
     #[cfg(
         any(
             feature = "cdr",
@@ -3787,17 +3790,9 @@ static CHECKS: &[&[Checks]] = &[
             feature = "xmpp"
         )
     )]
-    ami_generated_calls::checks::CHECKS,
-    #[cfg(
-        any(
-            feature = "iax",
-            feature = "pjsip",
-            feature = "rtp",
-            feature = "sip",
-            feature = "skinny"
-        )
-    )]
-    ami_generated_voip::checks::CHECKS,
+    &ami_generated_calls::checks::CHECKS,
+    #[cfg(any(feature = "iax", feature = "pjsip", feature = "rtp", feature = "sip"))]
+    &ami_generated_voip::checks::CHECKS,
     #[cfg(
         any(
             feature = "agent",
@@ -3805,10 +3800,11 @@ static CHECKS: &[&[Checks]] = &[
             feature = "meetme",
             feature = "parking",
             feature = "queue",
+            feature = "skinny",
             feature = "voicemail"
         )
     )]
-    ami_generated_apps::checks::CHECKS,
+    &ami_generated_apps::checks::CHECKS,
     #[cfg(
         any(
             feature = "bridge",
@@ -3824,7 +3820,7 @@ static CHECKS: &[&[Checks]] = &[
             feature = "sorcery"
         )
     )]
-    ami_generated_pbx::checks::CHECKS,
+    &ami_generated_pbx::checks::CHECKS,
 ];
 /// The checks of the action called `name`, ignoring ASCII case.
 fn checks(name: &str) -> Option<&'static Checks> {

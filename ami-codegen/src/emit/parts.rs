@@ -46,13 +46,21 @@ pub const PARTS: &[Part] = &[
     },
     Part {
         name: "voip",
-        title: "VoIP channel drivers: PJSIP, SIP, IAX2, Skinny, RTP",
-        families: &["pjsip", "sip", "iax", "skinny", "rtp"],
+        title: "VoIP channel drivers: PJSIP, SIP, IAX2, RTP",
+        families: &["pjsip", "sip", "iax", "rtp"],
     },
     Part {
         name: "apps",
-        title: "applications: queues, voicemail, conferences, agents, parking",
-        families: &["queue", "voicemail", "confbridge", "meetme", "agent", "parking"],
+        title: "applications: queues, voicemail, conferences, agents, parking; the Skinny (SCCP) driver",
+        families: &[
+            "queue",
+            "voicemail",
+            "confbridge",
+            "meetme",
+            "agent",
+            "parking",
+            "skinny",
+        ],
     },
     Part {
         name: "pbx",

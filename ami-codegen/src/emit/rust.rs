@@ -1553,7 +1553,7 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
         let krate = ident(&parts::crate_ident(part));
         Some(quote! {
             #[cfg(any(#(feature = #features),*))]
-            #krate::checks::CHECKS,
+            &#krate::checks::CHECKS,
         })
     });
     let visits = actions.iter().map(|a| {
@@ -1699,8 +1699,11 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
-            /// The checks of the actions of each part crate that is built.
-            static CHECKS: &[&[Checks]] = &[
+            /// The checks of the actions of each part crate that is built,
+            /// by reference to the part's `static`: a copy of its value
+            /// would be a table of this crate, whose functions (the code per
+            /// action) would be compiled here again.
+            static CHECKS: &[&&[Checks]] = &[
                 #(#part_checks)*
             ];
 

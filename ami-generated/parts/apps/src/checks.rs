@@ -270,6 +270,32 @@ pub static CHECKS: &[Checks] = &[
             <crate::queue::QueueWithdrawCallerAction as Action>::Response,
         >,
     },
+    #[cfg(feature = "skinny")]
+    Checks {
+        name: <crate::skinny::SkinnyDevicesAction as Action>::NAME,
+        round_trip: round_trip::<crate::skinny::SkinnyDevicesAction>,
+        reply: decode_reply::<<crate::skinny::SkinnyDevicesAction as Action>::Response>,
+    },
+    #[cfg(feature = "skinny")]
+    Checks {
+        name: <crate::skinny::SkinnyLinesAction as Action>::NAME,
+        round_trip: round_trip::<crate::skinny::SkinnyLinesAction>,
+        reply: decode_reply::<<crate::skinny::SkinnyLinesAction as Action>::Response>,
+    },
+    #[cfg(feature = "skinny")]
+    Checks {
+        name: <crate::skinny::SkinnyShowDeviceAction as Action>::NAME,
+        round_trip: round_trip::<crate::skinny::SkinnyShowDeviceAction>,
+        reply: decode_reply::<
+            <crate::skinny::SkinnyShowDeviceAction as Action>::Response,
+        >,
+    },
+    #[cfg(feature = "skinny")]
+    Checks {
+        name: <crate::skinny::SkinnyShowLineAction as Action>::NAME,
+        round_trip: round_trip::<crate::skinny::SkinnyShowLineAction>,
+        reply: decode_reply::<<crate::skinny::SkinnyShowLineAction as Action>::Response>,
+    },
     #[cfg(feature = "voicemail")]
     Checks {
         name: <crate::voicemail::VoicemailBoxSummaryAction as Action>::NAME,

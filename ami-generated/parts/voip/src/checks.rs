@@ -206,30 +206,4 @@ pub static CHECKS: &[Checks] = &[
         round_trip: round_trip::<crate::sip::SipShowRegistryAction>,
         reply: decode_reply::<<crate::sip::SipShowRegistryAction as Action>::Response>,
     },
-    #[cfg(feature = "skinny")]
-    Checks {
-        name: <crate::skinny::SkinnyDevicesAction as Action>::NAME,
-        round_trip: round_trip::<crate::skinny::SkinnyDevicesAction>,
-        reply: decode_reply::<<crate::skinny::SkinnyDevicesAction as Action>::Response>,
-    },
-    #[cfg(feature = "skinny")]
-    Checks {
-        name: <crate::skinny::SkinnyLinesAction as Action>::NAME,
-        round_trip: round_trip::<crate::skinny::SkinnyLinesAction>,
-        reply: decode_reply::<<crate::skinny::SkinnyLinesAction as Action>::Response>,
-    },
-    #[cfg(feature = "skinny")]
-    Checks {
-        name: <crate::skinny::SkinnyShowDeviceAction as Action>::NAME,
-        round_trip: round_trip::<crate::skinny::SkinnyShowDeviceAction>,
-        reply: decode_reply::<
-            <crate::skinny::SkinnyShowDeviceAction as Action>::Response,
-        >,
-    },
-    #[cfg(feature = "skinny")]
-    Checks {
-        name: <crate::skinny::SkinnyShowLineAction as Action>::NAME,
-        round_trip: round_trip::<crate::skinny::SkinnyShowLineAction>,
-        reply: decode_reply::<<crate::skinny::SkinnyShowLineAction as Action>::Response>,
-    },
 ];
