@@ -1812,7 +1812,7 @@ pub fn checks_support_rs() -> Result<String, CodeError> {
         "ami-codegen",
         quote! {
             //! What `ami_generated::registry` runs for one action: a table of
-            //! [`Checks`] per part crate (its module `checks`), so that the code
+            //! `Checks` per part crate (its module `checks`), so that the code
             //! per action is compiled in the part, in parallel with the others.
             //! Not a stable API: use `ami_generated::registry`.
 
