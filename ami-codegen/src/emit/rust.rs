@@ -169,7 +169,8 @@ impl Imports {
             if family == here {
                 continue;
             }
-            // `parts::check` keeps the groups a family uses reachable.
+            // Shared groups are `common`'s, in the base crate every part
+            // depends on: always reachable.
             let Some(module) = module_path(model, family, here, Scope::Family) else {
                 continue;
             };
