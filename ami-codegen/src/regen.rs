@@ -157,6 +157,21 @@ fn files_under(root: &Path, dir: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Remove the directories of the removed file `path` (relative to `root`)
+/// that are left empty, up to (not including) its generated directory: a
+/// part crate no longer generated leaves no empty directory behind (the
+/// workspace's `ami-generated/parts/*` glob would find one and fail).
+fn remove_empty_dirs(root: &Path, path: &str) {
+    let mut dir = Path::new(path).parent();
+    while let Some(d) = dir {
+        let top = emit::GENERATED_DIRS.iter().any(|g| Path::new(g) == d);
+        if top || d.as_os_str().is_empty() || fs::remove_dir(root.join(d)).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
 /// Lines of context and of changes [`short_diff`] shows at most.
 const DIFF_CONTEXT: usize = 2;
 const DIFF_LINES: usize = 8;
@@ -290,6 +305,7 @@ pub fn ensure_files(
             Mode::Write => {
                 fs::remove_file(root.join(&path))
                     .map_err(|e| RegenError::Io(format!("{path}: {e}")))?;
+                remove_empty_dirs(root, &path);
                 report.removed.push(path);
             }
         }

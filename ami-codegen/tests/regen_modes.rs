@@ -159,3 +159,38 @@ fn hand_written_files_are_never_touched() {
     }
     fs::remove_dir_all(root).unwrap();
 }
+
+#[test]
+fn a_part_crate_no_longer_generated_is_stale_then_removed_whole() {
+    let root = scratch("part");
+    let old = root.join("ami-generated/parts/old");
+    fs::create_dir_all(old.join("src")).unwrap();
+    fs::write(
+        old.join("Cargo.toml"),
+        format!("{}[package]\n", header("#", "spec/*.toml")),
+    )
+    .unwrap();
+    fs::write(old.join("src/lib.rs"), generated("pub mod gone;\n")).unwrap();
+    fs::write(old.join("src/gone.rs"), generated("a removed family\n")).unwrap();
+
+    let err = ensure_files(&root, &wanted(), Mode::Check).unwrap_err();
+    let (stale, _) = stale_of(&err);
+    let removed = "not generated from the spec: remove it";
+    for path in ["Cargo.toml", "src/gone.rs", "src/lib.rs"] {
+        let path = format!("ami-generated/parts/old/{path}");
+        assert!(
+            stale.contains(&(path.clone(), removed)),
+            "{path}: {stale:?}"
+        );
+    }
+    assert!(old.join("src/gone.rs").exists());
+
+    // Write removes the files and the directories they leave empty (the
+    // workspace's `ami-generated/parts/*` glob would fail on an empty one),
+    // but not `ami-generated/parts` itself.
+    let report = ensure_files(&root, &wanted(), Mode::Write).unwrap();
+    assert_eq!(report.removed.len(), 3, "{:?}", report.removed);
+    assert!(!old.exists());
+    assert!(root.join("ami-generated/parts").exists());
+    fs::remove_dir_all(root).unwrap();
+}

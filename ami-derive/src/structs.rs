@@ -137,10 +137,24 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
                 }
             }
         });
+    // A message type (not a group, decoded only inside its message) gets
+    // its decoding operations as a `static` of this crate: compiled here,
+    // once, not in each crate that decodes it (`Fields::decode_ops`).
+    let decode_ops = (derive != Derive::Fields).then(|| {
+        quote! {
+            #[inline]
+            fn decode_ops() -> #sp::OpsRef<Self> {
+                static OPS: #sp::OpsFor<#ident> = #sp::OpsFor::<#ident>::NEW;
+                OPS.get()
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #rt::Fields for #ident {
             type Partial = __AmiPartial;
+
+            #decode_ops
 
             // `finish_into` moves every value out of the slots (a group's
             // slot is emptied by the group's own `finish_into`).

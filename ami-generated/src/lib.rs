@@ -46,6 +46,15 @@
 //!
 //! [`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.
 //!
+//! The families' code lives in part crates that build in parallel, re-exported
+//! here under the paths above (depend on this crate, not on them):
+//!
+//! * `ami-generated-common`: the shared field groups (`common`)
+//! * `ami-generated-calls`: channels and calls, the manager session, call records, XMPP (`cdr`, `cel`, `channel`, `manager`, `xmpp`)
+//! * `ami-generated-voip`: VoIP channel drivers: PJSIP, SIP, IAX2, RTP (`iax`, `pjsip`, `rtp`, `sip`)
+//! * `ami-generated-apps`: applications: queues, voicemail, conferences, agents, parking; the Skinny (SCCP) driver (`agent`, `confbridge`, `meetme`, `parking`, `queue`, `skinny`, `voicemail`)
+//! * `ami-generated-pbx`: PBX core and telephony: bridges, dialplan, device state, DAHDI and PRI, fax, recording, configuration, AstDB, sorcery, security (`bridge`, `config`, `dahdi`, `db`, `devicestate`, `dialplan`, `fax`, `monitor`, `pri`, `security`, `sorcery`)
+//!
 //! # JSON (feature `serde`)
 //!
 //! With the feature `serde`, every action, response and event, every field
@@ -104,143 +113,143 @@
 
 use ami_runtime::derive::AmiEvents;
 
-/// Agents
 #[cfg(feature = "agent")]
 #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
-pub mod agent;
+#[doc(inline)]
+pub use ami_generated_apps::agent;
 
-/// Bridges
 #[cfg(feature = "bridge")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
-pub mod bridge;
+#[doc(inline)]
+pub use ami_generated_pbx::bridge;
 
-/// Call detail records (CDR)
 #[cfg(feature = "cdr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cdr")))]
-pub mod cdr;
+#[doc(inline)]
+pub use ami_generated_calls::cdr;
 
-/// Channel event logging (CEL)
 #[cfg(feature = "cel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cel")))]
-pub mod cel;
+#[doc(inline)]
+pub use ami_generated_calls::cel;
 
-/// Channels and calls
 #[cfg(feature = "channel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
-pub mod channel;
+#[doc(inline)]
+pub use ami_generated_calls::channel;
 
-/// Shared field groups
-pub mod common;
+#[doc(inline)]
+pub use ami_generated_common::common;
 
-/// ConfBridge conferences
 #[cfg(feature = "confbridge")]
 #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
-pub mod confbridge;
+#[doc(inline)]
+pub use ami_generated_apps::confbridge;
 
-/// Configuration files
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
-pub mod config;
+#[doc(inline)]
+pub use ami_generated_pbx::config;
 
-/// DAHDI channels
 #[cfg(feature = "dahdi")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
-pub mod dahdi;
+#[doc(inline)]
+pub use ami_generated_pbx::dahdi;
 
-/// AstDB
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(feature = "db")))]
-pub mod db;
+#[doc(inline)]
+pub use ami_generated_pbx::db;
 
-/// Device and presence state
 #[cfg(feature = "devicestate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "devicestate")))]
-pub mod devicestate;
+#[doc(inline)]
+pub use ami_generated_pbx::devicestate;
 
-/// Dialplan and extension state
 #[cfg(feature = "dialplan")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dialplan")))]
-pub mod dialplan;
+#[doc(inline)]
+pub use ami_generated_pbx::dialplan;
 
-/// FAX
 #[cfg(feature = "fax")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
-pub mod fax;
+#[doc(inline)]
+pub use ami_generated_pbx::fax;
 
-/// IAX2 channels
 #[cfg(feature = "iax")]
 #[cfg_attr(docsrs, doc(cfg(feature = "iax")))]
-pub mod iax;
+#[doc(inline)]
+pub use ami_generated_voip::iax;
 
-/// Manager session and core
 #[cfg(feature = "manager")]
 #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
-pub mod manager;
+#[doc(inline)]
+pub use ami_generated_calls::manager;
 
-/// MeetMe conferences (deprecated)
 #[cfg(feature = "meetme")]
 #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
-pub mod meetme;
+#[doc(inline)]
+pub use ami_generated_apps::meetme;
 
-/// Call recording
 #[cfg(feature = "monitor")]
 #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
-pub mod monitor;
+#[doc(inline)]
+pub use ami_generated_pbx::monitor;
 
-/// Call parking
 #[cfg(feature = "parking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
-pub mod parking;
+#[doc(inline)]
+pub use ami_generated_apps::parking;
 
-/// PJSIP
 #[cfg(feature = "pjsip")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
-pub mod pjsip;
+#[doc(inline)]
+pub use ami_generated_voip::pjsip;
 
-/// ISDN PRI spans
 #[cfg(feature = "pri")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pri")))]
-pub mod pri;
+#[doc(inline)]
+pub use ami_generated_pbx::pri;
 
-/// Call queues
 #[cfg(feature = "queue")]
 #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
-pub mod queue;
+#[doc(inline)]
+pub use ami_generated_apps::queue;
 
-/// RTP and RTCP
 #[cfg(feature = "rtp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rtp")))]
-pub mod rtp;
+#[doc(inline)]
+pub use ami_generated_voip::rtp;
 
-/// Security events
 #[cfg(feature = "security")]
 #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
-pub mod security;
+#[doc(inline)]
+pub use ami_generated_pbx::security;
 
-/// SIP (chan_sip, removed)
 #[cfg(feature = "sip")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
-pub mod sip;
+#[doc(inline)]
+pub use ami_generated_voip::sip;
 
-/// Skinny (SCCP) channels (removed)
 #[cfg(feature = "skinny")]
 #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
-pub mod skinny;
+#[doc(inline)]
+pub use ami_generated_apps::skinny;
 
-/// Sorcery memory cache
 #[cfg(feature = "sorcery")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sorcery")))]
-pub mod sorcery;
+#[doc(inline)]
+pub use ami_generated_pbx::sorcery;
 
-/// Voicemail and message waiting
 #[cfg(feature = "voicemail")]
 #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
-pub mod voicemail;
+#[doc(inline)]
+pub use ami_generated_apps::voicemail;
 
-/// XMPP (Jabber)
 #[cfg(feature = "xmpp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "xmpp")))]
-pub mod xmpp;
+#[doc(inline)]
+pub use ami_generated_calls::xmpp;
 
 pub mod registry;
 

@@ -1,6 +1,9 @@
 //! Layer 3: the artifacts, one module each. They only read the [`Model`].
 //!
-//! * [`rust`] writes `ami-generated/src/*.rs` and its `Cargo.toml`;
+//! * [`rust`] writes `ami-generated/` (the facade: `Cargo.toml`, `lib.rs`
+//!   with the `Event` enum, `registry.rs`) and its part crates
+//!   `ami-generated/parts/<part>/` (`Cargo.toml`, `lib.rs`, a module per
+//!   family), split as [`parts`] says;
 //! * [`tests`] writes `ami-generated/tests/{examples,refusals}.rs` (the
 //!   examples call the hand-written `ami-generated/tests/support/mod.rs`);
 //! * [`markdown`] writes `docs/reference/*.md`;
@@ -14,6 +17,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod parts;
 pub mod rust;
 pub mod tests;
 
@@ -42,6 +46,7 @@ pub fn is_generated(text: &str) -> bool {
 /// Every generated file, by path relative to the workspace root; an error
 /// when some generated Rust does not parse.
 pub fn all(model: &Model) -> Result<BTreeMap<String, String>, rust::CodeError> {
+    parts::check(model)?;
     let mut files = BTreeMap::new();
     files.insert(
         "ami-generated/Cargo.toml".to_owned(),
@@ -52,9 +57,30 @@ pub fn all(model: &Model) -> Result<BTreeMap<String, String>, rust::CodeError> {
         "ami-generated/src/registry.rs".to_owned(),
         rust::registry_rs(model)?,
     );
+    for (part, title) in rust::part_list(model) {
+        let dir = parts::dir(part);
+        files.insert(
+            format!("{dir}/Cargo.toml"),
+            rust::part_cargo_toml(model, part, title),
+        );
+        files.insert(
+            format!("{dir}/src/lib.rs"),
+            rust::part_lib_rs(model, part, title)?,
+        );
+        let checks = if part == parts::BASE {
+            rust::checks_support_rs()?
+        } else {
+            rust::part_checks_rs(model, part)?
+        };
+        files.insert(format!("{dir}/src/checks.rs"), checks);
+    }
     for family in &model.families {
         files.insert(
-            format!("ami-generated/src/{}.rs", family.name),
+            format!(
+                "{}/src/{}.rs",
+                parts::dir(parts::of(&family.name)),
+                family.name
+            ),
             rust::family_rs(model, family)?,
         );
         files.insert(
@@ -84,7 +110,12 @@ pub fn all(model: &Model) -> Result<BTreeMap<String, String>, rust::CodeError> {
 /// The directories of the generated files: a generated file there (see
 /// [`is_generated`]) that [`all`] does not produce is stale (a family was
 /// removed); hand-written files there are left alone.
-pub const GENERATED_DIRS: &[&str] = &["ami-generated/src", "ami-generated/tests", "docs/reference"];
+pub const GENERATED_DIRS: &[&str] = &[
+    "ami-generated/src",
+    "ami-generated/tests",
+    "ami-generated/parts",
+    "docs/reference",
+];
 
 /// Markdown from the spec, made safe for rustdoc and the reference: trailing
 /// spaces dropped, code fences without a language marked `text` so that no

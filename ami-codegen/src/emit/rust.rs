@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{header, markdown_lines, wire_lines};
+use super::{header, markdown_lines, parts, wire_lines};
 use crate::model::*;
 
 /// A doc attribute per line (prettyplease prints them as `///`).
@@ -36,7 +36,8 @@ fn ident(name: &str) -> Ident {
 pub struct CodeError {
     /// The spec file(s) the code was generated from (`spec/queue.toml`).
     pub source: String,
-    /// 1-based line in the unformatted code (`TokenStream::to_string`).
+    /// 1-based line in the unformatted code (`TokenStream::to_string`);
+    /// 0 when the error is no parse error (a layout `parts::check` refuses).
     pub line: usize,
     /// 1-based column (in characters) in that line.
     pub column: usize,
@@ -48,6 +49,15 @@ pub struct CodeError {
 
 impl std::fmt::Display for CodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            // Not a parse error: a layout the emitter cannot write
+            // (`parts::check`).
+            return write!(
+                f,
+                "the Rust generated from {}: {}",
+                self.source, self.message
+            );
+        }
         write!(
             f,
             "the Rust generated from {} does not parse: {}:{}: {} (near `{}`)",
@@ -159,7 +169,11 @@ impl Imports {
             if family == here {
                 continue;
             }
-            let module = module_path(model, family, Scope::Family);
+            // Shared groups are `common`'s, in the base crate every part
+            // depends on: always reachable.
+            let Some(module) = module_path(model, family, here, Scope::Family) else {
+                continue;
+            };
             let names = names.iter().map(|n| ident(n));
             out.extend(quote!(use #module::{#(#names),*};));
         }
@@ -176,27 +190,35 @@ enum Scope {
     Top,
 }
 
-/// The module of `family` as code at `scope` names it: `crate::queue` in
-/// `ami-generated`; in a user's crate, `super::billing` (or `self::billing`
-/// at the top) for a family of the user spec and
-/// `::ami_generated::queue` for one of the base spec.
-fn module_path(model: &Model, family: &str, scope: Scope) -> TokenStream {
-    module_text(model, family, scope)
-        .parse()
-        .unwrap_or_else(|_| quote!(crate))
+/// The module of `family` as code in the module of family `here` at
+/// `scope` names it: `crate::queue` in the part crate of `queue` (see
+/// [`super::parts`]), `ami_generated_common::common` for the shared
+/// groups; in a user's crate, `super::billing` (or `self::billing` at the
+/// top) for a family of the user spec and `::ami_generated::queue` for one
+/// of the base spec. `None` for a family of another part, which a part
+/// cannot name (parts do not depend on each other).
+fn module_path(model: &Model, family: &str, here: &str, scope: Scope) -> Option<TokenStream> {
+    module_text(model, family, here, scope).map(|m| m.parse().unwrap_or_else(|_| quote!(crate)))
 }
 
 /// [`module_path`] as text (for doc links).
-fn module_text(model: &Model, family: &str, scope: Scope) -> String {
-    if !model.is_user() {
-        format!("crate::{family}")
+fn module_text(model: &Model, family: &str, here: &str, scope: Scope) -> Option<String> {
+    Some(if !model.is_user() {
+        let part = parts::of(family);
+        if part == parts::BASE {
+            format!("{}::{family}", parts::crate_ident(part))
+        } else if part == parts::of(here) {
+            format!("crate::{family}")
+        } else {
+            return None;
+        }
     } else if !model.is_local(family) {
         format!("::ami_generated::{family}")
     } else if scope == Scope::Top {
         format!("self::{family}")
     } else {
         format!("super::{family}")
-    }
+    })
 }
 
 /// The generator of one module (a family).
@@ -214,7 +236,10 @@ impl<'m> ModuleGen<'m> {
         if r.family == self.family.name {
             quote!(#name)
         } else {
-            let module = module_path(self.model, &r.family, Scope::Family);
+            // `parts::check` refuses a layout that splits a family from
+            // the types its code names.
+            let module = module_path(self.model, &r.family, &self.family.name, Scope::Family)
+                .unwrap_or_else(|| quote!(crate));
             quote!(#module::#name)
         }
     }
@@ -741,14 +766,18 @@ fn field_doc(f: &Field) -> Vec<String> {
     lines
 }
 
-/// A doc link to a type, from module `here`.
+/// A doc link to a type, from module `here`; plain code text for a type of
+/// another part crate, which `here`'s crate does not depend on.
 pub(crate) fn link(model: &Model, r: &TypeRef, here: &str) -> String {
     if r.family == here {
-        format!("[`{}`]", r.type_name)
-    } else {
-        let module = module_text(model, &r.family, Scope::Family);
-        let module = module.trim_start_matches("::");
-        format!("[`{}`]({module}::{})", r.type_name, r.type_name)
+        return format!("[`{}`]", r.type_name);
+    }
+    match module_text(model, &r.family, here, Scope::Family) {
+        Some(module) => {
+            let module = module.trim_start_matches("::");
+            format!("[`{}`]({module}::{})", r.type_name, r.type_name)
+        }
+        None => format!("`{}::{}`", r.family, r.type_name),
     }
 }
 
@@ -970,7 +999,7 @@ fn event_doc(model: &Model, family: &Family, e: &Event) -> Vec<String> {
     out
 }
 
-/// `ami-generated/src/<family>.rs`.
+/// `ami-generated/parts/<part>/src/<family>.rs`.
 pub fn family_rs(model: &Model, family: &Family) -> Result<String, CodeError> {
     let feature = if family.is_common() {
         "Always compiled: the groups are shared by the events of every family.".to_owned()
@@ -1040,7 +1069,8 @@ pub fn user_rs(model: &Model, enum_name: &str, source: &str) -> String {
         let docs = doc_lines(&markdown_lines(&e.synopsis));
         let attr = events_variant_attr(&e.type_ref());
         let variant = ident(&e.rust);
-        let module = module_path(model, &e.family, Scope::Top);
+        let module = module_path(model, &e.family, &e.family, Scope::Top)
+            .unwrap_or_else(|| quote!(::ami_generated));
         let ty = ident(&e.type_name);
         let payload = event_payload(quote!(#module::#ty));
         quote! {
@@ -1169,7 +1199,8 @@ assert_eq!(serde_json::from_str::<ami_generated::channel::HangupEvent>(&json).un
 # }
 ```"##;
 
-/// `ami-generated/src/lib.rs`: module declarations and the `Event` enum.
+/// `ami-generated/src/lib.rs` (the facade): the families' modules
+/// re-exported from their part crates, and the `Event` enum.
 pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
     let mut doc = vec![
         "Typed AMI actions, responses and events, generated from the TOML spec.".to_owned(),
@@ -1202,6 +1233,23 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
     }
     doc.push(String::new());
     doc.push("[`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.".to_owned());
+    doc.push(String::new());
+    doc.push(
+        "The families' code lives in part crates that build in parallel, re-exported".to_owned(),
+    );
+    doc.push("here under the paths above (depend on this crate, not on them):".to_owned());
+    doc.push(String::new());
+    for (name, title) in part_list(model) {
+        let names: Vec<String> = parts::families(model, name)
+            .iter()
+            .map(|f| format!("`{}`", f.name))
+            .collect();
+        doc.push(format!(
+            "* `{}`: {title} ({})",
+            parts::crate_name(name),
+            names.join(", ")
+        ));
+    }
     doc.extend(SERDE_DOC.lines().map(str::to_owned));
     let inner = doc.iter().map(|l| {
         let text = if l.is_empty() {
@@ -1211,18 +1259,23 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
         };
         quote!(#![doc = #text])
     });
+    // The modules live in the part crates (see `parts`): re-exported,
+    // inline, so that the docs read as if they were defined here.
     let modules = model.families.iter().map(|f| {
         let name = ident(&f.name);
-        let doc = format!(" {}", f.title);
+        let krate = ident(&parts::crate_ident(parts::of(&f.name)));
         if f.is_common() {
-            quote!(#[doc = #doc] pub mod #name;)
+            quote! {
+                #[doc(inline)]
+                pub use #krate::#name;
+            }
         } else {
             let feature = &f.name;
             quote! {
-                #[doc = #doc]
                 #[cfg(feature = #feature)]
                 #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
-                pub mod #name;
+                #[doc(inline)]
+                pub use #krate::#name;
             }
         }
     });
@@ -1270,6 +1323,153 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
     )
 }
 
+/// The base and the parts that hold at least one family of `model`, with
+/// their titles, in crate order.
+pub fn part_list(model: &Model) -> Vec<(&'static str, &'static str)> {
+    let base = (parts::BASE, "the shared field groups");
+    std::iter::once(base)
+        .chain(parts::PARTS.iter().map(|p| (p.name, p.title)))
+        .filter(|(name, _)| !parts::families(model, name).is_empty())
+        .collect()
+}
+
+/// `ami-generated/parts/<part>/src/lib.rs`: the crate docs and the module
+/// of each family of the part (or of the base).
+pub fn part_lib_rs(model: &Model, part: &str, title: &str) -> Result<String, CodeError> {
+    let families = parts::families(model, part);
+    let mut doc = vec![
+        format!("Part of [`ami-generated`](https://docs.rs/ami-generated): {title}."),
+        String::new(),
+        "Generated from the TOML spec; use it through `ami-generated`, which re-exports".to_owned(),
+        "its modules under the same paths (`ami_generated::<module>`), with the `Event`".to_owned(),
+        "enum and the registry that tie the families together. The generated code is".to_owned(),
+        "split into crates so that they build in parallel.".to_owned(),
+        String::new(),
+    ];
+    if part != parts::BASE {
+        doc.push(
+            "Each module is behind the cargo feature of the same name (none is on by default)."
+                .to_owned(),
+        );
+        doc.push(String::new());
+    }
+    doc.push("| Module | Actions | Events | Title |".to_owned());
+    doc.push("|--------|---------|--------|-------|".to_owned());
+    for f in &families {
+        doc.push(format!(
+            "| [`{}`] | {} | {} | {} |",
+            f.name,
+            f.actions.len(),
+            f.events.len(),
+            f.title
+        ));
+    }
+    let inner = doc.iter().map(|l| {
+        let text = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#![doc = #text])
+    });
+    let modules = families.iter().map(|f| {
+        let name = ident(&f.name);
+        let doc = format!(" {}", f.title);
+        if f.is_common() {
+            quote!(#[doc = #doc] pub mod #name;)
+        } else {
+            let feature = &f.name;
+            quote! {
+                #[doc = #doc]
+                #[cfg(feature = #feature)]
+                #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
+                pub mod #name;
+            }
+        }
+    });
+    let checks_doc = if part == parts::BASE {
+        " What `ami_generated::registry` runs for one action (not a stable API)."
+    } else {
+        " The checks of this crate's actions, for `ami_generated::registry` (not a stable API)."
+    };
+    format_file(
+        "spec/*.toml",
+        quote! {
+            #(#inner)*
+
+            #![cfg_attr(docsrs, feature(doc_cfg))]
+
+            #(#modules)*
+
+            #[doc = #checks_doc]
+            #[doc(hidden)]
+            pub mod checks;
+        },
+    )
+}
+
+/// The `[package]` table of a generated crate, the workspace's fields
+/// inherited.
+fn package_table(name: &str, description: &str) -> String {
+    format!(
+        "[package]\n\
+         name = \"{name}\"\n\
+         description = \"{description}\"\n\
+         version.workspace = true\n\
+         edition.workspace = true\n\
+         rust-version.workspace = true\n\
+         license.workspace = true\n\
+         repository.workspace = true\n"
+    )
+}
+
+/// The docs.rs table of a generated crate.
+const DOCS_RS: &str = "\n# docs.rs: every family, with a badge naming the feature of each.\n\
+                       [package.metadata.docs.rs]\n\
+                       all-features = true\n\
+                       rustdoc-args = [\"--cfg\", \"docsrs\"]\n";
+
+/// A path dependency on the generated crate `name` (published with the
+/// workspace's version: ami-codegen's own).
+fn part_dependency(name: &str, path: &str, optional: bool) -> String {
+    format!(
+        "{} = {{ path = \"{path}\", version = \"{}\"{} }}\n",
+        parts::crate_name(name),
+        env!("CARGO_PKG_VERSION"),
+        if optional { ", optional = true" } else { "" }
+    )
+}
+
+/// `ami-generated/parts/<part>/Cargo.toml`: a feature per family, no
+/// default (the facade's features pick them).
+pub fn part_cargo_toml(model: &Model, part: &str, title: &str) -> String {
+    let mut out = header("#", "spec/*.toml");
+    out.push_str(&package_table(
+        &parts::crate_name(part),
+        &format!("Part of ami-generated (use that crate): {title}."),
+    ));
+    out.push_str("\n[features]\n");
+    let families = parts::families(model, part);
+    for f in families.iter().filter(|f| !f.is_common()) {
+        let deps: Vec<String> = f.depends.iter().map(|d| format!("\"{d}\"")).collect();
+        out.push_str(&format!("{} = [{}]\n", f.name, deps.join(", ")));
+    }
+    let base = parts::crate_name(parts::BASE);
+    if part == parts::BASE {
+        out.push_str("serde = [\"ami-runtime/serde\"]\n");
+    } else {
+        out.push_str(&format!(
+            "serde = [\"ami-runtime/serde\", \"{base}/serde\"]\n"
+        ));
+    }
+    out.push_str("\n[dependencies]\nami-runtime.workspace = true\n");
+    if part != parts::BASE {
+        out.push_str(&part_dependency(parts::BASE, "../common", false));
+    }
+    out.push_str(DOCS_RS);
+    out
+}
+
 /// An `Availability` constant: `Availability::ALWAYS` or its fields.
 fn availability_tokens(v: &Versions) -> TokenStream {
     if v.availability().is_always() {
@@ -1303,6 +1503,7 @@ fn availability_tokens(v: &Versions) -> TokenStream {
 
 /// `ami-generated/src/registry.rs`: actions and events by name, for tools.
 pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
+    let base_crate = ident(&parts::crate_ident(parts::BASE));
     let mut actions: Vec<&Action> = model.actions().collect();
     actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
     let path = |a: &Action| {
@@ -1338,17 +1539,23 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             },
         }
     });
-    let checks = actions.iter().map(|a| {
-        let feature = &a.family;
-        let ty = path(a);
-        quote! {
-            #[cfg(feature = #feature)]
-            Checks {
-                name: <#ty as Action>::NAME,
-                round_trip: round_trip::<#ty>,
-                reply: decode_reply::<<#ty as Action>::Response>,
-            },
+    // The checks are tables of the part crates (`part_checks_rs`): the
+    // code per action is compiled there, in parallel.
+    let part_checks = part_list(model).into_iter().filter_map(|(part, _)| {
+        let families = parts::families(model, part);
+        let features: Vec<&str> = families
+            .iter()
+            .filter(|f| !f.is_common())
+            .map(|f| f.name.as_str())
+            .collect();
+        if features.is_empty() {
+            return None;
         }
+        let krate = ident(&parts::crate_ident(part));
+        Some(quote! {
+            #[cfg(any(#(feature = #features),*))]
+            &#krate::checks::CHECKS,
+        })
     });
     let visits = actions.iter().map(|a| {
         let feature = &a.family;
@@ -1383,11 +1590,11 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             #[allow(unused_imports)]
             use ami_runtime::version::{Availability, Version};
             use ami_runtime::wire::{
-                decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
-                Message, MessageKind, Reply, ResponseShape,
+                Action, DecodeError, EncodeError, Message, MessageKind, Reply, ResponseShape,
             };
             #[cfg(feature = "serde")]
-            use ami_runtime::wire::TypedVisitor;
+            use ami_runtime::wire::{decode_action, FromResponse, TypedVisitor};
+            use #base_crate::checks::{Checks, Refusal, RoundTrip};
 
             /// What the registry knows about one action.
             #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1493,31 +1700,20 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
-            /// What [`check_action`] and [`check_reply`] run for one action:
-            /// a table rather than a `match` arm per action, so that the
-            /// lookup is compiled once.
-            struct Checks {
-                /// Wire name (matched ignoring ASCII case).
-                name: &'static str,
-                /// `round_trip` of the action.
-                round_trip: RoundTrip,
-                /// `decode_reply` of the action's response type (one per
-                /// type: most actions share `Ack`).
-                reply: fn(&Reply, &'static str) -> Result<(), DecodeError>,
-            }
-
-            /// Decode a request as one typed action and encode it again.
-            type RoundTrip = fn(&Message, &mut Vec<u8>) -> Result<(), Error>;
-
-            /// The checks of every action of the enabled families, in the
-            /// order of [`ACTIONS`].
-            static CHECKS: &[Checks] = &[
-                #(#checks)*
+            /// The checks of the actions of each part crate that is built,
+            /// by reference to the part's `static`: a copy of its value
+            /// would be a table of this crate, whose functions (the code per
+            /// action) would be compiled here again.
+            static CHECKS: &[&&[Checks]] = &[
+                #(#part_checks)*
             ];
 
             /// The checks of the action called `name`, ignoring ASCII case.
             fn checks(name: &str) -> Option<&'static Checks> {
-                CHECKS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+                CHECKS
+                    .iter()
+                    .flat_map(|part| part.iter())
+                    .find(|c| c.name.eq_ignore_ascii_case(name))
             }
 
             /// Validate a request: decode it as its typed action, encode that
@@ -1582,23 +1778,13 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                 }
             }
 
-            // Unused when no family is enabled. Compiled once per action, so
-            // it only decodes and encodes, with no `?` (each one a conversion
-            // compiled per action): the rest is in `same_again` and `encoded`.
-            #[allow(dead_code)]
-            fn round_trip<A: Action>(msg: &Message, out: &mut Vec<u8>) -> Result<(), Error> {
-                match decode_action::<A>(msg) {
-                    Ok(action) => encoded(encode_action(&action, msg.action_id(), out)),
-                    Err(error) => Err(Error::Decode(error)),
+            /// One round trip, its refusal as the registry's error.
+            fn run(round_trip: RoundTrip, msg: &Message, out: &mut Vec<u8>) -> Result<(), Error> {
+                match round_trip(msg, out) {
+                    Ok(()) => Ok(()),
+                    Err(Refusal::Decode(error)) => Err(Error::Decode(error)),
+                    Err(Refusal::Encode(error)) => Err(Error::Encode(error)),
                 }
-            }
-
-            /// The result of `encode_action` as the registry's (out of line:
-            /// it would be inlined into every `round_trip`).
-            #[allow(dead_code)]
-            #[inline(never)]
-            fn encoded(result: Result<(), EncodeError>) -> Result<(), Error> {
-                result.map_err(Error::Encode)
             }
 
             /// `Ok` when the action in `msg`, decoded and encoded by
@@ -1607,7 +1793,7 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
             #[allow(dead_code)]
             fn same_again(msg: &Message, round_trip: RoundTrip) -> Result<(), Error> {
                 let mut out = Vec::new();
-                round_trip(msg, &mut out)?;
+                run(round_trip, msg, &mut out)?;
                 let encoded = String::from_utf8_lossy(&out).into_owned();
                 let mut again = Vec::new();
                 match Message::parse_block(&encoded) {
@@ -1615,11 +1801,73 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
                     _ => Err(Error::RoundTrip { encoded }),
                 }
             }
+        },
+    )
+}
+
+/// `ami-generated/parts/common/src/checks.rs`: what the registry runs for
+/// one action, in the base crate so that each part holds the checks of its
+/// own actions (`part_checks_rs`) and the facade's registry looks them up.
+pub fn checks_support_rs() -> Result<String, CodeError> {
+    format_file(
+        "ami-codegen",
+        quote! {
+            //! What `ami_generated::registry` runs for one action: a table of
+            //! `Checks` per part crate (its module `checks`), so that the code
+            //! per action is compiled in the part, in parallel with the others.
+            //! Not a stable API: use `ami_generated::registry`.
+
+            use ami_runtime::wire::{
+                decode_action, encode_action, Action, DecodeError, EncodeError, FromResponse,
+                Message, Reply,
+            };
+
+            /// Why a round trip refused a request.
+            #[derive(Debug)]
+            pub enum Refusal {
+                /// It does not decode as its typed action.
+                Decode(DecodeError),
+                /// The typed action refuses to encode.
+                Encode(EncodeError),
+            }
+
+            /// Decode a request as one typed action and encode it again.
+            pub type RoundTrip = fn(&Message, &mut Vec<u8>) -> Result<(), Refusal>;
+
+            /// What the registry's `check_action` and `check_reply` run for
+            /// one action: a table rather than a `match` arm per action, so
+            /// that the lookup is compiled once.
+            #[derive(Debug)]
+            pub struct Checks {
+                /// Wire name (matched ignoring ASCII case).
+                pub name: &'static str,
+                /// [`round_trip`] of the action.
+                pub round_trip: RoundTrip,
+                /// [`decode_reply`] of the action's response type (one per
+                /// type: most actions share `Ack`).
+                pub reply: fn(&Reply, &'static str) -> Result<(), DecodeError>,
+            }
+
+            /// Decode `msg` as the action `A` and encode it to `out`.
+            /// Compiled once per action, so it only decodes and encodes,
+            /// with no `?` (each one a conversion compiled per action).
+            pub fn round_trip<A: Action>(msg: &Message, out: &mut Vec<u8>) -> Result<(), Refusal> {
+                match decode_action::<A>(msg) {
+                    Ok(action) => encoded(encode_action(&action, msg.action_id(), out)),
+                    Err(error) => Err(Refusal::Decode(error)),
+                }
+            }
+
+            /// The result of `encode_action` as a [`Refusal`] (out of line: it
+            /// would be inlined into every [`round_trip`]).
+            #[inline(never)]
+            fn encoded(result: Result<(), EncodeError>) -> Result<(), Refusal> {
+                result.map_err(Refusal::Encode)
+            }
 
             /// Decode a reply to the action called `action` as its response
             /// type `R`.
-            #[allow(dead_code)]
-            fn decode_reply<R: FromResponse>(reply: &Reply, action: &'static str) -> Result<(), DecodeError> {
+            pub fn decode_reply<R: FromResponse>(reply: &Reply, action: &'static str) -> Result<(), DecodeError> {
                 match R::from_reply(reply, action) {
                     Ok(_) => Ok(()),
                     Err(error) => Err(error),
@@ -1629,42 +1877,91 @@ pub fn registry_rs(model: &Model) -> Result<String, CodeError> {
     )
 }
 
+/// `ami-generated/parts/<part>/src/checks.rs`: the [`checks_support_rs`]
+/// table of the part's actions, sorted by name (ignoring case).
+pub fn part_checks_rs(model: &Model, part: &str) -> Result<String, CodeError> {
+    let mut actions: Vec<&Action> = model
+        .actions()
+        .filter(|a| parts::of(&a.family) == part)
+        .collect();
+    actions.sort_by_key(|a| a.wire.to_ascii_lowercase());
+    let base = ident(&parts::crate_ident(parts::BASE));
+    let checks = actions.iter().map(|a| {
+        let feature = &a.family;
+        let family = ident(&a.family);
+        let ty = ident(&a.type_name);
+        quote! {
+            #[cfg(feature = #feature)]
+            Checks {
+                name: <crate::#family::#ty as Action>::NAME,
+                round_trip: round_trip::<crate::#family::#ty>,
+                reply: decode_reply::<<crate::#family::#ty as Action>::Response>,
+            },
+        }
+    });
+    format_file(
+        "spec/*.toml",
+        quote! {
+            //! The checks of this crate's actions, for `ami_generated::registry`
+            //! (compiled here, in parallel with the other parts). Not a stable
+            //! API: use `ami_generated::registry`.
+
+            // Unused when no family of the part is enabled.
+            #[allow(unused_imports)]
+            use ami_runtime::wire::Action;
+            #[allow(unused_imports)]
+            use #base::checks::{decode_reply, round_trip, Checks};
+
+            /// The checks of every action of the enabled families.
+            pub static CHECKS: &[Checks] = &[
+                #(#checks)*
+            ];
+        },
+    )
+}
+
 /// `ami-generated/Cargo.toml`: one feature per family.
 pub fn cargo_toml(model: &Model) -> String {
     let mut out = header("#", "spec/*.toml");
-    out.push_str(
-        "[package]\n\
-         name = \"ami-generated\"\n\
-         description = \"Typed AMI actions, responses and events, generated from the TOML spec.\"\n\
-         version.workspace = true\n\
-         edition.workspace = true\n\
-         rust-version.workspace = true\n\
-         license.workspace = true\n\
-         repository.workspace = true\n\
-         \n\
-         [features]\n\
-         default = [\"all\"]\n",
-    );
+    out.push_str(&package_table(
+        "ami-generated",
+        "Typed AMI actions, responses and events, generated from the TOML spec.",
+    ));
+    out.push_str("\n[features]\ndefault = [\"all\"]\n");
     let names: Vec<String> = model
         .features()
         .map(|f| format!("\"{}\"", f.name))
         .collect();
     out.push_str(&format!("all = [{}]\n", names.join(", ")));
     for f in model.features() {
-        let deps: Vec<String> = f.depends.iter().map(|d| format!("\"{d}\"")).collect();
+        let krate = parts::crate_name(parts::of(&f.name));
+        let mut deps: Vec<String> = f.depends.iter().map(|d| format!("\"{d}\"")).collect();
+        deps.push(format!("\"dep:{krate}\""));
+        deps.push(format!("\"{krate}/{}\"", f.name));
         out.push_str(&format!("{} = [{}]\n", f.name, deps.join(", ")));
     }
-    out.push_str(
+    let mut serde = vec!["\"ami-runtime/serde\"".to_owned()];
+    for (name, _) in part_list(model) {
+        let optional = if name == parts::BASE { "" } else { "?" };
+        serde.push(format!("\"{}{optional}/serde\"", parts::crate_name(name)));
+    }
+    out.push_str(&format!(
         "# `Serialize` and `Deserialize` for every type (JSON shape: the crate docs).\n\
-         serde = [\"ami-runtime/serde\"]\n",
-    );
+         serde = [{}]\n",
+        serde.join(", ")
+    ));
     out.push_str("\n[dependencies]\nami-runtime.workspace = true\n");
     out.push_str(
-        "\n# docs.rs: every family, with a badge naming the feature of each.\n\
-         [package.metadata.docs.rs]\n\
-         all-features = true\n\
-         rustdoc-args = [\"--cfg\", \"docsrs\"]\n\
-         \n[dev-dependencies]\n\
+        "# The families' code, in crates that build in parallel (ami-codegen's `parts`).\n",
+    );
+    for (name, _) in part_list(model) {
+        let path = parts::dir(name);
+        let path = path.trim_start_matches("ami-generated/");
+        out.push_str(&part_dependency(name, path, name != parts::BASE));
+    }
+    out.push_str(DOCS_RS);
+    out.push_str(
+        "\n[dev-dependencies]\n\
          # The crate docs' JSON example runs with the `serde` feature on.\n\
          ami-generated = { path = \".\", features = [\"serde\"] }\n\
          serde_json.workspace = true\n",

@@ -37,6 +37,20 @@ pub trait Fields: Sized {
     /// [`Accepted::Taken`] when a field took the header.
     fn accept(partial: &mut Self::Partial, key: &[u8], header: &RawHeader<'_>) -> Accepted;
 
+    /// The operations decoding runs on a `Self` it does not see (see
+    /// [`DecodeOps`]), as a `'static`. The default makes them where they
+    /// are used; the derive returns a `static` of the struct's own crate
+    /// instead, so that the operations (accepting, finishing, making and
+    /// dropping the decoding state) are compiled once, there, and not
+    /// again in each crate that decodes the struct (the `Event` enum of
+    /// `ami-generated` decodes the events of its part crates). Only for the
+    /// derives: not a stable API.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn decode_ops() -> OpsRef<Self> {
+        OpsRef::of()
+    }
+
     /// Keep a header that no field took, in the struct's `#[ami(extra)]`
     /// field. Returns `false` when the struct has no such field.
     fn accept_unknown(partial: &mut Self::Partial, header: &RawHeader<'_>) -> bool {
@@ -398,9 +412,10 @@ fn finished_elsewhere() -> ! {
 /// and everything around it ([`decode_untyped`]) is compiled once per
 /// message type rather than once per struct.
 ///
-/// Made only by [`ops_of`]: every pointer an operation takes must point to
-/// the type named with it, which only holds when all the operations come
-/// from the same `T`.
+/// Made only by `OpsOf::<T>::OPS` (handed out typed, as [`OpsRef`] or
+/// [`OpsFor`]): every pointer an operation takes must point to the type
+/// named with it, which only holds when all the operations come from the
+/// same `T`.
 pub(crate) struct DecodeOps {
     /// [`Fields::accept`] on the state.
     accept: unsafe fn(*mut u8, &[u8], &RawHeader<'_>) -> Accepted,
@@ -435,10 +450,50 @@ impl<T: Fields> OpsOf<T> {
     };
 }
 
-/// The [`DecodeOps`] of `T`, a constant promoted to a `static`.
+/// The [`DecodeOps`] of `T`: [`Fields::decode_ops`].
 #[inline(always)]
 pub(crate) fn ops_of<T: Fields>() -> &'static DecodeOps {
-    &OpsOf::<T>::OPS
+    T::decode_ops().0
+}
+
+/// The [`DecodeOps`] of `T` ([`Fields::decode_ops`]), typed: made only
+/// from `T`'s own operations ([`OpsRef::of`], [`OpsFor::get`]), so that
+/// whatever `decode_ops` returns describes `Self` (the decoding loop
+/// relies on it to write a `T`). Only for the derives: not a stable API.
+#[doc(hidden)]
+pub struct OpsRef<T>(&'static DecodeOps, PhantomData<fn() -> T>);
+
+impl<T> Clone for OpsRef<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for OpsRef<T> {}
+
+impl<T: Fields> OpsRef<T> {
+    /// The operations of `T`, a constant promoted to a `static` where this
+    /// is called.
+    #[inline(always)]
+    pub fn of() -> Self {
+        OpsRef(&OpsOf::<T>::OPS, PhantomData)
+    }
+}
+
+/// The [`DecodeOps`] of `T` as the value of a `static` (what a derive
+/// declares, in the crate of `T`). Only for the derives: not a stable API.
+#[doc(hidden)]
+pub struct OpsFor<T>(DecodeOps, PhantomData<fn() -> T>);
+
+impl<T: Fields> OpsFor<T> {
+    /// The operations of `T`.
+    pub const NEW: Self = OpsFor(OpsOf::<T>::OPS, PhantomData);
+
+    /// A reference to these operations, from their `static`.
+    #[inline(always)]
+    pub fn get(&'static self) -> OpsRef<T> {
+        OpsRef(&self.0, PhantomData)
+    }
 }
 
 /// # Safety

@@ -18,7 +18,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Dial digits on a DAHDI channel that is off hook.
 ///

@@ -61,7 +61,7 @@ use ami_runtime::wire::{Ack, AmiStr, EventList, Header, Secret, Var};
 ///
 /// # See also
 ///
-/// [`HangupAction`](crate::channel::HangupAction)
+/// `channel::HangupAction`
 #[derive(Clone, Debug, PartialEq, AmiAction)]
 #[ami(
     action = "PJSIPHangup",

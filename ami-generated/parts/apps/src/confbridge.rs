@@ -18,7 +18,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEvent};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::{BridgeSnapshot, ChannelSnapshot};
+use ami_generated_common::common::{BridgeSnapshot, ChannelSnapshot};
 
 /// Kick a participant (or several) out of a ConfBridge conference.
 ///

@@ -12,7 +12,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Respond with a detailed description of a single FAX session.
 ///

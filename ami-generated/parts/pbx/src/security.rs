@@ -14,7 +14,7 @@
 
 use ami_runtime::derive::AmiEvent;
 use ami_runtime::wire::{AmiStr, Header};
-use crate::common::SecurityEvent;
+use ami_generated_common::common::SecurityEvent;
 
 /// Raised when a request uses an authentication method that the service does not allow.
 ///

@@ -12,7 +12,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
 use ami_runtime::wire::{Ack, AmiStr, CommandOutput, EventList, Goodbye, Header, Secret};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Generate a challenge for MD5 authentication.
 ///

@@ -13,7 +13,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Set an agent as no longer logged in.
 ///

@@ -16,7 +16,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::{BridgeSnapshot, ChannelSnapshot};
+use ami_generated_common::common::{BridgeSnapshot, ChannelSnapshot};
 
 /// Bridge two channels already in the PBX.
 ///

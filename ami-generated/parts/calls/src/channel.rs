@@ -11,7 +11,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiFields, AmiResponse};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header, Var};
-use crate::common::{AocCharge, BridgeSnapshot, ChannelSnapshot, PartyId};
+use ami_generated_common::common::{AocCharge, BridgeSnapshot, ChannelSnapshot, PartyId};
 
 /// Set an absolute timeout on a channel.
 ///

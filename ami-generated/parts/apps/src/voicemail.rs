@@ -14,7 +14,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEvent, AmiResponse};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Check the message counts of a mailbox.
 ///

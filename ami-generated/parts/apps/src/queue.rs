@@ -13,7 +13,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiResponse};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header, RawText};
-use crate::common::{ChannelSnapshot, QueueMemberSnapshot};
+use ami_generated_common::common::{ChannelSnapshot, QueueMemberSnapshot};
 
 /// Add an interface (a member) to a queue.
 ///

@@ -15,7 +15,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEvent};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Park a channel.
 ///

@@ -17,7 +17,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent};
 use ami_runtime::wire::{Ack, AmiStr, EventList, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// List the participants of MeetMe conferences.
 ///

@@ -13,7 +13,7 @@
 
 use ami_runtime::derive::{AmiEnum, AmiEvent};
 use ami_runtime::wire::{AmiStr, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Raised when Asterisk receives an RTCP report.
 ///

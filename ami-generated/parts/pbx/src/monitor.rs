@@ -18,7 +18,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiResponse};
 use ami_runtime::wire::{Ack, AmiStr, Header};
-use crate::common::ChannelSnapshot;
+use ami_generated_common::common::ChannelSnapshot;
 
 /// Change the file name of a channel's recording.
 ///
