@@ -20,7 +20,9 @@ use super::fields::{
 use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
 
-pub use super::encode_table::{Direct, Entry, FieldTable, GroupList, OptionalGroup, OptionalValue};
+pub use super::encode_table::{
+    Constraints, Direct, Entry, FieldTable, GroupList, OptionalGroup, OptionalValue,
+};
 
 /// The error for the `Unknown` value `value` of an enumeration that takes
 /// `expected` (what a derived `check_wire` refuses), built once here rather

@@ -275,6 +275,20 @@ impl Entry {
         }
     }
 
+    /// The constraints between the fields of the struct `S` itself,
+    /// checked where the entry stands (the first, so that a refused action
+    /// writes nothing): offset 0, the struct.
+    pub const fn constraints<S: Constraints>() -> Entry {
+        Entry {
+            name: "",
+            required: false,
+            index: None,
+            direct: Kind::Call,
+            offset: 0,
+            write: check_at::<S>,
+        }
+    }
+
     /// The extra headers (`Vec<Header>`), written as they are.
     pub const fn extra<F: AsRef<[Header]>>(offset: usize) -> Entry {
         Entry {
@@ -305,6 +319,7 @@ impl<S> FieldTable<S> {
     /// type is the type parameter the entry was made with
     /// (`Entry::value::<T>(.., core::mem::offset_of!(S, field))` with
     /// `field: T`): [`FieldTable::encode`] reads the field as that type.
+    /// An [`Entry::constraints`] (offset 0) must be made with `S` itself.
     pub const unsafe fn new(entries: &'static [Entry]) -> Self {
         FieldTable {
             entries,
@@ -319,15 +334,66 @@ impl<S> FieldTable<S> {
         // entry reads a field of `S` of the type its writer expects.
         unsafe { encode_entries((value as *const S).cast(), enc, self.entries) }
     }
+
+    /// The table and `value` together, with their types erased: what a
+    /// function compiled once for every struct takes.
+    #[inline(always)]
+    pub(crate) fn bind<'v>(&self, value: &'v S) -> Bound<'v> {
+        Bound {
+            base: (value as *const S).cast(),
+            entries: self.entries,
+            _value: PhantomData,
+        }
+    }
 }
 
-/// The loop of every derived `encode`, compiled once.
+/// A struct and its [`FieldTable`], of a type that is no longer named
+/// ([`FieldTable::bind`]): for [`encode_action`](super::encode_action) and
+/// [`encode_event`](super::encode_event), which write a whole message in
+/// one function, compiled once, with the table loop inlined into it.
+#[derive(Clone, Copy)]
+pub(crate) struct Bound<'v> {
+    /// The struct (borrowed for `'v`).
+    base: *const u8,
+    /// Its table.
+    entries: &'static [Entry],
+    _value: PhantomData<&'v ()>,
+}
+
+impl Bound<'_> {
+    /// [`FieldTable::encode`], its loop inlined into the caller.
+    #[inline(always)]
+    pub(crate) fn encode(self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        // SAFETY: `bind` paired the table of a struct type with a live
+        // struct of that type, borrowed for as long as `self` lives; the
+        // table's contract ([`FieldTable::new`]) does the rest.
+        unsafe { encode_entries_inline(self.base, enc, self.entries) }
+    }
+}
+
+/// The loop of every derived `encode`, compiled once (and once more,
+/// inlined, into the function that writes a whole message).
 ///
 /// # Safety
 ///
 /// `base` points to a live struct for which each entry's offset and writer
 /// are those of one of its fields ([`FieldTable::new`]).
 unsafe fn encode_entries(
+    base: *const u8,
+    enc: &mut Encoder<'_>,
+    entries: &[Entry],
+) -> Result<(), EncodeError> {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { encode_entries_inline(base, enc, entries) }
+}
+
+/// The body of [`encode_entries`].
+///
+/// # Safety
+///
+/// As for [`encode_entries`].
+#[inline(always)]
+unsafe fn encode_entries_inline(
     base: *const u8,
     enc: &mut Encoder<'_>,
     entries: &[Entry],
@@ -620,6 +686,27 @@ unsafe fn write_indexed_group_at<F: GroupList>(
     // `Entry::indexed_group` always sets a style.
     let style = entry.index.unwrap_or(IndexStyle::Dash6);
     enc.indexed_group(style, groups.groups()).map_err(Box::new)
+}
+
+/// The constraints between the fields of an action (a derive implements
+/// it when the action has some), checked by an entry of its table
+/// ([`Entry::constraints`]). Only for the derive support: not a stable API.
+#[doc(hidden)]
+pub trait Constraints {
+    /// Whether the constraints hold; if not, the error of the first that
+    /// does not.
+    fn check(&self, enc: &Encoder<'_>) -> Result<(), EncodeError>;
+}
+
+/// [`Entry::constraints`]'s writer: writes nothing.
+///
+/// # Safety
+///
+/// `field` points to a live `S` (the entry's offset is 0).
+unsafe fn check_at<S: Constraints>(field: *const u8, enc: &mut Encoder<'_>, _: &Entry) -> Written {
+    // SAFETY: the caller's contract.
+    let value = unsafe { &*field.cast::<S>() };
+    value.check(enc).map_err(Box::new)
 }
 
 /// [`Entry::extra`]'s writer.

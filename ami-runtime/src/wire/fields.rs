@@ -2,6 +2,7 @@
 //! generated code calls, so that per-struct generated code stays small.
 
 use super::derive_support::{key_is, value_ref, ValueRef, ValueRefusal, WriteValue};
+use super::encode_table::{Bound, FieldTable};
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
@@ -71,6 +72,14 @@ pub trait Fields: Sized {
             Err(error) => Err(error),
         }
     }
+
+    /// The encoding table of a derived struct, whose `encode` is that
+    /// table's [`FieldTable::encode`] and nothing else: [`encode_action`]
+    /// and [`encode_event`] then write the whole message in one function
+    /// (compiled once), with no call of `encode`. Only for the derives: not
+    /// a stable API.
+    #[doc(hidden)]
+    const ENCODE_TABLE: Option<FieldTable<Self>> = None;
 
     /// Write every field in spec order, then the extra headers.
     fn encode(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError>;
@@ -1635,7 +1644,38 @@ pub fn encode_action<A: Action>(
     action_id: Option<&str>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
-    encode_message_unboxed(b"Action: ", A::NAME, None, action_id, action, out)
+    match A::ENCODE_TABLE {
+        Some(table) => encode_bound(
+            b"Action: ",
+            A::NAME,
+            None,
+            action_id,
+            table.bind(action),
+            out,
+        ),
+        None => encode_message_unboxed(b"Action: ", A::NAME, None, action_id, action, out),
+    }
+}
+
+/// [`encode_message_unboxed`] of a struct encoded by its table alone
+/// ([`Fields::ENCODE_TABLE`]): the table loop inlined, so that the whole
+/// message is written by this one function (compiled once).
+#[inline(never)]
+fn encode_bound(
+    head: &[u8],
+    name: &'static str,
+    user_event: Option<&str>,
+    action_id: Option<&str>,
+    fields: Bound<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    // As in `encode_message_unboxed`.
+    match encode_message(head, name, user_event, action_id, out, |enc| {
+        fields.encode(enc)
+    }) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(*error),
+    }
 }
 
 /// [`encode_message`] with its refusal moved out of the box: compiled once,
@@ -1652,7 +1692,9 @@ fn encode_message_unboxed(
 ) -> Result<(), EncodeError> {
     // `match` rather than `?`: the error comes back boxed (in a register),
     // and a message that encodes needs no drop of an error here.
-    match encode_message(head, name, user_event, action_id, fields, out) {
+    match encode_message(head, name, user_event, action_id, out, |enc| {
+        fields.encode_fields(enc)
+    }) {
         Ok(()) => Ok(()),
         Err(error) => Err(*error),
     }
@@ -1670,18 +1712,20 @@ impl<F: Fields> EncodeFields for F {
     }
 }
 
-/// `head` + `name`, the `ActionID` if given, the fields, the blank line;
-/// `out` is rolled back when anything is refused. Shared by
-/// [`encode_action`] and [`encode_event`]. The error is boxed (allocated
-/// only when something is refused) so that the result comes back in a
-/// register rather than in eleven words of memory.
+/// `head` + `name`, the `ActionID` if given, the fields (written by
+/// `fields`), the blank line; `out` is rolled back when anything is
+/// refused. The body of [`encode_message_unboxed`] and [`encode_bound`].
+/// The error is boxed (allocated only when something is refused) so that
+/// the result comes back in a register rather than in eleven words of
+/// memory.
+#[inline(always)]
 fn encode_message(
     head: &[u8],
     name: &'static str,
     user_event: Option<&str>,
     action_id: Option<&str>,
-    fields: &dyn EncodeFields,
     out: &mut Vec<u8>,
+    fields: impl FnOnce(&mut Encoder<'_>) -> Result<(), EncodeError>,
 ) -> Result<(), Box<EncodeError>> {
     let start = out.len();
     let result = (|| {
@@ -1705,7 +1749,7 @@ fn encode_message(
                 }
             }
         }
-        fields.encode_fields(&mut enc).map_err(Box::new)?;
+        fields(&mut enc).map_err(Box::new)?;
         append(enc.out, b"\r\n");
         Ok(())
     })();
@@ -1793,7 +1837,17 @@ fn check_action_name(msg: &Message, name: &str) -> Result<(), DecodeError> {
 /// field is refused, `out` is left exactly as it was.
 #[inline]
 pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    encode_message_unboxed(b"Event: ", E::NAME, E::USER_EVENT, None, event, out)
+    match E::ENCODE_TABLE {
+        Some(table) => encode_bound(
+            b"Event: ",
+            E::NAME,
+            E::USER_EVENT,
+            None,
+            table.bind(event),
+            out,
+        ),
+        None => encode_message_unboxed(b"Event: ", E::NAME, E::USER_EVENT, None, event, out),
+    }
 }
 
 /// Encode an event kept as received (a [`Message`] whose first header is
