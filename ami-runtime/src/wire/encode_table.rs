@@ -24,7 +24,7 @@ use std::marker::PhantomData;
 use super::ami_str::AmiStr;
 use super::derive_support::{ValueList, ValueRef};
 use super::error::EncodeError;
-use super::fields::{has_line_break, Encoder, Fields, IndexStyle, Name};
+use super::fields::{has_line_break, Encoder, Fields, IndexStyle, Name, ACTION_ID};
 use super::message::Header;
 use super::value::Var;
 use super::value::WireValue;
@@ -334,40 +334,122 @@ impl<S> FieldTable<S> {
         // entry reads a field of `S` of the type its writer expects.
         unsafe { encode_entries((value as *const S).cast(), enc, self.entries) }
     }
+}
 
-    /// The table and `value` together, with their types erased: what a
-    /// function compiled once for every struct takes.
-    #[inline(always)]
-    pub(crate) fn bind<'v>(&self, value: &'v S) -> Bound<'v> {
-        Bound {
-            base: (value as *const S).cast(),
-            entries: self.entries,
-            _value: PhantomData,
+/// What a message writer needs of a message type whose struct is encoded
+/// by its table alone ([`Fields::ENCODE_TABLE`]): its first header and
+/// name, its `UserEvent`, its table. One `static` per type (made by
+/// [`MessageInfo::new`] in a `const` block), so that the writer takes a
+/// single pointer for all of them.
+pub(crate) struct MessageInfo {
+    /// `Action: ` or `Event: `.
+    pub(crate) head: &'static [u8],
+    /// The action's or event's name.
+    pub(crate) name: &'static str,
+    /// The `UserEvent` of a user event.
+    pub(crate) user_event: Option<&'static str>,
+    /// The struct's table.
+    entries: &'static [Entry],
+    /// `head`, `name` and [`ACTION_ID`] joined, the first [`LEAD`] bytes
+    /// of `lead`, when they fit and there is no `UserEvent`.
+    lead: [u8; LEAD],
+    /// Their length (0: they do not fit).
+    lead_len: usize,
+}
+
+/// Room for an action's first line and the start of the second in a
+/// [`MessageInfo`]: as much as `copy_short` (in `fields`) copies with
+/// no call (names of up to 12 bytes fit).
+const LEAD: usize = 32;
+
+impl MessageInfo {
+    /// The message type of `head` and `name` whose struct `S` has the
+    /// table `table` (none: no field).
+    pub(crate) const fn new<S>(
+        head: &'static [u8],
+        name: &'static str,
+        user_event: Option<&'static str>,
+        table: Option<FieldTable<S>>,
+    ) -> Self {
+        let entries = match table {
+            Some(table) => table.entries,
+            None => &[],
+        };
+        let mut lead = [0; LEAD];
+        let mut lead_len = 0;
+        let parts = [head, name.as_bytes(), ACTION_ID];
+        if user_event.is_none() && head.len() + name.len() + ACTION_ID.len() <= LEAD {
+            let mut p = 0;
+            while p < parts.len() {
+                let mut i = 0;
+                while i < parts[p].len() {
+                    lead[lead_len] = parts[p][i];
+                    lead_len += 1;
+                    i += 1;
+                }
+                p += 1;
+            }
         }
+        MessageInfo {
+            head,
+            name,
+            user_event,
+            entries,
+            lead,
+            lead_len,
+        }
+    }
+
+    /// `head`, `name` and [`ACTION_ID`] joined, or nothing.
+    #[inline(always)]
+    pub(crate) fn lead(&self) -> &[u8] {
+        self.lead.get(..self.lead_len).unwrap_or_default()
     }
 }
 
-/// A struct and its [`FieldTable`], of a type that is no longer named
-/// ([`FieldTable::bind`]): for [`encode_action`](super::encode_action) and
+/// A struct and its [`MessageInfo`], of a type that is no longer named
+/// ([`Bound::new`]): two words, passed in registers, for
+/// [`encode_action`](super::encode_action) and
 /// [`encode_event`](super::encode_event), which write a whole message in
 /// one function, compiled once, with the table loop inlined into it.
 #[derive(Clone, Copy)]
 pub(crate) struct Bound<'v> {
+    /// The message type.
+    info: &'static MessageInfo,
     /// The struct (borrowed for `'v`).
     base: *const u8,
-    /// Its table.
-    entries: &'static [Entry],
     _value: PhantomData<&'v ()>,
 }
 
-impl Bound<'_> {
+impl<'v> Bound<'v> {
+    /// `value` with the message type `info`.
+    ///
+    /// # Safety
+    ///
+    /// `info` was made from the table of `S` ([`MessageInfo::new`] with
+    /// `S::ENCODE_TABLE` of this `S`).
+    #[inline(always)]
+    pub(crate) unsafe fn new<S>(info: &'static MessageInfo, value: &'v S) -> Self {
+        Bound {
+            info,
+            base: (value as *const S).cast(),
+            _value: PhantomData,
+        }
+    }
+
+    /// The message type.
+    #[inline(always)]
+    pub(crate) fn info(self) -> &'static MessageInfo {
+        self.info
+    }
+
     /// [`FieldTable::encode`], its loop inlined into the caller.
     #[inline(always)]
     pub(crate) fn encode(self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
-        // SAFETY: `bind` paired the table of a struct type with a live
-        // struct of that type, borrowed for as long as `self` lives; the
-        // table's contract ([`FieldTable::new`]) does the rest.
-        unsafe { encode_entries_inline(self.base, enc, self.entries) }
+        // SAFETY: `new`'s contract paired the table of a struct type with
+        // a live struct of that type, borrowed for as long as `self` lives;
+        // the table's contract ([`FieldTable::new`]) does the rest.
+        unsafe { encode_entries_inline(self.base, enc, self.info.entries) }
     }
 }
 
@@ -745,4 +827,31 @@ fn debug_check_head(head: &str) {
         head.ends_with(": ") && head.len() > 2 && !has_line_break(head.as_bytes()),
         "{head:?}: not a header name followed by \": \""
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lead of an action is its first line and `ActionID: ` joined
+    /// when they fit in [`LEAD`] bytes (names up to 12 bytes), else
+    /// nothing (the writer then copies the parts one by one); never for a
+    /// user event.
+    #[test]
+    fn leads_join_head_name_and_action_id_when_they_fit() {
+        for len in [0, 1, 11, 12, 13, 40] {
+            let name: &'static str = "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN"
+                .get(..len)
+                .unwrap();
+            let info = MessageInfo::new::<()>(b"Action: ", name, None, None);
+            let joined = [b"Action: ", name.as_bytes(), ACTION_ID].concat();
+            if len <= 12 {
+                assert_eq!(info.lead(), joined, "{name}");
+            } else {
+                assert!(info.lead().is_empty(), "{name}");
+            }
+            let info = MessageInfo::new::<()>(b"Event: ", name, Some("Sub"), None);
+            assert!(info.lead().is_empty());
+        }
+    }
 }

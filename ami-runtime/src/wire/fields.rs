@@ -2,7 +2,7 @@
 //! generated code calls, so that per-struct generated code stays small.
 
 use super::derive_support::{key_is, value_ref, ValueRef, ValueRefusal, WriteValue};
-use super::encode_table::{Bound, FieldTable};
+use super::encode_table::{Bound, FieldTable, MessageInfo};
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
@@ -891,29 +891,30 @@ fn append_text_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) -> bool {
     true
 }
 
-/// Append `head`, `name`, CR LF, `ActionID: `, `id` and CR LF to `out` with
-/// one capacity check, `id` checked for CR, LF and NUL while it is copied:
-/// the first two lines of an action. `false`, with `out` as it was, when
-/// `id` holds one of them.
+/// The bytes between an action's name and its `ActionID`'s value.
+pub(crate) const ACTION_ID: &[u8] = b"\r\nActionID: ";
+
+/// Append `parts`, `id` and CR LF to `out` with one capacity check, `id`
+/// checked for CR, LF and NUL while it is copied: the first two lines of
+/// an action, `parts` being `Action: `, the name and [`ACTION_ID`], or all
+/// three joined beforehand ([`MessageInfo`]). `false`, with `out` as it
+/// was, when `id` holds one of them.
 #[inline(always)]
-fn append_name_and_id(out: &mut Vec<u8>, head: &[u8], name: &[u8], id: &[u8]) -> bool {
-    const ID: [u8; 12] = *b"\r\nActionID: ";
-    let total = head.len() + name.len() + ID.len() + id.len() + 2;
+fn append_parts_and_id<const N: usize>(out: &mut Vec<u8>, parts: [&[u8]; N], id: &[u8]) -> bool {
+    let total = parts.iter().map(|part| part.len()).sum::<usize>() + id.len() + 2;
     out.reserve(total);
     let len = out.len();
     // SAFETY: `reserve` made room for `total` bytes past `len`, and the
-    // copies fill exactly that range, in order: `head`, `name`, `ID`, `id`,
-    // CR LF. Every byte up to `len + total` is then initialised; when `id`
-    // is refused the length stays `len`, and the bytes written past it are
+    // copies fill exactly that range, in order: the parts, `id`, CR LF.
+    // Every byte up to `len + total` is then initialised; when `id` is
+    // refused the length stays `len`, and the bytes written past it are
     // spare capacity.
     unsafe {
         let mut dst = out.as_mut_ptr().add(len);
-        copy_short(head, dst);
-        dst = dst.add(head.len());
-        copy_short(name, dst);
-        dst = dst.add(name.len());
-        dst.cast::<[u8; 12]>().write_unaligned(ID);
-        dst = dst.add(ID.len());
+        for part in parts {
+            copy_short(part, dst);
+            dst = dst.add(part.len());
+        }
         if copy_and_test(id, dst, below_14, line_break_in) {
             return false;
         }
@@ -1645,14 +1646,11 @@ pub fn encode_action<A: Action>(
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
     match A::ENCODE_TABLE {
-        Some(table) => encode_bound(
-            b"Action: ",
-            A::NAME,
-            None,
-            action_id,
-            table.bind(action),
-            out,
-        ),
+        Some(_) => {
+            let info = const { &MessageInfo::new(b"Action: ", A::NAME, None, A::ENCODE_TABLE) };
+            // SAFETY: `info` holds the table of `A`, and `action` is an `A`.
+            encode_bound(unsafe { Bound::new(info, action) }, action_id, out)
+        }
         None => encode_message_unboxed(b"Action: ", A::NAME, None, action_id, action, out),
     }
 }
@@ -1662,15 +1660,14 @@ pub fn encode_action<A: Action>(
 /// message is written by this one function (compiled once).
 #[inline(never)]
 fn encode_bound(
-    head: &[u8],
-    name: &'static str,
-    user_event: Option<&str>,
-    action_id: Option<&str>,
     fields: Bound<'_>,
+    action_id: Option<&str>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
+    let info = fields.info();
     // As in `encode_message_unboxed`.
-    match encode_message(head, name, user_event, action_id, out, |enc| {
+    let (head, name, user_event) = (info.head, info.name, info.user_event);
+    match encode_message(head, name, user_event, info.lead(), action_id, out, |enc| {
         fields.encode(enc)
     }) {
         Ok(()) => Ok(()),
@@ -1692,7 +1689,7 @@ fn encode_message_unboxed(
 ) -> Result<(), EncodeError> {
     // `match` rather than `?`: the error comes back boxed (in a register),
     // and a message that encodes needs no drop of an error here.
-    match encode_message(head, name, user_event, action_id, out, |enc| {
+    match encode_message(head, name, user_event, &[], action_id, out, |enc| {
         fields.encode_fields(enc)
     }) {
         Ok(()) => Ok(()),
@@ -1714,7 +1711,9 @@ impl<F: Fields> EncodeFields for F {
 
 /// `head` + `name`, the `ActionID` if given, the fields (written by
 /// `fields`), the blank line; `out` is rolled back when anything is
-/// refused. The body of [`encode_message_unboxed`] and [`encode_bound`].
+/// refused. `lead`, unless empty, is `head`, `name` and [`ACTION_ID`]
+/// joined ([`MessageInfo`]), copied at once before an `ActionID`. The body
+/// of [`encode_message_unboxed`] and [`encode_bound`].
 /// The error is boxed (allocated only when something is refused) so that
 /// the result comes back in a register rather than in eleven words of
 /// memory.
@@ -1723,6 +1722,7 @@ fn encode_message(
     head: &[u8],
     name: &'static str,
     user_event: Option<&str>,
+    lead: &[u8],
     action_id: Option<&str>,
     out: &mut Vec<u8>,
     fields: impl FnOnce(&mut Encoder<'_>) -> Result<(), EncodeError>,
@@ -1734,7 +1734,12 @@ fn encode_message(
             // The usual first lines of an action, in one go.
             (None, Some(id))
                 if !is_blank_text(id)
-                    && append_name_and_id(enc.out, head, name.as_bytes(), id.as_bytes()) => {}
+                    && if lead.is_empty() {
+                        let parts = [head, name.as_bytes(), ACTION_ID];
+                        append_parts_and_id(enc.out, parts, id.as_bytes())
+                    } else {
+                        append_parts_and_id(enc.out, [lead], id.as_bytes())
+                    } => {}
             // Anything else, and the refusal of an ActionID, line by line.
             _ => {
                 append_line(enc.out, head, name.as_bytes());
@@ -1838,14 +1843,12 @@ fn check_action_name(msg: &Message, name: &str) -> Result<(), DecodeError> {
 #[inline]
 pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     match E::ENCODE_TABLE {
-        Some(table) => encode_bound(
-            b"Event: ",
-            E::NAME,
-            E::USER_EVENT,
-            None,
-            table.bind(event),
-            out,
-        ),
+        Some(_) => {
+            let info =
+                const { &MessageInfo::new(b"Event: ", E::NAME, E::USER_EVENT, E::ENCODE_TABLE) };
+            // SAFETY: `info` holds the table of `E`, and `event` is an `E`.
+            encode_bound(unsafe { Bound::new(info, event) }, None, out)
+        }
         None => encode_message_unboxed(b"Event: ", E::NAME, E::USER_EVENT, None, event, out),
     }
 }
