@@ -829,6 +829,37 @@ fn small_number(n: u64) -> Option<&'static [u8]> {
     SMALL_NUMBERS.get(3 * n + skip..3 * n + 3)
 }
 
+/// The decimal digits of `n` when it is at least 1000 and below a million
+/// (timeouts in milliseconds, mostly), written into `digits` from two
+/// entries of the table of [`small_number`]: what `itoa` writes for it.
+#[inline(always)]
+fn medium_number(n: u64, digits: &mut [u8; 6]) -> Option<&[u8]> {
+    if !(1000..1_000_000).contains(&n) {
+        return None;
+    }
+    let (high, low) = ((n / 1000) as usize, (n % 1000) as usize);
+    digits[..3].copy_from_slice(&SMALL_NUMBERS[3 * high..3 * high + 3]);
+    digits[3..].copy_from_slice(&SMALL_NUMBERS[3 * low..3 * low + 3]);
+    // `high` is 1..=999: its leading zeros go.
+    let skip = usize::from(high < 100) + usize::from(high < 10);
+    digits.get(skip..)
+}
+
+/// Append `head`, the decimal digits of `n` (what `itoa` writes) and CR
+/// LF to `out`: from the table below a million, else by `itoa`.
+#[inline(always)]
+fn append_number_line(out: &mut Vec<u8>, head: &[u8], n: u64) {
+    if let Some(digits) = small_number(n) {
+        return append_line(out, head, digits);
+    }
+    let mut six = [0; 6];
+    if let Some(digits) = medium_number(n, &mut six) {
+        return append_line(out, head, digits);
+    }
+    let mut digits = itoa::Buffer::new();
+    append_line(out, head, digits.format(n).as_bytes());
+}
+
 /// `000`, `001`, ... `999`, one after the other.
 static SMALL_NUMBERS: [u8; 3000] = {
     let mut digits = [0; 3000];
@@ -1379,20 +1410,14 @@ impl<'a> Encoder<'a> {
             }
             // Digits and `true`/`false`: nothing to check. Numbers below
             // 1000 (the usual cause, priority, count) from a table.
-            ValueRef::Int(n) => match u64::try_from(n).ok().and_then(small_number) {
-                Some(digits) => append_line(self.out, head.as_bytes(), digits),
-                None => {
+            ValueRef::Int(n) => match u64::try_from(n) {
+                Ok(n) => append_number_line(self.out, head.as_bytes(), n),
+                Err(_) => {
                     let mut digits = itoa::Buffer::new();
                     append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
                 }
             },
-            ValueRef::UInt(n) => match small_number(n) {
-                Some(digits) => append_line(self.out, head.as_bytes(), digits),
-                None => {
-                    let mut digits = itoa::Buffer::new();
-                    append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
-                }
-            },
+            ValueRef::UInt(n) => append_number_line(self.out, head.as_bytes(), n),
             ValueRef::Bool(b) => append_line(self.out, head.as_bytes(), bool_word(b).as_bytes()),
             ValueRef::Var(var) => return self.put_var_plain(head, var),
             ValueRef::Other(value) => return self.put_other_plain(head, value, required),
@@ -2295,22 +2320,57 @@ mod tests {
         }
         assert_eq!(small_number(1000), None);
         assert_eq!(small_number(u64::MAX), None);
+        let mut six = [0; 6];
+        for n in (1000..1_000_000u64)
+            .step_by(7)
+            .chain([1000, 1009, 10_000, 999_999])
+        {
+            let digits = medium_number(n, &mut six).map(<[u8]>::to_vec);
+            assert_eq!(digits, Some(n.to_string().into_bytes()), "{n}");
+        }
+        for n in [0, 999, 1_000_000, u64::MAX] {
+            assert_eq!(medium_number(n, &mut six), None, "{n}");
+        }
         // Through the encoder: the table below 1000, `itoa` above, signs.
         let mut out = Vec::new();
         let mut enc = Encoder::new(&mut out, "Test");
-        for n in [0, 7, 42, 999, 1000, 30_000, u64::MAX] {
+        for n in [0, 7, 42, 999, 1000, 30_000, 999_999, 1_000_000, u64::MAX] {
             enc.put_plain("N: ", ValueRef::UInt(n), false).unwrap();
         }
-        for n in [0, 9, 10, 999, 1000, -1, -999, i64::MIN] {
+        for n in [
+            0,
+            9,
+            10,
+            999,
+            1000,
+            45_678,
+            1_000_000,
+            -1,
+            -999,
+            -30_000,
+            i64::MIN,
+        ] {
             enc.put_plain("I: ", ValueRef::Int(n), false).unwrap();
         }
-        let expected: String = [0, 7, 42, 999, 1000, 30_000, u64::MAX]
+        let expected: String = [0, 7, 42, 999, 1000, 30_000, 999_999, 1_000_000, u64::MAX]
             .iter()
             .map(|n| format!("N: {n}\r\n"))
             .chain(
-                [0, 9, 10, 999, 1000, -1, -999, i64::MIN]
-                    .iter()
-                    .map(|n| format!("I: {n}\r\n")),
+                [
+                    0,
+                    9,
+                    10,
+                    999,
+                    1000,
+                    45_678,
+                    1_000_000,
+                    -1,
+                    -999,
+                    -30_000,
+                    i64::MIN,
+                ]
+                .iter()
+                .map(|n| format!("I: {n}\r\n")),
             )
             .collect();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
