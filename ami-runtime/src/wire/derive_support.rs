@@ -21,7 +21,7 @@ use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
 
 pub use super::encode_table::{
-    Constraints, Direct, Entry, FieldTable, GroupList, OptionalGroup, OptionalValue,
+    Constraints, Direct, Entry, ExtraHeaders, FieldTable, GroupList, OptionalGroup, OptionalValue,
 };
 
 /// The error for the `Unknown` value `value` of an enumeration that takes

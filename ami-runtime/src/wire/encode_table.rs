@@ -93,6 +93,9 @@ enum Kind {
     TextList,
     /// A `Vec<Var>`, repeated (no index).
     VarList,
+    /// A `Vec<Header>` of extra headers: the writer is called only when
+    /// there are some.
+    Extra,
 }
 
 /// Whether the table loop may read a field of type `T` itself, and how: a
@@ -290,12 +293,12 @@ impl Entry {
     }
 
     /// The extra headers (`Vec<Header>`), written as they are.
-    pub const fn extra<F: AsRef<[Header]>>(offset: usize) -> Entry {
+    pub const fn extra<F: ExtraHeaders>(offset: usize) -> Entry {
         Entry {
             name: "",
             required: false,
             index: None,
-            direct: Kind::Call,
+            direct: F::DIRECT.kind,
             offset,
             write: write_extra_at::<F>,
         }
@@ -530,7 +533,9 @@ unsafe fn encode_entries_inline(
                 }
                 continue;
             }
-            Kind::Call => {
+            // Usually there are none: said here, without a call.
+            Kind::Extra if unsafe { &*field.cast::<Vec<Header>>() }.is_empty() => continue,
+            Kind::Call | Kind::Extra => {
                 // SAFETY: as above, for the writer made for the field's type.
                 if let Err(error) = unsafe { (entry.write)(field, enc, entry) } {
                     return Err(*error);
@@ -791,19 +796,37 @@ unsafe fn check_at<S: Constraints>(field: *const u8, enc: &mut Encoder<'_>, _: &
     value.check(enc).map_err(Box::new)
 }
 
+/// The type of the extra headers of a struct (`Vec<Header>`): what
+/// [`Entry::extra`] takes.
+pub trait ExtraHeaders: AsRef<[Header]> + Sized {
+    /// Whether the table loop may read the field itself ([`Direct`]).
+    #[doc(hidden)]
+    const DIRECT: Direct<Self> = Direct::NONE;
+}
+
+impl ExtraHeaders for Vec<Header> {
+    const DIRECT: Direct<Self> = Direct::EXTRA;
+}
+
+impl Direct<Vec<Header>> {
+    /// Extra headers, read as a `Vec<Header>`.
+    const EXTRA: Self = Direct::of(Kind::Extra);
+}
+
 /// [`Entry::extra`]'s writer.
 ///
 /// # Safety
 ///
 /// `field` points to a live `F`.
-unsafe fn write_extra_at<F: AsRef<[Header]>>(
+unsafe fn write_extra_at<F: ExtraHeaders>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     _: &Entry,
 ) -> Written {
     // SAFETY: the caller's contract.
     let headers = unsafe { &*field.cast::<F>() }.as_ref();
-    // Usually there are none: say so before setting up the loop.
+    // Usually there are none: say so before setting up the loop (inside a
+    // group; the table loop itself tests the extra headers first).
     if headers.is_empty() {
         return Ok(());
     }
