@@ -516,20 +516,10 @@ unsafe fn encode_entries_inline(
                 Some(b) => ValueRef::Bool(b),
                 None => continue,
             },
-            Kind::Var => ValueRef::Var(unsafe { &*field.cast::<Var>() }),
-            Kind::OptVar => match unsafe { &*field.cast::<Option<Var>>() } {
-                Some(var) => ValueRef::Var(var),
-                None => continue,
-            },
-            Kind::TextList => {
-                for text in unsafe { &*field.cast::<Vec<AmiStr>>() } {
-                    enc.put_plain(entry.name, ValueRef::Text(text), false)?;
-                }
-                continue;
-            }
-            Kind::VarList => {
-                for var in unsafe { &*field.cast::<Vec<Var>>() } {
-                    enc.put_var_plain(entry.name, var)?;
+            Kind::Var | Kind::OptVar | Kind::TextList | Kind::VarList => {
+                // SAFETY: as above.
+                if let Err(error) = unsafe { put_lists_and_vars(field, enc, entry) } {
+                    return Err(*error);
                 }
                 continue;
             }
@@ -547,6 +537,35 @@ unsafe fn encode_entries_inline(
         enc.put_plain(entry.name, value, entry.required)?;
     }
     Ok(())
+}
+
+/// The fields of [`encode_entries`] that hold variables or lists, out of
+/// line: their code (a variable is two values to check) would crowd the
+/// loop's registers.
+///
+/// # Safety
+///
+/// As in [`encode_entries`]: `field` is the field of `entry`, of the type
+/// its `direct` kind proves.
+#[inline(never)]
+unsafe fn put_lists_and_vars(field: *const u8, enc: &mut Encoder<'_>, entry: &Entry) -> Written {
+    // SAFETY (each read): the caller's contract.
+    match entry.direct {
+        Kind::Var => enc.put_var_plain(entry.name, unsafe { &*field.cast::<Var>() }),
+        Kind::OptVar => match unsafe { &*field.cast::<Option<Var>>() } {
+            Some(var) => enc.put_var_plain(entry.name, var),
+            None => Ok(()),
+        },
+        Kind::TextList => unsafe { &*field.cast::<Vec<AmiStr>>() }
+            .iter()
+            .try_for_each(|text| enc.put_plain(entry.name, ValueRef::Text(text), false)),
+        Kind::VarList => unsafe { &*field.cast::<Vec<Var>>() }
+            .iter()
+            .try_for_each(|var| enc.put_var_plain(entry.name, var)),
+        // Not called for the other kinds.
+        _ => Ok(()),
+    }
+    .map_err(Box::new)
 }
 
 /// [`encode_entries`] inside a group: every field through its writer.
