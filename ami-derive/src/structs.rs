@@ -485,7 +485,7 @@ fn encode_body(cont: &Container, derive: Derive) -> (TokenStream, TokenStream) {
                 fn check(
                     &self,
                     enc: &#rt::Encoder<'_>,
-                ) -> ::core::result::Result<(), #rt::EncodeError> {
+                ) -> ::core::result::Result<(), ::std::boxed::Box<#rt::EncodeError>> {
                     #checks
                     ::core::result::Result::Ok(())
                 }

@@ -800,8 +800,9 @@ unsafe fn write_indexed_group_at<F: GroupList>(
 #[doc(hidden)]
 pub trait Constraints {
     /// Whether the constraints hold; if not, the error of the first that
-    /// does not.
-    fn check(&self, enc: &Encoder<'_>) -> Result<(), EncodeError>;
+    /// does not (boxed, as a [`Writer`]'s: the result comes back in a
+    /// register).
+    fn check(&self, enc: &Encoder<'_>) -> Result<(), Box<EncodeError>>;
 }
 
 /// [`Entry::constraints`]'s writer: writes nothing.
@@ -812,7 +813,7 @@ pub trait Constraints {
 unsafe fn check_at<S: Constraints>(field: *const u8, enc: &mut Encoder<'_>, _: &Entry) -> Written {
     // SAFETY: the caller's contract.
     let value = unsafe { &*field.cast::<S>() };
-    value.check(enc).map_err(Box::new)
+    value.check(enc)
 }
 
 /// The type of the extra headers of a struct (`Vec<Header>`): what
