@@ -446,13 +446,16 @@ impl<'v> Bound<'v> {
         self.info
     }
 
-    /// [`FieldTable::encode`], its loop inlined into the caller.
+    /// [`FieldTable::encode`], its loop inlined into the caller, for
+    /// `enc` the encoder of a whole message: outside any group, so names
+    /// are written as they are without asking (in an encoder of a group
+    /// they would lack the group's prefix).
     #[inline(always)]
     pub(crate) fn encode(self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
         // SAFETY: `new`'s contract paired the table of a struct type with
         // a live struct of that type, borrowed for as long as `self` lives;
         // the table's contract ([`FieldTable::new`]) does the rest.
-        unsafe { encode_entries_inline(self.base, enc, self.info.entries) }
+        unsafe { encode_entries_plain(self.base, enc, self.info.entries) }
     }
 }
 
@@ -487,6 +490,25 @@ unsafe fn encode_entries_inline(
         // SAFETY: the caller's contract, passed on.
         return unsafe { encode_entries_by_call(base, enc, entries) };
     }
+    // SAFETY: the caller's contract, and names are plain.
+    unsafe { encode_entries_plain(base, enc, entries) }
+}
+
+/// [`encode_entries_inline`] outside any group (the usual case, and always
+/// for [`Bound::encode`], whose encoder is the message's own), where
+/// [`Encoder::writes_plain_names`] holds: else names would lack their
+/// group's prefix or index.
+///
+/// # Safety
+///
+/// As for [`encode_entries`].
+#[inline(always)]
+unsafe fn encode_entries_plain(
+    base: *const u8,
+    enc: &mut Encoder<'_>,
+    entries: &[Entry],
+) -> Result<(), EncodeError> {
+    debug_assert!(enc.writes_plain_names());
     // Outside any group (the usual case): the fields of the types the
     // loop knows ([`Direct`]) are read and written here, with no call.
     for entry in entries {
