@@ -459,29 +459,15 @@ impl<'v> Bound<'v> {
     }
 }
 
-/// The loop of every derived `encode`, compiled once (and once more,
-/// inlined, into the function that writes a whole message).
+/// The loop of every derived `encode`, compiled once (its plain part,
+/// [`encode_entries_plain`], once more, inlined into the function that
+/// writes a whole message).
 ///
 /// # Safety
 ///
 /// `base` points to a live struct for which each entry's offset and writer
 /// are those of one of its fields ([`FieldTable::new`]).
 unsafe fn encode_entries(
-    base: *const u8,
-    enc: &mut Encoder<'_>,
-    entries: &[Entry],
-) -> Result<(), EncodeError> {
-    // SAFETY: the caller's contract, passed on.
-    unsafe { encode_entries_inline(base, enc, entries) }
-}
-
-/// The body of [`encode_entries`].
-///
-/// # Safety
-///
-/// As for [`encode_entries`].
-#[inline(always)]
-unsafe fn encode_entries_inline(
     base: *const u8,
     enc: &mut Encoder<'_>,
     entries: &[Entry],
@@ -494,7 +480,7 @@ unsafe fn encode_entries_inline(
     unsafe { encode_entries_plain(base, enc, entries) }
 }
 
-/// [`encode_entries_inline`] outside any group (the usual case, and always
+/// [`encode_entries`] outside any group (the usual case, and always
 /// for [`Bound::encode`], whose encoder is the message's own), where
 /// [`Encoder::writes_plain_names`] holds: else names would lack their
 /// group's prefix or index.
