@@ -122,7 +122,7 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
         _ => None,
     });
     let finish = finish_body(cont.fields());
-    let encode = encode_body(cont, derive);
+    let (encode_items, encode) = encode_body(cont, derive);
     let unknown = unknown_headers_body(cont.fields());
     let accept_unknown = cont
         .fields()
@@ -150,11 +150,16 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
         }
     });
     quote! {
+        #encode_items
+
         #[automatically_derived]
         impl #rt::Fields for #ident {
             type Partial = __AmiPartial;
 
             #decode_ops
+
+            const ENCODE_TABLE: ::core::option::Option<#sp::FieldTable<Self>> =
+                ::core::option::Option::Some(__AMI_FIELDS);
 
             // `finish_into` moves every value out of the slots (a group's
             // slot is emptied by the group's own `finish_into`).
@@ -468,20 +473,40 @@ fn finish_body(fields: &[Field]) -> TokenStream {
     }
 }
 
-/// `encode`: the constraint checks of an action, then one call of the
-/// runtime's table loop with a `static` table of the fields, an entry per
-/// field in declaration order and the extra headers last. An entry names
-/// the field's offset (`offset_of!`) and its declared type, which picks a
-/// writer compiled once per field type: nothing is compiled per field.
-fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
-    let sp = support();
+/// The encoding table of the struct (a constant `__AMI_FIELDS`, beside the
+/// impls, with an impl of `Constraints` when an action has constraints),
+/// and `encode`: one call of the runtime's table loop with that table. The
+/// table has an entry per field in declaration order, the extra headers
+/// last, and first an entry that checks the constraints if there are any.
+/// An entry names the field's offset (`offset_of!`) and its declared type,
+/// which picks a writer compiled once per field type: nothing is compiled
+/// per field. `Fields::ENCODE_TABLE` names the table too, for the
+/// runtime's message writer.
+fn encode_body(cont: &Container, derive: Derive) -> (TokenStream, TokenStream) {
+    let (rt, sp) = (rt(), support());
     let ident = cont.ident;
-    let mut out = if derive == Derive::Action {
+    let checks = if derive == Derive::Action {
         constraint_checks(cont)
     } else {
         TokenStream::new()
     };
+    let mut items = TokenStream::new();
     let mut entries = Vec::new();
+    if !checks.is_empty() {
+        items.extend(quote! {
+            #[automatically_derived]
+            impl #sp::Constraints for #ident {
+                fn check(
+                    &self,
+                    enc: &#rt::Encoder<'_>,
+                ) -> ::core::result::Result<(), ::std::boxed::Box<#rt::EncodeError>> {
+                    #checks
+                    ::core::result::Result::Ok(())
+                }
+            }
+        });
+        entries.push(quote!(#sp::Entry::constraints::<#ident>()));
+    }
     let mut extra = None;
     for f in cont.fields() {
         let field = f.ident;
@@ -541,18 +566,19 @@ fn encode_body(cont: &Container, derive: Derive) -> TokenStream {
         entries.push(entry);
     }
     entries.extend(extra);
-    out.extend(quote! {
+    items.extend(quote! {
         // SAFETY: each entry is made from one field of this struct: its
         // offset (`offset_of!`) and its declared type, the type the entry's
-        // writer reads at that offset.
-        static FIELDS: #sp::FieldTable<#ident> = unsafe { #sp::FieldTable::new(&[#(#entries),*]) };
-        FIELDS.encode(self, enc)
+        // writer reads at that offset (the constraints' entry: offset 0 and
+        // this struct's type).
+        const __AMI_FIELDS: #sp::FieldTable<#ident> =
+            unsafe { #sp::FieldTable::new(&[#(#entries),*]) };
     });
-    out
+    (items, quote!(__AMI_FIELDS.encode(self, enc)))
 }
 
-/// The constraint checks at the start of an action's `encode`, so that a
-/// refused action writes nothing.
+/// The constraint checks of an action (`Constraints::check`), run by the
+/// first entry of its table so that a refused action writes nothing.
 fn constraint_checks(cont: &Container) -> TokenStream {
     let sp = support();
     let mut out = TokenStream::new();

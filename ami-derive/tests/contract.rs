@@ -4,7 +4,7 @@
 
 use ami_runtime::derive::{AmiAction, AmiEnum, AmiEvent, AmiEvents, AmiFields, AmiResponse};
 use ami_runtime::wire::{
-    decode_action, encode_action, Action, EncodeErrorKind, EventList, Fields, FromEvent,
+    decode_action, encode_action, Action, EncodeErrorKind, Encoder, EventList, Fields, FromEvent,
     FromResponse, Header, IndexStyle, Message, Reply, ResponseShape, Var, WireValue,
 };
 
@@ -369,6 +369,51 @@ fn action_refusals_name_the_problem() {
     let mut a = demo();
     a.extra.push(Header::new("X-Evil", "a\nb"));
     assert!(encode(&a).is_err());
+}
+
+/// `encode_action` writes a derived action through its table in one
+/// function (`Fields::ENCODE_TABLE`), constraints checked by the table's
+/// first entry; `Fields::encode` with an `Encoder` goes through the same
+/// table by another path. Both write the same bytes, and a refused action
+/// (a constraint, a line break) writes nothing after what `out` held.
+#[test]
+fn whole_message_and_fields_encode_agree_and_refusals_write_nothing() {
+    let before = b"Action: Ping\r\n\r\n".to_vec();
+    let refused = [
+        demo().with_uri("sip:x"),
+        demo().with_exten("100"),
+        demo().with_data("x"),
+        DemoAction::new("SIP/1\r\nAction: Hangup").with_endpoint("ep"),
+    ];
+    for action in std::iter::once(demo()).chain(refused) {
+        let mut whole = before.clone();
+        let whole_result = encode_action(&action, Some("7"), &mut whole);
+        let mut fields = before.clone();
+        let fields_result = action.encode(&mut Encoder::new(&mut fields, "Demo"));
+        assert_eq!(whole_result.is_ok(), fields_result.is_ok());
+        match whole_result {
+            Ok(()) => {
+                let head = b"Action: Demo\r\nActionID: 7\r\n";
+                assert_eq!(whole[..before.len()], before);
+                assert_eq!(&whole[before.len()..][..head.len()], head);
+                assert_eq!(
+                    whole[before.len() + head.len()..],
+                    [&fields[before.len()..], b"\r\n"].concat()
+                );
+            }
+            Err(error) => {
+                assert_eq!(Some(error), fields_result.err());
+                assert_eq!(whole, before);
+            }
+        }
+    }
+    // A constraint is checked before any field is written.
+    let mut fields = Vec::new();
+    let result = demo()
+        .with_uri("sip:x")
+        .encode(&mut Encoder::new(&mut fields, "Demo"));
+    assert!(result.is_err());
+    assert!(fields.is_empty());
 }
 
 #[test]

@@ -20,7 +20,9 @@ use super::fields::{
 use super::message::{Header, MessageKind, MessageView, RawHeader};
 use super::value::{Var, WireValue};
 
-pub use super::encode_table::{Direct, Entry, FieldTable, GroupList, OptionalGroup, OptionalValue};
+pub use super::encode_table::{
+    Constraints, Direct, Entry, ExtraHeaders, FieldTable, GroupList, OptionalGroup, OptionalValue,
+};
 pub use super::fields::{OpsFor, OpsRef};
 
 /// The error for the `Unknown` value `value` of an enumeration that takes

@@ -24,7 +24,7 @@ use std::marker::PhantomData;
 use super::ami_str::AmiStr;
 use super::derive_support::{ValueList, ValueRef};
 use super::error::EncodeError;
-use super::fields::{has_line_break, Encoder, Fields, IndexStyle, Name};
+use super::fields::{has_line_break, Encoder, Fields, IndexStyle, Name, ACTION_ID};
 use super::message::Header;
 use super::value::Var;
 use super::value::WireValue;
@@ -93,6 +93,9 @@ enum Kind {
     TextList,
     /// A `Vec<Var>`, repeated (no index).
     VarList,
+    /// A `Vec<Header>` of extra headers: the writer is called only when
+    /// there are some.
+    Extra,
 }
 
 /// Whether the table loop may read a field of type `T` itself, and how: a
@@ -275,13 +278,27 @@ impl Entry {
         }
     }
 
-    /// The extra headers (`Vec<Header>`), written as they are.
-    pub const fn extra<F: AsRef<[Header]>>(offset: usize) -> Entry {
+    /// The constraints between the fields of the struct `S` itself,
+    /// checked where the entry stands (the first, so that a refused action
+    /// writes nothing): offset 0, the struct.
+    pub const fn constraints<S: Constraints>() -> Entry {
         Entry {
             name: "",
             required: false,
             index: None,
             direct: Kind::Call,
+            offset: 0,
+            write: check_at::<S>,
+        }
+    }
+
+    /// The extra headers (`Vec<Header>`), written as they are.
+    pub const fn extra<F: ExtraHeaders>(offset: usize) -> Entry {
+        Entry {
+            name: "",
+            required: false,
+            index: None,
+            direct: F::DIRECT.kind,
             offset,
             write: write_extra_at::<F>,
         }
@@ -305,6 +322,7 @@ impl<S> FieldTable<S> {
     /// type is the type parameter the entry was made with
     /// (`Entry::value::<T>(.., core::mem::offset_of!(S, field))` with
     /// `field: T`): [`FieldTable::encode`] reads the field as that type.
+    /// An [`Entry::constraints`] (offset 0) must be made with `S` itself.
     pub const unsafe fn new(entries: &'static [Entry]) -> Self {
         FieldTable {
             entries,
@@ -321,7 +339,129 @@ impl<S> FieldTable<S> {
     }
 }
 
-/// The loop of every derived `encode`, compiled once.
+/// What a message writer needs of a message type whose struct is encoded
+/// by its table alone ([`Fields::ENCODE_TABLE`]): its first header and
+/// name, its `UserEvent`, its table. One `static` per type (made by
+/// [`MessageInfo::new`] in a `const` block), so that the writer takes a
+/// single pointer for all of them.
+pub(crate) struct MessageInfo {
+    /// `Action: ` or `Event: `.
+    pub(crate) head: &'static [u8],
+    /// The action's or event's name.
+    pub(crate) name: &'static str,
+    /// The `UserEvent` of a user event.
+    pub(crate) user_event: Option<&'static str>,
+    /// The struct's table.
+    entries: &'static [Entry],
+    /// `head`, `name` and [`ACTION_ID`] joined, the first [`LEAD`] bytes
+    /// of `lead`, when they fit and there is no `UserEvent`.
+    lead: [u8; LEAD],
+    /// Their length (0: they do not fit).
+    lead_len: usize,
+}
+
+/// Room for an action's first line and the start of the second in a
+/// [`MessageInfo`]: as much as `copy_short` (in `fields`) copies with
+/// no call (names of up to 12 bytes fit).
+const LEAD: usize = 32;
+
+impl MessageInfo {
+    /// The message type of `head` and `name` whose struct `S` has the
+    /// table `table` (none: no field).
+    pub(crate) const fn new<S>(
+        head: &'static [u8],
+        name: &'static str,
+        user_event: Option<&'static str>,
+        table: Option<FieldTable<S>>,
+    ) -> Self {
+        let entries = match table {
+            Some(table) => table.entries,
+            None => &[],
+        };
+        let mut lead = [0; LEAD];
+        let mut lead_len = 0;
+        let parts = [head, name.as_bytes(), ACTION_ID];
+        if user_event.is_none() && head.len() + name.len() + ACTION_ID.len() <= LEAD {
+            let mut p = 0;
+            while p < parts.len() {
+                let mut i = 0;
+                while i < parts[p].len() {
+                    lead[lead_len] = parts[p][i];
+                    lead_len += 1;
+                    i += 1;
+                }
+                p += 1;
+            }
+        }
+        MessageInfo {
+            head,
+            name,
+            user_event,
+            entries,
+            lead,
+            lead_len,
+        }
+    }
+
+    /// `head`, `name` and [`ACTION_ID`] joined, or nothing.
+    #[inline(always)]
+    pub(crate) fn lead(&self) -> &[u8] {
+        self.lead.get(..self.lead_len).unwrap_or_default()
+    }
+}
+
+/// A struct and its [`MessageInfo`], of a type that is no longer named
+/// ([`Bound::new`]): two words, passed in registers, for
+/// [`encode_action`](super::encode_action) and
+/// [`encode_event`](super::encode_event), which write a whole message in
+/// one function, compiled once, with the table loop inlined into it.
+#[derive(Clone, Copy)]
+pub(crate) struct Bound<'v> {
+    /// The message type.
+    info: &'static MessageInfo,
+    /// The struct (borrowed for `'v`).
+    base: *const u8,
+    _value: PhantomData<&'v ()>,
+}
+
+impl<'v> Bound<'v> {
+    /// `value` with the message type `info`.
+    ///
+    /// # Safety
+    ///
+    /// `info` was made from the table of `S` ([`MessageInfo::new`] with
+    /// `S::ENCODE_TABLE` of this `S`).
+    #[inline(always)]
+    pub(crate) unsafe fn new<S>(info: &'static MessageInfo, value: &'v S) -> Self {
+        Bound {
+            info,
+            base: (value as *const S).cast(),
+            _value: PhantomData,
+        }
+    }
+
+    /// The message type.
+    #[inline(always)]
+    pub(crate) fn info(self) -> &'static MessageInfo {
+        self.info
+    }
+
+    /// [`FieldTable::encode`], its loop inlined into the caller, for
+    /// `enc` the encoder of a whole message: outside any group, so names
+    /// are written as they are without asking (in an encoder of a group
+    /// they would lack the group's prefix).
+    #[inline(always)]
+    pub(crate) fn encode(self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        // SAFETY: `new`'s contract paired the table of a struct type with
+        // a live struct of that type, borrowed for as long as `self` lives;
+        // the table's contract ([`FieldTable::new`]) does the rest.
+        unsafe { encode_entries_plain(self.base, enc, self.info.entries) }
+    }
+}
+
+/// The loop of every derived `encode`, compiled once (its plain part,
+/// [`encode_entries_plain`], once more, inlined into the function that
+/// writes a whole message).
 ///
 /// # Safety
 ///
@@ -336,6 +476,25 @@ unsafe fn encode_entries(
         // SAFETY: the caller's contract, passed on.
         return unsafe { encode_entries_by_call(base, enc, entries) };
     }
+    // SAFETY: the caller's contract, and names are plain.
+    unsafe { encode_entries_plain(base, enc, entries) }
+}
+
+/// [`encode_entries`] outside any group (the usual case, and always
+/// for [`Bound::encode`], whose encoder is the message's own), where
+/// [`Encoder::writes_plain_names`] holds: else names would lack their
+/// group's prefix or index.
+///
+/// # Safety
+///
+/// As for [`encode_entries`].
+#[inline(always)]
+unsafe fn encode_entries_plain(
+    base: *const u8,
+    enc: &mut Encoder<'_>,
+    entries: &[Entry],
+) -> Result<(), EncodeError> {
+    debug_assert!(enc.writes_plain_names());
     // Outside any group (the usual case): the fields of the types the
     // loop knows ([`Direct`]) are read and written here, with no call.
     for entry in entries {
@@ -365,24 +524,16 @@ unsafe fn encode_entries(
                 Some(b) => ValueRef::Bool(b),
                 None => continue,
             },
-            Kind::Var => ValueRef::Var(unsafe { &*field.cast::<Var>() }),
-            Kind::OptVar => match unsafe { &*field.cast::<Option<Var>>() } {
-                Some(var) => ValueRef::Var(var),
-                None => continue,
-            },
-            Kind::TextList => {
-                for text in unsafe { &*field.cast::<Vec<AmiStr>>() } {
-                    enc.put_plain(entry.name, ValueRef::Text(text), false)?;
+            Kind::Var | Kind::OptVar | Kind::TextList | Kind::VarList => {
+                // SAFETY: as above.
+                if let Err(error) = unsafe { put_lists_and_vars(field, enc, entry) } {
+                    return Err(*error);
                 }
                 continue;
             }
-            Kind::VarList => {
-                for var in unsafe { &*field.cast::<Vec<Var>>() } {
-                    enc.put_var_plain(entry.name, var)?;
-                }
-                continue;
-            }
-            Kind::Call => {
+            // Usually there are none: said here, without a call.
+            Kind::Extra if unsafe { &*field.cast::<Vec<Header>>() }.is_empty() => continue,
+            Kind::Call | Kind::Extra => {
                 // SAFETY: as above, for the writer made for the field's type.
                 if let Err(error) = unsafe { (entry.write)(field, enc, entry) } {
                     return Err(*error);
@@ -394,6 +545,35 @@ unsafe fn encode_entries(
         enc.put_plain(entry.name, value, entry.required)?;
     }
     Ok(())
+}
+
+/// The fields of [`encode_entries`] that hold variables or lists, out of
+/// line: their code (a variable is two values to check) would crowd the
+/// loop's registers.
+///
+/// # Safety
+///
+/// As in [`encode_entries`]: `field` is the field of `entry`, of the type
+/// its `direct` kind proves.
+#[inline(never)]
+unsafe fn put_lists_and_vars(field: *const u8, enc: &mut Encoder<'_>, entry: &Entry) -> Written {
+    // SAFETY (each read): the caller's contract.
+    match entry.direct {
+        Kind::Var => enc.put_var_plain(entry.name, unsafe { &*field.cast::<Var>() }),
+        Kind::OptVar => match unsafe { &*field.cast::<Option<Var>>() } {
+            Some(var) => enc.put_var_plain(entry.name, var),
+            None => Ok(()),
+        },
+        Kind::TextList => unsafe { &*field.cast::<Vec<AmiStr>>() }
+            .iter()
+            .try_for_each(|text| enc.put_plain(entry.name, ValueRef::Text(text), false)),
+        Kind::VarList => unsafe { &*field.cast::<Vec<Var>>() }
+            .iter()
+            .try_for_each(|var| enc.put_var_plain(entry.name, var)),
+        // Not called for the other kinds.
+        _ => Ok(()),
+    }
+    .map_err(Box::new)
 }
 
 /// [`encode_entries`] inside a group: every field through its writer.
@@ -622,19 +802,59 @@ unsafe fn write_indexed_group_at<F: GroupList>(
     enc.indexed_group(style, groups.groups()).map_err(Box::new)
 }
 
+/// The constraints between the fields of an action (a derive implements
+/// it when the action has some), checked by an entry of its table
+/// ([`Entry::constraints`]). Only for the derive support: not a stable API.
+#[doc(hidden)]
+pub trait Constraints {
+    /// Whether the constraints hold; if not, the error of the first that
+    /// does not (boxed, as a [`Writer`]'s: the result comes back in a
+    /// register).
+    fn check(&self, enc: &Encoder<'_>) -> Result<(), Box<EncodeError>>;
+}
+
+/// [`Entry::constraints`]'s writer: writes nothing.
+///
+/// # Safety
+///
+/// `field` points to a live `S` (the entry's offset is 0).
+unsafe fn check_at<S: Constraints>(field: *const u8, enc: &mut Encoder<'_>, _: &Entry) -> Written {
+    // SAFETY: the caller's contract.
+    let value = unsafe { &*field.cast::<S>() };
+    value.check(enc)
+}
+
+/// The type of the extra headers of a struct (`Vec<Header>`): what
+/// [`Entry::extra`] takes.
+pub trait ExtraHeaders: AsRef<[Header]> + Sized {
+    /// Whether the table loop may read the field itself ([`Direct`]).
+    #[doc(hidden)]
+    const DIRECT: Direct<Self> = Direct::NONE;
+}
+
+impl ExtraHeaders for Vec<Header> {
+    const DIRECT: Direct<Self> = Direct::EXTRA;
+}
+
+impl Direct<Vec<Header>> {
+    /// Extra headers, read as a `Vec<Header>`.
+    const EXTRA: Self = Direct::of(Kind::Extra);
+}
+
 /// [`Entry::extra`]'s writer.
 ///
 /// # Safety
 ///
 /// `field` points to a live `F`.
-unsafe fn write_extra_at<F: AsRef<[Header]>>(
+unsafe fn write_extra_at<F: ExtraHeaders>(
     field: *const u8,
     enc: &mut Encoder<'_>,
     _: &Entry,
 ) -> Written {
     // SAFETY: the caller's contract.
     let headers = unsafe { &*field.cast::<F>() }.as_ref();
-    // Usually there are none: say so before setting up the loop.
+    // Usually there are none: say so before setting up the loop (inside a
+    // group; the table loop itself tests the extra headers first).
     if headers.is_empty() {
         return Ok(());
     }
@@ -658,4 +878,31 @@ fn debug_check_head(head: &str) {
         head.ends_with(": ") && head.len() > 2 && !has_line_break(head.as_bytes()),
         "{head:?}: not a header name followed by \": \""
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lead of an action is its first line and `ActionID: ` joined
+    /// when they fit in [`LEAD`] bytes (names up to 12 bytes), else
+    /// nothing (the writer then copies the parts one by one); never for a
+    /// user event.
+    #[test]
+    fn leads_join_head_name_and_action_id_when_they_fit() {
+        for len in [0, 1, 11, 12, 13, 40] {
+            let name: &'static str = "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN"
+                .get(..len)
+                .unwrap();
+            let info = MessageInfo::new::<()>(b"Action: ", name, None, None);
+            let joined = [b"Action: ", name.as_bytes(), ACTION_ID].concat();
+            if len <= 12 {
+                assert_eq!(info.lead(), joined, "{name}");
+            } else {
+                assert!(info.lead().is_empty(), "{name}");
+            }
+            let info = MessageInfo::new::<()>(b"Event: ", name, Some("Sub"), None);
+            assert!(info.lead().is_empty());
+        }
+    }
 }

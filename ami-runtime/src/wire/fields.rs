@@ -2,6 +2,7 @@
 //! generated code calls, so that per-struct generated code stays small.
 
 use super::derive_support::{key_is, value_ref, ValueRef, ValueRefusal, WriteValue};
+use super::encode_table::{Bound, FieldTable, MessageInfo};
 use super::error::{DecodeError, EncodeError, EncodeErrorKind, FieldError};
 use super::message::{Header, Message, MessageKind, MessageView, RawHeader};
 use super::response::FromResponse;
@@ -85,6 +86,14 @@ pub trait Fields: Sized {
             Err(error) => Err(error),
         }
     }
+
+    /// The encoding table of a derived struct, whose `encode` is that
+    /// table's [`FieldTable::encode`] and nothing else: [`encode_action`]
+    /// and [`encode_event`] then write the whole message in one function
+    /// (compiled once), with no call of `encode`. Only for the derives: not
+    /// a stable API.
+    #[doc(hidden)]
+    const ENCODE_TABLE: Option<FieldTable<Self>> = None;
 
     /// Write every field in spec order, then the extra headers.
     fn encode(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError>;
@@ -875,6 +884,37 @@ fn small_number(n: u64) -> Option<&'static [u8]> {
     SMALL_NUMBERS.get(3 * n + skip..3 * n + 3)
 }
 
+/// The decimal digits of `n` when it is at least 1000 and below a million
+/// (timeouts in milliseconds, mostly), written into `digits` from two
+/// entries of the table of [`small_number`]: what `itoa` writes for it.
+#[inline(always)]
+fn medium_number(n: u64, digits: &mut [u8; 6]) -> Option<&[u8]> {
+    if !(1000..1_000_000).contains(&n) {
+        return None;
+    }
+    let (high, low) = ((n / 1000) as usize, (n % 1000) as usize);
+    digits[..3].copy_from_slice(&SMALL_NUMBERS[3 * high..3 * high + 3]);
+    digits[3..].copy_from_slice(&SMALL_NUMBERS[3 * low..3 * low + 3]);
+    // `high` is 1..=999: its leading zeros go.
+    let skip = usize::from(high < 100) + usize::from(high < 10);
+    digits.get(skip..)
+}
+
+/// Append `head`, the decimal digits of `n` (what `itoa` writes) and CR
+/// LF to `out`: from the table below a million, else by `itoa`.
+#[inline(always)]
+fn append_number_line(out: &mut Vec<u8>, head: &[u8], n: u64) {
+    if let Some(digits) = small_number(n) {
+        return append_line(out, head, digits);
+    }
+    let mut six = [0; 6];
+    if let Some(digits) = medium_number(n, &mut six) {
+        return append_line(out, head, digits);
+    }
+    let mut digits = itoa::Buffer::new();
+    append_line(out, head, digits.format(n).as_bytes());
+}
+
 /// `000`, `001`, ... `999`, one after the other.
 static SMALL_NUMBERS: [u8; 3000] = {
     let mut digits = [0; 3000];
@@ -937,29 +977,30 @@ fn append_text_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) -> bool {
     true
 }
 
-/// Append `head`, `name`, CR LF, `ActionID: `, `id` and CR LF to `out` with
-/// one capacity check, `id` checked for CR, LF and NUL while it is copied:
-/// the first two lines of an action. `false`, with `out` as it was, when
-/// `id` holds one of them.
+/// The bytes between an action's name and its `ActionID`'s value.
+pub(crate) const ACTION_ID: &[u8] = b"\r\nActionID: ";
+
+/// Append `parts`, `id` and CR LF to `out` with one capacity check, `id`
+/// checked for CR, LF and NUL while it is copied: the first two lines of
+/// an action, `parts` being `Action: `, the name and [`ACTION_ID`], or all
+/// three joined beforehand ([`MessageInfo`]). `false`, with `out` as it
+/// was, when `id` holds one of them.
 #[inline(always)]
-fn append_name_and_id(out: &mut Vec<u8>, head: &[u8], name: &[u8], id: &[u8]) -> bool {
-    const ID: [u8; 12] = *b"\r\nActionID: ";
-    let total = head.len() + name.len() + ID.len() + id.len() + 2;
+fn append_parts_and_id<const N: usize>(out: &mut Vec<u8>, parts: [&[u8]; N], id: &[u8]) -> bool {
+    let total = parts.iter().map(|part| part.len()).sum::<usize>() + id.len() + 2;
     out.reserve(total);
     let len = out.len();
     // SAFETY: `reserve` made room for `total` bytes past `len`, and the
-    // copies fill exactly that range, in order: `head`, `name`, `ID`, `id`,
-    // CR LF. Every byte up to `len + total` is then initialised; when `id`
-    // is refused the length stays `len`, and the bytes written past it are
+    // copies fill exactly that range, in order: the parts, `id`, CR LF.
+    // Every byte up to `len + total` is then initialised; when `id` is
+    // refused the length stays `len`, and the bytes written past it are
     // spare capacity.
     unsafe {
         let mut dst = out.as_mut_ptr().add(len);
-        copy_short(head, dst);
-        dst = dst.add(head.len());
-        copy_short(name, dst);
-        dst = dst.add(name.len());
-        dst.cast::<[u8; 12]>().write_unaligned(ID);
-        dst = dst.add(ID.len());
+        for part in parts {
+            copy_short(part, dst);
+            dst = dst.add(part.len());
+        }
         if copy_and_test(id, dst, below_14, line_break_in) {
             return false;
         }
@@ -1424,20 +1465,14 @@ impl<'a> Encoder<'a> {
             }
             // Digits and `true`/`false`: nothing to check. Numbers below
             // 1000 (the usual cause, priority, count) from a table.
-            ValueRef::Int(n) => match u64::try_from(n).ok().and_then(small_number) {
-                Some(digits) => append_line(self.out, head.as_bytes(), digits),
-                None => {
+            ValueRef::Int(n) => match u64::try_from(n) {
+                Ok(n) => append_number_line(self.out, head.as_bytes(), n),
+                Err(_) => {
                     let mut digits = itoa::Buffer::new();
                     append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
                 }
             },
-            ValueRef::UInt(n) => match small_number(n) {
-                Some(digits) => append_line(self.out, head.as_bytes(), digits),
-                None => {
-                    let mut digits = itoa::Buffer::new();
-                    append_line(self.out, head.as_bytes(), digits.format(n).as_bytes());
-                }
-            },
+            ValueRef::UInt(n) => append_number_line(self.out, head.as_bytes(), n),
             ValueRef::Bool(b) => append_line(self.out, head.as_bytes(), bool_word(b).as_bytes()),
             ValueRef::Var(var) => return self.put_var_plain(head, var),
             ValueRef::Other(value) => return self.put_other_plain(head, value, required),
@@ -1690,7 +1725,34 @@ pub fn encode_action<A: Action>(
     action_id: Option<&str>,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
-    encode_message_unboxed(b"Action: ", A::NAME, None, action_id, action, out)
+    match A::ENCODE_TABLE {
+        Some(_) => {
+            let info = const { &MessageInfo::new(b"Action: ", A::NAME, None, A::ENCODE_TABLE) };
+            // SAFETY: `info` holds the table of `A`, and `action` is an `A`.
+            encode_bound(unsafe { Bound::new(info, action) }, action_id, out)
+        }
+        None => encode_message_unboxed(b"Action: ", A::NAME, None, action_id, action, out),
+    }
+}
+
+/// [`encode_message_unboxed`] of a struct encoded by its table alone
+/// ([`Fields::ENCODE_TABLE`]): the table loop inlined, so that the whole
+/// message is written by this one function (compiled once).
+#[inline(never)]
+fn encode_bound(
+    fields: Bound<'_>,
+    action_id: Option<&str>,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let info = fields.info();
+    // As in `encode_message_unboxed`.
+    let (head, name, user_event) = (info.head, info.name, info.user_event);
+    match encode_message(head, name, user_event, info.lead(), action_id, out, |enc| {
+        fields.encode(enc)
+    }) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(*error),
+    }
 }
 
 /// [`encode_message`] with its refusal moved out of the box: compiled once,
@@ -1707,7 +1769,9 @@ fn encode_message_unboxed(
 ) -> Result<(), EncodeError> {
     // `match` rather than `?`: the error comes back boxed (in a register),
     // and a message that encodes needs no drop of an error here.
-    match encode_message(head, name, user_event, action_id, fields, out) {
+    match encode_message(head, name, user_event, &[], action_id, out, |enc| {
+        fields.encode_fields(enc)
+    }) {
         Ok(()) => Ok(()),
         Err(error) => Err(*error),
     }
@@ -1725,18 +1789,23 @@ impl<F: Fields> EncodeFields for F {
     }
 }
 
-/// `head` + `name`, the `ActionID` if given, the fields, the blank line;
-/// `out` is rolled back when anything is refused. Shared by
-/// [`encode_action`] and [`encode_event`]. The error is boxed (allocated
-/// only when something is refused) so that the result comes back in a
-/// register rather than in eleven words of memory.
+/// `head` + `name`, the `ActionID` if given, the fields (written by
+/// `fields`), the blank line; `out` is rolled back when anything is
+/// refused. `lead`, unless empty, is `head`, `name` and [`ACTION_ID`]
+/// joined ([`MessageInfo`]), copied at once before an `ActionID`. The body
+/// of [`encode_message_unboxed`] and [`encode_bound`].
+/// The error is boxed (allocated only when something is refused) so that
+/// the result comes back in a register rather than in eleven words of
+/// memory.
+#[inline(always)]
 fn encode_message(
     head: &[u8],
     name: &'static str,
     user_event: Option<&str>,
+    lead: &[u8],
     action_id: Option<&str>,
-    fields: &dyn EncodeFields,
     out: &mut Vec<u8>,
+    fields: impl FnOnce(&mut Encoder<'_>) -> Result<(), EncodeError>,
 ) -> Result<(), Box<EncodeError>> {
     let start = out.len();
     let result = (|| {
@@ -1745,7 +1814,12 @@ fn encode_message(
             // The usual first lines of an action, in one go.
             (None, Some(id))
                 if !is_blank_text(id)
-                    && append_name_and_id(enc.out, head, name.as_bytes(), id.as_bytes()) => {}
+                    && if lead.is_empty() {
+                        let parts = [head, name.as_bytes(), ACTION_ID];
+                        append_parts_and_id(enc.out, parts, id.as_bytes())
+                    } else {
+                        append_parts_and_id(enc.out, [lead], id.as_bytes())
+                    } => {}
             // Anything else, and the refusal of an ActionID, line by line.
             _ => {
                 append_line(enc.out, head, name.as_bytes());
@@ -1760,7 +1834,7 @@ fn encode_message(
                 }
             }
         }
-        fields.encode_fields(&mut enc).map_err(Box::new)?;
+        fields(&mut enc).map_err(Box::new)?;
         append(enc.out, b"\r\n");
         Ok(())
     })();
@@ -1848,7 +1922,15 @@ fn check_action_name(msg: &Message, name: &str) -> Result<(), DecodeError> {
 /// field is refused, `out` is left exactly as it was.
 #[inline]
 pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    encode_message_unboxed(b"Event: ", E::NAME, E::USER_EVENT, None, event, out)
+    match E::ENCODE_TABLE {
+        Some(_) => {
+            let info =
+                const { &MessageInfo::new(b"Event: ", E::NAME, E::USER_EVENT, E::ENCODE_TABLE) };
+            // SAFETY: `info` holds the table of `E`, and `event` is an `E`.
+            encode_bound(unsafe { Bound::new(info, event) }, None, out)
+        }
+        None => encode_message_unboxed(b"Event: ", E::NAME, E::USER_EVENT, None, event, out),
+    }
 }
 
 /// Encode an event kept as received (a [`Message`] whose first header is
@@ -2293,23 +2375,44 @@ mod tests {
         }
         assert_eq!(small_number(1000), None);
         assert_eq!(small_number(u64::MAX), None);
+        let mut six = [0; 6];
+        for n in (1000..1_000_000u64)
+            .step_by(7)
+            .chain([1000, 1009, 10_000, 999_999])
+        {
+            let digits = medium_number(n, &mut six).map(<[u8]>::to_vec);
+            assert_eq!(digits, Some(n.to_string().into_bytes()), "{n}");
+        }
+        for n in [0, 999, 1_000_000, u64::MAX] {
+            assert_eq!(medium_number(n, &mut six), None, "{n}");
+        }
         // Through the encoder: the table below 1000, `itoa` above, signs.
         let mut out = Vec::new();
         let mut enc = Encoder::new(&mut out, "Test");
-        for n in [0, 7, 42, 999, 1000, 30_000, u64::MAX] {
+        let unsigned = [0, 7, 42, 999, 1000, 30_000, 999_999, 1_000_000, u64::MAX];
+        let signed = [
+            0,
+            9,
+            10,
+            999,
+            1000,
+            45_678,
+            1_000_000,
+            -1,
+            -999,
+            -30_000,
+            i64::MIN,
+        ];
+        for n in unsigned {
             enc.put_plain("N: ", ValueRef::UInt(n), false).unwrap();
         }
-        for n in [0, 9, 10, 999, 1000, -1, -999, i64::MIN] {
+        for n in signed {
             enc.put_plain("I: ", ValueRef::Int(n), false).unwrap();
         }
-        let expected: String = [0, 7, 42, 999, 1000, 30_000, u64::MAX]
+        let expected: String = unsigned
             .iter()
             .map(|n| format!("N: {n}\r\n"))
-            .chain(
-                [0, 9, 10, 999, 1000, -1, -999, i64::MIN]
-                    .iter()
-                    .map(|n| format!("I: {n}\r\n")),
-            )
+            .chain(signed.iter().map(|n| format!("I: {n}\r\n")))
             .collect();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
