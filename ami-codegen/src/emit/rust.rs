@@ -1372,15 +1372,16 @@ pub fn part_lib_rs(model: &Model, part: &str, title: &str) -> Result<String, Cod
         };
         quote!(#![doc = #text])
     });
+    // The module's own inner docs (title, summary, feature) are its whole
+    // documentation: an outer doc here would be joined to them (rustdoc
+    // showed the title twice).
     let modules = families.iter().map(|f| {
         let name = ident(&f.name);
-        let doc = format!(" {}", f.title);
         if f.is_common() {
-            quote!(#[doc = #doc] pub mod #name;)
+            quote!(pub mod #name;)
         } else {
             let feature = &f.name;
             quote! {
-                #[doc = #doc]
                 #[cfg(feature = #feature)]
                 #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
                 pub mod #name;

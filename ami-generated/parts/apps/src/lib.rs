@@ -22,37 +22,30 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
-/// Agents
 #[cfg(feature = "agent")]
 #[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
 pub mod agent;
 
-/// ConfBridge conferences
 #[cfg(feature = "confbridge")]
 #[cfg_attr(docsrs, doc(cfg(feature = "confbridge")))]
 pub mod confbridge;
 
-/// MeetMe conferences (deprecated)
 #[cfg(feature = "meetme")]
 #[cfg_attr(docsrs, doc(cfg(feature = "meetme")))]
 pub mod meetme;
 
-/// Call parking
 #[cfg(feature = "parking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "parking")))]
 pub mod parking;
 
-/// Call queues
 #[cfg(feature = "queue")]
 #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
 pub mod queue;
 
-/// Skinny (SCCP) channels (removed)
 #[cfg(feature = "skinny")]
 #[cfg_attr(docsrs, doc(cfg(feature = "skinny")))]
 pub mod skinny;
 
-/// Voicemail and message waiting
 #[cfg(feature = "voicemail")]
 #[cfg_attr(docsrs, doc(cfg(feature = "voicemail")))]
 pub mod voicemail;

@@ -20,27 +20,22 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
-/// Call detail records (CDR)
 #[cfg(feature = "cdr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cdr")))]
 pub mod cdr;
 
-/// Channel event logging (CEL)
 #[cfg(feature = "cel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cel")))]
 pub mod cel;
 
-/// Channels and calls
 #[cfg(feature = "channel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
 pub mod channel;
 
-/// Manager session and core
 #[cfg(feature = "manager")]
 #[cfg_attr(docsrs, doc(cfg(feature = "manager")))]
 pub mod manager;
 
-/// XMPP (Jabber)
 #[cfg(feature = "xmpp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "xmpp")))]
 pub mod xmpp;

@@ -14,7 +14,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
-/// Shared field groups
 pub mod common;
 
 /// What `ami_generated::registry` runs for one action (not a stable API).

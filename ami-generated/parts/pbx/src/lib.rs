@@ -26,57 +26,46 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
-/// Bridges
 #[cfg(feature = "bridge")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bridge")))]
 pub mod bridge;
 
-/// Configuration files
 #[cfg(feature = "config")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub mod config;
 
-/// DAHDI channels
 #[cfg(feature = "dahdi")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dahdi")))]
 pub mod dahdi;
 
-/// AstDB
 #[cfg(feature = "db")]
 #[cfg_attr(docsrs, doc(cfg(feature = "db")))]
 pub mod db;
 
-/// Device and presence state
 #[cfg(feature = "devicestate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "devicestate")))]
 pub mod devicestate;
 
-/// Dialplan and extension state
 #[cfg(feature = "dialplan")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dialplan")))]
 pub mod dialplan;
 
-/// FAX
 #[cfg(feature = "fax")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fax")))]
 pub mod fax;
 
-/// Call recording
 #[cfg(feature = "monitor")]
 #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
 pub mod monitor;
 
-/// ISDN PRI spans
 #[cfg(feature = "pri")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pri")))]
 pub mod pri;
 
-/// Security events
 #[cfg(feature = "security")]
 #[cfg_attr(docsrs, doc(cfg(feature = "security")))]
 pub mod security;
 
-/// Sorcery memory cache
 #[cfg(feature = "sorcery")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sorcery")))]
 pub mod sorcery;

@@ -19,22 +19,18 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
-/// IAX2 channels
 #[cfg(feature = "iax")]
 #[cfg_attr(docsrs, doc(cfg(feature = "iax")))]
 pub mod iax;
 
-/// PJSIP
 #[cfg(feature = "pjsip")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pjsip")))]
 pub mod pjsip;
 
-/// RTP and RTCP
 #[cfg(feature = "rtp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rtp")))]
 pub mod rtp;
 
-/// SIP (chan_sip, removed)
 #[cfg(feature = "sip")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sip")))]
 pub mod sip;
