@@ -1014,6 +1014,36 @@ pub fn family_rs(model: &Model, family: &Family) -> Result<String, CodeError> {
 
 /// The inside of a family's module: its docs (ending with `note`), its
 /// imports and its items.
+/// `doc`'s lines as the inner doc attributes of a file (`//!`).
+fn inner_docs(doc: &[String]) -> TokenStream {
+    doc.iter()
+        .map(|l| {
+            let text = if l.is_empty() {
+                String::new()
+            } else {
+                format!(" {l}")
+            };
+            quote!(#![doc = #text])
+        })
+        .collect()
+}
+
+/// The crate docs' table of `families`: module, number of actions and
+/// events, title.
+fn push_module_table<'m>(doc: &mut Vec<String>, families: impl IntoIterator<Item = &'m Family>) {
+    doc.push("| Module | Actions | Events | Title |".to_owned());
+    doc.push("|--------|---------|--------|-------|".to_owned());
+    for f in families {
+        doc.push(format!(
+            "| [`{}`] | {} | {} | {} |",
+            f.name,
+            f.actions.len(),
+            f.events.len(),
+            f.title
+        ));
+    }
+}
+
 fn family_body(model: &Model, family: &Family, note: String) -> TokenStream {
     let mut gen = ModuleGen {
         model,
@@ -1033,17 +1063,10 @@ fn family_body(model: &Model, family: &Family, note: String) -> TokenStream {
     let mut doc = vec![format!("{}.", family.title.trim_end_matches('.'))];
     paragraph(&mut doc, markdown_lines(&family.doc));
     paragraph(&mut doc, vec![note]);
-    let inner = doc.iter().map(|l| {
-        let text = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote!(#![doc = #text])
-    });
+    let inner = inner_docs(&doc);
     let imports = gen.imports.tokens(model, &family.name);
     quote! {
-        #(#inner)*
+        #inner
         #imports
         #items
     }
@@ -1219,18 +1242,8 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
         "Each family is a module behind the cargo feature of the same name; the default".to_owned(),
         "feature `all` enables them all.".to_owned(),
         String::new(),
-        "| Module | Actions | Events | Title |".to_owned(),
-        "|--------|---------|--------|-------|".to_owned(),
     ];
-    for f in &model.families {
-        doc.push(format!(
-            "| [`{}`] | {} | {} | {} |",
-            f.name,
-            f.actions.len(),
-            f.events.len(),
-            f.title
-        ));
-    }
+    push_module_table(&mut doc, &model.families);
     doc.push(String::new());
     doc.push("[`Event`] decodes any event of the enabled families; [`registry`] looks actions up by name.".to_owned());
     doc.push(String::new());
@@ -1251,14 +1264,7 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
         ));
     }
     doc.extend(SERDE_DOC.lines().map(str::to_owned));
-    let inner = doc.iter().map(|l| {
-        let text = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote!(#![doc = #text])
-    });
+    let inner = inner_docs(&doc);
     // The modules live in the part crates (see `parts`): re-exported,
     // inline, so that the docs read as if they were defined here.
     let modules = model.families.iter().map(|f| {
@@ -1300,7 +1306,7 @@ pub fn lib_rs(model: &Model) -> Result<String, CodeError> {
     format_file(
         "spec/*.toml",
         quote! {
-            #(#inner)*
+            #inner
 
             #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -1353,25 +1359,8 @@ pub fn part_lib_rs(model: &Model, part: &str, title: &str) -> Result<String, Cod
         );
         doc.push(String::new());
     }
-    doc.push("| Module | Actions | Events | Title |".to_owned());
-    doc.push("|--------|---------|--------|-------|".to_owned());
-    for f in &families {
-        doc.push(format!(
-            "| [`{}`] | {} | {} | {} |",
-            f.name,
-            f.actions.len(),
-            f.events.len(),
-            f.title
-        ));
-    }
-    let inner = doc.iter().map(|l| {
-        let text = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote!(#![doc = #text])
-    });
+    push_module_table(&mut doc, families.iter().copied());
+    let inner = inner_docs(&doc);
     // The module's own inner docs (title, summary, feature) are its whole
     // documentation: an outer doc here would be joined to them (rustdoc
     // showed the title twice).
@@ -1396,7 +1385,7 @@ pub fn part_lib_rs(model: &Model, part: &str, title: &str) -> Result<String, Cod
     format_file(
         "spec/*.toml",
         quote! {
-            #(#inner)*
+            #inner
 
             #![cfg_attr(docsrs, feature(doc_cfg))]
 
