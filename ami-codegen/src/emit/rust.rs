@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 use super::{header, markdown_lines, parts, wire_lines};
 use crate::model::*;
@@ -197,8 +197,16 @@ enum Scope {
 /// top) for a family of the user spec and `::ami_generated::queue` for one
 /// of the base spec. `None` for a family of another part, which a part
 /// cannot name (parts do not depend on each other).
+///
+/// The text parses as a path whenever the model resolved: family names are
+/// checked to be lowercase, non-keyword module names (`model::resolve`),
+/// and the roots are fixed. A failure is a bug of the emitter, not of a
+/// spec, and says so rather than emitting a wrong path.
 fn module_path(model: &Model, family: &str, here: &str, scope: Scope) -> Option<TokenStream> {
-    module_text(model, family, here, scope).map(|m| m.parse().unwrap_or_else(|_| quote!(crate)))
+    module_text(model, family, here, scope).map(|text| match syn::parse_str::<syn::Path>(&text) {
+        Ok(path) => path.into_token_stream(),
+        Err(error) => panic!("emitter bug: module path `{text}` of family `{family}`: {error}"),
+    })
 }
 
 /// [`module_path`] as text (for doc links).
