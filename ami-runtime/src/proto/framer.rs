@@ -1507,8 +1507,8 @@ impl Framer {
 #[cfg(test)]
 mod tests {
     use super::{
-        block_masks, colon_or_space, portable_block_masks, split_header, split_spaced_header,
-        wide_blocks, Frame, FrameErrorKind, Framer, Newlines, FORCE_SSE2,
+        block_masks, colon_or_space, has_space, portable_block_masks, split_header,
+        split_spaced_header, wide_blocks, Frame, FrameErrorKind, Framer, Newlines, FORCE_SSE2,
     };
 
     /// What the framer gave, owned: a message's headers, or the line of a
@@ -1779,6 +1779,22 @@ mod tests {
         assert_eq!(split_spaced_header(b" Lead: x"), None);
         assert_eq!(split_spaced_header(b"no colon here"), None);
         assert_eq!(split_spaced_header(b"Event: x"), Some((5, 7)));
+    }
+
+    #[test]
+    fn has_space_sees_only_the_bytes_before_the_end() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut data = vec![b'a'; len];
+                data[at] = b' ';
+                for end in 0..=len {
+                    assert_eq!(has_space(&data, end), at < end, "{len} {at} {end}");
+                }
+            }
+            assert!((0..=len).all(|end| !has_space(&vec![b'x'; len], end)));
+        }
+        // Bytes next to ' ' (0x20) are not mistaken for it.
+        assert!(!has_space(b"\x1F\x21\xA0\x00abcdefghijklmnop", 20));
     }
 
     #[test]
