@@ -1268,6 +1268,7 @@ impl Framer {
     }
 
     /// Split the first `n` bytes off the buffer, frozen.
+    #[inline]
     fn split_frame(&mut self, n: usize) -> Bytes {
         self.base += n as u64;
         self.buf.split_to(n).freeze()
