@@ -1469,6 +1469,7 @@ impl Framer {
     }
 
     /// The first `len` bytes of the frame, which `advance` validated as UTF-8.
+    #[inline]
     fn checked_str(&self, len: usize) -> &str {
         let bytes = &self.frame[..len];
         debug_assert!(std::str::from_utf8(bytes).is_ok());
@@ -1483,6 +1484,7 @@ impl Framer {
     }
 
     /// The message produced by the last [`Framer::advance`].
+    #[inline]
     pub fn message(&self) -> Option<RawMessage<'_>> {
         match self.last {
             Last::Message { text } => Some(RawMessage::new(
