@@ -900,10 +900,13 @@ impl Scanner {
                 let at = nl.block + nl.mask.trailing_zeros() as usize;
                 let upto = nl.upto();
                 let next = at + 1;
-                // SAFETY: `at` is a newline of `data` (`nl.mask`), `$colon`
-                // the first colon after the newline before `ls` (`take`),
-                // or from `nl.start <= ls`; a line not the first starts
-                // after a newline, at 1 or more.
+                // SAFETY: `at` is a newline of `data`: the masks are made
+                // from the bytes of `data` itself (`Newlines::new`,
+                // `next_block_with`), so each bit is an index of `data`.
+                // `$colon` is the first colon after the newline before `ls`
+                // (`take` clears the colons up to each newline taken), or
+                // after `nl.start <= ls`; a line not the first starts after
+                // a newline, at 1 or more.
                 match unsafe { Self::classify::<$first>(data, ls, $colon(upto), at) } {
                     Line::Header(span) => {
                         if COUNT_HEADERS && !$first && written(out, spans) >= limits.max_headers {
