@@ -222,6 +222,16 @@ enum Step {
     },
 }
 
+/// A line as [`Scanner::header_run`] sees it.
+enum Line {
+    /// A header, taken.
+    Header(Span),
+    /// The blank line that ends the message.
+    Blank,
+    /// Anything else: left to the general loop.
+    Other,
+}
+
 /// Where framing resumes after a refused message.
 enum Resume {
     /// The message ended exactly here (its blank line was read).
@@ -237,29 +247,34 @@ enum Resume {
 /// vectorises), and each line end is then a `trailing_zeros` of the mask.
 /// Short lines, the usual case, cost a few instructions each instead of a
 /// search of their own. The same pass makes a mask of the colons, so that
-/// the colon of a header line is a `trailing_zeros` too, and ORs the bytes
-/// together, so that a message found to be ASCII needs no UTF-8 validation
-/// of its own.
+/// the colon of a header line is a `trailing_zeros` too, and notes bytes
+/// that are not ASCII, so that a message found to be ASCII needs no UTF-8
+/// validation of its own.
 #[derive(Clone, Copy)]
 struct Newlines {
     /// Start of the block the masks describe.
     block: usize,
     /// Newlines of the block not returned yet, bit `i` for `block + i`.
     mask: u64,
-    /// Colons of the block, bit `i` for `block + i`.
+    /// Colons of the block after the last newline returned, bit `i` for
+    /// `block + i`: those of the line the next newline ends, then of the
+    /// lines after it.
     colons: u64,
-    /// Colons of the block before, bit `i` for `block - 64 + i`, when
-    /// `window < block` (that block was read by this search).
-    prev_colons: u64,
-    /// Start of the span whose colons are known: `block - 64` once the
-    /// search has moved past its first block, `block` before.
-    window: usize,
-    /// Every byte of the blocks read so far, ORed: below 0x80 when they
-    /// are all ASCII.
-    bits: u8,
+    /// The first colon of that line when it is in a block before `block`
+    /// (the line started there), else [`NO_COLON`].
+    carry: usize,
+    /// Where the search started: colons are known from here on, so for a
+    /// line that started before (a line partly searched by an earlier
+    /// step) `carry` and `colons` may miss its first colon.
+    start: usize,
+    /// Nonzero once a byte of the blocks read so far is not ASCII.
+    high: u32,
     /// Whether to use the AVX2 block masks ([`wide_blocks`]).
     wide: bool,
 }
+
+/// [`Newlines::carry`] when the line has no colon in the blocks before.
+const NO_COLON: usize = usize::MAX;
 
 impl Newlines {
     /// A search of `data` from `from` on.
@@ -270,9 +285,9 @@ impl Newlines {
             block: from,
             mask: masks.newlines,
             colons: masks.colons,
-            prev_colons: 0,
-            window: from,
-            bits: masks.bits,
+            carry: NO_COLON,
+            start: from,
+            high: masks.high,
             wide,
         }
     }
@@ -280,24 +295,46 @@ impl Newlines {
     /// Whether every byte read so far (from `from` up to the end of the
     /// last block, or of `data`) is ASCII.
     fn ascii(&self) -> bool {
-        self.bits < 0x80
+        self.high == 0
     }
 
-    /// Move to the next block of `data`, if it has one.
-    #[inline]
-    fn next_block(&mut self, data: &[u8]) -> bool {
+    /// Move to the next block of `data`, if it has one, once every newline
+    /// of this one was returned: its colons left (those of the line not
+    /// ended yet) go to `carry`. `wide`: the result of [`wide_blocks`].
+    #[inline(always)]
+    fn next_block_with(&mut self, data: &[u8], wide: bool) -> bool {
         let block = self.block + 64;
         let Some(rest) = data.get(block..).filter(|rest| !rest.is_empty()) else {
             return false;
         };
-        let masks = block_masks(rest, self.wide);
-        self.window = self.block;
+        let masks = block_masks(rest, wide);
+        if self.colons != 0 {
+            self.carry = self
+                .carry
+                .min(self.block + self.colons.trailing_zeros() as usize);
+        }
         self.block = block;
         self.mask = masks.newlines;
-        self.prev_colons = self.colons;
         self.colons = masks.colons;
-        self.bits |= masks.bits;
+        self.high |= masks.high;
         true
+    }
+
+    /// The bits of `mask` up to and including its lowest set one
+    /// (`blsmsk`): the next newline and the bytes before it in the block.
+    #[inline(always)]
+    fn upto(&self) -> u64 {
+        self.mask ^ self.mask.wrapping_sub(1)
+    }
+
+    /// Mark the next newline (the lowest bit of `mask`) returned: the
+    /// colons up to it (`upto`, from [`Newlines::upto`]) belong to the
+    /// line it ends.
+    #[inline(always)]
+    fn take(&mut self, upto: u64) {
+        self.colons &= !upto;
+        self.mask &= self.mask.wrapping_sub(1);
+        self.carry = NO_COLON;
     }
 
     /// The next newline of `data` (the same slice as given to `new`).
@@ -306,34 +343,12 @@ impl Newlines {
         loop {
             if self.mask != 0 {
                 let at = self.block + self.mask.trailing_zeros() as usize;
-                self.mask &= self.mask - 1;
+                self.take(self.upto());
                 return Some(at);
             }
-            if !self.next_block(data) {
+            if !self.next_block_with(data, self.wide) {
                 return None;
             }
-        }
-    }
-
-    /// The first colon at or after `from`, when `from` is inside the
-    /// blocks whose colons are known; `None` when there is no colon in
-    /// them after `from`, or when `from` is before them.
-    #[inline]
-    fn colon_from(&self, from: usize) -> Option<usize> {
-        if from >= self.block {
-            // `from` is at most the newline ending its line, in this block.
-            let after = self.colons.checked_shr((from - self.block) as u32)?;
-            (after != 0).then(|| from + after.trailing_zeros() as usize)
-        } else if from >= self.window {
-            // `from` is in the block before, which starts at `window`.
-            let before = self.prev_colons >> (from - self.window);
-            if before != 0 {
-                Some(from + before.trailing_zeros() as usize)
-            } else {
-                (self.colons != 0).then(|| self.block + self.colons.trailing_zeros() as usize)
-            }
-        } else {
-            None
         }
     }
 }
@@ -343,7 +358,8 @@ impl Newlines {
 struct BlockMasks {
     newlines: u64,
     colons: u64,
-    bits: u8,
+    /// Nonzero when a byte of the block is at or above 0x80 (not ASCII).
+    high: u32,
 }
 
 #[cfg(test)]
@@ -352,8 +368,10 @@ thread_local! {
     static FORCE_SSE2: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Whether the AVX2 block masks can run here: detected once per process
-/// (the standard library caches the answer), asked once per scanning step.
+/// Whether the AVX2 block masks, and the header run built for AVX2 and
+/// BMI1 ([`Scanner::header_run_avx2`]), can run here: detected once per
+/// process (the standard library caches the answer), asked once per
+/// scanning step.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn wide_blocks() -> bool {
@@ -361,7 +379,7 @@ fn wide_blocks() -> bool {
     if FORCE_SSE2.with(std::cell::Cell::get) {
         return false;
     }
-    std::arch::is_x86_feature_detected!("avx2")
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("bmi1")
 }
 
 /// No wide variant off x86-64.
@@ -372,9 +390,9 @@ fn wide_blocks() -> bool {
 }
 
 /// For the first 64 bytes of `data`: bit `i` set where `data[i]` is `\n`,
-/// and where it is `:`, and the bytes ORed together. `wide`: the result of
-/// [`wide_blocks`].
-#[inline]
+/// and where it is `:`, and whether a byte is not ASCII. `wide`: the
+/// result of [`wide_blocks`].
+#[inline(always)]
 fn block_masks(data: &[u8], wide: bool) -> BlockMasks {
     match data.first_chunk::<64>() {
         Some(block) => whole_block_masks(block, wide),
@@ -385,23 +403,23 @@ fn block_masks(data: &[u8], wide: bool) -> BlockMasks {
 /// [`block_masks`] of at most 64 bytes, a byte at a time: for the last,
 /// short block of a buffer, and for whole blocks off x86-64.
 fn portable_block_masks(data: &[u8]) -> BlockMasks {
-    let mut masks = BlockMasks {
-        newlines: 0,
-        colons: 0,
-        bits: 0,
-    };
+    let (mut newlines, mut colons, mut bits) = (0, 0, 0);
     for (i, &b) in data.iter().take(64).enumerate() {
-        masks.newlines |= u64::from(b == b'\n') << i;
-        masks.colons |= u64::from(b == b':') << i;
-        masks.bits |= b;
+        newlines |= u64::from(b == b'\n') << i;
+        colons |= u64::from(b == b':') << i;
+        bits |= b;
     }
-    masks
+    BlockMasks {
+        newlines,
+        colons,
+        high: u32::from(bits & 0x80),
+    }
 }
 
 /// [`block_masks`] of a whole block: AVX2 when [`wide_blocks`] found it,
 /// SSE2 (part of the x86-64 baseline) otherwise.
 #[cfg(target_arch = "x86_64")]
-#[inline]
+#[inline(always)]
 fn whole_block_masks(block: &[u8; 64], wide: bool) -> BlockMasks {
     if wide {
         // SAFETY: `wide` is only set by `wide_blocks`, which detected AVX2.
@@ -447,7 +465,7 @@ fn sse2_block_masks(block: &[u8; 64]) -> BlockMasks {
     BlockMasks {
         newlines,
         colons,
-        bits: if high != 0 { 0x80 } else { 0 },
+        high: high as u32,
     }
 }
 
@@ -459,6 +477,7 @@ fn sse2_block_masks(block: &[u8; 64]) -> BlockMasks {
 /// The processor must have AVX2 ([`wide_blocks`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[inline]
 unsafe fn avx2_block_masks(block: &[u8; 64]) -> BlockMasks {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
@@ -480,7 +499,7 @@ unsafe fn avx2_block_masks(block: &[u8; 64]) -> BlockMasks {
         BlockMasks {
             newlines,
             colons,
-            bits: if top != 0 { 0x80 } else { 0 },
+            high: top as u32,
         }
     }
 }
@@ -509,6 +528,27 @@ fn colon_or_space(line: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b':' || b == b' ')
         .map(|p| at + p)
+}
+
+/// Whether `data[..end]` holds a space (`end <= data.len()`): for the
+/// name of a first line, which is short, in one 16-byte compare when
+/// `data` has 16 bytes.
+#[inline(always)]
+fn has_space(data: &[u8], end: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(head) = data.first_chunk::<16>().filter(|_| end <= 16) {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of the x86-64 baseline; `head` is 16
+        // readable bytes, and `loadu` needs no alignment.
+        let spaces = unsafe {
+            let v = _mm_loadu_si128(head.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32
+        };
+        return spaces & ((1u32 << end) - 1) != 0;
+    }
+    data[..end].contains(&b' ')
 }
 
 /// Whether a header is `Response: Follows` (ASCII case ignored), which
@@ -752,16 +792,67 @@ impl Scanner {
     /// `Name: Value` lines and the blank line that ends the message, each
     /// found with the newline and colon masks of its block. Returns `None`,
     /// with the line it stopped at not taken, at anything else (a leading
-    /// blank line, a line not in the known blocks or with no colon, a first
-    /// line whose name holds a space, a later one whose name starts or ends
-    /// with one, the header limit, `Response: Follows`, the end of `data`),
-    /// for the general loop, which handles every line the same way.
+    /// blank line, a line partly searched by an earlier step or with no
+    /// colon, a first line whose name holds a space, a later one whose
+    /// name starts or ends with one, the header limit, `Response: Follows`,
+    /// the end of `data`), for the general loop, which handles every line
+    /// the same way.
     ///
-    /// Kept out of line, and working on copies of the state written back
-    /// on return, so that its loop keeps that state in registers.
     /// `COUNT_HEADERS`: whether the header limit can be reached in `data`.
-    #[inline(never)]
+    #[inline(always)]
     fn header_run<const COUNT_HEADERS: bool>(
+        &mut self,
+        data: &[u8],
+        spans: &mut Vec<Span>,
+        limits: &Limits,
+        newlines: &mut Newlines,
+    ) -> Option<Step> {
+        #[cfg(target_arch = "x86_64")]
+        if newlines.wide {
+            // SAFETY: `wide` is only set by `wide_blocks`, which detected
+            // AVX2 and BMI1.
+            return unsafe { self.header_run_avx2::<COUNT_HEADERS>(data, spans, limits, newlines) };
+        }
+        self.header_run_narrow::<COUNT_HEADERS>(data, spans, limits, newlines)
+    }
+
+    /// [`Scanner::header_run`] built for any processor (SSE2 block masks
+    /// on x86-64).
+    #[inline(never)]
+    fn header_run_narrow<const COUNT_HEADERS: bool>(
+        &mut self,
+        data: &[u8],
+        spans: &mut Vec<Span>,
+        limits: &Limits,
+        newlines: &mut Newlines,
+    ) -> Option<Step> {
+        self.header_run_with::<COUNT_HEADERS, false>(data, spans, limits, newlines)
+    }
+
+    /// [`Scanner::header_run`] built for AVX2 and BMI1: the block masks
+    /// inline, and the per-line bit steps one instruction each.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have AVX2 and BMI1 ([`wide_blocks`]).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,bmi1")]
+    #[inline(never)]
+    unsafe fn header_run_avx2<const COUNT_HEADERS: bool>(
+        &mut self,
+        data: &[u8],
+        spans: &mut Vec<Span>,
+        limits: &Limits,
+        newlines: &mut Newlines,
+    ) -> Option<Step> {
+        self.header_run_with::<COUNT_HEADERS, true>(data, spans, limits, newlines)
+    }
+
+    /// The body of [`Scanner::header_run`], working on copies of the state
+    /// written back on return, so that its loop keeps that state in
+    /// registers. `WIDE`: the block masks to use (see [`wide_blocks`]).
+    #[inline(always)]
+    fn header_run_with<const COUNT_HEADERS: bool, const WIDE: bool>(
         &mut self,
         data: &[u8],
         spans: &mut Vec<Span>,
@@ -770,116 +861,119 @@ impl Scanner {
     ) -> Option<Step> {
         let mut nl = *newlines;
         let mut pos = self.pos;
+        if pos < nl.start {
+            // The line was partly searched by an earlier step, which did
+            // not keep its colons: the general loop takes it.
+            return None;
+        }
+        // The first line of the message is at 0 (`Mode::Start`); every
+        // later line starts after a newline, at 1 or more.
+        debug_assert_eq!(self.mode == Mode::Start, pos == 0);
         let headers_before = spans.len();
         #[cfg(test)]
         let mut searched = self.searched;
-        // The first line of the message (`Mode::Start`, which is at 0):
-        // taken on the stricter rules of a first line, or left to the
-        // general loop. Every later line starts after a newline, at 1 or
-        // more.
-        let mut first = self.mode == Mode::Start || pos == 0;
         // A block has at most 64 newlines, hence at most 64 lines ending in
         // it: room for them is made when the run reaches a block, and their
         // spans are written at `out` (the length of `spans` is set when
-        // more room is needed, and on return).
+        // more room is needed, and on return). `room_end` is the last
+        // place with room for 64 spans after it.
         spans.reserve(64);
-        // SAFETY: `spans.len()` is within the allocation.
-        let mut out = unsafe { spans.as_mut_ptr().add(spans.len()) };
+        // SAFETY: `spans.len()` is within the allocation, and after the
+        // `reserve` the capacity is at least the length plus 64.
+        let (mut out, mut room_end) = unsafe {
+            let base = spans.as_mut_ptr();
+            (base.add(spans.len()), base.add(spans.capacity() - 64))
+        };
         // The length of `spans` once the spans before `out` are in.
         let written = |out: *mut Span, spans: &Vec<Span>| -> usize {
             // SAFETY: `out` was made from the pointer of `spans`' current
             // allocation, at or past its start.
             unsafe { out.offset_from(spans.as_ptr()) as usize }
         };
-        let step = loop {
-            if nl.mask == 0 {
-                if nl.next_block(data) {
-                    let len = written(out, spans);
-                    if spans.capacity() - len < 64 {
-                        // SAFETY: the spans up to `out` were written below,
-                        // in the room made.
-                        unsafe { spans.set_len(len) };
-                        spans.reserve(64);
-                        // SAFETY: `len` is the length of `spans`.
-                        out = unsafe { spans.as_mut_ptr().add(len) };
+        // Take the line from `pos` to the next newline (`nl.mask` is not
+        // empty), whose first colon is `$colon` (past the newline: none),
+        // on the rules of the first line of a message when `$first`;
+        // `break` out of the run with what it ends in at a line not taken.
+        macro_rules! line {
+            ($run:lifetime, $colon:expr, $first:literal) => {
+                let ls = pos;
+                let at = nl.block + nl.mask.trailing_zeros() as usize;
+                let upto = nl.upto();
+                let next = at + 1;
+                // SAFETY: `at` is a newline of `data`: the masks are made
+                // from the bytes of `data` itself (`Newlines::new`,
+                // `next_block_with`), so each bit is an index of `data`.
+                // `$colon` is the first colon after the newline before `ls`
+                // (`take` clears the colons up to each newline taken), or
+                // after `nl.start <= ls`; a line not the first starts after
+                // a newline, at 1 or more.
+                match unsafe { Self::classify::<$first>(data, ls, $colon(upto), at) } {
+                    Line::Header(span) => {
+                        if COUNT_HEADERS && !$first && written(out, spans) >= limits.max_headers {
+                            break $run None;
+                        }
+                        // SAFETY: room for 64 spans past `out` was made when
+                        // the run reached this block, and each span written
+                        // since took one of the block's newlines, which are
+                        // at most 64.
+                        unsafe {
+                            out.write(span);
+                            out = out.add(1);
+                        }
+                        nl.take(upto);
+                        #[cfg(test)]
+                        {
+                            SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
+                            searched = 0;
+                        }
+                        pos = next;
                     }
-                    continue;
+                    Line::Blank => {
+                        nl.take(upto);
+                        #[cfg(test)]
+                        SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
+                        pos = next;
+                        break $run Some(Step::Complete { end: next });
+                    }
+                    Line::Other => break $run None,
                 }
-                break None;
-            }
-            let ls = pos;
-            let at = nl.block + nl.mask.trailing_zeros() as usize;
-            let next = at + 1;
-            let Some(colon) = nl.colon_from(ls).filter(|&colon| colon < at) else {
-                // No colon: only the blank line that ends the message is
-                // taken here (header lines, with their colon before the
-                // newline, are never blank).
-                let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
-                if !blank || first {
-                    // Leading blank lines: the general loop skips them.
-                    break None;
-                }
-                nl.mask &= nl.mask - 1;
-                #[cfg(test)]
-                SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
-                pos = next;
-                break Some(Step::Complete { end: next });
             };
-            // `ls <= colon < at`, and `at` is a newline of `data`: the masks
-            // are made from the bytes of `data` itself (`Newlines::new`,
-            // `next_block`), so each bit is an index of `data`. The reads
-            // below, up to `at`, are in `data`.
-            debug_assert!(ls <= colon && colon < at && at < data.len());
-            let byte = |i: usize| -> u8 {
-                debug_assert!(i <= at);
-                // SAFETY: `i <= at < data.len()` (above).
-                unsafe { *data.get_unchecked(i) }
-            };
-            if first {
-                // The first line is a header only with a name free of
-                // spaces (`split_header`); this also rules out the banner.
-                let name = &data[ls..colon];
-                if name.is_empty() || name.contains(&b' ') {
-                    break None;
-                }
-            } else {
-                // A later name may hold inner spaces but neither start
-                // nor end with one (`split_spaced_header`); an empty one
-                // is accepted: its first byte is the colon, and the byte
-                // before it the newline of the line before (a later line
-                // starts after one: `colon >= ls >= 1`, see `first`).
-                debug_assert!(ls >= 1 && data[ls - 1] == b'\n');
-                if (byte(ls) == b' ') | (byte(colon - 1) == b' ') {
-                    break None;
-                }
-                if COUNT_HEADERS && written(out, spans) >= limits.max_headers {
-                    break None;
+        }
+        // The colons of `colons` are past the line before (`take`), and
+        // those up to the newline are the line's: its first colon is the
+        // lowest of them when it has none in a block before (`carry`).
+        let in_block =
+            |nl: &Newlines, upto: u64| nl.block + (nl.colons & upto).trailing_zeros() as usize;
+        let step = 'run: loop {
+            if nl.mask != 0 {
+                if pos == 0 {
+                    // The first line of the message (`nl.start` is 0).
+                    line!('run, |upto| nl.carry.min(in_block(&nl, upto)), true);
+                } else if nl.carry != NO_COLON {
+                    // The line that started in a block before, with a
+                    // colon there.
+                    line!('run, |_| nl.carry, false);
                 }
             }
-            // The newline at `at` follows the colon: `colon + 1 <= at`.
-            let value = colon + 1 + usize::from(byte(colon + 1) == b' ');
-            let le = at - usize::from(byte(at - 1) == b'\r');
-            if colon - ls == 8 && is_response_follows(&data[ls..colon], &data[value..le]) {
-                break None;
+            while nl.mask != 0 {
+                line!('run, |upto| in_block(&nl, upto), false);
             }
-            // SAFETY: room for 64 spans past `out` was made when the run
-            // reached this block, and each span written since took one
-            // of the block's newlines, which are at most 64.
-            unsafe {
-                out.write(Span {
-                    name: (ls as u32, colon as u32),
-                    value: (value as u32, le as u32),
-                });
-                out = out.add(1);
+            if !nl.next_block_with(data, WIDE) {
+                break 'run None;
             }
-            nl.mask &= nl.mask - 1;
-            #[cfg(test)]
-            {
-                SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
-                searched = 0;
+            if out > room_end {
+                let len = written(out, spans);
+                // SAFETY: the spans up to `out` were written above, in the
+                // room made.
+                unsafe { spans.set_len(len) };
+                spans.reserve(64);
+                // SAFETY: as when making room first.
+                unsafe {
+                    let base = spans.as_mut_ptr();
+                    out = base.add(len);
+                    room_end = base.add(spans.capacity() - 64);
+                }
             }
-            pos = next;
-            first = false;
         };
         let len = written(out, spans);
         // SAFETY: as when making room above.
@@ -897,6 +991,66 @@ impl Scanner {
             }
         }
         step
+    }
+
+    /// What the line from `ls` to the newline at `at` is for
+    /// [`Scanner::header_run`], `colon` being its first colon (past `at`:
+    /// none).
+    ///
+    /// # Safety
+    ///
+    /// `data` must hold the newline at `at`, and `colon` (when below `at`)
+    /// must be the first colon at or after `ls`, with `ls <= colon`; a line
+    /// at 1 or more must follow a newline.
+    #[inline(always)]
+    unsafe fn classify<const FIRST: bool>(data: &[u8], ls: usize, colon: usize, at: usize) -> Line {
+        debug_assert_eq!(FIRST, ls == 0);
+        if colon >= at {
+            // No colon: only the blank line that ends the message is taken
+            // (header lines, with their colon before the newline, are never
+            // blank); leading blank lines are for the general loop.
+            let blank = at == ls || (at == ls + 1 && data[ls] == b'\r');
+            return if blank && !FIRST {
+                Line::Blank
+            } else {
+                Line::Other
+            };
+        }
+        // `ls <= colon < at < data.len()` (the caller's promise): the reads
+        // below, up to `at`, are in `data`.
+        debug_assert!(ls <= colon && colon < at && at < data.len());
+        debug_assert!(data[colon] == b':' && !data[ls..colon].contains(&b':'));
+        let byte = |i: usize| -> u8 {
+            debug_assert!(i <= at);
+            // SAFETY: `i <= at < data.len()` (above).
+            unsafe { *data.get_unchecked(i) }
+        };
+        if FIRST {
+            // The first line is a header only with a name free of spaces
+            // (`split_header`); this also rules out the banner.
+            if colon == 0 || has_space(data, colon) {
+                return Line::Other;
+            }
+        } else {
+            // A later name may hold inner spaces but neither start nor end
+            // with one (`split_spaced_header`); an empty one is accepted:
+            // its first byte is the colon, and the byte before it the
+            // newline of the line before (`colon >= ls >= 1`).
+            debug_assert!(data[ls - 1] == b'\n');
+            if (byte(ls) == b' ') | (byte(colon - 1) == b' ') {
+                return Line::Other;
+            }
+        }
+        // The newline at `at` follows the colon: `colon + 1 <= at`.
+        let value = colon + 1 + usize::from(byte(colon + 1) == b' ');
+        let le = at - usize::from(byte(at - 1) == b'\r');
+        if colon - ls == 8 && is_response_follows(&data[ls..colon], &data[value..le]) {
+            return Line::Other;
+        }
+        Line::Header(Span {
+            name: (ls as u32, colon as u32),
+            value: (value as u32, le as u32),
+        })
     }
 
     /// The mode after a header: `Response: Follows` switches to command text.
@@ -1117,6 +1271,7 @@ impl Framer {
     }
 
     /// Split the first `n` bytes off the buffer, frozen.
+    #[inline]
     fn split_frame(&mut self, n: usize) -> Bytes {
         self.base += n as u64;
         self.buf.split_to(n).freeze()
@@ -1317,6 +1472,7 @@ impl Framer {
     }
 
     /// The first `len` bytes of the frame, which `advance` validated as UTF-8.
+    #[inline]
     fn checked_str(&self, len: usize) -> &str {
         let bytes = &self.frame[..len];
         debug_assert!(std::str::from_utf8(bytes).is_ok());
@@ -1331,6 +1487,7 @@ impl Framer {
     }
 
     /// The message produced by the last [`Framer::advance`].
+    #[inline]
     pub fn message(&self) -> Option<RawMessage<'_>> {
         match self.last {
             Last::Message { text } => Some(RawMessage::new(
@@ -1356,8 +1513,8 @@ impl Framer {
 #[cfg(test)]
 mod tests {
     use super::{
-        block_masks, colon_or_space, portable_block_masks, split_header, split_spaced_header,
-        wide_blocks, Frame, FrameErrorKind, Framer, Newlines, FORCE_SSE2,
+        block_masks, colon_or_space, has_space, portable_block_masks, split_header,
+        split_spaced_header, wide_blocks, Frame, FrameErrorKind, Framer, Newlines, FORCE_SSE2,
     };
 
     /// What the framer gave, owned: a message's headers, or the line of a
@@ -1514,12 +1671,12 @@ mod tests {
                 }
             }
             let expected = portable_block_masks(&block);
-            assert_eq!(expected.bits < 0x80, ascii);
+            assert_eq!(expected.high == 0, ascii);
             for wide in variants {
                 let got = block_masks(&block, wide);
                 assert_eq!(got.newlines, expected.newlines, "wide {wide}");
                 assert_eq!(got.colons, expected.colons, "wide {wide}");
-                assert_eq!(got.bits >= 0x80, expected.bits >= 0x80, "wide {wide}");
+                assert_eq!(got.high != 0, expected.high != 0, "wide {wide}");
             }
         }
     }
@@ -1628,6 +1785,22 @@ mod tests {
         assert_eq!(split_spaced_header(b" Lead: x"), None);
         assert_eq!(split_spaced_header(b"no colon here"), None);
         assert_eq!(split_spaced_header(b"Event: x"), Some((5, 7)));
+    }
+
+    #[test]
+    fn has_space_sees_only_the_bytes_before_the_end() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut data = vec![b'a'; len];
+                data[at] = b' ';
+                for end in 0..=len {
+                    assert_eq!(has_space(&data, end), at < end, "{len} {at} {end}");
+                }
+            }
+            assert!((0..=len).all(|end| !has_space(&vec![b'x'; len], end)));
+        }
+        // Bytes next to ' ' (0x20) are not mistaken for it.
+        assert!(!has_space(b"\x1F\x21\xA0\x00abcdefghijklmnop", 20));
     }
 
     #[test]
