@@ -5,6 +5,7 @@ use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::mem::MaybeUninit;
 use std::ops::Deref;
 
 use bytes::Bytes;
@@ -263,6 +264,27 @@ impl AmiStr {
             }
         }
         AmiStr::shared_slow_into(text, source, slot);
+    }
+
+    /// `place.write(AmiStr::shared(text, source))`, the string's words
+    /// written straight to `place` (a field of a value being built in a
+    /// vector, [`Var`](super::Var)'s `decode_push`) rather than built on
+    /// the stack and moved there with the rest of the value.
+    #[inline(always)]
+    pub(crate) fn share_to(text: &str, source: &Bytes, place: &mut MaybeUninit<AmiStr>) {
+        let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
+        let len = text.len();
+        if len <= INLINE {
+            // As in `shared`.
+            if let Some(window) = source
+                .get(start..)
+                .and_then(|rest| rest.first_chunk::<{ INLINE + 1 }>())
+            {
+                place.write(AmiStr(Repr::Inline(Inline::new(window, len))));
+                return;
+            }
+        }
+        place.write(AmiStr::shared_slow(text, source));
     }
 
     /// [`AmiStr::share_into`] for what [`AmiStr::shared_slow`] builds,

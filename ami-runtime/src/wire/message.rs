@@ -1,6 +1,7 @@
 //! The owned message model: an ordered list of headers plus optional raw text.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use bytes::Bytes;
 
@@ -117,6 +118,17 @@ impl<'a> RawHeader<'a> {
     #[inline]
     pub fn share(&self, part: &str) -> AmiStr {
         share(part, self.value_source)
+    }
+
+    /// [`RawHeader::share`] written to `place` ([`AmiStr::share_to`]).
+    #[inline(always)]
+    pub(crate) fn share_to(&self, part: &str, place: &mut MaybeUninit<AmiStr>) {
+        match self.value_source {
+            Some(source) => AmiStr::share_to(part, source, place),
+            None => {
+                place.write(AmiStr::copy_from(part));
+            }
+        }
     }
 
     /// An owned copy (sharing the buffer when there is one).

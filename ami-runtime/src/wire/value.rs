@@ -6,6 +6,7 @@ use super::error::ValueError;
 use super::fields::{append, find_byte, is_blank_text};
 use super::message::RawHeader;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// A type that can be read from and written to one header value.
 ///
@@ -422,8 +423,32 @@ fn var_split(text: &str) -> Option<(&str, &str)> {
     // values are short, and the generic search of `str` (or the run-time
     // choice of `memchr`'s search) costs more than the search itself.
     match find_byte(b'=', text.as_bytes()) {
-        Some(at) if at > 0 => Some((&text[..at], &text[at + 1..])),
+        Some(at) if at > 0 => {
+            debug_assert!(text.is_char_boundary(at) && text.is_char_boundary(at + 1));
+            // SAFETY: `text[at]` is `=`, an ASCII byte, so both `at` and
+            // `at + 1 <= text.len()` are character boundaries of `text`
+            // (an ASCII byte is a character of its own in UTF-8). The
+            // checked slices tested both boundaries again, byte by byte.
+            unsafe { Some((text.get_unchecked(..at), text.get_unchecked(at + 1..))) }
+        }
         _ => None,
+    }
+}
+
+/// Make room for one more variable in `values`: four at once for the
+/// first (what `push` would make room for too), without dropping the
+/// empty vector that is replaced (a call that frees nothing). Out of
+/// [`Var`]'s `decode_push`, which then needs no stack frame of its own
+/// for it.
+#[cold]
+#[inline(never)]
+fn grow_vars(values: &mut Vec<Var>) {
+    if values.capacity() == 0 {
+        // A vector with no room owns no allocation (a `Var` is not
+        // zero-sized): forgetting it frees nothing and leaks nothing.
+        std::mem::forget(std::mem::replace(values, Vec::with_capacity(4)));
+    } else {
+        values.reserve(1);
     }
 }
 
@@ -454,25 +479,37 @@ impl WireValue for Var {
     }
 
     // The pair is built where it stays, in the vector of a repeated field
-    // (`ChanVariable`: a few per channel event), rather than returned
-    // through a `Result` and moved in.
+    // (`ChanVariable`: a few per channel event), each of its two strings
+    // written straight to its field there, rather than built on the stack,
+    // returned through a `Result` and moved in.
     fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
-        match var_split(header.value) {
-            Some((name, value)) => {
-                if values.capacity() == 0 {
-                    // The first variable of a struct: room for four at
-                    // once (what `push` would make room for too), without
-                    // the generic growth path around the allocation.
-                    *values = Vec::with_capacity(4);
-                }
-                values.push(Var {
-                    name: header.share(name),
-                    value: header.share(value),
-                });
-                Ok(())
-            }
-            None => Err(var_error(header.value)),
+        let Some((name, value)) = var_split(header.value) else {
+            return Err(var_error(header.value));
+        };
+        if values.len() == values.capacity() {
+            grow_vars(values);
         }
+        let len = values.len();
+        let spare = values.spare_capacity_mut();
+        debug_assert!(!spare.is_empty());
+        // SAFETY: `grow_vars` left room for one more `Var` at least, so
+        // the spare capacity is not empty.
+        let var = unsafe { spare.get_unchecked_mut(0) }.as_mut_ptr();
+        // SAFETY: `var` points to the first spare element of `values`,
+        // valid for writes and holding nothing; its two fields are written
+        // here (through `MaybeUninit`, which drops nothing), so the element
+        // is initialised before the length covers it (were building the
+        // value's string to panic, the name would only be leaked).
+        unsafe {
+            let name_place =
+                &mut *std::ptr::addr_of_mut!((*var).name).cast::<MaybeUninit<AmiStr>>();
+            header.share_to(name, name_place);
+            let value_place =
+                &mut *std::ptr::addr_of_mut!((*var).value).cast::<MaybeUninit<AmiStr>>();
+            header.share_to(value, value_place);
+            values.set_len(len + 1);
+        }
+        Ok(())
     }
 
     fn write_wire(&self, out: &mut Vec<u8>) {
@@ -675,6 +712,9 @@ mod tests {
             "no equals",
             "",
             "A_NAME_LONGER_THAN_23_BYTES=v=w",
+            "é=ü",
+            "名前=値",
+            "A_NAME_LONGER_THAN_FORTY_BYTES_TO_SHARE_THE_BUFFER=and a value longer than forty bytes too",
         ] {
             let header = RawHeader::new("ChanVariable", text);
             let mut values = vec![Var::new("x", "y")];
@@ -690,6 +730,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn var_decode_push_grows_from_empty_and_shares_the_frame() {
+        let frame = bytes::Bytes::from_static(
+            b"ChanVariable: SHORT=1\r\nChanVariable: A_NAME_LONGER_THAN_FORTY_BYTES_TO_BE_SHARED=v\r\n\r\n",
+        );
+        let text = std::str::from_utf8(&frame).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+        let mut values = Vec::new();
+        let mut expected = Vec::new();
+        for round in 0..6 {
+            for line in &lines {
+                let (name, value) = line.split_once(": ").unwrap();
+                let header = RawHeader::in_buffer(name, value, &frame);
+                Var::decode_push(&header, &mut values).unwrap();
+                let (n, v) = value.split_once('=').unwrap();
+                expected.push(Var::new(n.to_owned(), v.to_owned()));
+            }
+            assert_eq!(values, expected, "round {round}");
+        }
+        // The long name is a slice of the frame, not a copy.
+        let long = &values[1].name;
+        let shared = long.shared_bytes().expect("a long name shares the frame");
+        assert_eq!(shared.as_ptr(), lines[1][14..].as_ptr());
     }
 
     #[test]
