@@ -294,14 +294,27 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
 /// Offer a header to a single-valued field. A repeat that says the same as
 /// the first occurrence is dropped; a different one is left
 /// ([`Accepted::Left`]) so that the message keeps it among its extra
-/// headers.
+/// headers. Never inlined: a struct's `accept` then needs no stack frame
+/// of its own, and its arms stay a compare and a jump to here.
+#[inline(never)]
 pub fn accept_value<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> Accepted {
     match slot {
         None => match T::decode_into(header, slot) {
             Ok(()) => Accepted::Taken,
             Err(error) => Accepted::Refused(invalid(header, error)),
         },
+        Some(_) => accept_repeat(slot, header),
+    }
+}
+
+/// [`accept_value`] for a header whose field holds a value already (rare):
+/// out of line, so that the usual path (an empty slot, a short text built
+/// in it) needs no stack frame for the comparison's temporaries.
+#[inline(never)]
+fn accept_repeat<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> Accepted {
+    match slot {
         Some(first) => Accepted::taken_if(same_value(first, header.value)),
+        None => Accepted::Left,
     }
 }
 

@@ -108,7 +108,7 @@ impl<'a> RawHeader<'a> {
     pub(crate) fn value_str_into(&self, slot: &mut Option<AmiStr>) {
         match self.value_source {
             Some(source) => AmiStr::share_into(self.value, source, slot),
-            None => *slot = Some(AmiStr::copy_from(self.value)),
+            None => copy_into(self.value, slot),
         }
     }
 
@@ -138,6 +138,14 @@ impl<'a> RawHeader<'a> {
             value: self.value_str(),
         }
     }
+}
+
+/// `*slot = Some(AmiStr::copy_from(text))`, out of line: decoding from a
+/// [`Message`] (no shared buffer) is the less usual path, and inlined its
+/// copy made every text field's decoding set up a stack frame.
+#[inline(never)]
+fn copy_into(text: &str, slot: &mut Option<AmiStr>) {
+    *slot = Some(AmiStr::copy_from(text));
 }
 
 #[inline(always)]
