@@ -351,8 +351,18 @@ fn accept_body(fields: &[Field]) -> TokenStream {
         }
     }
 
-    for f in fields {
+    // The last group's answer is the struct's: returned as is (a tail
+    // call), not matched on.
+    let last_group = fields.iter().rposition(|f| {
+        matches!(
+            f.kind,
+            FieldKind::Flatten { .. } | FieldKind::IndexedGroup { .. }
+        )
+    });
+    let mut ends_in_call = false;
+    for (i, f) in fields.iter().enumerate() {
         let slot = f.ident;
+        let last = Some(i) == last_group;
         let call = match &f.kind {
             FieldKind::Flatten {
                 prefix,
@@ -376,16 +386,16 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                 } else {
                     quote_spanned!(at(ty)=> <#ty as #rt::Fields>::accept(&mut partial.#slot, #key_expr, header))
                 };
-                // A group that leaves the header lets the next one try.
-                let call = quote! {
-                    match #accept {
-                        #rt::Accepted::Left => {}
-                        accepted => return accepted,
-                    }
-                };
                 match strip {
-                    Some(strip) => quote!(if let #strip { #call }),
-                    None => call,
+                    Some(strip) => {
+                        let call = try_group(&accept, last);
+                        quote!(if let #strip { #call })
+                    }
+                    None if last => {
+                        ends_in_call = true;
+                        accept
+                    }
+                    None => try_group(&accept, false),
                 }
             }
             FieldKind::IndexedGroup { style, ty } => {
@@ -393,19 +403,36 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                 let accept = quote_spanned!(at(ty)=>
                     #sp::accept_indexed_group::<#ty>(&mut partial.#slot, #style, key, header)
                 );
-                quote! {
-                    match #accept {
-                        #rt::Accepted::Left => {}
-                        accepted => return accepted,
-                    }
+                if last {
+                    ends_in_call = true;
+                    accept
+                } else {
+                    try_group(&accept, false)
                 }
             }
             _ => continue,
         };
         out.extend(call);
     }
-    out.extend(quote!(#rt::Accepted::Left));
+    if !ends_in_call {
+        out.extend(quote!(#rt::Accepted::Left));
+    }
     out
+}
+
+/// A group's `accept` call in a struct's: a group that leaves the header
+/// lets the next one try; the last one's answer is returned as is.
+fn try_group(accept: &TokenStream, last: bool) -> TokenStream {
+    let rt = rt();
+    if last {
+        return quote!(return #accept;);
+    }
+    quote! {
+        match #accept {
+            #rt::Accepted::Left => {}
+            accepted => return accepted,
+        }
+    }
 }
 
 /// `finish_into`: the struct built in `out`, field by field. First, in
