@@ -291,6 +291,16 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
     }
 }
 
+/// [`Accepted::Left`], from a call that is never inlined: what a derived
+/// `accept` answers when no field took the header. Every answer of such an
+/// `accept` is then a call's, which the compiler turns into tail calls
+/// (with the constant among them, it merged the answers and returned after
+/// each call, in a stack frame).
+#[inline(never)]
+pub fn left() -> Accepted {
+    Accepted::Left
+}
+
 /// Offer a header to a single-valued field. A repeat that says the same as
 /// the first occurrence is dropped; a different one is left
 /// ([`Accepted::Left`]) so that the message keeps it among its extra
