@@ -227,6 +227,27 @@ fn same_wire(a: &dyn WriteValue, b: &dyn WriteValue) -> bool {
 /// variant order), with one loop for every enumeration rather than a
 /// `match` of byte strings per enumeration.
 pub fn value_index(value: &str, values: &[&str]) -> Option<usize> {
+    // The usual case, a value of up to 16 bytes with nothing to trim,
+    // spelled as the spec does, in a loop of word compares that calls
+    // nothing (and so needs no stack frame); anything else out of line.
+    let bytes = value.as_bytes();
+    let plain = |b: u8| b > b' ' && b.is_ascii();
+    if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+        if plain(first) && plain(last) && bytes.len() <= 16 {
+            for (i, v) in values.iter().enumerate() {
+                if same_text(v.as_bytes(), bytes) {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    value_index_slow(value, values)
+}
+
+/// [`value_index`] in full: the value trimmed, compared exactly, then
+/// ignoring ASCII case.
+#[inline(never)]
+fn value_index_slow(value: &str, values: &[&str]) -> Option<usize> {
     let value = super::value::trim_value(value);
     // Asterisk spells values as the spec does: an exact comparison finds
     // them for a compare of lengths per value and one of bytes, where
@@ -912,6 +933,27 @@ mod tests {
         assert_eq!(value_index(" up ", &["Down", "Up"]), Some(1));
         assert_eq!(value_index("\u{a0}DOWN", &["Down", "Up"]), Some(0));
         assert_eq!(value_index("Dow", &["Down", "Up"]), None);
+        // Every length around the word sizes and the 16-byte fast path,
+        // exact, in another case, with spaces, and among values that share
+        // a length or a prefix: the position of the first value that
+        // `trim` and `eq_ignore_ascii_case` say is the same.
+        let long = "A_VALUE_LONGER_THAN_SIXTEEN_BYTES";
+        let values: Vec<&str> = (1..=long.len()).map(|n| &long[..n]).collect();
+        let other: Vec<String> = values.iter().map(|v| v.replace('A', "B")).collect();
+        let mut all: Vec<&str> = other.iter().map(String::as_str).collect();
+        all.extend(&values);
+        for v in &values {
+            let lower = v.to_ascii_lowercase();
+            let spaced = format!(" {v}\t");
+            for probe in [*v, &lower, &spaced, &v[..v.len() - 1]] {
+                let expected = all
+                    .iter()
+                    .position(|x| x.eq_ignore_ascii_case(probe.trim()));
+                assert_eq!(value_index(probe, &all), expected, "{probe:?}");
+            }
+        }
+        assert_eq!(value_index("", &["", "x"]), Some(0));
+        assert_eq!(value_index(" ", &["x", ""]), Some(1));
     }
 
     #[test]
