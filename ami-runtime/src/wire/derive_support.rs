@@ -296,7 +296,7 @@ fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, Box<FieldError>> {
 }
 
 #[cold]
-fn invalid(header: &RawHeader<'_>, error: ValueError) -> Box<FieldError> {
+pub(crate) fn invalid(header: &RawHeader<'_>, error: ValueError) -> Box<FieldError> {
     Box::new(FieldError::Invalid {
         field: header.name.to_owned(),
         error,
@@ -350,11 +350,9 @@ fn accept_repeat<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> 
 }
 
 /// Offer a header to a repeated field: every occurrence is kept, in order.
+#[inline]
 pub fn accept_repeated<T: WireValue>(values: &mut Vec<T>, header: &RawHeader<'_>) -> Accepted {
-    match T::decode_push(header, values) {
-        Ok(()) => Accepted::Taken,
-        Err(error) => Accepted::Refused(invalid(header, error)),
-    }
+    T::accept_push(header, values)
 }
 
 /// Offer entry `index` of an indexed field. Entries are kept sorted by

@@ -1,8 +1,9 @@
 //! Conversions between header values and Rust types.
 
 use super::ami_str::AmiStr;
-use super::derive_support::{Direct, ValueRef};
+use super::derive_support::{invalid, Direct, ValueRef};
 use super::error::ValueError;
+use super::fields::Accepted;
 use super::fields::{append, find_byte, is_blank_text};
 use super::message::RawHeader;
 use std::fmt;
@@ -56,6 +57,20 @@ pub trait WireValue: Sized {
     fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
         values.push(Self::decode(header)?);
         Ok(())
+    }
+
+    /// [`WireValue::decode_push`] with what happened as an [`Accepted`]:
+    /// what [`accept_repeated`](super::derive_support::accept_repeated)
+    /// does. [`Var`] overrides it so that its answer comes back in
+    /// registers, where a `Result` with a [`ValueError`] comes through
+    /// memory. Only for the decoding helpers: not a stable API.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn accept_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Accepted {
+        match Self::decode_push(header, values) {
+            Ok(()) => Accepted::Taken,
+            Err(error) => Accepted::Refused(invalid(header, error)),
+        }
     }
 
     /// Append the wire form of the value to `out`.
@@ -435,6 +450,35 @@ fn var_split(text: &str) -> Option<(&str, &str)> {
     }
 }
 
+/// Push the pair `name`=`value` (parts of `header`'s value) to `values`,
+/// built where it stays, each of its two strings written straight to its
+/// field in the vector, rather than built on the stack, returned through a
+/// `Result` and moved in.
+#[inline(always)]
+fn push_var(header: &RawHeader<'_>, values: &mut Vec<Var>, name: &str, value: &str) {
+    if values.len() == values.capacity() {
+        grow_vars(values);
+    }
+    let len = values.len();
+    let spare = values.spare_capacity_mut();
+    debug_assert!(!spare.is_empty());
+    // SAFETY: `grow_vars` left room for one more `Var` at least, so the
+    // spare capacity is not empty.
+    let var = unsafe { spare.get_unchecked_mut(0) }.as_mut_ptr();
+    // SAFETY: `var` points to the first spare element of `values`, valid
+    // for writes and holding nothing; its two fields are written here
+    // (through `MaybeUninit`, which drops nothing), so the element is
+    // initialised before the length covers it (were building the value's
+    // string to panic, the name would only be leaked).
+    unsafe {
+        let name_place = &mut *std::ptr::addr_of_mut!((*var).name).cast::<MaybeUninit<AmiStr>>();
+        header.share_to(name, name_place);
+        let value_place = &mut *std::ptr::addr_of_mut!((*var).value).cast::<MaybeUninit<AmiStr>>();
+        header.share_to(value, value_place);
+        values.set_len(len + 1);
+    }
+}
+
 /// Make room for one more variable in `values`: four at once for the
 /// first (what `push` would make room for too), without dropping the
 /// empty vector that is replaced (a call that frees nothing). Out of
@@ -478,38 +522,23 @@ impl WireValue for Var {
         }
     }
 
-    // The pair is built where it stays, in the vector of a repeated field
-    // (`ChanVariable`: a few per channel event), each of its two strings
-    // written straight to its field there, rather than built on the stack,
-    // returned through a `Result` and moved in.
     fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
         let Some((name, value)) = var_split(header.value) else {
             return Err(var_error(header.value));
         };
-        if values.len() == values.capacity() {
-            grow_vars(values);
-        }
-        let len = values.len();
-        let spare = values.spare_capacity_mut();
-        debug_assert!(!spare.is_empty());
-        // SAFETY: `grow_vars` left room for one more `Var` at least, so
-        // the spare capacity is not empty.
-        let var = unsafe { spare.get_unchecked_mut(0) }.as_mut_ptr();
-        // SAFETY: `var` points to the first spare element of `values`,
-        // valid for writes and holding nothing; its two fields are written
-        // here (through `MaybeUninit`, which drops nothing), so the element
-        // is initialised before the length covers it (were building the
-        // value's string to panic, the name would only be leaked).
-        unsafe {
-            let name_place =
-                &mut *std::ptr::addr_of_mut!((*var).name).cast::<MaybeUninit<AmiStr>>();
-            header.share_to(name, name_place);
-            let value_place =
-                &mut *std::ptr::addr_of_mut!((*var).value).cast::<MaybeUninit<AmiStr>>();
-            header.share_to(value, value_place);
-            values.set_len(len + 1);
-        }
+        push_var(header, values, name, value);
         Ok(())
+    }
+
+    // What a `ChanVariable` header goes through (a few per channel event):
+    // its answer in registers.
+    #[inline(never)]
+    fn accept_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Accepted {
+        let Some((name, value)) = var_split(header.value) else {
+            return Accepted::Refused(invalid(header, var_error(header.value)));
+        };
+        push_var(header, values, name, value);
+        Accepted::Taken
     }
 
     fn write_wire(&self, out: &mut Vec<u8>) {
@@ -729,6 +758,27 @@ mod tests {
                     assert_eq!(values, [Var::new("x", "y")], "{text:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn var_accept_push_takes_what_decode_push_pushes() {
+        for text in ["A=b", "A=", "=b", "no equals", "", "\u{e9}=\u{fc}"] {
+            let header = RawHeader::new("ChanVariable", text);
+            let (mut pushed, mut accepted) = (Vec::new(), Vec::new());
+            let decoded = Var::decode_push(&header, &mut pushed).map_err(|e| e.to_string());
+            match Var::accept_push(&header, &mut accepted) {
+                Accepted::Taken => assert_eq!(decoded, Ok(()), "{text:?}"),
+                Accepted::Refused(error) => {
+                    let expected = decoded.expect_err(text);
+                    assert!(
+                        error.to_string().contains(&expected),
+                        "{error} vs {expected}"
+                    );
+                }
+                Accepted::Left => panic!("{text:?} left"),
+            }
+            assert_eq!(pushed, accepted, "{text:?}");
         }
     }
 
