@@ -464,7 +464,7 @@ struct OpsOf<T>(PhantomData<T>);
 
 impl<T: Fields> OpsOf<T> {
     const OPS: DecodeOps = DecodeOps {
-        accept: accept_partial::<T>,
+        accept: accept_erased::<T>(),
         accept_unknown: accept_unknown_partial::<T>,
         finish: finish_partial::<T>,
         init: init_partial::<T>,
@@ -521,18 +521,32 @@ impl<T: Fields> OpsFor<T> {
     }
 }
 
-/// # Safety
-/// `partial` points to an initialised `T::Partial`, not otherwise borrowed.
-unsafe fn accept_partial<T: Fields>(
-    partial: *mut u8,
-    key: &[u8],
-    header: &RawHeader<'_>,
-) -> Accepted {
-    T::accept(&mut *partial.cast::<T::Partial>(), key, header)
+/// The untyped [`Fields::accept`] of [`DecodeOps`]: `T::accept` itself,
+/// called with a `*mut u8` where it takes a `&mut T::Partial` (a shim that
+/// cast the pointer was a jump more per header decoded).
+///
+/// The pointer so made may only be called with a `partial` that points to
+/// an initialised `T::Partial`, not otherwise borrowed for the call (what
+/// [`feed_headers`] guarantees): the callee then holds a valid `&mut`.
+const fn accept_erased<T: Fields>() -> unsafe fn(*mut u8, &[u8], &RawHeader<'_>) -> Accepted {
+    let typed: fn(&mut T::Partial, &[u8], &RawHeader<'_>) -> Accepted = T::accept;
+    // SAFETY: the two function pointer types differ only in the first
+    // parameter, `&mut T::Partial` against `*mut u8`: references and raw
+    // pointers to sized types are ABI-compatible with each other whatever
+    // they point to (the `fn` primitive's documentation, "ABI
+    // compatibility"), and a safe `fn` may be called as an `unsafe fn`.
+    // So calling the result calls `T::accept` with the pointer as the
+    // reference, valid under the contract above.
+    unsafe {
+        std::mem::transmute::<
+            fn(&mut T::Partial, &[u8], &RawHeader<'_>) -> Accepted,
+            unsafe fn(*mut u8, &[u8], &RawHeader<'_>) -> Accepted,
+        >(typed)
+    }
 }
 
 /// # Safety
-/// As [`accept_partial`].
+/// `partial` points to an initialised `T::Partial`, not otherwise borrowed.
 unsafe fn accept_unknown_partial<T: Fields>(partial: *mut u8, header: &RawHeader<'_>) -> bool {
     T::accept_unknown(&mut *partial.cast::<T::Partial>(), header)
 }
@@ -545,13 +559,13 @@ unsafe fn init_partial<T: Fields>(partial: *mut u8) {
 }
 
 /// # Safety
-/// As [`accept_partial`]; the state is not used again.
+/// As [`accept_unknown_partial`]; the state is not used again.
 unsafe fn drop_partial<T: Fields>(partial: *mut u8) {
     std::ptr::drop_in_place(partial.cast::<T::Partial>());
 }
 
 /// # Safety
-/// As [`accept_partial`]; `value` is valid for writes of a `T`, which
+/// As [`accept_unknown_partial`]; `value` is valid for writes of a `T`, which
 /// holds a `T` on `Ok` and nothing to drop on `Err`.
 pub(crate) unsafe fn finish_partial<T: Fields>(
     partial: *mut u8,
