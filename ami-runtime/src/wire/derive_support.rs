@@ -386,12 +386,22 @@ pub fn finish_value<T>(slot: Option<T>, prefix: &str, name: &str) -> Result<T, F
     })
 }
 
+/// `outer` + `prefix`, the prefix of a nested group for its errors: no
+/// copy for a group of a top-level struct (every group of an event), and
+/// then no call either.
+#[inline]
 fn join_prefix<'a>(outer: &'a str, prefix: &'a str) -> Cow<'a, str> {
     if outer.is_empty() {
         Cow::Borrowed(prefix)
     } else {
-        Cow::Owned(format!("{outer}{prefix}"))
+        joined_prefix(outer, prefix)
     }
+}
+
+/// [`join_prefix`] of a group inside a prefixed group, out of line.
+#[inline(never)]
+fn joined_prefix<'a>(outer: &str, prefix: &str) -> Cow<'a, str> {
+    Cow::Owned(format!("{outer}{prefix}"))
 }
 
 /// Build a flattened group; `outer` is the prefix of the enclosing struct.
