@@ -121,6 +121,7 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
         FieldKind::Flatten { ty, .. } => Some(*ty),
         _ => None,
     });
+    let leaves_framing = leaves_framing(cont.fields());
     let finish = finish_body(cont.fields());
     let (encode_items, encode) = encode_body(cont, derive);
     let unknown = unknown_headers_body(cont.fields());
@@ -165,6 +166,8 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
             // slot is emptied by the group's own `finish_into`).
             const FINISH_EMPTIES: bool = true #(&& <#groups as #rt::Fields>::FINISH_EMPTIES)*;
 
+            const LEAVES_FRAMING: bool = #leaves_framing;
+
             #[allow(unused_variables)]
             fn accept(
                 partial: &mut Self::Partial,
@@ -206,6 +209,49 @@ fn fields_impl(cont: &Container, derive: Derive) -> TokenStream {
             }
         }
     }
+}
+
+/// The framing header names of every message role, lowercase: what
+/// `MessageRole::is_framing` of the runtime consumes.
+const FRAMING_NAMES: [&str; 6] = [
+    "action",
+    "actionid",
+    "response",
+    "event",
+    "eventlist",
+    "userevent",
+];
+
+/// `Fields::LEAVES_FRAMING`: whether `accept` leaves every framing name.
+/// Own fields must not be named so; an unprefixed group must leave them
+/// itself; a prefixed group is only reached by names starting with its
+/// prefix, so a prefix that starts no framing name rules it out (one that
+/// does gives `false`, conservatively). Indexed names end in an index,
+/// which no framing name has.
+fn leaves_framing(fields: &[Field]) -> TokenStream {
+    let rt = rt();
+    let is_framing = |lower: &str| FRAMING_NAMES.contains(&lower);
+    let starts_framing = |lower: &str| FRAMING_NAMES.iter().any(|n| n.starts_with(lower));
+    let mut groups = Vec::new();
+    for f in fields {
+        match &f.kind {
+            FieldKind::Value { name, .. } | FieldKind::Repeated { name, .. } => {
+                if is_framing(&name.lower()) {
+                    return quote!(false);
+                }
+            }
+            FieldKind::Flatten { prefix, ty, .. } => {
+                let lower = prefix.to_ascii_lowercase();
+                if lower.is_empty() {
+                    groups.push(quote_spanned!(at(ty)=> <#ty as #rt::Fields>::LEAVES_FRAMING));
+                } else if starts_framing(&lower) {
+                    return quote!(false);
+                }
+            }
+            FieldKind::Indexed { .. } | FieldKind::IndexedGroup { .. } | FieldKind::Extra => {}
+        }
+    }
+    quote!(true #(&& #groups)*)
 }
 
 /// One name that [`match_key`] tests for.
@@ -305,8 +351,18 @@ fn accept_body(fields: &[Field]) -> TokenStream {
         }
     }
 
-    for f in fields {
+    // The last group's answer is the struct's: returned as is (a tail
+    // call), not matched on.
+    let last_group = fields.iter().rposition(|f| {
+        matches!(
+            f.kind,
+            FieldKind::Flatten { .. } | FieldKind::IndexedGroup { .. }
+        )
+    });
+    let mut ends_in_call = false;
+    for (i, f) in fields.iter().enumerate() {
         let slot = f.ident;
+        let last = Some(i) == last_group;
         let call = match &f.kind {
             FieldKind::Flatten {
                 prefix,
@@ -330,16 +386,16 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                 } else {
                     quote_spanned!(at(ty)=> <#ty as #rt::Fields>::accept(&mut partial.#slot, #key_expr, header))
                 };
-                // A group that leaves the header lets the next one try.
-                let call = quote! {
-                    match #accept {
-                        #rt::Accepted::Left => {}
-                        accepted => return accepted,
-                    }
-                };
                 match strip {
-                    Some(strip) => quote!(if let #strip { #call }),
-                    None => call,
+                    Some(strip) => {
+                        let call = try_group(&accept, last);
+                        quote!(if let #strip { #call })
+                    }
+                    None if last => {
+                        ends_in_call = true;
+                        accept
+                    }
+                    None => try_group(&accept, false),
                 }
             }
             FieldKind::IndexedGroup { style, ty } => {
@@ -347,19 +403,39 @@ fn accept_body(fields: &[Field]) -> TokenStream {
                 let accept = quote_spanned!(at(ty)=>
                     #sp::accept_indexed_group::<#ty>(&mut partial.#slot, #style, key, header)
                 );
-                quote! {
-                    match #accept {
-                        #rt::Accepted::Left => {}
-                        accepted => return accepted,
-                    }
+                if last {
+                    ends_in_call = true;
+                    accept
+                } else {
+                    try_group(&accept, false)
                 }
             }
             _ => continue,
         };
         out.extend(call);
     }
-    out.extend(quote!(#rt::Accepted::Left));
+    if !ends_in_call {
+        // Through a call, as every other answer: the arms' calls are then
+        // tail calls (a constant among them made the compiler merge the
+        // answers and return after each call).
+        out.extend(quote!(#sp::left()));
+    }
     out
+}
+
+/// A group's `accept` call in a struct's: a group that leaves the header
+/// lets the next one try; the last one's answer is returned as is.
+fn try_group(accept: &TokenStream, last: bool) -> TokenStream {
+    let rt = rt();
+    if last {
+        return quote!(return #accept;);
+    }
+    quote! {
+        match #accept {
+            #rt::Accepted::Left => {}
+            accepted => return accepted,
+        }
+    }
 }
 
 /// `finish_into`: the struct built in `out`, field by field. First, in

@@ -974,3 +974,126 @@ fn structs_built_in_place_drop_what_they_built_on_errors() {
         }
     }
 }
+
+/// A struct with a field named as a framing header (`ActionID`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct NamesFraming {
+    /// Never filled: `ActionID` is framing in every role.
+    #[ami(name = "ActionID")]
+    pub action_id: Option<String>,
+    /// A plain value.
+    #[ami(name = "Foo")]
+    pub foo: Option<String>,
+    /// Unknown headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// A group with a field named `List` (`EventList` under the prefix `Event`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct ListGroup {
+    /// List.
+    #[ami(name = "List")]
+    pub list: Option<String>,
+}
+
+/// A struct whose group prefix starts a framing name (`Event` + `List`).
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct PrefixStartsFraming {
+    /// Under `Event`.
+    #[ami(flatten, prefix = "Event")]
+    pub inner: Option<ListGroup>,
+    /// Unknown headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// A group with a field named as a framing header.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct FramingGroup {
+    /// EventList.
+    #[ami(name = "EventList")]
+    pub event_list: Option<String>,
+}
+
+/// That group flattened without a prefix.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct HasFramingGroup {
+    /// The group.
+    #[ami(flatten)]
+    pub group: FramingGroup,
+    /// Unknown headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+/// Leaves every framing name: own names, a prefix that starts none, an
+/// unprefixed group that leaves them.
+#[derive(Clone, Debug, PartialEq, AmiFields)]
+pub struct PlainFraming {
+    /// Foo.
+    #[ami(name = "Foo")]
+    pub foo: Option<String>,
+    /// Under `In`.
+    #[ami(flatten, prefix = "In")]
+    pub inner: Option<Inner>,
+    /// Unprefixed.
+    #[ami(flatten)]
+    pub listed: ListGroup,
+    /// Unknown headers.
+    #[ami(extra)]
+    pub extra: Vec<Header>,
+}
+
+#[test]
+fn framing_headers_are_consumed_whichever_order_decoding_tests_them_in() {
+    let leaves = [
+        NamesFraming::LEAVES_FRAMING,
+        PrefixStartsFraming::LEAVES_FRAMING,
+        HasFramingGroup::LEAVES_FRAMING,
+        Inner::LEAVES_FRAMING,
+        ListGroup::LEAVES_FRAMING,
+        PlainFraming::LEAVES_FRAMING,
+    ];
+    assert_eq!(leaves, [false, false, false, true, true, true]);
+    // Framing headers first, last and in between, in other cases.
+    let m = msg(
+        "Event: X\nActionID: 7\nFoo: f\nEVENTLIST: start\nOther: o\naction: a\n\
+                 Response: r\nUserEvent: u\nList: l\nInId: i\nEvent: again\n",
+    );
+    let names = |extra: &[Header]| extra.iter().map(|h| h.name.to_string()).collect::<Vec<_>>();
+    for (role, kept, named_kept) in [
+        (
+            MessageRole::Event,
+            "Other action Response UserEvent",
+            "Other action Response UserEvent List InId",
+        ),
+        (
+            MessageRole::UserEvent,
+            "Other action Response",
+            "Other action Response List InId",
+        ),
+        (
+            MessageRole::Response,
+            "Event Other action UserEvent Event",
+            "Event Other action UserEvent List InId Event",
+        ),
+        (
+            MessageRole::Action,
+            "Event EVENTLIST Other Response UserEvent Event",
+            "Event EVENTLIST Other Response UserEvent List InId Event",
+        ),
+    ] {
+        let plain: PlainFraming = decode_message(&m, role, String::new).unwrap();
+        assert_eq!(plain.foo.as_deref(), Some("f"));
+        assert_eq!(plain.listed.list.as_deref(), Some("l"));
+        assert_eq!(plain.inner.as_ref().map(|i| i.id.as_str()), Some("i"));
+        assert_eq!(names(&plain.extra).join(" "), kept, "{role:?}");
+        // A struct that names a framing header keeps the test first: the
+        // framing header goes neither to the field nor to the extras.
+        let named: NamesFraming = decode_message(&m, role, String::new).unwrap();
+        assert_eq!(named.action_id, None, "{role:?}");
+        assert_eq!(named.foo.as_deref(), Some("f"));
+        assert_eq!(names(&named.extra).join(" "), named_kept, "{role:?}");
+    }
+}

@@ -5,6 +5,7 @@ use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::mem::MaybeUninit;
 use std::ops::Deref;
 
 use bytes::Bytes;
@@ -186,6 +187,19 @@ impl Inline {
     }
 }
 
+/// The [`INLINE`] + 1 bytes of `source` from `start`, if it has that many:
+/// `source.get(start..)?.first_chunk()` with one compare (of `start`
+/// against the last start that leaves a window) where that took five. A
+/// `start` before the buffer wrapped around to a huge one, which fails it.
+#[inline(always)]
+fn window_at(source: &[u8], start: usize) -> Option<&[u8; INLINE + 1]> {
+    let last = source.len().checked_sub(INLINE + 1)?;
+    if start > last {
+        return None;
+    }
+    source[start..].first_chunk()
+}
+
 impl Default for AmiStr {
     #[inline]
     fn default() -> Self {
@@ -233,10 +247,7 @@ impl AmiStr {
             // ending and the next headers follow). Only this path is
             // inlined into the decoding helpers, so that the string goes
             // to its slot in registers.
-            if let Some(window) = source
-                .get(start..)
-                .and_then(|rest| rest.first_chunk::<{ INLINE + 1 }>())
-            {
+            if let Some(window) = window_at(source, start) {
                 // `text` starts at `start` and is shorter than the window.
                 return AmiStr(Repr::Inline(Inline::new(window, len)));
             }
@@ -254,15 +265,30 @@ impl AmiStr {
         let len = text.len();
         if len <= INLINE {
             // As in `shared`.
-            if let Some(window) = source
-                .get(start..)
-                .and_then(|rest| rest.first_chunk::<{ INLINE + 1 }>())
-            {
+            if let Some(window) = window_at(source, start) {
                 *slot = Some(AmiStr(Repr::Inline(Inline::new(window, len))));
                 return;
             }
         }
         AmiStr::shared_slow_into(text, source, slot);
+    }
+
+    /// `place.write(AmiStr::shared(text, source))`, the string's words
+    /// written straight to `place` (a field of a value being built in a
+    /// vector, [`Var`](super::Var)'s `decode_push`) rather than built on
+    /// the stack and moved there with the rest of the value.
+    #[inline(always)]
+    pub(crate) fn share_to(text: &str, source: &Bytes, place: &mut MaybeUninit<AmiStr>) {
+        let start = (text.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
+        let len = text.len();
+        if len <= INLINE {
+            // As in `shared`.
+            if let Some(window) = window_at(source, start) {
+                place.write(AmiStr(Repr::Inline(Inline::new(window, len))));
+                return;
+            }
+        }
+        place.write(AmiStr::shared_slow(text, source));
     }
 
     /// [`AmiStr::share_into`] for what [`AmiStr::shared_slow`] builds,

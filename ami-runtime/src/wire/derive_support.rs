@@ -227,6 +227,27 @@ fn same_wire(a: &dyn WriteValue, b: &dyn WriteValue) -> bool {
 /// variant order), with one loop for every enumeration rather than a
 /// `match` of byte strings per enumeration.
 pub fn value_index(value: &str, values: &[&str]) -> Option<usize> {
+    // The usual case, a value of up to 16 bytes with nothing to trim,
+    // spelled as the spec does, in a loop of word compares that calls
+    // nothing (and so needs no stack frame); anything else out of line.
+    let bytes = value.as_bytes();
+    let plain = |b: u8| b > b' ' && b.is_ascii();
+    if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+        if plain(first) && plain(last) && bytes.len() <= 16 {
+            for (i, v) in values.iter().enumerate() {
+                if same_text(v.as_bytes(), bytes) {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    value_index_slow(value, values)
+}
+
+/// [`value_index`] in full: the value trimmed, compared exactly, then
+/// ignoring ASCII case.
+#[inline(never)]
+fn value_index_slow(value: &str, values: &[&str]) -> Option<usize> {
     let value = super::value::trim_value(value);
     // Asterisk spells values as the spec does: an exact comparison finds
     // them for a compare of lengths per value and one of bytes, where
@@ -275,7 +296,7 @@ fn parse<T: WireValue>(header: &RawHeader<'_>) -> Result<T, Box<FieldError>> {
 }
 
 #[cold]
-fn invalid(header: &RawHeader<'_>, error: ValueError) -> Box<FieldError> {
+pub(crate) fn invalid(header: &RawHeader<'_>, error: ValueError) -> Box<FieldError> {
     Box::new(FieldError::Invalid {
         field: header.name.to_owned(),
         error,
@@ -291,26 +312,47 @@ fn same_value<T: WireValue>(value: &T, text: &str) -> bool {
     }
 }
 
+/// [`Accepted::Left`], from a call that is never inlined: what a derived
+/// `accept` answers when no field took the header. Every answer of such an
+/// `accept` is then a call's, which the compiler turns into tail calls
+/// (with the constant among them, it merged the answers and returned after
+/// each call, in a stack frame).
+#[inline(never)]
+pub fn left() -> Accepted {
+    Accepted::Left
+}
+
 /// Offer a header to a single-valued field. A repeat that says the same as
 /// the first occurrence is dropped; a different one is left
 /// ([`Accepted::Left`]) so that the message keeps it among its extra
-/// headers.
+/// headers. Never inlined: a struct's `accept` then needs no stack frame
+/// of its own, and its arms stay a compare and a jump to here.
+#[inline(never)]
 pub fn accept_value<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> Accepted {
     match slot {
         None => match T::decode_into(header, slot) {
             Ok(()) => Accepted::Taken,
             Err(error) => Accepted::Refused(invalid(header, error)),
         },
+        Some(_) => accept_repeat(slot, header),
+    }
+}
+
+/// [`accept_value`] for a header whose field holds a value already (rare):
+/// out of line, so that the usual path (an empty slot, a short text built
+/// in it) needs no stack frame for the comparison's temporaries.
+#[inline(never)]
+fn accept_repeat<T: WireValue>(slot: &mut Option<T>, header: &RawHeader<'_>) -> Accepted {
+    match slot {
         Some(first) => Accepted::taken_if(same_value(first, header.value)),
+        None => Accepted::Left,
     }
 }
 
 /// Offer a header to a repeated field: every occurrence is kept, in order.
+#[inline]
 pub fn accept_repeated<T: WireValue>(values: &mut Vec<T>, header: &RawHeader<'_>) -> Accepted {
-    match T::decode_push(header, values) {
-        Ok(()) => Accepted::Taken,
-        Err(error) => Accepted::Refused(invalid(header, error)),
-    }
+    T::accept_push(header, values)
 }
 
 /// Offer entry `index` of an indexed field. Entries are kept sorted by
@@ -344,12 +386,22 @@ pub fn finish_value<T>(slot: Option<T>, prefix: &str, name: &str) -> Result<T, F
     })
 }
 
+/// `outer` + `prefix`, the prefix of a nested group for its errors: no
+/// copy for a group of a top-level struct (every group of an event), and
+/// then no call either.
+#[inline]
 fn join_prefix<'a>(outer: &'a str, prefix: &'a str) -> Cow<'a, str> {
     if outer.is_empty() {
         Cow::Borrowed(prefix)
     } else {
-        Cow::Owned(format!("{outer}{prefix}"))
+        joined_prefix(outer, prefix)
     }
+}
+
+/// [`join_prefix`] of a group inside a prefixed group, out of line.
+#[inline(never)]
+fn joined_prefix<'a>(outer: &str, prefix: &str) -> Cow<'a, str> {
+    Cow::Owned(format!("{outer}{prefix}"))
 }
 
 /// Build a flattened group; `outer` is the prefix of the enclosing struct.
@@ -889,6 +941,27 @@ mod tests {
         assert_eq!(value_index(" up ", &["Down", "Up"]), Some(1));
         assert_eq!(value_index("\u{a0}DOWN", &["Down", "Up"]), Some(0));
         assert_eq!(value_index("Dow", &["Down", "Up"]), None);
+        // Every length around the word sizes and the 16-byte fast path,
+        // exact, in another case, with spaces, and among values that share
+        // a length or a prefix: the position of the first value that
+        // `trim` and `eq_ignore_ascii_case` say is the same.
+        let long = "A_VALUE_LONGER_THAN_SIXTEEN_BYTES";
+        let values: Vec<&str> = (1..=long.len()).map(|n| &long[..n]).collect();
+        let other: Vec<String> = values.iter().map(|v| v.replace('A', "B")).collect();
+        let mut all: Vec<&str> = other.iter().map(String::as_str).collect();
+        all.extend(&values);
+        for v in &values {
+            let lower = v.to_ascii_lowercase();
+            let spaced = format!(" {v}\t");
+            for probe in [*v, &lower, &spaced, &v[..v.len() - 1]] {
+                let expected = all
+                    .iter()
+                    .position(|x| x.eq_ignore_ascii_case(probe.trim()));
+                assert_eq!(value_index(probe, &all), expected, "{probe:?}");
+            }
+        }
+        assert_eq!(value_index("", &["", "x"]), Some(0));
+        assert_eq!(value_index(" ", &["x", ""]), Some(1));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The owned message model: an ordered list of headers plus optional raw text.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use bytes::Bytes;
 
@@ -107,7 +108,7 @@ impl<'a> RawHeader<'a> {
     pub(crate) fn value_str_into(&self, slot: &mut Option<AmiStr>) {
         match self.value_source {
             Some(source) => AmiStr::share_into(self.value, source, slot),
-            None => *slot = Some(AmiStr::copy_from(self.value)),
+            None => copy_into(self.value, slot),
         }
     }
 
@@ -119,6 +120,17 @@ impl<'a> RawHeader<'a> {
         share(part, self.value_source)
     }
 
+    /// [`RawHeader::share`] written to `place` ([`AmiStr::share_to`]).
+    #[inline(always)]
+    pub(crate) fn share_to(&self, part: &str, place: &mut MaybeUninit<AmiStr>) {
+        match self.value_source {
+            Some(source) => AmiStr::share_to(part, source, place),
+            None => {
+                place.write(AmiStr::copy_from(part));
+            }
+        }
+    }
+
     /// An owned copy (sharing the buffer when there is one).
     pub fn to_header(&self) -> Header {
         Header {
@@ -126,6 +138,14 @@ impl<'a> RawHeader<'a> {
             value: self.value_str(),
         }
     }
+}
+
+/// `*slot = Some(AmiStr::copy_from(text))`, out of line: decoding from a
+/// [`Message`] (no shared buffer) is the less usual path, and inlined its
+/// copy made every text field's decoding set up a stack frame.
+#[inline(never)]
+fn copy_into(text: &str, slot: &mut Option<AmiStr>) {
+    *slot = Some(AmiStr::copy_from(text));
 }
 
 #[inline(always)]
@@ -181,24 +201,24 @@ impl<'a> MessageKind<'a> {
     /// What a message with these headers is: the first header that is a
     /// `Response`, `Event` or `Action` decides (on the wire it is the
     /// first header of all).
-    pub(crate) fn of(mut headers: impl Iterator<Item = RawHeader<'a>>) -> Self {
+    #[inline(always)]
+    pub(crate) fn of(headers: impl Iterator<Item = RawHeader<'a>>) -> Self {
         // `key_is` compares a word or two against constants, where
         // `eq_ignore_ascii_case` loops over bytes: this runs for every
-        // event decoded.
-        headers
-            .find_map(|h| {
-                let name = h.name.as_bytes();
-                if key_is(name, b"response") {
-                    Some(MessageKind::Response(h.value))
-                } else if key_is(name, b"event") {
-                    Some(MessageKind::Event(h.value))
-                } else if key_is(name, b"action") {
-                    Some(MessageKind::Action(h.value))
-                } else {
-                    None
-                }
-            })
-            .unwrap_or(MessageKind::Other)
+        // event decoded. A `for` loop rather than `find_map`, whose
+        // `try_fold` the compiler sometimes kept out of line (a call and
+        // its set-up per message, 40% more instructions here).
+        for h in headers {
+            let name = h.name.as_bytes();
+            if key_is(name, b"response") {
+                return MessageKind::Response(h.value);
+            } else if key_is(name, b"event") {
+                return MessageKind::Event(h.value);
+            } else if key_is(name, b"action") {
+                return MessageKind::Action(h.value);
+            }
+        }
+        MessageKind::Other
     }
 }
 

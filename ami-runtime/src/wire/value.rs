@@ -1,11 +1,13 @@
 //! Conversions between header values and Rust types.
 
 use super::ami_str::AmiStr;
-use super::derive_support::{Direct, ValueRef};
+use super::derive_support::{invalid, Direct, ValueRef};
 use super::error::ValueError;
+use super::fields::Accepted;
 use super::fields::{append, find_byte, is_blank_text};
 use super::message::RawHeader;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// A type that can be read from and written to one header value.
 ///
@@ -55,6 +57,20 @@ pub trait WireValue: Sized {
     fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
         values.push(Self::decode(header)?);
         Ok(())
+    }
+
+    /// [`WireValue::decode_push`] with what happened as an [`Accepted`]:
+    /// what [`accept_repeated`](super::derive_support::accept_repeated)
+    /// does. [`Var`] overrides it so that its answer comes back in
+    /// registers, where a `Result` with a [`ValueError`] comes through
+    /// memory. Only for the decoding helpers: not a stable API.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn accept_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Accepted {
+        match Self::decode_push(header, values) {
+            Ok(()) => Accepted::Taken,
+            Err(error) => Accepted::Refused(invalid(header, error)),
+        }
     }
 
     /// Append the wire form of the value to `out`.
@@ -414,16 +430,106 @@ impl fmt::Display for Var {
     }
 }
 
+/// The position of the first `=` in `bytes` (a `Var` header's value, the
+/// name mostly under 32 bytes): on x86-64, 16 bytes at a time with SSE2
+/// (part of every x86-64), the last 16 overlapping the ones before, and
+/// no set-up; shorter values through [`find_byte`].
+#[inline(always)]
+fn find_equals(bytes: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if bytes.len() >= 16 {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        let mask_at = |at: usize| {
+            let chunk: &[u8; 16] = bytes[at..at + 16].try_into().expect("16 bytes");
+            // SAFETY: the build enables SSE2 (the `cfg` above), so its
+            // intrinsics may be called; `chunk` is 16 readable bytes, what
+            // `_mm_loadu_si128` reads, with no alignment required.
+            unsafe {
+                let word = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+                _mm_movemask_epi8(_mm_cmpeq_epi8(word, _mm_set1_epi8(b'=' as i8))) as u32
+            }
+        };
+        let last = bytes.len() - 16;
+        let mut at = 0;
+        loop {
+            let mask = mask_at(at);
+            if mask != 0 {
+                return Some(at + mask.trailing_zeros() as usize);
+            }
+            if at == last {
+                return None;
+            }
+            at = (at + 16).min(last);
+        }
+    }
+    find_byte(b'=', bytes)
+}
+
 /// `text` split at its first `=` into a name that is not empty and a
 /// value: how a [`Var`] is read.
 #[inline(always)]
 fn var_split(text: &str) -> Option<(&str, &str)> {
-    // `find_byte` rather than `split_once` or `memchr::memchr`: the
+    // `find_equals` rather than `split_once` or `memchr::memchr`: the
     // values are short, and the generic search of `str` (or the run-time
     // choice of `memchr`'s search) costs more than the search itself.
-    match find_byte(b'=', text.as_bytes()) {
-        Some(at) if at > 0 => Some((&text[..at], &text[at + 1..])),
+    match find_equals(text.as_bytes()) {
+        Some(at) if at > 0 => {
+            debug_assert!(text.is_char_boundary(at) && text.is_char_boundary(at + 1));
+            // SAFETY: `text[at]` is `=`, an ASCII byte, so both `at` and
+            // `at + 1 <= text.len()` are character boundaries of `text`
+            // (an ASCII byte is a character of its own in UTF-8). The
+            // checked slices tested both boundaries again, byte by byte.
+            unsafe { Some((text.get_unchecked(..at), text.get_unchecked(at + 1..))) }
+        }
         _ => None,
+    }
+}
+
+/// Push the pair `name`=`value` (parts of `header`'s value) to `values`,
+/// built where it stays, each of its two strings written straight to its
+/// field in the vector, rather than built on the stack, returned through a
+/// `Result` and moved in.
+#[inline(always)]
+fn push_var(header: &RawHeader<'_>, values: &mut Vec<Var>, name: &str, value: &str) {
+    if values.len() == values.capacity() {
+        grow_vars(values);
+    }
+    let len = values.len();
+    let spare = values.spare_capacity_mut();
+    debug_assert!(!spare.is_empty());
+    // SAFETY: `grow_vars` left room for one more `Var` at least, so the
+    // spare capacity is not empty.
+    let var = unsafe { spare.get_unchecked_mut(0) }.as_mut_ptr();
+    // SAFETY: `var` points to the first spare element of `values`, valid
+    // for writes and holding nothing; its two fields are written here
+    // (through `MaybeUninit`, which drops nothing), so the element is
+    // initialised before the length covers it (were building the value's
+    // string to panic, the name would only be leaked).
+    unsafe {
+        let name_place = &mut *std::ptr::addr_of_mut!((*var).name).cast::<MaybeUninit<AmiStr>>();
+        header.share_to(name, name_place);
+        let value_place = &mut *std::ptr::addr_of_mut!((*var).value).cast::<MaybeUninit<AmiStr>>();
+        header.share_to(value, value_place);
+        values.set_len(len + 1);
+    }
+}
+
+/// Make room for one more variable in `values`: four at once for the
+/// first (what `push` would make room for too), without dropping the
+/// empty vector that is replaced (a call that frees nothing). Out of
+/// [`Var`]'s `decode_push`, which then needs no stack frame of its own
+/// for it.
+#[cold]
+#[inline(never)]
+fn grow_vars(values: &mut Vec<Var>) {
+    if values.capacity() == 0 {
+        // A vector with no room owns no allocation (a `Var` is not
+        // zero-sized): forgetting it frees nothing and leaks nothing.
+        std::mem::forget(std::mem::replace(values, Vec::with_capacity(4)));
+    } else {
+        values.reserve(1);
     }
 }
 
@@ -453,26 +559,23 @@ impl WireValue for Var {
         }
     }
 
-    // The pair is built where it stays, in the vector of a repeated field
-    // (`ChanVariable`: a few per channel event), rather than returned
-    // through a `Result` and moved in.
     fn decode_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Result<(), ValueError> {
-        match var_split(header.value) {
-            Some((name, value)) => {
-                if values.capacity() == 0 {
-                    // The first variable of a struct: room for four at
-                    // once (what `push` would make room for too), without
-                    // the generic growth path around the allocation.
-                    *values = Vec::with_capacity(4);
-                }
-                values.push(Var {
-                    name: header.share(name),
-                    value: header.share(value),
-                });
-                Ok(())
-            }
-            None => Err(var_error(header.value)),
-        }
+        let Some((name, value)) = var_split(header.value) else {
+            return Err(var_error(header.value));
+        };
+        push_var(header, values, name, value);
+        Ok(())
+    }
+
+    // What a `ChanVariable` header goes through (a few per channel event):
+    // its answer in registers.
+    #[inline(never)]
+    fn accept_push(header: &RawHeader<'_>, values: &mut Vec<Self>) -> Accepted {
+        let Some((name, value)) = var_split(header.value) else {
+            return Accepted::Refused(invalid(header, var_error(header.value)));
+        };
+        push_var(header, values, name, value);
+        Accepted::Taken
     }
 
     fn write_wire(&self, out: &mut Vec<u8>) {
@@ -675,6 +778,9 @@ mod tests {
             "no equals",
             "",
             "A_NAME_LONGER_THAN_23_BYTES=v=w",
+            "é=ü",
+            "名前=値",
+            "A_NAME_LONGER_THAN_FORTY_BYTES_TO_SHARE_THE_BUFFER=and a value longer than forty bytes too",
         ] {
             let header = RawHeader::new("ChanVariable", text);
             let mut values = vec![Var::new("x", "y")];
@@ -690,6 +796,69 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn find_equals_finds_the_first_at_every_length_and_position() {
+        for len in 0..70 {
+            assert_eq!(find_equals(&vec![b'a'; len]), None, "{len}");
+            for first in 0..len {
+                for second in [first, first + 1, first + 16, len - 1] {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[first] = b'=';
+                    if second < len {
+                        bytes[second] = b'=';
+                    }
+                    assert_eq!(find_equals(&bytes), Some(first), "{len} {first} {second}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn var_accept_push_takes_what_decode_push_pushes() {
+        for text in ["A=b", "A=", "=b", "no equals", "", "\u{e9}=\u{fc}"] {
+            let header = RawHeader::new("ChanVariable", text);
+            let (mut pushed, mut accepted) = (Vec::new(), Vec::new());
+            let decoded = Var::decode_push(&header, &mut pushed).map_err(|e| e.to_string());
+            match Var::accept_push(&header, &mut accepted) {
+                Accepted::Taken => assert_eq!(decoded, Ok(()), "{text:?}"),
+                Accepted::Refused(error) => {
+                    let expected = decoded.expect_err(text);
+                    assert!(
+                        error.to_string().contains(&expected),
+                        "{error} vs {expected}"
+                    );
+                }
+                Accepted::Left => panic!("{text:?} left"),
+            }
+            assert_eq!(pushed, accepted, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn var_decode_push_grows_from_empty_and_shares_the_frame() {
+        let frame = bytes::Bytes::from_static(
+            b"ChanVariable: SHORT=1\r\nChanVariable: A_NAME_LONGER_THAN_FORTY_BYTES_TO_BE_SHARED=v\r\n\r\n",
+        );
+        let text = std::str::from_utf8(&frame).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+        let mut values = Vec::new();
+        let mut expected = Vec::new();
+        for round in 0..6 {
+            for line in &lines {
+                let (name, value) = line.split_once(": ").unwrap();
+                let header = RawHeader::in_buffer(name, value, &frame);
+                Var::decode_push(&header, &mut values).unwrap();
+                let (n, v) = value.split_once('=').unwrap();
+                expected.push(Var::new(n.to_owned(), v.to_owned()));
+            }
+            assert_eq!(values, expected, "round {round}");
+        }
+        // The long name is a slice of the frame, not a copy.
+        let long = &values[1].name;
+        let shared = long.shared_bytes().expect("a long name shares the frame");
+        assert_eq!(shared.as_ptr(), lines[1][14..].as_ptr());
     }
 
     #[test]
