@@ -669,8 +669,8 @@ impl Scanner {
                 } else {
                     self.header_run::<true>(data, spans, limits, newlines)
                 };
-                if let Some(step) = step {
-                    return step;
+                if let Some(end) = step {
+                    return Step::Complete { end };
                 }
             }
             let ls = self.pos;
@@ -791,7 +791,9 @@ impl Scanner {
     /// The common case of [`Scanner::scan_lines`], in `Mode::Start` or
     /// `Mode::Headers`, when the buffer is within the size limit: take
     /// `Name: Value` lines and the blank line that ends the message, each
-    /// found with the newline and colon masks of its block. Returns `None`,
+    /// found with the newline and colon masks of its block. Returns the
+    /// end of the message when it took its blank line (a small value, in
+    /// registers, rather than a `Step`), and `None`,
     /// with the line it stopped at not taken, at anything else (a leading
     /// blank line, a line partly searched by an earlier step or with no
     /// colon, a first line whose name holds a space, a later one whose
@@ -807,7 +809,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
         if newlines.wide {
             // SAFETY: `wide` is only set by `wide_blocks`, which detected
@@ -826,7 +828,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         self.header_run_with::<COUNT_HEADERS, false>(data, spans, limits, newlines)
     }
 
@@ -845,7 +847,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         self.header_run_with::<COUNT_HEADERS, true>(data, spans, limits, newlines)
     }
 
@@ -859,7 +861,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         let mut nl = *newlines;
         let mut pos = self.pos;
         if pos < nl.start {
@@ -934,7 +936,7 @@ impl Scanner {
                         #[cfg(test)]
                         SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
                         pos = next;
-                        break $run Some(Step::Complete { end: next });
+                        break $run Some(next);
                     }
                     Line::Other => break $run None,
                 }
