@@ -277,9 +277,9 @@ struct Newlines {
 const NO_COLON: usize = usize::MAX;
 
 impl Newlines {
-    /// A search of `data` from `from` on.
-    fn new(data: &[u8], from: usize) -> Self {
-        let wide = wide_blocks();
+    /// A search of `data` from `from` on. `wide`: the result of
+    /// [`wide_blocks`].
+    fn new(data: &[u8], from: usize, wide: bool) -> Self {
         let masks = block_masks(&data[from.min(data.len())..], wide);
         Newlines {
             block: from,
@@ -371,7 +371,7 @@ thread_local! {
 /// Whether the AVX2 block masks, and the header run built for AVX2 and
 /// BMI1 ([`Scanner::header_run_avx2`]), can run here: detected once per
 /// process (the standard library caches the answer), asked once per
-/// scanning step.
+/// framer ([`Framer::wide`]).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn wide_blocks() -> bool {
@@ -628,18 +628,19 @@ impl Scanner {
     }
 
     /// Scan complete lines of `data` (the bytes of the current message so
-    /// far) until something happens.
+    /// far) until something happens. `wide`: the result of [`wide_blocks`].
     fn step(
         &mut self,
         data: &[u8],
         spans: &mut Vec<Span>,
         limits: &Limits,
         raw_text: bool,
+        wide: bool,
     ) -> Step {
         // Every call resumes where the last one stopped reading (`pos +
         // searched`) or starts a message afresh, so the blocks read cover
         // the message from its first byte.
-        let mut newlines = Newlines::new(data, self.pos + self.searched);
+        let mut newlines = Newlines::new(data, self.pos + self.searched, wide);
         let step = self.scan_lines(data, spans, limits, raw_text, &mut newlines);
         self.non_ascii |= !newlines.ascii();
         step
@@ -668,8 +669,8 @@ impl Scanner {
                 } else {
                     self.header_run::<true>(data, spans, limits, newlines)
                 };
-                if let Some(step) = step {
-                    return step;
+                if let Some(end) = step {
+                    return Step::Complete { end };
                 }
             }
             let ls = self.pos;
@@ -790,7 +791,9 @@ impl Scanner {
     /// The common case of [`Scanner::scan_lines`], in `Mode::Start` or
     /// `Mode::Headers`, when the buffer is within the size limit: take
     /// `Name: Value` lines and the blank line that ends the message, each
-    /// found with the newline and colon masks of its block. Returns `None`,
+    /// found with the newline and colon masks of its block. Returns the
+    /// end of the message when it took its blank line (a small value, in
+    /// registers, rather than a `Step`), and `None`,
     /// with the line it stopped at not taken, at anything else (a leading
     /// blank line, a line partly searched by an earlier step or with no
     /// colon, a first line whose name holds a space, a later one whose
@@ -806,7 +809,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
         if newlines.wide {
             // SAFETY: `wide` is only set by `wide_blocks`, which detected
@@ -825,7 +828,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         self.header_run_with::<COUNT_HEADERS, false>(data, spans, limits, newlines)
     }
 
@@ -844,7 +847,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         self.header_run_with::<COUNT_HEADERS, true>(data, spans, limits, newlines)
     }
 
@@ -858,7 +861,7 @@ impl Scanner {
         spans: &mut Vec<Span>,
         limits: &Limits,
         newlines: &mut Newlines,
-    ) -> Option<Step> {
+    ) -> Option<usize> {
         let mut nl = *newlines;
         let mut pos = self.pos;
         if pos < nl.start {
@@ -933,7 +936,7 @@ impl Scanner {
                         #[cfg(test)]
                         SEARCHED.with(|c| c.set(c.get() + (next - (ls + searched)) as u64));
                         pos = next;
-                        break $run Some(Step::Complete { end: next });
+                        break $run Some(next);
                     }
                     Line::Other => break $run None,
                 }
@@ -1194,7 +1197,7 @@ enum RepairedPending {
 /// let Some(Frame::Message(msg)) = framer.next_frame() else { panic!() };
 /// assert_eq!(msg.get("status"), Some("Fully Booted"));
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Framer {
     /// Bytes not framed yet: `buf[0]` is the first byte of the message
     /// being scanned (consumed bytes are split or advanced off the front).
@@ -1214,6 +1217,27 @@ pub struct Framer {
     /// delivered by the `advance` after its error.
     repaired: Bytes,
     repaired_pending: RepairedPending,
+    /// [`wide_blocks`], asked once here rather than once per message.
+    wide: bool,
+}
+
+impl Default for Framer {
+    fn default() -> Self {
+        Framer {
+            buf: BytesMut::new(),
+            base: 0,
+            limits: Limits::DEFAULT,
+            scanner: Scanner::default(),
+            spans: Vec::new(),
+            skipping: None,
+            raw_text: false,
+            last: Last::Nothing,
+            frame: Bytes::new(),
+            repaired: Bytes::new(),
+            repaired_pending: RepairedPending::None,
+            wide: wide_blocks(),
+        }
+    }
 }
 
 impl Framer {
@@ -1341,10 +1365,13 @@ impl Framer {
                 // A new message: the spans of the previous one are no longer lent out.
                 self.spans.clear();
             }
-            match self
-                .scanner
-                .step(&self.buf, &mut self.spans, &self.limits, self.raw_text)
-            {
+            match self.scanner.step(
+                &self.buf,
+                &mut self.spans,
+                &self.limits,
+                self.raw_text,
+                self.wide,
+            ) {
                 Step::NeedMore => return None,
                 Step::Skip(n) => self.consume(n),
                 Step::Banner { end, text_end } => {
@@ -1442,6 +1469,7 @@ impl Framer {
                 &mut self.spans,
                 &limits,
                 self.raw_text,
+                self.wide,
             ) {
                 Step::Skip(n) => {
                     // Only leading blank lines; none remain in a complete frame.
@@ -1683,7 +1711,7 @@ mod tests {
 
     /// Every newline of `data` from `from` on, in order, as `Newlines` gives them.
     fn all_newlines(data: &[u8], from: usize) -> Vec<usize> {
-        let mut newlines = Newlines::new(data, from);
+        let mut newlines = Newlines::new(data, from, wide_blocks());
         std::iter::from_fn(|| newlines.next(data)).collect()
     }
 
