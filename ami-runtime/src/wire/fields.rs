@@ -1837,48 +1837,30 @@ pub fn encode_action<A: Action>(
         Some(_) => {
             let info = const { &MessageInfo::new(b"Action: ", A::NAME, None, A::ENCODE_TABLE) };
             // SAFETY: `info` holds the table of `A`, and `action` is an `A`.
-            match encode_bound(unsafe { Bound::new(info, action) }, action_id, out) {
-                Ok(()) => Ok(()),
-                Err(error) => Err(unbox(error)),
-            }
+            encode_bound(unsafe { Bound::new(info, action) }, action_id, out)
         }
         None => encode_message_unboxed(b"Action: ", A::NAME, None, action_id, action, out),
     }
 }
 
-/// [`encode_message`] of a struct encoded by its table alone
+/// [`encode_message_unboxed`] of a struct encoded by its table alone
 /// ([`Fields::ENCODE_TABLE`]): the table loop inlined, so that the whole
 /// message is written by this one function (compiled once).
-///
-/// The refusal stays boxed: the result comes back in a register, and
-/// [`encode_action`] and [`encode_event`], inlined where they are called,
-/// see an `Ok` built there, which needs no drop (an
-/// `Result<(), EncodeError>` returned from here went through eleven words
-/// of memory, then through a call of its drop at each caller). They unbox
-/// a refusal with [`unbox`], out of line.
 #[inline(never)]
 fn encode_bound(
     fields: Bound<'_>,
     action_id: Option<&str>,
     out: &mut Vec<u8>,
-) -> Result<(), Box<EncodeError>> {
+) -> Result<(), EncodeError> {
     let info = fields.info();
     // As in `encode_message_unboxed`.
     let (head, name, user_event) = (info.head, info.name, info.user_event);
-    encode_message(head, name, user_event, info.lead(), action_id, out, |enc| {
+    match encode_message(head, name, user_event, info.lead(), action_id, out, |enc| {
         fields.encode(enc)
-    })
-}
-
-/// A refusal of [`encode_bound`] out of its box: out of line and cold, so
-/// that the inlined [`encode_action`] and [`encode_event`] hold only a
-/// test and a call on their path of refusal.
-#[cold]
-#[inline(never)]
-// The box is what `encode_bound` returns: taking it is the point.
-#[allow(clippy::boxed_local)]
-fn unbox(error: Box<EncodeError>) -> EncodeError {
-    *error
+    }) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(*error),
+    }
 }
 
 /// [`encode_message`] with its refusal moved out of the box: compiled once,
@@ -2053,10 +2035,7 @@ pub fn encode_event<E: Event>(event: &E, out: &mut Vec<u8>) -> Result<(), Encode
             let info =
                 const { &MessageInfo::new(b"Event: ", E::NAME, E::USER_EVENT, E::ENCODE_TABLE) };
             // SAFETY: `info` holds the table of `E`, and `event` is an `E`.
-            match encode_bound(unsafe { Bound::new(info, event) }, None, out) {
-                Ok(()) => Ok(()),
-                Err(error) => Err(unbox(error)),
-            }
+            encode_bound(unsafe { Bound::new(info, event) }, None, out)
         }
         None => encode_message_unboxed(b"Event: ", E::NAME, E::USER_EVENT, None, event, out),
     }
