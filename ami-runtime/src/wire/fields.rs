@@ -1044,7 +1044,13 @@ fn append_text_line(out: &mut Vec<u8>, head: &[u8], text: &[u8]) -> bool {
     unsafe {
         let dst = out.as_mut_ptr().add(len);
         copy_short(head, dst);
-        if copy_and_test(text, dst.add(head.len()), below_14, line_break_in) {
+        if copy_and_test(
+            text,
+            dst.add(head.len()),
+            below_14,
+            is_below_14,
+            line_break_in,
+        ) {
             return false;
         }
         dst.add(head.len() + text.len())
@@ -1079,7 +1085,7 @@ fn append_parts_and_id<const N: usize>(out: &mut Vec<u8>, parts: [&[u8]; N], id:
             copy_short(part, dst);
             dst = dst.add(part.len());
         }
-        if copy_and_test(id, dst, below_14, line_break_in) {
+        if copy_and_test(id, dst, below_14, is_below_14, line_break_in) {
             return false;
         }
         dst.add(id.len())
@@ -1099,7 +1105,10 @@ fn append_parts_and_id<const N: usize>(out: &mut Vec<u8>, parts: [&[u8]; N], id:
 /// tab is below 14, as CR, LF and NUL are). The masks of all the words are
 /// or-ed, with no branch per word; only when the result is nonzero, which
 /// is rare, does `exact` read `src` again, out of line. Values over 64
-/// bytes are copied by `memcpy`, then read by `exact` alone.
+/// bytes are copied by `memcpy`, then read by `exact` alone. One to three
+/// bytes (an `ActionID` of a digit, a short variable) are tested one by
+/// one with `suspect_byte`, which says the same of a byte as `suspect` of
+/// a word: three compares, where building a word of them took more.
 ///
 /// # Safety
 ///
@@ -1110,6 +1119,7 @@ unsafe fn copy_and_test(
     src: &[u8],
     dst: *mut u8,
     suspect: impl Fn(u64) -> u64,
+    suspect_byte: impl Fn(u8) -> bool,
     exact: fn(&[u8]) -> bool,
 ) -> bool {
     let n = src.len();
@@ -1159,7 +1169,7 @@ unsafe fn copy_and_test(
             *dst.add(n / 2) = middle;
             *dst.add(n - 1) = last;
         }
-        suspect(short_word(first, middle, last))
+        u64::from(suspect_byte(first) | suspect_byte(middle) | suspect_byte(last))
     } else {
         0
     };
@@ -1173,6 +1183,19 @@ unsafe fn copy_and_test(
 #[inline(always)]
 fn below_14(word: u64) -> u64 {
     word.wrapping_sub(14 * ONES) & !word & HIGH
+}
+
+/// Whether `byte` is below 14: [`below_14`] of one byte, the
+/// `suspect_byte` of [`copy_and_test`] for a value.
+#[inline(always)]
+fn is_below_14(byte: u8) -> bool {
+    byte < 14
+}
+
+/// Whether `byte` is below 14 or `=`: [`below_14_or_equals`] of one byte.
+#[inline(always)]
+fn is_below_14_or_equals(byte: u8) -> bool {
+    byte < 14 || byte == b'='
 }
 
 /// [`below_14`], or a byte is `=`: `suspect` for a variable's name.
@@ -1240,11 +1263,18 @@ fn append_var_line(out: &mut Vec<u8>, head: &[u8], name: &[u8], value: &[u8]) ->
         let mut dst = out.as_mut_ptr().add(len);
         copy_short(head, dst);
         dst = dst.add(head.len());
-        let bad_name = name.is_empty() | copy_and_test(name, dst, below_14_or_equals, var_stop_in);
+        let bad_name = name.is_empty()
+            | copy_and_test(
+                name,
+                dst,
+                below_14_or_equals,
+                is_below_14_or_equals,
+                var_stop_in,
+            );
         dst = dst.add(name.len());
         dst.write(b'=');
         dst = dst.add(1);
-        if bad_name | copy_and_test(value, dst, below_14, line_break_in) {
+        if bad_name | copy_and_test(value, dst, below_14, is_below_14, line_break_in) {
             return false;
         }
         dst.add(value.len())
