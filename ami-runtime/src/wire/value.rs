@@ -430,51 +430,14 @@ impl fmt::Display for Var {
     }
 }
 
-/// The position of the first `=` in `bytes` (a `Var` header's value, the
-/// name mostly under 32 bytes): on x86-64, 16 bytes at a time with SSE2
-/// (part of every x86-64), the last 16 overlapping the ones before, and
-/// no set-up; shorter values through [`find_byte`].
-#[inline(always)]
-fn find_equals(bytes: &[u8]) -> Option<usize> {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if bytes.len() >= 16 {
-        use std::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-        };
-        let mask_at = |at: usize| {
-            let chunk: &[u8; 16] = bytes[at..at + 16].try_into().expect("16 bytes");
-            // SAFETY: the build enables SSE2 (the `cfg` above), so its
-            // intrinsics may be called; `chunk` is 16 readable bytes, what
-            // `_mm_loadu_si128` reads, with no alignment required.
-            unsafe {
-                let word = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-                _mm_movemask_epi8(_mm_cmpeq_epi8(word, _mm_set1_epi8(b'=' as i8))) as u32
-            }
-        };
-        let last = bytes.len() - 16;
-        let mut at = 0;
-        loop {
-            let mask = mask_at(at);
-            if mask != 0 {
-                return Some(at + mask.trailing_zeros() as usize);
-            }
-            if at == last {
-                return None;
-            }
-            at = (at + 16).min(last);
-        }
-    }
-    find_byte(b'=', bytes)
-}
-
 /// `text` split at its first `=` into a name that is not empty and a
 /// value: how a [`Var`] is read.
 #[inline(always)]
 fn var_split(text: &str) -> Option<(&str, &str)> {
-    // `find_equals` rather than `split_once` or `memchr::memchr`: the
+    // `find_byte` rather than `split_once` or `memchr::memchr`: the
     // values are short, and the generic search of `str` (or the run-time
     // choice of `memchr`'s search) costs more than the search itself.
-    match find_equals(text.as_bytes()) {
+    match find_byte(b'=', text.as_bytes()) {
         Some(at) if at > 0 => {
             debug_assert!(text.is_char_boundary(at) && text.is_char_boundary(at + 1));
             // SAFETY: `text[at]` is `=`, an ASCII byte, so both `at` and
@@ -793,23 +756,6 @@ mod tests {
                 Err(error) => {
                     assert_eq!(pushed, Err(error.to_string()), "{text:?}");
                     assert_eq!(values, [Var::new("x", "y")], "{text:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn find_equals_finds_the_first_at_every_length_and_position() {
-        for len in 0..70 {
-            assert_eq!(find_equals(&vec![b'a'; len]), None, "{len}");
-            for first in 0..len {
-                for second in [first, first + 1, first + 16, len - 1] {
-                    let mut bytes = vec![b'x'; len];
-                    bytes[first] = b'=';
-                    if second < len {
-                        bytes[second] = b'=';
-                    }
-                    assert_eq!(find_equals(&bytes), Some(first), "{len} {first} {second}");
                 }
             }
         }
